@@ -1,0 +1,347 @@
+//! The schema model: tables, columns, keys, indexes and enums, as plain data.
+//!
+//! Owns the shape of a schema and its canonical order. Knows nothing of SQL text beyond the
+//! expressions it carries verbatim (defaults, checks, partial-index predicates), and never
+//! touches a database or a file.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// A whole database schema: what the developer declares, and what introspection reads back.
+///
+/// Tables and enums are keyed by name in ordered maps, so iteration and serialization are
+/// deterministic.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Schema {
+    /// Tables by name.
+    #[serde(default)]
+    pub tables: BTreeMap<String, Table>,
+    /// Enums by name; a column of type [`ColumnType::Enum`] names one of these.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub enums: BTreeMap<String, Enum>,
+}
+
+/// One table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Table {
+    /// The table's name.
+    pub name: String,
+    /// Columns in declaration order (the order a `CREATE TABLE` lists them).
+    pub columns: Vec<Column>,
+    /// Primary-key column names in key order; empty when the table has no declared key.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub primary_key: Vec<String>,
+    /// Composite `UNIQUE (a, b)` table constraints; single-column ones live on [`Column::unique`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unique_constraints: Vec<Vec<String>>,
+    /// Named indexes, sorted by name.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub indexes: Vec<Index>,
+    /// Foreign keys, sorted by their columns and target.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub foreign_keys: Vec<ForeignKey>,
+    /// Table-level CHECK constraints, sorted by expression.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub checks: Vec<Check>,
+    /// A hint that this table was called this before; settles a rename without asking.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub renamed_from: Option<String>,
+}
+
+/// One column.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Column {
+    /// The column's name.
+    pub name: String,
+    /// Its logical type.
+    #[serde(rename = "type")]
+    pub ty: ColumnType,
+    /// Whether NULL is allowed. Primary-key columns of the DSL are never nullable.
+    pub nullable: bool,
+    /// A single-column UNIQUE constraint.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub unique: bool,
+    /// The DEFAULT clause.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default: Option<DefaultValue>,
+    /// `INTEGER PRIMARY KEY AUTOINCREMENT` on the SQLite family (dialects may differ).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub auto_increment: bool,
+    /// Column-level CHECK expressions, as SQL text.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub checks: Vec<String>,
+    /// `COLLATE name`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collation: Option<String>,
+    /// Metadata only: the column holds secrets or personal data. Never turned into SQL.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub sensitive: bool,
+    /// Metadata only: hidden from generated APIs by default. Never turned into SQL.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub hidden: bool,
+    /// A hint that this column was called this before; settles a rename without asking.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub renamed_from: Option<String>,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+/// The logical type of a column. Dialects map each to a declared SQL type.
+///
+/// `Sql` keeps a declared type that has no logical counterpart (`varchar(255)`, `ANY`), exactly as
+/// written, so a schema read from SQL round-trips.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ColumnType {
+    /// Text.
+    Text,
+    /// A 64-bit integer.
+    Integer,
+    /// A floating-point number.
+    Real,
+    /// True or false.
+    Boolean,
+    /// A date and time.
+    Timestamp,
+    /// A calendar date.
+    Date,
+    /// A UUID.
+    Uuid,
+    /// A JSON document.
+    Json,
+    /// Bytes.
+    Blob,
+    /// An exact decimal number.
+    Decimal,
+    /// One of the values of the named [`Enum`].
+    Enum(String),
+    /// A declared SQL type kept verbatim.
+    Sql(String),
+}
+
+impl ColumnType {
+    /// The logical type for a declared SQL type: the canonical names map back to their logical
+    /// type (case-insensitively), anything else is kept verbatim as [`ColumnType::Sql`].
+    pub fn from_declared(declared: &str) -> ColumnType {
+        let trimmed = declared.trim();
+        match trimmed.to_ascii_uppercase().as_str() {
+            "TEXT" => ColumnType::Text,
+            "INTEGER" => ColumnType::Integer,
+            "REAL" => ColumnType::Real,
+            "BOOLEAN" => ColumnType::Boolean,
+            "TIMESTAMP" => ColumnType::Timestamp,
+            "DATE" => ColumnType::Date,
+            "UUID" => ColumnType::Uuid,
+            "JSON" => ColumnType::Json,
+            "BLOB" => ColumnType::Blob,
+            "DECIMAL" => ColumnType::Decimal,
+            _ => ColumnType::Sql(trimmed.to_string()),
+        }
+    }
+}
+
+/// A DEFAULT value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "value")]
+pub enum DefaultValue {
+    /// A string literal (stored unquoted).
+    String(String),
+    /// A numeric literal, kept as written (`0`, `-1.5`, `1e3`).
+    Number(String),
+    /// `TRUE` or `FALSE`.
+    Boolean(bool),
+    /// `NULL`.
+    Null,
+    /// The time of insertion: `CURRENT_TIMESTAMP`.
+    CurrentTimestamp,
+    /// `CURRENT_DATE`.
+    CurrentDate,
+    /// `CURRENT_TIME`.
+    CurrentTime,
+    /// Any other SQL expression, without its outer parentheses.
+    Expression(String),
+}
+
+/// A named index.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Index {
+    /// The index's name (unique in the whole schema on SQLite).
+    pub name: String,
+    /// Key parts in order.
+    pub columns: Vec<IndexColumn>,
+    /// `CREATE UNIQUE INDEX`.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub unique: bool,
+    /// The predicate of a partial index, as SQL text.
+    #[serde(rename = "where", default, skip_serializing_if = "Option::is_none")]
+    pub where_clause: Option<String>,
+}
+
+/// One key part of an index.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IndexColumn {
+    /// A column name or an expression.
+    pub key: IndexKey,
+    /// Descending order.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub desc: bool,
+    /// `COLLATE name`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collation: Option<String>,
+}
+
+/// What an index part indexes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IndexKey {
+    /// A column, by name.
+    Column(String),
+    /// An expression, as SQL text.
+    Expression(String),
+}
+
+/// A foreign key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ForeignKey {
+    /// Referencing columns of this table.
+    pub columns: Vec<String>,
+    /// The referenced table.
+    pub references_table: String,
+    /// The referenced columns, as many as `columns`.
+    pub references_columns: Vec<String>,
+    /// ON DELETE.
+    #[serde(default, skip_serializing_if = "FkAction::is_no_action")]
+    pub on_delete: FkAction,
+    /// ON UPDATE.
+    #[serde(default, skip_serializing_if = "FkAction::is_no_action")]
+    pub on_update: FkAction,
+}
+
+/// A referential action.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FkAction {
+    /// NO ACTION (SQLite's default).
+    #[default]
+    NoAction,
+    /// RESTRICT.
+    Restrict,
+    /// CASCADE.
+    Cascade,
+    /// SET NULL.
+    SetNull,
+    /// SET DEFAULT.
+    SetDefault,
+}
+
+impl FkAction {
+    fn is_no_action(&self) -> bool {
+        *self == FkAction::NoAction
+    }
+
+    /// The SQL words for this action.
+    pub fn as_sql(self) -> &'static str {
+        match self {
+            FkAction::NoAction => "NO ACTION",
+            FkAction::Restrict => "RESTRICT",
+            FkAction::Cascade => "CASCADE",
+            FkAction::SetNull => "SET NULL",
+            FkAction::SetDefault => "SET DEFAULT",
+        }
+    }
+
+    /// Parses SQLite's spelling (as `PRAGMA foreign_key_list` reports it), case-insensitively.
+    pub fn from_sql(s: &str) -> Option<FkAction> {
+        Some(match s.trim().to_ascii_uppercase().as_str() {
+            "NO ACTION" | "" => FkAction::NoAction,
+            "RESTRICT" => FkAction::Restrict,
+            "CASCADE" => FkAction::Cascade,
+            "SET NULL" => FkAction::SetNull,
+            "SET DEFAULT" => FkAction::SetDefault,
+            _ => return None,
+        })
+    }
+}
+
+/// A table-level CHECK constraint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Check {
+    /// `CONSTRAINT name`, when given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The checked expression, as SQL text.
+    pub expression: String,
+}
+
+/// An enum: a closed set of text values. On the SQLite family it becomes a CHECK constraint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Enum {
+    /// The enum's name.
+    pub name: String,
+    /// Its values, in declaration order.
+    pub values: Vec<String>,
+}
+
+impl Schema {
+    /// The table with this name.
+    pub fn table(&self, name: &str) -> Option<&Table> {
+        self.tables.get(name)
+    }
+
+    /// Puts every list whose order carries no meaning into its canonical order, so that two
+    /// equal schemas compare and serialize equal however they were built or read.
+    pub fn canonicalize(&mut self) {
+        for table in self.tables.values_mut() {
+            table.canonicalize();
+        }
+    }
+}
+
+impl Table {
+    /// The column with this name.
+    pub fn column(&self, name: &str) -> Option<&Column> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+
+    /// The column with this name, mutably.
+    pub fn column_mut(&mut self, name: &str) -> Option<&mut Column> {
+        self.columns.iter_mut().find(|c| c.name == name)
+    }
+
+    /// The index with this name.
+    pub fn index(&self, name: &str) -> Option<&Index> {
+        self.indexes.iter().find(|i| i.name == name)
+    }
+
+    /// See [`Schema::canonicalize`]. Column order and key order are meaningful and kept.
+    pub fn canonicalize(&mut self) {
+        self.indexes.sort_by(|a, b| a.name.cmp(&b.name));
+        self.foreign_keys.sort_by(|a, b| {
+            (&a.columns, &a.references_table, &a.references_columns).cmp(&(
+                &b.columns,
+                &b.references_table,
+                &b.references_columns,
+            ))
+        });
+        self.foreign_keys.dedup();
+        self.checks.sort_by(|a, b| (&a.expression, &a.name).cmp(&(&b.expression, &b.name)));
+        self.unique_constraints.sort();
+        self.unique_constraints.dedup();
+    }
+
+    /// Whether this table references `other` through a foreign key.
+    pub fn references(&self, other: &str) -> bool {
+        self.foreign_keys.iter().any(|fk| fk.references_table == other)
+    }
+}

@@ -1,0 +1,297 @@
+//! Canonical, versioned JSON snapshots of a schema, their hash, and their atomic storage.
+//!
+//! The same schema always serializes to the same bytes: every map is ordered, every unordered
+//! list is canonicalized first, and the formatting is fixed. The sha256 of those bytes is the
+//! schema's hash. This file is the only place in the crate that touches the file system.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::model::Schema;
+use crate::validate::{SchemaErrors, validate};
+
+/// The snapshot format version this build writes and the newest it reads.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// Where `vertz` keeps the snapshot, relative to the project root.
+pub const DEFAULT_SNAPSHOT_PATH: &str = ".vertz/schema-snapshot.json";
+
+/// A schema with the version of the format it is stored in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SchemaSnapshot {
+    /// The format version ([`FORMAT_VERSION`] when written by this build).
+    pub version: u32,
+    /// The schema.
+    pub schema: Schema,
+}
+
+/// Reading or writing a snapshot failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SnapshotError {
+    /// The file could not be read or written.
+    #[error("{path}: {action} failed")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What was being done ("reading", "writing", "renaming into place").
+        action: &'static str,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file is not valid JSON, or not a snapshot.
+    #[error("{path}:{line}:{column}: not a valid vertz snapshot: {message}")]
+    Corrupt {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line of the problem.
+        line: usize,
+        /// 1-based column of the problem.
+        column: usize,
+        /// serde's description.
+        message: String,
+    },
+    /// Written by a newer vertz.
+    #[error("{path}: snapshot format version {found} is newer than this vertz understands ({supported}); upgrade vertz")]
+    NewerVersion {
+        /// The file.
+        path: PathBuf,
+        /// The version in the file.
+        found: u32,
+        /// [`FORMAT_VERSION`].
+        supported: u32,
+    },
+    /// Parsed, but the schema in it is invalid.
+    #[error("{path}: {errors}")]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// Every problem.
+        errors: SchemaErrors,
+    },
+}
+
+impl SchemaSnapshot {
+    /// Wraps a schema in the current format version, canonicalized.
+    pub fn new(mut schema: Schema) -> SchemaSnapshot {
+        schema.canonicalize();
+        SchemaSnapshot { version: FORMAT_VERSION, schema }
+    }
+
+    /// The canonical JSON text: pretty-printed with two spaces, ending in a newline.
+    pub fn to_canonical_json(&self) -> String {
+        let mut copy = self.clone();
+        copy.schema.canonicalize();
+        let mut text = serde_json::to_string_pretty(&copy).expect("a schema always serializes");
+        text.push('\n');
+        text
+    }
+
+    /// The hash of the schema: sha256 of its canonical JSON, in lowercase hex.
+    pub fn hash(&self) -> String {
+        schema_hash(&self.schema)
+    }
+
+    /// Parses a snapshot from JSON text; `path` is only used in errors.
+    pub fn from_json(text: &str, path: &Path) -> Result<SchemaSnapshot, SnapshotError> {
+        #[derive(Deserialize)]
+        struct VersionOnly {
+            version: u32,
+        }
+        let corrupt = |e: serde_json::Error| SnapshotError::Corrupt {
+            path: path.to_path_buf(),
+            line: e.line(),
+            column: e.column(),
+            message: e.to_string().split(" at line ").next().unwrap_or_default().to_string(),
+        };
+        // The version is read first, so a newer format is named as such instead of failing on
+        // whatever field it added.
+        let VersionOnly { version } = serde_json::from_str(text).map_err(corrupt)?;
+        if version > FORMAT_VERSION {
+            return Err(SnapshotError::NewerVersion { path: path.into(), found: version, supported: FORMAT_VERSION });
+        }
+        let mut snapshot: SchemaSnapshot = serde_json::from_str(text).map_err(corrupt)?;
+        snapshot.schema.canonicalize();
+        validate(&snapshot.schema).map_err(|errors| SnapshotError::Invalid { path: path.into(), errors })?;
+        Ok(snapshot)
+    }
+
+    /// Reads a snapshot file.
+    pub fn load(path: &Path) -> Result<SchemaSnapshot, SnapshotError> {
+        let text = fs::read_to_string(path).map_err(|source| SnapshotError::Io {
+            path: path.into(),
+            action: "reading",
+            source,
+        })?;
+        SchemaSnapshot::from_json(&text, path)
+    }
+
+    /// Reads a snapshot file, or `None` when it does not exist.
+    pub fn load_if_exists(path: &Path) -> Result<Option<SchemaSnapshot>, SnapshotError> {
+        if path.exists() { SchemaSnapshot::load(path).map(Some) } else { Ok(None) }
+    }
+
+    /// Writes the snapshot atomically: a temporary file beside the target, fsync, rename, and
+    /// fsync of the folder. A crash leaves either the old file or the new one, never half of one.
+    pub fn save(&self, path: &Path) -> Result<(), SnapshotError> {
+        write_atomically(path, self.to_canonical_json().as_bytes())
+    }
+}
+
+/// The hash of a schema: sha256 of its canonical snapshot JSON, in lowercase hex.
+pub fn schema_hash(schema: &Schema) -> String {
+    let snapshot = SchemaSnapshot::new(schema.clone());
+    sha256_hex(snapshot.to_canonical_json().as_bytes())
+}
+
+/// sha256 of some bytes, in lowercase hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    let mut out = String::with_capacity(64);
+    for b in digest {
+        out.push_str(&format!("{b:02x}"));
+    }
+    out
+}
+
+/// Writes `bytes` to `path` atomically (see [`SchemaSnapshot::save`]), creating the folder.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), SnapshotError> {
+    let io = |action: &'static str| move |source| SnapshotError::Io { path: path.into(), action, source };
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    fs::create_dir_all(&dir).map_err(io("creating the folder for"))?;
+    let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("snapshot");
+    let tmp = dir.join(format!(".{file_name}.tmp-{}", std::process::id()));
+    let result = (|| {
+        let mut file = fs::File::create(&tmp).map_err(io("creating a temporary file for"))?;
+        file.write_all(bytes).map_err(io("writing"))?;
+        file.sync_all().map_err(io("syncing"))?;
+        fs::rename(&tmp, path).map_err(io("renaming into place"))?;
+        // Persist the rename itself; not every platform can open a folder, so failure is fine.
+        if let Ok(d) = fs::File::open(&dir) {
+            let _ = d.sync_all();
+        }
+        Ok(())
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dsl::*;
+
+    fn todo_schema() -> Schema {
+        schema(|d| {
+            d.table("todos", |t| {
+                t.column("id", integer().primary_key());
+                t.column("title", text());
+                t.column("done", boolean().default(false));
+            });
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn hash_is_pinned() {
+        // The hash is stored in databases; changing the canonical form is a format change.
+        let snapshot = SchemaSnapshot::new(todo_schema());
+        let json = snapshot.to_canonical_json();
+        assert_eq!(
+            json,
+            r#"{
+  "version": 1,
+  "schema": {
+    "tables": {
+      "todos": {
+        "name": "todos",
+        "columns": [
+          {
+            "name": "id",
+            "type": "integer",
+            "nullable": false
+          },
+          {
+            "name": "title",
+            "type": "text",
+            "nullable": false
+          },
+          {
+            "name": "done",
+            "type": "boolean",
+            "nullable": false,
+            "default": {
+              "kind": "boolean",
+              "value": false
+            }
+          }
+        ],
+        "primary_key": [
+          "id"
+        ]
+      }
+    }
+  }
+}
+"#
+        );
+        assert_eq!(snapshot.hash(), sha256_hex(json.as_bytes()));
+        assert_eq!(sha256_hex(b"abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    }
+
+    #[test]
+    fn corrupt_json_names_file_line_and_column() {
+        let err = SchemaSnapshot::from_json("{\n  \"version\": 1,\n  \"schema\": {\"tables\": [}\n}", Path::new("s.json"))
+            .unwrap_err();
+        assert_eq!(err.to_string(), "s.json:3:25: not a valid vertz snapshot: expected value");
+    }
+
+    #[test]
+    fn newer_version_is_named() {
+        let err = SchemaSnapshot::from_json(r#"{"version": 7, "schema": {}, "future": 1}"#, Path::new("s.json"))
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "s.json: snapshot format version 7 is newer than this vertz understands (1); upgrade vertz"
+        );
+    }
+
+    #[test]
+    fn unknown_field_is_refused() {
+        let err = SchemaSnapshot::from_json(r#"{"version": 1, "schema": {"tabels": {}}}"#, Path::new("s.json"))
+            .unwrap_err();
+        assert!(err.to_string().starts_with("s.json:1:34: not a valid vertz snapshot: unknown field `tabels`, expected `tables` or `enums`"), "{err}");
+    }
+
+    #[test]
+    fn invalid_schema_in_snapshot_is_refused() {
+        let text = r#"{"version": 1, "schema": {"tables": {"t": {"name": "t", "columns": []}}}}"#;
+        let err = SchemaSnapshot::from_json(text, Path::new("s.json")).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "s.json: the schema has 1 problem:\n  - table \"t\" has no columns; declare at least one"
+        );
+    }
+
+    #[test]
+    fn save_is_atomic_and_loads_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(".vertz/schema-snapshot.json");
+        let snapshot = SchemaSnapshot::new(todo_schema());
+        snapshot.save(&path).unwrap();
+        assert_eq!(SchemaSnapshot::load(&path).unwrap(), snapshot);
+        let leftovers: Vec<_> = fs::read_dir(path.parent().unwrap()).unwrap().collect();
+        assert_eq!(leftovers.len(), 1, "no temporary file is left behind");
+    }
+}

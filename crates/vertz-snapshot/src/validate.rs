@@ -1,0 +1,319 @@
+//! Schema validation: every problem of a schema, found in one pass and reported together.
+//!
+//! Owns the rules a schema must follow whatever its source (DSL, JSON snapshot, SQL). Pure.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use crate::model::{ColumnType, IndexKey, Schema, Table};
+
+/// One problem in a schema. Each names the object it is about.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SchemaError {
+    /// A name that cannot be used.
+    #[error("{what} name {name:?} is invalid: {reason}")]
+    InvalidIdentifier {
+        /// "table", "column users.email", …
+        what: String,
+        /// The offending name.
+        name: String,
+        /// Why it cannot be used.
+        reason: &'static str,
+    },
+    /// A table with no columns.
+    #[error("table {table:?} has no columns; declare at least one")]
+    EmptyTable {
+        /// The table.
+        table: String,
+    },
+    /// Two tables with one name.
+    #[error("table {table:?} is declared twice")]
+    DuplicateTable {
+        /// The table.
+        table: String,
+    },
+    /// Two columns with one name.
+    #[error("column {table}.{column} is declared twice")]
+    DuplicateColumn {
+        /// The table.
+        table: String,
+        /// The column.
+        column: String,
+    },
+    /// Two indexes with one name (index names are schema-wide on SQLite).
+    #[error("index {index:?} is declared twice (on {first} and {second}); index names must be unique in the schema")]
+    DuplicateIndex {
+        /// The index.
+        index: String,
+        /// The table of the first declaration.
+        first: String,
+        /// The table of the second.
+        second: String,
+    },
+    /// An index, key or constraint names a column the table does not have.
+    #[error("{what} on table {table:?} names unknown column {column:?}")]
+    UnknownColumn {
+        /// "index todos_user_idx", "primary key", "foreign key", "unique constraint".
+        what: String,
+        /// The table.
+        table: String,
+        /// The missing column.
+        column: String,
+    },
+    /// A foreign key to a table that does not exist.
+    #[error("foreign key {table}({columns}) references unknown table {target:?}")]
+    UnknownReferencedTable {
+        /// The referencing table.
+        table: String,
+        /// Its columns, comma-separated.
+        columns: String,
+        /// The missing table.
+        target: String,
+    },
+    /// A foreign key to a column that does not exist.
+    #[error("foreign key {table}({columns}) references unknown column {target}.{column}")]
+    UnknownReferencedColumn {
+        /// The referencing table.
+        table: String,
+        /// Its columns, comma-separated.
+        columns: String,
+        /// The referenced table.
+        target: String,
+        /// The missing column.
+        column: String,
+    },
+    /// A foreign key whose two column lists differ in length, or are empty.
+    #[error("foreign key {table}({columns}) lists {count} column(s) but references {ref_count}")]
+    ForeignKeyArity {
+        /// The referencing table.
+        table: String,
+        /// Its columns, comma-separated.
+        columns: String,
+        /// How many referencing columns.
+        count: usize,
+        /// How many referenced columns.
+        ref_count: usize,
+    },
+    /// A column of an enum type that is not declared.
+    #[error("column {table}.{column} uses enum {name:?}, which is not declared; declare it with d.enumeration({name:?}, [...])")]
+    UnknownEnum {
+        /// The table.
+        table: String,
+        /// The column.
+        column: String,
+        /// The missing enum.
+        name: String,
+    },
+    /// An enum without values, or with a value twice.
+    #[error("enum {name:?} {problem}")]
+    BadEnum {
+        /// The enum.
+        name: String,
+        /// What is wrong.
+        problem: String,
+    },
+    /// AUTOINCREMENT on anything but a single INTEGER primary key.
+    #[error("column {table}.{column} is auto-increment but is not the table's only primary-key column of type integer")]
+    BadAutoIncrement {
+        /// The table.
+        table: String,
+        /// The column.
+        column: String,
+    },
+    /// An index with no key parts.
+    #[error("index {index:?} on table {table:?} has no columns")]
+    EmptyIndex {
+        /// The table.
+        table: String,
+        /// The index.
+        index: String,
+    },
+}
+
+/// Every problem found in a schema, in a deterministic order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SchemaErrors(pub Vec<SchemaError>);
+
+impl fmt::Display for SchemaErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.0.len();
+        write!(f, "the schema has {n} problem{}:", if n == 1 { "" } else { "s" })?;
+        for e in &self.0 {
+            write!(f, "\n  - {e}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for SchemaErrors {}
+
+/// Checks an identifier; `None` when it is fine.
+///
+/// Any character may appear in a name (vertz quotes every identifier), except control
+/// characters; `sqlite_` and `_vertz_` prefixes are reserved for SQLite and for vertz.
+pub fn identifier_problem(name: &str, is_table: bool) -> Option<&'static str> {
+    if name.is_empty() {
+        return Some("a name cannot be empty");
+    }
+    if name.trim() != name {
+        return Some("a name cannot start or end with white space");
+    }
+    if name.chars().any(|c| c.is_control()) {
+        return Some("a name cannot contain control characters");
+    }
+    if is_table && name.to_ascii_lowercase().starts_with("sqlite_") {
+        return Some("names starting with sqlite_ are reserved by SQLite");
+    }
+    if is_table && name.starts_with("_vertz_") {
+        return Some("names starting with _vertz_ are reserved for vertz's own tables");
+    }
+    None
+}
+
+/// Validates a whole schema, returning every problem at once.
+pub fn validate(schema: &Schema) -> Result<(), SchemaErrors> {
+    let mut errors = Vec::new();
+    let mut index_owner: BTreeMap<&str, &str> = BTreeMap::new();
+
+    for (name, e) in &schema.enums {
+        if let Some(reason) = identifier_problem(name, false) {
+            errors.push(SchemaError::InvalidIdentifier { what: "enum".into(), name: name.clone(), reason });
+        }
+        if e.values.is_empty() {
+            errors.push(SchemaError::BadEnum { name: name.clone(), problem: "has no values".into() });
+        }
+        let mut seen = BTreeSet::new();
+        for v in &e.values {
+            if !seen.insert(v) {
+                errors.push(SchemaError::BadEnum { name: name.clone(), problem: format!("lists {v:?} twice") });
+            }
+        }
+    }
+
+    for (key, table) in &schema.tables {
+        if key != &table.name {
+            errors.push(SchemaError::InvalidIdentifier {
+                what: "table".into(),
+                name: table.name.clone(),
+                reason: "the table's name differs from the key it is stored under",
+            });
+        }
+        validate_table(schema, table, &mut errors);
+        for index in &table.indexes {
+            match index_owner.get(index.name.as_str()) {
+                Some(first) => errors.push(SchemaError::DuplicateIndex {
+                    index: index.name.clone(),
+                    first: first.to_string(),
+                    second: table.name.clone(),
+                }),
+                None => {
+                    index_owner.insert(&index.name, &table.name);
+                }
+            }
+        }
+    }
+
+    if errors.is_empty() { Ok(()) } else { Err(SchemaErrors(errors)) }
+}
+
+fn validate_table(schema: &Schema, table: &Table, errors: &mut Vec<SchemaError>) {
+    let t = &table.name;
+    if let Some(reason) = identifier_problem(t, true) {
+        errors.push(SchemaError::InvalidIdentifier { what: "table".into(), name: t.clone(), reason });
+    }
+    if table.columns.is_empty() {
+        errors.push(SchemaError::EmptyTable { table: t.clone() });
+    }
+    let mut names = BTreeSet::new();
+    for column in &table.columns {
+        if let Some(reason) = identifier_problem(&column.name, false) {
+            errors.push(SchemaError::InvalidIdentifier {
+                what: format!("column of table {t:?}"),
+                name: column.name.clone(),
+                reason,
+            });
+        }
+        if !names.insert(column.name.as_str()) {
+            errors.push(SchemaError::DuplicateColumn { table: t.clone(), column: column.name.clone() });
+        }
+        if let ColumnType::Enum(e) = &column.ty
+            && !schema.enums.contains_key(e)
+        {
+            errors.push(SchemaError::UnknownEnum { table: t.clone(), column: column.name.clone(), name: e.clone() });
+        }
+        if column.auto_increment
+            && (table.primary_key.len() != 1
+                || table.primary_key[0] != column.name
+                || column.ty != ColumnType::Integer)
+        {
+            errors.push(SchemaError::BadAutoIncrement { table: t.clone(), column: column.name.clone() });
+        }
+    }
+
+    let mut need_column = |what: String, column: &str| {
+        if !names.contains(column) {
+            errors.push(SchemaError::UnknownColumn { what, table: t.clone(), column: column.to_string() });
+        }
+    };
+    for c in &table.primary_key {
+        need_column("primary key".into(), c);
+    }
+    for u in &table.unique_constraints {
+        for c in u {
+            need_column("unique constraint".into(), c);
+        }
+    }
+    for index in &table.indexes {
+        for part in &index.columns {
+            if let IndexKey::Column(c) = &part.key {
+                need_column(format!("index {:?}", index.name), c);
+            }
+        }
+    }
+    for fk in &table.foreign_keys {
+        for c in &fk.columns {
+            need_column("foreign key".into(), c);
+        }
+    }
+
+    for index in &table.indexes {
+        if let Some(reason) = identifier_problem(&index.name, true) {
+            errors.push(SchemaError::InvalidIdentifier { what: "index".into(), name: index.name.clone(), reason });
+        }
+        if index.columns.is_empty() {
+            errors.push(SchemaError::EmptyIndex { table: t.clone(), index: index.name.clone() });
+        }
+    }
+
+    for fk in &table.foreign_keys {
+        let columns = fk.columns.join(", ");
+        if fk.columns.is_empty() || fk.columns.len() != fk.references_columns.len() {
+            errors.push(SchemaError::ForeignKeyArity {
+                table: t.clone(),
+                columns: columns.clone(),
+                count: fk.columns.len(),
+                ref_count: fk.references_columns.len(),
+            });
+        }
+        match schema.tables.get(&fk.references_table) {
+            None => errors.push(SchemaError::UnknownReferencedTable {
+                table: t.clone(),
+                columns,
+                target: fk.references_table.clone(),
+            }),
+            Some(target) => {
+                for rc in &fk.references_columns {
+                    if target.column(rc).is_none() {
+                        errors.push(SchemaError::UnknownReferencedColumn {
+                            table: t.clone(),
+                            columns: columns.clone(),
+                            target: target.name.clone(),
+                            column: rc.clone(),
+                        });
+                    }
+                }
+            }
+        }
+    }
+}
