@@ -1,0 +1,377 @@
+//! The vocabulary of schema changes, each with its safety class and a one-line human reason.
+//!
+//! Owns what a change *is* and how dangerous it is. Knows nothing of SQL: whether a change
+//! becomes an ALTER or a table rebuild is the dialect's business.
+
+use std::fmt;
+
+use serde::Serialize;
+use vertz_snapshot::{Check, Column, Enum, ForeignKey, Index, Table};
+
+/// How dangerous a change is to the data already in the database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Safety {
+    /// Keeps every row and value.
+    Safe,
+    /// Can only succeed if the existing rows allow it (NOT NULL over NULLs, UNIQUE over
+    /// duplicates, a foreign key over orphans); checked at apply time, nothing is lost.
+    NeedsDataCheck,
+    /// Loses data the user asked to lose (a dropped table or column, a narrowed type). The
+    /// runner refuses these without `--force`.
+    Destructive,
+}
+
+impl fmt::Display for Safety {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Safety::Safe => "safe",
+            Safety::NeedsDataCheck => "needs a data check",
+            Safety::Destructive => "destructive",
+        })
+    }
+}
+
+/// Which aspect of a column changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ColumnAspect {
+    /// The logical or declared type (for enums: the set of values).
+    Type,
+    /// NULL allowed or not.
+    Nullability,
+    /// The DEFAULT.
+    Default,
+    /// The single-column UNIQUE constraint.
+    Unique,
+    /// Column-level CHECKs.
+    Check,
+    /// The collation.
+    Collation,
+    /// AUTOINCREMENT.
+    AutoIncrement,
+}
+
+/// One structural change between two schemas.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "change")]
+#[non_exhaustive]
+pub enum Change {
+    /// A new table.
+    CreateTable {
+        /// The table as declared.
+        table: Table,
+    },
+    /// A table that is gone, with its rows.
+    DropTable {
+        /// The table as it was.
+        table: Table,
+    },
+    /// A table renamed; its rows move with it.
+    RenameTable {
+        /// The old name.
+        from: String,
+        /// The new name.
+        to: String,
+    },
+    /// A new column.
+    AddColumn {
+        /// The table (its new name when renamed).
+        table: String,
+        /// The column.
+        column: Column,
+    },
+    /// A column that is gone, with its values.
+    DropColumn {
+        /// The table.
+        table: String,
+        /// The column as it was.
+        column: Column,
+    },
+    /// A column renamed; its values move with it.
+    RenameColumn {
+        /// The table.
+        table: String,
+        /// The old name.
+        from: String,
+        /// The new name.
+        to: String,
+    },
+    /// A column whose definition changed (type, nullability, default, …).
+    AlterColumn {
+        /// The table.
+        table: String,
+        /// The column before (under its new name when also renamed).
+        from: Column,
+        /// The column after.
+        to: Column,
+        /// What changed, in a fixed order.
+        aspects: Vec<ColumnAspect>,
+    },
+    /// Only metadata changed (`sensitive`, `hidden`): recorded, never turned into SQL.
+    ColumnMetadata {
+        /// The table.
+        table: String,
+        /// The column after.
+        column: Column,
+    },
+    /// A new index.
+    CreateIndex {
+        /// The table.
+        table: String,
+        /// The index.
+        index: Index,
+    },
+    /// A dropped index.
+    DropIndex {
+        /// The table.
+        table: String,
+        /// The index as it was.
+        index: Index,
+    },
+    /// A new foreign key (also half of a change of actions).
+    AddForeignKey {
+        /// The table.
+        table: String,
+        /// The key.
+        foreign_key: ForeignKey,
+    },
+    /// A dropped foreign key.
+    DropForeignKey {
+        /// The table.
+        table: String,
+        /// The key as it was.
+        foreign_key: ForeignKey,
+    },
+    /// The primary key's columns changed.
+    AlterPrimaryKey {
+        /// The table.
+        table: String,
+        /// Key columns before.
+        from: Vec<String>,
+        /// Key columns after.
+        to: Vec<String>,
+    },
+    /// A new composite UNIQUE constraint.
+    AddUnique {
+        /// The table.
+        table: String,
+        /// Its columns.
+        columns: Vec<String>,
+    },
+    /// A dropped composite UNIQUE constraint.
+    DropUnique {
+        /// The table.
+        table: String,
+        /// Its columns.
+        columns: Vec<String>,
+    },
+    /// A new table CHECK.
+    AddCheck {
+        /// The table.
+        table: String,
+        /// The check.
+        check: Check,
+    },
+    /// A dropped table CHECK.
+    DropCheck {
+        /// The table.
+        table: String,
+        /// The check as it was.
+        check: Check,
+    },
+    /// A new enum.
+    CreateEnum {
+        /// The enum.
+        r#enum: Enum,
+    },
+    /// A dropped enum.
+    DropEnum {
+        /// The enum as it was.
+        r#enum: Enum,
+    },
+    /// An enum's values changed.
+    AlterEnum {
+        /// Before.
+        from: Enum,
+        /// After.
+        to: Enum,
+    },
+}
+
+impl Change {
+    /// The table this change is about, if any (the new name for renames).
+    pub fn table(&self) -> Option<&str> {
+        match self {
+            Change::CreateTable { table } | Change::DropTable { table } => Some(&table.name),
+            Change::RenameTable { to, .. } => Some(to),
+            Change::AddColumn { table, .. }
+            | Change::DropColumn { table, .. }
+            | Change::RenameColumn { table, .. }
+            | Change::AlterColumn { table, .. }
+            | Change::ColumnMetadata { table, .. }
+            | Change::CreateIndex { table, .. }
+            | Change::DropIndex { table, .. }
+            | Change::AddForeignKey { table, .. }
+            | Change::DropForeignKey { table, .. }
+            | Change::AlterPrimaryKey { table, .. }
+            | Change::AddUnique { table, .. }
+            | Change::DropUnique { table, .. }
+            | Change::AddCheck { table, .. }
+            | Change::DropCheck { table, .. } => Some(table),
+            Change::CreateEnum { .. } | Change::DropEnum { .. } | Change::AlterEnum { .. } => None,
+        }
+    }
+
+    /// The safety class of this change.
+    pub fn safety(&self) -> Safety {
+        match self {
+            Change::DropTable { .. } | Change::DropColumn { .. } => Safety::Destructive,
+            Change::AlterColumn { from, to, aspects, .. } => {
+                if aspects.contains(&ColumnAspect::Type) && narrows(from, to) {
+                    Safety::Destructive
+                } else if (aspects.contains(&ColumnAspect::Nullability) && !to.nullable)
+                    || (aspects.contains(&ColumnAspect::Unique) && to.unique)
+                    || aspects.contains(&ColumnAspect::Check)
+                    || aspects.contains(&ColumnAspect::Type)
+                {
+                    Safety::NeedsDataCheck
+                } else {
+                    Safety::Safe
+                }
+            }
+            Change::AddColumn { column, .. } => {
+                if !column.nullable && column.default.is_none() {
+                    Safety::NeedsDataCheck
+                } else {
+                    Safety::Safe
+                }
+            }
+            Change::AlterEnum { from, to } => {
+                if from.values.iter().any(|v| !to.values.contains(v)) {
+                    Safety::NeedsDataCheck
+                } else {
+                    Safety::Safe
+                }
+            }
+            Change::CreateIndex { index, .. } if index.unique => Safety::NeedsDataCheck,
+            Change::AddForeignKey { .. }
+            | Change::AddUnique { .. }
+            | Change::AddCheck { .. }
+            | Change::AlterPrimaryKey { .. } => Safety::NeedsDataCheck,
+            _ => Safety::Safe,
+        }
+    }
+
+    /// A one-line description of the change and, where it is not safe, why.
+    pub fn describe(&self) -> String {
+        match self {
+            Change::CreateTable { table } => format!("create table {}", table.name),
+            Change::DropTable { table } => format!("drop table {} (its rows are deleted)", table.name),
+            Change::RenameTable { from, to } => format!("rename table {from} to {to}"),
+            Change::AddColumn { table, column } => {
+                let mut s = format!("add column {table}.{}", column.name);
+                if !column.nullable && column.default.is_none() {
+                    s.push_str(" (NOT NULL without a default: fails if the table has rows)");
+                }
+                s
+            }
+            Change::DropColumn { table, column } => {
+                format!("drop column {table}.{} (its values are deleted)", column.name)
+            }
+            Change::RenameColumn { table, from, to } => format!("rename column {table}.{from} to {to}"),
+            Change::AlterColumn { table, to, aspects, from } => {
+                let what: Vec<&str> = aspects
+                    .iter()
+                    .map(|a| match a {
+                        ColumnAspect::Type => "type",
+                        ColumnAspect::Nullability => "nullability",
+                        ColumnAspect::Default => "default",
+                        ColumnAspect::Unique => "unique",
+                        ColumnAspect::Check => "check",
+                        ColumnAspect::Collation => "collation",
+                        ColumnAspect::AutoIncrement => "auto-increment",
+                    })
+                    .collect();
+                let mut s = format!("alter column {table}.{} ({})", to.name, what.join(", "));
+                if aspects.contains(&ColumnAspect::Type) && narrows(from, to) {
+                    s.push_str(": narrowing the type can lose values");
+                } else if aspects.contains(&ColumnAspect::Nullability) && !to.nullable {
+                    s.push_str(": fails if a row holds NULL");
+                } else if aspects.contains(&ColumnAspect::Unique) && to.unique {
+                    s.push_str(": fails if two rows hold the same value");
+                }
+                s
+            }
+            Change::ColumnMetadata { table, column } => {
+                format!("metadata of column {table}.{} (no SQL)", column.name)
+            }
+            Change::CreateIndex { table, index } => {
+                let u = if index.unique { "unique " } else { "" };
+                let mut s = format!("create {u}index {} on {table}", index.name);
+                if index.unique {
+                    s.push_str(" (fails if existing rows hold duplicates)");
+                }
+                s
+            }
+            Change::DropIndex { table, index } => format!("drop index {} on {table}", index.name),
+            Change::AddForeignKey { table, foreign_key } => format!(
+                "add foreign key {table}({}) -> {}({}) (fails if existing rows have no parent)",
+                foreign_key.columns.join(", "),
+                foreign_key.references_table,
+                foreign_key.references_columns.join(", ")
+            ),
+            Change::DropForeignKey { table, foreign_key } => format!(
+                "drop foreign key {table}({}) -> {}",
+                foreign_key.columns.join(", "),
+                foreign_key.references_table
+            ),
+            Change::AlterPrimaryKey { table, from, to } => format!(
+                "change primary key of {table} from ({}) to ({}) (fails if existing rows collide)",
+                from.join(", "),
+                to.join(", ")
+            ),
+            Change::AddUnique { table, columns } => {
+                format!("add unique ({}) on {table} (fails if existing rows hold duplicates)", columns.join(", "))
+            }
+            Change::DropUnique { table, columns } => format!("drop unique ({}) on {table}", columns.join(", ")),
+            Change::AddCheck { table, check } => {
+                format!("add check ({}) on {table} (fails if existing rows violate it)", check.expression)
+            }
+            Change::DropCheck { table, check } => format!("drop check ({}) on {table}", check.expression),
+            Change::CreateEnum { r#enum } => format!("create enum {}", r#enum.name),
+            Change::DropEnum { r#enum } => format!("drop enum {}", r#enum.name),
+            Change::AlterEnum { from, to } => {
+                let removed: Vec<&str> =
+                    from.values.iter().filter(|v| !to.values.contains(v)).map(String::as_str).collect();
+                let mut s = format!("change values of enum {}", to.name);
+                if !removed.is_empty() {
+                    s.push_str(&format!(" (fails if rows hold removed values: {})", removed.join(", ")));
+                }
+                s
+            }
+        }
+    }
+}
+
+impl fmt::Display for Change {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.describe())
+    }
+}
+
+/// Whether changing `from`'s type to `to`'s can lose values. Widening to text, or between
+/// integer and real, is not narrowing; anything from text or blob into a number is.
+fn narrows(from: &Column, to: &Column) -> bool {
+    use vertz_snapshot::ColumnType as T;
+    let rank = |t: &T| match t {
+        T::Text | T::Sql(_) | T::Json | T::Uuid | T::Enum(_) => 3,
+        T::Blob => 4,
+        T::Real | T::Decimal => 2,
+        T::Integer | T::Boolean | T::Timestamp | T::Date => 1,
+    };
+    match (&from.ty, &to.ty) {
+        (T::Real | T::Decimal, T::Integer) => true,
+        (a, b) => rank(b) < rank(a),
+    }
+}

@@ -1,0 +1,418 @@
+//! Just enough of SQLite's lexer: tokens with positions, and the split of a script into
+//! statements (aware of strings, comments, quoted names and `CREATE TRIGGER ... BEGIN ... END`).
+//!
+//! Used to run schema files and migration files statement by statement (so an error names the
+//! line), to read back the CREATE text SQLite stores, and by the lint. Pure.
+
+/// What kind of token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenKind {
+    /// A keyword or a bare identifier.
+    Word,
+    /// A quoted identifier: `"x"`, `` `x` `` or `[x]`.
+    QuotedIdent,
+    /// A string literal `'x'`.
+    Str,
+    /// A blob literal `X'00'`.
+    Blob,
+    /// A number.
+    Number,
+    /// A bound parameter: `?`, `?1`, `:name`, `@name`, `$name`.
+    Param,
+    /// Punctuation or an operator.
+    Op,
+}
+
+/// One token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Token {
+    /// Its kind.
+    pub kind: TokenKind,
+    /// Byte offset of its first character in the source.
+    pub start: usize,
+    /// Byte offset just past it.
+    pub end: usize,
+    /// 1-based line of its first character.
+    pub line: usize,
+}
+
+impl Token {
+    /// The token's source text.
+    pub fn text<'a>(&self, src: &'a str) -> &'a str {
+        &src[self.start..self.end]
+    }
+
+    /// Whether this is the word `kw` (case-insensitively).
+    pub fn is_word(&self, src: &str, kw: &str) -> bool {
+        self.kind == TokenKind::Word && self.text(src).eq_ignore_ascii_case(kw)
+    }
+
+    /// Whether this is the operator or punctuation `op`.
+    pub fn is_op(&self, src: &str, op: &str) -> bool {
+        self.kind == TokenKind::Op && self.text(src) == op
+    }
+
+    /// For identifiers (bare or quoted) the name they denote, unquoted; for strings, their value.
+    pub fn value(&self, src: &str) -> String {
+        let t = self.text(src);
+        match self.kind {
+            TokenKind::QuotedIdent if t.starts_with('[') => t[1..t.len() - 1].to_string(),
+            TokenKind::QuotedIdent => {
+                let q = &t[..1];
+                t[1..t.len() - 1].replace(&format!("{q}{q}"), q)
+            }
+            TokenKind::Str => t[1..t.len() - 1].replace("''", "'"),
+            _ => t.to_string(),
+        }
+    }
+
+    /// Whether the token names something (a bare word or a quoted identifier).
+    pub fn is_name(&self) -> bool {
+        matches!(self.kind, TokenKind::Word | TokenKind::QuotedIdent)
+    }
+}
+
+/// A lexing failure: an unterminated string, quoted name or comment.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}: {message}")]
+pub struct LexError {
+    /// 1-based line where the unterminated thing starts.
+    pub line: usize,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// Tokenizes SQL text, skipping white space and comments.
+pub fn tokenize(src: &str) -> Result<Vec<Token>, LexError> {
+    let bytes = src.as_bytes();
+    let mut tokens = Vec::new();
+    let mut i = 0;
+    let mut line = 1;
+    while i < bytes.len() {
+        let c = bytes[i];
+        let start = i;
+        let start_line = line;
+        match c {
+            b'\n' => {
+                line += 1;
+                i += 1;
+            }
+            c if c.is_ascii_whitespace() => i += 1,
+            b'-' if bytes.get(i + 1) == Some(&b'-') => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                i += 2;
+                loop {
+                    if i + 1 >= bytes.len() {
+                        // SQLite accepts an unterminated block comment at the very end.
+                        i = bytes.len();
+                        break;
+                    }
+                    if bytes[i] == b'*' && bytes[i + 1] == b'/' {
+                        i += 2;
+                        break;
+                    }
+                    if bytes[i] == b'\n' {
+                        line += 1;
+                    }
+                    i += 1;
+                }
+            }
+            b'\'' | b'"' | b'`' | b'[' => {
+                let close = if c == b'[' { b']' } else { c };
+                i += 1;
+                loop {
+                    if i >= bytes.len() {
+                        let what = match c {
+                            b'\'' => "string literal",
+                            _ => "quoted name",
+                        };
+                        return Err(LexError { line: start_line, message: format!("unterminated {what}") });
+                    }
+                    if bytes[i] == b'\n' {
+                        line += 1;
+                    }
+                    if bytes[i] == close {
+                        if close != b']' && bytes.get(i + 1) == Some(&close) {
+                            i += 2;
+                            continue;
+                        }
+                        i += 1;
+                        break;
+                    }
+                    i += 1;
+                }
+                let kind = if c == b'\'' { TokenKind::Str } else { TokenKind::QuotedIdent };
+                tokens.push(Token { kind, start, end: i, line: start_line });
+            }
+            b'x' | b'X' if bytes.get(i + 1) == Some(&b'\'') => {
+                i += 2;
+                while i < bytes.len() && bytes[i] != b'\'' {
+                    i += 1;
+                }
+                if i >= bytes.len() {
+                    return Err(LexError { line: start_line, message: "unterminated blob literal".into() });
+                }
+                i += 1;
+                tokens.push(Token { kind: TokenKind::Blob, start, end: i, line: start_line });
+            }
+            c if c.is_ascii_digit() || (c == b'.' && bytes.get(i + 1).is_some_and(u8::is_ascii_digit)) => {
+                if c == b'0' && matches!(bytes.get(i + 1), Some(b'x' | b'X')) {
+                    i += 2;
+                    while i < bytes.len() && bytes[i].is_ascii_hexdigit() {
+                        i += 1;
+                    }
+                } else {
+                    while i < bytes.len() && (bytes[i].is_ascii_digit() || bytes[i] == b'.' || bytes[i] == b'_') {
+                        i += 1;
+                    }
+                    if i < bytes.len() && matches!(bytes[i], b'e' | b'E') {
+                        let mut j = i + 1;
+                        if j < bytes.len() && matches!(bytes[j], b'+' | b'-') {
+                            j += 1;
+                        }
+                        if j < bytes.len() && bytes[j].is_ascii_digit() {
+                            i = j;
+                            while i < bytes.len() && bytes[i].is_ascii_digit() {
+                                i += 1;
+                            }
+                        }
+                    }
+                }
+                tokens.push(Token { kind: TokenKind::Number, start, end: i, line: start_line });
+            }
+            b'?' | b':' | b'@' | b'$' => {
+                i += 1;
+                while i < bytes.len() && is_word_byte(bytes[i]) {
+                    i += 1;
+                }
+                tokens.push(Token { kind: TokenKind::Param, start, end: i, line: start_line });
+            }
+            c if is_word_byte(c) => {
+                while i < bytes.len() && (is_word_byte(bytes[i]) || bytes[i] == b'$') {
+                    i += 1;
+                }
+                tokens.push(Token { kind: TokenKind::Word, start, end: i, line: start_line });
+            }
+            _ => {
+                const TWO: [&str; 8] = ["||", "<=", ">=", "<>", "!=", "==", "<<", ">>"];
+                let len = if src[i..].starts_with("->>") {
+                    3
+                } else if TWO.iter().any(|op| src[i..].starts_with(op)) || src[i..].starts_with("->") {
+                    2
+                } else {
+                    src[i..].chars().next().map(char::len_utf8).unwrap_or(1)
+                };
+                i += len;
+                tokens.push(Token { kind: TokenKind::Op, start, end: i, line: start_line });
+            }
+        }
+    }
+    Ok(tokens)
+}
+
+fn is_word_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80
+}
+
+/// One statement of a script.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Statement {
+    /// The statement's text, from its first token to its last, without the closing `;`.
+    pub sql: String,
+    /// 1-based line of its first token.
+    pub line: usize,
+    /// Byte offset of its first token.
+    pub offset: usize,
+    /// Whether a `;` closed it (the last statement of a script may lack one).
+    pub terminated: bool,
+}
+
+/// Splits a script into statements. Comments and empty statements are dropped; a trigger body's
+/// inner semicolons do not end the trigger.
+pub fn split_statements(src: &str) -> Result<Vec<Statement>, LexError> {
+    let tokens = tokenize(src)?;
+    let mut out = Vec::new();
+    let mut first: Option<usize> = None;
+    let mut in_trigger = false;
+    let mut seen_begin = false;
+    let mut case_depth = 0usize;
+    // The index of the last END that closed a CASE: an END before `;` ends the trigger only
+    // when it is not one of these.
+    let mut case_end: Option<usize> = None;
+    for (k, tok) in tokens.iter().enumerate() {
+        if tok.is_op(src, ";") {
+            let ends = match first {
+                None => false,
+                Some(_) if !in_trigger => true,
+                Some(_) => {
+                    seen_begin
+                        && k > 0
+                        && tokens[k - 1].is_word(src, "END")
+                        && case_end != Some(k - 1)
+                        && case_depth == 0
+                }
+            };
+            if let (true, Some(f)) = (ends, first) {
+                let start = tokens[f].start;
+                out.push(Statement {
+                    sql: src[start..tokens[k - 1].end].to_string(),
+                    line: tokens[f].line,
+                    offset: start,
+                    terminated: true,
+                });
+                first = None;
+                in_trigger = false;
+                seen_begin = false;
+                case_depth = 0;
+            }
+            continue;
+        }
+        if first.is_none() {
+            first = Some(k);
+            in_trigger = is_create_trigger(src, &tokens[k..]);
+        }
+        if in_trigger {
+            if tok.is_word(src, "BEGIN") {
+                seen_begin = true;
+            } else if seen_begin && tok.is_word(src, "CASE") {
+                case_depth += 1;
+            } else if seen_begin && tok.is_word(src, "END") && case_depth > 0 {
+                case_depth -= 1;
+                case_end = Some(k);
+            }
+        }
+    }
+    if let Some(f) = first {
+        let start = tokens[f].start;
+        let end = tokens.last().map(|t| t.end).unwrap_or(start);
+        out.push(Statement { sql: src[start..end].to_string(), line: tokens[f].line, offset: start, terminated: false });
+    }
+    Ok(out)
+}
+
+fn is_create_trigger(src: &str, tokens: &[Token]) -> bool {
+    let mut it = tokens.iter();
+    if !it.next().is_some_and(|t| t.is_word(src, "CREATE")) {
+        return false;
+    }
+    match it.next() {
+        Some(t) if t.is_word(src, "TEMP") || t.is_word(src, "TEMPORARY") => {
+            it.next().is_some_and(|t| t.is_word(src, "TRIGGER"))
+        }
+        Some(t) => t.is_word(src, "TRIGGER"),
+        None => false,
+    }
+}
+
+/// The index of the `)` matching the `(` at `open`, or `None` when it is not closed.
+pub fn matching_paren(src: &str, tokens: &[Token], open: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    for (k, t) in tokens.iter().enumerate().skip(open) {
+        if t.is_op(src, "(") {
+            depth += 1;
+        } else if t.is_op(src, ")") {
+            depth -= 1;
+            if depth == 0 {
+                return Some(k);
+            }
+        }
+    }
+    None
+}
+
+/// Splits `tokens` at top-level commas (commas not inside parentheses).
+pub fn split_top_level<'t>(src: &str, tokens: &'t [Token]) -> Vec<&'t [Token]> {
+    let mut parts = Vec::new();
+    let mut depth = 0usize;
+    let mut start = 0;
+    for (k, t) in tokens.iter().enumerate() {
+        if t.is_op(src, "(") {
+            depth += 1;
+        } else if t.is_op(src, ")") {
+            depth = depth.saturating_sub(1);
+        } else if depth == 0 && t.is_op(src, ",") {
+            parts.push(&tokens[start..k]);
+            start = k + 1;
+        }
+    }
+    if start < tokens.len() {
+        parts.push(&tokens[start..]);
+    }
+    parts
+}
+
+/// Normalizes SQL for comparison: tokens joined by single spaces, keywords and bare names
+/// upper-cased, quoted names unquoted and upper-cased, literals kept as written.
+pub fn normalize(sql: &str) -> String {
+    match tokenize(sql) {
+        Ok(tokens) => tokens
+            .iter()
+            .map(|t| match t.kind {
+                TokenKind::Word => t.text(sql).to_uppercase(),
+                TokenKind::QuotedIdent => t.value(sql).to_uppercase(),
+                _ => t.text(sql).to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join(" "),
+        Err(_) => sql.split_whitespace().collect::<Vec<_>>().join(" "),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(src: &str, expect: &[(&str, usize)]) {
+        let got: Vec<(String, usize)> = split_statements(src).unwrap().into_iter().map(|s| (s.sql, s.line)).collect();
+        let expect: Vec<(String, usize)> = expect.iter().map(|(s, l)| (s.to_string(), *l)).collect();
+        assert_eq!(got, expect);
+    }
+
+    #[test]
+    fn splits_plain_statements_with_lines() {
+        check("CREATE TABLE a(x);\n\n-- comment; still comment\nCREATE TABLE b(y);", &[("CREATE TABLE a(x)", 1), ("CREATE TABLE b(y)", 4)]);
+    }
+
+    #[test]
+    fn semicolons_inside_strings_comments_and_names_do_not_split() {
+        check(
+            "INSERT INTO t VALUES ('a;b'); /* x; y */ CREATE TABLE \"we;ird\" (\"c;\" TEXT);",
+            &[("INSERT INTO t VALUES ('a;b')", 1), ("CREATE TABLE \"we;ird\" (\"c;\" TEXT)", 1)],
+        );
+    }
+
+    #[test]
+    fn trigger_bodies_stay_whole() {
+        check(
+            "CREATE TRIGGER tr AFTER UPDATE ON t BEGIN\n  UPDATE t SET x = CASE WHEN 1 THEN 2 END;\n  DELETE FROM u;\nEND;\nSELECT 1;",
+            &[
+                ("CREATE TRIGGER tr AFTER UPDATE ON t BEGIN\n  UPDATE t SET x = CASE WHEN 1 THEN 2 END;\n  DELETE FROM u;\nEND", 1),
+                ("SELECT 1", 5),
+            ],
+        );
+    }
+
+    #[test]
+    fn empty_statements_and_trailing_text() {
+        check(";;  ;\nSELECT 1", &[("SELECT 1", 2)]);
+        assert!(!split_statements("SELECT 1").unwrap()[0].terminated);
+    }
+
+    #[test]
+    fn unterminated_string_names_its_line() {
+        assert_eq!(split_statements("SELECT 1;\nSELECT 'abc;").unwrap_err().to_string(), "line 2: unterminated string literal");
+    }
+
+    #[test]
+    fn token_values() {
+        let src = r#""a""b" [c d] `e` 'f''g'"#;
+        let toks = tokenize(src).unwrap();
+        let values: Vec<String> = toks.iter().map(|t| t.value(src)).collect();
+        assert_eq!(values, ["a\"b", "c d", "e", "f'g"]);
+        assert_eq!(normalize("create  table \"T\" (x int)"), "CREATE TABLE T ( X INT )");
+    }
+}

@@ -1,0 +1,495 @@
+//! Turns what SQLite reports about a live schema into the vertz model. Pure: the dialect crates
+//! run [`QUERIES`] (one statement each, or one batch on D1) and hand over the rows.
+//!
+//! The pragmas give columns, keys, indexes and foreign keys; the stored `CREATE TABLE` text gives
+//! what no pragma reports (CHECK constraints, collations, AUTOINCREMENT), read with [`crate::lex`].
+
+use std::collections::BTreeMap;
+
+use vertz_snapshot::{
+    Check, Column, ColumnType, DefaultValue, Enum, FkAction, ForeignKey, Index, IndexColumn, IndexKey, Schema, Table,
+};
+
+use crate::lex::{Token, TokenKind, matching_paren, split_top_level, tokenize};
+
+/// The introspection queries, in the order [`RawSchema`]'s fields are filled. Tables whose names
+/// start with `sqlite_`, `_cf_` (D1's own) or `_vertz_` (vertz's history and lock) are left out;
+/// D1 refuses any query that touches `_cf_` tables, so they are filtered before the pragmas run.
+pub const QUERIES: [&str; 4] = [
+    // tables: name, sql
+    r"SELECT name, sql FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\_%' ESCAPE '\' AND name NOT LIKE '\_cf\_%' ESCAPE '\' AND name NOT LIKE '\_vertz\_%' ESCAPE '\' ORDER BY name",
+    // columns: table, cid, name, type, notnull, dflt_value, pk, hidden
+    r#"SELECT m.name, c.cid, c.name, c.type, c."notnull", c.dflt_value, c.pk, c.hidden FROM sqlite_schema AS m, pragma_table_xinfo(m.name) AS c WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\_%' ESCAPE '\' AND m.name NOT LIKE '\_cf\_%' ESCAPE '\' AND m.name NOT LIKE '\_vertz\_%' ESCAPE '\' ORDER BY m.name, c.cid"#,
+    // index columns: table, index, unique, origin, partial, index sql, seqno, cid, column name, desc, collation
+    r"SELECT m.name, il.name, il.[unique], il.origin, il.partial, s.sql, ii.seqno, ii.cid, ii.name, ii.[desc], ii.coll FROM sqlite_schema AS m, pragma_index_list(m.name) AS il, pragma_index_xinfo(il.name) AS ii LEFT JOIN sqlite_schema AS s ON s.type = 'index' AND s.name = il.name WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\_%' ESCAPE '\' AND m.name NOT LIKE '\_cf\_%' ESCAPE '\' AND m.name NOT LIKE '\_vertz\_%' ESCAPE '\' AND ii.key = 1 ORDER BY m.name, il.name, ii.seqno",
+    // foreign keys: table, id, seq, table, from, to, on_update, on_delete
+    r"SELECT m.name, f.id, f.seq, f.[table], f.[from], f.[to], f.on_update, f.on_delete FROM sqlite_schema AS m, pragma_foreign_key_list(m.name) AS f WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\_%' ESCAPE '\' AND m.name NOT LIKE '\_cf\_%' ESCAPE '\' AND m.name NOT LIKE '\_vertz\_%' ESCAPE '\' ORDER BY m.name, f.id, f.seq",
+];
+
+/// A value of a row, as every driver can give it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RawValue {
+    /// NULL.
+    Null,
+    /// An integer.
+    Int(i64),
+    /// A real.
+    Real(f64),
+    /// Text.
+    Text(String),
+}
+
+impl RawValue {
+    fn text(&self) -> Option<&str> {
+        match self {
+            RawValue::Text(s) => Some(s),
+            _ => None,
+        }
+    }
+    fn int(&self) -> i64 {
+        match self {
+            RawValue::Int(i) => *i,
+            RawValue::Real(r) => *r as i64,
+            RawValue::Text(s) => s.parse().unwrap_or(0),
+            RawValue::Null => 0,
+        }
+    }
+    fn string(&self) -> String {
+        self.text().unwrap_or_default().to_string()
+    }
+}
+
+/// The rows of [`QUERIES`], in order.
+#[derive(Debug, Clone, Default)]
+pub struct RawSchema {
+    /// Rows of the tables query.
+    pub tables: Vec<Vec<RawValue>>,
+    /// Rows of the columns query.
+    pub columns: Vec<Vec<RawValue>>,
+    /// Rows of the index-columns query.
+    pub index_columns: Vec<Vec<RawValue>>,
+    /// Rows of the foreign-keys query.
+    pub foreign_keys: Vec<Vec<RawValue>>,
+}
+
+/// Introspection met something it cannot read into the model.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum IntrospectError {
+    /// A row had too few values (the driver and the queries disagree).
+    #[error("introspection query {query} returned a row with {got} values, expected {expected}")]
+    ShortRow {
+        /// Which query.
+        query: &'static str,
+        /// Values received.
+        got: usize,
+        /// Values expected.
+        expected: usize,
+    },
+    /// The stored CREATE text of a table could not be read.
+    #[error("cannot read the definition of table {table:?}: {reason}")]
+    UnreadableTable {
+        /// The table.
+        table: String,
+        /// Why.
+        reason: String,
+    },
+}
+
+fn need(rows: &[Vec<RawValue>], query: &'static str, expected: usize) -> Result<(), IntrospectError> {
+    match rows.iter().find(|r| r.len() < expected) {
+        Some(r) => Err(IntrospectError::ShortRow { query, got: r.len(), expected }),
+        None => Ok(()),
+    }
+}
+
+/// Builds the model from the rows of [`QUERIES`].
+pub fn from_raw(raw: &RawSchema) -> Result<Schema, IntrospectError> {
+    need(&raw.tables, "tables", 2)?;
+    need(&raw.columns, "columns", 8)?;
+    need(&raw.index_columns, "index columns", 11)?;
+    need(&raw.foreign_keys, "foreign keys", 8)?;
+
+    let mut schema = Schema::default();
+    let mut parsed: BTreeMap<String, ParsedCreate> = BTreeMap::new();
+    for row in &raw.tables {
+        let name = row[0].string();
+        let sql = row[1].string();
+        // Virtual tables (FTS5 and others) are not modelled yet; they are left alone.
+        if sql.trim_start().to_ascii_uppercase().starts_with("CREATE VIRTUAL") {
+            continue;
+        }
+        let p = parse_create_table(&sql).map_err(|reason| IntrospectError::UnreadableTable { table: name.clone(), reason })?;
+        parsed.insert(name.clone(), p);
+        schema.tables.insert(
+            name.clone(),
+            Table {
+                name,
+                columns: Vec::new(),
+                primary_key: Vec::new(),
+                unique_constraints: Vec::new(),
+                indexes: Vec::new(),
+                foreign_keys: Vec::new(),
+                checks: Vec::new(),
+                renamed_from: None,
+            },
+        );
+    }
+
+    let mut pk: BTreeMap<String, Vec<(i64, String)>> = BTreeMap::new();
+    for row in &raw.columns {
+        let table_name = row[0].string();
+        let Some(table) = schema.tables.get_mut(&table_name) else { continue };
+        // hidden: 0 normal, 1 hidden (virtual tables), 2/3 generated (not modelled yet).
+        if row[7].int() == 1 {
+            continue;
+        }
+        let name = row[2].string();
+        let declared = row[3].string();
+        let p = &parsed[&table_name];
+        let info = p.columns.get(&name.to_lowercase()).cloned().unwrap_or_default();
+        let mut column = Column {
+            name: name.clone(),
+            ty: ColumnType::from_declared(&declared),
+            nullable: row[4].int() == 0,
+            unique: false,
+            default: row[5].text().map(parse_default),
+            auto_increment: info.autoincrement,
+            checks: info.checks.clone(),
+            collation: info.collation.clone(),
+            sensitive: false,
+            hidden: false,
+            renamed_from: None,
+        };
+        if let Some(values) = enum_values(&name, &column.checks)
+            && matches!(column.ty, ColumnType::Text)
+        {
+            let enum_name = format!("{table_name}_{name}");
+            column.checks.retain(|c| enum_values(&name, std::slice::from_ref(c)).is_none());
+            column.ty = ColumnType::Enum(enum_name.clone());
+            schema.enums.insert(enum_name.clone(), Enum { name: enum_name, values });
+        }
+        let pk_pos = row[6].int();
+        if pk_pos > 0 {
+            pk.entry(table_name.clone()).or_default().push((pk_pos, name));
+        }
+        table.columns.push(column);
+    }
+    for (table_name, mut cols) in pk {
+        cols.sort();
+        if let Some(t) = schema.tables.get_mut(&table_name) {
+            t.primary_key = cols.into_iter().map(|(_, n)| n).collect();
+        }
+    }
+    for (name, p) in &parsed {
+        if let Some(t) = schema.tables.get_mut(name) {
+            t.checks = p.table_checks.clone();
+        }
+    }
+
+    read_indexes(raw, &mut schema)?;
+    read_foreign_keys(raw, &mut schema);
+    schema.canonicalize();
+    Ok(schema)
+}
+
+fn read_indexes(raw: &RawSchema, schema: &mut Schema) -> Result<(), IntrospectError> {
+    // Group rows by (table, index).
+    let mut groups: BTreeMap<(String, String), Vec<&Vec<RawValue>>> = BTreeMap::new();
+    for row in &raw.index_columns {
+        groups.entry((row[0].string(), row[1].string())).or_default().push(row);
+    }
+    for ((table_name, index_name), rows) in groups {
+        let Some(table) = schema.tables.get_mut(&table_name) else { continue };
+        let first = rows[0];
+        let unique = first[2].int() == 1;
+        let origin = first[3].string();
+        let sql = first[5].text().map(str::to_string);
+        match origin.as_str() {
+            "pk" => continue,
+            "u" => {
+                let cols: Vec<String> = rows.iter().map(|r| r[8].string()).collect();
+                if cols.len() == 1 {
+                    if let Some(c) = table.column_mut(&cols[0]) {
+                        c.unique = true;
+                    }
+                } else {
+                    table.unique_constraints.push(cols);
+                }
+                continue;
+            }
+            _ => {}
+        }
+        let parsed = match &sql {
+            Some(sql) => parse_create_index(sql).map_err(|reason| IntrospectError::UnreadableTable {
+                table: table_name.clone(),
+                reason: format!("index {index_name}: {reason}"),
+            })?,
+            None => ParsedIndex::default(),
+        };
+        let columns = rows
+            .iter()
+            .enumerate()
+            .map(|(k, r)| {
+                let key = if r[7].int() == -2 {
+                    IndexKey::Expression(parsed.parts.get(k).cloned().unwrap_or_default())
+                } else {
+                    IndexKey::Column(r[8].string())
+                };
+                // Only an explicit COLLATE counts: the pragma also reports the collation a part
+                // inherits from its column, which the index's definition does not state.
+                let collation = parsed.collations.get(k).cloned().flatten();
+                IndexColumn { key, desc: r[9].int() == 1, collation }
+            })
+            .collect();
+        table.indexes.push(Index { name: index_name, columns, unique, where_clause: parsed.where_clause });
+    }
+    Ok(())
+}
+
+fn read_foreign_keys(raw: &RawSchema, schema: &mut Schema) {
+    let mut groups: BTreeMap<(String, i64), Vec<&Vec<RawValue>>> = BTreeMap::new();
+    for row in &raw.foreign_keys {
+        groups.entry((row[0].string(), row[1].int())).or_default().push(row);
+    }
+    let pks: BTreeMap<String, Vec<String>> =
+        schema.tables.values().map(|t| (t.name.clone(), t.primary_key.clone())).collect();
+    for ((table_name, _), rows) in groups {
+        let target = rows[0][3].string();
+        let columns: Vec<String> = rows.iter().map(|r| r[4].string()).collect();
+        // `REFERENCES parent` without columns means the parent's primary key.
+        let mut references_columns: Vec<String> = rows.iter().map(|r| r[5].string()).collect();
+        if rows.iter().all(|r| r[5] == RawValue::Null) {
+            references_columns = pks.get(&target).cloned().unwrap_or_default();
+        }
+        let fk = ForeignKey {
+            columns,
+            references_table: target,
+            references_columns,
+            on_delete: FkAction::from_sql(&rows[0][7].string()).unwrap_or_default(),
+            on_update: FkAction::from_sql(&rows[0][6].string()).unwrap_or_default(),
+        };
+        if let Some(t) = schema.tables.get_mut(&table_name) {
+            t.foreign_keys.push(fk);
+        }
+    }
+}
+
+/// A DEFAULT as SQLite stores it (`dflt_value`) turned into the model.
+pub fn parse_default(text: &str) -> DefaultValue {
+    let t = text.trim();
+    let upper = t.to_ascii_uppercase();
+    match upper.as_str() {
+        "NULL" => return DefaultValue::Null,
+        "TRUE" => return DefaultValue::Boolean(true),
+        "FALSE" => return DefaultValue::Boolean(false),
+        "CURRENT_TIMESTAMP" => return DefaultValue::CurrentTimestamp,
+        "CURRENT_DATE" => return DefaultValue::CurrentDate,
+        "CURRENT_TIME" => return DefaultValue::CurrentTime,
+        _ => {}
+    }
+    if let Ok(tokens) = tokenize(t) {
+        match tokens.as_slice() {
+            [tok] if tok.kind == TokenKind::Str => return DefaultValue::String(tok.value(t)),
+            [tok] if tok.kind == TokenKind::Number => return DefaultValue::Number(t.to_string()),
+            [sign, tok] if tok.kind == TokenKind::Number && (sign.is_op(t, "-") || sign.is_op(t, "+")) => {
+                return DefaultValue::Number(t.to_string());
+            }
+            _ => {}
+        }
+        // An expression default is stored with its parentheses when it had more than one layer.
+        if let [open, .., close] = tokens.as_slice()
+            && open.is_op(t, "(")
+            && close.is_op(t, ")")
+            && matching_paren(t, &tokens, 0) == Some(tokens.len() - 1)
+        {
+            return DefaultValue::Expression(t[open.end..close.start].trim().to_string());
+        }
+    }
+    DefaultValue::Expression(t.to_string())
+}
+
+/// `"col" IN ('a', 'b')` (the CHECK vertz writes for an enum): the values, in order.
+fn enum_values(column: &str, checks: &[String]) -> Option<Vec<String>> {
+    checks.iter().find_map(|check| {
+        let tokens = tokenize(check).ok()?;
+        let [name, kw_in, open, rest @ ..] = tokens.as_slice() else { return None };
+        if !(name.is_name() && name.value(check) == column && kw_in.is_word(check, "IN") && open.is_op(check, "(")) {
+            return None;
+        }
+        if matching_paren(check, &tokens, 2) != Some(tokens.len() - 1) {
+            return None;
+        }
+        let inner = &rest[..rest.len() - 1];
+        let parts = split_top_level(check, inner);
+        let mut values = Vec::new();
+        for p in parts {
+            match p {
+                [t] if t.kind == TokenKind::Str => values.push(t.value(check)),
+                _ => return None,
+            }
+        }
+        (!values.is_empty()).then_some(values)
+    })
+}
+
+#[derive(Debug, Clone, Default)]
+struct ColumnInfo {
+    checks: Vec<String>,
+    collation: Option<String>,
+    autoincrement: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+struct ParsedCreate {
+    /// By lower-cased column name (SQLite names are case-insensitive).
+    columns: BTreeMap<String, ColumnInfo>,
+    table_checks: Vec<Check>,
+}
+
+/// Reads what the pragmas do not report from a `CREATE TABLE` text.
+fn parse_create_table(sql: &str) -> Result<ParsedCreate, String> {
+    let tokens = tokenize(sql).map_err(|e| e.to_string())?;
+    let open = tokens.iter().position(|t| t.is_op(sql, "(")).ok_or("no column list")?;
+    let close = matching_paren(sql, &tokens, open).ok_or("unbalanced parentheses")?;
+    let mut out = ParsedCreate::default();
+    for part in split_top_level(sql, &tokens[open + 1..close]) {
+        let Some(first) = part.first() else { continue };
+        let is_constraint = ["CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN"].iter().any(|k| first.is_word(sql, k));
+        if is_constraint {
+            let mut name = None;
+            let mut k = 0;
+            while k < part.len() {
+                if part[k].is_word(sql, "CONSTRAINT") && k + 1 < part.len() {
+                    name = Some(part[k + 1].value(sql));
+                    k += 2;
+                    continue;
+                }
+                if part[k].is_word(sql, "CHECK")
+                    && let Some(expr) = paren_text(sql, part, k + 1)
+                {
+                    out.table_checks.push(Check { name: name.take(), expression: expr });
+                }
+                k += 1;
+            }
+            continue;
+        }
+        let column = first.value(sql).to_lowercase();
+        let mut info = ColumnInfo::default();
+        let mut k = 1;
+        while k < part.len() {
+            let t = &part[k];
+            if t.is_word(sql, "CHECK") {
+                if let Some(expr) = paren_text(sql, part, k + 1) {
+                    info.checks.push(expr);
+                }
+            } else if t.is_word(sql, "COLLATE") && k + 1 < part.len() {
+                info.collation = Some(part[k + 1].value(sql));
+            } else if t.is_word(sql, "AUTOINCREMENT") {
+                info.autoincrement = true;
+            } else if t.is_op(sql, "(") {
+                // Skip over parenthesized parts (type arguments, defaults, generated expressions).
+                if let Some(end) = matching_paren(sql, part, k) {
+                    k = end;
+                }
+            }
+            k += 1;
+        }
+        out.columns.insert(column, info);
+    }
+    Ok(out)
+}
+
+/// The source text inside the parentheses starting at `tokens[open]`, trimmed.
+fn paren_text(sql: &str, tokens: &[Token], open: usize) -> Option<String> {
+    if !tokens.get(open)?.is_op(sql, "(") {
+        return None;
+    }
+    let close = matching_paren(sql, tokens, open)?;
+    Some(sql[tokens[open].end..tokens[close].start].trim().to_string())
+}
+
+#[derive(Debug, Clone, Default)]
+struct ParsedIndex {
+    /// Each key part's text without COLLATE / ASC / DESC.
+    parts: Vec<String>,
+    /// Each key part's explicit collation.
+    collations: Vec<Option<String>>,
+    where_clause: Option<String>,
+}
+
+/// Reads the key parts and the WHERE of a `CREATE INDEX` text.
+fn parse_create_index(sql: &str) -> Result<ParsedIndex, String> {
+    let tokens = tokenize(sql).map_err(|e| e.to_string())?;
+    let on = tokens.iter().position(|t| t.is_word(sql, "ON")).ok_or("no ON")?;
+    let open = (on..tokens.len()).find(|&k| tokens[k].is_op(sql, "(")).ok_or("no key list")?;
+    let close = matching_paren(sql, &tokens, open).ok_or("unbalanced parentheses")?;
+    let mut out = ParsedIndex::default();
+    for part in split_top_level(sql, &tokens[open + 1..close]) {
+        let mut end = part.len();
+        let mut collation = None;
+        if end > 0 && (part[end - 1].is_word(sql, "ASC") || part[end - 1].is_word(sql, "DESC")) {
+            end -= 1;
+        }
+        if end >= 2 && part[end - 2].is_word(sql, "COLLATE") {
+            collation = Some(part[end - 1].value(sql));
+            end -= 2;
+        }
+        let text = if end == 0 { String::new() } else { sql[part[0].start..part[end - 1].end].to_string() };
+        out.parts.push(text);
+        out.collations.push(collation);
+    }
+    if let Some(w) = tokens[close..].iter().position(|t| t.is_word(sql, "WHERE")) {
+        let w = close + w;
+        if w + 1 < tokens.len() {
+            out.where_clause = Some(sql[tokens[w + 1].start..].trim().trim_end_matches(';').trim().to_string());
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_parse_back() {
+        assert_eq!(parse_default("'x''y'"), DefaultValue::String("x'y".into()));
+        assert_eq!(parse_default("-1.5"), DefaultValue::Number("-1.5".into()));
+        assert_eq!(parse_default("TRUE"), DefaultValue::Boolean(true));
+        assert_eq!(parse_default("current_timestamp"), DefaultValue::CurrentTimestamp);
+        assert_eq!(parse_default("1+1"), DefaultValue::Expression("1+1".into()));
+        assert_eq!(parse_default("(1) + (2)"), DefaultValue::Expression("(1) + (2)".into()));
+        assert_eq!(parse_default("((1 + 2))"), DefaultValue::Expression("(1 + 2)".into()));
+    }
+
+    #[test]
+    fn create_text_gives_checks_collations_and_autoincrement() {
+        let p = parse_create_table(
+            r#"CREATE TABLE "t" ("id" INTEGER PRIMARY KEY AUTOINCREMENT, "Name" TEXT COLLATE NOCASE CHECK (length("Name") > 0), "n" DECIMAL(10, 2), CONSTRAINT "pos" CHECK (n >= 0), CHECK (id > 0))"#,
+        )
+        .unwrap();
+        assert!(p.columns["id"].autoincrement);
+        assert_eq!(p.columns["name"].collation.as_deref(), Some("NOCASE"));
+        assert_eq!(p.columns["name"].checks, [r#"length("Name") > 0"#]);
+        assert_eq!(
+            p.table_checks,
+            [Check { name: Some("pos".into()), expression: "n >= 0".into() }, Check { name: None, expression: "id > 0".into() }]
+        );
+    }
+
+    #[test]
+    fn enum_check_is_recognized() {
+        assert_eq!(enum_values("s", &[r#""s" IN ('a', 'b''c')"#.into()]), Some(vec!["a".into(), "b'c".into()]));
+        assert_eq!(enum_values("s", &[r#""s" IN ('a', 1)"#.into()]), None);
+        assert_eq!(enum_values("s", &[r#""s" IN ('a') OR 1"#.into()]), None);
+    }
+
+    #[test]
+    fn index_text_gives_expressions_and_where() {
+        let p = parse_create_index(r#"CREATE INDEX "i" ON "t" (lower("b") DESC, "c" COLLATE nocase) WHERE c > 0"#).unwrap();
+        assert_eq!(p.parts, [r#"lower("b")"#, r#""c""#]);
+        assert_eq!(p.collations, [None, Some("nocase".into())]);
+        assert_eq!(p.where_clause.as_deref(), Some("c > 0"));
+    }
+}
