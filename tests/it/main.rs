@@ -1,1 +1,7 @@
-//! placeholder
+//! Workspace-level integration tests: the real `vertz` binary on real SQLite files, and the
+//! rules about the code itself (crate graph, file headers). One test binary, many modules.
+
+mod errors;
+mod push;
+mod support;
+mod tidy;

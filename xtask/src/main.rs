@@ -1,2 +1,2 @@
-//! placeholder
+//! xtask: project automation (`cargo xtask ...`); filled in with the CLI issue.
 fn main() {}

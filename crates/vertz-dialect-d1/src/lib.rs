@@ -1,1 +1,1 @@
-//! placeholder
+//! vertz-dialect-d1: placeholder.

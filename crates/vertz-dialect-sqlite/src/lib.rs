@@ -1,1 +1,17 @@
-//! placeholder
+//! vertz-dialect-sqlite: SQLite as a vertz backend: the dialect, the sqlx driver, and the
+//! loader of declarative `schema.sql` files.
+//!
+//! Owns every contact with a real SQLite database ([`driver`]) and the in-memory load of schema
+//! files ([`schema_sql`]). The SQL it writes is planned by `vertz_sql::SqliteFamily`; this crate
+//! must not generate DDL of its own, so SQLite and D1 cannot drift apart.
+
+pub mod driver;
+pub mod schema_sql;
+
+pub use driver::SqliteDriver;
+pub use vertz_sql::SqliteFamily;
+
+/// The SQLite dialect.
+pub fn dialect() -> SqliteFamily {
+    SqliteFamily::sqlite()
+}

@@ -227,7 +227,9 @@ impl Change {
     pub fn safety(&self) -> Safety {
         match self {
             Change::DropTable { .. } | Change::DropColumn { .. } => Safety::Destructive,
-            Change::AlterColumn { from, to, aspects, .. } => {
+            Change::AlterColumn {
+                from, to, aspects, ..
+            } => {
                 if aspects.contains(&ColumnAspect::Type) && narrows(from, to) {
                     Safety::Destructive
                 } else if (aspects.contains(&ColumnAspect::Nullability) && !to.nullable)
@@ -267,7 +269,9 @@ impl Change {
     pub fn describe(&self) -> String {
         match self {
             Change::CreateTable { table } => format!("create table {}", table.name),
-            Change::DropTable { table } => format!("drop table {} (its rows are deleted)", table.name),
+            Change::DropTable { table } => {
+                format!("drop table {} (its rows are deleted)", table.name)
+            }
             Change::RenameTable { from, to } => format!("rename table {from} to {to}"),
             Change::AddColumn { table, column } => {
                 let mut s = format!("add column {table}.{}", column.name);
@@ -277,10 +281,20 @@ impl Change {
                 s
             }
             Change::DropColumn { table, column } => {
-                format!("drop column {table}.{} (its values are deleted)", column.name)
+                format!(
+                    "drop column {table}.{} (its values are deleted)",
+                    column.name
+                )
             }
-            Change::RenameColumn { table, from, to } => format!("rename column {table}.{from} to {to}"),
-            Change::AlterColumn { table, to, aspects, from } => {
+            Change::RenameColumn { table, from, to } => {
+                format!("rename column {table}.{from} to {to}")
+            }
+            Change::AlterColumn {
+                table,
+                to,
+                aspects,
+                from,
+            } => {
                 let what: Vec<&str> = aspects
                     .iter()
                     .map(|a| match a {
@@ -332,21 +346,38 @@ impl Change {
                 to.join(", ")
             ),
             Change::AddUnique { table, columns } => {
-                format!("add unique ({}) on {table} (fails if existing rows hold duplicates)", columns.join(", "))
+                format!(
+                    "add unique ({}) on {table} (fails if existing rows hold duplicates)",
+                    columns.join(", ")
+                )
             }
-            Change::DropUnique { table, columns } => format!("drop unique ({}) on {table}", columns.join(", ")),
+            Change::DropUnique { table, columns } => {
+                format!("drop unique ({}) on {table}", columns.join(", "))
+            }
             Change::AddCheck { table, check } => {
-                format!("add check ({}) on {table} (fails if existing rows violate it)", check.expression)
+                format!(
+                    "add check ({}) on {table} (fails if existing rows violate it)",
+                    check.expression
+                )
             }
-            Change::DropCheck { table, check } => format!("drop check ({}) on {table}", check.expression),
+            Change::DropCheck { table, check } => {
+                format!("drop check ({}) on {table}", check.expression)
+            }
             Change::CreateEnum { r#enum } => format!("create enum {}", r#enum.name),
             Change::DropEnum { r#enum } => format!("drop enum {}", r#enum.name),
             Change::AlterEnum { from, to } => {
-                let removed: Vec<&str> =
-                    from.values.iter().filter(|v| !to.values.contains(v)).map(String::as_str).collect();
+                let removed: Vec<&str> = from
+                    .values
+                    .iter()
+                    .filter(|v| !to.values.contains(v))
+                    .map(String::as_str)
+                    .collect();
                 let mut s = format!("change values of enum {}", to.name);
                 if !removed.is_empty() {
-                    s.push_str(&format!(" (fails if rows hold removed values: {})", removed.join(", ")));
+                    s.push_str(&format!(
+                        " (fails if rows hold removed values: {})",
+                        removed.join(", ")
+                    ));
                 }
                 s
             }

@@ -6,12 +6,25 @@
 use proptest::prelude::*;
 
 use crate::model::{
-    Column, ColumnType, DefaultValue, Enum, FkAction, ForeignKey, Index, IndexColumn, IndexKey, Schema, Table,
+    Column, ColumnType, DefaultValue, Enum, FkAction, ForeignKey, Index, IndexColumn, IndexKey,
+    Schema, Table,
 };
 
 const NAMES: &[&str] = &[
-    "id", "name", "title", "email", "created_at", "user_id", "body", "done", "score", "weird \"q\" name", "ünïcode",
-    "select", "with space", "order",
+    "id",
+    "name",
+    "title",
+    "email",
+    "created_at",
+    "user_id",
+    "body",
+    "done",
+    "score",
+    "weird \"q\" name",
+    "ünïcode",
+    "select",
+    "with space",
+    "order",
 ];
 
 fn column_type() -> impl Strategy<Value = ColumnType> {
@@ -30,13 +43,15 @@ fn column_type() -> impl Strategy<Value = ColumnType> {
 
 fn default_for(ty: &ColumnType) -> BoxedStrategy<Option<DefaultValue>> {
     let some = match ty {
-        ColumnType::Integer | ColumnType::Real => {
-            (-5i64..100).prop_map(|n| DefaultValue::Number(n.to_string())).boxed()
-        }
+        ColumnType::Integer | ColumnType::Real => (-5i64..100)
+            .prop_map(|n| DefaultValue::Number(n.to_string()))
+            .boxed(),
         ColumnType::Boolean => any::<bool>().prop_map(DefaultValue::Boolean).boxed(),
         ColumnType::Timestamp => Just(DefaultValue::CurrentTimestamp).boxed(),
         ColumnType::Enum(_) => Just(DefaultValue::String("open".into())).boxed(),
-        ColumnType::Text | ColumnType::Sql(_) => "[a-z' ]{0,6}".prop_map(DefaultValue::String).boxed(),
+        ColumnType::Text | ColumnType::Sql(_) => {
+            "[a-z' ]{0,6}".prop_map(DefaultValue::String).boxed()
+        }
         _ => return Just(None).boxed(),
     };
     prop_oneof![Just(None), some.prop_map(Some)].boxed()
@@ -45,8 +60,13 @@ fn default_for(ty: &ColumnType) -> BoxedStrategy<Option<DefaultValue>> {
 fn column(name: String) -> impl Strategy<Value = Column> {
     column_type().prop_flat_map(move |ty| {
         let name = name.clone();
-        (default_for(&ty), any::<bool>(), any::<bool>(), any::<bool>()).prop_map(
-            move |(default, nullable, unique, sensitive)| Column {
+        (
+            default_for(&ty),
+            any::<bool>(),
+            any::<bool>(),
+            any::<bool>(),
+        )
+            .prop_map(move |(default, nullable, unique, sensitive)| Column {
                 name: name.clone(),
                 ty: ty.clone(),
                 nullable,
@@ -58,82 +78,110 @@ fn column(name: String) -> impl Strategy<Value = Column> {
                 sensitive,
                 hidden: false,
                 renamed_from: None,
-            },
-        )
+            })
     })
 }
 
 fn table(name: String, earlier: Vec<String>) -> impl Strategy<Value = Table> {
-    let names = proptest::sample::subsequence(NAMES.iter().map(|s| s.to_string()).collect::<Vec<_>>(), 1..6);
-    names
-        .prop_flat_map(move |cols| {
-            let name = name.clone();
-            let earlier = earlier.clone();
-            let columns: Vec<_> = cols.iter().cloned().map(column).collect();
-            (columns, any::<bool>(), proptest::option::of(0usize..8), proptest::option::of(0usize..8)).prop_map(
-                move |(mut columns, with_pk, index_on, fk_from)| {
-                    let mut primary_key = Vec::new();
-                    if with_pk {
-                        let c = &mut columns[0];
+    let names = proptest::sample::subsequence(
+        NAMES.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+        1..6,
+    );
+    names.prop_flat_map(move |cols| {
+        let name = name.clone();
+        let earlier = earlier.clone();
+        let columns: Vec<_> = cols.iter().cloned().map(column).collect();
+        (
+            columns,
+            any::<bool>(),
+            proptest::option::of(0usize..8),
+            proptest::option::of(0usize..8),
+        )
+            .prop_map(move |(mut columns, with_pk, index_on, fk_from)| {
+                let mut primary_key = Vec::new();
+                if with_pk {
+                    let c = &mut columns[0];
+                    c.ty = ColumnType::Integer;
+                    c.nullable = false;
+                    c.default = None;
+                    c.unique = false;
+                    primary_key.push(c.name.clone());
+                }
+                let mut indexes = Vec::new();
+                if let Some(i) = index_on {
+                    let c = &columns[i % columns.len()];
+                    indexes.push(Index {
+                        name: format!("{name}_{}_idx", c.name),
+                        columns: vec![IndexColumn {
+                            key: IndexKey::Column(c.name.clone()),
+                            desc: i % 2 == 1,
+                            collation: None,
+                        }],
+                        unique: false,
+                        where_clause: None,
+                    });
+                }
+                let mut foreign_keys = Vec::new();
+                if let (Some(i), false) = (fk_from, earlier.is_empty()) {
+                    let target = &earlier[i % earlier.len()];
+                    let n = columns.len();
+                    let c = &mut columns[i % n];
+                    if !primary_key.contains(&c.name) {
                         c.ty = ColumnType::Integer;
-                        c.nullable = false;
+                        c.nullable = true;
                         c.default = None;
-                        c.unique = false;
-                        primary_key.push(c.name.clone());
-                    }
-                    let mut indexes = Vec::new();
-                    if let Some(i) = index_on {
-                        let c = &columns[i % columns.len()];
-                        indexes.push(Index {
-                            name: format!("{name}_{}_idx", c.name),
-                            columns: vec![IndexColumn { key: IndexKey::Column(c.name.clone()), desc: i % 2 == 1, collation: None }],
-                            unique: false,
-                            where_clause: None,
+                        foreign_keys.push(ForeignKey {
+                            columns: vec![c.name.clone()],
+                            references_table: target.clone(),
+                            references_columns: vec!["__pk__".into()],
+                            on_delete: [FkAction::NoAction, FkAction::Cascade, FkAction::SetNull]
+                                [i % 3],
+                            on_update: FkAction::NoAction,
                         });
                     }
-                    let mut foreign_keys = Vec::new();
-                    if let (Some(i), false) = (fk_from, earlier.is_empty()) {
-                        let target = &earlier[i % earlier.len()];
-                        let n = columns.len();
-                        let c = &mut columns[i % n];
-                        if !primary_key.contains(&c.name) {
-                            c.ty = ColumnType::Integer;
-                            c.nullable = true;
-                            c.default = None;
-                            foreign_keys.push(ForeignKey {
-                                columns: vec![c.name.clone()],
-                                references_table: target.clone(),
-                                references_columns: vec!["__pk__".into()],
-                                on_delete: [FkAction::NoAction, FkAction::Cascade, FkAction::SetNull][i % 3],
-                                on_update: FkAction::NoAction,
-                            });
-                        }
-                    }
-                    Table {
-                        name: name.clone(),
-                        columns,
-                        primary_key,
-                        unique_constraints: Vec::new(),
-                        indexes,
-                        foreign_keys,
-                        checks: Vec::new(),
-                        renamed_from: None,
-                    }
-                },
-            )
-        })
+                }
+                Table {
+                    name: name.clone(),
+                    columns,
+                    primary_key,
+                    unique_constraints: Vec::new(),
+                    indexes,
+                    foreign_keys,
+                    checks: Vec::new(),
+                    renamed_from: None,
+                }
+            })
+    })
 }
 
 /// A valid, canonical schema of up to `max_tables` tables.
 pub fn schema(max_tables: usize) -> impl Strategy<Value = Schema> {
-    let table_names = ["users", "todos", "posts", "tags", "odd \"table\"", "ünï tab"];
+    let table_names = [
+        "users",
+        "todos",
+        "posts",
+        "tags",
+        "odd \"table\"",
+        "ünï tab",
+    ];
     (1..=max_tables.clamp(1, table_names.len())).prop_flat_map(move |n| {
         let tables: Vec<_> = (0..n)
-            .map(|i| table(table_names[i].to_string(), table_names[..i].iter().map(|s| s.to_string()).collect()))
+            .map(|i| {
+                table(
+                    table_names[i].to_string(),
+                    table_names[..i].iter().map(|s| s.to_string()).collect(),
+                )
+            })
             .collect();
         tables.prop_map(|tables| {
             let mut schema = Schema::default();
-            schema.enums.insert("status".into(), Enum { name: "status".into(), values: vec!["open".into(), "closed".into()] });
+            schema.enums.insert(
+                "status".into(),
+                Enum {
+                    name: "status".into(),
+                    values: vec!["open".into(), "closed".into()],
+                },
+            );
             for t in tables {
                 schema.tables.insert(t.name.clone(), t);
             }
@@ -147,15 +195,19 @@ pub fn schema(max_tables: usize) -> impl Strategy<Value = Schema> {
 /// Foreign keys must target a key of their table: point each at the target's primary key, and
 /// drop those whose target has none.
 fn resolve_foreign_keys(schema: &mut Schema) {
-    let keys: std::collections::BTreeMap<String, Vec<String>> =
-        schema.tables.values().map(|t| (t.name.clone(), t.primary_key.clone())).collect();
+    let keys: std::collections::BTreeMap<String, Vec<String>> = schema
+        .tables
+        .values()
+        .map(|t| (t.name.clone(), t.primary_key.clone()))
+        .collect();
     for t in schema.tables.values_mut() {
-        t.foreign_keys.retain_mut(|fk| match keys.get(&fk.references_table) {
-            Some(pk) if pk.len() == 1 => {
-                fk.references_columns = pk.clone();
-                true
-            }
-            _ => false,
-        });
+        t.foreign_keys
+            .retain_mut(|fk| match keys.get(&fk.references_table) {
+                Some(pk) if pk.len() == 1 => {
+                    fk.references_columns = pk.clone();
+                    true
+                }
+                _ => false,
+            });
     }
 }

@@ -30,10 +30,11 @@
 
 use std::collections::BTreeMap;
 
-use crate::model::{
-    Check, Column, ColumnType, DefaultValue, Enum, ForeignKey, Index, IndexColumn, IndexKey, Schema, Table,
-};
 pub use crate::model::FkAction;
+use crate::model::{
+    Check, Column, ColumnType, DefaultValue, Enum, ForeignKey, Index, IndexColumn, IndexKey,
+    Schema, Table,
+};
 use crate::validate::{SchemaError, SchemaErrors, validate};
 
 /// Builds and validates a schema.
@@ -69,7 +70,9 @@ impl SchemaBuilder {
         build(&mut t);
         self.errors.append(&mut t.errors);
         if self.schema.tables.contains_key(name) {
-            self.errors.push(SchemaError::DuplicateTable { table: name.to_string() });
+            self.errors.push(SchemaError::DuplicateTable {
+                table: name.to_string(),
+            });
         } else {
             self.schema.tables.insert(name.to_string(), t.table);
         }
@@ -83,8 +86,22 @@ impl SchemaBuilder {
         S: Into<String>,
     {
         let values = values.into_iter().map(Into::into).collect();
-        if self.schema.enums.insert(name.to_string(), Enum { name: name.to_string(), values }).is_some() {
-            self.errors.push(SchemaError::BadEnum { name: name.to_string(), problem: "is declared twice".into() });
+        if self
+            .schema
+            .enums
+            .insert(
+                name.to_string(),
+                Enum {
+                    name: name.to_string(),
+                    values,
+                },
+            )
+            .is_some()
+        {
+            self.errors.push(SchemaError::BadEnum {
+                name: name.to_string(),
+                problem: "is declared twice".into(),
+            });
         }
         self
     }
@@ -96,7 +113,11 @@ impl SchemaBuilder {
         if let Err(SchemaErrors(more)) = validate(&schema) {
             errors.extend(more);
         }
-        if errors.is_empty() { Ok(schema) } else { Err(SchemaErrors(errors)) }
+        if errors.is_empty() {
+            Ok(schema)
+        } else {
+            Err(SchemaErrors(errors))
+        }
     }
 }
 
@@ -111,7 +132,10 @@ impl TableBuilder {
     /// Adds a column.
     pub fn column(&mut self, name: &str, def: ColumnDef) -> &mut Self {
         if self.table.column(name).is_some() {
-            self.errors.push(SchemaError::DuplicateColumn { table: self.table.name.clone(), column: name.into() });
+            self.errors.push(SchemaError::DuplicateColumn {
+                table: self.table.name.clone(),
+                column: name.into(),
+            });
             return self;
         }
         if def.primary_key {
@@ -126,23 +150,37 @@ impl TableBuilder {
                 on_update,
             });
         }
-        self.table.columns.push(Column { name: name.to_string(), ..def.column });
+        self.table.columns.push(Column {
+            name: name.to_string(),
+            ..def.column
+        });
         self
     }
 
     /// Declares a (composite) primary key over these columns, in key order.
-    pub fn primary_key<I: IntoIterator<Item = S>, S: Into<String>>(&mut self, columns: I) -> &mut Self {
+    pub fn primary_key<I: IntoIterator<Item = S>, S: Into<String>>(
+        &mut self,
+        columns: I,
+    ) -> &mut Self {
         self.table.primary_key = columns.into_iter().map(Into::into).collect();
         self
     }
 
     /// Adds an index over these columns.
-    pub fn index<I: IntoIterator<Item = S>, S: Into<String>>(&mut self, name: &str, columns: I) -> &mut Self {
+    pub fn index<I: IntoIterator<Item = S>, S: Into<String>>(
+        &mut self,
+        name: &str,
+        columns: I,
+    ) -> &mut Self {
         self.push_index(name, columns, false, None)
     }
 
     /// Adds a unique index over these columns.
-    pub fn unique_index<I: IntoIterator<Item = S>, S: Into<String>>(&mut self, name: &str, columns: I) -> &mut Self {
+    pub fn unique_index<I: IntoIterator<Item = S>, S: Into<String>>(
+        &mut self,
+        name: &str,
+        columns: I,
+    ) -> &mut Self {
         self.push_index(name, columns, true, None)
     }
 
@@ -166,9 +204,18 @@ impl TableBuilder {
     ) -> &mut Self {
         let columns = columns
             .into_iter()
-            .map(|c| IndexColumn { key: IndexKey::Column(c.into()), desc: false, collation: None })
+            .map(|c| IndexColumn {
+                key: IndexKey::Column(c.into()),
+                desc: false,
+                collation: None,
+            })
             .collect();
-        self.table.indexes.push(Index { name: name.to_string(), columns, unique, where_clause });
+        self.table.indexes.push(Index {
+            name: name.to_string(),
+            columns,
+            unique,
+            where_clause,
+        });
         self
     }
 
@@ -193,13 +240,18 @@ impl TableBuilder {
 
     /// Adds a composite UNIQUE constraint.
     pub fn unique<I: IntoIterator<Item = S>, S: Into<String>>(&mut self, columns: I) -> &mut Self {
-        self.table.unique_constraints.push(columns.into_iter().map(Into::into).collect());
+        self.table
+            .unique_constraints
+            .push(columns.into_iter().map(Into::into).collect());
         self
     }
 
     /// Adds a table-level CHECK constraint (SQL expression).
     pub fn check(&mut self, expression: &str) -> &mut Self {
-        self.table.checks.push(Check { name: None, expression: expression.to_string() });
+        self.table.checks.push(Check {
+            name: None,
+            expression: expression.to_string(),
+        });
         self
     }
 
@@ -388,7 +440,12 @@ impl ColumnDef {
     }
     /// A foreign key to `table(column)`.
     pub fn references(mut self, table: &str, column: &str) -> Self {
-        self.references = Some((table.to_string(), column.to_string(), FkAction::NoAction, FkAction::NoAction));
+        self.references = Some((
+            table.to_string(),
+            column.to_string(),
+            FkAction::NoAction,
+            FkAction::NoAction,
+        ));
         self
     }
     /// ON DELETE for the key declared with [`ColumnDef::references`].
@@ -435,7 +492,11 @@ mod tests {
         })
         .unwrap();
         assert_eq!(s.tables.keys().collect::<Vec<_>>(), ["a", "b"]);
-        let names: Vec<_> = s.tables["b"].indexes.iter().map(|i| i.name.as_str()).collect();
+        let names: Vec<_> = s.tables["b"]
+            .indexes
+            .iter()
+            .map(|i| i.name.as_str())
+            .collect();
         assert_eq!(names, ["a_idx", "z_idx"]);
         assert!(!s.tables["a"].columns[0].nullable);
     }

@@ -227,7 +227,9 @@ pub struct ForeignKey {
 }
 
 /// A referential action.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum FkAction {
     /// NO ACTION (SQLite's default).
@@ -335,13 +337,16 @@ impl Table {
             ))
         });
         self.foreign_keys.dedup();
-        self.checks.sort_by(|a, b| (&a.expression, &a.name).cmp(&(&b.expression, &b.name)));
+        self.checks
+            .sort_by(|a, b| (&a.expression, &a.name).cmp(&(&b.expression, &b.name)));
         self.unique_constraints.sort();
         self.unique_constraints.dedup();
     }
 
     /// Whether this table references `other` through a foreign key.
     pub fn references(&self, other: &str) -> bool {
-        self.foreign_keys.iter().any(|fk| fk.references_table == other)
+        self.foreign_keys
+            .iter()
+            .any(|fk| fk.references_table == other)
     }
 }

@@ -58,7 +58,9 @@ pub enum SnapshotError {
         message: String,
     },
     /// Written by a newer vertz.
-    #[error("{path}: snapshot format version {found} is newer than this vertz understands ({supported}); upgrade vertz")]
+    #[error(
+        "{path}: snapshot format version {found} is newer than this vertz understands ({supported}); upgrade vertz"
+    )]
     NewerVersion {
         /// The file.
         path: PathBuf,
@@ -81,7 +83,10 @@ impl SchemaSnapshot {
     /// Wraps a schema in the current format version, canonicalized.
     pub fn new(mut schema: Schema) -> SchemaSnapshot {
         schema.canonicalize();
-        SchemaSnapshot { version: FORMAT_VERSION, schema }
+        SchemaSnapshot {
+            version: FORMAT_VERSION,
+            schema,
+        }
     }
 
     /// The canonical JSON text: pretty-printed with two spaces, ending in a newline.
@@ -108,17 +113,29 @@ impl SchemaSnapshot {
             path: path.to_path_buf(),
             line: e.line(),
             column: e.column(),
-            message: e.to_string().split(" at line ").next().unwrap_or_default().to_string(),
+            message: e
+                .to_string()
+                .split(" at line ")
+                .next()
+                .unwrap_or_default()
+                .to_string(),
         };
         // The version is read first, so a newer format is named as such instead of failing on
         // whatever field it added.
         let VersionOnly { version } = serde_json::from_str(text).map_err(corrupt)?;
         if version > FORMAT_VERSION {
-            return Err(SnapshotError::NewerVersion { path: path.into(), found: version, supported: FORMAT_VERSION });
+            return Err(SnapshotError::NewerVersion {
+                path: path.into(),
+                found: version,
+                supported: FORMAT_VERSION,
+            });
         }
         let mut snapshot: SchemaSnapshot = serde_json::from_str(text).map_err(corrupt)?;
         snapshot.schema.canonicalize();
-        validate(&snapshot.schema).map_err(|errors| SnapshotError::Invalid { path: path.into(), errors })?;
+        validate(&snapshot.schema).map_err(|errors| SnapshotError::Invalid {
+            path: path.into(),
+            errors,
+        })?;
         Ok(snapshot)
     }
 
@@ -134,7 +151,11 @@ impl SchemaSnapshot {
 
     /// Reads a snapshot file, or `None` when it does not exist.
     pub fn load_if_exists(path: &Path) -> Result<Option<SchemaSnapshot>, SnapshotError> {
-        if path.exists() { SchemaSnapshot::load(path).map(Some) } else { Ok(None) }
+        if path.exists() {
+            SchemaSnapshot::load(path).map(Some)
+        } else {
+            Ok(None)
+        }
     }
 
     /// Writes the snapshot atomically: a temporary file beside the target, fsync, rename, and
@@ -162,13 +183,22 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 
 /// Writes `bytes` to `path` atomically (see [`SchemaSnapshot::save`]), creating the folder.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), SnapshotError> {
-    let io = |action: &'static str| move |source| SnapshotError::Io { path: path.into(), action, source };
+    let io = |action: &'static str| {
+        move |source| SnapshotError::Io {
+            path: path.into(),
+            action,
+            source,
+        }
+    };
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
     };
     fs::create_dir_all(&dir).map_err(io("creating the folder for"))?;
-    let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("snapshot");
+    let file_name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("snapshot");
     let tmp = dir.join(format!(".{file_name}.tmp-{}", std::process::id()));
     let result = (|| {
         let mut file = fs::File::create(&tmp).map_err(io("creating a temporary file for"))?;
@@ -247,20 +277,32 @@ mod tests {
 "#
         );
         assert_eq!(snapshot.hash(), sha256_hex(json.as_bytes()));
-        assert_eq!(sha256_hex(b"abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        assert_eq!(
+            sha256_hex(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
     }
 
     #[test]
     fn corrupt_json_names_file_line_and_column() {
-        let err = SchemaSnapshot::from_json("{\n  \"version\": 1,\n  \"schema\": {\"tables\": [}\n}", Path::new("s.json"))
-            .unwrap_err();
-        assert_eq!(err.to_string(), "s.json:3:25: not a valid vertz snapshot: expected value");
+        let err = SchemaSnapshot::from_json(
+            "{\n  \"version\": 1,\n  \"schema\": {\"tables\": [}\n}",
+            Path::new("s.json"),
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "s.json:3:25: not a valid vertz snapshot: expected value"
+        );
     }
 
     #[test]
     fn newer_version_is_named() {
-        let err = SchemaSnapshot::from_json(r#"{"version": 7, "schema": {}, "future": 1}"#, Path::new("s.json"))
-            .unwrap_err();
+        let err = SchemaSnapshot::from_json(
+            r#"{"version": 7, "schema": {}, "future": 1}"#,
+            Path::new("s.json"),
+        )
+        .unwrap_err();
         assert_eq!(
             err.to_string(),
             "s.json: snapshot format version 7 is newer than this vertz understands (1); upgrade vertz"
@@ -269,8 +311,11 @@ mod tests {
 
     #[test]
     fn unknown_field_is_refused() {
-        let err = SchemaSnapshot::from_json(r#"{"version": 1, "schema": {"tabels": {}}}"#, Path::new("s.json"))
-            .unwrap_err();
+        let err = SchemaSnapshot::from_json(
+            r#"{"version": 1, "schema": {"tabels": {}}}"#,
+            Path::new("s.json"),
+        )
+        .unwrap_err();
         assert!(err.to_string().starts_with("s.json:1:34: not a valid vertz snapshot: unknown field `tabels`, expected `tables` or `enums`"), "{err}");
     }
 

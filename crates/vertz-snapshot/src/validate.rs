@@ -42,7 +42,9 @@ pub enum SchemaError {
         column: String,
     },
     /// Two indexes with one name (index names are schema-wide on SQLite).
-    #[error("index {index:?} is declared twice (on {first} and {second}); index names must be unique in the schema")]
+    #[error(
+        "index {index:?} is declared twice (on {first} and {second}); index names must be unique in the schema"
+    )]
     DuplicateIndex {
         /// The index.
         index: String,
@@ -96,7 +98,9 @@ pub enum SchemaError {
         ref_count: usize,
     },
     /// A column of an enum type that is not declared.
-    #[error("column {table}.{column} uses enum {name:?}, which is not declared; declare it with d.enumeration({name:?}, [...])")]
+    #[error(
+        "column {table}.{column} uses enum {name:?}, which is not declared; declare it with d.enumeration({name:?}, [...])"
+    )]
     UnknownEnum {
         /// The table.
         table: String,
@@ -114,7 +118,9 @@ pub enum SchemaError {
         problem: String,
     },
     /// AUTOINCREMENT on anything but a single INTEGER primary key.
-    #[error("column {table}.{column} is auto-increment but is not the table's only primary-key column of type integer")]
+    #[error(
+        "column {table}.{column} is auto-increment but is not the table's only primary-key column of type integer"
+    )]
     BadAutoIncrement {
         /// The table.
         table: String,
@@ -138,7 +144,11 @@ pub struct SchemaErrors(pub Vec<SchemaError>);
 impl fmt::Display for SchemaErrors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let n = self.0.len();
-        write!(f, "the schema has {n} problem{}:", if n == 1 { "" } else { "s" })?;
+        write!(
+            f,
+            "the schema has {n} problem{}:",
+            if n == 1 { "" } else { "s" }
+        )?;
         for e in &self.0 {
             write!(f, "\n  - {e}")?;
         }
@@ -178,15 +188,25 @@ pub fn validate(schema: &Schema) -> Result<(), SchemaErrors> {
 
     for (name, e) in &schema.enums {
         if let Some(reason) = identifier_problem(name, false) {
-            errors.push(SchemaError::InvalidIdentifier { what: "enum".into(), name: name.clone(), reason });
+            errors.push(SchemaError::InvalidIdentifier {
+                what: "enum".into(),
+                name: name.clone(),
+                reason,
+            });
         }
         if e.values.is_empty() {
-            errors.push(SchemaError::BadEnum { name: name.clone(), problem: "has no values".into() });
+            errors.push(SchemaError::BadEnum {
+                name: name.clone(),
+                problem: "has no values".into(),
+            });
         }
         let mut seen = BTreeSet::new();
         for v in &e.values {
             if !seen.insert(v) {
-                errors.push(SchemaError::BadEnum { name: name.clone(), problem: format!("lists {v:?} twice") });
+                errors.push(SchemaError::BadEnum {
+                    name: name.clone(),
+                    problem: format!("lists {v:?} twice"),
+                });
             }
         }
     }
@@ -214,13 +234,21 @@ pub fn validate(schema: &Schema) -> Result<(), SchemaErrors> {
         }
     }
 
-    if errors.is_empty() { Ok(()) } else { Err(SchemaErrors(errors)) }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(SchemaErrors(errors))
+    }
 }
 
 fn validate_table(schema: &Schema, table: &Table, errors: &mut Vec<SchemaError>) {
     let t = &table.name;
     if let Some(reason) = identifier_problem(t, true) {
-        errors.push(SchemaError::InvalidIdentifier { what: "table".into(), name: t.clone(), reason });
+        errors.push(SchemaError::InvalidIdentifier {
+            what: "table".into(),
+            name: t.clone(),
+            reason,
+        });
     }
     if table.columns.is_empty() {
         errors.push(SchemaError::EmptyTable { table: t.clone() });
@@ -235,25 +263,39 @@ fn validate_table(schema: &Schema, table: &Table, errors: &mut Vec<SchemaError>)
             });
         }
         if !names.insert(column.name.as_str()) {
-            errors.push(SchemaError::DuplicateColumn { table: t.clone(), column: column.name.clone() });
+            errors.push(SchemaError::DuplicateColumn {
+                table: t.clone(),
+                column: column.name.clone(),
+            });
         }
         if let ColumnType::Enum(e) = &column.ty
             && !schema.enums.contains_key(e)
         {
-            errors.push(SchemaError::UnknownEnum { table: t.clone(), column: column.name.clone(), name: e.clone() });
+            errors.push(SchemaError::UnknownEnum {
+                table: t.clone(),
+                column: column.name.clone(),
+                name: e.clone(),
+            });
         }
         if column.auto_increment
             && (table.primary_key.len() != 1
                 || table.primary_key[0] != column.name
                 || column.ty != ColumnType::Integer)
         {
-            errors.push(SchemaError::BadAutoIncrement { table: t.clone(), column: column.name.clone() });
+            errors.push(SchemaError::BadAutoIncrement {
+                table: t.clone(),
+                column: column.name.clone(),
+            });
         }
     }
 
     let mut need_column = |what: String, column: &str| {
         if !names.contains(column) {
-            errors.push(SchemaError::UnknownColumn { what, table: t.clone(), column: column.to_string() });
+            errors.push(SchemaError::UnknownColumn {
+                what,
+                table: t.clone(),
+                column: column.to_string(),
+            });
         }
     };
     for c in &table.primary_key {
@@ -279,10 +321,17 @@ fn validate_table(schema: &Schema, table: &Table, errors: &mut Vec<SchemaError>)
 
     for index in &table.indexes {
         if let Some(reason) = identifier_problem(&index.name, true) {
-            errors.push(SchemaError::InvalidIdentifier { what: "index".into(), name: index.name.clone(), reason });
+            errors.push(SchemaError::InvalidIdentifier {
+                what: "index".into(),
+                name: index.name.clone(),
+                reason,
+            });
         }
         if index.columns.is_empty() {
-            errors.push(SchemaError::EmptyIndex { table: t.clone(), index: index.name.clone() });
+            errors.push(SchemaError::EmptyIndex {
+                table: t.clone(),
+                index: index.name.clone(),
+            });
         }
     }
 

@@ -41,7 +41,10 @@ pub struct PlannedStatement {
 impl PlannedStatement {
     /// A statement with its reason.
     pub fn new(comment: impl Into<String>, sql: impl Into<String>) -> PlannedStatement {
-        PlannedStatement { comment: comment.into(), sql: sql.into() }
+        PlannedStatement {
+            comment: comment.into(),
+            sql: sql.into(),
+        }
     }
 }
 

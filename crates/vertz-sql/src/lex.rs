@@ -130,7 +130,10 @@ pub fn tokenize(src: &str) -> Result<Vec<Token>, LexError> {
                             b'\'' => "string literal",
                             _ => "quoted name",
                         };
-                        return Err(LexError { line: start_line, message: format!("unterminated {what}") });
+                        return Err(LexError {
+                            line: start_line,
+                            message: format!("unterminated {what}"),
+                        });
                     }
                     if bytes[i] == b'\n' {
                         line += 1;
@@ -145,8 +148,17 @@ pub fn tokenize(src: &str) -> Result<Vec<Token>, LexError> {
                     }
                     i += 1;
                 }
-                let kind = if c == b'\'' { TokenKind::Str } else { TokenKind::QuotedIdent };
-                tokens.push(Token { kind, start, end: i, line: start_line });
+                let kind = if c == b'\'' {
+                    TokenKind::Str
+                } else {
+                    TokenKind::QuotedIdent
+                };
+                tokens.push(Token {
+                    kind,
+                    start,
+                    end: i,
+                    line: start_line,
+                });
             }
             b'x' | b'X' if bytes.get(i + 1) == Some(&b'\'') => {
                 i += 2;
@@ -154,19 +166,31 @@ pub fn tokenize(src: &str) -> Result<Vec<Token>, LexError> {
                     i += 1;
                 }
                 if i >= bytes.len() {
-                    return Err(LexError { line: start_line, message: "unterminated blob literal".into() });
+                    return Err(LexError {
+                        line: start_line,
+                        message: "unterminated blob literal".into(),
+                    });
                 }
                 i += 1;
-                tokens.push(Token { kind: TokenKind::Blob, start, end: i, line: start_line });
+                tokens.push(Token {
+                    kind: TokenKind::Blob,
+                    start,
+                    end: i,
+                    line: start_line,
+                });
             }
-            c if c.is_ascii_digit() || (c == b'.' && bytes.get(i + 1).is_some_and(u8::is_ascii_digit)) => {
+            c if c.is_ascii_digit()
+                || (c == b'.' && bytes.get(i + 1).is_some_and(u8::is_ascii_digit)) =>
+            {
                 if c == b'0' && matches!(bytes.get(i + 1), Some(b'x' | b'X')) {
                     i += 2;
                     while i < bytes.len() && bytes[i].is_ascii_hexdigit() {
                         i += 1;
                     }
                 } else {
-                    while i < bytes.len() && (bytes[i].is_ascii_digit() || bytes[i] == b'.' || bytes[i] == b'_') {
+                    while i < bytes.len()
+                        && (bytes[i].is_ascii_digit() || bytes[i] == b'.' || bytes[i] == b'_')
+                    {
                         i += 1;
                     }
                     if i < bytes.len() && matches!(bytes[i], b'e' | b'E') {
@@ -182,32 +206,54 @@ pub fn tokenize(src: &str) -> Result<Vec<Token>, LexError> {
                         }
                     }
                 }
-                tokens.push(Token { kind: TokenKind::Number, start, end: i, line: start_line });
+                tokens.push(Token {
+                    kind: TokenKind::Number,
+                    start,
+                    end: i,
+                    line: start_line,
+                });
             }
             b'?' | b':' | b'@' | b'$' => {
                 i += 1;
                 while i < bytes.len() && is_word_byte(bytes[i]) {
                     i += 1;
                 }
-                tokens.push(Token { kind: TokenKind::Param, start, end: i, line: start_line });
+                tokens.push(Token {
+                    kind: TokenKind::Param,
+                    start,
+                    end: i,
+                    line: start_line,
+                });
             }
             c if is_word_byte(c) => {
                 while i < bytes.len() && (is_word_byte(bytes[i]) || bytes[i] == b'$') {
                     i += 1;
                 }
-                tokens.push(Token { kind: TokenKind::Word, start, end: i, line: start_line });
+                tokens.push(Token {
+                    kind: TokenKind::Word,
+                    start,
+                    end: i,
+                    line: start_line,
+                });
             }
             _ => {
                 const TWO: [&str; 8] = ["||", "<=", ">=", "<>", "!=", "==", "<<", ">>"];
                 let len = if src[i..].starts_with("->>") {
                     3
-                } else if TWO.iter().any(|op| src[i..].starts_with(op)) || src[i..].starts_with("->") {
+                } else if TWO.iter().any(|op| src[i..].starts_with(op))
+                    || src[i..].starts_with("->")
+                {
                     2
                 } else {
                     src[i..].chars().next().map(char::len_utf8).unwrap_or(1)
                 };
                 i += len;
-                tokens.push(Token { kind: TokenKind::Op, start, end: i, line: start_line });
+                tokens.push(Token {
+                    kind: TokenKind::Op,
+                    start,
+                    end: i,
+                    line: start_line,
+                });
             }
         }
     }
@@ -289,7 +335,12 @@ pub fn split_statements(src: &str) -> Result<Vec<Statement>, LexError> {
     if let Some(f) = first {
         let start = tokens[f].start;
         let end = tokens.last().map(|t| t.end).unwrap_or(start);
-        out.push(Statement { sql: src[start..end].to_string(), line: tokens[f].line, offset: start, terminated: false });
+        out.push(Statement {
+            sql: src[start..end].to_string(),
+            line: tokens[f].line,
+            offset: start,
+            terminated: false,
+        });
     }
     Ok(out)
 }
@@ -367,21 +418,32 @@ mod tests {
     use super::*;
 
     fn check(src: &str, expect: &[(&str, usize)]) {
-        let got: Vec<(String, usize)> = split_statements(src).unwrap().into_iter().map(|s| (s.sql, s.line)).collect();
-        let expect: Vec<(String, usize)> = expect.iter().map(|(s, l)| (s.to_string(), *l)).collect();
+        let got: Vec<(String, usize)> = split_statements(src)
+            .unwrap()
+            .into_iter()
+            .map(|s| (s.sql, s.line))
+            .collect();
+        let expect: Vec<(String, usize)> =
+            expect.iter().map(|(s, l)| (s.to_string(), *l)).collect();
         assert_eq!(got, expect);
     }
 
     #[test]
     fn splits_plain_statements_with_lines() {
-        check("CREATE TABLE a(x);\n\n-- comment; still comment\nCREATE TABLE b(y);", &[("CREATE TABLE a(x)", 1), ("CREATE TABLE b(y)", 4)]);
+        check(
+            "CREATE TABLE a(x);\n\n-- comment; still comment\nCREATE TABLE b(y);",
+            &[("CREATE TABLE a(x)", 1), ("CREATE TABLE b(y)", 4)],
+        );
     }
 
     #[test]
     fn semicolons_inside_strings_comments_and_names_do_not_split() {
         check(
             "INSERT INTO t VALUES ('a;b'); /* x; y */ CREATE TABLE \"we;ird\" (\"c;\" TEXT);",
-            &[("INSERT INTO t VALUES ('a;b')", 1), ("CREATE TABLE \"we;ird\" (\"c;\" TEXT)", 1)],
+            &[
+                ("INSERT INTO t VALUES ('a;b')", 1),
+                ("CREATE TABLE \"we;ird\" (\"c;\" TEXT)", 1),
+            ],
         );
     }
 
@@ -390,7 +452,10 @@ mod tests {
         check(
             "CREATE TRIGGER tr AFTER UPDATE ON t BEGIN\n  UPDATE t SET x = CASE WHEN 1 THEN 2 END;\n  DELETE FROM u;\nEND;\nSELECT 1;",
             &[
-                ("CREATE TRIGGER tr AFTER UPDATE ON t BEGIN\n  UPDATE t SET x = CASE WHEN 1 THEN 2 END;\n  DELETE FROM u;\nEND", 1),
+                (
+                    "CREATE TRIGGER tr AFTER UPDATE ON t BEGIN\n  UPDATE t SET x = CASE WHEN 1 THEN 2 END;\n  DELETE FROM u;\nEND",
+                    1,
+                ),
                 ("SELECT 1", 5),
             ],
         );
@@ -404,7 +469,12 @@ mod tests {
 
     #[test]
     fn unterminated_string_names_its_line() {
-        assert_eq!(split_statements("SELECT 1;\nSELECT 'abc;").unwrap_err().to_string(), "line 2: unterminated string literal");
+        assert_eq!(
+            split_statements("SELECT 1;\nSELECT 'abc;")
+                .unwrap_err()
+                .to_string(),
+            "line 2: unterminated string literal"
+        );
     }
 
     #[test]
@@ -413,6 +483,9 @@ mod tests {
         let toks = tokenize(src).unwrap();
         let values: Vec<String> = toks.iter().map(|t| t.value(src)).collect();
         assert_eq!(values, ["a\"b", "c d", "e", "f'g"]);
-        assert_eq!(normalize("create  table \"T\" (x int)"), "CREATE TABLE T ( X INT )");
+        assert_eq!(
+            normalize("create  table \"T\" (x int)"),
+            "CREATE TABLE T ( X INT )"
+        );
     }
 }

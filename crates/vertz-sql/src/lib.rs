@@ -12,5 +12,7 @@ pub mod lex;
 pub mod quote;
 pub mod sqlite;
 
-pub use dialect::{Capabilities, Dialect, LintFinding, MigrationPlan, PlanError, PlannedStatement, Severity};
+pub use dialect::{
+    Capabilities, Dialect, LintFinding, MigrationPlan, PlanError, PlannedStatement, Severity,
+};
 pub use sqlite::SqliteFamily;

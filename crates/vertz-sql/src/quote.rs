@@ -20,7 +20,11 @@ pub fn ident(name: &str) -> String {
 
 /// Quotes a list of identifiers, comma-separated.
 pub fn idents<S: AsRef<str>>(names: &[S]) -> String {
-    names.iter().map(|n| ident(n.as_ref())).collect::<Vec<_>>().join(", ")
+    names
+        .iter()
+        .map(|n| ident(n.as_ref()))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Quotes a string literal: single quotes, with any single quote inside doubled.

@@ -7,7 +7,8 @@
 use std::collections::BTreeMap;
 
 use vertz_snapshot::{
-    Check, Column, ColumnType, DefaultValue, Enum, FkAction, ForeignKey, Index, IndexColumn, IndexKey, Schema, Table,
+    Check, Column, ColumnType, DefaultValue, Enum, FkAction, ForeignKey, Index, IndexColumn,
+    IndexKey, Schema, Table,
 };
 
 use crate::lex::{Token, TokenKind, matching_paren, split_top_level, tokenize};
@@ -96,9 +97,17 @@ pub enum IntrospectError {
     },
 }
 
-fn need(rows: &[Vec<RawValue>], query: &'static str, expected: usize) -> Result<(), IntrospectError> {
+fn need(
+    rows: &[Vec<RawValue>],
+    query: &'static str,
+    expected: usize,
+) -> Result<(), IntrospectError> {
     match rows.iter().find(|r| r.len() < expected) {
-        Some(r) => Err(IntrospectError::ShortRow { query, got: r.len(), expected }),
+        Some(r) => Err(IntrospectError::ShortRow {
+            query,
+            got: r.len(),
+            expected,
+        }),
         None => Ok(()),
     }
 }
@@ -116,10 +125,17 @@ pub fn from_raw(raw: &RawSchema) -> Result<Schema, IntrospectError> {
         let name = row[0].string();
         let sql = row[1].string();
         // Virtual tables (FTS5 and others) are not modelled yet; they are left alone.
-        if sql.trim_start().to_ascii_uppercase().starts_with("CREATE VIRTUAL") {
+        if sql
+            .trim_start()
+            .to_ascii_uppercase()
+            .starts_with("CREATE VIRTUAL")
+        {
             continue;
         }
-        let p = parse_create_table(&sql).map_err(|reason| IntrospectError::UnreadableTable { table: name.clone(), reason })?;
+        let p = parse_create_table(&sql).map_err(|reason| IntrospectError::UnreadableTable {
+            table: name.clone(),
+            reason,
+        })?;
         parsed.insert(name.clone(), p);
         schema.tables.insert(
             name.clone(),
@@ -139,7 +155,9 @@ pub fn from_raw(raw: &RawSchema) -> Result<Schema, IntrospectError> {
     let mut pk: BTreeMap<String, Vec<(i64, String)>> = BTreeMap::new();
     for row in &raw.columns {
         let table_name = row[0].string();
-        let Some(table) = schema.tables.get_mut(&table_name) else { continue };
+        let Some(table) = schema.tables.get_mut(&table_name) else {
+            continue;
+        };
         // hidden: 0 normal, 1 hidden (virtual tables), 2/3 generated (not modelled yet).
         if row[7].int() == 1 {
             continue;
@@ -147,7 +165,11 @@ pub fn from_raw(raw: &RawSchema) -> Result<Schema, IntrospectError> {
         let name = row[2].string();
         let declared = row[3].string();
         let p = &parsed[&table_name];
-        let info = p.columns.get(&name.to_lowercase()).cloned().unwrap_or_default();
+        let info = p
+            .columns
+            .get(&name.to_lowercase())
+            .cloned()
+            .unwrap_or_default();
         let mut column = Column {
             name: name.clone(),
             ty: ColumnType::from_declared(&declared),
@@ -165,13 +187,23 @@ pub fn from_raw(raw: &RawSchema) -> Result<Schema, IntrospectError> {
             && matches!(column.ty, ColumnType::Text)
         {
             let enum_name = format!("{table_name}_{name}");
-            column.checks.retain(|c| enum_values(&name, std::slice::from_ref(c)).is_none());
+            column
+                .checks
+                .retain(|c| enum_values(&name, std::slice::from_ref(c)).is_none());
             column.ty = ColumnType::Enum(enum_name.clone());
-            schema.enums.insert(enum_name.clone(), Enum { name: enum_name, values });
+            schema.enums.insert(
+                enum_name.clone(),
+                Enum {
+                    name: enum_name,
+                    values,
+                },
+            );
         }
         let pk_pos = row[6].int();
         if pk_pos > 0 {
-            pk.entry(table_name.clone()).or_default().push((pk_pos, name));
+            pk.entry(table_name.clone())
+                .or_default()
+                .push((pk_pos, name));
         }
         table.columns.push(column);
     }
@@ -197,10 +229,15 @@ fn read_indexes(raw: &RawSchema, schema: &mut Schema) -> Result<(), IntrospectEr
     // Group rows by (table, index).
     let mut groups: BTreeMap<(String, String), Vec<&Vec<RawValue>>> = BTreeMap::new();
     for row in &raw.index_columns {
-        groups.entry((row[0].string(), row[1].string())).or_default().push(row);
+        groups
+            .entry((row[0].string(), row[1].string()))
+            .or_default()
+            .push(row);
     }
     for ((table_name, index_name), rows) in groups {
-        let Some(table) = schema.tables.get_mut(&table_name) else { continue };
+        let Some(table) = schema.tables.get_mut(&table_name) else {
+            continue;
+        };
         let first = rows[0];
         let unique = first[2].int() == 1;
         let origin = first[3].string();
@@ -221,10 +258,12 @@ fn read_indexes(raw: &RawSchema, schema: &mut Schema) -> Result<(), IntrospectEr
             _ => {}
         }
         let parsed = match &sql {
-            Some(sql) => parse_create_index(sql).map_err(|reason| IntrospectError::UnreadableTable {
-                table: table_name.clone(),
-                reason: format!("index {index_name}: {reason}"),
-            })?,
+            Some(sql) => {
+                parse_create_index(sql).map_err(|reason| IntrospectError::UnreadableTable {
+                    table: table_name.clone(),
+                    reason: format!("index {index_name}: {reason}"),
+                })?
+            }
             None => ParsedIndex::default(),
         };
         let columns = rows
@@ -239,10 +278,19 @@ fn read_indexes(raw: &RawSchema, schema: &mut Schema) -> Result<(), IntrospectEr
                 // Only an explicit COLLATE counts: the pragma also reports the collation a part
                 // inherits from its column, which the index's definition does not state.
                 let collation = parsed.collations.get(k).cloned().flatten();
-                IndexColumn { key, desc: r[9].int() == 1, collation }
+                IndexColumn {
+                    key,
+                    desc: r[9].int() == 1,
+                    collation,
+                }
             })
             .collect();
-        table.indexes.push(Index { name: index_name, columns, unique, where_clause: parsed.where_clause });
+        table.indexes.push(Index {
+            name: index_name,
+            columns,
+            unique,
+            where_clause: parsed.where_clause,
+        });
     }
     Ok(())
 }
@@ -250,10 +298,16 @@ fn read_indexes(raw: &RawSchema, schema: &mut Schema) -> Result<(), IntrospectEr
 fn read_foreign_keys(raw: &RawSchema, schema: &mut Schema) {
     let mut groups: BTreeMap<(String, i64), Vec<&Vec<RawValue>>> = BTreeMap::new();
     for row in &raw.foreign_keys {
-        groups.entry((row[0].string(), row[1].int())).or_default().push(row);
+        groups
+            .entry((row[0].string(), row[1].int()))
+            .or_default()
+            .push(row);
     }
-    let pks: BTreeMap<String, Vec<String>> =
-        schema.tables.values().map(|t| (t.name.clone(), t.primary_key.clone())).collect();
+    let pks: BTreeMap<String, Vec<String>> = schema
+        .tables
+        .values()
+        .map(|t| (t.name.clone(), t.primary_key.clone()))
+        .collect();
     for ((table_name, _), rows) in groups {
         let target = rows[0][3].string();
         let columns: Vec<String> = rows.iter().map(|r| r[4].string()).collect();
@@ -292,7 +346,9 @@ pub fn parse_default(text: &str) -> DefaultValue {
         match tokens.as_slice() {
             [tok] if tok.kind == TokenKind::Str => return DefaultValue::String(tok.value(t)),
             [tok] if tok.kind == TokenKind::Number => return DefaultValue::Number(t.to_string()),
-            [sign, tok] if tok.kind == TokenKind::Number && (sign.is_op(t, "-") || sign.is_op(t, "+")) => {
+            [sign, tok]
+                if tok.kind == TokenKind::Number && (sign.is_op(t, "-") || sign.is_op(t, "+")) =>
+            {
                 return DefaultValue::Number(t.to_string());
             }
             _ => {}
@@ -313,8 +369,14 @@ pub fn parse_default(text: &str) -> DefaultValue {
 fn enum_values(column: &str, checks: &[String]) -> Option<Vec<String>> {
     checks.iter().find_map(|check| {
         let tokens = tokenize(check).ok()?;
-        let [name, kw_in, open, rest @ ..] = tokens.as_slice() else { return None };
-        if !(name.is_name() && name.value(check) == column && kw_in.is_word(check, "IN") && open.is_op(check, "(")) {
+        let [name, kw_in, open, rest @ ..] = tokens.as_slice() else {
+            return None;
+        };
+        if !(name.is_name()
+            && name.value(check) == column
+            && kw_in.is_word(check, "IN")
+            && open.is_op(check, "("))
+        {
             return None;
         }
         if matching_paren(check, &tokens, 2) != Some(tokens.len() - 1) {
@@ -350,12 +412,17 @@ struct ParsedCreate {
 /// Reads what the pragmas do not report from a `CREATE TABLE` text.
 fn parse_create_table(sql: &str) -> Result<ParsedCreate, String> {
     let tokens = tokenize(sql).map_err(|e| e.to_string())?;
-    let open = tokens.iter().position(|t| t.is_op(sql, "(")).ok_or("no column list")?;
+    let open = tokens
+        .iter()
+        .position(|t| t.is_op(sql, "("))
+        .ok_or("no column list")?;
     let close = matching_paren(sql, &tokens, open).ok_or("unbalanced parentheses")?;
     let mut out = ParsedCreate::default();
     for part in split_top_level(sql, &tokens[open + 1..close]) {
         let Some(first) = part.first() else { continue };
-        let is_constraint = ["CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN"].iter().any(|k| first.is_word(sql, k));
+        let is_constraint = ["CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN"]
+            .iter()
+            .any(|k| first.is_word(sql, k));
         if is_constraint {
             let mut name = None;
             let mut k = 0;
@@ -368,7 +435,10 @@ fn parse_create_table(sql: &str) -> Result<ParsedCreate, String> {
                 if part[k].is_word(sql, "CHECK")
                     && let Some(expr) = paren_text(sql, part, k + 1)
                 {
-                    out.table_checks.push(Check { name: name.take(), expression: expr });
+                    out.table_checks.push(Check {
+                        name: name.take(),
+                        expression: expr,
+                    });
                 }
                 k += 1;
             }
@@ -406,7 +476,11 @@ fn paren_text(sql: &str, tokens: &[Token], open: usize) -> Option<String> {
         return None;
     }
     let close = matching_paren(sql, tokens, open)?;
-    Some(sql[tokens[open].end..tokens[close].start].trim().to_string())
+    Some(
+        sql[tokens[open].end..tokens[close].start]
+            .trim()
+            .to_string(),
+    )
 }
 
 #[derive(Debug, Clone, Default)]
@@ -421,8 +495,13 @@ struct ParsedIndex {
 /// Reads the key parts and the WHERE of a `CREATE INDEX` text.
 fn parse_create_index(sql: &str) -> Result<ParsedIndex, String> {
     let tokens = tokenize(sql).map_err(|e| e.to_string())?;
-    let on = tokens.iter().position(|t| t.is_word(sql, "ON")).ok_or("no ON")?;
-    let open = (on..tokens.len()).find(|&k| tokens[k].is_op(sql, "(")).ok_or("no key list")?;
+    let on = tokens
+        .iter()
+        .position(|t| t.is_word(sql, "ON"))
+        .ok_or("no ON")?;
+    let open = (on..tokens.len())
+        .find(|&k| tokens[k].is_op(sql, "("))
+        .ok_or("no key list")?;
     let close = matching_paren(sql, &tokens, open).ok_or("unbalanced parentheses")?;
     let mut out = ParsedIndex::default();
     for part in split_top_level(sql, &tokens[open + 1..close]) {
@@ -435,14 +514,24 @@ fn parse_create_index(sql: &str) -> Result<ParsedIndex, String> {
             collation = Some(part[end - 1].value(sql));
             end -= 2;
         }
-        let text = if end == 0 { String::new() } else { sql[part[0].start..part[end - 1].end].to_string() };
+        let text = if end == 0 {
+            String::new()
+        } else {
+            sql[part[0].start..part[end - 1].end].to_string()
+        };
         out.parts.push(text);
         out.collations.push(collation);
     }
     if let Some(w) = tokens[close..].iter().position(|t| t.is_word(sql, "WHERE")) {
         let w = close + w;
         if w + 1 < tokens.len() {
-            out.where_clause = Some(sql[tokens[w + 1].start..].trim().trim_end_matches(';').trim().to_string());
+            out.where_clause = Some(
+                sql[tokens[w + 1].start..]
+                    .trim()
+                    .trim_end_matches(';')
+                    .trim()
+                    .to_string(),
+            );
         }
     }
     Ok(out)
@@ -457,10 +546,19 @@ mod tests {
         assert_eq!(parse_default("'x''y'"), DefaultValue::String("x'y".into()));
         assert_eq!(parse_default("-1.5"), DefaultValue::Number("-1.5".into()));
         assert_eq!(parse_default("TRUE"), DefaultValue::Boolean(true));
-        assert_eq!(parse_default("current_timestamp"), DefaultValue::CurrentTimestamp);
+        assert_eq!(
+            parse_default("current_timestamp"),
+            DefaultValue::CurrentTimestamp
+        );
         assert_eq!(parse_default("1+1"), DefaultValue::Expression("1+1".into()));
-        assert_eq!(parse_default("(1) + (2)"), DefaultValue::Expression("(1) + (2)".into()));
-        assert_eq!(parse_default("((1 + 2))"), DefaultValue::Expression("(1 + 2)".into()));
+        assert_eq!(
+            parse_default("(1) + (2)"),
+            DefaultValue::Expression("(1) + (2)".into())
+        );
+        assert_eq!(
+            parse_default("((1 + 2))"),
+            DefaultValue::Expression("(1 + 2)".into())
+        );
     }
 
     #[test]
@@ -474,20 +572,35 @@ mod tests {
         assert_eq!(p.columns["name"].checks, [r#"length("Name") > 0"#]);
         assert_eq!(
             p.table_checks,
-            [Check { name: Some("pos".into()), expression: "n >= 0".into() }, Check { name: None, expression: "id > 0".into() }]
+            [
+                Check {
+                    name: Some("pos".into()),
+                    expression: "n >= 0".into()
+                },
+                Check {
+                    name: None,
+                    expression: "id > 0".into()
+                }
+            ]
         );
     }
 
     #[test]
     fn enum_check_is_recognized() {
-        assert_eq!(enum_values("s", &[r#""s" IN ('a', 'b''c')"#.into()]), Some(vec!["a".into(), "b'c".into()]));
+        assert_eq!(
+            enum_values("s", &[r#""s" IN ('a', 'b''c')"#.into()]),
+            Some(vec!["a".into(), "b'c".into()])
+        );
         assert_eq!(enum_values("s", &[r#""s" IN ('a', 1)"#.into()]), None);
         assert_eq!(enum_values("s", &[r#""s" IN ('a') OR 1"#.into()]), None);
     }
 
     #[test]
     fn index_text_gives_expressions_and_where() {
-        let p = parse_create_index(r#"CREATE INDEX "i" ON "t" (lower("b") DESC, "c" COLLATE nocase) WHERE c > 0"#).unwrap();
+        let p = parse_create_index(
+            r#"CREATE INDEX "i" ON "t" (lower("b") DESC, "c" COLLATE nocase) WHERE c > 0"#,
+        )
+        .unwrap();
         assert_eq!(p.parts, [r#"lower("b")"#, r#""c""#]);
         assert_eq!(p.collations, [None, Some("nocase".into())]);
         assert_eq!(p.where_clause.as_deref(), Some("c > 0"));

@@ -7,7 +7,9 @@
 pub mod introspect;
 
 use vertz_diff::{Change, Diff};
-use vertz_snapshot::{Column, ColumnType, DefaultValue, ForeignKey, Index, IndexKey, Schema, Table};
+use vertz_snapshot::{
+    Column, ColumnType, DefaultValue, ForeignKey, Index, IndexKey, Schema, Table,
+};
 
 use crate::dialect::{Capabilities, Dialect, MigrationPlan, PlanError, PlannedStatement};
 use crate::quote::{ident, idents, literal};
@@ -50,7 +52,11 @@ impl SqliteFamily {
 
     /// `CREATE TABLE` for `table` under another name (used by rebuilds).
     pub fn create_table_named(&self, schema: &Schema, table: &Table, name: &str) -> String {
-        let mut parts: Vec<String> = table.columns.iter().map(|c| self.column_def(schema, table, c)).collect();
+        let mut parts: Vec<String> = table
+            .columns
+            .iter()
+            .map(|c| self.column_def(schema, table, c))
+            .collect();
         if table.primary_key.len() > 1 {
             parts.push(format!("PRIMARY KEY ({})", idents(&table.primary_key)));
         }
@@ -59,14 +65,22 @@ impl SqliteFamily {
         }
         for check in &table.checks {
             match &check.name {
-                Some(n) => parts.push(format!("CONSTRAINT {} CHECK ({})", ident(n), check.expression)),
+                Some(n) => parts.push(format!(
+                    "CONSTRAINT {} CHECK ({})",
+                    ident(n),
+                    check.expression
+                )),
                 None => parts.push(format!("CHECK ({})", check.expression)),
             }
         }
         for fk in &table.foreign_keys {
             parts.push(foreign_key_clause(fk));
         }
-        format!("CREATE TABLE {} (\n  {}\n)", ident(name), parts.join(",\n  "))
+        format!(
+            "CREATE TABLE {} (\n  {}\n)",
+            ident(name),
+            parts.join(",\n  ")
+        )
     }
 
     /// One column's definition inside `CREATE TABLE` or `ADD COLUMN`.
@@ -104,7 +118,11 @@ impl SqliteFamily {
             && let Some(e) = schema.enums.get(name)
         {
             let values: Vec<String> = e.values.iter().map(|v| literal(v)).collect();
-            s.push_str(&format!(" CHECK ({} IN ({}))", ident(&column.name), values.join(", ")));
+            s.push_str(&format!(
+                " CHECK ({} IN ({}))",
+                ident(&column.name),
+                values.join(", ")
+            ));
         }
         s
     }
@@ -130,7 +148,12 @@ impl SqliteFamily {
             })
             .collect();
         let unique = if index.unique { "UNIQUE " } else { "" };
-        let mut sql = format!("CREATE {unique}INDEX {} ON {} ({})", ident(&index.name), ident(table), parts.join(", "));
+        let mut sql = format!(
+            "CREATE {unique}INDEX {} ON {} ({})",
+            ident(&index.name),
+            ident(table),
+            parts.join(", ")
+        );
         if let Some(w) = &index.where_clause {
             sql.push_str(" WHERE ");
             sql.push_str(w);
@@ -139,7 +162,11 @@ impl SqliteFamily {
     }
 
     fn unsupported(&self, change: &Change, reason: &str) -> PlanError {
-        PlanError::Unsupported { change: change.describe(), dialect: self.name.to_string(), reason: reason.to_string() }
+        PlanError::Unsupported {
+            change: change.describe(),
+            dialect: self.name.to_string(),
+            reason: reason.to_string(),
+        }
     }
 
     /// Whether SQLite's `ALTER TABLE ADD COLUMN` can add this column (its documented rules).
@@ -147,10 +174,17 @@ impl SqliteFamily {
         let constant_default = match &column.default {
             None | Some(DefaultValue::Null) => column.nullable,
             Some(DefaultValue::Expression(_))
-            | Some(DefaultValue::CurrentTimestamp | DefaultValue::CurrentDate | DefaultValue::CurrentTime) => false,
+            | Some(
+                DefaultValue::CurrentTimestamp
+                | DefaultValue::CurrentDate
+                | DefaultValue::CurrentTime,
+            ) => false,
             Some(_) => true,
         };
-        let in_fk = table.foreign_keys.iter().any(|fk| fk.columns.contains(&column.name));
+        let in_fk = table
+            .foreign_keys
+            .iter()
+            .any(|fk| fk.columns.contains(&column.name));
         let null_default = matches!(column.default, None | Some(DefaultValue::Null));
         self.capabilities.alter_add_column
             && constant_default
@@ -223,7 +257,8 @@ impl Dialect for SqliteFamily {
                             self.create_index(&table.name, index),
                         ));
                     }
-                    plan.rollback_losses.push(format!("the rows of table {}", table.name));
+                    plan.rollback_losses
+                        .push(format!("the rows of table {}", table.name));
                 }
                 Change::RenameTable { from: old, to: new } => {
                     forward.push(PlannedStatement::new(
@@ -235,18 +270,34 @@ impl Dialect for SqliteFamily {
                         format!("ALTER TABLE {} RENAME TO {}", ident(new), ident(old)),
                     ));
                 }
-                Change::RenameColumn { table, from: old, to: new } => {
+                Change::RenameColumn {
+                    table,
+                    from: old,
+                    to: new,
+                } => {
                     forward.push(PlannedStatement::new(
                         format!("rename column {table}.{old} to {new} (values kept)"),
-                        format!("ALTER TABLE {} RENAME COLUMN {} TO {}", ident(table), ident(old), ident(new)),
+                        format!(
+                            "ALTER TABLE {} RENAME COLUMN {} TO {}",
+                            ident(table),
+                            ident(old),
+                            ident(new)
+                        ),
                     ));
                     back.push(PlannedStatement::new(
                         format!("undo: rename column {table}.{new} back to {old}"),
-                        format!("ALTER TABLE {} RENAME COLUMN {} TO {}", ident(table), ident(new), ident(old)),
+                        format!(
+                            "ALTER TABLE {} RENAME COLUMN {} TO {}",
+                            ident(table),
+                            ident(new),
+                            ident(old)
+                        ),
                     ));
                 }
                 Change::AddColumn { table, column } => {
-                    let t = to.table(table).expect("the diff names tables of its target");
+                    let t = to
+                        .table(table)
+                        .expect("the diff names tables of its target");
                     if !self.can_add_column(t, column) {
                         return Err(self.unsupported(
                             change,
@@ -255,26 +306,47 @@ impl Dialect for SqliteFamily {
                     }
                     forward.push(PlannedStatement::new(
                         format!("add column {table}.{}", column.name),
-                        format!("ALTER TABLE {} ADD COLUMN {}", ident(table), self.column_def(to, t, column)),
+                        format!(
+                            "ALTER TABLE {} ADD COLUMN {}",
+                            ident(table),
+                            self.column_def(to, t, column)
+                        ),
                     ));
                     back.push(PlannedStatement::new(
                         format!("undo: drop column {table}.{}", column.name),
-                        format!("ALTER TABLE {} DROP COLUMN {}", ident(table), ident(&column.name)),
+                        format!(
+                            "ALTER TABLE {} DROP COLUMN {}",
+                            ident(table),
+                            ident(&column.name)
+                        ),
                     ));
-                    plan.rollback_losses.push(format!("the values of column {table}.{}", column.name));
+                    plan.rollback_losses
+                        .push(format!("the values of column {table}.{}", column.name));
                 }
                 Change::DropColumn { table, column } => {
-                    let old_table = from.table(diff.renames.old_table_name(table)).expect("the diff names tables of its source");
-                    let new_table = to.table(table).expect("the diff names tables of its target");
+                    let old_table = from
+                        .table(diff.renames.old_table_name(table))
+                        .expect("the diff names tables of its source");
+                    let new_table = to
+                        .table(table)
+                        .expect("the diff names tables of its target");
                     let blocked = old_table.primary_key.contains(&column.name)
                         || column.unique
-                        || old_table.foreign_keys.iter().any(|fk| fk.columns.contains(&column.name))
+                        || old_table
+                            .foreign_keys
+                            .iter()
+                            .any(|fk| fk.columns.contains(&column.name))
                         || !column.checks.is_empty()
                         || matches!(column.ty, ColumnType::Enum(_))
                         || new_table.indexes.iter().any(|i| {
-                            i.columns.iter().any(|p| p.key == IndexKey::Column(column.name.clone()))
+                            i.columns
+                                .iter()
+                                .any(|p| p.key == IndexKey::Column(column.name.clone()))
                         })
-                        || old_table.unique_constraints.iter().any(|u| u.contains(&column.name));
+                        || old_table
+                            .unique_constraints
+                            .iter()
+                            .any(|u| u.contains(&column.name));
                     if blocked || !self.capabilities.alter_drop_column {
                         return Err(self.unsupported(
                             change,
@@ -283,13 +355,25 @@ impl Dialect for SqliteFamily {
                     }
                     forward.push(PlannedStatement::new(
                         format!("drop column {table}.{} and its values", column.name),
-                        format!("ALTER TABLE {} DROP COLUMN {}", ident(table), ident(&column.name)),
+                        format!(
+                            "ALTER TABLE {} DROP COLUMN {}",
+                            ident(table),
+                            ident(&column.name)
+                        ),
                     ));
                     back.push(PlannedStatement::new(
-                        format!("undo: re-add column {table}.{} (values are not restored)", column.name),
-                        format!("ALTER TABLE {} ADD COLUMN {}", ident(table), self.column_def(from, old_table, column)),
+                        format!(
+                            "undo: re-add column {table}.{} (values are not restored)",
+                            column.name
+                        ),
+                        format!(
+                            "ALTER TABLE {} ADD COLUMN {}",
+                            ident(table),
+                            self.column_def(from, old_table, column)
+                        ),
                     ));
-                    plan.rollback_losses.push(format!("the values of column {table}.{}", column.name));
+                    plan.rollback_losses
+                        .push(format!("the values of column {table}.{}", column.name));
                 }
                 Change::CreateIndex { table, index } => {
                     forward.push(PlannedStatement::new(
@@ -366,7 +450,10 @@ pub fn render_default(d: &DefaultValue) -> String {
 
 /// A collation name bare when it is a plain word (`NOCASE`), quoted otherwise.
 fn bare_or_quoted(name: &str) -> String {
-    let plain = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+    let plain = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
     if plain { name.to_string() } else { ident(name) }
 }

@@ -1,0 +1,69 @@
+//! Exit codes, and the error type that carries one. The codes are part of the CLI's contract
+//! (documented in README.md); scripts and CI branch on them.
+
+use std::fmt;
+
+/// The command did what was asked.
+pub const OK: u8 = 0;
+/// Something unexpected failed (a bug, or an error vertz does not classify).
+pub const INTERNAL: u8 = 1;
+/// The command line is wrong (clap's own code).
+pub const USAGE: u8 = 2;
+/// An input file is wrong: a schema, snapshot, migration or configuration file.
+pub const INVALID_INPUT: u8 = 3;
+/// The database could not be opened, or a statement failed; nothing was applied.
+pub const DATABASE: u8 = 4;
+/// A change was refused: destructive without `--force`, not expressible, or an unsettled rename.
+pub const REFUSED: u8 = 5;
+/// The database is not in sync with the schema (status), or has pending migrations.
+pub const NOT_IN_SYNC: u8 = 6;
+
+/// An error with the exit code it ends the process with.
+pub struct CliError {
+    /// The exit code.
+    pub code: u8,
+    /// The error and its context chain.
+    pub error: anyhow::Error,
+}
+
+impl CliError {
+    /// Wraps an error with a code.
+    pub fn new(code: u8, error: impl Into<anyhow::Error>) -> CliError {
+        CliError {
+            code,
+            error: error.into(),
+        }
+    }
+}
+
+impl fmt::Debug for CliError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?} (exit {})", self.error, self.code)
+    }
+}
+
+/// Picks the exit code for a library error by its type.
+impl From<anyhow::Error> for CliError {
+    fn from(error: anyhow::Error) -> CliError {
+        use vertz_runner::{DriverError, PushError};
+        let code = if error
+            .downcast_ref::<vertz_dialect_sqlite::schema_sql::SchemaSqlError>()
+            .is_some()
+            || error
+                .downcast_ref::<vertz_snapshot::SnapshotError>()
+                .is_some()
+        {
+            INVALID_INPUT
+        } else if let Some(p) = error.downcast_ref::<PushError>() {
+            match p {
+                PushError::Driver(_) => DATABASE,
+                _ => REFUSED,
+            }
+        } else if error.downcast_ref::<DriverError>().is_some() {
+            DATABASE
+        } else {
+            INTERNAL
+        };
+        CliError { code, error }
+    }
+}

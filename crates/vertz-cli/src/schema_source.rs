@@ -1,0 +1,63 @@
+//! Where a declared schema comes from: a `.sql` file (loaded through SQLite itself) or a `.json`
+//! snapshot. Rust schemas reach vertz through the library entry point instead (xtask, apps).
+
+use std::path::Path;
+
+use anyhow::{Context, bail};
+use vertz_snapshot::{Schema, SchemaSnapshot};
+
+use crate::exit::{CliError, INVALID_INPUT};
+
+/// Loads the schema named by `path`, by its extension.
+pub async fn load(path: &Path) -> Result<Schema, CliError> {
+    if !path.exists() {
+        return Err(CliError::new(
+            INVALID_INPUT,
+            anyhow::anyhow!(
+                "{}: the schema file does not exist; pass --schema with a .sql or .json file",
+                path.display()
+            ),
+        ));
+    }
+    match path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        Some("sql") => Ok(vertz_dialect_sqlite::schema_sql::load_file(path)
+            .await
+            .map_err(anyhow::Error::from)?),
+        Some("json") => Ok(SchemaSnapshot::load(path)
+            .map_err(anyhow::Error::from)?
+            .schema),
+        _ => Err(CliError::new(
+            INVALID_INPUT,
+            unknown_kind(path).unwrap_err(),
+        )),
+    }
+}
+
+fn unknown_kind(path: &Path) -> anyhow::Result<()> {
+    bail!(
+        "{}: unknown schema file kind; use a .sql file (CREATE statements) or a .json snapshot",
+        path.display()
+    )
+}
+
+/// Opens the database named by a URL.
+pub async fn open_database(url: &str) -> Result<Box<dyn vertz_runner::Driver>, CliError> {
+    if url.starts_with("sqlite:") {
+        let driver = vertz_dialect_sqlite::SqliteDriver::open_url(url)
+            .await
+            .map_err(anyhow::Error::from)
+            .with_context(|| format!("opening {url}"))?;
+        return Ok(Box::new(driver));
+    }
+    Err(CliError::new(
+        crate::exit::USAGE,
+        anyhow::anyhow!(
+            "unsupported database URL {url:?}; use sqlite:PATH (for example sqlite:dev.db)"
+        ),
+    ))
+}

@@ -1,0 +1,236 @@
+//! The sqlx driver for SQLite files: one connection, atomic units as `BEGIN IMMEDIATE`
+//! transactions, values converted to the runner's [`Value`].
+//!
+//! Owns every sqlx call vertz makes. Foreign keys are on (sqlx's default, and what applications
+//! run with), so migrations are planned to be correct with them on.
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection, SqliteRow};
+use sqlx::{ConnectOptions, Row, TypeInfo, ValueRef};
+use tokio::sync::Mutex;
+use vertz_runner::driver::{Driver, DriverError, Rows, Statement, Value};
+use vertz_sql::{Dialect, SqliteFamily};
+
+/// How long a statement waits for another writer before failing with "database is locked".
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A connection to one SQLite database.
+pub struct SqliteDriver {
+    conn: Mutex<SqliteConnection>,
+    target: String,
+    dialect: SqliteFamily,
+}
+
+impl std::fmt::Debug for SqliteDriver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteDriver")
+            .field("target", &self.target)
+            .finish()
+    }
+}
+
+impl SqliteDriver {
+    /// Opens (creating when missing) the SQLite file at `path`.
+    pub async fn open(path: &Path) -> Result<SqliteDriver, DriverError> {
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .foreign_keys(true)
+            .busy_timeout(BUSY_TIMEOUT);
+        SqliteDriver::connect(options, format!("sqlite:{}", path.display())).await
+    }
+
+    /// Opens a private in-memory database.
+    pub async fn memory() -> Result<SqliteDriver, DriverError> {
+        let options = SqliteConnectOptions::from_str("sqlite::memory:")
+            .map_err(|e| DriverError::Connect {
+                target: "sqlite::memory:".into(),
+                message: e.to_string(),
+            })?
+            .foreign_keys(true);
+        SqliteDriver::connect(options, "sqlite::memory:".into()).await
+    }
+
+    /// Opens a database named by a URL: `sqlite:PATH`, `sqlite://PATH` or `sqlite::memory:`.
+    pub async fn open_url(url: &str) -> Result<SqliteDriver, DriverError> {
+        if url == "sqlite::memory:" {
+            return SqliteDriver::memory().await;
+        }
+        match parse_url(url) {
+            Some(path) => SqliteDriver::open(&path).await,
+            None => Err(DriverError::Connect {
+                target: url.into(),
+                message: "not a SQLite URL; write sqlite:PATH (for example sqlite:dev.db)".into(),
+            }),
+        }
+    }
+
+    async fn connect(
+        options: SqliteConnectOptions,
+        target: String,
+    ) -> Result<SqliteDriver, DriverError> {
+        let options = options.disable_statement_logging();
+        let conn = options.connect().await.map_err(|e| DriverError::Connect {
+            target: target.clone(),
+            message: message(&e),
+        })?;
+        let driver = SqliteDriver {
+            conn: Mutex::new(conn),
+            target,
+            dialect: SqliteFamily::sqlite(),
+        };
+        // Fail now, with the file named, when the file is not a SQLite database.
+        driver
+            .query("SELECT count(*) FROM sqlite_schema", &[])
+            .await
+            .map_err(|e| DriverError::Connect {
+                target: driver.target.clone(),
+                message: match e {
+                    DriverError::Statement { message, .. } => message,
+                    other => other.to_string(),
+                },
+            })?;
+        Ok(driver)
+    }
+
+    /// Runs a script of several statements outside any transaction (for loading schema files into
+    /// a scratch database). Returns the index of the failing statement with the error.
+    pub async fn execute_each(&self, statements: &[&str]) -> Result<(), (usize, DriverError)> {
+        let mut conn = self.conn.lock().await;
+        for (i, sql) in statements.iter().enumerate() {
+            sqlx::raw_sql(sql)
+                .execute(&mut *conn)
+                .await
+                .map_err(|e| (i, to_driver_error(i + 1, sql, &e)))?;
+        }
+        Ok(())
+    }
+}
+
+/// The path of a `sqlite:` URL.
+pub fn parse_url(url: &str) -> Option<PathBuf> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let rest = rest.split('?').next().unwrap_or(rest);
+    (!rest.is_empty()).then(|| PathBuf::from(rest))
+}
+
+fn message(e: &sqlx::Error) -> String {
+    match e {
+        sqlx::Error::Database(db) => db.message().to_string(),
+        other => other.to_string(),
+    }
+}
+
+fn to_driver_error(index: usize, sql: &str, e: &sqlx::Error) -> DriverError {
+    if let sqlx::Error::Database(db) = e
+        && matches!(
+            db.code().as_deref(),
+            Some("5") | Some("6") | Some("517") | Some("261")
+        )
+    {
+        return DriverError::Busy {
+            message: db.message().to_string(),
+        };
+    }
+    DriverError::statement(index, sql, message(e))
+}
+
+fn bind<'q>(
+    mut q: sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>,
+    params: &'q [Value],
+) -> sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>> {
+    for p in params {
+        q = match p {
+            Value::Null => q.bind(None::<i64>),
+            Value::Int(i) => q.bind(*i),
+            Value::Real(f) => q.bind(*f),
+            Value::Text(s) => q.bind(s.as_str()),
+            Value::Blob(b) => q.bind(b.as_slice()),
+        };
+    }
+    q
+}
+
+fn row_values(row: &SqliteRow) -> Vec<Value> {
+    (0..row.columns().len())
+        .map(|i| {
+            let Ok(raw) = row.try_get_raw(i) else {
+                return Value::Null;
+            };
+            if raw.is_null() {
+                return Value::Null;
+            }
+            match raw.type_info().name() {
+                "INTEGER" | "BOOLEAN" => row
+                    .try_get::<i64, _>(i)
+                    .map(Value::Int)
+                    .unwrap_or(Value::Null),
+                "REAL" => row
+                    .try_get::<f64, _>(i)
+                    .map(Value::Real)
+                    .unwrap_or(Value::Null),
+                "BLOB" => row
+                    .try_get::<Vec<u8>, _>(i)
+                    .map(Value::Blob)
+                    .unwrap_or(Value::Null),
+                _ => row
+                    .try_get::<String, _>(i)
+                    .map(Value::Text)
+                    .unwrap_or(Value::Null),
+            }
+        })
+        .collect()
+}
+
+#[async_trait]
+impl Driver for SqliteDriver {
+    fn dialect(&self) -> &dyn Dialect {
+        &self.dialect
+    }
+
+    fn target(&self) -> String {
+        self.target.clone()
+    }
+
+    async fn query(&self, sql: &str, params: &[Value]) -> Result<Rows, DriverError> {
+        let mut conn = self.conn.lock().await;
+        let rows = bind(sqlx::query(sql), params)
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(|e| to_driver_error(1, sql, &e))?;
+        Ok(rows.iter().map(row_values).collect())
+    }
+
+    async fn execute_atomic(&self, statements: &[Statement]) -> Result<(), DriverError> {
+        let mut conn = self.conn.lock().await;
+        // IMMEDIATE takes the write lock up front, so two migrators queue instead of failing
+        // half-way with SQLITE_BUSY on their first write.
+        sqlx::query("BEGIN IMMEDIATE")
+            .execute(&mut *conn)
+            .await
+            .map_err(|e| to_driver_error(0, "BEGIN IMMEDIATE", &e))?;
+        for (i, s) in statements.iter().enumerate() {
+            if let Err(e) = bind(sqlx::query(&s.sql), &s.params)
+                .execute(&mut *conn)
+                .await
+            {
+                let err = to_driver_error(i + 1, &s.sql, &e);
+                if let Err(rollback) = sqlx::query("ROLLBACK").execute(&mut *conn).await {
+                    tracing::error!(target: "vertz", error = %rollback, "ROLLBACK failed after a failed statement");
+                }
+                return Err(err);
+            }
+        }
+        if let Err(e) = sqlx::query("COMMIT").execute(&mut *conn).await {
+            let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
+            return Err(to_driver_error(statements.len() + 1, "COMMIT", &e));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,204 @@
+//! The async [`Driver`] trait every backend implements: run queries, run a list of statements as
+//! one atomic unit, and read the live schema.
+//!
+//! Owns the contract between the runner and a database connection. A driver must make
+//! [`Driver::execute_atomic`] all-or-nothing (one transaction on SQLite, one batch on D1); the
+//! runner's guarantees rest on it.
+
+use async_trait::async_trait;
+use vertz_snapshot::Schema;
+use vertz_sql::Dialect;
+use vertz_sql::sqlite::introspect::{self, RawSchema, RawValue};
+
+/// A value bound to or read from a statement.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    /// NULL.
+    Null,
+    /// An integer.
+    Int(i64),
+    /// A real.
+    Real(f64),
+    /// Text.
+    Text(String),
+    /// Bytes.
+    Blob(Vec<u8>),
+}
+
+impl Value {
+    /// The text, if this is text.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::Text(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The integer, if this is one.
+    pub fn as_i64(&self) -> Option<i64> {
+        match self {
+            Value::Int(i) => Some(*i),
+            _ => None,
+        }
+    }
+}
+
+impl From<&str> for Value {
+    fn from(s: &str) -> Value {
+        Value::Text(s.to_string())
+    }
+}
+impl From<String> for Value {
+    fn from(s: String) -> Value {
+        Value::Text(s)
+    }
+}
+impl From<i64> for Value {
+    fn from(i: i64) -> Value {
+        Value::Int(i)
+    }
+}
+impl From<f64> for Value {
+    fn from(f: f64) -> Value {
+        Value::Real(f)
+    }
+}
+
+/// One statement with its bound parameters.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Statement {
+    /// The SQL (one statement).
+    pub sql: String,
+    /// Values for its `?` placeholders, in order.
+    pub params: Vec<Value>,
+}
+
+impl Statement {
+    /// A statement without parameters.
+    pub fn new(sql: impl Into<String>) -> Statement {
+        Statement {
+            sql: sql.into(),
+            params: Vec::new(),
+        }
+    }
+
+    /// A statement with parameters.
+    pub fn with_params(sql: impl Into<String>, params: Vec<Value>) -> Statement {
+        Statement {
+            sql: sql.into(),
+            params,
+        }
+    }
+}
+
+/// Rows of a query, each a list of values in column order.
+pub type Rows = Vec<Vec<Value>>;
+
+/// A database operation failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DriverError {
+    /// The database could not be opened or reached.
+    #[error("cannot open {target}: {message}")]
+    Connect {
+        /// The database, as the user named it (never with secrets).
+        target: String,
+        /// The cause, as text.
+        message: String,
+    },
+    /// A statement failed; in an atomic unit, nothing of the unit was applied.
+    #[error("statement {index} failed: {message}\n  statement: {sql}")]
+    Statement {
+        /// 1-based position in the unit.
+        index: usize,
+        /// The statement (shortened when long).
+        sql: String,
+        /// The database's message.
+        message: String,
+    },
+    /// Another writer holds the database and did not let go in time.
+    #[error("the database is locked by another writer: {message}")]
+    Busy {
+        /// The database's message.
+        message: String,
+    },
+    /// The live schema could not be read into the model.
+    #[error("cannot read the database's schema: {0}")]
+    Introspect(#[from] introspect::IntrospectError),
+    /// Anything else the backend reported.
+    #[error("{0}")]
+    Other(String),
+}
+
+impl DriverError {
+    /// A statement failure, with the SQL shortened for messages.
+    pub fn statement(index: usize, sql: &str, message: impl Into<String>) -> DriverError {
+        let one_line = sql.split_whitespace().collect::<Vec<_>>().join(" ");
+        let sql = if one_line.chars().count() > 200 {
+            format!("{}…", one_line.chars().take(200).collect::<String>())
+        } else {
+            one_line
+        };
+        DriverError::Statement {
+            index,
+            sql,
+            message: message.into(),
+        }
+    }
+}
+
+/// A connection to one database of some backend.
+#[async_trait]
+pub trait Driver: Send + Sync {
+    /// The SQL dialect of this backend.
+    fn dialect(&self) -> &dyn Dialect;
+
+    /// The database as the user named it, for messages (never with secrets).
+    fn target(&self) -> String;
+
+    /// Runs one read query.
+    async fn query(&self, sql: &str, params: &[Value]) -> Result<Rows, DriverError>;
+
+    /// Runs several read queries; backends with round-trip costs send them together.
+    async fn query_many(&self, sqls: &[&str]) -> Result<Vec<Rows>, DriverError> {
+        let mut out = Vec::with_capacity(sqls.len());
+        for sql in sqls {
+            out.push(self.query(sql, &[]).await?);
+        }
+        Ok(out)
+    }
+
+    /// Runs the statements as one atomic unit: all of them, or none (on error nothing stays).
+    async fn execute_atomic(&self, statements: &[Statement]) -> Result<(), DriverError>;
+
+    /// Reads the live schema (user tables only: `sqlite_`, `_cf_` and `_vertz_` tables are not).
+    async fn introspect(&self) -> Result<Schema, DriverError> {
+        let results = self.query_many(&introspect::QUERIES).await?;
+        let [tables, columns, index_columns, foreign_keys]: [Rows; 4] =
+            results.try_into().map_err(|_| {
+                DriverError::Other("introspection returned the wrong number of results".into())
+            })?;
+        let raw = RawSchema {
+            tables: to_raw(tables),
+            columns: to_raw(columns),
+            index_columns: to_raw(index_columns),
+            foreign_keys: to_raw(foreign_keys),
+        };
+        Ok(introspect::from_raw(&raw)?)
+    }
+}
+
+fn to_raw(rows: Rows) -> Vec<Vec<RawValue>> {
+    rows.into_iter()
+        .map(|r| {
+            r.into_iter()
+                .map(|v| match v {
+                    Value::Null | Value::Blob(_) => RawValue::Null,
+                    Value::Int(i) => RawValue::Int(i),
+                    Value::Real(f) => RawValue::Real(f),
+                    Value::Text(s) => RawValue::Text(s),
+                })
+                .collect()
+        })
+        .collect()
+}

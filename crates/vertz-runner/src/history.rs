@@ -1,0 +1,178 @@
+//! The history table `_vertz_migrations`: what was applied, when, from what, with which checksum.
+//!
+//! Owns the table's definition and the statements that read and write it. The INSERT of a
+//! history row is always part of the same atomic unit as the change it records, and the times
+//! are computed by the database (UTC), so the row and the schema can never disagree.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use vertz_sql::quote::ident;
+
+use crate::driver::{Driver, DriverError, Statement, Value};
+
+/// The history table's name.
+pub const HISTORY_TABLE: &str = "_vertz_migrations";
+
+/// What kind of entry a history row is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EntryKind {
+    /// A migration file applied by deploy or dev.
+    Migration,
+    /// A `db push`.
+    Push,
+    /// A baseline: recorded as applied without running (adopting an existing database).
+    Baseline,
+}
+
+impl EntryKind {
+    /// The text stored in the `kind` column.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EntryKind::Migration => "migration",
+            EntryKind::Push => "push",
+            EntryKind::Baseline => "baseline",
+        }
+    }
+}
+
+/// `CREATE TABLE IF NOT EXISTS` for the history table. No AUTOINCREMENT (D1 policy): the name is
+/// the key, and the order of application is `applied_at` then rowid.
+pub fn create_table_statement() -> Statement {
+    Statement::new(format!(
+        "CREATE TABLE IF NOT EXISTS {} (\n  \"name\" TEXT NOT NULL PRIMARY KEY,\n  \"checksum\" TEXT NOT NULL,\n  \"applied_at\" TEXT NOT NULL,\n  \"execution_ms\" INTEGER NOT NULL,\n  \"kind\" TEXT NOT NULL CHECK (\"kind\" IN ('migration', 'push', 'baseline')),\n  \"schema_hash\" TEXT\n)",
+        ident(HISTORY_TABLE)
+    ))
+}
+
+/// The INSERT of a history row. `applied_at` and `execution_ms` are computed by the database at
+/// the moment the row is written, from `started` (a Julian day number taken before the unit ran).
+pub fn insert_statement(
+    name: &str,
+    checksum: &str,
+    kind: EntryKind,
+    schema_hash: Option<&str>,
+    started: f64,
+) -> Statement {
+    Statement::with_params(
+        format!(
+            "INSERT INTO {} (\"name\", \"checksum\", \"applied_at\", \"execution_ms\", \"kind\", \"schema_hash\") VALUES (?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), MAX(0, CAST(round((julianday('now') - ?) * 86400000.0) AS INTEGER)), ?, ?)",
+            ident(HISTORY_TABLE)
+        ),
+        vec![
+            name.into(),
+            checksum.into(),
+            Value::Real(started),
+            kind.as_str().into(),
+            schema_hash.map(Value::from).unwrap_or(Value::Null),
+        ],
+    )
+}
+
+/// Now, as a Julian day number (what SQLite's `julianday('now')` returns).
+pub fn julian_now() -> f64 {
+    let ms = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis())
+        .unwrap_or(0) as f64;
+    ms / 86_400_000.0 + 2_440_587.5
+}
+
+/// Now in UTC as `YYYYMMDDTHHMMSSmmmZ`, for names of push entries.
+pub fn utc_stamp() -> String {
+    let ms = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis())
+        .unwrap_or(0) as i64;
+    let (secs, millis) = (ms.div_euclid(1000), ms.rem_euclid(1000));
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let (y, m, d) = civil_from_days(days);
+    format!(
+        "{y:04}{m:02}{d:02}T{:02}{:02}{:02}{millis:03}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+/// Howard Hinnant's days-to-civil algorithm (proleptic Gregorian calendar).
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+/// One row of the history.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct HistoryEntry {
+    /// The migration's name (file stem), or the push's generated name.
+    pub name: String,
+    /// sha256 of the normalized file, or of the pushed SQL.
+    pub checksum: String,
+    /// UTC, ISO 8601.
+    pub applied_at: String,
+    /// How long it took.
+    pub execution_ms: i64,
+    /// `migration`, `push` or `baseline`.
+    pub kind: String,
+    /// The declared schema's hash after this entry, when known.
+    pub schema_hash: Option<String>,
+}
+
+/// Whether the history table exists.
+pub async fn exists(driver: &dyn Driver) -> Result<bool, DriverError> {
+    let rows = driver
+        .query(
+            "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?",
+            &[HISTORY_TABLE.into()],
+        )
+        .await?;
+    Ok(!rows.is_empty())
+}
+
+/// Every history row, oldest first (empty when the table does not exist yet).
+pub async fn read(driver: &dyn Driver) -> Result<Vec<HistoryEntry>, DriverError> {
+    if !exists(driver).await? {
+        return Ok(Vec::new());
+    }
+    let rows = driver
+        .query(
+            &format!(
+                "SELECT \"name\", \"checksum\", \"applied_at\", \"execution_ms\", \"kind\", \"schema_hash\" FROM {} ORDER BY \"applied_at\", rowid",
+                ident(HISTORY_TABLE)
+            ),
+            &[],
+        )
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| HistoryEntry {
+            name: r[0].as_str().unwrap_or_default().to_string(),
+            checksum: r[1].as_str().unwrap_or_default().to_string(),
+            applied_at: r[2].as_str().unwrap_or_default().to_string(),
+            execution_ms: r[3].as_i64().unwrap_or_default(),
+            kind: r[4].as_str().unwrap_or_default().to_string(),
+            schema_hash: r[5].as_str().map(str::to_string),
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn civil_dates() {
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(20_414), (2025, 11, 22));
+        assert_eq!(civil_from_days(-1), (1969, 12, 31));
+        assert_eq!(civil_from_days(11_016), (2000, 2, 29));
+    }
+}

@@ -1,0 +1,177 @@
+//! `db push` and `db status` against a live database: read the live schema, diff it against the
+//! declared one, plan, and apply the plan atomically together with its history row.
+//!
+//! Owns the order of those steps and the refusals (destructive changes without `force`). Planning
+//! is the dialect's; atomicity is the driver's.
+
+use std::time::Instant;
+
+use serde::Serialize;
+use vertz_diff::{Change, Diff, Renames, Safety, diff_with_renames};
+use vertz_snapshot::{Schema, schema_hash, sha256_hex};
+use vertz_sql::{MigrationPlan, PlanError};
+
+use crate::driver::{Driver, DriverError, Statement};
+use crate::history::{self, EntryKind};
+
+/// Pushing or comparing failed. The database is unchanged in every case.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PushError {
+    /// The database failed.
+    #[error(transparent)]
+    Driver(#[from] DriverError),
+    /// The dialect cannot express a change.
+    #[error(transparent)]
+    Plan(#[from] PlanError),
+    /// Destructive changes were planned and `force` was not given.
+    #[error("refusing to apply destructive changes without --force:\n{}", list(.changes))]
+    Destructive {
+        /// The destructive changes, described.
+        changes: Vec<String>,
+    },
+}
+
+fn list(items: &[String]) -> String {
+    items
+        .iter()
+        .map(|c| format!("  - {c}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// How to push.
+#[derive(Debug, Clone, Default)]
+pub struct PushOptions {
+    /// Plan and report, change nothing.
+    pub dry_run: bool,
+    /// Apply destructive changes.
+    pub force: bool,
+    /// Renames settled by the caller (flags, a resolver), on top of the schema's hints.
+    pub renames: Renames,
+}
+
+/// What a push did (or, in a dry run, would do).
+#[derive(Debug, Clone, Serialize)]
+pub struct PushReport {
+    /// The changes found.
+    pub diff: Diff,
+    /// The SQL planned for them.
+    pub plan: MigrationPlan,
+    /// Whether the plan was applied.
+    pub applied: bool,
+    /// The history entry written, when applied.
+    pub history_name: Option<String>,
+    /// The declared schema's hash.
+    pub schema_hash: String,
+}
+
+/// The diff from the live database to `desired`, with the schema's hints and `renames` applied.
+pub async fn compare(
+    driver: &dyn Driver,
+    desired: &Schema,
+    renames: &Renames,
+) -> Result<Diff, PushError> {
+    let live = driver.introspect().await?;
+    let mut all = Renames::from_hints(&live, desired);
+    all.merge(renames.clone());
+    Ok(diff_with_renames(&live, desired, &all))
+}
+
+/// Brings the live database to `desired` in one atomic unit, recorded in the history as a push.
+pub async fn push(
+    driver: &dyn Driver,
+    desired: &Schema,
+    options: &PushOptions,
+) -> Result<PushReport, PushError> {
+    let live = driver.introspect().await?;
+    let mut renames = Renames::from_hints(&live, desired);
+    renames.merge(options.renames.clone());
+    let diff = diff_with_renames(&live, desired, &renames);
+    let plan = driver.dialect().plan(&live, desired, &diff)?;
+    let hash = schema_hash(desired);
+    let mut report = PushReport {
+        diff,
+        plan,
+        applied: false,
+        history_name: None,
+        schema_hash: hash.clone(),
+    };
+
+    if !options.force {
+        let destructive: Vec<String> = report
+            .diff
+            .changes
+            .iter()
+            .filter(|c| c.safety() == Safety::Destructive)
+            .map(Change::describe)
+            .collect();
+        if !destructive.is_empty() && !options.dry_run {
+            return Err(PushError::Destructive {
+                changes: destructive,
+            });
+        }
+    }
+    if report.plan.is_empty() || options.dry_run {
+        return Ok(report);
+    }
+
+    let started = history::julian_now();
+    let clock = Instant::now();
+    let sql = report.plan.to_sql();
+    let name = format!("push_{}", history::utc_stamp());
+    let mut statements = vec![history::create_table_statement()];
+    statements.extend(
+        report
+            .plan
+            .statements
+            .iter()
+            .map(|s| Statement::new(s.sql.clone())),
+    );
+    statements.push(history::insert_statement(
+        &name,
+        &sha256_hex(sql.as_bytes()),
+        EntryKind::Push,
+        Some(&hash),
+        started,
+    ));
+    driver.execute_atomic(&statements).await?;
+    tracing::info!(target: "vertz", name = %name, statements = report.plan.statements.len(), ms = clock.elapsed().as_millis() as u64, "push applied");
+    report.applied = true;
+    report.history_name = Some(name);
+    Ok(report)
+}
+
+/// Whether the live database matches `desired`, and what differs.
+#[derive(Debug, Clone, Serialize)]
+pub struct StatusReport {
+    /// No difference that needs SQL.
+    pub in_sync: bool,
+    /// Each difference, described.
+    pub differences: Vec<String>,
+}
+
+/// Compares the live database with `desired`.
+pub async fn status(driver: &dyn Driver, desired: &Schema) -> Result<StatusReport, PushError> {
+    let diff = compare(driver, desired, &Renames::default()).await?;
+    let differences: Vec<String> = diff
+        .changes
+        .iter()
+        .filter(|c| {
+            // Enums and column metadata live in the declared schema only; a live database never
+            // carries them, so they are no difference worth reporting.
+            !matches!(
+                c,
+                Change::CreateEnum { .. }
+                    | Change::DropEnum { .. }
+                    | Change::AlterEnum { .. }
+                    | Change::ColumnMetadata { .. }
+            )
+        })
+        .map(Change::describe)
+        .collect();
+    Ok(StatusReport {
+        in_sync: !diff.needs_sql(),
+        differences,
+    })
+}

@@ -1,0 +1,213 @@
+//! Test support: the real `vertz` binary (built once per test run), scratch project folders, and
+//! direct reads of SQLite files that do not go through vertz.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+use sqlx::{Connection, Row, SqliteConnection};
+
+/// The `vertz` binary of this workspace, built with the profile the tests run under.
+pub fn vertz_bin() -> &'static Path {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        // target/<profile>/deps/it-<hash> -> target/<profile>
+        let exe = std::env::current_exe().expect("test executable path");
+        let profile_dir = exe
+            .parent()
+            .and_then(Path::parent)
+            .expect("target/<profile>")
+            .to_path_buf();
+        let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+        cmd.args(["build", "--quiet", "-p", "vertz-cli", "--bin", "vertz"])
+            .current_dir(env!("CARGO_MANIFEST_DIR"));
+        if profile_dir.file_name().is_some_and(|n| n == "release") {
+            cmd.arg("--release");
+        }
+        let status = cmd
+            .status()
+            .expect("running cargo build for the vertz binary");
+        assert!(status.success(), "building the vertz binary failed");
+        let bin = profile_dir.join(format!("vertz{}", std::env::consts::EXE_SUFFIX));
+        assert!(bin.exists(), "{} was not built", bin.display());
+        bin
+    })
+}
+
+/// A finished run of the binary.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl From<Output> for Run {
+    fn from(o: Output) -> Run {
+        Run {
+            code: o.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        }
+    }
+}
+
+impl Run {
+    /// Asserts the exit code, showing both streams when it differs.
+    #[track_caller]
+    pub fn code(&self, expected: i32) -> &Run {
+        assert_eq!(
+            self.code, expected,
+            "exit code\n--- stdout\n{}\n--- stderr\n{}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+}
+
+/// A scratch project folder; runs `vertz` inside it.
+pub struct Project {
+    pub dir: tempfile::TempDir,
+}
+
+impl Project {
+    pub fn new() -> Project {
+        Project {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    pub fn write(&self, rel: &str, text: &str) -> PathBuf {
+        let p = self.path(rel);
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent).unwrap();
+        }
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    /// Runs `vertz ARGS` in the project folder, with no VERTZ_ variables from the outside.
+    pub fn vertz(&self, args: &[&str]) -> Run {
+        let mut cmd = Command::new(vertz_bin());
+        cmd.args(args).current_dir(self.dir.path());
+        for (k, _) in std::env::vars() {
+            if k.starts_with("VERTZ_") {
+                cmd.env_remove(k);
+            }
+        }
+        cmd.output().expect("running vertz").into()
+    }
+
+    /// A database file in the project.
+    pub fn db(&self, rel: &str) -> Db {
+        Db {
+            path: self.path(rel),
+        }
+    }
+}
+
+/// A SQLite file, read directly (not through vertz).
+pub struct Db {
+    pub path: PathBuf,
+}
+
+fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(f)
+}
+
+impl Db {
+    pub fn url(&self) -> String {
+        format!("sqlite:{}", self.path.display())
+    }
+
+    async fn conn(&self) -> SqliteConnection {
+        SqliteConnection::connect(&format!("sqlite://{}", self.path.display()))
+            .await
+            .expect("open db")
+    }
+
+    /// Runs statements (setting up a scenario behind vertz's back).
+    pub fn exec(&self, sql: &str) {
+        block_on(async {
+            let mut c = self.conn().await;
+            sqlx::raw_sql(sql).execute(&mut c).await.expect("exec");
+        })
+    }
+
+    /// Rows of a query, every value rendered as text (NULL as "NULL").
+    pub fn rows(&self, sql: &str) -> Vec<Vec<String>> {
+        block_on(async {
+            let mut c = self.conn().await;
+            let rows = sqlx::query(sql).fetch_all(&mut c).await.expect("query");
+            rows.iter()
+                .map(|r| {
+                    (0..r.len())
+                        .map(|i| {
+                            if let Ok(v) = r.try_get::<Option<i64>, _>(i) {
+                                return v.map_or("NULL".into(), |v| v.to_string());
+                            }
+                            if let Ok(v) = r.try_get::<Option<f64>, _>(i) {
+                                return v.map_or("NULL".into(), |v| v.to_string());
+                            }
+                            r.try_get::<Option<String>, _>(i)
+                                .ok()
+                                .flatten()
+                                .unwrap_or_else(|| "NULL".into())
+                        })
+                        .collect()
+                })
+                .collect()
+        })
+    }
+
+    /// `type name` of every schema object, sorted (user objects and vertz's own).
+    pub fn objects(&self) -> Vec<String> {
+        self.rows("SELECT type || ' ' || name FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%' ORDER BY 1")
+            .into_iter()
+            .map(|r| r[0].clone())
+            .collect()
+    }
+
+    /// The whole stored schema text, for "nothing changed" checks.
+    pub fn schema_text(&self) -> String {
+        self.rows("SELECT type || ' ' || name || ' ' || coalesce(sql, '') FROM sqlite_schema ORDER BY name")
+            .into_iter()
+            .map(|r| r[0].clone())
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    pub fn count(&self, table: &str) -> i64 {
+        self.rows(&format!(
+            "SELECT count(*) FROM \"{}\"",
+            table.replace('"', "\"\"")
+        ))[0][0]
+            .parse()
+            .unwrap()
+    }
+}
+
+/// The todo app's schema, used across tests.
+pub const TODO_SQL: &str = r#"-- A small todo app.
+CREATE TABLE users (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  email TEXT NOT NULL UNIQUE,
+  name TEXT
+);
+CREATE TABLE todos (
+  id INTEGER PRIMARY KEY,
+  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  title TEXT NOT NULL CHECK (length(title) > 0),
+  done BOOLEAN NOT NULL DEFAULT FALSE,
+  created_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP
+);
+CREATE INDEX todos_user_idx ON todos (user_id);
+"#;
