@@ -6,6 +6,8 @@
 
 mod cli;
 mod commands;
+#[allow(dead_code)] // wired into the verbs with the configuration work of issue 6
+mod config;
 mod exit;
 mod schema_source;
 

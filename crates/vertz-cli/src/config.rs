@@ -1,0 +1,342 @@
+//! `vertz.toml`: the project's dialect, schema source, migrations folder and named environments,
+//! and how a setting is resolved: a flag wins over an environment variable, which wins over the
+//! file, which wins over the default.
+//!
+//! Secrets never come from here: a D1 API token is read from `CLOUDFLARE_API_TOKEN` only, and a
+//! file that tries to hold one is refused. Owns parsing and resolution; does no database work.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// The file name vertz looks for in the current folder.
+pub const FILE_NAME: &str = "vertz.toml";
+
+/// The parsed file.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    /// `sqlite` or `d1`.
+    pub dialect: Option<String>,
+    /// The declared schema: a `.sql` file or a `.json` snapshot.
+    pub schema: Option<PathBuf>,
+    /// The migrations folder.
+    pub migrations: Option<PathBuf>,
+    /// The environment used when neither `--env` nor `VERTZ_ENV` names one.
+    pub default_environment: Option<String>,
+    /// Named environments.
+    #[serde(default)]
+    pub environments: BTreeMap<String, Environment>,
+}
+
+/// One named environment.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Environment {
+    /// Its database URL (`sqlite:PATH`, `d1://ACCOUNT/DATABASE`, `d1-local:PATH`).
+    pub database: Option<String>,
+    /// Destructive and deploying commands against it ask for confirmation (or need `--yes`).
+    #[serde(default)]
+    pub protected: bool,
+}
+
+/// A configuration file could not be used.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("{path}: cannot read: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file is not valid, or has unknown keys or wrong types.
+    #[error("{path}:{line}:{column}: {message}")]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// A secret was written into the file.
+    #[error(
+        "{path}:{line}: `{key}` looks like a secret; secrets are never read from {FILE_NAME}: set CLOUDFLARE_API_TOKEN in the environment instead"
+    )]
+    Secret {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line.
+        line: usize,
+        /// The key.
+        key: String,
+    },
+    /// An environment was asked for that the file does not define.
+    #[error("{path}: no environment {name:?}; defined: {defined}")]
+    UnknownEnvironment {
+        /// The file.
+        path: PathBuf,
+        /// The name asked for.
+        name: String,
+        /// The names defined, comma-separated.
+        defined: String,
+    },
+}
+
+impl ConfigFile {
+    /// Parses the text of a configuration file; `path` is used in errors.
+    pub fn parse(text: &str, path: &Path) -> Result<ConfigFile, ConfigError> {
+        for (i, line) in text.lines().enumerate() {
+            let key = line
+                .split('=')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_ascii_lowercase();
+            if line.contains('=')
+                && ["token", "api_token", "password", "secret"]
+                    .iter()
+                    .any(|s| key.contains(s))
+            {
+                return Err(ConfigError::Secret {
+                    path: path.into(),
+                    line: i + 1,
+                    key,
+                });
+            }
+        }
+        toml::from_str(text).map_err(|e| {
+            let (line, column) = e.span().map_or((1, 1), |span| line_col(text, span.start));
+            ConfigError::Invalid {
+                path: path.into(),
+                line,
+                column,
+                message: e.message().trim().to_string(),
+            }
+        })
+    }
+
+    /// Reads `vertz.toml` in `dir`, or `None` when there is none.
+    pub fn load(dir: &Path) -> Result<Option<(PathBuf, ConfigFile)>, ConfigError> {
+        let path = dir.join(FILE_NAME);
+        if !path.exists() {
+            return Ok(None);
+        }
+        let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        let shown = PathBuf::from(FILE_NAME);
+        Ok(Some((path, ConfigFile::parse(&text, &shown)?)))
+    }
+}
+
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
+/// Settings after resolution, and where the environment came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resolved {
+    /// The environment's name, when one applies.
+    pub environment: Option<String>,
+    /// The database URL, if any source gave one.
+    pub database: Option<String>,
+    /// The schema source.
+    pub schema: Option<PathBuf>,
+    /// The migrations folder (default `migrations`).
+    pub migrations: PathBuf,
+    /// The dialect (default `sqlite`).
+    pub dialect: String,
+    /// Whether the environment is protected.
+    pub protected: bool,
+}
+
+/// What the command line and the process environment say; `None` where they are silent.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    /// `--env`, else `VERTZ_ENV`.
+    pub environment: Option<String>,
+    /// `--database`, else `VERTZ_DATABASE_URL`.
+    pub database: Option<String>,
+    /// `--schema`, else `VERTZ_SCHEMA`.
+    pub schema: Option<PathBuf>,
+    /// `--migrations`, else `VERTZ_MIGRATIONS`.
+    pub migrations: Option<PathBuf>,
+    /// `--dialect`, else `VERTZ_DIALECT`.
+    pub dialect: Option<String>,
+}
+
+/// Resolves every setting: overrides first, then the file (and its environment), then defaults.
+pub fn resolve(file: Option<(&Path, &ConfigFile)>, o: &Overrides) -> Result<Resolved, ConfigError> {
+    let empty = ConfigFile::default();
+    let (path, cfg) = file.unwrap_or((Path::new(FILE_NAME), &empty));
+    let env_name = o
+        .environment
+        .clone()
+        .or_else(|| cfg.default_environment.clone())
+        .or_else(|| {
+            cfg.environments
+                .contains_key("development")
+                .then(|| "development".to_string())
+        });
+    let env = match &env_name {
+        Some(name) if !cfg.environments.is_empty() || o.environment.is_some() => {
+            match cfg.environments.get(name) {
+                Some(e) => Some(e.clone()),
+                None if o.database.is_some() => None,
+                None => {
+                    return Err(ConfigError::UnknownEnvironment {
+                        path: path.into(),
+                        name: name.clone(),
+                        defined: if cfg.environments.is_empty() {
+                            "none".into()
+                        } else {
+                            cfg.environments
+                                .keys()
+                                .cloned()
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        },
+                    });
+                }
+            }
+        }
+        _ => None,
+    };
+    Ok(Resolved {
+        environment: env.as_ref().and(env_name),
+        database: o
+            .database
+            .clone()
+            .or_else(|| env.as_ref().and_then(|e| e.database.clone())),
+        schema: o.schema.clone().or_else(|| cfg.schema.clone()),
+        migrations: o
+            .migrations
+            .clone()
+            .or_else(|| cfg.migrations.clone())
+            .unwrap_or_else(|| "migrations".into()),
+        dialect: o
+            .dialect
+            .clone()
+            .or_else(|| cfg.dialect.clone())
+            .unwrap_or_else(|| "sqlite".into()),
+        protected: env.is_some_and(|e| e.protected),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FILE: &str = r#"dialect = "sqlite"
+schema = "schema.sql"
+migrations = "db/migrations"
+
+[environments.development]
+database = "sqlite:dev.db"
+
+[environments.production]
+database = "d1://acc/db"
+protected = true
+"#;
+
+    fn parse(text: &str) -> Result<ConfigFile, String> {
+        ConfigFile::parse(text, Path::new("vertz.toml")).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn file_then_env_then_flag() {
+        let cfg = parse(FILE).unwrap();
+        let file = Some((Path::new("vertz.toml"), &cfg));
+        let r = resolve(file, &Overrides::default()).unwrap();
+        assert_eq!(r.environment.as_deref(), Some("development"));
+        assert_eq!(r.database.as_deref(), Some("sqlite:dev.db"));
+        assert_eq!(r.migrations, PathBuf::from("db/migrations"));
+        assert!(!r.protected);
+
+        let prod = Overrides {
+            environment: Some("production".into()),
+            ..Default::default()
+        };
+        let r = resolve(file, &prod).unwrap();
+        assert_eq!(
+            (r.database.as_deref(), r.protected),
+            (Some("d1://acc/db"), true)
+        );
+
+        let flag = Overrides {
+            environment: Some("production".into()),
+            database: Some("sqlite:x.db".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            resolve(file, &flag).unwrap().database.as_deref(),
+            Some("sqlite:x.db")
+        );
+    }
+
+    #[test]
+    fn no_file_means_defaults() {
+        let r = resolve(
+            None,
+            &Overrides {
+                database: Some("sqlite:a.db".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(r.migrations, PathBuf::from("migrations"));
+        assert_eq!(r.dialect, "sqlite");
+        assert_eq!(r.environment, None);
+    }
+
+    #[test]
+    fn unknown_environment_lists_the_defined_ones() {
+        let cfg = parse(FILE).unwrap();
+        let o = Overrides {
+            environment: Some("staging".into()),
+            ..Default::default()
+        };
+        let err = resolve(Some((Path::new("vertz.toml"), &cfg)), &o).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "vertz.toml: no environment \"staging\"; defined: development, production"
+        );
+    }
+
+    #[test]
+    fn unknown_keys_and_wrong_types_name_line_and_column() {
+        assert_eq!(
+            parse("dialect = \"sqlite\"\nmigration = \"m\"\n").unwrap_err(),
+            "vertz.toml:2:1: unknown field `migration`, expected one of `dialect`, `schema`, `migrations`, `default_environment`, `environments`"
+        );
+        assert_eq!(
+            parse("[environments.production]\nprotected = \"yes\"\n").unwrap_err(),
+            "vertz.toml:2:13: invalid type: string \"yes\", expected a boolean"
+        );
+        assert!(
+            parse("dialect = \n")
+                .unwrap_err()
+                .starts_with("vertz.toml:1:")
+        );
+    }
+
+    #[test]
+    fn secrets_are_refused() {
+        assert_eq!(
+            parse("[environments.production]\napi_token = \"abc\"\n").unwrap_err(),
+            "vertz.toml:2: `api_token` looks like a secret; secrets are never read from vertz.toml: set CLOUDFLARE_API_TOKEN in the environment instead"
+        );
+    }
+}
