@@ -6,3 +6,4 @@ mod errors;
 mod push;
 mod support;
 mod tidy;
+mod tooling;

@@ -133,7 +133,7 @@ impl Db {
     }
 
     async fn conn(&self) -> SqliteConnection {
-        SqliteConnection::connect(&format!("sqlite://{}", self.path.display()))
+        SqliteConnection::connect(&format!("sqlite://{}?mode=rwc", self.path.display()))
             .await
             .expect("open db")
     }

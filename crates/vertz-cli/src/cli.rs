@@ -26,6 +26,8 @@ pub enum Db {
     Push(PushArgs),
     /// Say whether the database matches the declared schema, and what differs.
     Status(StatusArgs),
+    #[command(flatten)]
+    Tooling(Tooling),
 }
 
 #[derive(Debug, Args)]
@@ -60,4 +62,63 @@ pub struct StatusArgs {
     /// Print the result as JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+/// Project and data verbs: setting a project up, reading a live database out.
+#[derive(Debug, Subcommand)]
+pub enum Tooling {
+    /// Create vertz.toml, migrations/ and .vertz/ in this folder, and say what to do next.
+    Init(InitArgs),
+    /// Write the live database's schema as schema.sql or a JSON snapshot.
+    Pull(PullArgs),
+    /// Write a consistent SQL dump of the live database's schema and data (for backups).
+    Export(ExportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The dialect of the production database.
+    #[arg(long, value_parser = ["sqlite", "d1"], default_value = "sqlite")]
+    pub dialect: String,
+    /// The development database URL written into vertz.toml.
+    #[arg(long, value_name = "URL", default_value = "sqlite:dev.db")]
+    pub database: String,
+    /// The schema file written into vertz.toml (created with a starter template when missing).
+    #[arg(long, value_name = "FILE", default_value = "schema.sql")]
+    pub schema: PathBuf,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Output format of `pull`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PullFormat {
+    /// CREATE statements (a schema.sql).
+    Sql,
+    /// A canonical vertz JSON snapshot.
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct PullArgs {
+    /// The database: sqlite:PATH.
+    #[arg(long, env = "VERTZ_DATABASE_URL", value_name = "URL")]
+    pub database: String,
+    /// Write here instead of standard output (written atomically).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// The format; by default taken from --out's extension, else sql.
+    #[arg(long, value_enum)]
+    pub format: Option<PullFormat>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The database: sqlite:PATH.
+    #[arg(long, env = "VERTZ_DATABASE_URL", value_name = "URL")]
+    pub database: String,
+    /// Write here instead of standard output (written atomically).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
 }

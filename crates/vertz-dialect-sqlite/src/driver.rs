@@ -207,6 +207,30 @@ impl Driver for SqliteDriver {
         Ok(rows.iter().map(row_values).collect())
     }
 
+    async fn query_many(&self, sqls: &[&str]) -> Result<Vec<Rows>, DriverError> {
+        let mut conn = self.conn.lock().await;
+        // One read transaction: every query sees the same snapshot, even with writers around.
+        sqlx::query("BEGIN")
+            .execute(&mut *conn)
+            .await
+            .map_err(|e| to_driver_error(0, "BEGIN", &e))?;
+        let mut out = Vec::with_capacity(sqls.len());
+        for (i, sql) in sqls.iter().enumerate() {
+            match sqlx::query(sql).fetch_all(&mut *conn).await {
+                Ok(rows) => out.push(rows.iter().map(row_values).collect()),
+                Err(e) => {
+                    let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
+                    return Err(to_driver_error(i + 1, sql, &e));
+                }
+            }
+        }
+        sqlx::query("COMMIT")
+            .execute(&mut *conn)
+            .await
+            .map_err(|e| to_driver_error(sqls.len() + 1, "COMMIT", &e))?;
+        Ok(out)
+    }
+
     async fn execute_atomic(&self, statements: &[Statement]) -> Result<(), DriverError> {
         let mut conn = self.conn.lock().await;
         // IMMEDIATE takes the write lock up front, so two migrators queue instead of failing

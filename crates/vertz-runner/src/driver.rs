@@ -159,7 +159,9 @@ pub trait Driver: Send + Sync {
     /// Runs one read query.
     async fn query(&self, sql: &str, params: &[Value]) -> Result<Rows, DriverError>;
 
-    /// Runs several read queries; backends with round-trip costs send them together.
+    /// Runs several read queries that see one consistent snapshot of the database (one read
+    /// transaction, or one batch); backends with round-trip costs send them together. The
+    /// default runs them one by one, which is only consistent when nothing else writes.
     async fn query_many(&self, sqls: &[&str]) -> Result<Vec<Rows>, DriverError> {
         let mut out = Vec::with_capacity(sqls.len());
         for sql in sqls {

@@ -8,6 +8,7 @@
 //! command lines, or print: it returns reports and typed errors, and logs through `tracing`.
 
 pub mod driver;
+pub mod export;
 pub mod history;
 pub mod push;
 

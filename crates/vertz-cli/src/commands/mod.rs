@@ -1,5 +1,9 @@
 //! One file per verb: each parses nothing (clap did), calls the library, prints, and returns an
 //! exit code.
 
+pub mod export;
+pub mod init;
+pub mod pull;
 pub mod push;
 pub mod status;
+pub mod tooling;

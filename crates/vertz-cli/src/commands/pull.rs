@@ -1,0 +1,45 @@
+//! `vertz db pull`: the live database's schema as a schema.sql (CREATE statements vertz would
+//! write) or a canonical JSON snapshot.
+
+use vertz_snapshot::SchemaSnapshot;
+
+use crate::cli::{PullArgs, PullFormat};
+use crate::commands::tooling::emit;
+use crate::exit::{self, CliError};
+use crate::schema_source;
+
+pub async fn run(args: PullArgs) -> Result<u8, CliError> {
+    let driver = schema_source::open_database(&args.database).await?;
+    let schema = driver.introspect().await.map_err(anyhow::Error::from)?;
+    let tables = schema.tables.len();
+    let format = args.format.unwrap_or_else(|| {
+        match args
+            .out
+            .as_ref()
+            .and_then(|p| p.extension())
+            .and_then(|e| e.to_str())
+        {
+            Some(e) if e.eq_ignore_ascii_case("json") => PullFormat::Json,
+            _ => PullFormat::Sql,
+        }
+    });
+    let text = match format {
+        PullFormat::Json => SchemaSnapshot::new(schema).to_canonical_json(),
+        PullFormat::Sql => {
+            let plan = driver
+                .dialect()
+                .create_all(&schema)
+                .map_err(|e| CliError::new(exit::INTERNAL, anyhow::Error::from(e)))?;
+            format!(
+                "-- Schema of {}, written by vertz db pull.\n\n{}",
+                args.database,
+                plan.to_sql()
+            )
+        }
+    };
+    emit(args.out.as_deref(), &text)?;
+    if let Some(out) = &args.out {
+        eprintln!("wrote {} ({tables} tables)", out.display());
+    }
+    Ok(exit::OK)
+}

@@ -1,0 +1,27 @@
+//! Dispatch for the project and data verbs (`init`, `pull`, `export`), and their shared output
+//! helper: write to `--out` atomically, or to standard output.
+
+use std::path::Path;
+
+use crate::cli::Tooling;
+use crate::exit::{self, CliError};
+
+pub async fn run(verb: Tooling) -> Result<u8, CliError> {
+    match verb {
+        Tooling::Init(args) => super::init::run(args),
+        Tooling::Pull(args) => super::pull::run(args).await,
+        Tooling::Export(args) => super::export::run(args).await,
+    }
+}
+
+/// Writes `text` to `out` (atomically: a crash never leaves half a file) or to standard output.
+pub fn emit(out: Option<&Path>, text: &str) -> Result<(), CliError> {
+    match out {
+        Some(path) => vertz_snapshot::snapshot::write_atomically(path, text.as_bytes())
+            .map_err(|e| CliError::new(exit::INTERNAL, anyhow::Error::from(e))),
+        None => {
+            print!("{text}");
+            Ok(())
+        }
+    }
+}
