@@ -127,6 +127,18 @@ pub enum SchemaError {
         /// The column.
         column: String,
     },
+    /// A DEFAULT that is not what its kind says (a number that is not a numeric literal).
+    #[error(
+        "column {table}.{column} has default {value:?}, which is not a numeric literal; use a string default or an expression default instead"
+    )]
+    BadDefault {
+        /// The table.
+        table: String,
+        /// The column.
+        column: String,
+        /// The offending text.
+        value: String,
+    },
     /// An index with no key parts.
     #[error("index {index:?} on table {table:?} has no columns")]
     EmptyIndex {
@@ -179,6 +191,30 @@ pub fn identifier_problem(name: &str, is_table: bool) -> Option<&'static str> {
         return Some("names starting with _vertz_ are reserved for vertz's own tables");
     }
     None
+}
+
+/// Whether `s` is an SQL numeric literal with an optional sign: `12`, `-1.5`, `.5`, `1e-3`, `0x1F`.
+pub fn is_numeric_literal(s: &str) -> bool {
+    let body = s.strip_prefix(['-', '+']).unwrap_or(s);
+    if let Some(hex) = body.strip_prefix("0x").or_else(|| body.strip_prefix("0X")) {
+        return !hex.is_empty() && hex.chars().all(|c| c.is_ascii_hexdigit());
+    }
+    let (mantissa, exponent) = match body.find(['e', 'E']) {
+        Some(i) => (&body[..i], Some(&body[i + 1..])),
+        None => (body, None),
+    };
+    let mut parts = mantissa.splitn(2, '.');
+    let int = parts.next().unwrap_or_default();
+    let frac = parts.next();
+    let digits = |t: &str| t.chars().all(|c| c.is_ascii_digit());
+    let mantissa_ok = digits(int)
+        && frac.is_none_or(digits)
+        && (!int.is_empty() || frac.is_some_and(|f| !f.is_empty()));
+    let exponent_ok = exponent.is_none_or(|e| {
+        let e = e.strip_prefix(['-', '+']).unwrap_or(e);
+        !e.is_empty() && digits(e)
+    });
+    mantissa_ok && exponent_ok
 }
 
 /// Validates a whole schema, returning every problem at once.
@@ -277,6 +313,15 @@ fn validate_table(schema: &Schema, table: &Table, errors: &mut Vec<SchemaError>)
                 name: e.clone(),
             });
         }
+        if let Some(crate::model::DefaultValue::Number(n)) = &column.default
+            && !is_numeric_literal(n)
+        {
+            errors.push(SchemaError::BadDefault {
+                table: t.clone(),
+                column: column.name.clone(),
+                value: n.clone(),
+            });
+        }
         if column.auto_increment
             && (table.primary_key.len() != 1
                 || table.primary_key[0] != column.name
@@ -363,6 +408,33 @@ fn validate_table(schema: &Schema, table: &Table, errors: &mut Vec<SchemaError>)
                     }
                 }
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_numeric_literal;
+
+    #[test]
+    fn numeric_literals() {
+        for ok in ["0", "-1", "+2", "1.5", ".5", "5.", "1e3", "-1.5E-3", "0x1F"] {
+            assert!(is_numeric_literal(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "-",
+            ".",
+            "1e",
+            "0x",
+            "1)",
+            "1; DROP TABLE t",
+            "1 + 1",
+            "e3",
+            "1.2.3",
+            "NaN",
+        ] {
+            assert!(!is_numeric_literal(bad), "{bad}");
         }
     }
 }

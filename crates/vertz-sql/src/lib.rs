@@ -8,6 +8,7 @@
 //! database crate. Drivers live in the dialect crates; state lives in `vertz-runner`.
 
 pub mod dialect;
+pub mod expr;
 pub mod lex;
 pub mod quote;
 pub mod sqlite;
