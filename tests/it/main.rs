@@ -1,6 +1,7 @@
 //! Workspace-level integration tests: the real `vertz` binary on real SQLite files, and the
 //! rules about the code itself (crate graph, file headers). One test binary, many modules.
 
+mod bad_input;
 mod crash;
 mod demo;
 mod errors;

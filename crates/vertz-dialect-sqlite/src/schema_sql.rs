@@ -63,6 +63,20 @@ pub enum SchemaSqlError {
         /// The statement, shortened.
         sql: String,
     },
+    /// A table or index takes a name reserved for SQLite, D1 or vertz itself.
+    #[error("{path}:{line}: {what} name {name:?} is reserved ({reason}); rename it")]
+    Reserved {
+        /// The file.
+        path: PathBuf,
+        /// The statement's line.
+        line: usize,
+        /// "table" or "index".
+        what: &'static str,
+        /// The name.
+        name: String,
+        /// Who reserves it.
+        reason: &'static str,
+    },
     /// The declared schema breaks a rule of the model.
     #[error("{path}: {errors}")]
     Invalid {
@@ -115,6 +129,9 @@ pub async fn load_str(text: &str, path: &Path) -> Result<Schema, SchemaSqlError>
             });
         }
     }
+    for s in &statements {
+        check_reserved(&s.sql, s.line, path)?;
+    }
     let scratch = SqliteDriver::memory()
         .await
         .map_err(|source| SchemaSqlError::Scratch {
@@ -147,6 +164,55 @@ pub async fn load_str(text: &str, path: &Path) -> Result<Schema, SchemaSqlError>
         errors,
     })?;
     Ok(schema)
+}
+
+/// Introspection leaves `sqlite_`, `_cf_` and `_vertz_` tables out, so a schema declaring one
+/// would silently lose it: refuse it here, with its line.
+fn check_reserved(sql: &str, line: usize, path: &Path) -> Result<(), SchemaSqlError> {
+    let Ok(tokens) = lex::tokenize(sql) else {
+        return Ok(());
+    };
+    let words: Vec<String> = tokens
+        .iter()
+        .take(8)
+        .map(|t| t.text(sql).to_ascii_uppercase())
+        .collect();
+    let what = match words.iter().position(|w| w == "TABLE" || w == "INDEX") {
+        Some(i) if words[i] == "TABLE" => "table",
+        Some(_) => "index",
+        None => return Ok(()),
+    };
+    // The name is the last name before `(`, `AS` or `ON`.
+    let end = tokens
+        .iter()
+        .position(|t| {
+            t.is_op(sql, "(")
+                || t.is_word(sql, "AS")
+                || t.is_word(sql, "ON")
+                || t.is_word(sql, "USING")
+        })
+        .unwrap_or(tokens.len());
+    let Some(name_tok) = tokens[..end].iter().rev().find(|t| t.is_name()) else {
+        return Ok(());
+    };
+    let name = name_tok.value(sql);
+    let lower = name.to_ascii_lowercase();
+    let reason = if lower.starts_with("_vertz_") {
+        "vertz keeps its history and lock in _vertz_ tables"
+    } else if lower.starts_with("_cf_") {
+        "Cloudflare D1 reserves _cf_ names"
+    } else if lower.starts_with("sqlite_") {
+        "SQLite reserves sqlite_ names"
+    } else {
+        return Ok(());
+    };
+    Err(SchemaSqlError::Reserved {
+        path: path.into(),
+        line,
+        what,
+        name,
+        reason,
+    })
 }
 
 fn shorten(sql: &str) -> String {

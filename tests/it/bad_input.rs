@@ -1,0 +1,497 @@
+//! The bad-input catalogue: each kind of bad input gives a message naming the file, line or
+//! object, a documented non-zero exit code, and a database left byte-for-byte as it was.
+//! Identifiers that merely look dangerous (keywords, quotes, spaces, unicode, injection attempts)
+//! are not bad input: they must simply work, quoted.
+
+use crate::support::{Project, TODO_SQL};
+
+/// How a case's error output must read.
+enum Expect {
+    /// The whole of stderr, trimmed.
+    Exactly(&'static str),
+    /// stderr starts with this.
+    StartsWith(&'static str),
+}
+
+struct Case {
+    name: &'static str,
+    /// Files to write into the project: (path, bytes).
+    files: Vec<(&'static str, Vec<u8>)>,
+    /// Arguments after `vertz`; `@DB` becomes the seeded database's URL.
+    args: &'static [&'static str],
+    code: i32,
+    expect: Expect,
+}
+
+fn text(path: &'static str, s: &str) -> (&'static str, Vec<u8>) {
+    (path, s.as_bytes().to_vec())
+}
+
+fn push(schema: &'static str) -> &'static [&'static str] {
+    match schema {
+        "schema.sql" => &["db", "push", "--database", "@DB", "--schema", "schema.sql"],
+        "schema.json" => &["db", "push", "--database", "@DB", "--schema", "schema.json"],
+        "schema.txt" => &["db", "push", "--database", "@DB", "--schema", "schema.txt"],
+        _ => &["db", "push", "--database", "@DB", "--schema", "missing.sql"],
+    }
+}
+
+fn cases() -> Vec<Case> {
+    let snapshot = |schema: &str| format!("{{\"version\": 1, \"schema\": {schema}}}");
+    vec![
+        Case {
+            name: "missing schema file",
+            files: vec![],
+            args: push("missing"),
+            code: 3,
+            expect: Expect::Exactly(
+                "error: missing.sql: the schema file does not exist; pass --schema with a .sql or .json file",
+            ),
+        },
+        Case {
+            name: "schema file of an unknown kind",
+            files: vec![text("schema.txt", "CREATE TABLE a (x);")],
+            args: push("schema.txt"),
+            code: 3,
+            expect: Expect::Exactly(
+                "error: schema.txt: unknown schema file kind; use a .sql file (CREATE statements) or a .json snapshot",
+            ),
+        },
+        Case {
+            name: "non-UTF-8 schema file",
+            files: vec![(
+                "schema.sql",
+                b"CREATE TABLE a (x TEXT DEFAULT '\xff\xfe');".to_vec(),
+            )],
+            args: push("schema.sql"),
+            code: 3,
+            expect: Expect::Exactly("error: schema.sql: the schema file is not UTF-8 text"),
+        },
+        Case {
+            name: "binary schema file",
+            files: vec![(
+                "schema.sql",
+                vec![0x7f, b'E', b'L', b'F', 0, 0, 0, 1, 0xc3, 0x28],
+            )],
+            args: push("schema.sql"),
+            code: 3,
+            expect: Expect::Exactly("error: schema.sql: the schema file is not UTF-8 text"),
+        },
+        Case {
+            name: "SQL error in the first statement",
+            files: vec![text(
+                "schema.sql",
+                "CREATE TABLEE a (x);\nCREATE TABLE b (y);\n",
+            )],
+            args: push("schema.sql"),
+            code: 3,
+            expect: Expect::StartsWith(
+                "error: schema.sql:1: SQLite rejected this statement: near \"TABLEE\": syntax error",
+            ),
+        },
+        Case {
+            name: "SQL error in a middle statement",
+            files: vec![text(
+                "schema.sql",
+                "CREATE TABLE a (x);\n\nCREATE TABLE b (y,\n  z NOT NULL DEFAULT (1 +));\nCREATE TABLE c (w);\n",
+            )],
+            args: push("schema.sql"),
+            code: 3,
+            expect: Expect::StartsWith(
+                "error: schema.sql:3: SQLite rejected this statement: near \")\": syntax error",
+            ),
+        },
+        Case {
+            name: "SQL error in the last statement",
+            files: vec![text(
+                "schema.sql",
+                "CREATE TABLE a (x);\nCREATE TABLE b (y);\nCREATE INDEX i ON b (nope);\n",
+            )],
+            args: push("schema.sql"),
+            code: 3,
+            expect: Expect::StartsWith(
+                "error: schema.sql:3: SQLite rejected this statement: no such column: nope",
+            ),
+        },
+        Case {
+            name: "unterminated string",
+            files: vec![text(
+                "schema.sql",
+                "CREATE TABLE a (x);\nCREATE TABLE b (y TEXT DEFAULT 'oops);\n",
+            )],
+            args: push("schema.sql"),
+            code: 3,
+            expect: Expect::Exactly("error: schema.sql:2: unterminated string literal"),
+        },
+        Case {
+            name: "data statement in a schema file",
+            files: vec![text(
+                "schema.sql",
+                "CREATE TABLE a (x);\nDELETE FROM users;\n",
+            )],
+            args: push("schema.sql"),
+            code: 3,
+            expect: Expect::Exactly(
+                "error: schema.sql:2: a schema file holds only CREATE statements; found: DELETE FROM users",
+            ),
+        },
+        Case {
+            name: "a second statement hidden after a comment-free one on one line",
+            files: vec![text(
+                "schema.sql",
+                "CREATE TABLE a (x); DROP TABLE users;\n",
+            )],
+            args: push("schema.sql"),
+            code: 3,
+            expect: Expect::Exactly(
+                "error: schema.sql:1: a schema file holds only CREATE statements; found: DROP TABLE users",
+            ),
+        },
+        Case {
+            name: "foreign key to an unknown table",
+            files: vec![text(
+                "schema.sql",
+                "CREATE TABLE a (id INTEGER PRIMARY KEY, b INTEGER REFERENCES ghost(id));\n",
+            )],
+            args: push("schema.sql"),
+            code: 3,
+            expect: Expect::Exactly(
+                "error: schema.sql: the schema has 1 problem:\n  - foreign key a(b) references unknown table \"ghost\"",
+            ),
+        },
+        Case {
+            name: "duplicate index name across tables",
+            files: vec![text(
+                "schema.sql",
+                "CREATE TABLE a (x);\nCREATE TABLE b (y);\nCREATE INDEX i ON a (x);\nCREATE INDEX i ON b (y);\n",
+            )],
+            args: push("schema.sql"),
+            code: 3,
+            expect: Expect::StartsWith(
+                "error: schema.sql:4: SQLite rejected this statement: index i already exists",
+            ),
+        },
+        Case {
+            name: "reserved table name",
+            files: vec![text(
+                "schema.sql",
+                "CREATE TABLE a (x);\nCREATE TABLE \"_vertz_mine\" (x);\n",
+            )],
+            args: push("schema.sql"),
+            code: 3,
+            expect: Expect::Exactly(
+                "error: schema.sql:2: table name \"_vertz_mine\" is reserved (vertz keeps its history and lock in _vertz_ tables); rename it",
+            ),
+        },
+        Case {
+            name: "D1-reserved index name",
+            files: vec![text(
+                "schema.sql",
+                "CREATE TABLE a (x);\nCREATE INDEX IF NOT EXISTS _cf_idx ON a (x);\n",
+            )],
+            args: push("schema.sql"),
+            code: 3,
+            expect: Expect::Exactly(
+                "error: schema.sql:2: index name \"_cf_idx\" is reserved (Cloudflare D1 reserves _cf_ names); rename it",
+            ),
+        },
+        Case {
+            name: "corrupt snapshot",
+            files: vec![text(
+                "schema.json",
+                "{\"version\": 1,\n \"schema\": {\"tables\": {\"t\": }}}",
+            )],
+            args: push("schema.json"),
+            code: 3,
+            expect: Expect::Exactly(
+                "error: schema.json:2:29: not a valid vertz snapshot: expected value",
+            ),
+        },
+        Case {
+            name: "empty snapshot file",
+            files: vec![text("schema.json", "")],
+            args: push("schema.json"),
+            code: 3,
+            expect: Expect::Exactly(
+                "error: schema.json:1:0: not a valid vertz snapshot: EOF while parsing a value",
+            ),
+        },
+        Case {
+            name: "snapshot from a newer vertz",
+            files: vec![text(
+                "schema.json",
+                "{\"version\": 99, \"schema\": {\"tables\": {}, \"views\": {}}}",
+            )],
+            args: push("schema.json"),
+            code: 3,
+            expect: Expect::Exactly(
+                "error: schema.json: snapshot format version 99 is newer than this vertz understands (1); upgrade vertz",
+            ),
+        },
+        Case {
+            name: "snapshot with a wrong type",
+            files: vec![text(
+                "schema.json",
+                &snapshot(
+                    r#"{"tables": {"t": {"name": "t", "columns": [{"name": "a", "type": "text", "nullable": "no"}]}}}"#,
+                ),
+            )],
+            args: push("schema.json"),
+            code: 3,
+            expect: Expect::StartsWith(
+                "error: schema.json:1:114: not a valid vertz snapshot: invalid type: string \"no\", expected a boolean",
+            ),
+        },
+        Case {
+            name: "SQL injection through a numeric default",
+            files: vec![text(
+                "schema.json",
+                &snapshot(
+                    r#"{"tables": {"t": {"name": "t", "columns": [{"name": "a", "type": "integer", "nullable": true, "default": {"kind": "number", "value": "1); DROP TABLE users; --"}}]}}}"#,
+                ),
+            )],
+            args: push("schema.json"),
+            code: 3,
+            expect: Expect::Exactly(
+                "error: schema.json: the schema has 1 problem:\n  - column t.a has default \"1); DROP TABLE users; --\", which is not a numeric literal; use a string default or an expression default instead",
+            ),
+        },
+        Case {
+            name: "snapshot naming an unknown enum",
+            files: vec![text(
+                "schema.json",
+                &snapshot(
+                    r#"{"tables": {"t": {"name": "t", "columns": [{"name": "s", "type": {"enum": "mood"}, "nullable": false}]}}}"#,
+                ),
+            )],
+            args: push("schema.json"),
+            code: 3,
+            expect: Expect::Exactly(
+                "error: schema.json: the schema has 1 problem:\n  - column t.s uses enum \"mood\", which is not declared; declare it with d.enumeration(\"mood\", [...])",
+            ),
+        },
+        Case {
+            name: "dropping every table without --force (an empty schema file)",
+            files: vec![text("schema.sql", "-- nothing declared yet\n")],
+            args: push("schema.sql"),
+            code: 5,
+            expect: Expect::StartsWith(
+                "error: refusing to apply destructive changes without --force:\n  - drop table todos (its rows are deleted)\n  - drop table users (its rows are deleted)",
+            ),
+        },
+        Case {
+            name: "unsupported database URL",
+            files: vec![text("schema.sql", TODO_SQL)],
+            args: &[
+                "db",
+                "push",
+                "--database",
+                "mysql://localhost/x",
+                "--schema",
+                "schema.sql",
+            ],
+            code: 2,
+            expect: Expect::Exactly(
+                "error: unsupported database URL \"mysql://localhost/x\"; use sqlite:PATH (for example sqlite:dev.db)",
+            ),
+        },
+        Case {
+            name: "unknown flag",
+            files: vec![],
+            args: &["db", "push", "--databse", "@DB"],
+            code: 2,
+            expect: Expect::StartsWith("error: unexpected argument '--databse' found"),
+        },
+    ]
+}
+
+#[test]
+fn every_bad_input_is_named_refused_and_harmless() {
+    let cases = cases();
+    for case in &cases {
+        let p = Project::new();
+        // A live database with the todo schema and rows, which no bad input may touch.
+        p.write("good.sql", TODO_SQL);
+        let db = p.db("app.db");
+        p.vertz(&[
+            "db",
+            "push",
+            "--database",
+            &db.url(),
+            "--schema",
+            "good.sql",
+        ])
+        .code(0);
+        db.exec("INSERT INTO users (email) VALUES ('a@x'); INSERT INTO todos (user_id, title) VALUES (1, 't');");
+        let before = std::fs::read(&db.path).unwrap();
+
+        for (path, bytes) in &case.files {
+            std::fs::write(p.path(path), bytes).unwrap();
+        }
+        let url = db.url();
+        let args: Vec<&str> = case
+            .args
+            .iter()
+            .map(|a| if *a == "@DB" { url.as_str() } else { a })
+            .collect();
+        let run = p.vertz(&args);
+        assert_eq!(
+            run.code, case.code,
+            "case {:?}: exit code\nstderr: {}",
+            case.name, run.stderr
+        );
+        let stderr = run.stderr.trim();
+        match case.expect {
+            Expect::Exactly(e) => assert_eq!(stderr, e, "case {:?}", case.name),
+            Expect::StartsWith(e) => assert!(
+                stderr.starts_with(e),
+                "case {:?}:\n{stderr}\ndoes not start with\n{e}",
+                case.name
+            ),
+        }
+        assert_eq!(
+            std::fs::read(&db.path).unwrap(),
+            before,
+            "case {:?}: the database changed",
+            case.name
+        );
+    }
+    assert!(cases.len() >= 20);
+}
+
+#[test]
+fn a_database_file_that_is_not_sqlite_or_is_a_folder() {
+    let p = Project::new();
+    p.write("schema.sql", TODO_SQL);
+    let junk = b"SQLite format 3\0 but then nothing sensible follows".repeat(40);
+    std::fs::write(p.path("fake.db"), &junk).unwrap();
+    let run = p.vertz(&[
+        "db",
+        "push",
+        "--database",
+        "sqlite:fake.db",
+        "--schema",
+        "schema.sql",
+    ]);
+    run.code(4);
+    assert!(
+        run.stderr
+            .starts_with("error: opening sqlite:fake.db: cannot open sqlite:fake.db: "),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(std::fs::read(p.path("fake.db")).unwrap(), junk);
+
+    std::fs::create_dir(p.path("dir.db")).unwrap();
+    let run = p.vertz(&[
+        "db",
+        "push",
+        "--database",
+        "sqlite:dir.db",
+        "--schema",
+        "schema.sql",
+    ]);
+    run.code(4);
+    assert!(
+        run.stderr
+            .starts_with("error: opening sqlite:dir.db: cannot open sqlite:dir.db: "),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_history_table_edited_by_hand_fails_the_push_atomically() {
+    let p = Project::new();
+    p.write("schema.sql", TODO_SQL);
+    let db = p.db("app.db");
+    p.vertz(&[
+        "db",
+        "push",
+        "--database",
+        &db.url(),
+        "--schema",
+        "schema.sql",
+    ])
+    .code(0);
+    db.exec("ALTER TABLE _vertz_migrations DROP COLUMN schema_hash");
+    p.write(
+        "schema.sql",
+        &format!("{TODO_SQL}CREATE TABLE extra (id INTEGER PRIMARY KEY);\n"),
+    );
+    let before = db.schema_text();
+    let run = p.vertz(&[
+        "db",
+        "push",
+        "--database",
+        &db.url(),
+        "--schema",
+        "schema.sql",
+    ]);
+    run.code(4);
+    assert!(
+        run.stderr
+            .contains("table _vertz_migrations has no column named schema_hash"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        db.schema_text(),
+        before,
+        "the new table was rolled back with the failed history row"
+    );
+}
+
+#[test]
+fn names_that_look_dangerous_just_work() {
+    let p = Project::new();
+    let schema = r#"CREATE TABLE "order" (
+  "select" INTEGER PRIMARY KEY,
+  "from where" TEXT,
+  "quote""d" TEXT,
+  "ünïcödé 名前" TEXT DEFAULT 'it''s'
+);
+CREATE TABLE "x""; DROP TABLE users; --" ("a'); DROP TABLE users; --" TEXT);
+CREATE INDEX "idx ""q""" ON "order" ("from where");
+CREATE TABLE users (id INTEGER PRIMARY KEY, "order" INTEGER REFERENCES "order" ("select"));
+CREATE TABLE self (id INTEGER PRIMARY KEY, parent INTEGER REFERENCES self (id));
+CREATE TABLE ping (id INTEGER PRIMARY KEY, pong_id INTEGER REFERENCES pong (id));
+CREATE TABLE pong (id INTEGER PRIMARY KEY, ping_id INTEGER REFERENCES ping (id));
+"#;
+    p.write("schema.sql", schema);
+    let db = p.db("app.db");
+    p.vertz(&[
+        "db",
+        "push",
+        "--database",
+        &db.url(),
+        "--schema",
+        "schema.sql",
+    ])
+    .code(0);
+    assert_eq!(
+        db.objects(),
+        [
+            "index idx \"q\"",
+            "table _vertz_migrations",
+            "table order",
+            "table ping",
+            "table pong",
+            "table self",
+            "table users",
+            "table x\"; DROP TABLE users; --",
+        ]
+    );
+    db.exec(r#"INSERT INTO "order" ("select", "from where", "quote""d") VALUES (1, 'a', 'b')"#);
+    assert_eq!(db.rows(r#"SELECT "ünïcödé 名前" FROM "order""#), [["it's"]]);
+    let again = p.vertz(&[
+        "db",
+        "push",
+        "--database",
+        &db.url(),
+        "--schema",
+        "schema.sql",
+    ]);
+    again.code(0);
+    assert!(again.stdout.contains("nothing to do"), "{}", again.stdout);
+}
