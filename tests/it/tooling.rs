@@ -178,3 +178,45 @@ break', 0);
     run.code(0);
     assert!(run.stdout.contains("nothing to do"), "{}", run.stdout);
 }
+
+#[test]
+fn completions_and_verbose_logging() {
+    let p = Project::new();
+    for shell in ["bash", "zsh", "fish"] {
+        let run = p.vertz(&["completions", shell]);
+        run.code(0);
+        assert!(
+            run.stdout.contains("push") && run.stdout.contains("--database"),
+            "{shell}: {}",
+            run.stdout
+        );
+    }
+    p.write("schema.sql", TODO_SQL);
+    let quiet = p.vertz(&[
+        "db",
+        "push",
+        "--database",
+        "sqlite:a.db",
+        "--schema",
+        "schema.sql",
+    ]);
+    quiet.code(0);
+    assert_eq!(quiet.stderr, "", "no logs without -v");
+    let loud = p.vertz(&[
+        "-vv",
+        "db",
+        "push",
+        "--database",
+        "sqlite:b.db",
+        "--schema",
+        "schema.sql",
+    ]);
+    loud.code(0);
+    assert!(
+        loud.stderr
+            .contains("statement=2 sql=CREATE TABLE \"users\""),
+        "{}",
+        loud.stderr
+    );
+    assert!(loud.stderr.contains("push applied"), "{}", loud.stderr);
+}

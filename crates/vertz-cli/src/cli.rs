@@ -11,6 +11,9 @@ use clap::{Args, Parser, Subcommand};
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// Show more: -v logs what runs and how long it takes, -vv every statement sent.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
 }
 
 #[derive(Debug, Subcommand)]
@@ -18,6 +21,12 @@ pub enum Command {
     /// Database schema commands.
     #[command(subcommand)]
     Db(Db),
+    /// Print a shell completion script: `vertz completions bash > ~/.local/share/bash-completion/completions/vertz`.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -20,6 +20,7 @@ use crate::exit::CliError;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    init_logging(cli.verbose);
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -39,8 +40,32 @@ fn main() -> ExitCode {
     }
 }
 
+/// Logs go to standard error: warnings by default, `-v` what ran and how long, `-vv` every
+/// statement. `RUST_LOG` overrides.
+fn init_logging(verbose: u8) {
+    use std::io::IsTerminal;
+    let level = match verbose {
+        0 => "warn",
+        1 => "warn,vertz=info",
+        _ => "warn,vertz=debug",
+    };
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| level.into());
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_writer(std::io::stderr)
+        .without_time()
+        .init();
+}
+
 async fn run(cli: Cli) -> Result<u8, CliError> {
     match cli.command {
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            clap_complete::generate(shell, &mut Cli::command(), "vertz", &mut std::io::stdout());
+            Ok(exit::OK)
+        }
         Command::Db(Db::Push(args)) => commands::push::run(args).await,
         Command::Db(Db::Status(args)) => commands::status::run(args).await,
         Command::Db(Db::Tooling(verb)) => commands::tooling::run(verb).await,

@@ -240,6 +240,7 @@ impl Driver for SqliteDriver {
             .await
             .map_err(|e| to_driver_error(0, "BEGIN IMMEDIATE", &e))?;
         for (i, s) in statements.iter().enumerate() {
+            tracing::debug!(target: "vertz::sql", statement = i + 1, sql = %s.sql);
             if let Err(e) = bind(sqlx::query(&s.sql), &s.params)
                 .execute(&mut *conn)
                 .await
