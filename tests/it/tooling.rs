@@ -186,7 +186,7 @@ fn completions_and_verbose_logging() {
         let run = p.vertz(&["completions", shell]);
         run.code(0);
         assert!(
-            run.stdout.contains("push") && run.stdout.contains("--database"),
+            run.stdout.contains("push") && run.stdout.contains("database"),
             "{shell}: {}",
             run.stdout
         );
