@@ -3,5 +3,6 @@
 
 mod errors;
 mod push;
+mod renames;
 mod support;
 mod tidy;

@@ -602,9 +602,16 @@ pub enum RenameError {
 }
 
 /// Checks that every rename of `renames` can apply from `from` to `to`; the first that cannot
-/// is the error.
+/// is the error. A rename that already happened (the old name is gone, the new one is on both
+/// sides) is fine, so that running the same command twice works.
 pub fn check_renames(from: &Schema, to: &Schema, renames: &Renames) -> Result<(), RenameError> {
     for (old, new) in &renames.tables {
+        let done = !from.tables.contains_key(old)
+            && from.tables.contains_key(new)
+            && to.tables.contains_key(new);
+        if done {
+            continue;
+        }
         if !from.tables.contains_key(old) {
             return Err(RenameError::NoSuchTable {
                 old: old.clone(),
@@ -628,6 +635,12 @@ pub fn check_renames(from: &Schema, to: &Schema, renames: &Renames) -> Result<()
         else {
             return err(|table, old, new| RenameError::NoSuchTableForColumn { table, old, new });
         };
+        let done = old_table.column(old).is_none()
+            && old_table.column(new).is_some()
+            && new_table.column(new).is_some();
+        if done {
+            continue;
+        }
         if old_table.column(old).is_none() {
             return err(|table, old, new| RenameError::NoSuchColumn { table, old, new });
         }
