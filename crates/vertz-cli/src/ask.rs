@@ -64,3 +64,57 @@ impl<R: BufRead + Send, W: Write + Send> Resolver for Ask<R, W> {
         self.question(a).unwrap_or(Decision::Undecided)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use vertz_diff::{Ambiguity, Candidate, Decision, RenameKind, Resolver};
+
+    use super::Ask;
+
+    fn ambiguity() -> Ambiguity {
+        Ambiguity {
+            kind: RenameKind::Column,
+            table: Some("users".into()),
+            old: "username".into(),
+            candidates: vec![
+                Candidate {
+                    name: "user_name".into(),
+                    confidence: 0.97,
+                },
+                Candidate {
+                    name: "login_name".into(),
+                    confidence: 0.65,
+                },
+            ],
+        }
+    }
+
+    fn ask(input: &str) -> (Decision, String) {
+        let mut out = Vec::new();
+        let decision = Ask::new(input.as_bytes(), &mut out).decide(&ambiguity());
+        (decision, String::from_utf8(out).unwrap())
+    }
+
+    #[test]
+    fn shows_each_choice_and_what_it_does_to_the_data() {
+        let (decision, shown) = ask("2\n");
+        assert_eq!(decision, Decision::Rename("login_name".into()));
+        assert_eq!(
+            shown,
+            "\ncolumn users.username is gone and users.user_name is new: a rename? (confidence 0.97; other candidates: users.login_name 0.65)\n  \
+             1) rename column users.username to users.user_name: its values are kept\n  \
+             2) rename column users.username to users.login_name: its values are kept\n  \
+             3) not a rename: drop column users.username (its values are lost) and add the new one\n\
+             choose 1-3: "
+        );
+    }
+
+    #[test]
+    fn asks_again_on_a_wrong_answer_and_gives_up_at_the_end_of_input() {
+        let (decision, shown) = ask("x\n3\n");
+        assert_eq!(decision, Decision::NotRename);
+        assert!(shown.contains("please answer a number from 1 to 3\nchoose 1-3: "));
+        let (decision, _) = ask("9\n");
+        assert_eq!(decision, Decision::Undecided);
+    }
+}

@@ -446,8 +446,8 @@ fn diff_table(from: &Schema, old: &Table, to: &Schema, new: &Table, out: &mut Ve
         }
     }
 
-    for column in &new.columns {
-        let Some(old_column) = old.column(&column.name) else {
+    for (i, column) in new.columns.iter().enumerate() {
+        let Some(old_column) = same_place_or_find(old, i, &column.name) else {
             out.push(Change::AddColumn {
                 table: t.clone(),
                 column: column.clone(),
@@ -501,8 +501,8 @@ fn diff_table(from: &Schema, old: &Table, to: &Schema, new: &Table, out: &mut Ve
             });
         }
     }
-    for column in &old.columns {
-        if new.column(&column.name).is_none() {
+    for (i, column) in old.columns.iter().enumerate() {
+        if same_place_or_find(new, i, &column.name).is_none() {
             out.push(Change::DropColumn {
                 table: t.clone(),
                 column: column.clone(),
@@ -516,6 +516,15 @@ fn diff_table(from: &Schema, old: &Table, to: &Schema, new: &Table, out: &mut Ve
                 index: index.clone(),
             });
         }
+    }
+}
+
+/// The column called `name`, looked up first at position `i`, where it usually is: this keeps
+/// the diff linear in the number of columns.
+fn same_place_or_find<'t>(table: &'t Table, i: usize, name: &str) -> Option<&'t Column> {
+    match table.columns.get(i) {
+        Some(c) if c.name == name => Some(c),
+        _ => table.column(name),
     }
 }
 
@@ -601,45 +610,47 @@ pub fn type_key(schema: &Schema, ty: &ColumnType) -> String {
 /// deterministically (the first remaining table by name goes next): SQLite checks foreign keys
 /// on writes, not on CREATE, so any order of a cycle can be created.
 ///
-/// Kahn's algorithm with ordered sets: O((tables + keys) · log tables).
+/// Kahn's algorithm over positions in name order: O((tables + keys) · log tables).
 pub fn dependency_order<'a>(tables: &[&'a Table]) -> Vec<&'a Table> {
-    let by_name: BTreeMap<&str, &'a Table> = tables.iter().map(|t| (t.name.as_str(), *t)).collect();
+    let mut sorted: Vec<&'a Table> = tables.to_vec();
+    sorted.sort_by(|a, b| a.name.cmp(&b.name));
+    sorted.dedup_by(|a, b| a.name == b.name);
+    let position = |name: &str| sorted.binary_search_by(|t| t.name.as_str().cmp(name)).ok();
     // For each table, how many distinct other tables of the set it still waits for, and which
     // tables wait for it.
-    let mut waits: BTreeMap<&str, usize> = BTreeMap::new();
-    let mut waited_by: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-    for (name, t) in &by_name {
-        let deps: BTreeSet<&str> = t
+    let mut waits = vec![0usize; sorted.len()];
+    let mut waited_by: Vec<Vec<usize>> = vec![Vec::new(); sorted.len()];
+    for (i, t) in sorted.iter().enumerate() {
+        let mut deps: Vec<usize> = t
             .foreign_keys
             .iter()
-            .map(|fk| fk.references_table.as_str())
-            .filter(|d| d != name && by_name.contains_key(d))
+            .filter_map(|fk| position(&fk.references_table))
+            .filter(|&d| d != i)
             .collect();
-        waits.insert(name, deps.len());
+        deps.sort_unstable();
+        deps.dedup();
+        waits[i] = deps.len();
         for d in deps {
-            waited_by.entry(d).or_default().push(name);
+            waited_by[d].push(i);
         }
     }
-    let mut ready: BTreeSet<&str> = waits
-        .iter()
-        .filter(|(_, n)| **n == 0)
-        .map(|(name, _)| *name)
-        .collect();
-    let mut remaining: BTreeSet<&str> = by_name.keys().copied().collect();
-    let mut out = Vec::with_capacity(by_name.len());
-    while let Some(&first) = remaining.iter().next() {
+    // Positions are name order, so the smallest ready position is the first ready by name.
+    let mut ready: BTreeSet<usize> = (0..sorted.len()).filter(|&i| waits[i] == 0).collect();
+    let mut placed = vec![false; sorted.len()];
+    let mut first_unplaced = 0;
+    let mut out = Vec::with_capacity(sorted.len());
+    while out.len() < sorted.len() {
+        while placed[first_unplaced] {
+            first_unplaced += 1;
+        }
         // In a cycle nothing is ready: take the first remaining by name.
-        let name = ready.pop_first().unwrap_or(first);
-        remaining.remove(name);
-        out.push(by_name[name]);
-        for w in waited_by.get(name).map(Vec::as_slice).unwrap_or(&[]) {
-            if !remaining.contains(w) {
-                continue;
-            }
-            let n = waits.get_mut(w).expect("every table has a count");
-            if *n > 0 {
-                *n -= 1;
-                if *n == 0 {
+        let i = ready.pop_first().unwrap_or(first_unplaced);
+        placed[i] = true;
+        out.push(sorted[i]);
+        for &w in &waited_by[i] {
+            if !placed[w] && waits[w] > 0 {
+                waits[w] -= 1;
+                if waits[w] == 0 {
                     ready.insert(w);
                 }
             }

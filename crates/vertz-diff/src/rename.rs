@@ -237,32 +237,37 @@ pub fn settle(
         renames: settled.applicable(from, to),
         ..Settlement::default()
     };
-    let mut asked: BTreeSet<String> = BTreeSet::new();
-    loop {
-        let next = table_ambiguities(from, to, &out.renames)
-            .into_iter()
-            .filter(|a| !asked.contains(&a.old))
-            .min_by(by_confidence);
-        let Some(a) = next else { break };
-        asked.insert(a.old.clone());
-        record(&mut out, resolver.decide(&a), a);
-    }
+    // Within one scope (the tables; the columns of one table) a pair's score does not depend on
+    // other decisions, so each scope is scored once; a rename only removes its new name from
+    // the candidates still pending.
+    let tables = table_ambiguities(from, to, &out.renames);
+    resolve_scope(&mut out, tables, resolver);
     for new_table in to.tables.values() {
         let Some(old_table) = continuation(from, &out.renames, &new_table.name) else {
             continue;
         };
-        let mut asked: BTreeSet<String> = BTreeSet::new();
-        loop {
-            let next = column_ambiguities(from, old_table, to, new_table, &out.renames)
-                .into_iter()
-                .filter(|a| !asked.contains(&a.old))
-                .min_by(by_confidence);
-            let Some(a) = next else { break };
-            asked.insert(a.old.clone());
-            record(&mut out, resolver.decide(&a), a);
-        }
+        let columns = column_ambiguities(from, old_table, to, new_table, &out.renames);
+        resolve_scope(&mut out, columns, resolver);
     }
     out
+}
+
+/// Asks about each pending ambiguity of one scope, most confident first.
+fn resolve_scope(out: &mut Settlement, mut pending: Vec<Ambiguity>, resolver: &mut dyn Resolver) {
+    while let Some(i) = (0..pending.len()).min_by(|&i, &j| by_confidence(&pending[i], &pending[j]))
+    {
+        let a = pending.swap_remove(i);
+        let decision = resolver.decide(&a);
+        if let Decision::Rename(new) = &decision
+            && a.candidates.iter().any(|c| &c.name == new)
+        {
+            for p in &mut pending {
+                p.candidates.retain(|c| &c.name != new);
+            }
+            pending.retain(|p| !p.candidates.is_empty());
+        }
+        record(out, decision, a);
+    }
 }
 
 /// Most confident first, then by old name.

@@ -360,13 +360,16 @@ fn check_renames_names_what_is_wrong() {
         "rename of column t.zz to \"b\": the database has no column t.zz"
     );
     let mut r = Renames::default();
-    r.tables.insert("users".into(), "t".into());
+    r.tables.insert("users".into(), "people".into());
     assert_eq!(
-        crate::check_renames(&from, &to, &r)
-            .unwrap_err()
-            .to_string(),
-        "rename of table \"users\" to \"t\": the database has no table \"users\""
+        crate::check_renames(&from, &to, &r).unwrap_err().to_string(),
+        "rename of table \"users\" to \"people\": the database has no table \"users\""
     );
+    // A rename that already happened is fine: the same command can run twice.
+    let mut r = Renames::default();
+    r.tables.insert("old_t".into(), "t".into());
+    r.columns.insert(("t".into(), "a0".into()), "a".into());
+    assert_eq!(crate::check_renames(&from, &from, &r), Ok(()));
     let mut r = Renames::default();
     r.columns.insert(("t".into(), "a".into()), "b".into());
     assert_eq!(crate::check_renames(&from, &to, &r), Ok(()));
