@@ -34,7 +34,8 @@ fn a_hinted_column_rename_keeps_the_values() {
     let run = push(&p, &db, &[]);
     run.code(0);
     assert!(
-        run.stdout.contains("+ rename column users.username to user_name"),
+        run.stdout
+            .contains("+ rename column users.username to user_name"),
         "{}",
         run.stdout
     );
@@ -110,7 +111,8 @@ fn renames_accept_takes_a_likely_rename_and_keeps_the_values() {
     let run = push(&p, &db, &["--renames=accept"]);
     run.code(0);
     assert!(
-        run.stdout.contains("rename column users.username to user_name"),
+        run.stdout
+            .contains("rename column users.username to user_name"),
         "{}",
         run.stdout
     );

@@ -8,8 +8,8 @@ use std::time::Instant;
 
 use serde::Serialize;
 use vertz_diff::{
-    Ambiguity, Change, Diff, LeaveUnsettled, RenameError, Renames, Resolver, Safety,
-    check_renames, diff_with_renames, settle,
+    Ambiguity, Change, Diff, LeaveUnsettled, RenameError, Renames, Resolver, Safety, check_renames,
+    diff_with_renames, settle,
 };
 use vertz_snapshot::{Schema, schema_hash, sha256_hex};
 use vertz_sql::{MigrationPlan, PlanError};

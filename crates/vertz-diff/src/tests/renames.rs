@@ -362,7 +362,9 @@ fn check_renames_names_what_is_wrong() {
     let mut r = Renames::default();
     r.tables.insert("users".into(), "people".into());
     assert_eq!(
-        crate::check_renames(&from, &to, &r).unwrap_err().to_string(),
+        crate::check_renames(&from, &to, &r)
+            .unwrap_err()
+            .to_string(),
         "rename of table \"users\" to \"people\": the database has no table \"users\""
     );
     // A rename that already happened is fine: the same command can run twice.
