@@ -34,7 +34,7 @@ fn column(t: usize, c: usize) -> Column {
             format!("field_{c}_of_{t}")
         },
         ty: if c == 0 { ColumnType::Integer } else { ty },
-        nullable: c % 3 != 0,
+        nullable: !c.is_multiple_of(3),
         unique: false,
         default: None,
         auto_increment: false,

@@ -100,13 +100,15 @@ fn fresh_column(name: String, seed: u16) -> Column {
     Column {
         name,
         ty: types[seed as usize % types.len()].clone(),
-        nullable: seed % 3 != 0,
-        unique: seed % 7 == 0,
-        default: (seed % 5 == 0).then(|| DefaultValue::Number(seed.to_string())),
+        nullable: !seed.is_multiple_of(3),
+        unique: seed.is_multiple_of(7),
+        default: seed
+            .is_multiple_of(5)
+            .then(|| DefaultValue::Number(seed.to_string())),
         auto_increment: false,
         checks: Vec::new(),
         collation: None,
-        sensitive: seed % 11 == 0,
+        sensitive: seed.is_multiple_of(11),
         hidden: false,
         renamed_from: None,
     }
