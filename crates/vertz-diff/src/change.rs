@@ -126,7 +126,7 @@ pub enum Change {
     DropIndex {
         /// The table.
         table: String,
-        /// The index as it was.
+        /// The index as it was, its columns under their new names when renamed.
         index: Index,
     },
     /// A new foreign key (also half of a change of actions).
@@ -140,14 +140,15 @@ pub enum Change {
     DropForeignKey {
         /// The table.
         table: String,
-        /// The key as it was.
+        /// The key as it was, under the new names of renamed tables and columns (the diff
+        /// renames first).
         foreign_key: ForeignKey,
     },
     /// The primary key's columns changed.
     AlterPrimaryKey {
         /// The table.
         table: String,
-        /// Key columns before.
+        /// Key columns before, under their new names when renamed.
         from: Vec<String>,
         /// Key columns after.
         to: Vec<String>,
@@ -163,7 +164,7 @@ pub enum Change {
     DropUnique {
         /// The table.
         table: String,
-        /// Its columns.
+        /// Its columns, under their new names when renamed.
         columns: Vec<String>,
     },
     /// A new table CHECK.
