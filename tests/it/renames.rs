@@ -204,3 +204,61 @@ fn a_rename_flag_naming_nothing_is_a_usage_error() {
         malformed.stderr
     );
 }
+
+#[test]
+fn a_hinted_table_rename_keeps_the_rows_and_the_references_to_it() {
+    let p = Project::new();
+    p.write("schema.sql", crate::support::TODO_SQL);
+    let db = p.db("app.db");
+    push(&p, &db, &[]).code(0);
+    db.exec("INSERT INTO users (email) VALUES ('a@x')");
+    db.exec("INSERT INTO todos (user_id, title) VALUES (1, 'one')");
+    p.write(
+        "schema.sql",
+        &crate::support::TODO_SQL
+            .replace(
+                "CREATE TABLE users (",
+                "CREATE TABLE people -- @renamed from=users\n(",
+            )
+            .replace("REFERENCES users(id)", "REFERENCES people(id)"),
+    );
+    let run = push(&p, &db, &[]);
+    run.code(0);
+    assert!(
+        run.stdout.contains("+ rename table users to people"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(
+        db.rows("SELECT p.email, t.title FROM todos t JOIN people p ON p.id = t.user_id"),
+        [["a@x", "one"]]
+    );
+    // The database's foreign key followed the rename: nothing is left to do.
+    let again = push(&p, &db, &[]);
+    again.code(0);
+    assert!(again.stdout.contains("nothing to do"), "{}", again.stdout);
+}
+
+#[test]
+fn a_renamed_table_whose_old_name_is_taken_by_a_new_table() {
+    let p = Project::new();
+    p.write(
+        "schema.sql",
+        "CREATE TABLE todo (id INTEGER PRIMARY KEY, title TEXT NOT NULL);\n",
+    );
+    let db = p.db("app.db");
+    push(&p, &db, &[]).code(0);
+    db.exec("INSERT INTO todo (title) VALUES ('one')");
+    p.write(
+        "schema.sql",
+        "CREATE TABLE todos -- @renamed from=todo\n(id INTEGER PRIMARY KEY, title TEXT NOT NULL);\n\
+         CREATE TABLE todo (id INTEGER PRIMARY KEY, note TEXT);\n",
+    );
+    push(&p, &db, &[]).code(0);
+    assert_eq!(db.rows("SELECT id, title FROM todos"), [["1", "one"]]);
+    assert_eq!(db.count("todo"), 0);
+    assert_eq!(
+        db.rows("SELECT name FROM pragma_table_info('todo') ORDER BY cid"),
+        [["id"], ["note"]]
+    );
+}
