@@ -23,8 +23,27 @@ use crate::change::{Change, ColumnAspect, Safety};
 pub struct Renames {
     /// Table renames, old name to new name.
     pub tables: BTreeMap<String, String>,
-    /// Column renames: (table's new name, old column name) to new column name.
+    /// Column renames: (table's new name, old column name) to new column name. Serialized as a
+    /// list of `{table, from, to}` (JSON has no tuple keys).
+    #[serde(serialize_with = "column_renames_as_list")]
     pub columns: BTreeMap<(String, String), String>,
+}
+
+fn column_renames_as_list<S: serde::Serializer>(
+    columns: &BTreeMap<(String, String), String>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    #[derive(Serialize)]
+    struct ColumnRename<'a> {
+        table: &'a str,
+        from: &'a str,
+        to: &'a str,
+    }
+    serializer.collect_seq(columns.iter().map(|((table, from), to)| ColumnRename {
+        table,
+        from,
+        to,
+    }))
 }
 
 impl Renames {

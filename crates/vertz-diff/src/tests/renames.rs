@@ -376,3 +376,15 @@ fn check_renames_names_what_is_wrong() {
     r.columns.insert(("t".into(), "a".into()), "b".into());
     assert_eq!(crate::check_renames(&from, &to, &r), Ok(()));
 }
+
+#[test]
+fn renames_serialize_to_json() {
+    let mut r = Renames::default();
+    r.tables.insert("todo".into(), "todos".into());
+    r.columns
+        .insert(("todos".into(), "desc".into()), "description".into());
+    assert_eq!(
+        serde_json::to_string(&r).unwrap(),
+        r#"{"tables":{"todo":"todos"},"columns":[{"table":"todos","from":"desc","to":"description"}]}"#
+    );
+}
