@@ -262,3 +262,20 @@ fn a_renamed_table_whose_old_name_is_taken_by_a_new_table() {
         [["id"], ["note"]]
     );
 }
+
+#[test]
+fn status_names_possible_renames_and_the_flag_for_each() {
+    let (p, db) = users_with_rows(USERS_V1, USERS_V2);
+    let url = db.url();
+    let run = p.vertz(&["db", "status", "--database", &url, "--schema", "schema.sql"]);
+    run.code(6);
+    assert!(
+        run.stdout.ends_with(
+            "Possible renames (a push asks; a flag settles each and keeps the data):\n  \
+             - column users.username is gone and users.user_name is new: a rename? (confidence 0.97): --rename users.username=user_name\n\
+             Run `vertz db push` to apply these changes.\n"
+        ),
+        "{}",
+        run.stdout
+    );
+}

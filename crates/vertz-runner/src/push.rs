@@ -183,11 +183,17 @@ pub struct StatusReport {
     pub in_sync: bool,
     /// Each difference, described.
     pub differences: Vec<String>,
+    /// Objects gone while similar ones are new: maybe renames, which a push would ask about.
+    /// The differences above show them as drops and adds.
+    pub possible_renames: Vec<Ambiguity>,
 }
 
 /// Compares the live database with `desired`.
 pub async fn status(driver: &dyn Driver, desired: &Schema) -> Result<StatusReport, PushError> {
-    let diff = compare(driver, desired, &Renames::default()).await?;
+    let live = driver.introspect().await?;
+    let hints = Renames::from_hints(&live, desired);
+    let diff = diff_with_renames(&live, desired, &hints);
+    let possible_renames = vertz_diff::detect(&live, desired, &hints);
     let differences: Vec<String> = diff
         .changes
         .iter()
@@ -207,5 +213,6 @@ pub async fn status(driver: &dyn Driver, desired: &Schema) -> Result<StatusRepor
     Ok(StatusReport {
         in_sync: !diff.needs_sql(),
         differences,
+        possible_renames,
     })
 }
