@@ -25,7 +25,7 @@ fi
 cargo build --release -q -p vertz-cli
 VERTZ_BIN=$(pwd)/target/release/vertz
 export VERTZ=1
-export VERTZ_PUSH="$VERTZ_BIN db push --force --database sqlite:@DB@ --schema"
+export VERTZ_PUSH="$VERTZ_BIN db push --force --renames=never --database sqlite:@DB@ --schema"
 # Deploy of a migrations folder (the folder is appended).
 if "$VERTZ_BIN" db migrate deploy --help >/dev/null 2>&1; then
   export VERTZ_APPLY="$VERTZ_BIN db migrate deploy --database sqlite:@DB@ --migrations"

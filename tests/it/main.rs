@@ -6,6 +6,7 @@ mod crash;
 mod demo;
 mod errors;
 mod push;
+mod renames;
 mod support;
 mod tidy;
 mod tooling;

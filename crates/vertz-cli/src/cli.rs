@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// vertz: declare your schema once; get safe migrations for SQLite and Cloudflare D1.
 #[derive(Debug, Parser)]
@@ -62,6 +62,50 @@ pub struct PushArgs {
     /// Print the result as JSON.
     #[arg(long)]
     pub json: bool,
+    /// What to do when a table or column is gone and a similar one is new: ask (the default on
+    /// a terminal; without one, an unsettled rename is an error), accept likely renames
+    /// (confidence 0.8 or more), or never rename (drop and add).
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub renames: Option<RenamesMode>,
+    /// A column rename, by the table's new name: `--rename users.username=user_name`
+    /// (repeatable). The column's values are kept.
+    #[arg(long = "rename", value_name = "TABLE.OLD=NEW", value_parser = parse_column_rename)]
+    pub rename: Vec<(String, String, String)>,
+    /// A table rename: `--rename-table todo=todos` (repeatable). The rows are kept.
+    #[arg(long = "rename-table", value_name = "OLD=NEW", value_parser = parse_table_rename)]
+    pub rename_table: Vec<(String, String)>,
+}
+
+/// How `db push` settles possible renames.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RenamesMode {
+    /// Ask about each one on the terminal.
+    Ask,
+    /// Rename when the confidence is 0.8 or more, otherwise drop and add.
+    Accept,
+    /// Never rename: drop and add.
+    Never,
+}
+
+/// `OLD=NEW`, both non-empty.
+fn parse_table_rename(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((old, new)) if !old.is_empty() && !new.is_empty() => {
+            Ok((old.to_string(), new.to_string()))
+        }
+        _ => Err(format!("expected OLD=NEW (like todo=todos), got {s:?}")),
+    }
+}
+
+/// `TABLE.OLD=NEW`: the table is everything before the first dot.
+fn parse_column_rename(s: &str) -> Result<(String, String, String), String> {
+    let err = || format!("expected TABLE.OLD=NEW (like users.username=user_name), got {s:?}");
+    let (left, new) = s.split_once('=').ok_or_else(err)?;
+    let (table, old) = left.split_once('.').ok_or_else(err)?;
+    if table.is_empty() || old.is_empty() || new.is_empty() {
+        return Err(err());
+    }
+    Ok((table.to_string(), old.to_string(), new.to_string()))
 }
 
 #[derive(Debug, Args)]

@@ -57,6 +57,7 @@ impl From<anyhow::Error> for CliError {
         } else if let Some(p) = error.downcast_ref::<PushError>() {
             match p {
                 PushError::Driver(_) => DATABASE,
+                PushError::BadRename(_) => USAGE,
                 _ => REFUSED,
             }
         } else if error.downcast_ref::<DriverError>().is_some() {

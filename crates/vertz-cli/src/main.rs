@@ -4,6 +4,7 @@
 //! Owns presentation only: every decision about schemas, SQL and state is made by the library
 //! crates. Must not build SQL or touch the database except through `vertz-runner`.
 
+mod ask;
 mod cli;
 mod commands;
 #[allow(dead_code)] // wired into the verbs with the configuration work of issue 6

@@ -126,7 +126,7 @@ pub enum Change {
     DropIndex {
         /// The table.
         table: String,
-        /// The index as it was.
+        /// The index as it was, its columns under their new names when renamed.
         index: Index,
     },
     /// A new foreign key (also half of a change of actions).
@@ -140,14 +140,15 @@ pub enum Change {
     DropForeignKey {
         /// The table.
         table: String,
-        /// The key as it was.
+        /// The key as it was, under the new names of renamed tables and columns (the diff
+        /// renames first).
         foreign_key: ForeignKey,
     },
     /// The primary key's columns changed.
     AlterPrimaryKey {
         /// The table.
         table: String,
-        /// Key columns before.
+        /// Key columns before, under their new names when renamed.
         from: Vec<String>,
         /// Key columns after.
         to: Vec<String>,
@@ -163,7 +164,7 @@ pub enum Change {
     DropUnique {
         /// The table.
         table: String,
-        /// Its columns.
+        /// Its columns, under their new names when renamed.
         columns: Vec<String>,
     },
     /// A new table CHECK.
@@ -224,18 +225,24 @@ impl Change {
     }
 
     /// The safety class of this change.
+    ///
+    /// Removing values from an enum is [`Safety::NeedsDataCheck`], not destructive: statically
+    /// vertz cannot know whether a row holds a removed value, and it never rewrites values, so
+    /// the database's CHECK refuses the change when one does and nothing is lost.
     pub fn safety(&self) -> Safety {
         match self {
             Change::DropTable { .. } | Change::DropColumn { .. } => Safety::Destructive,
             Change::AlterColumn {
                 from, to, aspects, ..
             } => {
-                if aspects.contains(&ColumnAspect::Type) && narrows(from, to) {
+                let has = |a| aspects.contains(&a);
+                if has(ColumnAspect::Type) && narrows(from, to) {
                     Safety::Destructive
-                } else if (aspects.contains(&ColumnAspect::Nullability) && !to.nullable)
-                    || (aspects.contains(&ColumnAspect::Unique) && to.unique)
-                    || aspects.contains(&ColumnAspect::Check)
-                    || aspects.contains(&ColumnAspect::Type)
+                } else if (has(ColumnAspect::Type) && !widens(from, to))
+                    || (has(ColumnAspect::Nullability) && !to.nullable)
+                    || (has(ColumnAspect::Unique) && to.unique)
+                    || (has(ColumnAspect::Check) && adds_check(from, to))
+                    || (has(ColumnAspect::Collation) && to.unique)
                 {
                     Safety::NeedsDataCheck
                 } else {
@@ -243,7 +250,7 @@ impl Change {
                 }
             }
             Change::AddColumn { column, .. } => {
-                if !column.nullable && column.default.is_none() {
+                if add_column_check(column).is_some() {
                     Safety::NeedsDataCheck
                 } else {
                     Safety::Safe
@@ -275,8 +282,8 @@ impl Change {
             Change::RenameTable { from, to } => format!("rename table {from} to {to}"),
             Change::AddColumn { table, column } => {
                 let mut s = format!("add column {table}.{}", column.name);
-                if !column.nullable && column.default.is_none() {
-                    s.push_str(" (NOT NULL without a default: fails if the table has rows)");
+                if let Some(reason) = add_column_check(column) {
+                    s.push_str(&format!(" ({reason})"));
                 }
                 s
             }
@@ -308,12 +315,17 @@ impl Change {
                     })
                     .collect();
                 let mut s = format!("alter column {table}.{} ({})", to.name, what.join(", "));
-                if aspects.contains(&ColumnAspect::Type) && narrows(from, to) {
+                let has = |a| aspects.contains(&a);
+                if has(ColumnAspect::Type) && narrows(from, to) {
                     s.push_str(": narrowing the type can lose values");
-                } else if aspects.contains(&ColumnAspect::Nullability) && !to.nullable {
+                } else if has(ColumnAspect::Type) && !widens(from, to) {
+                    s.push_str(": fails if a value does not fit the new type");
+                } else if has(ColumnAspect::Nullability) && !to.nullable {
                     s.push_str(": fails if a row holds NULL");
-                } else if aspects.contains(&ColumnAspect::Unique) && to.unique {
+                } else if (has(ColumnAspect::Unique) || has(ColumnAspect::Collation)) && to.unique {
                     s.push_str(": fails if two rows hold the same value");
+                } else if has(ColumnAspect::Check) && adds_check(from, to) {
+                    s.push_str(": fails if a row violates the new check");
                 }
                 s
             }
@@ -391,8 +403,41 @@ impl fmt::Display for Change {
     }
 }
 
-/// Whether changing `from`'s type to `to`'s can lose values. Widening to text, or between
-/// integer and real, is not narrowing; anything from text or blob into a number is.
+/// Why adding this column needs a data check, if it does.
+fn add_column_check(column: &Column) -> Option<&'static str> {
+    let null_default = matches!(
+        column.default,
+        None | Some(vertz_snapshot::DefaultValue::Null)
+    );
+    if !column.nullable && null_default {
+        Some("NOT NULL without a default: fails if the table has rows")
+    } else if column.unique && !null_default {
+        Some("UNIQUE with a default: fails if the table has two rows or more")
+    } else {
+        None
+    }
+}
+
+/// Whether `to` has a column CHECK that `from` lacks.
+fn adds_check(from: &Column, to: &Column) -> bool {
+    to.checks.iter().any(|c| !from.checks.contains(c))
+}
+
+/// Whether every value of `from`'s type fits `to`'s unchanged: anything but bytes into text,
+/// booleans into integers, integers into reals and decimals, an enum into text.
+fn widens(from: &Column, to: &Column) -> bool {
+    use vertz_snapshot::ColumnType as T;
+    match (&from.ty, &to.ty) {
+        (T::Blob, T::Text | T::Sql(_)) => false,
+        (_, T::Text) => true,
+        (T::Boolean, T::Integer | T::Real | T::Decimal) => true,
+        (T::Integer, T::Real | T::Decimal) => true,
+        _ => false,
+    }
+}
+
+/// Whether changing `from`'s type to `to`'s can lose values: anything from text or blob into a
+/// number, a real into an integer, a number into a boolean, a timestamp into a date.
 fn narrows(from: &Column, to: &Column) -> bool {
     use vertz_snapshot::ColumnType as T;
     let rank = |t: &T| match t {
@@ -403,6 +448,8 @@ fn narrows(from: &Column, to: &Column) -> bool {
     };
     match (&from.ty, &to.ty) {
         (T::Real | T::Decimal, T::Integer) => true,
+        (T::Integer | T::Real | T::Decimal, T::Boolean) => true,
+        (T::Timestamp, T::Date) => true,
         (a, b) => rank(b) < rank(a),
     }
 }

@@ -13,4 +13,4 @@ pub mod history;
 pub mod push;
 
 pub use driver::{Driver, DriverError, Statement, Value};
-pub use push::{PushError, PushOptions, PushReport, StatusReport, push, status};
+pub use push::{PushError, PushOptions, PushReport, StatusReport, push, push_with, status};

@@ -7,7 +7,10 @@
 use std::time::Instant;
 
 use serde::Serialize;
-use vertz_diff::{Change, Diff, Renames, Safety, diff_with_renames};
+use vertz_diff::{
+    Ambiguity, Change, Diff, LeaveUnsettled, RenameError, Renames, Resolver, Safety, check_renames,
+    diff_with_renames, settle,
+};
 use vertz_snapshot::{Schema, schema_hash, sha256_hex};
 use vertz_sql::{MigrationPlan, PlanError};
 
@@ -24,6 +27,15 @@ pub enum PushError {
     /// The dialect cannot express a change.
     #[error(transparent)]
     Plan(#[from] PlanError),
+    /// A rename given by the caller cannot apply to this database and schema.
+    #[error(transparent)]
+    BadRename(#[from] RenameError),
+    /// Objects are gone while similar ones appeared, and nobody settled whether they are renames.
+    #[error("{} possible rename(s) are unsettled; nothing was changed:\n{}", .ambiguities.len(), list(&.ambiguities.iter().map(ToString::to_string).collect::<Vec<_>>()))]
+    UnsettledRenames {
+        /// What is unsettled, most confident first.
+        ambiguities: Vec<Ambiguity>,
+    },
     /// Destructive changes were planned and `force` was not given.
     #[error("refusing to apply destructive changes without --force:\n{}", list(.changes))]
     Destructive {
@@ -79,15 +91,37 @@ pub async fn compare(
 }
 
 /// Brings the live database to `desired` in one atomic unit, recorded in the history as a push.
+///
+/// Possible renames that neither the schema's hints nor `options.renames` settle are refused
+/// ([`PushError::UnsettledRenames`]); [`push_with`] takes a resolver to settle them.
 pub async fn push(
     driver: &dyn Driver,
     desired: &Schema,
     options: &PushOptions,
 ) -> Result<PushReport, PushError> {
+    push_with(driver, desired, options, &mut LeaveUnsettled).await
+}
+
+/// [`push`], asking `resolver` about every possible rename that the hints and
+/// `options.renames` leave open. What the resolver leaves undecided is refused
+/// ([`PushError::UnsettledRenames`]) before anything runs.
+pub async fn push_with(
+    driver: &dyn Driver,
+    desired: &Schema,
+    options: &PushOptions,
+    resolver: &mut (dyn Resolver + Send),
+) -> Result<PushReport, PushError> {
     let live = driver.introspect().await?;
+    check_renames(&live, desired, &options.renames)?;
     let mut renames = Renames::from_hints(&live, desired);
     renames.merge(options.renames.clone());
-    let diff = diff_with_renames(&live, desired, &renames);
+    let settlement = settle(&live, desired, &renames, resolver);
+    if !settlement.unsettled.is_empty() {
+        return Err(PushError::UnsettledRenames {
+            ambiguities: settlement.unsettled,
+        });
+    }
+    let diff = diff_with_renames(&live, desired, &settlement.renames);
     let plan = driver.dialect().plan(&live, desired, &diff)?;
     let hash = schema_hash(desired);
     let mut report = PushReport {
@@ -149,11 +183,17 @@ pub struct StatusReport {
     pub in_sync: bool,
     /// Each difference, described.
     pub differences: Vec<String>,
+    /// Objects gone while similar ones are new: maybe renames, which a push would ask about.
+    /// The differences above show them as drops and adds.
+    pub possible_renames: Vec<Ambiguity>,
 }
 
 /// Compares the live database with `desired`.
 pub async fn status(driver: &dyn Driver, desired: &Schema) -> Result<StatusReport, PushError> {
-    let diff = compare(driver, desired, &Renames::default()).await?;
+    let live = driver.introspect().await?;
+    let hints = Renames::from_hints(&live, desired);
+    let diff = diff_with_renames(&live, desired, &hints);
+    let possible_renames = vertz_diff::detect(&live, desired, &hints);
     let differences: Vec<String> = diff
         .changes
         .iter()
@@ -173,5 +213,6 @@ pub async fn status(driver: &dyn Driver, desired: &Schema) -> Result<StatusRepor
     Ok(StatusReport {
         in_sync: !diff.needs_sql(),
         differences,
+        possible_renames,
     })
 }

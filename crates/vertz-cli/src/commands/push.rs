@@ -1,8 +1,12 @@
 //! `vertz db push`: bring the database to the declared schema now, without migration files.
 
-use vertz_runner::{PushOptions, PushReport};
+use std::io::IsTerminal;
 
-use crate::cli::PushArgs;
+use vertz_diff::{AcceptAbove, LeaveUnsettled, NeverRename, Renames, Resolver, settle_flags};
+use vertz_runner::{PushError, PushOptions, PushReport};
+
+use crate::ask::Ask;
+use crate::cli::{PushArgs, RenamesMode};
 use crate::exit::{self, CliError};
 use crate::schema_source;
 
@@ -17,14 +21,44 @@ pub async fn run(args: PushArgs) -> Result<u8, CliError> {
         args.target.database.as_str()
     };
     let driver = schema_source::open_database(url).await?;
+    let mut renames = Renames::default();
+    for (old, new) in &args.rename_table {
+        renames.tables.insert(old.clone(), new.clone());
+    }
+    for (table, old, new) in &args.rename {
+        renames
+            .columns
+            .insert((table.clone(), old.clone()), new.clone());
+    }
     let options = PushOptions {
         dry_run: args.dry_run,
         force: args.force,
-        ..Default::default()
+        renames,
     };
-    let report = vertz_runner::push(driver.as_ref(), &schema, &options)
+    let terminal = std::io::stdin().is_terminal();
+    // Without a terminal, `ask` (given or default) can ask nobody: unsettled renames refuse.
+    let mut resolver: Box<dyn Resolver + Send> = match args.renames.unwrap_or(RenamesMode::Ask) {
+        RenamesMode::Ask if terminal => Box::new(Ask::new(
+            std::io::BufReader::new(std::io::stdin()),
+            std::io::stderr(),
+        )),
+        RenamesMode::Ask => Box::new(LeaveUnsettled),
+        RenamesMode::Accept => Box::new(AcceptAbove::default()),
+        RenamesMode::Never => Box::new(NeverRename),
+    };
+    let report = vertz_runner::push_with(driver.as_ref(), &schema, &options, resolver.as_mut())
         .await
-        .map_err(anyhow::Error::from)?;
+        .map_err(|e| match e {
+            PushError::UnsettledRenames { ambiguities } => CliError::new(
+                exit::REFUSED,
+                anyhow::anyhow!(unsettled_message(&ambiguities)),
+            ),
+            PushError::BadRename(e) => CliError::new(
+                exit::USAGE,
+                anyhow::anyhow!("{e}; check the --rename and --rename-table flags"),
+            ),
+            other => anyhow::Error::from(other).into(),
+        })?;
     if args.json {
         println!(
             "{}",
@@ -55,6 +89,24 @@ pub async fn run(args: PushArgs) -> Result<u8, CliError> {
         );
     }
     Ok(exit::OK)
+}
+
+/// Why an unsettled rename refused the push, and the flags that settle each one.
+fn unsettled_message(ambiguities: &[vertz_diff::Ambiguity]) -> String {
+    let mut s = String::from(
+        "cannot tell whether these are renames, so nothing was changed (no terminal to ask on):\n",
+    );
+    for a in ambiguities {
+        s.push_str(&format!("  - {a}\n"));
+    }
+    s.push_str("to rename and keep the data, pass:\n");
+    for flag in settle_flags(ambiguities) {
+        s.push_str(&format!("  {flag}\n"));
+    }
+    s.push_str(
+        "or pass --renames=accept to take renames with confidence 0.8 or more, or --renames=never to treat them as drop + add (dropping needs --force)",
+    );
+    s
 }
 
 /// The changes worth listing: enums are created and dropped implicitly with the columns that

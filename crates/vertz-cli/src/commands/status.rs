@@ -20,6 +20,10 @@ pub async fn run(args: StatusArgs) -> Result<u8, CliError> {
             "database": args.target.database,
             "in_sync": report.in_sync,
             "differences": report.differences,
+            "possible_renames": report.possible_renames.iter().map(|a| serde_json::json!({
+                "description": a.to_string(),
+                "flag": a.flag(&a.best().name),
+            })).collect::<Vec<_>>(),
         });
         println!(
             "{}",
@@ -41,6 +45,12 @@ pub async fn run(args: StatusArgs) -> Result<u8, CliError> {
         );
         for d in &report.differences {
             println!("  - {d}");
+        }
+        if !report.possible_renames.is_empty() {
+            println!("Possible renames (a push asks; a flag settles each and keeps the data):");
+            for a in &report.possible_renames {
+                println!("  - {a}: {}", a.flag(&a.best().name));
+            }
         }
         println!("Run `vertz db push` to apply these changes.");
     }

@@ -1,0 +1,390 @@
+//! Rename detection cases: typical renames found with high confidence, unrelated names and
+//! types never paired, hints and explicit lists settling without asking, each resolver, and the
+//! flags printed for what stays unsettled.
+
+use expect_test::{Expect, expect};
+use vertz_snapshot::Schema;
+use vertz_snapshot::dsl::*;
+
+use crate::rename::name_similarity;
+use crate::{
+    AcceptAbove, Decision, ExplicitList, LeaveUnsettled, NeverRename, Renames, Resolver, detect,
+    diff_with_renames, settle, settle_flags,
+};
+
+fn s(build: impl FnOnce(&mut SchemaBuilder)) -> Schema {
+    schema(build).expect("a valid test schema")
+}
+
+/// One table `t` with an id and the given (name, definition) columns.
+fn t(cols: Vec<(&str, ColumnDef)>) -> Schema {
+    s(|d| {
+        d.table("t", |t| {
+            t.column("id", integer().primary_key());
+            for (name, def) in cols {
+                t.column(name, def);
+            }
+        });
+    })
+}
+
+/// The ambiguities, one per line.
+fn check_detect(from: &Schema, to: &Schema, expect: Expect) {
+    let text: String = detect(from, to, &Renames::default())
+        .iter()
+        .map(|a| format!("{a}\n"))
+        .collect();
+    expect.assert_eq(&text);
+}
+
+#[test]
+fn name_similarity_of_typical_renames_and_unrelated_names() {
+    let cases = [
+        ("username", "user_name"),
+        ("username", "userName"),
+        ("desc", "description"),
+        ("created", "created_at"),
+        ("name", "full_name"),
+        ("todo", "todos"),
+        ("category", "categories"),
+        ("email", "e_mail"),
+        ("title", "priority"),
+        ("body", "content"),
+        ("first_name", "last_name"),
+        ("id", "idx"),
+    ];
+    let text: String = cases
+        .iter()
+        .map(|(a, b)| format!("{a} {b} {:.3}\n", name_similarity(a, b)))
+        .collect();
+    expect![[r#"
+        username user_name 0.970
+        username userName 0.970
+        desc description 0.836
+        created created_at 0.939
+        name full_name 0.875
+        todo todos 0.950
+        category categories 0.950
+        email e_mail 0.970
+        title priority 0.283
+        body content 0.304
+        first_name last_name 0.736
+        id idx 0.789
+    "#]]
+    .assert_eq(&text);
+}
+
+#[test]
+fn typical_column_renames_are_found_with_high_confidence() {
+    check_detect(
+        &t(vec![("username", text())]),
+        &t(vec![("user_name", text())]),
+        expect![[r#"
+            column t.username is gone and t.user_name is new: a rename? (confidence 0.97)
+        "#]],
+    );
+    check_detect(
+        &t(vec![("desc", text().nullable())]),
+        &t(vec![("description", text().nullable())]),
+        expect![[r#"
+            column t.desc is gone and t.description is new: a rename? (confidence 0.84)
+        "#]],
+    );
+    check_detect(
+        &t(vec![("created", timestamp().default_now())]),
+        &t(vec![("created_at", timestamp().default_now())]),
+        expect![[r#"
+            column t.created is gone and t.created_at is new: a rename? (confidence 0.94)
+        "#]],
+    );
+}
+
+#[test]
+fn a_structural_difference_lowers_the_confidence() {
+    check_detect(
+        &t(vec![("username", text())]),
+        &t(vec![("user_name", text().nullable().default("anon"))]),
+        expect![[r#"
+            column t.username is gone and t.user_name is new: a rename? (confidence 0.87)
+        "#]],
+    );
+}
+
+#[test]
+fn a_table_rename_is_found_from_its_name_and_columns() {
+    let todo = |name: &str| {
+        let name = name.to_string();
+        s(move |d| {
+            d.table(&name, |t| {
+                t.column("id", integer().primary_key());
+                t.column("title", text());
+                t.column("done", boolean().default(false));
+            });
+        })
+    };
+    check_detect(
+        &todo("todo"),
+        &todo("todos"),
+        expect![[r#"
+            table todo is gone and todos is new: a rename? (confidence 0.97)
+        "#]],
+    );
+    // Same columns, unrelated name: not offered.
+    check_detect(&todo("todo"), &todo("invoices"), expect![""]);
+}
+
+#[test]
+fn unrelated_names_and_types_are_not_paired() {
+    check_detect(
+        &t(vec![("title", text())]),
+        &t(vec![("priority", text())]),
+        expect![""],
+    );
+    // A text column and an integer one are different data, however close the names.
+    check_detect(
+        &t(vec![("username", text())]),
+        &t(vec![("user_name", integer())]),
+        expect![""],
+    );
+}
+
+#[test]
+fn a_hint_settles_a_rename_of_a_different_type_without_asking() {
+    let from = t(vec![("username", text())]);
+    let to = t(vec![("user_name", integer().renamed_from("username"))]);
+    let hints = Renames::from_hints(&from, &to);
+    assert!(detect(&from, &to, &hints).is_empty());
+    let settled = settle(&from, &to, &hints, &mut LeaveUnsettled);
+    assert!(settled.unsettled.is_empty());
+    assert_eq!(
+        settled
+            .renames
+            .columns
+            .get(&("t".into(), "username".into())),
+        Some(&"user_name".to_string())
+    );
+}
+
+/// Two gone, two new columns; one plausible pairing each.
+fn two_by_two() -> (Schema, Schema) {
+    (
+        t(vec![("username", text()), ("desc", text().nullable())]),
+        t(vec![
+            ("user_name", text()),
+            ("description", text().nullable()),
+        ]),
+    )
+}
+
+#[test]
+fn resolvers_accept_never_explicit_and_unsettled() {
+    let (from, to) = two_by_two();
+    let accepted = settle(&from, &to, &Renames::default(), &mut AcceptAbove::default());
+    expect![[r#"
+        {
+            (
+                "t",
+                "desc",
+            ): "description",
+            (
+                "t",
+                "username",
+            ): "user_name",
+        }
+    "#]]
+    .assert_debug_eq(&accepted.renames.columns);
+    assert!(accepted.unsettled.is_empty() && accepted.declined.is_empty());
+
+    let strict = settle(&from, &to, &Renames::default(), &mut AcceptAbove(0.9));
+    expect![[r#"
+        {
+            (
+                "t",
+                "username",
+            ): "user_name",
+        }
+    "#]]
+    .assert_debug_eq(&strict.renames.columns);
+    assert_eq!(strict.declined.len(), 1);
+    assert_eq!(strict.declined[0].old, "desc");
+
+    let never = settle(&from, &to, &Renames::default(), &mut NeverRename);
+    assert!(never.renames.is_empty());
+    assert_eq!(never.declined.len(), 2);
+
+    let mut list = Renames::default();
+    list.columns
+        .insert(("t".into(), "desc".into()), "description".into());
+    let explicit = settle(&from, &to, &Renames::default(), &mut ExplicitList(list));
+    expect![[r#"
+        {
+            (
+                "t",
+                "desc",
+            ): "description",
+        }
+    "#]]
+    .assert_debug_eq(&explicit.renames.columns);
+    assert_eq!(explicit.unsettled.len(), 1);
+
+    let open = settle(&from, &to, &Renames::default(), &mut LeaveUnsettled);
+    assert!(open.renames.is_empty());
+    // Most confident first.
+    expect![[r#"
+        [
+            "--rename t.username=user_name",
+            "--rename t.desc=description",
+        ]
+    "#]]
+    .assert_debug_eq(&settle_flags(&open.unsettled));
+}
+
+#[test]
+fn a_settled_rename_removes_its_target_from_later_candidates() {
+    // `username` and `user_nam` both look like `user_name`; the most confident takes it.
+    let from = t(vec![("username", text()), ("user_nam", text())]);
+    let to = t(vec![("user_name", text())]);
+    check_detect(
+        &from,
+        &to,
+        expect![[r#"
+            column t.username is gone and t.user_name is new: a rename? (confidence 0.97)
+            column t.user_nam is gone and t.user_name is new: a rename? (confidence 0.89)
+        "#]],
+    );
+    let settled = settle(&from, &to, &Renames::default(), &mut AcceptAbove::default());
+    expect![[r#"
+        {
+            (
+                "t",
+                "username",
+            ): "user_name",
+        }
+    "#]]
+    .assert_debug_eq(&settled.renames.columns);
+    assert!(settled.unsettled.is_empty() && settled.declined.is_empty());
+}
+
+#[test]
+fn a_tie_at_the_top_is_never_guessed() {
+    let from = t(vec![("name", text())]);
+    let to = t(vec![("name_a", text()), ("name_b", text())]);
+    let open = settle(&from, &to, &Renames::default(), &mut AcceptAbove(0.5));
+    assert!(open.renames.is_empty());
+    expect!["column t.name is gone and t.name_a is new: a rename? (confidence 0.94; other candidates: t.name_b 0.94)"]
+    .assert_eq(&open.unsettled[0].to_string());
+}
+
+#[test]
+fn tables_are_settled_before_their_columns() {
+    let from = s(|d| {
+        d.table("todo", |t| {
+            t.column("id", integer().primary_key());
+            t.column("desc", text());
+        });
+    });
+    let to = s(|d| {
+        d.table("todos", |t| {
+            t.column("id", integer().primary_key());
+            t.column("description", text());
+        });
+    });
+    let settled = settle(&from, &to, &Renames::default(), &mut AcceptAbove(0.7));
+    expect![[r#"
+        Renames {
+            tables: {
+                "todo": "todos",
+            },
+            columns: {
+                (
+                    "todos",
+                    "desc",
+                ): "description",
+            },
+        }
+    "#]]
+    .assert_debug_eq(&settled.renames);
+    let d = diff_with_renames(&from, &to, &settled.renames);
+    let text: Vec<String> = d.changes.iter().map(|c| c.describe()).collect();
+    assert_eq!(
+        text,
+        [
+            "rename table todo to todos",
+            "rename column todos.desc to description"
+        ]
+    );
+}
+
+#[test]
+fn flags_quote_names_a_shell_would_split() {
+    let from = t(vec![("user name", text())]);
+    let to = t(vec![("user_name", text())]);
+    let open = settle(&from, &to, &Renames::default(), &mut LeaveUnsettled);
+    assert_eq!(
+        settle_flags(&open.unsettled),
+        ["--rename 't.user name=user_name'"]
+    );
+}
+
+/// A resolver that records what it was asked and answers from a script.
+struct Scripted(Vec<Decision>, Vec<String>);
+
+impl Resolver for Scripted {
+    fn decide(&mut self, a: &crate::Ambiguity) -> Decision {
+        self.1.push(a.old_path());
+        self.0.remove(0)
+    }
+}
+
+#[test]
+fn a_resolver_is_asked_once_per_ambiguity_most_confident_first() {
+    let (from, to) = two_by_two();
+    let mut r = Scripted(vec![Decision::NotRename, Decision::Undecided], Vec::new());
+    let out = settle(&from, &to, &Renames::default(), &mut r);
+    assert_eq!(r.1, ["t.username", "t.desc"]);
+    assert_eq!(out.declined.len(), 1);
+    assert_eq!(out.unsettled.len(), 1);
+    assert!(out.renames.is_empty());
+}
+
+#[test]
+fn check_renames_names_what_is_wrong() {
+    let from = t(vec![("a", text())]);
+    let to = t(vec![("b", text())]);
+    let mut r = Renames::default();
+    r.columns.insert(("t".into(), "zz".into()), "b".into());
+    assert_eq!(
+        crate::check_renames(&from, &to, &r)
+            .unwrap_err()
+            .to_string(),
+        "rename of column t.zz to \"b\": the database has no column t.zz"
+    );
+    let mut r = Renames::default();
+    r.tables.insert("users".into(), "people".into());
+    assert_eq!(
+        crate::check_renames(&from, &to, &r)
+            .unwrap_err()
+            .to_string(),
+        "rename of table \"users\" to \"people\": the database has no table \"users\""
+    );
+    // A rename that already happened is fine: the same command can run twice.
+    let mut r = Renames::default();
+    r.tables.insert("old_t".into(), "t".into());
+    r.columns.insert(("t".into(), "a0".into()), "a".into());
+    assert_eq!(crate::check_renames(&from, &from, &r), Ok(()));
+    let mut r = Renames::default();
+    r.columns.insert(("t".into(), "a".into()), "b".into());
+    assert_eq!(crate::check_renames(&from, &to, &r), Ok(()));
+}
+
+#[test]
+fn renames_serialize_to_json() {
+    let mut r = Renames::default();
+    r.tables.insert("todo".into(), "todos".into());
+    r.columns
+        .insert(("todos".into(), "desc".into()), "description".into());
+    assert_eq!(
+        serde_json::to_string(&r).unwrap(),
+        r#"{"tables":{"todo":"todos"},"columns":[{"table":"todos","from":"desc","to":"description"}]}"#
+    );
+}
