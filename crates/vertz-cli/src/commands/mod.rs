@@ -1,5 +1,8 @@
 //! One file per verb: each parses nothing (clap did), calls the library, prints, and returns an
 //! exit code.
 
+pub mod migrate;
 pub mod push;
+pub mod rollback;
 pub mod status;
+pub mod unlock;
