@@ -63,7 +63,8 @@ pub struct AutoMigrateOptions {
     pub environment: Option<Environment>,
     /// Production: fail or warn on pending migrations and drift.
     pub on_problem: OnProblem,
-    /// The migration files, when the application uses them (production checks they are applied).
+    /// The migration files, when the application uses them: production reports the unapplied
+    /// ones. Development does not apply them (use `migrate deploy`).
     pub migrations: Option<Vec<MigrationFile>>,
     /// Renames settled in code, on top of the schema's hints.
     pub renames: Renames,
@@ -178,9 +179,9 @@ pub async fn auto_migrate(
 
     match environment {
         Environment::Development => {
-            if options.migrations.is_none()
-                && stored_schema_hash(driver).await.as_deref() == Some(hash.as_str())
-            {
+            // Migration files are not applied here (that is `migrate deploy`/`migrate dev`);
+            // development brings the database to the declared schema directly.
+            if stored_schema_hash(driver).await.as_deref() == Some(hash.as_str()) {
                 tracing::debug!(target: "vertz", micros = clock.elapsed().as_micros() as u64, "auto-migrate: schema hash matches; skipped");
                 return Ok(done(AutoOutcome::UpToDate { fast_path: true }));
             }
