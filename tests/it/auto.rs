@@ -16,7 +16,9 @@ fn rt() -> tokio::runtime::Runtime {
 }
 
 async fn schema(sql: &str) -> vertz_snapshot::Schema {
-    schema_sql::load_str(sql, Path::new("schema.sql")).await.unwrap()
+    schema_sql::load_str(sql, Path::new("schema.sql"))
+        .await
+        .unwrap()
 }
 
 fn env(e: Environment) -> AutoMigrateOptions {
@@ -30,19 +32,29 @@ fn env(e: Environment) -> AutoMigrateOptions {
 fn development_applies_then_takes_the_fast_path() {
     let dir = tempfile::tempdir().unwrap();
     rt().block_on(async {
-        let db = SqliteDriver::open(&dir.path().join("app.db")).await.unwrap();
-        let v1 = schema("CREATE TABLE a (id INTEGER PRIMARY KEY, v TEXT);").await;
-        let r = auto_migrate(&db, &v1, &env(Environment::Development)).await.unwrap();
-        assert!(matches!(r.outcome, AutoOutcome::Applied { .. }), "{r:?}");
-        db.execute_atomic(&[vertz_runner::Statement::new("INSERT INTO a VALUES (1, 'kept')")])
+        let db = SqliteDriver::open(&dir.path().join("app.db"))
             .await
             .unwrap();
-        let r = auto_migrate(&db, &v1, &env(Environment::Development)).await.unwrap();
+        let v1 = schema("CREATE TABLE a (id INTEGER PRIMARY KEY, v TEXT);").await;
+        let r = auto_migrate(&db, &v1, &env(Environment::Development))
+            .await
+            .unwrap();
+        assert!(matches!(r.outcome, AutoOutcome::Applied { .. }), "{r:?}");
+        db.execute_atomic(&[vertz_runner::Statement::new(
+            "INSERT INTO a VALUES (1, 'kept')",
+        )])
+        .await
+        .unwrap();
+        let r = auto_migrate(&db, &v1, &env(Environment::Development))
+            .await
+            .unwrap();
         assert_eq!(r.outcome, AutoOutcome::UpToDate { fast_path: true });
 
         // A destructive change is applied in development (and logged as a warning).
         let v2 = schema("CREATE TABLE a (id INTEGER PRIMARY KEY);").await;
-        let r = auto_migrate(&db, &v2, &env(Environment::Development)).await.unwrap();
+        let r = auto_migrate(&db, &v2, &env(Environment::Development))
+            .await
+            .unwrap();
         match r.outcome {
             AutoOutcome::Applied { destructive, .. } => {
                 assert_eq!(destructive, ["drop column a.v (its values are deleted)"])

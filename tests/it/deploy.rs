@@ -51,7 +51,9 @@ fn deploy_from_empty_applies_100_files_in_order_then_is_a_no_op() {
         mig(
             &p,
             &format!("{i:04}_t{i}"),
-            &format!("CREATE TABLE t{i} (id INTEGER PRIMARY KEY);\nINSERT INTO t{i} VALUES ({i});\n"),
+            &format!(
+                "CREATE TABLE t{i} (id INTEGER PRIMARY KEY);\nINSERT INTO t{i} VALUES ({i});\n"
+            ),
         );
     }
     let run = deploy(&p, &[]);
@@ -75,11 +77,7 @@ fn deploy_from_empty_applies_100_files_in_order_then_is_a_no_op() {
     let before = db.schema_text();
     let again = deploy(&p, &[]);
     again.code(0);
-    assert!(
-        again.stdout.contains("Nothing pending"),
-        "{}",
-        again.stdout
-    );
+    assert!(again.stdout.contains("Nothing pending"), "{}", again.stdout);
     assert_eq!(db.schema_text(), before);
     assert_eq!(db.count("_vertz_migrations"), 100);
     assert_eq!(db.count("t1"), 1);
@@ -117,7 +115,10 @@ fn a_tampered_file_is_refused_before_anything_runs() {
     // Accepting records the new checksum (the edit itself does not run) and goes on.
     let run = deploy(&p, &["--accept-changed-checksums"]);
     run.code(0);
-    assert!(run.stdout.contains("accepted the changed checksum of 0002_b"));
+    assert!(
+        run.stdout
+            .contains("accepted the changed checksum of 0002_b")
+    );
     assert!(db.objects().contains(&"table d".to_string()));
     assert_eq!(
         db.rows("SELECT count(*) FROM pragma_table_info('b') WHERE name = 'sneaky'"),
@@ -228,8 +229,9 @@ fn dry_run_shows_the_sql_and_changes_nothing() {
     let run = deploy(&p, &["--dry-run"]);
     run.code(0);
     assert!(
-        run.stdout
-            .contains("-- 0003_c\nCREATE TABLE c (id INTEGER PRIMARY KEY);\nCREATE INDEX c_id ON c (id);"),
+        run.stdout.contains(
+            "-- 0003_c\nCREATE TABLE c (id INTEGER PRIMARY KEY);\nCREATE INDEX c_id ON c (id);"
+        ),
         "{}",
         run.stdout
     );
@@ -325,8 +327,9 @@ fn status_names_pending_files_and_drift_after_a_manual_alter() {
     let run = p.vertz(&["db", "status", "--database", "sqlite:app.db"]);
     run.code(6);
     assert!(
-        run.stdout
-            .contains("0 applied, 3 pending.\n  pending: 0001_a\n  pending: 0002_b\n  pending: 0003_c"),
+        run.stdout.contains(
+            "0 applied, 3 pending.\n  pending: 0001_a\n  pending: 0002_b\n  pending: 0003_c"
+        ),
         "{}",
         run.stdout
     );
@@ -395,7 +398,10 @@ fn a_held_lock_makes_deploy_wait_then_give_up_naming_the_holder() {
 
     let run = p.vertz(&["db", "unlock", "--database", "sqlite:app.db"]);
     run.code(0);
-    assert!(run.stdout.starts_with("Removed the migration lock held by pid 42 on ci"));
+    assert!(
+        run.stdout
+            .starts_with("Removed the migration lock held by pid 42 on ci")
+    );
     let run = p.vertz(&["db", "unlock", "--database", "sqlite:app.db"]);
     run.code(0);
     assert!(run.stdout.contains("not held"), "{}", run.stdout);
@@ -420,7 +426,9 @@ fn eight_processes_deploying_50_files_at_once_apply_each_exactly_once() {
         mig(
             &p,
             &format!("{i:04}_m{i}"),
-            &format!("CREATE TABLE m{i} (id INTEGER PRIMARY KEY);\nINSERT INTO m{i} VALUES ({i});\n"),
+            &format!(
+                "CREATE TABLE m{i} (id INTEGER PRIMARY KEY);\nINSERT INTO m{i} VALUES ({i});\n"
+            ),
         );
     }
     let children: Vec<_> = (0..8)
@@ -451,7 +459,10 @@ fn eight_processes_deploying_50_files_at_once_apply_each_exactly_once() {
         let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         applied_total += json["applied"].as_array().unwrap().len();
     }
-    assert_eq!(applied_total, 50, "each file applied by exactly one process");
+    assert_eq!(
+        applied_total, 50,
+        "each file applied by exactly one process"
+    );
     let db = p.db("app.db");
     assert_eq!(
         db.rows("SELECT count(*), count(DISTINCT name) FROM _vertz_migrations"),

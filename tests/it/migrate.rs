@@ -31,7 +31,10 @@ fn dev_writes_applies_and_snapshots_then_writes_nothing_without_changes() {
         run.stdout
     );
     let text = std::fs::read_to_string(p.path("migrations/0001_init.sql")).unwrap();
-    assert!(text.starts_with("-- Migration: 0001_init\n-- Created: "), "{text}");
+    assert!(
+        text.starts_with("-- Migration: 0001_init\n-- Created: "),
+        "{text}"
+    );
     assert!(text.contains("\n-- @rollback\n"), "{text}");
     assert!(text.contains("-- DROP TABLE \"todos\";"), "{text}");
     let db = p.db("app.db");
@@ -55,8 +58,15 @@ fn dev_writes_applies_and_snapshots_then_writes_nothing_without_changes() {
     dev(&p, "Add tags", &[]).code(0);
     assert!(p.path("migrations/0002_add_tags.sql").exists());
     assert!(db.objects().contains(&"table tags".to_string()));
-    p.vertz(&["db", "status", "--database", "sqlite:app.db", "--schema", "schema.sql"])
-        .code(0);
+    p.vertz(&[
+        "db",
+        "status",
+        "--database",
+        "sqlite:app.db",
+        "--schema",
+        "schema.sql",
+    ])
+    .code(0);
     p.vertz(&["db", "rollback", "--database", "sqlite:app.db"])
         .code(0);
     assert!(!db.objects().contains(&"table tags".to_string()));
@@ -90,7 +100,10 @@ fn dev_respects_hand_edited_migrations() {
 #[test]
 fn dev_refuses_to_drop_without_force_and_writes_nothing() {
     let p = Project::new();
-    p.write("schema.sql", "CREATE TABLE a (id INTEGER PRIMARY KEY);\nCREATE TABLE b (id INTEGER PRIMARY KEY);\n");
+    p.write(
+        "schema.sql",
+        "CREATE TABLE a (id INTEGER PRIMARY KEY);\nCREATE TABLE b (id INTEGER PRIMARY KEY);\n",
+    );
     dev(&p, "init", &[]).code(0);
     p.write("schema.sql", "CREATE TABLE a (id INTEGER PRIMARY KEY);\n");
     let run = dev(&p, "drop b", &[]);
@@ -120,7 +133,10 @@ fn new_writes_a_numbered_template_that_deploy_refuses_until_written() {
         "{}",
         run.stderr
     );
-    p.write("migrations/0001_backfill_users.sql", &format!("{text}CREATE TABLE u (id INTEGER);\n"));
+    p.write(
+        "migrations/0001_backfill_users.sql",
+        &format!("{text}CREATE TABLE u (id INTEGER);\n"),
+    );
     p.vertz(&["db", "migrate", "new", "second"]).code(0);
     assert!(p.path("migrations/0002_second.sql").exists());
 }

@@ -41,7 +41,9 @@ async fn run(cli: Cli) -> Result<u8, CliError> {
     match cli.command {
         Command::Db(Db::Push(args)) => commands::push::run(args).await,
         Command::Db(Db::Status(args)) => commands::status::run(args).await,
-        Command::Db(Db::Migrate(Migrate::Deploy(args))) => commands::migrate::deploy_run(args).await,
+        Command::Db(Db::Migrate(Migrate::Deploy(args))) => {
+            commands::migrate::deploy_run(args).await
+        }
         Command::Db(Db::Migrate(Migrate::Dev(args))) => commands::migrate::dev_run(args).await,
         Command::Db(Db::Migrate(Migrate::New(args))) => commands::migrate::new_run(args).await,
         Command::Db(Db::Rollback(args)) => commands::rollback::run(args).await,

@@ -45,7 +45,9 @@ fn setup() -> Setup {
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let (db, schema) = rt.block_on(async {
-        let db = SqliteDriver::open(&dir.path().join("app.db")).await.unwrap();
+        let db = SqliteDriver::open(&dir.path().join("app.db"))
+            .await
+            .unwrap();
         let schema = schema_sql::load_str(&schema_sql_text(), Path::new("schema.sql"))
             .await
             .unwrap();
@@ -84,10 +86,9 @@ fn noop_start_check_development(bencher: Bencher) {
     let s = setup();
     let opts = options(Environment::Development);
     bencher.bench_local(|| {
-        let r = s
-            .rt
-            .block_on(auto_migrate(&s.db, &s.schema, &opts))
-            .unwrap();
+        let r =
+            s.rt.block_on(auto_migrate(&s.db, &s.schema, &opts))
+                .unwrap();
         assert_eq!(r.outcome, AutoOutcome::UpToDate { fast_path: true });
     });
 }
@@ -98,10 +99,9 @@ fn noop_start_check_production(bencher: Bencher) {
     let s = setup();
     let opts = options(Environment::Production);
     bencher.bench_local(|| {
-        let r = s
-            .rt
-            .block_on(auto_migrate(&s.db, &s.schema, &opts))
-            .unwrap();
+        let r =
+            s.rt.block_on(auto_migrate(&s.db, &s.schema, &opts))
+                .unwrap();
         assert_eq!(r.outcome, AutoOutcome::UpToDate { fast_path: true });
     });
 }
@@ -111,10 +111,9 @@ fn noop_start_check_production(bencher: Bencher) {
 fn full_introspect_and_diff(bencher: Bencher) {
     let s = setup();
     bencher.bench_local(|| {
-        let r = s
-            .rt
-            .block_on(vertz_runner::status(&s.db, &s.schema))
-            .unwrap();
+        let r =
+            s.rt.block_on(vertz_runner::status(&s.db, &s.schema))
+                .unwrap();
         assert!(r.in_sync);
     });
 }

@@ -281,12 +281,18 @@ pub fn rename_candidates(changes: &[Change]) -> Vec<String> {
         match c {
             Change::DropTable { table } => {
                 for new in &created {
-                    out.push(format!("table {} dropped and table {new} created", table.name));
+                    out.push(format!(
+                        "table {} dropped and table {new} created",
+                        table.name
+                    ));
                 }
             }
             Change::DropColumn { table, column } => {
                 for a in changes {
-                    if let Change::AddColumn { table: t, column: added } = a
+                    if let Change::AddColumn {
+                        table: t,
+                        column: added,
+                    } = a
                         && t == table
                     {
                         out.push(format!(

@@ -230,7 +230,10 @@ pub async fn acquire(driver: &dyn Driver, options: &LockOptions) -> Result<LockG
     let mut last_seen: Option<String> = None;
     loop {
         driver
-            .execute_atomic(&[create_statement(), take_statement(&options.owner, options.ttl)])
+            .execute_atomic(&[
+                create_statement(),
+                take_statement(&options.owner, options.ttl),
+            ])
             .await?;
         match read_holder(driver).await? {
             Some(h) if h.owner == options.owner => {

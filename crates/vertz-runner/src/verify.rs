@@ -168,7 +168,9 @@ pub fn verify(
     for p in inspection.problems {
         match &p {
             Problem::Changed { name, actual, .. } if options.accept_changed_checksums => {
-                verdict.accept_checksums.push((name.clone(), actual.clone()));
+                verdict
+                    .accept_checksums
+                    .push((name.clone(), actual.clone()));
             }
             Problem::OutOfOrder { .. } if options.allow_out_of_order => {}
             _ => problems.push(p),
