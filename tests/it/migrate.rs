@@ -140,3 +140,22 @@ fn new_writes_a_numbered_template_that_deploy_refuses_until_written() {
     p.vertz(&["db", "migrate", "new", "second"]).code(0);
     assert!(p.path("migrations/0002_second.sql").exists());
 }
+
+#[test]
+fn a_written_file_runs_unchanged_as_one_script_the_way_wrangler_applies_it() {
+    let p = Project::new();
+    p.write("schema.sql", TODO_SQL);
+    dev(&p, "init", &[]).code(0);
+    let text = std::fs::read_to_string(p.path("migrations/0001_init.sql")).unwrap();
+    // wrangler runs the file text with its own history INSERT appended, as one batch.
+    p.write("wrangler.db", "");
+    let db = p.db("wrangler.db");
+    db.exec(&format!(
+        "CREATE TABLE d1_migrations (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT UNIQUE);\n{text}\nINSERT INTO d1_migrations (name) VALUES ('0001_init.sql');"
+    ));
+    // The forward SQL ran, the commented rollback section did not, and the INSERT was not
+    // swallowed by a trailing comment.
+    assert!(db.objects().contains(&"table todos".to_string()));
+    assert!(db.objects().contains(&"index todos_user_idx".to_string()));
+    assert_eq!(db.count("d1_migrations"), 1);
+}
