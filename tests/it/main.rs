@@ -4,7 +4,10 @@
 mod bad_input;
 mod crash;
 mod demo;
+mod auto;
+mod deploy;
 mod errors;
+mod migrate;
 mod push;
 mod renames;
 mod support;

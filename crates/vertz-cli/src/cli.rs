@@ -33,10 +33,126 @@ pub enum Command {
 pub enum Db {
     /// Bring the database to the declared schema now, without migration files.
     Push(PushArgs),
-    /// Say whether the database matches the declared schema, and what differs.
+    /// Say whether the database matches the declared schema (schema mode), or which migration
+    /// files are applied, pending, changed, missing or out of order and whether the live schema
+    /// drifted from what they produce (migrations mode).
     Status(StatusArgs),
     #[command(flatten)]
     Tooling(Tooling),
+    /// Migration files: apply them, write the next one from the schema, or start an empty one.
+    #[command(subcommand)]
+    Migrate(Migrate),
+    /// Run the rollback sections of the last applied migrations, newest first.
+    Rollback(RollbackArgs),
+    /// Break the migration lock left behind by a process that died.
+    Unlock(UnlockArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Migrate {
+    /// Verify the migration files against the history, then apply the pending ones in order,
+    /// each file with its history row in one transaction, under the migration lock.
+    Deploy(DeployArgs),
+    /// Write the next migration from the declared schema (previous schema = the files replayed
+    /// in memory), apply it, and save the snapshot.
+    Dev(DevArgs),
+    /// Write an empty, correctly numbered migration file for hand-written SQL.
+    New(NewArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MigrationsDir {
+    /// The folder of NNNN_name.sql migration files.
+    #[arg(
+        long,
+        env = "VERTZ_MIGRATIONS",
+        value_name = "DIR",
+        default_value = "migrations"
+    )]
+    pub migrations: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct LockArgs {
+    /// How long to wait for another process's migration lock before giving up (exit 7).
+    #[arg(long, value_name = "SECONDS", default_value_t = 120)]
+    pub lock_timeout: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct DeployArgs {
+    /// The database: sqlite:PATH (created when missing).
+    #[arg(long, env = "VERTZ_DATABASE_URL", value_name = "URL")]
+    pub database: String,
+    #[command(flatten)]
+    pub dir: MigrationsDir,
+    /// Show which files would run, with their SQL, and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// DANGEROUS: apply pending files numbered below the last applied one. They run after
+    /// changes they were not written against, so databases can end up with different schemas.
+    #[arg(long)]
+    pub allow_out_of_order: bool,
+    /// DANGEROUS: accept applied files whose content changed, recording the new checksum. The
+    /// edit itself is NOT applied; databases migrated before and after it may differ.
+    #[arg(long)]
+    pub accept_changed_checksums: bool,
+    #[command(flatten)]
+    pub lock: LockArgs,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DevArgs {
+    /// The name of the new migration (turned into snake case).
+    #[arg(long)]
+    pub name: String,
+    #[command(flatten)]
+    pub target: Target,
+    #[command(flatten)]
+    pub dir: MigrationsDir,
+    /// Write and apply a migration that drops tables or columns (their data is lost).
+    #[arg(long)]
+    pub force: bool,
+    /// Where to save the schema snapshot.
+    #[arg(long, value_name = "FILE", default_value = vertz_snapshot::snapshot::DEFAULT_SNAPSHOT_PATH)]
+    pub snapshot: PathBuf,
+    #[command(flatten)]
+    pub lock: LockArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct NewArgs {
+    /// The name of the new migration (turned into snake case).
+    pub name: String,
+    #[command(flatten)]
+    pub dir: MigrationsDir,
+}
+
+#[derive(Debug, Args)]
+pub struct RollbackArgs {
+    /// The database: sqlite:PATH.
+    #[arg(long, env = "VERTZ_DATABASE_URL", value_name = "URL")]
+    pub database: String,
+    #[command(flatten)]
+    pub dir: MigrationsDir,
+    /// How many applied migrations to roll back, newest first.
+    #[arg(long, default_value_t = 1)]
+    pub steps: usize,
+    /// Show what would be rolled back, and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    #[command(flatten)]
+    pub lock: LockArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct UnlockArgs {
+    /// The database: sqlite:PATH.
+    #[arg(long, env = "VERTZ_DATABASE_URL", value_name = "URL")]
+    pub database: String,
 }
 
 #[derive(Debug, Args)]
@@ -110,8 +226,17 @@ fn parse_column_rename(s: &str) -> Result<(String, String, String), String> {
 
 #[derive(Debug, Args)]
 pub struct StatusArgs {
-    #[command(flatten)]
-    pub target: Target,
+    /// The database: sqlite:PATH.
+    #[arg(long, env = "VERTZ_DATABASE_URL", value_name = "URL")]
+    pub database: String,
+    /// The declared schema: a .sql file of CREATE statements, or a .json snapshot. Compared
+    /// with the live database.
+    #[arg(long, env = "VERTZ_SCHEMA", value_name = "FILE")]
+    pub schema: Option<PathBuf>,
+    /// The folder of migration files (default: migrations/, when it exists). Its files are
+    /// compared with the history, and their replay with the live schema (drift).
+    #[arg(long, env = "VERTZ_MIGRATIONS", value_name = "DIR")]
+    pub migrations: Option<PathBuf>,
     /// Print the result as JSON.
     #[arg(long)]
     pub json: bool,

@@ -18,6 +18,9 @@ pub const REFUSED: u8 = 5;
 /// The database is not in sync with the schema (status), or has pending migrations.
 pub const NOT_IN_SYNC: u8 = 6;
 
+/// The migration lock was held by another process for the whole wait.
+pub const LOCK_HELD: u8 = 7;
+
 /// An error with the exit code it ends the process with.
 pub struct CliError {
     /// The exit code.
@@ -45,8 +48,42 @@ impl fmt::Debug for CliError {
 /// Picks the exit code for a library error by its type.
 impl From<anyhow::Error> for CliError {
     fn from(error: anyhow::Error) -> CliError {
+        use vertz_runner::deploy::DeployError;
+        use vertz_runner::dev::DevError;
+        use vertz_runner::drift::DriftError;
+        use vertz_runner::lock::LockError;
+        use vertz_runner::rollback::RollbackError;
         use vertz_runner::{DriverError, PushError};
-        let code = if error
+        let lock_code = |l: &LockError| match l {
+            LockError::Held { .. } => LOCK_HELD,
+            _ => DATABASE,
+        };
+        let deploy_code = |d: &DeployError| match d {
+            DeployError::Verify(_) => INVALID_INPUT,
+            DeployError::Lock { source, .. } => lock_code(source),
+            _ => DATABASE,
+        };
+        let code = if let Some(d) = error.downcast_ref::<DeployError>() {
+            deploy_code(d)
+        } else if let Some(d) = error.downcast_ref::<DevError>() {
+            match d {
+                DevError::Files(_) | DevError::Replay(_) => INVALID_INPUT,
+                DevError::Plan(_) | DevError::Destructive { .. } => REFUSED,
+                DevError::Deploy { source, .. } => deploy_code(source),
+                _ => INTERNAL,
+            }
+        } else if let Some(r) = error.downcast_ref::<RollbackError>() {
+            match r {
+                RollbackError::Refused(_) => REFUSED,
+                RollbackError::Lock(l) => lock_code(l),
+                _ => DATABASE,
+            }
+        } else if let Some(d) = error.downcast_ref::<DriftError>() {
+            match d {
+                DriftError::Replay(_) => INVALID_INPUT,
+                _ => DATABASE,
+            }
+        } else if error
             .downcast_ref::<vertz_dialect_sqlite::schema_sql::SchemaSqlError>()
             .is_some()
             || error

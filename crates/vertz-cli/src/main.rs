@@ -16,7 +16,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use crate::cli::{Cli, Command, Db};
+use crate::cli::{Cli, Command, Db, Migrate};
 use crate::exit::CliError;
 
 fn main() -> ExitCode {
@@ -70,5 +70,12 @@ async fn run(cli: Cli) -> Result<u8, CliError> {
         Command::Db(Db::Push(args)) => commands::push::run(args).await,
         Command::Db(Db::Status(args)) => commands::status::run(args).await,
         Command::Db(Db::Tooling(verb)) => commands::tooling::run(verb).await,
+        Command::Db(Db::Migrate(Migrate::Deploy(args))) => {
+            commands::migrate::deploy_run(args).await
+        }
+        Command::Db(Db::Migrate(Migrate::Dev(args))) => commands::migrate::dev_run(args).await,
+        Command::Db(Db::Migrate(Migrate::New(args))) => commands::migrate::new_run(args).await,
+        Command::Db(Db::Rollback(args)) => commands::rollback::run(args).await,
+        Command::Db(Db::Unlock(args)) => commands::unlock::run(args).await,
     }
 }

@@ -259,3 +259,15 @@ impl Driver for SqliteDriver {
         Ok(())
     }
 }
+
+/// Fresh private in-memory SQLite databases, for replaying migration files
+/// ([`vertz_runner::replay::ScratchDatabase`]).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SqliteScratch;
+
+#[async_trait]
+impl vertz_runner::replay::ScratchDatabase for SqliteScratch {
+    async fn open_scratch(&self) -> Result<Box<dyn Driver>, DriverError> {
+        Ok(Box::new(SqliteDriver::memory().await?))
+    }
+}

@@ -8,7 +8,7 @@
 pub mod driver;
 pub mod schema_sql;
 
-pub use driver::SqliteDriver;
+pub use driver::{SqliteDriver, SqliteScratch};
 pub use vertz_sql::SqliteFamily;
 
 /// The SQLite dialect.

@@ -1,16 +1,32 @@
 //! vertz-runner: all migration state that lives in the database, and the operations on it.
 //!
 //! Owns the async [`driver::Driver`] trait that backends implement, the history table
-//! `_vertz_migrations` ([`history`]), and the operations that change a live database: push and
-//! status ([`push`]). Every change and its history row are applied as one atomic unit.
+//! `_vertz_migrations` ([`history`]), the migration lock ([`lock`]), migration files
+//! ([`migrations`]) and their verification ([`verify`]), and the operations that change or read
+//! a live database: push and status ([`push`]), deploy ([`deploy`]), rollback ([`rollback`]),
+//! status with drift ([`drift`]), `migrate dev` ([`dev`]) and auto-migrate on start ([`auto`]).
+//! Every change and its history row are applied as one atomic unit.
 //!
-//! Must not: generate SQL for schema changes (that is the dialect's, through `vertz-sql`), parse
+//! Must not: generate SQL for schema changes (that is the dialect's, through `vertz-sql`), depend
+//! on a concrete backend (scratch databases come in through [`replay::ScratchDatabase`]), parse
 //! command lines, or print: it returns reports and typed errors, and logs through `tracing`.
 
+pub mod auto;
+pub mod deploy;
+pub mod dev;
+pub mod drift;
 pub mod driver;
 pub mod export;
 pub mod history;
+pub mod lock;
+pub mod migrations;
 pub mod push;
+pub mod replay;
+pub mod rollback;
+pub mod verify;
 
+pub use auto::{AutoError, AutoMigrateOptions, AutoOutcome, AutoReport, Environment, auto_migrate};
+pub use deploy::{DeployError, DeployOptions, DeployReport, deploy};
 pub use driver::{Driver, DriverError, Statement, Value};
 pub use push::{PushError, PushOptions, PushReport, StatusReport, push, push_with, status};
+pub use replay::ScratchDatabase;

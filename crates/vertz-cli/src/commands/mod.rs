@@ -4,6 +4,9 @@
 pub mod export;
 pub mod init;
 pub mod pull;
+pub mod migrate;
 pub mod push;
+pub mod rollback;
 pub mod status;
 pub mod tooling;
+pub mod unlock;

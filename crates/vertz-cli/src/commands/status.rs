@@ -1,58 +1,142 @@
-//! `vertz db status`: whether the database matches the declared schema, and what differs.
+//! `vertz db status`: whether the database matches the declared schema (with `--schema`), and,
+//! when a migrations folder is involved, which files are applied, pending, changed, missing or
+//! out of order, and how the live schema drifted from what the applied files produce.
+
+use std::path::PathBuf;
+
+use vertz_dialect_sqlite::SqliteScratch;
+use vertz_runner::drift::{MigrationsStatus, migrations_status};
 
 use crate::cli::StatusArgs;
+use crate::commands::migrate::read_migrations;
 use crate::exit::{self, CliError, NOT_IN_SYNC};
 use crate::schema_source;
 
 pub async fn run(args: StatusArgs) -> Result<u8, CliError> {
-    let schema = schema_source::load(&args.target.schema).await?;
-    let driver = schema_source::open_database(&args.target.database).await?;
-    let report = vertz_runner::status(driver.as_ref(), &schema)
-        .await
-        .map_err(anyhow::Error::from)?;
-    let code = if report.in_sync {
-        exit::OK
-    } else {
-        NOT_IN_SYNC
+    // The migrations folder is involved when named, or when the default one exists.
+    let dir: Option<PathBuf> = args.migrations.clone().or_else(|| {
+        let d = PathBuf::from("migrations");
+        d.is_dir().then_some(d)
+    });
+    if dir.is_none() && args.schema.is_none() {
+        return Err(CliError::new(
+            exit::USAGE,
+            anyhow::anyhow!(
+                "nothing to compare the database with: pass --schema FILE, or --migrations DIR (no migrations/ folder here)"
+            ),
+        ));
+    }
+    let schema = match &args.schema {
+        Some(path) => Some(schema_source::load(path).await?),
+        None => None,
     };
+    let files = match &dir {
+        Some(d) => Some(read_migrations(d)?),
+        None => None,
+    };
+    let driver = schema_source::open_database(&args.database).await?;
+    let schema_report = match &schema {
+        Some(s) => Some(
+            vertz_runner::status(driver.as_ref(), s)
+                .await
+                .map_err(anyhow::Error::from)?,
+        ),
+        None => None,
+    };
+    let migrations = match &files {
+        Some(files) => Some(
+            migrations_status(driver.as_ref(), files, &SqliteScratch)
+                .await
+                .map_err(anyhow::Error::from)?,
+        ),
+        None => None,
+    };
+    let in_sync = schema_report.as_ref().is_none_or(|r| r.in_sync)
+        && migrations.as_ref().is_none_or(MigrationsStatus::in_sync);
+    let code = if in_sync { exit::OK } else { NOT_IN_SYNC };
+
     if args.json {
-        let json = serde_json::json!({
-            "database": args.target.database,
-            "in_sync": report.in_sync,
-            "differences": report.differences,
-            "possible_renames": report.possible_renames.iter().map(|a| serde_json::json!({
-                "description": a.to_string(),
-                "flag": a.flag(&a.best().name),
-            })).collect::<Vec<_>>(),
+        let mut json = serde_json::json!({
+            "database": args.database,
+            "in_sync": in_sync,
         });
+        if let Some(r) = &schema_report {
+            // The shape of schema mode, kept as it was.
+            json["differences"] = serde_json::json!(r.differences);
+            let renames: Vec<serde_json::Value> = r
+                .possible_renames
+                .iter()
+                .map(|a| serde_json::json!({ "description": a.to_string(), "flag": a.flag(&a.best().name) }))
+                .collect();
+            json["possible_renames"] = serde_json::json!(renames);
+            json["schema"] = serde_json::json!({
+                "in_sync": r.in_sync,
+                "differences": r.differences,
+                "possible_renames": renames,
+            });
+        }
+        if let (Some(m), Some(d)) = (&migrations, &dir) {
+            json["migrations"] = serde_json::json!({
+                "dir": d.display().to_string(),
+                "in_sync": m.in_sync(),
+                "applied": m.applied,
+                "pending": m.pending,
+                "problems": m.problems,
+                "drift": m.drift,
+            });
+        }
         println!(
             "{}",
             serde_json::to_string_pretty(&json).expect("serializable")
         );
         return Ok(code);
     }
-    if report.in_sync {
-        println!(
-            "{} matches {}.",
-            args.target.database,
-            args.target.schema.display()
-        );
-    } else {
-        println!(
-            "{} differs from {}:",
-            args.target.database,
-            args.target.schema.display()
-        );
-        for d in &report.differences {
-            println!("  - {d}");
-        }
-        if !report.possible_renames.is_empty() {
-            println!("Possible renames (a push asks; a flag settles each and keeps the data):");
-            for a in &report.possible_renames {
-                println!("  - {a}: {}", a.flag(&a.best().name));
+
+    if let (Some(r), Some(path)) = (&schema_report, &args.schema) {
+        if r.in_sync {
+            println!("{} matches {}.", args.database, path.display());
+        } else {
+            println!("{} differs from {}:", args.database, path.display());
+            for d in &r.differences {
+                println!("  - {d}");
+            }
+            if !r.possible_renames.is_empty() {
+                println!("Possible renames (a push asks; a flag settles each and keeps the data):");
+                for a in &r.possible_renames {
+                    println!("  - {a}: {}", a.flag(&a.best().name));
+                }
+            }
+            if migrations.is_none() {
+                println!("Run `vertz db push` to apply these changes.");
+            } else {
+                println!("Run `vertz db migrate dev --name NAME` to write a migration for them.");
             }
         }
-        println!("Run `vertz db push` to apply these changes.");
+    }
+    if let (Some(m), Some(d)) = (&migrations, &dir) {
+        println!(
+            "Migrations in {}: {} applied, {} pending.",
+            d.display(),
+            m.applied.len(),
+            m.pending.len()
+        );
+        for p in &m.pending {
+            println!("  pending: {p}");
+        }
+        for p in &m.problems {
+            println!("  problem: {p}");
+        }
+        if m.drift.is_empty() {
+            println!("No drift: the live schema is what the applied migrations produce.");
+        } else {
+            println!("Drift: the live schema differs from what the applied migrations produce:");
+            for d in &m.drift {
+                println!("  - {d}");
+            }
+        }
+        if !m.pending.is_empty() {
+            println!("Run `vertz db migrate deploy` to apply the pending files.");
+        }
     }
     Ok(code)
 }

@@ -1,0 +1,274 @@
+//! `migrate deploy`: verify the files against the history, then apply the pending ones in order,
+//! each file with its history row in one atomic unit, under the migration lock.
+//!
+//! Owns the order of those steps and the report of a failure after partial progress (which files
+//! did complete). Verification is [`crate::verify`]'s, atomicity the driver's, mutual exclusion
+//! [`crate::lock`]'s. Prints nothing.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use vertz_sql::quote::ident;
+
+use crate::driver::{Driver, DriverError, Statement};
+use crate::history::{self, EntryKind, HISTORY_TABLE};
+use crate::lock::{self, LockError, LockOptions};
+use crate::migrations::MigrationFile;
+use crate::replay::{failing_statement, shorten};
+use crate::verify::{Verdict, VerifyError, VerifyOptions, verify};
+
+/// How to deploy.
+#[derive(Debug, Clone, Default)]
+pub struct DeployOptions {
+    /// What verification lets through.
+    pub verify: VerifyOptions,
+    /// Report what would run; change nothing (and take no lock).
+    pub dry_run: bool,
+    /// How to take the migration lock.
+    pub lock: LockOptions,
+    /// The declared schema's hash, recorded on the last file applied (`migrate dev` knows it).
+    pub final_schema_hash: Option<String>,
+}
+
+/// One file applied.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct AppliedFile {
+    /// The migration's name.
+    pub name: String,
+    /// How many statements ran.
+    pub statements: usize,
+    /// How long its unit took, in ms.
+    pub ms: u64,
+}
+
+/// What a deploy did (or, in a dry run, would do).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct DeployReport {
+    /// Files applied now, in order.
+    pub applied: Vec<AppliedFile>,
+    /// Files a dry run would apply, in order (empty otherwise).
+    pub would_apply: Vec<String>,
+    /// Applied migrations whose changed checksum was accepted and recorded.
+    pub accepted_checksums: Vec<String>,
+    /// Whether this was a dry run.
+    pub dry_run: bool,
+}
+
+/// Deploying failed. Files listed in `completed` stay applied; the failing file left nothing.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DeployError {
+    /// The files disagree with the history; nothing ran.
+    #[error(transparent)]
+    Verify(#[from] VerifyError),
+    /// The lock could not be taken or was lost.
+    #[error("{source}{}", completed_note(.completed))]
+    Lock {
+        /// The cause.
+        #[source]
+        source: LockError,
+        /// Files applied before the failure.
+        completed: Vec<String>,
+    },
+    /// A statement of a file failed; nothing of that file was applied.
+    #[error(
+        "{path}:{line}: the migration {name} failed, and nothing of it was applied: {message}\n  statement: {sql}{}",
+        completed_note(.completed)
+    )]
+    Statement {
+        /// The migration.
+        name: String,
+        /// Its file.
+        path: PathBuf,
+        /// The failing statement's line in the file.
+        line: usize,
+        /// The statement, shortened.
+        sql: String,
+        /// The database's message.
+        message: String,
+        /// Files applied before the failure, in order.
+        completed: Vec<String>,
+    },
+    /// The database failed otherwise.
+    #[error("{source}{}", completed_note(.completed))]
+    Driver {
+        /// The cause.
+        #[source]
+        source: DriverError,
+        /// Files applied before the failure.
+        completed: Vec<String>,
+    },
+}
+
+impl DeployError {
+    /// The files applied before the failure.
+    pub fn completed(&self) -> &[String] {
+        match self {
+            DeployError::Verify(_) => &[],
+            DeployError::Lock { completed, .. }
+            | DeployError::Statement { completed, .. }
+            | DeployError::Driver { completed, .. } => completed,
+        }
+    }
+}
+
+fn completed_note(completed: &[String]) -> String {
+    if completed.is_empty() {
+        "\n  no migration was applied by this run".into()
+    } else {
+        format!(
+            "\n  applied before the failure (they stay applied): {}",
+            completed.join(", ")
+        )
+    }
+}
+
+fn driver_err(completed: &[String]) -> impl FnOnce(DriverError) -> DeployError + '_ {
+    move |source| DeployError::Driver {
+        source,
+        completed: completed.to_vec(),
+    }
+}
+
+/// Verifies `files` (ordered by number, as [`crate::migrations::read_dir`] returns them) against
+/// the history and applies the pending ones.
+pub async fn deploy(
+    driver: &dyn Driver,
+    files: &[MigrationFile],
+    options: &DeployOptions,
+) -> Result<DeployReport, DeployError> {
+    let clock = Instant::now();
+    // A first check without the lock: a bad folder fails before anything is written, and an
+    // up-to-date database is a read-only no-op.
+    let history = history::read(driver).await.map_err(driver_err(&[]))?;
+    let verdict = verify(&history, files, options.verify)?;
+    let mut report = DeployReport {
+        dry_run: options.dry_run,
+        ..Default::default()
+    };
+    if options.dry_run {
+        report.would_apply = verdict
+            .pending
+            .iter()
+            .map(|&i| files[i].name.clone())
+            .collect();
+        report.accepted_checksums = verdict
+            .accept_checksums
+            .iter()
+            .map(|(n, _)| n.clone())
+            .collect();
+        return Ok(report);
+    }
+    if verdict.pending.is_empty() && verdict.accept_checksums.is_empty() {
+        tracing::info!(target: "vertz", ms = clock.elapsed().as_millis() as u64, "deploy: nothing pending");
+        return Ok(report);
+    }
+
+    let guard = lock::acquire(driver, &options.lock)
+        .await
+        .map_err(|source| DeployError::Lock {
+            source,
+            completed: Vec::new(),
+        })?;
+    let result = apply_locked(driver, files, options, &guard, &mut report).await;
+    // Released on every path, including a failed file; a failed release only warns, since the
+    // lock expires on its own.
+    if let Err(e) = guard.release(driver).await {
+        tracing::warn!(target: "vertz", error = %e, "could not release the migration lock; it expires on its own, or run `vertz db unlock`");
+    }
+    result?;
+    tracing::info!(target: "vertz", applied = report.applied.len(), ms = clock.elapsed().as_millis() as u64, "deploy finished");
+    Ok(report)
+}
+
+async fn apply_locked(
+    driver: &dyn Driver,
+    files: &[MigrationFile],
+    options: &DeployOptions,
+    guard: &lock::LockGuard,
+    report: &mut DeployReport,
+) -> Result<(), DeployError> {
+    // Under the lock, read again: another process may have deployed meanwhile.
+    let history = history::read(driver).await.map_err(driver_err(&[]))?;
+    let Verdict {
+        pending,
+        accept_checksums,
+    } = verify(&history, files, options.verify)?;
+
+    if !accept_checksums.is_empty() {
+        let statements: Vec<Statement> = accept_checksums
+            .iter()
+            .map(|(name, checksum)| {
+                Statement::with_params(
+                    format!(
+                        "UPDATE {} SET \"checksum\" = ? WHERE \"name\" = ?",
+                        ident(HISTORY_TABLE)
+                    ),
+                    vec![checksum.as_str().into(), name.as_str().into()],
+                )
+            })
+            .collect();
+        driver
+            .execute_atomic(&statements)
+            .await
+            .map_err(driver_err(&[]))?;
+        for (name, _) in &accept_checksums {
+            tracing::warn!(target: "vertz", migration = %name, "accepted a changed checksum");
+        }
+        report.accepted_checksums = accept_checksums.into_iter().map(|(n, _)| n).collect();
+    }
+
+    let mut completed: Vec<String> = Vec::new();
+    let last = pending.last().copied();
+    for i in pending {
+        let file = &files[i];
+        guard
+            .renew(driver)
+            .await
+            .map_err(|source| DeployError::Lock {
+                source,
+                completed: completed.clone(),
+            })?;
+        let started = history::julian_now();
+        let clock = Instant::now();
+        let hash = if Some(i) == last {
+            options.final_schema_hash.as_deref()
+        } else {
+            None
+        };
+        let mut unit = vec![history::create_table_statement()];
+        unit.extend(file.forward.iter().map(|s| Statement::new(s.sql.clone())));
+        unit.push(history::insert_statement(
+            &file.name,
+            &file.checksum,
+            EntryKind::Migration,
+            hash,
+            started,
+        ));
+        if let Err(e) = driver.execute_atomic(&unit).await {
+            return Err(match failing_statement(file, 1, &e) {
+                Some((s, message)) => DeployError::Statement {
+                    name: file.name.clone(),
+                    path: file.path.clone(),
+                    line: s.line,
+                    sql: shorten(&s.sql),
+                    message,
+                    completed,
+                },
+                None => DeployError::Driver {
+                    source: e,
+                    completed,
+                },
+            });
+        }
+        let ms = clock.elapsed().as_millis() as u64;
+        tracing::info!(target: "vertz", migration = %file.name, statements = file.forward.len(), ms, "migration applied");
+        report.applied.push(AppliedFile {
+            name: file.name.clone(),
+            statements: file.forward.len(),
+            ms,
+        });
+        completed.push(file.name.clone());
+    }
+    Ok(())
+}

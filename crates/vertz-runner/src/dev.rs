@@ -1,0 +1,156 @@
+//! `migrate dev`: turn the difference between the schema the migration files produce and the
+//! declared schema into the next numbered migration file (forward SQL and a commented rollback
+//! section), then deploy it.
+//!
+//! The previous schema is always the replay of the files into a scratch database, so hand-edited
+//! migrations are respected; a stored snapshot is only a cache. Planning is the dialect's.
+
+use std::path::{Path, PathBuf};
+
+use vertz_diff::{Change, Renames, Safety, diff_with_renames};
+use vertz_snapshot::{Schema, schema_hash};
+use vertz_sql::PlanError;
+
+use crate::deploy::{DeployError, DeployOptions, DeployReport, deploy};
+use crate::driver::Driver;
+use crate::history;
+use crate::migrations::{self, MigrationErrors};
+use crate::replay::{ReplayError, ScratchDatabase, replay};
+
+/// `migrate dev` failed. Unless the variant says otherwise, no file was written.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DevError {
+    /// The existing files are wrong.
+    #[error(transparent)]
+    Files(#[from] MigrationErrors),
+    /// The existing files could not be replayed.
+    #[error(transparent)]
+    Replay(#[from] ReplayError),
+    /// The dialect cannot express a change.
+    #[error(transparent)]
+    Plan(#[from] PlanError),
+    /// Destructive changes without `force`.
+    #[error("refusing to write a migration that loses data without --force:{}", .changes.iter().map(|c| format!("\n  - {c}")).collect::<String>())]
+    Destructive {
+        /// The destructive changes, described.
+        changes: Vec<String>,
+    },
+    /// The file could not be written.
+    #[error("{path}: cannot write the migration file: {message}")]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        message: String,
+    },
+    /// The file was written but deploying failed (the file stays; fix and deploy again).
+    #[error("{path} was written, but applying it failed: {source}")]
+    Deploy {
+        /// The written file.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: DeployError,
+    },
+}
+
+/// How to run `migrate dev`.
+#[derive(Debug, Clone, Default)]
+pub struct DevOptions {
+    /// The new migration's name (any text; turned into snake case).
+    pub name: String,
+    /// Write a migration that drops tables or columns.
+    pub force: bool,
+    /// Renames settled by the caller, on top of the schema's hints.
+    pub renames: Renames,
+    /// How to deploy the new file (lock, verification).
+    pub deploy: DeployOptions,
+}
+
+/// What `migrate dev` did.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct DevReport {
+    /// The file written, if any change was found.
+    pub file: Option<PathBuf>,
+    /// The changes, described.
+    pub changes: Vec<String>,
+    /// What the rollback section cannot restore.
+    pub rollback_losses: Vec<String>,
+    /// The deploy of the pending files (the new one included).
+    pub deploy: Option<DeployReport>,
+}
+
+/// Writes the next migration for `desired` into `dir` and applies it with every pending file.
+pub async fn migrate_dev(
+    driver: &dyn Driver,
+    scratch: &dyn ScratchDatabase,
+    dir: &Path,
+    desired: &Schema,
+    options: &DevOptions,
+) -> Result<DevReport, DevError> {
+    let files = if dir.exists() {
+        migrations::read_dir(dir)?
+    } else {
+        Vec::new()
+    };
+    let previous = replay(scratch, &files.iter().collect::<Vec<_>>()).await?;
+    let mut renames = Renames::from_hints(&previous, desired);
+    renames.merge(options.renames.clone());
+    let diff = diff_with_renames(&previous, desired, &renames);
+    let mut report = DevReport::default();
+    if !diff.needs_sql() {
+        tracing::info!(target: "vertz", "migrate dev: the migrations already produce the declared schema");
+        return Ok(report);
+    }
+    report.changes = diff
+        .changes
+        .iter()
+        .filter(|c| !matches!(c, Change::CreateEnum { .. } | Change::DropEnum { .. }))
+        .map(Change::describe)
+        .collect();
+    let destructive: Vec<String> = diff
+        .changes
+        .iter()
+        .filter(|c| c.safety() == Safety::Destructive)
+        .map(Change::describe)
+        .collect();
+    if !destructive.is_empty() && !options.force {
+        return Err(DevError::Destructive {
+            changes: destructive,
+        });
+    }
+    let plan = driver.dialect().plan(&previous, desired, &diff)?;
+    let file_name = migrations::next_file_name(&files, &options.name);
+    let stem = file_name.trim_end_matches(".sql");
+    let rollback = (!plan.rollback.is_empty()).then(|| plan.rollback_sql());
+    let text = migrations::render(
+        stem,
+        &history::utc_iso(),
+        &format!("Purpose: {}", options.name.replace('\n', " ")),
+        &plan.to_sql(),
+        rollback.as_deref(),
+    );
+    let path = dir.join(&file_name);
+    vertz_snapshot::snapshot::write_atomically(&path, text.as_bytes()).map_err(|e| {
+        DevError::Write {
+            path: path.clone(),
+            message: e.to_string(),
+        }
+    })?;
+    tracing::info!(target: "vertz", file = %path.display(), statements = plan.statements.len(), "migration written");
+    report.file = Some(path.clone());
+    report.rollback_losses = plan.rollback_losses.clone();
+
+    let files = migrations::read_dir(dir)?;
+    let mut deploy_options = options.deploy.clone();
+    deploy_options.final_schema_hash = Some(schema_hash(desired));
+    let deployed = deploy(driver, &files, &deploy_options)
+        .await
+        .map_err(|source| DevError::Deploy {
+            path: path.clone(),
+            source,
+        })?;
+    report.deploy = Some(deployed);
+    Ok(report)
+}

@@ -1,0 +1,281 @@
+//! The migration lock: one row in `_vertz_lock` (owner, acquired_at, expires_at), taken with a
+//! single atomic upsert that only replaces an expired holder, so it works on SQLite and on D1
+//! alike (no advisory locks, no BEGIN outside [`Driver::execute_atomic`]).
+//!
+//! Owns taking, waiting for, releasing and breaking the lock. A [`LockGuard`] must be released
+//! explicitly with [`LockGuard::release`] on every exit path (async code cannot rely on Drop);
+//! a lock left behind by a killed process expires after its time to live, or is broken with
+//! `vertz db unlock`. Times are the database's UTC.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use vertz_sql::quote::ident;
+
+use crate::driver::{Driver, DriverError, Statement, Value};
+
+/// The lock table's name.
+pub const LOCK_TABLE: &str = "_vertz_lock";
+
+/// Who holds the lock.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct LockHolder {
+    /// The holder's owner id (process, host).
+    pub owner: String,
+    /// When it took the lock (UTC, ISO 8601).
+    pub acquired_at: String,
+    /// When the lock expires unless renewed (UTC, ISO 8601).
+    pub expires_at: String,
+}
+
+/// Called while waiting, each time the holder is seen (at most once per holder).
+pub type WaitCallback = Arc<dyn Fn(&LockHolder) + Send + Sync>;
+
+/// How to take the lock.
+#[derive(Clone)]
+pub struct LockOptions {
+    /// This process's owner id (unique per run).
+    pub owner: String,
+    /// How long the lock stays valid without renewal; it is renewed before each migration.
+    pub ttl: Duration,
+    /// How long to wait for another holder before giving up.
+    pub wait: Duration,
+    /// How often to try again while waiting.
+    pub poll: Duration,
+    /// Told who holds the lock while waiting.
+    pub on_wait: Option<WaitCallback>,
+}
+
+impl std::fmt::Debug for LockOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LockOptions")
+            .field("owner", &self.owner)
+            .field("ttl", &self.ttl)
+            .field("wait", &self.wait)
+            .finish()
+    }
+}
+
+impl Default for LockOptions {
+    fn default() -> LockOptions {
+        LockOptions {
+            owner: default_owner(),
+            ttl: Duration::from_secs(300),
+            wait: Duration::from_secs(120),
+            poll: Duration::from_millis(100),
+            on_wait: None,
+        }
+    }
+}
+
+/// An owner id for this process: process id, host name and a time stamp, so two runs differ.
+pub fn default_owner() -> String {
+    let host = std::env::var("HOSTNAME")
+        .ok()
+        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "localhost".into());
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    format!("pid {} on {host} ({nanos:x})", std::process::id())
+}
+
+/// Taking or releasing the lock failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LockError {
+    /// Another process held the lock for the whole wait.
+    #[error(
+        "the migration lock is held by {} since {} (expires {}); waited {}s. If that process is gone, run `vertz db unlock`",
+        .holder.owner, .holder.acquired_at, .holder.expires_at, .waited.as_secs()
+    )]
+    Held {
+        /// The holder.
+        holder: LockHolder,
+        /// How long this process waited.
+        waited: Duration,
+    },
+    /// The lock was taken over by another process (it expired while this one worked).
+    #[error(
+        "the migration lock was lost to {}; this process worked longer than the lock's time to live",
+        .holder.as_ref().map_or("nobody", |h| h.owner.as_str())
+    )]
+    Lost {
+        /// The new holder, if any.
+        holder: Option<LockHolder>,
+    },
+    /// The database failed.
+    #[error(transparent)]
+    Driver(#[from] DriverError),
+}
+
+fn create_statement() -> Statement {
+    Statement::new(format!(
+        "CREATE TABLE IF NOT EXISTS {} (\n  \"id\" INTEGER NOT NULL PRIMARY KEY CHECK (\"id\" = 1),\n  \"owner\" TEXT NOT NULL,\n  \"acquired_at\" TEXT NOT NULL,\n  \"expires_at\" TEXT NOT NULL\n)",
+        ident(LOCK_TABLE)
+    ))
+}
+
+const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
+
+fn expiry(ttl: Duration) -> String {
+    format!(
+        "strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '+{} seconds')",
+        ttl.as_secs().max(1)
+    )
+}
+
+/// The upsert that takes the lock when it is free or expired, and does nothing otherwise.
+fn take_statement(owner: &str, ttl: Duration) -> Statement {
+    let table = ident(LOCK_TABLE);
+    Statement::with_params(
+        format!(
+            "INSERT INTO {table} (\"id\", \"owner\", \"acquired_at\", \"expires_at\") VALUES (1, ?, {NOW}, {exp}) ON CONFLICT (\"id\") DO UPDATE SET \"owner\" = excluded.\"owner\", \"acquired_at\" = excluded.\"acquired_at\", \"expires_at\" = excluded.\"expires_at\" WHERE {table}.\"expires_at\" < excluded.\"acquired_at\"",
+            exp = expiry(ttl)
+        ),
+        vec![owner.into()],
+    )
+}
+
+/// The current holder, if any (the table may not exist yet).
+pub async fn holder(driver: &dyn Driver) -> Result<Option<LockHolder>, DriverError> {
+    let exists = driver
+        .query(
+            "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?",
+            &[LOCK_TABLE.into()],
+        )
+        .await?;
+    if exists.is_empty() {
+        return Ok(None);
+    }
+    read_holder(driver).await
+}
+
+async fn read_holder(driver: &dyn Driver) -> Result<Option<LockHolder>, DriverError> {
+    let rows = driver
+        .query(
+            &format!(
+                "SELECT \"owner\", \"acquired_at\", \"expires_at\" FROM {} WHERE \"id\" = 1",
+                ident(LOCK_TABLE)
+            ),
+            &[],
+        )
+        .await?;
+    Ok(rows.into_iter().next().map(|r| LockHolder {
+        owner: text(&r[0]),
+        acquired_at: text(&r[1]),
+        expires_at: text(&r[2]),
+    }))
+}
+
+fn text(v: &Value) -> String {
+    v.as_str().unwrap_or_default().to_string()
+}
+
+/// The held lock. Release it with [`LockGuard::release`] on every path.
+#[derive(Debug)]
+#[must_use = "release the lock with LockGuard::release"]
+pub struct LockGuard {
+    owner: String,
+    ttl: Duration,
+}
+
+impl LockGuard {
+    /// This holder's owner id.
+    pub fn owner(&self) -> &str {
+        &self.owner
+    }
+
+    /// Extends the lock by its time to live, and checks it is still this process's.
+    pub async fn renew(&self, driver: &dyn Driver) -> Result<(), LockError> {
+        driver
+            .execute_atomic(&[Statement::with_params(
+                format!(
+                    "UPDATE {} SET \"expires_at\" = {} WHERE \"id\" = 1 AND \"owner\" = ?",
+                    ident(LOCK_TABLE),
+                    expiry(self.ttl)
+                ),
+                vec![self.owner.as_str().into()],
+            )])
+            .await?;
+        match read_holder(driver).await? {
+            Some(h) if h.owner == self.owner => Ok(()),
+            holder => Err(LockError::Lost { holder }),
+        }
+    }
+
+    /// Releases the lock (only if this process still holds it).
+    pub async fn release(self, driver: &dyn Driver) -> Result<(), DriverError> {
+        driver
+            .execute_atomic(&[Statement::with_params(
+                format!(
+                    "DELETE FROM {} WHERE \"id\" = 1 AND \"owner\" = ?",
+                    ident(LOCK_TABLE)
+                ),
+                vec![self.owner.as_str().into()],
+            )])
+            .await?;
+        tracing::debug!(target: "vertz", owner = %self.owner, "migration lock released");
+        Ok(())
+    }
+}
+
+/// Takes the lock, waiting while another live holder has it (telling `on_wait` who and since
+/// when), and taking over a holder whose lock expired.
+pub async fn acquire(driver: &dyn Driver, options: &LockOptions) -> Result<LockGuard, LockError> {
+    let started = Instant::now();
+    let mut last_seen: Option<String> = None;
+    loop {
+        driver
+            .execute_atomic(&[
+                create_statement(),
+                take_statement(&options.owner, options.ttl),
+            ])
+            .await?;
+        match read_holder(driver).await? {
+            Some(h) if h.owner == options.owner => {
+                tracing::debug!(target: "vertz", owner = %options.owner, "migration lock taken");
+                return Ok(LockGuard {
+                    owner: options.owner.clone(),
+                    ttl: options.ttl,
+                });
+            }
+            Some(h) => {
+                if last_seen.as_deref() != Some(h.owner.as_str()) {
+                    tracing::info!(target: "vertz", holder = %h.owner, since = %h.acquired_at, expires = %h.expires_at, "waiting for the migration lock");
+                    if let Some(cb) = &options.on_wait {
+                        cb(&h);
+                    }
+                    last_seen = Some(h.owner.clone());
+                }
+                let waited = started.elapsed();
+                if waited >= options.wait {
+                    return Err(LockError::Held { holder: h, waited });
+                }
+            }
+            // Released between our upsert and our read: try again at once.
+            None => continue,
+        }
+        tokio::time::sleep(options.poll).await;
+    }
+}
+
+/// Breaks the lock whoever holds it; returns the holder it removed.
+pub async fn unlock(driver: &dyn Driver) -> Result<Option<LockHolder>, DriverError> {
+    let Some(h) = holder(driver).await? else {
+        return Ok(None);
+    };
+    driver
+        .execute_atomic(&[Statement::with_params(
+            format!(
+                "DELETE FROM {} WHERE \"id\" = 1 AND \"owner\" = ?",
+                ident(LOCK_TABLE)
+            ),
+            vec![h.owner.as_str().into()],
+        )])
+        .await?;
+    Ok(Some(h))
+}

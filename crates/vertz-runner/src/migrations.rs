@@ -1,0 +1,603 @@
+//! Migration files: the `NNNN_snake_case_name.sql` naming rule, the file format (a header of
+//! comments, the forward SQL, and an optional `-- @rollback` section whose lines are all commented
+//! so that `wrangler d1 migrations apply` never runs them), the checksum, and reading a folder.
+//!
+//! Parsing is pure ([`parse_name`], [`parse`], [`checksum`], [`render`]); [`read_dir`] is the only
+//! function here that touches the file system, and it reports every bad file at once. Nothing
+//! here talks to a database.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use vertz_snapshot::sha256_hex;
+use vertz_sql::lex::split_statements;
+
+/// The line that starts the rollback section (compared after trimming white space).
+pub const ROLLBACK_MARKER: &str = "-- @rollback";
+
+/// One statement of a migration file, with the 1-based line of the file where it starts.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct FileStatement {
+    /// The statement, without its closing `;`.
+    pub sql: String,
+    /// The line of the file where it starts.
+    pub line: usize,
+}
+
+/// A parsed migration file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MigrationFile {
+    /// The number before the first `_` (`0007_add_users.sql` → 7).
+    pub number: u64,
+    /// The file name without `.sql`: what the history records (`0007_add_users`).
+    pub name: String,
+    /// Where the file is.
+    pub path: PathBuf,
+    /// sha256 of the content with line endings normalized to LF, lowercase hex.
+    pub checksum: String,
+    /// The forward statements, in order.
+    pub forward: Vec<FileStatement>,
+    /// The rollback statements (uncommented), when the file has a `-- @rollback` section.
+    pub rollback: Option<Vec<FileStatement>>,
+}
+
+/// A migration file is wrong. Each variant names the file, and the line where one applies.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum MigrationFileError {
+    /// The migrations folder could not be read.
+    #[error("{path}: cannot read the migrations folder: {source}")]
+    ReadDir {
+        /// The folder.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A file could not be read.
+    #[error("{path}: cannot read the migration file: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The name does not follow `NNNN_snake_case_name.sql`.
+    #[error(
+        "{path}: a migration file is named NNNN_snake_case_name.sql (at least four digits, then lower-case letters, digits and underscores); rename it"
+    )]
+    BadName {
+        /// The file.
+        path: PathBuf,
+    },
+    /// Two files carry one number.
+    #[error(
+        "{second}: has the same number {number} as {first}; give one of them the next free number"
+    )]
+    DuplicateNumber {
+        /// The number.
+        number: u64,
+        /// The file seen first (in name order).
+        first: PathBuf,
+        /// The other file.
+        second: PathBuf,
+    },
+    /// The file is not UTF-8 text.
+    #[error("{path}: the migration file is not UTF-8 text; save it as UTF-8")]
+    NotUtf8 {
+        /// The file.
+        path: PathBuf,
+    },
+    /// The SQL could not be split into statements (an unterminated string, name or comment).
+    #[error("{path}:{line}: {message}")]
+    Lex {
+        /// The file.
+        path: PathBuf,
+        /// The line.
+        line: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// No forward statement at all.
+    #[error(
+        "{path}: the migration has no SQL to run; write its statements above the `-- @rollback` line (or delete the file)"
+    )]
+    EmptyForward {
+        /// The file.
+        path: PathBuf,
+    },
+    /// The last forward statement lacks its `;`.
+    #[error(
+        "{path}:{line}: the last statement has no closing `;`; add it (wrangler appends its own INSERT to the file and would fail)"
+    )]
+    Unterminated {
+        /// The file.
+        path: PathBuf,
+        /// The statement's first line.
+        line: usize,
+    },
+    /// A line of the rollback section is not commented, so other tools would run it forward.
+    #[error(
+        "{path}:{line}: every line after `-- @rollback` must start with `-- ` (other tools, such as wrangler, would run it as part of the migration)"
+    )]
+    UncommentedRollback {
+        /// The file.
+        path: PathBuf,
+        /// The line.
+        line: usize,
+    },
+    /// The rollback marker has no statement under it.
+    #[error(
+        "{path}:{line}: `-- @rollback` has no statement under it; write the SQL that undoes this migration on the following lines, each commented with `-- `, or remove the marker"
+    )]
+    EmptyRollback {
+        /// The file.
+        path: PathBuf,
+        /// The marker's line.
+        line: usize,
+    },
+}
+
+/// Every problem found in a migrations folder.
+#[derive(Debug)]
+pub struct MigrationErrors(pub Vec<MigrationFileError>);
+
+impl fmt::Display for MigrationErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.0.len();
+        write!(
+            f,
+            "{n} problem{} in the migration files:",
+            if n == 1 { "" } else { "s" }
+        )?;
+        for e in &self.0 {
+            write!(f, "\n  - {e}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for MigrationErrors {}
+
+/// Line endings normalized to LF: CRLF and lone CR both become LF.
+pub fn normalize_line_endings(text: &str) -> String {
+    text.replace("\r\n", "\n").replace('\r', "\n")
+}
+
+/// The checksum of a migration file's content: sha256 of the text with line endings normalized
+/// to LF, in lowercase hex. Pinned by a test against a fixed value; changing it would make every
+/// applied migration look tampered.
+pub fn checksum(text: &str) -> String {
+    sha256_hex(normalize_line_endings(text).as_bytes())
+}
+
+/// The number and name of a file name that follows `NNNN_snake_case_name.sql`.
+pub fn parse_name(file_name: &str) -> Option<(u64, String)> {
+    let stem = file_name.strip_suffix(".sql")?;
+    let (digits, rest) = stem.split_once('_')?;
+    if digits.len() < 4 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let ok_rest = !rest.is_empty()
+        && rest
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        && rest.bytes().next().is_some_and(|b| b != b'_');
+    if !ok_rest {
+        return None;
+    }
+    let number = digits.parse().ok()?;
+    Some((number, stem.to_string()))
+}
+
+/// Parses a migration file's bytes; `path` names it in errors and gives its number and name.
+pub fn parse(path: &Path, bytes: &[u8]) -> Result<MigrationFile, MigrationFileError> {
+    let file_name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    let (number, name) =
+        parse_name(file_name).ok_or_else(|| MigrationFileError::BadName { path: path.into() })?;
+    let text = std::str::from_utf8(bytes)
+        .map_err(|_| MigrationFileError::NotUtf8 { path: path.into() })?;
+    let text = normalize_line_endings(text);
+    let checksum = sha256_hex(text.as_bytes());
+
+    let lines: Vec<&str> = text.split('\n').collect();
+    let marker = lines.iter().position(|l| l.trim() == ROLLBACK_MARKER);
+    let forward_text = match marker {
+        Some(m) => lines[..m].join("\n"),
+        None => text.clone(),
+    };
+    let lex_err = |e: vertz_sql::lex::LexError, offset: usize| MigrationFileError::Lex {
+        path: path.into(),
+        line: e.line + offset,
+        message: e.message,
+    };
+    let forward_raw = split_statements(&forward_text).map_err(|e| lex_err(e, 0))?;
+    let Some(last) = forward_raw.last() else {
+        return Err(MigrationFileError::EmptyForward { path: path.into() });
+    };
+    if !last.terminated {
+        return Err(MigrationFileError::Unterminated {
+            path: path.into(),
+            line: last.line,
+        });
+    }
+    let forward = forward_raw
+        .into_iter()
+        .map(|s| FileStatement {
+            sql: s.sql,
+            line: s.line,
+        })
+        .collect();
+
+    let rollback = match marker {
+        None => None,
+        Some(m) => {
+            // Uncomment each line, keeping the line structure so statement lines stay right.
+            let mut uncommented = Vec::new();
+            for (i, line) in lines[m + 1..].iter().enumerate() {
+                let t = line.trim_start();
+                if t.is_empty() {
+                    uncommented.push("");
+                } else if let Some(rest) = t.strip_prefix("--") {
+                    uncommented.push(rest.strip_prefix(' ').unwrap_or(rest));
+                } else {
+                    return Err(MigrationFileError::UncommentedRollback {
+                        path: path.into(),
+                        line: m + 2 + i,
+                    });
+                }
+            }
+            let statements =
+                split_statements(&uncommented.join("\n")).map_err(|e| lex_err(e, m + 1))?;
+            if statements.is_empty() {
+                return Err(MigrationFileError::EmptyRollback {
+                    path: path.into(),
+                    line: m + 1,
+                });
+            }
+            Some(
+                statements
+                    .into_iter()
+                    .map(|s| FileStatement {
+                        sql: s.sql,
+                        line: s.line + m + 1,
+                    })
+                    .collect(),
+            )
+        }
+    };
+    Ok(MigrationFile {
+        number,
+        name,
+        path: path.into(),
+        checksum,
+        forward,
+        rollback,
+    })
+}
+
+/// Checks a set of parsed files for numbers used twice; returns them ordered by number.
+pub fn order(files: Vec<MigrationFile>) -> Result<Vec<MigrationFile>, MigrationErrors> {
+    let mut by_number: BTreeMap<u64, MigrationFile> = BTreeMap::new();
+    let mut errors = Vec::new();
+    let mut files = files;
+    files.sort_by(|a, b| a.name.cmp(&b.name));
+    for f in files {
+        if let Some(first) = by_number.get(&f.number) {
+            errors.push(MigrationFileError::DuplicateNumber {
+                number: f.number,
+                first: first.path.clone(),
+                second: f.path,
+            });
+        } else {
+            by_number.insert(f.number, f);
+        }
+    }
+    if errors.is_empty() {
+        Ok(by_number.into_values().collect())
+    } else {
+        Err(MigrationErrors(errors))
+    }
+}
+
+/// Reads every `*.sql` file directly in `dir` (sub-folders and other files are ignored, as
+/// wrangler does), ordered by number. Every bad file is reported, not just the first.
+pub fn read_dir(dir: &Path) -> Result<Vec<MigrationFile>, MigrationErrors> {
+    let entries = std::fs::read_dir(dir).map_err(|source| {
+        MigrationErrors(vec![MigrationFileError::ReadDir {
+            path: dir.into(),
+            source,
+        }])
+    })?;
+    let mut paths = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|source| {
+            MigrationErrors(vec![MigrationFileError::ReadDir {
+                path: dir.into(),
+                source,
+            }])
+        })?;
+        let path = entry.path();
+        if path.is_file() && path.extension().is_some_and(|e| e == "sql") {
+            paths.push(path);
+        }
+    }
+    paths.sort();
+    let mut files = Vec::new();
+    let mut errors = Vec::new();
+    for path in paths {
+        match std::fs::read(&path) {
+            Ok(bytes) => match parse(&path, &bytes) {
+                Ok(f) => files.push(f),
+                Err(e) => errors.push(e),
+            },
+            Err(source) => errors.push(MigrationFileError::Read { path, source }),
+        }
+    }
+    match order(files) {
+        Ok(files) if errors.is_empty() => Ok(files),
+        Ok(_) => Err(MigrationErrors(errors)),
+        Err(MigrationErrors(more)) => {
+            errors.extend(more);
+            Err(MigrationErrors(errors))
+        }
+    }
+}
+
+/// The file name of the next migration after `files`: the next number, zero padded to four
+/// digits, then `name` in snake case (other characters become `_`).
+pub fn next_file_name(files: &[MigrationFile], name: &str) -> String {
+    let next = files.iter().map(|f| f.number).max().unwrap_or(0) + 1;
+    format!("{next:04}_{}.sql", snake_case(name))
+}
+
+/// `name` in snake case: lower case, runs of anything but letters and digits become one `_`.
+pub fn snake_case(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('_') && !out.is_empty() {
+            out.push('_');
+        }
+    }
+    let out = out.trim_end_matches('_').to_string();
+    if out.is_empty() {
+        "migration".into()
+    } else {
+        out
+    }
+}
+
+/// The text of a migration file: the header, the forward SQL, and (when given) the rollback
+/// section with every line commented. `created` is a UTC ISO 8601 time.
+pub fn render(
+    stem: &str,
+    created: &str,
+    purpose: &str,
+    forward_sql: &str,
+    rollback_sql: Option<&str>,
+) -> String {
+    let mut out = format!("-- Migration: {stem}\n-- Created: {created}\n");
+    for line in purpose.lines() {
+        out.push_str(&format!("-- {line}\n"));
+    }
+    out.push('\n');
+    out.push_str(forward_sql.trim_end());
+    out.push('\n');
+    if let Some(rollback) = rollback_sql {
+        out.push('\n');
+        out.push_str(ROLLBACK_MARKER);
+        out.push('\n');
+        for line in rollback.trim_end().lines() {
+            if line.is_empty() {
+                out.push_str("--\n");
+            } else {
+                out.push_str(&format!("-- {line}\n"));
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(file: &str, text: &str) -> Result<MigrationFile, String> {
+        parse(Path::new(file), text.as_bytes()).map_err(|e| e.to_string())
+    }
+
+    fn sqls(statements: &[FileStatement]) -> Vec<(usize, &str)> {
+        statements
+            .iter()
+            .map(|s| (s.line, s.sql.as_str()))
+            .collect()
+    }
+
+    #[test]
+    fn checksum_is_pinned() {
+        // sha256("CREATE TABLE a (x);\n"); a different value means every applied migration
+        // would look tampered: do not change the algorithm.
+        assert_eq!(
+            checksum("CREATE TABLE a (x);\n"),
+            "7d862b9d7b6880c11d236645cb0091f2fa70c6157b8e83a2a9af420a96135098"
+        );
+    }
+
+    #[test]
+    fn crlf_and_cr_have_the_checksum_of_lf() {
+        let lf = "-- Migration: x\nCREATE TABLE a (x);\n";
+        assert_eq!(checksum(lf), checksum(&lf.replace('\n', "\r\n")));
+        assert_eq!(checksum(lf), checksum(&lf.replace('\n', "\r")));
+        assert_ne!(checksum(lf), checksum("CREATE TABLE a (y);\n"));
+    }
+
+    #[test]
+    fn names() {
+        assert_eq!(parse_name("0001_init.sql"), Some((1, "0001_init".into())));
+        assert_eq!(
+            parse_name("12345_add_users_2.sql"),
+            Some((12345, "12345_add_users_2".into()))
+        );
+        for bad in [
+            "001_init.sql",
+            "0001-init.sql",
+            "0001_.sql",
+            "0001_Init.sql",
+            "0001_init.SQL",
+            "0001_init",
+            "abcd_init.sql",
+            "0001__init.sql",
+            "0001_in it.sql",
+        ] {
+            assert_eq!(parse_name(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn forward_only() {
+        let f = check(
+            "0001_init.sql",
+            "-- Migration: 0001_init\n\nCREATE TABLE a (x);\nCREATE INDEX i ON a (x);\n",
+        )
+        .unwrap();
+        assert_eq!(f.number, 1);
+        assert_eq!(f.name, "0001_init");
+        assert_eq!(
+            sqls(&f.forward),
+            [(3, "CREATE TABLE a (x)"), (4, "CREATE INDEX i ON a (x)")]
+        );
+        assert_eq!(f.rollback, None);
+    }
+
+    #[test]
+    fn rollback_section_is_uncommented_with_file_lines() {
+        let f = check(
+            "0002_b.sql",
+            "CREATE TABLE b (x);\n\n-- @rollback\n-- -- LOSSY: nothing\n-- DROP TABLE b;\n--\n-- DROP INDEX\n--   IF EXISTS j;\n",
+        )
+        .unwrap();
+        assert_eq!(sqls(&f.forward), [(1, "CREATE TABLE b (x)")]);
+        assert_eq!(
+            sqls(f.rollback.as_deref().unwrap()),
+            [(5, "DROP TABLE b"), (7, "DROP INDEX\n  IF EXISTS j")]
+        );
+    }
+
+    #[test]
+    fn triggers_stay_whole() {
+        let f = check(
+            "0003_t.sql",
+            "CREATE TRIGGER t AFTER INSERT ON a BEGIN UPDATE a SET x = 1; END;\n",
+        )
+        .unwrap();
+        assert_eq!(f.forward.len(), 1);
+    }
+
+    #[test]
+    fn errors_name_file_and_line() {
+        let cases = [
+            (
+                "001_x.sql",
+                "SELECT 1;",
+                "001_x.sql: a migration file is named NNNN_snake_case_name.sql",
+            ),
+            (
+                "0001_x.sql",
+                "-- only a comment\n",
+                "0001_x.sql: the migration has no SQL to run",
+            ),
+            (
+                "0001_x.sql",
+                "-- @rollback\n-- DROP TABLE a;\n",
+                "0001_x.sql: the migration has no SQL to run",
+            ),
+            (
+                "0001_x.sql",
+                "CREATE TABLE a (x);\n-- @rollback\n\n",
+                "0001_x.sql:2: `-- @rollback` has no statement under it",
+            ),
+            (
+                "0001_x.sql",
+                "CREATE TABLE a (x);\n-- @rollback\n-- -- a comment only\n",
+                "0001_x.sql:2: `-- @rollback` has no statement under it",
+            ),
+            (
+                "0001_x.sql",
+                "CREATE TABLE a (x);\n-- @rollback\nDROP TABLE a;\n",
+                "0001_x.sql:3: every line after `-- @rollback` must start with `-- `",
+            ),
+            (
+                "0001_x.sql",
+                "CREATE TABLE a (x);\nCREATE TABLE b (y)\n",
+                "0001_x.sql:2: the last statement has no closing `;`",
+            ),
+            (
+                "0001_x.sql",
+                "CREATE TABLE a (x);\nINSERT INTO a VALUES ('oops);\n",
+                "0001_x.sql:2: ",
+            ),
+            (
+                "0001_x.sql",
+                "CREATE TABLE a (x);\n-- @rollback\n-- INSERT INTO a VALUES ('oops);\n",
+                "0001_x.sql:3: ",
+            ),
+        ];
+        for (file, text, expected) in cases {
+            let err = check(file, text).unwrap_err();
+            assert!(err.starts_with(expected), "{file} {text:?}\n{err}");
+        }
+    }
+
+    #[test]
+    fn not_utf8() {
+        let err = parse(Path::new("m/0001_x.sql"), b"CREATE TABLE \xff (x);").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "m/0001_x.sql: the migration file is not UTF-8 text; save it as UTF-8"
+        );
+    }
+
+    #[test]
+    fn duplicate_numbers_are_all_reported() {
+        let f = |n: &str| check(n, "SELECT 1;").unwrap();
+        let err = order(vec![f("0001_a.sql"), f("0002_b.sql"), f("0001_c.sql")]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "1 problem in the migration files:\n  - 0001_c.sql: has the same number 1 as 0001_a.sql; give one of them the next free number"
+        );
+        let ok = order(vec![f("0010_b.sql"), f("0002_a.sql")]).unwrap();
+        assert_eq!(ok[0].name, "0002_a");
+    }
+
+    #[test]
+    fn render_round_trips() {
+        let text = render(
+            "0004_add_x",
+            "2026-01-01T00:00:00Z",
+            "add x",
+            "-- add x\nCREATE TABLE x (a);\n",
+            Some("-- LOSSY: rows of x\n-- drop x\nDROP TABLE x;\n"),
+        );
+        assert!(
+            text.contains("-- @rollback\n-- -- LOSSY: rows of x\n-- -- drop x\n-- DROP TABLE x;\n")
+        );
+        let f = check("0004_add_x.sql", &text).unwrap();
+        assert_eq!(sqls(&f.forward), [(6, "CREATE TABLE x (a)")]);
+        assert_eq!(f.rollback.unwrap()[0].sql, "DROP TABLE x");
+    }
+
+    #[test]
+    fn next_names() {
+        assert_eq!(next_file_name(&[], "Add users!"), "0001_add_users.sql");
+        let f = check("0009_a.sql", "SELECT 1;").unwrap();
+        assert_eq!(next_file_name(&[f], "x"), "0010_x.sql");
+        assert_eq!(snake_case("--"), "migration");
+    }
+}
