@@ -3,5 +3,6 @@
 
 mod errors;
 mod push;
+mod rebuild;
 mod support;
 mod tidy;

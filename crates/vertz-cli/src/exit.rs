@@ -46,6 +46,13 @@ impl fmt::Debug for CliError {
 impl From<anyhow::Error> for CliError {
     fn from(error: anyhow::Error) -> CliError {
         use vertz_runner::{DriverError, PushError};
+        // A data check that stopped a migration: show its own message, not SQLite's wrapping.
+        if let Some(message) = vertz_sql::sqlite::check::message_in(&format!("{error:#}")) {
+            return CliError {
+                code: DATABASE,
+                error: anyhow::anyhow!("{message}; nothing was applied"),
+            };
+        }
         let code = if error
             .downcast_ref::<vertz_dialect_sqlite::schema_sql::SchemaSqlError>()
             .is_some()
