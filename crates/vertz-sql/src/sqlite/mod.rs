@@ -8,6 +8,8 @@ pub mod check;
 pub mod introspect;
 mod plan;
 pub mod rebuild;
+#[cfg(test)]
+mod tests;
 
 use vertz_diff::Diff;
 use vertz_snapshot::{

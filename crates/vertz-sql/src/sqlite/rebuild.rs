@@ -189,7 +189,9 @@ impl SqliteFamily {
                     }),
                 }
             }
-            if c.unique && !old_col.is_some_and(|o| o.unique) {
+            // A new column without a default holds only NULLs, which never collide.
+            let all_null = s.expr.is_none() && no_default;
+            if c.unique && !old_col.is_some_and(|o| o.unique) && !all_null {
                 out.push(DataCheck {
                     comment: format!("no duplicates in {name}.{}", c.name),
                     count_sql: check::duplicates_sql(&src, std::slice::from_ref(&c.name)),
