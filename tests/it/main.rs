@@ -4,5 +4,6 @@
 mod errors;
 mod push;
 mod rebuild;
+mod roundtrip;
 mod support;
 mod tidy;
