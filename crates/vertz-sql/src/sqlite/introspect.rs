@@ -222,6 +222,7 @@ pub fn from_raw(raw: &RawSchema) -> Result<Schema, IntrospectError> {
     read_indexes(raw, &mut schema)?;
     read_foreign_keys(raw, &mut schema);
     schema.canonicalize();
+    resolve_reference_case(&mut schema);
     Ok(schema)
 }
 
@@ -363,6 +364,38 @@ pub fn parse_default(text: &str) -> DefaultValue {
         }
     }
     DefaultValue::Expression(t.to_string())
+}
+
+/// SQLite resolves the table and columns a foreign key names case-insensitively, and reports
+/// them as written (`REFERENCES Users (ID)` for a table `users` with a column `id`). The model
+/// compares names exactly, so each reference is spelled as the table and column are.
+fn resolve_reference_case(schema: &mut Schema) {
+    let tables: BTreeMap<String, (String, Vec<String>)> = schema
+        .tables
+        .values()
+        .map(|t| {
+            (
+                t.name.to_ascii_lowercase(),
+                (
+                    t.name.clone(),
+                    t.columns.iter().map(|c| c.name.clone()).collect(),
+                ),
+            )
+        })
+        .collect();
+    for table in schema.tables.values_mut() {
+        for fk in &mut table.foreign_keys {
+            if let Some((name, columns)) = tables.get(&fk.references_table.to_ascii_lowercase()) {
+                fk.references_table = name.clone();
+                for rc in &mut fk.references_columns {
+                    if let Some(c) = columns.iter().find(|c| c.eq_ignore_ascii_case(rc)) {
+                        *rc = c.clone();
+                    }
+                }
+            }
+        }
+        table.canonicalize();
+    }
 }
 
 /// `"col" IN ('a', 'b')` (the CHECK vertz writes for an enum): the values, in order.

@@ -13,6 +13,7 @@ use vertz_diff::{Change, Diff, Renames, Safety};
 use vertz_snapshot::{Column, ColumnType, IndexKey, Schema, Table};
 
 use super::SqliteFamily;
+use super::rebuild::REBUILD_PREFIX;
 use super::check::{self, DataCheck};
 use crate::dialect::{MigrationPlan, PlanError, PlannedStatement};
 use crate::quote::ident;
@@ -25,6 +26,19 @@ impl SqliteFamily {
         to: &Schema,
         diff: &Diff,
     ) -> Result<MigrationPlan, PlanError> {
+        // SQLite's names are case-insensitive: `USERS` and `users` are one table. A drop and a
+        // create (or a dropped and an added column) that differ only in case are a rename, or
+        // the plan would drop a table with its rows to create the same table again.
+        let case = case_renames(from, to, &diff.renames);
+        let recased;
+        let diff = if case.tables.is_empty() && case.columns.is_empty() {
+            diff
+        } else {
+            let mut renames = diff.renames.clone();
+            renames.merge(case);
+            recased = vertz_diff::diff_with_renames(from, to, &renames);
+            &recased
+        };
         let (statements, warnings) = self.plan_forward(from, to, diff)?;
         let mut plan = MigrationPlan {
             statements,
@@ -182,6 +196,20 @@ impl SqliteFamily {
         // 1. Table renames (they rewrite the references of other tables).
         for change in &diff.changes {
             if let Change::RenameTable { from: old, to: new } = change {
+                if old.eq_ignore_ascii_case(new) {
+                    // SQLite refuses a rename to a name that differs only in case ("there is
+                    // already another table"): go through a temporary name.
+                    let via = format!("{REBUILD_PREFIX}{new}");
+                    out.push(PlannedStatement::new(
+                        format!("rename table {old} to {new} (case only): first to a temporary name"),
+                        format!("ALTER TABLE {} RENAME TO {}", ident(old), ident(&via)),
+                    ));
+                    out.push(PlannedStatement::new(
+                        format!("rename table {old} to {new} (case only): then to its name"),
+                        format!("ALTER TABLE {} RENAME TO {}", ident(&via), ident(new)),
+                    ));
+                    continue;
+                }
                 out.push(PlannedStatement::new(
                     format!("rename table {old} to {new}"),
                     format!("ALTER TABLE {} RENAME TO {}", ident(old), ident(new)),
@@ -421,6 +449,62 @@ pub(crate) fn children_first<'a>(tables: &[&'a Table]) -> Vec<&'a Table> {
     }
     for t in &sorted {
         visit(t, &sorted, &mut done, &mut out);
+    }
+    out
+}
+
+/// Renames that only change the case of a name (SQLite treats those names as equal), beyond
+/// `settled`: a table of `to` missing from `from` whose name matches exactly one table of `from`
+/// that is missing from `to`; likewise for the columns of tables present in both.
+fn case_renames(from: &Schema, to: &Schema, settled: &Renames) -> Renames {
+    let mut out = Renames::default();
+    let taken_old: BTreeSet<&str> = settled.tables.keys().map(String::as_str).collect();
+    let taken_new: BTreeSet<&str> = settled.tables.values().map(String::as_str).collect();
+    for new in to.tables.keys() {
+        if from.tables.contains_key(new) || taken_new.contains(new.as_str()) {
+            continue;
+        }
+        let olds: Vec<&String> = from
+            .tables
+            .keys()
+            .filter(|o| o.eq_ignore_ascii_case(new) && !to.tables.contains_key(*o))
+            .filter(|o| !taken_old.contains(o.as_str()))
+            .collect();
+        if let [old] = olds.as_slice() {
+            out.tables.insert((*old).clone(), new.clone());
+        }
+    }
+    for new_t in to.tables.values() {
+        let old_name = out
+            .tables
+            .iter()
+            .find(|(_, n)| *n == &new_t.name)
+            .map(|(o, _)| o.as_str())
+            .unwrap_or_else(|| settled.old_table_name(&new_t.name));
+        let Some(old_t) = from.table(old_name) else {
+            continue;
+        };
+        for c in &new_t.columns {
+            if old_t.column(&c.name).is_some()
+                || settled.old_column_name(&new_t.name, &c.name) != c.name
+            {
+                continue;
+            }
+            let olds: Vec<&Column> = old_t
+                .columns
+                .iter()
+                .filter(|o| o.name.eq_ignore_ascii_case(&c.name) && new_t.column(&o.name).is_none())
+                .filter(|o| {
+                    !settled
+                        .columns
+                        .contains_key(&(new_t.name.clone(), o.name.clone()))
+                })
+                .collect();
+            if let [old] = olds.as_slice() {
+                out.columns
+                    .insert((new_t.name.clone(), old.name.clone()), c.name.clone());
+            }
+        }
     }
     out
 }
