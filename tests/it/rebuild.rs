@@ -433,3 +433,49 @@ fn a_trigger_on_a_rebuilt_table_stops_the_migration() {
         "table t must be rebuilt, but trigger t_log depends on it and vertz does not manage views or triggers yet; drop it, push, then create it again",
     );
 }
+
+#[test]
+fn renamed_column_carries_its_values_through_a_rebuild() {
+    let (_p, db) = case(
+        T,
+        T_ROWS,
+        "CREATE TABLE t (\n  id INTEGER PRIMARY KEY,\n  label TEXT NOT NULL DEFAULT '?', -- @renamed from=a\n  b INTEGER\n);",
+        T_Q,
+        &[&["1", "x", "10"], &["2", "?", "20"], &["3", "x", "NULL"]],
+    );
+    assert!(sql_of(&db, "t").contains("\"label\" TEXT NOT NULL DEFAULT '?'"));
+}
+
+#[test]
+fn renamed_parent_table_with_a_rebuild_keeps_its_children() {
+    let before = format!("{P}CREATE TABLE c (id INTEGER PRIMARY KEY, p_id INTEGER REFERENCES p(id) ON DELETE CASCADE);");
+    let after = "CREATE TABLE q -- @renamed from=p\n(id INTEGER PRIMARY KEY, k TEXT NOT NULL DEFAULT '');\nCREATE TABLE c (id INTEGER PRIMARY KEY, p_id INTEGER REFERENCES q(id) ON DELETE CASCADE);";
+    let (_p, db) = case(
+        &before,
+        &format!("{P_ROWS} INSERT INTO p VALUES (3, NULL); INSERT INTO c VALUES (1, 1), (2, 3);"),
+        after,
+        "SELECT c.id, c.p_id, q.k FROM c JOIN q ON q.id = c.p_id ORDER BY c.id",
+        &[&["1", "1", "one"], &["2", "3", ""]],
+    );
+    assert!(sql_of(&db, "c").contains("REFERENCES \"q\" (\"id\") ON DELETE CASCADE"));
+}
+
+#[test]
+fn dry_run_prints_the_rebuild_and_changes_nothing() {
+    let p = Project::new();
+    let db = family(&p);
+    let before = db.schema_text();
+    p.write("schema.sql", &FAMILY.replace("name TEXT)", "name TEXT NOT NULL DEFAULT 'none')"));
+    let run = p.vertz(&["db", "push", "--database", &db.url(), "--schema", "schema.sql", "--dry-run"]);
+    run.code(0);
+    for line in [
+        "PRAGMA defer_foreign_keys = ON;",
+        "-- rebuild child: the new table, its foreign keys naming the new parent",
+        "  FOREIGN KEY (\"parent_id\") REFERENCES \"__vertz_new_parent\" (\"id\") ON DELETE CASCADE",
+        "INSERT INTO \"__vertz_new_parent\" (\"id\", \"name\") SELECT \"id\", coalesce(\"name\", 'none') FROM \"parent\";",
+        "ALTER TABLE \"__vertz_new_child\" RENAME TO \"child\";",
+    ] {
+        assert!(run.stdout.lines().any(|l| l == line), "missing {line:?} in\n{}", run.stdout);
+    }
+    assert_eq!(db.schema_text(), before);
+}
