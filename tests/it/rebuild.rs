@@ -425,13 +425,37 @@ fn cycle_of_references_is_rebuilt_with_every_row() {
 }
 
 #[test]
-fn a_trigger_on_a_rebuilt_table_stops_the_migration() {
-    stopped(
-        T,
-        &format!("{T_ROWS} CREATE TABLE log (x TEXT); CREATE TRIGGER t_log AFTER INSERT ON t BEGIN INSERT INTO log VALUES (NEW.a); END;"),
-        "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT NOT NULL DEFAULT '', b INTEGER);\nCREATE TABLE log (x TEXT);",
-        "table t must be rebuilt, but trigger t_log depends on it and vertz does not manage views or triggers yet; drop it, push, then create it again",
+fn views_and_triggers_survive_a_rebuild() {
+    let objects = "CREATE TABLE log (x TEXT);\nCREATE TRIGGER t_log AFTER INSERT ON t BEGIN INSERT INTO log VALUES (NEW.a); END;\nCREATE VIEW t_view AS SELECT id, a FROM t WHERE b IS NOT NULL;\nCREATE VIEW t_view2 AS SELECT count(*) AS n FROM t_view;\n";
+    let (_p, db) = case(
+        &format!("{T}{objects}"),
+        T_ROWS,
+        &format!("CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT NOT NULL DEFAULT '', b INTEGER);\n{objects}"),
+        "SELECT * FROM t_view ORDER BY id",
+        &[&["1", "x"], &["2", ""]],
     );
+    assert_eq!(db.rows("SELECT n FROM t_view2"), [["2"]]);
+    db.exec("INSERT INTO t (id, a) VALUES (4, 'fired')");
+    // Three rows logged while seeding, one by the re-created trigger.
+    assert_eq!(
+        db.rows("SELECT x FROM log"),
+        [["x"], ["NULL"], ["x"], ["fired"]]
+    );
+}
+
+#[test]
+fn a_trigger_missing_from_the_schema_is_dropped_only_with_force() {
+    let p = Project::new();
+    let db = p.db("app.db");
+    push(&p, &db, T, 0);
+    db.exec("CREATE TABLE log (x TEXT); CREATE TRIGGER t_log AFTER INSERT ON t BEGIN INSERT INTO log VALUES (NEW.a); END;");
+    p.write("schema.sql", &format!("{T}CREATE TABLE log (x TEXT);"));
+    let run = p.vertz(&["db", "push", "--database", &db.url(), "--schema", "schema.sql"]);
+    run.code(5);
+    assert!(run.stderr.contains("  - drop trigger t_log on t"), "{}", run.stderr);
+    assert!(db.objects().contains(&"trigger t_log".to_string()));
+    push(&p, &db, &format!("{T}CREATE TABLE log (x TEXT);"), 0);
+    assert!(!db.objects().contains(&"trigger t_log".to_string()));
 }
 
 #[test]

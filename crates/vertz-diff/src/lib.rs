@@ -10,6 +10,7 @@
 
 pub mod change;
 pub mod diff;
+pub mod objects;
 
 pub use change::{Change, ColumnAspect, Safety};
 pub use diff::{Diff, Renames, dependency_order, diff, diff_with_renames, type_key};

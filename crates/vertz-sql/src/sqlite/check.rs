@@ -89,28 +89,6 @@ pub fn count_where_sql(source: &str, condition: &str) -> String {
     format!("SELECT count(*) AS \"n\" FROM {source} WHERE {condition}")
 }
 
-/// Fails the migration when a view or trigger depends on `table`, which a rebuild would drop
-/// (trigger) or break (view). vertz does not manage views and triggers yet, so it refuses rather
-/// than lose them silently. The match is on the name appearing in their SQL: it can refuse a
-/// rebuild that would have been safe, never the other way round.
-pub fn dependents_check(table: &str) -> PlannedStatement {
-    PlannedStatement::new(
-        format!("refuse to rebuild {table} while a view or trigger depends on it"),
-        format!(
-            "INSERT INTO {} (\"message\") SELECT json_extract('{{}}', {} || \"type\" || ' ' || \"name\" || {}) FROM sqlite_schema WHERE \"type\" IN ('view', 'trigger') AND (\"tbl_name\" = {} OR instr(lower(\"sql\"), lower({})) > 0) LIMIT 1",
-            ident(GUARD_TABLE),
-            literal(&format!(
-                "{MESSAGE_PREFIX}table {table} must be rebuilt, but "
-            )),
-            literal(&format!(
-                " depends on it and vertz does not manage views or triggers yet; drop it, push, then create it again"
-            )),
-            literal(table),
-            literal(table),
-        ),
-    )
-}
-
 /// The data-check message inside a database error's text, if there is one (SQLite reports it
 /// as `bad JSON path: '<message>'`, with quotes doubled).
 pub fn message_in(error: &str) -> Option<String> {

@@ -193,6 +193,76 @@ impl SqliteFamily {
             ));
         }
 
+        // 0. Views and triggers that go away or change, and those that depend on a table that is
+        //    rebuilt or loses a column (a rebuild drops a table's triggers and breaks its views):
+        //    dropped first, created again at the end.
+        let mut touched: BTreeSet<String> = rebuild
+            .iter()
+            .map(|t| renames.old_table_name(t).to_string())
+            .collect();
+        for change in &diff.changes {
+            if let Change::DropColumn { table, .. } = change {
+                touched.insert(renames.old_table_name(table).to_string());
+            }
+        }
+        let mut drop_triggers: BTreeSet<&str> = BTreeSet::new();
+        let mut drop_views: BTreeSet<&str> = BTreeSet::new();
+        for change in &diff.changes {
+            match change {
+                Change::DropTrigger { trigger } => {
+                    drop_triggers.insert(&trigger.name);
+                }
+                Change::DropView { view } => {
+                    drop_views.insert(&view.name);
+                }
+                _ => {}
+            }
+        }
+        for t in from.triggers.values() {
+            if touched.iter().any(|n| t.table.eq_ignore_ascii_case(n) || mentions(&t.sql, n)) {
+                drop_triggers.insert(&t.name);
+            }
+        }
+        for v in from.views.values() {
+            if touched.iter().any(|n| mentions(&v.sql, n)) {
+                drop_views.insert(&v.name);
+            }
+        }
+        // A view that depends on a dropped view goes too (SQLite would keep it, broken).
+        loop {
+            let more: Vec<&str> = from
+                .views
+                .values()
+                .filter(|v| !drop_views.contains(v.name.as_str()))
+                .filter(|v| drop_views.iter().any(|d| mentions(&v.sql, d)))
+                .map(|v| v.name.as_str())
+                .collect();
+            if more.is_empty() {
+                break;
+            }
+            drop_views.extend(more);
+        }
+        for t in from.triggers.values() {
+            if drop_views.iter().any(|v| t.table.eq_ignore_ascii_case(v)) {
+                drop_triggers.insert(&t.name);
+            }
+        }
+        for name in &drop_triggers {
+            out.push(PlannedStatement::new(
+                format!("drop trigger {name} (created again at the end if it stays)"),
+                format!("DROP TRIGGER {}", ident(name)),
+            ));
+        }
+        let view_order = views_in_order(from);
+        for v in view_order.iter().rev() {
+            if drop_views.contains(v.name.as_str()) {
+                out.push(PlannedStatement::new(
+                    format!("drop view {} (created again at the end if it stays)", v.name),
+                    format!("DROP VIEW {}", ident(&v.name)),
+                ));
+            }
+        }
+
         // 1. Table renames (they rewrite the references of other tables).
         for change in &diff.changes {
             if let Change::RenameTable { from: old, to: new } = change {
@@ -313,11 +383,8 @@ impl SqliteFamily {
             }
         }
 
-        // 5. Data checks, and the refusal to rebuild under a view or trigger.
+        // 5. Data checks.
         let mut checks: Vec<PlannedStatement> = Vec::new();
-        for name in &rebuild {
-            checks.push(check::dependents_check(name));
-        }
         let mut data_checks = Vec::new();
         for name in &direct {
             data_checks.extend(self.rebuild_checks(from, to, diff, name, &rebuild)?);
@@ -350,6 +417,32 @@ impl SqliteFamily {
         // 8. Tables that surviving tables referenced until their rebuild.
         for t in children_first(&late_drops) {
             out.push(drop_table(t));
+        }
+
+        // 9. Views, then triggers: the new ones and the ones dropped above that stay.
+        for v in views_in_order(to) {
+            let new = from
+                .views
+                .get(&v.name)
+                .is_none_or(|old| !vertz_diff::objects::same_sql(&old.sql, &v.sql));
+            if new || drop_views.contains(v.name.as_str()) {
+                out.push(PlannedStatement::new(
+                    format!("create view {}", v.name),
+                    v.sql.clone(),
+                ));
+            }
+        }
+        for t in to.triggers.values() {
+            let new = from
+                .triggers
+                .get(&t.name)
+                .is_none_or(|old| !vertz_diff::objects::same_sql(&old.sql, &t.sql));
+            if new || drop_triggers.contains(t.name.as_str()) {
+                out.push(PlannedStatement::new(
+                    format!("create trigger {} on {}", t.name, t.table),
+                    t.sql.clone(),
+                ));
+            }
         }
         Ok((out, warnings))
     }
@@ -398,6 +491,46 @@ impl SqliteFamily {
                 .into(),
         })
     }
+}
+
+/// Whether `sql` names `name` (a table or view), as a word, case-insensitively. It can see a
+/// name inside a string literal: then a view or trigger is dropped and created again for
+/// nothing, which is harmless; missing a real dependency is not.
+fn mentions(sql: &str, name: &str) -> bool {
+    let sql = sql.to_ascii_lowercase();
+    let name = name.to_ascii_lowercase();
+    let ident_char = |c: char| c.is_alphanumeric() || c == '_' || c == '$';
+    sql.match_indices(&name).any(|(i, _)| {
+        let before = sql[..i].chars().next_back();
+        let after = sql[i + name.len()..].chars().next();
+        !before.is_some_and(ident_char) && !after.is_some_and(ident_char)
+    })
+}
+
+/// The views of `schema`, each after the views it names (cycles broken by name).
+fn views_in_order(schema: &Schema) -> Vec<&vertz_snapshot::View> {
+    let mut out: Vec<&vertz_snapshot::View> = Vec::new();
+    let mut done: BTreeSet<&str> = BTreeSet::new();
+    fn visit<'a>(
+        v: &'a vertz_snapshot::View,
+        schema: &'a Schema,
+        done: &mut BTreeSet<&'a str>,
+        out: &mut Vec<&'a vertz_snapshot::View>,
+    ) {
+        if !done.insert(&v.name) {
+            return;
+        }
+        for other in schema.views.values() {
+            if other.name != v.name && mentions(&v.sql, &other.name) {
+                visit(other, schema, done, out);
+            }
+        }
+        out.push(v);
+    }
+    for v in schema.views.values() {
+        visit(v, schema, &mut done, &mut out);
+    }
+    out
 }
 
 /// `DROP TABLE` with its comment.
