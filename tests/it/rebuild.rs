@@ -82,8 +82,16 @@ fn parent_rebuild_keeps_cascade_children_and_grandchildren() {
         &FAMILY.replace("name TEXT)", "name TEXT NOT NULL DEFAULT 'none')"),
         0,
     );
-    assert!(run.stdout.contains("alter column parent.name"), "{}", run.stdout);
-    assert_eq!(family_rows(&db), before, "every child and grandchild row is kept");
+    assert!(
+        run.stdout.contains("alter column parent.name"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(
+        family_rows(&db),
+        before,
+        "every child and grandchild row is kept"
+    );
     assert_eq!(
         db.rows("SELECT id, name FROM parent ORDER BY id"),
         [["1", "a"], ["2", "none"], ["3", "c"]]
@@ -108,10 +116,17 @@ fn parent_rebuild_keeps_cascade_children_and_grandchildren() {
     // The rebuilt tables still enforce their foreign keys and actions.
     db.exec("PRAGMA foreign_keys = ON; DELETE FROM parent WHERE id = 1;");
     assert_eq!(db.count("child"), 1);
-    assert_eq!(db.rows("SELECT id FROM grandchild ORDER BY id"), [["101"], ["102"]]);
+    assert_eq!(
+        db.rows("SELECT id FROM grandchild ORDER BY id"),
+        [["101"], ["102"]]
+    );
     assert_eq!(
         db.rows("SELECT id, parent_id, up FROM selfref ORDER BY id"),
-        [["1000", "NULL", "NULL"], ["1001", "2", "1000"], ["1002", "NULL", "1001"]]
+        [
+            ["1000", "NULL", "NULL"],
+            ["1001", "2", "1000"],
+            ["1002", "NULL", "1001"]
+        ]
     );
     in_sync(&p, &db);
 }
@@ -137,13 +152,7 @@ fn not_null_over_nulls_is_stopped_with_the_count() {
 
 /// One change kind: `before` pushed and filled with `rows`, then `after` pushed; the end schema
 /// must be what `after` declares (status in sync) and `query` must give `expected`.
-fn case(
-    before: &str,
-    rows: &str,
-    after: &str,
-    query: &str,
-    expected: &[&[&str]],
-) -> (Project, Db) {
+fn case(before: &str, rows: &str, after: &str, query: &str, expected: &[&[&str]]) -> (Project, Db) {
     let p = Project::new();
     let db = p.db("app.db");
     push(&p, &db, before, 0);
@@ -157,7 +166,9 @@ fn case(
     assert_eq!(db.rows(query), want, "after:\n{after}");
     assert!(db.rows("PRAGMA foreign_key_check").is_empty());
     assert!(
-        !db.objects().iter().any(|o| o.contains("__vertz_new_") || o.contains("_vertz_guard")),
+        !db.objects()
+            .iter()
+            .any(|o| o.contains("__vertz_new_") || o.contains("_vertz_guard")),
         "{:?}",
         db.objects()
     );
@@ -192,7 +203,11 @@ fn add_nullable_column_with_alter() {
         T_ROWS,
         "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, b INTEGER, c TEXT DEFAULT 'd');",
         T_Q,
-        &[&["1", "x", "10", "d"], &["2", "NULL", "20", "d"], &["3", "x", "NULL", "d"]],
+        &[
+            &["1", "x", "10", "d"],
+            &["2", "NULL", "20", "d"],
+            &["3", "x", "NULL", "d"],
+        ],
     );
     assert!(sql_of(&db, "t").contains("\"c\" TEXT DEFAULT 'd'"));
 }
@@ -204,7 +219,11 @@ fn add_not_null_column_with_non_constant_default_rebuilds() {
         T_ROWS,
         "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, b INTEGER, at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP);",
         "SELECT id, a, b, at IS NOT NULL FROM t ORDER BY id",
-        &[&["1", "x", "10", "1"], &["2", "NULL", "20", "1"], &["3", "x", "NULL", "1"]],
+        &[
+            &["1", "x", "10", "1"],
+            &["2", "NULL", "20", "1"],
+            &["3", "x", "NULL", "1"],
+        ],
     );
 }
 
@@ -270,7 +289,11 @@ fn unique_add_and_its_data_check() {
         "INSERT INTO t VALUES (1, 'x', 10), (2, NULL, 20), (3, NULL, 30);",
         "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT UNIQUE, b INTEGER, UNIQUE (a, b));",
         T_Q,
-        &[&["1", "x", "10"], &["2", "NULL", "20"], &["3", "NULL", "30"]],
+        &[
+            &["1", "x", "10"],
+            &["2", "NULL", "20"],
+            &["3", "NULL", "30"],
+        ],
     );
     stopped(
         T,
@@ -330,19 +353,28 @@ fn foreign_key_add_drop_and_action_change() {
     case(
         &format!("{P}CREATE TABLE c (id INTEGER PRIMARY KEY, p_id INTEGER);"),
         &rows,
-        &format!("{P}CREATE TABLE c (id INTEGER PRIMARY KEY, p_id INTEGER REFERENCES p(id) ON DELETE CASCADE);"),
+        &format!(
+            "{P}CREATE TABLE c (id INTEGER PRIMARY KEY, p_id INTEGER REFERENCES p(id) ON DELETE CASCADE);"
+        ),
         "SELECT * FROM c ORDER BY id",
         &[&["1", "1"], &["2", "2"], &["3", "NULL"]],
     );
     let (_p, db) = case(
-        &format!("{P}CREATE TABLE c (id INTEGER PRIMARY KEY, p_id INTEGER REFERENCES p(id) ON DELETE CASCADE);"),
+        &format!(
+            "{P}CREATE TABLE c (id INTEGER PRIMARY KEY, p_id INTEGER REFERENCES p(id) ON DELETE CASCADE);"
+        ),
         &rows,
-        &format!("{P}CREATE TABLE c (id INTEGER PRIMARY KEY, p_id INTEGER REFERENCES p(id) ON DELETE SET NULL);"),
+        &format!(
+            "{P}CREATE TABLE c (id INTEGER PRIMARY KEY, p_id INTEGER REFERENCES p(id) ON DELETE SET NULL);"
+        ),
         "SELECT * FROM c ORDER BY id",
         &[&["1", "1"], &["2", "2"], &["3", "NULL"]],
     );
     db.exec("PRAGMA foreign_keys = ON; DELETE FROM p WHERE id = 1;");
-    assert_eq!(db.rows("SELECT * FROM c ORDER BY id"), [["1", "NULL"], ["2", "2"], ["3", "NULL"]]);
+    assert_eq!(
+        db.rows("SELECT * FROM c ORDER BY id"),
+        [["1", "NULL"], ["2", "2"], ["3", "NULL"]]
+    );
     case(
         &format!("{P}CREATE TABLE c (id INTEGER PRIMARY KEY, p_id INTEGER REFERENCES p(id));"),
         &rows,
@@ -352,8 +384,12 @@ fn foreign_key_add_drop_and_action_change() {
     );
     stopped(
         &format!("{P}CREATE TABLE c (id INTEGER PRIMARY KEY, p_id INTEGER, pk TEXT);"),
-        &format!("{P_ROWS} INSERT INTO c VALUES (1, 1, 'one'), (2, 7, 'two'), (3, 8, 'nine'), (4, NULL, 'ten');"),
-        &format!("{P}CREATE TABLE c (id INTEGER PRIMARY KEY, p_id INTEGER REFERENCES p(id), pk TEXT REFERENCES p(k));"),
+        &format!(
+            "{P_ROWS} INSERT INTO c VALUES (1, 1, 'one'), (2, 7, 'two'), (3, 8, 'nine'), (4, NULL, 'ten');"
+        ),
+        &format!(
+            "{P}CREATE TABLE c (id INTEGER PRIMARY KEY, p_id INTEGER REFERENCES p(id), pk TEXT REFERENCES p(k));"
+        ),
         "foreign key c(p_id) -> p(id) cannot be added: 2 row(s) of c have no matching row in p; delete them, set them to NULL or add their parents first",
     );
 }
@@ -387,22 +423,33 @@ fn primary_key_change_collation_and_autoincrement() {
 #[test]
 fn indexes_survive_a_rebuild_and_drop_and_create() {
     let (_p, db) = case(
-        &format!("{T}CREATE INDEX t_a ON t (a DESC) WHERE a IS NOT NULL;\nCREATE INDEX t_b ON t (b);"),
+        &format!(
+            "{T}CREATE INDEX t_a ON t (a DESC) WHERE a IS NOT NULL;\nCREATE INDEX t_b ON t (b);"
+        ),
         T_ROWS,
-        &format!("CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT NOT NULL DEFAULT '', b INTEGER);\nCREATE INDEX t_a ON t (a DESC) WHERE a IS NOT NULL;\nCREATE INDEX t_ab ON t (a, b);"),
+        &format!(
+            "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT NOT NULL DEFAULT '', b INTEGER);\nCREATE INDEX t_a ON t (a DESC) WHERE a IS NOT NULL;\nCREATE INDEX t_ab ON t (a, b);"
+        ),
         T_Q,
         &[&["1", "x", "10"], &["2", "", "20"], &["3", "x", "NULL"]],
     );
     assert_eq!(
         db.objects(),
-        ["index t_a", "index t_ab", "table _vertz_migrations", "table t"]
+        [
+            "index t_a",
+            "index t_ab",
+            "table _vertz_migrations",
+            "table t"
+        ]
     );
 }
 
 #[test]
 fn dropping_a_parent_whose_child_loses_its_key_keeps_the_child_rows() {
     case(
-        &format!("{P}CREATE TABLE c (id INTEGER PRIMARY KEY, p_id INTEGER REFERENCES p(id) ON DELETE CASCADE);"),
+        &format!(
+            "{P}CREATE TABLE c (id INTEGER PRIMARY KEY, p_id INTEGER REFERENCES p(id) ON DELETE CASCADE);"
+        ),
         &format!("{P_ROWS} INSERT INTO c VALUES (1, 1), (2, 2);"),
         "CREATE TABLE c (id INTEGER PRIMARY KEY, p_id INTEGER);",
         "SELECT * FROM c ORDER BY id",
@@ -430,7 +477,9 @@ fn views_and_triggers_survive_a_rebuild() {
     let (_p, db) = case(
         &format!("{T}{objects}"),
         T_ROWS,
-        &format!("CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT NOT NULL DEFAULT '', b INTEGER);\n{objects}"),
+        &format!(
+            "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT NOT NULL DEFAULT '', b INTEGER);\n{objects}"
+        ),
         "SELECT * FROM t_view ORDER BY id",
         &[&["1", "x"], &["2", ""]],
     );
@@ -450,9 +499,20 @@ fn a_trigger_missing_from_the_schema_is_dropped_only_with_force() {
     push(&p, &db, T, 0);
     db.exec("CREATE TABLE log (x TEXT); CREATE TRIGGER t_log AFTER INSERT ON t BEGIN INSERT INTO log VALUES (NEW.a); END;");
     p.write("schema.sql", &format!("{T}CREATE TABLE log (x TEXT);"));
-    let run = p.vertz(&["db", "push", "--database", &db.url(), "--schema", "schema.sql"]);
+    let run = p.vertz(&[
+        "db",
+        "push",
+        "--database",
+        &db.url(),
+        "--schema",
+        "schema.sql",
+    ]);
     run.code(5);
-    assert!(run.stderr.contains("  - drop trigger t_log on t"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("  - drop trigger t_log on t"),
+        "{}",
+        run.stderr
+    );
     assert!(db.objects().contains(&"trigger t_log".to_string()));
     push(&p, &db, &format!("{T}CREATE TABLE log (x TEXT);"), 0);
     assert!(!db.objects().contains(&"trigger t_log".to_string()));
@@ -472,7 +532,9 @@ fn renamed_column_carries_its_values_through_a_rebuild() {
 
 #[test]
 fn renamed_parent_table_with_a_rebuild_keeps_its_children() {
-    let before = format!("{P}CREATE TABLE c (id INTEGER PRIMARY KEY, p_id INTEGER REFERENCES p(id) ON DELETE CASCADE);");
+    let before = format!(
+        "{P}CREATE TABLE c (id INTEGER PRIMARY KEY, p_id INTEGER REFERENCES p(id) ON DELETE CASCADE);"
+    );
     let after = "CREATE TABLE q -- @renamed from=p\n(id INTEGER PRIMARY KEY, k TEXT NOT NULL DEFAULT '');\nCREATE TABLE c (id INTEGER PRIMARY KEY, p_id INTEGER REFERENCES q(id) ON DELETE CASCADE);";
     let (_p, db) = case(
         &before,
@@ -489,8 +551,19 @@ fn dry_run_prints_the_rebuild_and_changes_nothing() {
     let p = Project::new();
     let db = family(&p);
     let before = db.schema_text();
-    p.write("schema.sql", &FAMILY.replace("name TEXT)", "name TEXT NOT NULL DEFAULT 'none')"));
-    let run = p.vertz(&["db", "push", "--database", &db.url(), "--schema", "schema.sql", "--dry-run"]);
+    p.write(
+        "schema.sql",
+        &FAMILY.replace("name TEXT)", "name TEXT NOT NULL DEFAULT 'none')"),
+    );
+    let run = p.vertz(&[
+        "db",
+        "push",
+        "--database",
+        &db.url(),
+        "--schema",
+        "schema.sql",
+        "--dry-run",
+    ]);
     run.code(0);
     for line in [
         "PRAGMA defer_foreign_keys = ON;",
@@ -499,7 +572,11 @@ fn dry_run_prints_the_rebuild_and_changes_nothing() {
         "INSERT INTO \"__vertz_new_parent\" (\"id\", \"name\") SELECT \"id\", coalesce(\"name\", 'none') FROM \"parent\";",
         "ALTER TABLE \"__vertz_new_child\" RENAME TO \"child\";",
     ] {
-        assert!(run.stdout.lines().any(|l| l == line), "missing {line:?} in\n{}", run.stdout);
+        assert!(
+            run.stdout.lines().any(|l| l == line),
+            "missing {line:?} in\n{}",
+            run.stdout
+        );
     }
     assert_eq!(db.schema_text(), before);
 }

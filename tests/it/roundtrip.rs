@@ -21,10 +21,7 @@ fn enrich(mut schema: Schema, flags: [bool; 6]) -> Schema {
         }
         let first = table.columns[0].name.clone();
         if flags[1]
-            && let Some(c) = table
-                .columns
-                .iter_mut()
-                .find(|c| c.ty == ColumnType::Text)
+            && let Some(c) = table.columns.iter_mut().find(|c| c.ty == ColumnType::Text)
         {
             c.collation = Some("NOCASE".into());
         }

@@ -13,24 +13,40 @@ use crate::change::Change;
 pub fn diff_objects(from: &Schema, to: &Schema) -> Vec<Change> {
     let mut out = Vec::new();
     for (name, old) in &from.triggers {
-        if to.triggers.get(name).is_none_or(|new| !same_sql(&old.sql, &new.sql)) {
+        if to
+            .triggers
+            .get(name)
+            .is_none_or(|new| !same_sql(&old.sql, &new.sql))
+        {
             out.push(Change::DropTrigger {
                 trigger: old.clone(),
             });
         }
     }
     for (name, old) in &from.views {
-        if to.views.get(name).is_none_or(|new| !same_sql(&old.sql, &new.sql)) {
+        if to
+            .views
+            .get(name)
+            .is_none_or(|new| !same_sql(&old.sql, &new.sql))
+        {
             out.push(Change::DropView { view: old.clone() });
         }
     }
     for (name, new) in &to.views {
-        if from.views.get(name).is_none_or(|old| !same_sql(&old.sql, &new.sql)) {
+        if from
+            .views
+            .get(name)
+            .is_none_or(|old| !same_sql(&old.sql, &new.sql))
+        {
             out.push(Change::CreateView { view: new.clone() });
         }
     }
     for (name, new) in &to.triggers {
-        if from.triggers.get(name).is_none_or(|old| !same_sql(&old.sql, &new.sql)) {
+        if from
+            .triggers
+            .get(name)
+            .is_none_or(|old| !same_sql(&old.sql, &new.sql))
+        {
             out.push(Change::CreateTrigger {
                 trigger: new.clone(),
             });

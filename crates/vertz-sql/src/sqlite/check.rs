@@ -55,15 +55,13 @@ pub fn guarded(checks: Vec<PlannedStatement>) -> Vec<PlannedStatement> {
     if checks.is_empty() {
         return Vec::new();
     }
-    let mut out = vec![
-        PlannedStatement::new(
-            "data checks: a guard table; a failing check writes its message as a JSON path, which aborts",
-            format!(
-                "CREATE TABLE {} (\"message\" TEXT NOT NULL)",
-                ident(GUARD_TABLE)
-            ),
+    let mut out = vec![PlannedStatement::new(
+        "data checks: a guard table; a failing check writes its message as a JSON path, which aborts",
+        format!(
+            "CREATE TABLE {} (\"message\" TEXT NOT NULL)",
+            ident(GUARD_TABLE)
         ),
-    ];
+    )];
     out.extend(checks);
     out.push(PlannedStatement::new(
         "data checks passed: drop the guard",

@@ -32,7 +32,10 @@ pub const QUERIES: [&str; 4] = [
 pub const OBJECTS_QUERY: &str = r"SELECT type, name, tbl_name, sql FROM sqlite_schema WHERE type IN ('view', 'trigger') AND name NOT LIKE 'sqlite\_%' ESCAPE '\' AND tbl_name NOT LIKE '\_cf\_%' ESCAPE '\' AND tbl_name NOT LIKE '\_vertz\_%' ESCAPE '\' AND name NOT LIKE '\_vertz\_%' ESCAPE '\' ORDER BY type, name";
 
 /// Adds the views and triggers of [`OBJECTS_QUERY`]'s rows to `schema`.
-pub fn objects_from_rows(schema: &mut Schema, rows: &[Vec<RawValue>]) -> Result<(), IntrospectError> {
+pub fn objects_from_rows(
+    schema: &mut Schema,
+    rows: &[Vec<RawValue>],
+) -> Result<(), IntrospectError> {
     need(rows, "views and triggers", 4)?;
     for row in rows {
         let name = row[1].string();
@@ -41,7 +44,9 @@ pub fn objects_from_rows(schema: &mut Schema, rows: &[Vec<RawValue>]) -> Result<
             schema.views.insert(name.clone(), View { name, sql });
         } else {
             let table = row[2].string();
-            schema.triggers.insert(name.clone(), Trigger { name, table, sql });
+            schema
+                .triggers
+                .insert(name.clone(), Trigger { name, table, sql });
         }
     }
     Ok(())

@@ -13,8 +13,8 @@ use vertz_diff::{Change, Diff, Renames, Safety};
 use vertz_snapshot::{Column, ColumnType, IndexKey, Schema, Table};
 
 use super::SqliteFamily;
-use super::rebuild::REBUILD_PREFIX;
 use super::check::{self, DataCheck};
+use super::rebuild::REBUILD_PREFIX;
 use crate::dialect::{MigrationPlan, PlanError, PlannedStatement};
 use crate::quote::ident;
 
@@ -146,8 +146,7 @@ impl SqliteFamily {
                 Change::AlterEnum { to: e, .. } => {
                     for name in &surviving {
                         let t = self.target(change, to, name)?;
-                        if t
-                            .columns
+                        if t.columns
                             .iter()
                             .any(|c| c.ty == ColumnType::Enum(e.name.clone()))
                         {
@@ -219,7 +218,10 @@ impl SqliteFamily {
             }
         }
         for t in from.triggers.values() {
-            if touched.iter().any(|n| t.table.eq_ignore_ascii_case(n) || mentions(&t.sql, n)) {
+            if touched
+                .iter()
+                .any(|n| t.table.eq_ignore_ascii_case(n) || mentions(&t.sql, n))
+            {
                 drop_triggers.insert(&t.name);
             }
         }
@@ -257,7 +259,10 @@ impl SqliteFamily {
         for v in view_order.iter().rev() {
             if drop_views.contains(v.name.as_str()) {
                 out.push(PlannedStatement::new(
-                    format!("drop view {} (created again at the end if it stays)", v.name),
+                    format!(
+                        "drop view {} (created again at the end if it stays)",
+                        v.name
+                    ),
                     format!("DROP VIEW {}", ident(&v.name)),
                 ));
             }
@@ -271,7 +276,9 @@ impl SqliteFamily {
                     // already another table"): go through a temporary name.
                     let via = format!("{REBUILD_PREFIX}{new}");
                     out.push(PlannedStatement::new(
-                        format!("rename table {old} to {new} (case only): first to a temporary name"),
+                        format!(
+                            "rename table {old} to {new} (case only): first to a temporary name"
+                        ),
                         format!("ALTER TABLE {} RENAME TO {}", ident(old), ident(&via)),
                     ));
                     out.push(PlannedStatement::new(
@@ -464,7 +471,9 @@ impl SqliteFamily {
         to.table(table).ok_or_else(|| {
             self.unsupported(
                 change,
-                &format!("the target schema has no table {table} (the diff and the schemas disagree)"),
+                &format!(
+                    "the target schema has no table {table} (the diff and the schemas disagree)"
+                ),
             )
         })
     }
@@ -478,7 +487,9 @@ impl SqliteFamily {
         from.table(table).ok_or_else(|| {
             self.unsupported(
                 change,
-                &format!("the source schema has no table {table} (the diff and the schemas disagree)"),
+                &format!(
+                    "the source schema has no table {table} (the diff and the schemas disagree)"
+                ),
             )
         })
     }
@@ -670,12 +681,11 @@ fn losses(diff: &Diff) -> Vec<String> {
                 "the values written to column {table}.{} after the migration",
                 column.name
             )),
-            Change::AlterColumn { table, to, .. } if change.safety() == Safety::Destructive => {
-                out.push(format!(
+            Change::AlterColumn { table, to, .. } if change.safety() == Safety::Destructive => out
+                .push(format!(
                     "the values of column {table}.{} that the narrower type changed",
                     to.name
-                ))
-            }
+                )),
             _ => {}
         }
     }

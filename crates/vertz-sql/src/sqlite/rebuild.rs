@@ -103,7 +103,10 @@ impl SqliteFamily {
         }
         for t in &drop_order {
             out.push(PlannedStatement::new(
-                format!("rebuild {}: drop the old table (its rows are copied)", t.name),
+                format!(
+                    "rebuild {}: drop the old table (its rows are copied)",
+                    t.name
+                ),
                 format!("DROP TABLE {}", ident(&t.name)),
             ));
         }
@@ -196,8 +199,9 @@ impl SqliteFamily {
                     comment: format!("no duplicates in {name}.{}", c.name),
                     count_sql: check::duplicates_sql(&src, std::slice::from_ref(&c.name)),
                     before: format!("column {name}.{} cannot become UNIQUE: ", c.name),
-                    after: " row(s) share their value with another row; remove the duplicates first"
-                        .into(),
+                    after:
+                        " row(s) share their value with another row; remove the duplicates first"
+                            .into(),
                 });
             }
             let old_checks: &[String] = old_col.map(|o| o.checks.as_slice()).unwrap_or(&[]);
@@ -246,34 +250,38 @@ impl SqliteFamily {
             }
             match change {
                 Change::AddUnique { columns, .. } => out.push(DataCheck {
-                    comment: format!("no duplicates under UNIQUE ({}) of {name}", columns.join(", ")),
+                    comment: format!(
+                        "no duplicates under UNIQUE ({}) of {name}",
+                        columns.join(", ")
+                    ),
                     count_sql: check::duplicates_sql(&src, columns),
                     before: format!(
                         "UNIQUE ({}) cannot be added on table {name}: ",
                         columns.join(", ")
                     ),
-                    after: " row(s) share their values with another row; remove the duplicates first"
+                    after:
+                        " row(s) share their values with another row; remove the duplicates first"
+                            .into(),
+                }),
+                Change::AlterPrimaryKey { to: key, .. } if !key.is_empty() => out.push(DataCheck {
+                    comment: format!("no duplicates under the new primary key of {name}"),
+                    count_sql: check::duplicates_sql(&src, key),
+                    before: format!(
+                        "PRIMARY KEY ({}) cannot be set on table {name}: ",
+                        key.join(", ")
+                    ),
+                    after: " row(s) share their key with another row; remove the duplicates first"
                         .into(),
                 }),
-                Change::AlterPrimaryKey { to: key, .. } if !key.is_empty() => {
-                    out.push(DataCheck {
-                        comment: format!("no duplicates under the new primary key of {name}"),
-                        count_sql: check::duplicates_sql(&src, key),
-                        before: format!(
-                            "PRIMARY KEY ({}) cannot be set on table {name}: ",
-                            key.join(", ")
-                        ),
-                        after: " row(s) share their key with another row; remove the duplicates first"
-                            .into(),
-                    })
-                }
                 Change::AddCheck { check: c, .. } => out.push(DataCheck {
                     comment: format!("rows of {name} pass CHECK ({})", c.expression),
                     count_sql: check::count_where_sql(&src, &format!("NOT ({})", c.expression)),
                     before: format!("CHECK ({}) cannot be added on table {name}: ", c.expression),
                     after: " row(s) violate it; fix them first".into(),
                 }),
-                Change::AddForeignKey { foreign_key: fk, .. } => {
+                Change::AddForeignKey {
+                    foreign_key: fk, ..
+                } => {
                     let parent = &fk.references_table;
                     // The parent as it is when the checks run: renamed already, its columns under
                     // their old names when it is rebuilt (renames are carried by the rebuild).
@@ -298,7 +306,11 @@ impl SqliteFamily {
                         .iter()
                         .zip(&parent_cols)
                         .map(|(c, p)| {
-                            format!("\"vertz_parent\".{} = \"vertz_child\".{}", ident(p), ident(c))
+                            format!(
+                                "\"vertz_parent\".{} = \"vertz_child\".{}",
+                                ident(p),
+                                ident(c)
+                            )
                         })
                         .collect();
                     cond.push(format!(

@@ -66,12 +66,20 @@ fn create_and_drop_table() {
         });
         d.table("todos", |t| {
             t.column("id", integer().primary_key());
-            t.column("user_id", integer().references("users", "id").on_delete(FkAction::Cascade));
+            t.column(
+                "user_id",
+                integer()
+                    .references("users", "id")
+                    .on_delete(FkAction::Cascade),
+            );
             t.column("status", enumeration("status").default("open"));
             t.index("todos_user_idx", ["user_id"]);
         });
     });
-    check(Schema::default(), to.clone(), expect![[r#"
+    check(
+        Schema::default(),
+        to.clone(),
+        expect![[r#"
         -- create table users
         CREATE TABLE "users" (
           "id" INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
@@ -95,8 +103,12 @@ fn create_and_drop_table() {
 
         -- drop table users and its rows
         DROP TABLE "users";
-    "#]]);
-    check(to, Schema::default(), expect![[r#"
+    "#]],
+    );
+    check(
+        to,
+        Schema::default(),
+        expect![[r#"
         -- drop table todos and its rows
         DROP TABLE "todos";
 
@@ -122,7 +134,8 @@ fn create_and_drop_table() {
 
         -- index todos_user_idx on todos
         CREATE INDEX "todos_user_idx" ON "todos" ("user_id");
-    "#]]);
+    "#]],
+    );
 }
 
 #[test]
@@ -138,7 +151,10 @@ fn rename_table_and_column_with_alter() {
             t.column("full_name", text().nullable().renamed_from("name"));
         });
     });
-    check(from, to, expect![[r#"
+    check(
+        from,
+        to,
+        expect![[r#"
         -- rename table users to people
         ALTER TABLE "users" RENAME TO "people";
 
@@ -151,7 +167,8 @@ fn rename_table_and_column_with_alter() {
 
         -- rename column users.full_name to name (values kept)
         ALTER TABLE "users" RENAME COLUMN "full_name" TO "name";
-    "#]]);
+    "#]],
+    );
 }
 
 #[test]
@@ -189,15 +206,6 @@ fn add_column_with_alter_and_with_rebuild() {
             -- check foreign keys at commit, not per statement, while tables are rebuilt
             PRAGMA defer_foreign_keys = ON;
 
-            -- data checks: a guard table; a failing check writes its message as a JSON path, which aborts
-            CREATE TABLE "_vertz_guard" ("message" TEXT NOT NULL);
-
-            -- refuse to rebuild users while a view or trigger depends on it
-            INSERT INTO "_vertz_guard" ("message") SELECT json_extract('{}', 'vertz data check failed: table users must be rebuilt, but ' || "type" || ' ' || "name" || ' depends on it and vertz does not manage views or triggers yet; drop it, push, then create it again') FROM sqlite_schema WHERE "type" IN ('view', 'trigger') AND ("tbl_name" = 'users' OR instr(lower("sql"), lower('users')) > 0) LIMIT 1;
-
-            -- data checks passed: drop the guard
-            DROP TABLE "_vertz_guard";
-
             -- rebuild users: the new table under a temporary name
             CREATE TABLE "__vertz_new_users" (
               "id" INTEGER PRIMARY KEY NOT NULL,
@@ -220,15 +228,6 @@ fn add_column_with_alter_and_with_rebuild() {
             -- LOSSY: the values written to column users.handle after the migration
             -- check foreign keys at commit, not per statement, while tables are rebuilt
             PRAGMA defer_foreign_keys = ON;
-
-            -- data checks: a guard table; a failing check writes its message as a JSON path, which aborts
-            CREATE TABLE "_vertz_guard" ("message" TEXT NOT NULL);
-
-            -- refuse to rebuild users while a view or trigger depends on it
-            INSERT INTO "_vertz_guard" ("message") SELECT json_extract('{}', 'vertz data check failed: table users must be rebuilt, but ' || "type" || ' ' || "name" || ' depends on it and vertz does not manage views or triggers yet; drop it, push, then create it again') FROM sqlite_schema WHERE "type" IN ('view', 'trigger') AND ("tbl_name" = 'users' OR instr(lower("sql"), lower('users')) > 0) LIMIT 1;
-
-            -- data checks passed: drop the guard
-            DROP TABLE "_vertz_guard";
 
             -- rebuild users: the new table under a temporary name
             CREATE TABLE "__vertz_new_users" (
@@ -274,15 +273,6 @@ fn drop_column_with_alter_and_with_rebuild() {
             -- check foreign keys at commit, not per statement, while tables are rebuilt
             PRAGMA defer_foreign_keys = ON;
 
-            -- data checks: a guard table; a failing check writes its message as a JSON path, which aborts
-            CREATE TABLE "_vertz_guard" ("message" TEXT NOT NULL);
-
-            -- refuse to rebuild users while a view or trigger depends on it
-            INSERT INTO "_vertz_guard" ("message") SELECT json_extract('{}', 'vertz data check failed: table users must be rebuilt, but ' || "type" || ' ' || "name" || ' depends on it and vertz does not manage views or triggers yet; drop it, push, then create it again') FROM sqlite_schema WHERE "type" IN ('view', 'trigger') AND ("tbl_name" = 'users' OR instr(lower("sql"), lower('users')) > 0) LIMIT 1;
-
-            -- data checks passed: drop the guard
-            DROP TABLE "_vertz_guard";
-
             -- rebuild users: the new table under a temporary name
             CREATE TABLE "__vertz_new_users" (
               "id" INTEGER PRIMARY KEY NOT NULL,
@@ -302,15 +292,6 @@ fn drop_column_with_alter_and_with_rebuild() {
             -- LOSSY: the values of column users.name
             -- check foreign keys at commit, not per statement, while tables are rebuilt
             PRAGMA defer_foreign_keys = ON;
-
-            -- data checks: a guard table; a failing check writes its message as a JSON path, which aborts
-            CREATE TABLE "_vertz_guard" ("message" TEXT NOT NULL);
-
-            -- refuse to rebuild users while a view or trigger depends on it
-            INSERT INTO "_vertz_guard" ("message") SELECT json_extract('{}', 'vertz data check failed: table users must be rebuilt, but ' || "type" || ' ' || "name" || ' depends on it and vertz does not manage views or triggers yet; drop it, push, then create it again') FROM sqlite_schema WHERE "type" IN ('view', 'trigger') AND ("tbl_name" = 'users' OR instr(lower("sql"), lower('users')) > 0) LIMIT 1;
-
-            -- data checks passed: drop the guard
-            DROP TABLE "_vertz_guard";
 
             -- rebuild users: the new table under a temporary name
             CREATE TABLE "__vertz_new_users" (
@@ -346,15 +327,6 @@ fn alter_type_nullability_default_collation() {
             -- check foreign keys at commit, not per statement, while tables are rebuilt
             PRAGMA defer_foreign_keys = ON;
 
-            -- data checks: a guard table; a failing check writes its message as a JSON path, which aborts
-            CREATE TABLE "_vertz_guard" ("message" TEXT NOT NULL);
-
-            -- refuse to rebuild users while a view or trigger depends on it
-            INSERT INTO "_vertz_guard" ("message") SELECT json_extract('{}', 'vertz data check failed: table users must be rebuilt, but ' || "type" || ' ' || "name" || ' depends on it and vertz does not manage views or triggers yet; drop it, push, then create it again') FROM sqlite_schema WHERE "type" IN ('view', 'trigger') AND ("tbl_name" = 'users' OR instr(lower("sql"), lower('users')) > 0) LIMIT 1;
-
-            -- data checks passed: drop the guard
-            DROP TABLE "_vertz_guard";
-
             -- rebuild users: the new table under a temporary name
             CREATE TABLE "__vertz_new_users" (
               "id" INTEGER PRIMARY KEY NOT NULL,
@@ -376,15 +348,6 @@ fn alter_type_nullability_default_collation() {
             -- LOSSY: the values of column users.age that the narrower type changed
             -- check foreign keys at commit, not per statement, while tables are rebuilt
             PRAGMA defer_foreign_keys = ON;
-
-            -- data checks: a guard table; a failing check writes its message as a JSON path, which aborts
-            CREATE TABLE "_vertz_guard" ("message" TEXT NOT NULL);
-
-            -- refuse to rebuild users while a view or trigger depends on it
-            INSERT INTO "_vertz_guard" ("message") SELECT json_extract('{}', 'vertz data check failed: table users must be rebuilt, but ' || "type" || ' ' || "name" || ' depends on it and vertz does not manage views or triggers yet; drop it, push, then create it again') FROM sqlite_schema WHERE "type" IN ('view', 'trigger') AND ("tbl_name" = 'users' OR instr(lower("sql"), lower('users')) > 0) LIMIT 1;
-
-            -- data checks passed: drop the guard
-            DROP TABLE "_vertz_guard";
 
             -- rebuild users: the new table under a temporary name
             CREATE TABLE "__vertz_new_users" (
@@ -419,15 +382,6 @@ fn renamed_column_is_carried_by_a_rebuild() {
             -- check foreign keys at commit, not per statement, while tables are rebuilt
             PRAGMA defer_foreign_keys = ON;
 
-            -- data checks: a guard table; a failing check writes its message as a JSON path, which aborts
-            CREATE TABLE "_vertz_guard" ("message" TEXT NOT NULL);
-
-            -- refuse to rebuild users while a view or trigger depends on it
-            INSERT INTO "_vertz_guard" ("message") SELECT json_extract('{}', 'vertz data check failed: table users must be rebuilt, but ' || "type" || ' ' || "name" || ' depends on it and vertz does not manage views or triggers yet; drop it, push, then create it again') FROM sqlite_schema WHERE "type" IN ('view', 'trigger') AND ("tbl_name" = 'users' OR instr(lower("sql"), lower('users')) > 0) LIMIT 1;
-
-            -- data checks passed: drop the guard
-            DROP TABLE "_vertz_guard";
-
             -- rebuild users: the new table under a temporary name
             CREATE TABLE "__vertz_new_users" (
               "id" INTEGER PRIMARY KEY NOT NULL,
@@ -447,15 +401,6 @@ fn renamed_column_is_carried_by_a_rebuild() {
             -- ROLLBACK
             -- check foreign keys at commit, not per statement, while tables are rebuilt
             PRAGMA defer_foreign_keys = ON;
-
-            -- data checks: a guard table; a failing check writes its message as a JSON path, which aborts
-            CREATE TABLE "_vertz_guard" ("message" TEXT NOT NULL);
-
-            -- refuse to rebuild users while a view or trigger depends on it
-            INSERT INTO "_vertz_guard" ("message") SELECT json_extract('{}', 'vertz data check failed: table users must be rebuilt, but ' || "type" || ' ' || "name" || ' depends on it and vertz does not manage views or triggers yet; drop it, push, then create it again') FROM sqlite_schema WHERE "type" IN ('view', 'trigger') AND ("tbl_name" = 'users' OR instr(lower("sql"), lower('users')) > 0) LIMIT 1;
-
-            -- data checks passed: drop the guard
-            DROP TABLE "_vertz_guard";
 
             -- rebuild users: the new table under a temporary name
             CREATE TABLE "__vertz_new_users" (
@@ -489,12 +434,22 @@ fn family(cascade_note: bool) -> Schema {
         });
         d.table("todos", |t| {
             t.column("id", integer().primary_key());
-            t.column("user_id", integer().references("users", "id").on_delete(FkAction::Cascade));
+            t.column(
+                "user_id",
+                integer()
+                    .references("users", "id")
+                    .on_delete(FkAction::Cascade),
+            );
             t.index("todos_user_idx", ["user_id"]);
         });
         d.table("tags", |t| {
             t.column("id", integer().primary_key());
-            t.column("todo_id", integer().references("todos", "id").on_delete(FkAction::Cascade));
+            t.column(
+                "todo_id",
+                integer()
+                    .references("todos", "id")
+                    .on_delete(FkAction::Cascade),
+            );
             t.column("parent_id", integer().nullable().references("tags", "id"));
         });
     })
@@ -502,24 +457,12 @@ fn family(cascade_note: bool) -> Schema {
 
 #[test]
 fn parent_rebuild_takes_children_and_grandchildren_along() {
-    check(family(false), family(true), expect![[r#"
+    check(
+        family(false),
+        family(true),
+        expect![[r#"
         -- check foreign keys at commit, not per statement, while tables are rebuilt
         PRAGMA defer_foreign_keys = ON;
-
-        -- data checks: a guard table; a failing check writes its message as a JSON path, which aborts
-        CREATE TABLE "_vertz_guard" ("message" TEXT NOT NULL);
-
-        -- refuse to rebuild tags while a view or trigger depends on it
-        INSERT INTO "_vertz_guard" ("message") SELECT json_extract('{}', 'vertz data check failed: table tags must be rebuilt, but ' || "type" || ' ' || "name" || ' depends on it and vertz does not manage views or triggers yet; drop it, push, then create it again') FROM sqlite_schema WHERE "type" IN ('view', 'trigger') AND ("tbl_name" = 'tags' OR instr(lower("sql"), lower('tags')) > 0) LIMIT 1;
-
-        -- refuse to rebuild todos while a view or trigger depends on it
-        INSERT INTO "_vertz_guard" ("message") SELECT json_extract('{}', 'vertz data check failed: table todos must be rebuilt, but ' || "type" || ' ' || "name" || ' depends on it and vertz does not manage views or triggers yet; drop it, push, then create it again') FROM sqlite_schema WHERE "type" IN ('view', 'trigger') AND ("tbl_name" = 'todos' OR instr(lower("sql"), lower('todos')) > 0) LIMIT 1;
-
-        -- refuse to rebuild users while a view or trigger depends on it
-        INSERT INTO "_vertz_guard" ("message") SELECT json_extract('{}', 'vertz data check failed: table users must be rebuilt, but ' || "type" || ' ' || "name" || ' depends on it and vertz does not manage views or triggers yet; drop it, push, then create it again') FROM sqlite_schema WHERE "type" IN ('view', 'trigger') AND ("tbl_name" = 'users' OR instr(lower("sql"), lower('users')) > 0) LIMIT 1;
-
-        -- data checks passed: drop the guard
-        DROP TABLE "_vertz_guard";
 
         -- rebuild users: the new table under a temporary name
         CREATE TABLE "__vertz_new_users" (
@@ -579,21 +522,6 @@ fn parent_rebuild_takes_children_and_grandchildren_along() {
         -- check foreign keys at commit, not per statement, while tables are rebuilt
         PRAGMA defer_foreign_keys = ON;
 
-        -- data checks: a guard table; a failing check writes its message as a JSON path, which aborts
-        CREATE TABLE "_vertz_guard" ("message" TEXT NOT NULL);
-
-        -- refuse to rebuild tags while a view or trigger depends on it
-        INSERT INTO "_vertz_guard" ("message") SELECT json_extract('{}', 'vertz data check failed: table tags must be rebuilt, but ' || "type" || ' ' || "name" || ' depends on it and vertz does not manage views or triggers yet; drop it, push, then create it again') FROM sqlite_schema WHERE "type" IN ('view', 'trigger') AND ("tbl_name" = 'tags' OR instr(lower("sql"), lower('tags')) > 0) LIMIT 1;
-
-        -- refuse to rebuild todos while a view or trigger depends on it
-        INSERT INTO "_vertz_guard" ("message") SELECT json_extract('{}', 'vertz data check failed: table todos must be rebuilt, but ' || "type" || ' ' || "name" || ' depends on it and vertz does not manage views or triggers yet; drop it, push, then create it again') FROM sqlite_schema WHERE "type" IN ('view', 'trigger') AND ("tbl_name" = 'todos' OR instr(lower("sql"), lower('todos')) > 0) LIMIT 1;
-
-        -- refuse to rebuild users while a view or trigger depends on it
-        INSERT INTO "_vertz_guard" ("message") SELECT json_extract('{}', 'vertz data check failed: table users must be rebuilt, but ' || "type" || ' ' || "name" || ' depends on it and vertz does not manage views or triggers yet; drop it, push, then create it again') FROM sqlite_schema WHERE "type" IN ('view', 'trigger') AND ("tbl_name" = 'users' OR instr(lower("sql"), lower('users')) > 0) LIMIT 1;
-
-        -- data checks passed: drop the guard
-        DROP TABLE "_vertz_guard";
-
         -- rebuild users: the new table under a temporary name
         CREATE TABLE "__vertz_new_users" (
           "id" INTEGER PRIMARY KEY NOT NULL,
@@ -646,7 +574,8 @@ fn parent_rebuild_takes_children_and_grandchildren_along() {
 
         -- rebuild todos: index todos_user_idx
         CREATE INDEX "todos_user_idx" ON "todos" ("user_id");
-    "#]]);
+    "#]],
+    );
 }
 
 #[test]
@@ -659,21 +588,24 @@ fn foreign_key_add_and_action_change() {
             d.table("todos", |t| {
                 t.column("id", integer().primary_key());
                 match fk {
-                    Some(a) => t.column("user_id", integer().nullable().references("users", "id").on_delete(a)),
+                    Some(a) => t.column(
+                        "user_id",
+                        integer().nullable().references("users", "id").on_delete(a),
+                    ),
                     None => t.column("user_id", integer().nullable()),
                 };
             });
         })
     };
-    check(base(None), base(Some(FkAction::Cascade)), expect![[r#"
+    check(
+        base(None),
+        base(Some(FkAction::Cascade)),
+        expect![[r#"
         -- check foreign keys at commit, not per statement, while tables are rebuilt
         PRAGMA defer_foreign_keys = ON;
 
         -- data checks: a guard table; a failing check writes its message as a JSON path, which aborts
         CREATE TABLE "_vertz_guard" ("message" TEXT NOT NULL);
-
-        -- refuse to rebuild todos while a view or trigger depends on it
-        INSERT INTO "_vertz_guard" ("message") SELECT json_extract('{}', 'vertz data check failed: table todos must be rebuilt, but ' || "type" || ' ' || "name" || ' depends on it and vertz does not manage views or triggers yet; drop it, push, then create it again') FROM sqlite_schema WHERE "type" IN ('view', 'trigger') AND ("tbl_name" = 'todos' OR instr(lower("sql"), lower('todos')) > 0) LIMIT 1;
 
         -- data check: every todos(user_id) has its row in users
         INSERT INTO "_vertz_guard" ("message") SELECT json_extract('{}', 'vertz data check failed: foreign key todos(user_id) -> users(id) cannot be added: ' || "n" || ' row(s) of todos have no matching row in users; delete them, set them to NULL or add their parents first') FROM (SELECT count(*) AS "n" FROM (SELECT "id" AS "id", "user_id" AS "user_id" FROM "todos") AS "vertz_child" WHERE "vertz_child"."user_id" IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "users" AS "vertz_parent" WHERE "vertz_parent"."id" = "vertz_child"."user_id")) WHERE "n" > 0;
@@ -701,15 +633,6 @@ fn foreign_key_add_and_action_change() {
         -- check foreign keys at commit, not per statement, while tables are rebuilt
         PRAGMA defer_foreign_keys = ON;
 
-        -- data checks: a guard table; a failing check writes its message as a JSON path, which aborts
-        CREATE TABLE "_vertz_guard" ("message" TEXT NOT NULL);
-
-        -- refuse to rebuild todos while a view or trigger depends on it
-        INSERT INTO "_vertz_guard" ("message") SELECT json_extract('{}', 'vertz data check failed: table todos must be rebuilt, but ' || "type" || ' ' || "name" || ' depends on it and vertz does not manage views or triggers yet; drop it, push, then create it again') FROM sqlite_schema WHERE "type" IN ('view', 'trigger') AND ("tbl_name" = 'todos' OR instr(lower("sql"), lower('todos')) > 0) LIMIT 1;
-
-        -- data checks passed: drop the guard
-        DROP TABLE "_vertz_guard";
-
         -- rebuild todos: the new table under a temporary name
         CREATE TABLE "__vertz_new_todos" (
           "id" INTEGER PRIMARY KEY NOT NULL,
@@ -724,7 +647,8 @@ fn foreign_key_add_and_action_change() {
 
         -- rebuild todos: rename the new table into place (rewrites references to it)
         ALTER TABLE "__vertz_new_todos" RENAME TO "todos";
-    "#]]);
+    "#]],
+    );
     check(
         base(Some(FkAction::Cascade)),
         base(Some(FkAction::SetNull)),
@@ -734,9 +658,6 @@ fn foreign_key_add_and_action_change() {
 
             -- data checks: a guard table; a failing check writes its message as a JSON path, which aborts
             CREATE TABLE "_vertz_guard" ("message" TEXT NOT NULL);
-
-            -- refuse to rebuild todos while a view or trigger depends on it
-            INSERT INTO "_vertz_guard" ("message") SELECT json_extract('{}', 'vertz data check failed: table todos must be rebuilt, but ' || "type" || ' ' || "name" || ' depends on it and vertz does not manage views or triggers yet; drop it, push, then create it again') FROM sqlite_schema WHERE "type" IN ('view', 'trigger') AND ("tbl_name" = 'todos' OR instr(lower("sql"), lower('todos')) > 0) LIMIT 1;
 
             -- data check: every todos(user_id) has its row in users
             INSERT INTO "_vertz_guard" ("message") SELECT json_extract('{}', 'vertz data check failed: foreign key todos(user_id) -> users(id) cannot be added: ' || "n" || ' row(s) of todos have no matching row in users; delete them, set them to NULL or add their parents first') FROM (SELECT count(*) AS "n" FROM (SELECT "id" AS "id", "user_id" AS "user_id" FROM "todos") AS "vertz_child" WHERE "vertz_child"."user_id" IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "users" AS "vertz_parent" WHERE "vertz_parent"."id" = "vertz_child"."user_id")) WHERE "n" > 0;
@@ -766,9 +687,6 @@ fn foreign_key_add_and_action_change() {
 
             -- data checks: a guard table; a failing check writes its message as a JSON path, which aborts
             CREATE TABLE "_vertz_guard" ("message" TEXT NOT NULL);
-
-            -- refuse to rebuild todos while a view or trigger depends on it
-            INSERT INTO "_vertz_guard" ("message") SELECT json_extract('{}', 'vertz data check failed: table todos must be rebuilt, but ' || "type" || ' ' || "name" || ' depends on it and vertz does not manage views or triggers yet; drop it, push, then create it again') FROM sqlite_schema WHERE "type" IN ('view', 'trigger') AND ("tbl_name" = 'todos' OR instr(lower("sql"), lower('todos')) > 0) LIMIT 1;
 
             -- data check: every todos(user_id) has its row in users
             INSERT INTO "_vertz_guard" ("message") SELECT json_extract('{}', 'vertz data check failed: foreign key todos(user_id) -> users(id) cannot be added: ' || "n" || ' row(s) of todos have no matching row in users; delete them, set them to NULL or add their parents first') FROM (SELECT count(*) AS "n" FROM (SELECT "id" AS "id", "user_id" AS "user_id" FROM "todos") AS "vertz_child" WHERE "vertz_child"."user_id" IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "users" AS "vertz_parent" WHERE "vertz_parent"."id" = "vertz_child"."user_id")) WHERE "n" > 0;
@@ -806,15 +724,15 @@ fn enum_values_primary_key_unique_and_check() {
             });
         })
     };
-    check(with(&["open", "done"]), with(&["open", "closed"]), expect![[r#"
+    check(
+        with(&["open", "done"]),
+        with(&["open", "closed"]),
+        expect![[r#"
         -- check foreign keys at commit, not per statement, while tables are rebuilt
         PRAGMA defer_foreign_keys = ON;
 
         -- data checks: a guard table; a failing check writes its message as a JSON path, which aborts
         CREATE TABLE "_vertz_guard" ("message" TEXT NOT NULL);
-
-        -- refuse to rebuild todos while a view or trigger depends on it
-        INSERT INTO "_vertz_guard" ("message") SELECT json_extract('{}', 'vertz data check failed: table todos must be rebuilt, but ' || "type" || ' ' || "name" || ' depends on it and vertz does not manage views or triggers yet; drop it, push, then create it again') FROM sqlite_schema WHERE "type" IN ('view', 'trigger') AND ("tbl_name" = 'todos' OR instr(lower("sql"), lower('todos')) > 0) LIMIT 1;
 
         -- data check: values of todos.status are in enum status
         INSERT INTO "_vertz_guard" ("message") SELECT json_extract('{}', 'vertz data check failed: column todos.status cannot be limited to the values of enum status (open, closed): ' || "n" || ' row(s) hold another value; update them first') FROM (SELECT count(*) AS "n" FROM (SELECT "id" AS "id", "status" AS "status" FROM "todos") WHERE NOT ("status" IN ('open', 'closed'))) WHERE "n" > 0;
@@ -844,9 +762,6 @@ fn enum_values_primary_key_unique_and_check() {
         -- data checks: a guard table; a failing check writes its message as a JSON path, which aborts
         CREATE TABLE "_vertz_guard" ("message" TEXT NOT NULL);
 
-        -- refuse to rebuild todos while a view or trigger depends on it
-        INSERT INTO "_vertz_guard" ("message") SELECT json_extract('{}', 'vertz data check failed: table todos must be rebuilt, but ' || "type" || ' ' || "name" || ' depends on it and vertz does not manage views or triggers yet; drop it, push, then create it again') FROM sqlite_schema WHERE "type" IN ('view', 'trigger') AND ("tbl_name" = 'todos' OR instr(lower("sql"), lower('todos')) > 0) LIMIT 1;
-
         -- data check: values of todos.status are in enum status
         INSERT INTO "_vertz_guard" ("message") SELECT json_extract('{}', 'vertz data check failed: column todos.status cannot be limited to the values of enum status (open, done): ' || "n" || ' row(s) hold another value; update them first') FROM (SELECT count(*) AS "n" FROM (SELECT "id" AS "id", "status" AS "status" FROM "todos") WHERE NOT ("status" IN ('open', 'done'))) WHERE "n" > 0;
 
@@ -867,7 +782,8 @@ fn enum_values_primary_key_unique_and_check() {
 
         -- rebuild todos: rename the new table into place (rewrites references to it)
         ALTER TABLE "__vertz_new_todos" RENAME TO "todos";
-    "#]]);
+    "#]],
+    );
     check(
         s(|d| {
             d.table("pairs", |t| {
@@ -891,9 +807,6 @@ fn enum_values_primary_key_unique_and_check() {
 
             -- data checks: a guard table; a failing check writes its message as a JSON path, which aborts
             CREATE TABLE "_vertz_guard" ("message" TEXT NOT NULL);
-
-            -- refuse to rebuild pairs while a view or trigger depends on it
-            INSERT INTO "_vertz_guard" ("message") SELECT json_extract('{}', 'vertz data check failed: table pairs must be rebuilt, but ' || "type" || ' ' || "name" || ' depends on it and vertz does not manage views or triggers yet; drop it, push, then create it again') FROM sqlite_schema WHERE "type" IN ('view', 'trigger') AND ("tbl_name" = 'pairs' OR instr(lower("sql"), lower('pairs')) > 0) LIMIT 1;
 
             -- data check: no duplicates under the new primary key of pairs
             INSERT INTO "_vertz_guard" ("message") SELECT json_extract('{}', 'vertz data check failed: PRIMARY KEY (a, b) cannot be set on table pairs: ' || "n" || ' row(s) share their key with another row; remove the duplicates first') FROM (SELECT coalesce(sum("k"), 0) AS "n" FROM (SELECT count(*) AS "k" FROM (SELECT "a" AS "a", "b" AS "b" FROM "pairs") WHERE "a" IS NOT NULL AND "b" IS NOT NULL GROUP BY "a", "b" HAVING count(*) > 1)) WHERE "n" > 0;
@@ -931,9 +844,6 @@ fn enum_values_primary_key_unique_and_check() {
 
             -- data checks: a guard table; a failing check writes its message as a JSON path, which aborts
             CREATE TABLE "_vertz_guard" ("message" TEXT NOT NULL);
-
-            -- refuse to rebuild pairs while a view or trigger depends on it
-            INSERT INTO "_vertz_guard" ("message") SELECT json_extract('{}', 'vertz data check failed: table pairs must be rebuilt, but ' || "type" || ' ' || "name" || ' depends on it and vertz does not manage views or triggers yet; drop it, push, then create it again') FROM sqlite_schema WHERE "type" IN ('view', 'trigger') AND ("tbl_name" = 'pairs' OR instr(lower("sql"), lower('pairs')) > 0) LIMIT 1;
 
             -- data check: no duplicates under the new primary key of pairs
             INSERT INTO "_vertz_guard" ("message") SELECT json_extract('{}', 'vertz data check failed: PRIMARY KEY (a) cannot be set on table pairs: ' || "n" || ' row(s) share their key with another row; remove the duplicates first') FROM (SELECT coalesce(sum("k"), 0) AS "n" FROM (SELECT count(*) AS "k" FROM (SELECT "a" AS "a", "b" AS "b" FROM "pairs") WHERE "a" IS NOT NULL GROUP BY "a" HAVING count(*) > 1)) WHERE "n" > 0;
@@ -1006,18 +916,12 @@ fn d1_like_capabilities_side_by_side() {
             t.column("id", integer().primary_key().auto_increment());
         });
     });
-    check(from.clone(), to.clone(), expect![[r#"
+    check(
+        from.clone(),
+        to.clone(),
+        expect![[r#"
         -- check foreign keys at commit, not per statement, while tables are rebuilt
         PRAGMA defer_foreign_keys = ON;
-
-        -- data checks: a guard table; a failing check writes its message as a JSON path, which aborts
-        CREATE TABLE "_vertz_guard" ("message" TEXT NOT NULL);
-
-        -- refuse to rebuild users while a view or trigger depends on it
-        INSERT INTO "_vertz_guard" ("message") SELECT json_extract('{}', 'vertz data check failed: table users must be rebuilt, but ' || "type" || ' ' || "name" || ' depends on it and vertz does not manage views or triggers yet; drop it, push, then create it again') FROM sqlite_schema WHERE "type" IN ('view', 'trigger') AND ("tbl_name" = 'users' OR instr(lower("sql"), lower('users')) > 0) LIMIT 1;
-
-        -- data checks passed: drop the guard
-        DROP TABLE "_vertz_guard";
 
         -- rebuild users: the new table under a temporary name
         CREATE TABLE "__vertz_new_users" (
@@ -1037,15 +941,6 @@ fn d1_like_capabilities_side_by_side() {
         -- check foreign keys at commit, not per statement, while tables are rebuilt
         PRAGMA defer_foreign_keys = ON;
 
-        -- data checks: a guard table; a failing check writes its message as a JSON path, which aborts
-        CREATE TABLE "_vertz_guard" ("message" TEXT NOT NULL);
-
-        -- refuse to rebuild users while a view or trigger depends on it
-        INSERT INTO "_vertz_guard" ("message") SELECT json_extract('{}', 'vertz data check failed: table users must be rebuilt, but ' || "type" || ' ' || "name" || ' depends on it and vertz does not manage views or triggers yet; drop it, push, then create it again') FROM sqlite_schema WHERE "type" IN ('view', 'trigger') AND ("tbl_name" = 'users' OR instr(lower("sql"), lower('users')) > 0) LIMIT 1;
-
-        -- data checks passed: drop the guard
-        DROP TABLE "_vertz_guard";
-
         -- rebuild users: the new table under a temporary name
         CREATE TABLE "__vertz_new_users" (
           "id" INTEGER PRIMARY KEY NOT NULL
@@ -1059,19 +954,11 @@ fn d1_like_capabilities_side_by_side() {
 
         -- rebuild users: rename the new table into place (rewrites references to it)
         ALTER TABLE "__vertz_new_users" RENAME TO "users";
-    "#]]);
+    "#]],
+    );
     expect![[r#"
         -- check foreign keys at commit, not per statement, while tables are rebuilt
         PRAGMA defer_foreign_keys = ON;
-
-        -- data checks: a guard table; a failing check writes its message as a JSON path, which aborts
-        CREATE TABLE "_vertz_guard" ("message" TEXT NOT NULL);
-
-        -- refuse to rebuild users while a view or trigger depends on it
-        INSERT INTO "_vertz_guard" ("message") SELECT json_extract('{}', 'vertz data check failed: table users must be rebuilt, but ' || "type" || ' ' || "name" || ' depends on it and vertz does not manage views or triggers yet; drop it, push, then create it again') FROM sqlite_schema WHERE "type" IN ('view', 'trigger') AND ("tbl_name" = 'users' OR instr(lower("sql"), lower('users')) > 0) LIMIT 1;
-
-        -- data checks passed: drop the guard
-        DROP TABLE "_vertz_guard";
 
         -- rebuild users: the new table under a temporary name
         CREATE TABLE "__vertz_new_users" (
@@ -1091,15 +978,6 @@ fn d1_like_capabilities_side_by_side() {
         -- check foreign keys at commit, not per statement, while tables are rebuilt
         PRAGMA defer_foreign_keys = ON;
 
-        -- data checks: a guard table; a failing check writes its message as a JSON path, which aborts
-        CREATE TABLE "_vertz_guard" ("message" TEXT NOT NULL);
-
-        -- refuse to rebuild users while a view or trigger depends on it
-        INSERT INTO "_vertz_guard" ("message") SELECT json_extract('{}', 'vertz data check failed: table users must be rebuilt, but ' || "type" || ' ' || "name" || ' depends on it and vertz does not manage views or triggers yet; drop it, push, then create it again') FROM sqlite_schema WHERE "type" IN ('view', 'trigger') AND ("tbl_name" = 'users' OR instr(lower("sql"), lower('users')) > 0) LIMIT 1;
-
-        -- data checks passed: drop the guard
-        DROP TABLE "_vertz_guard";
-
         -- rebuild users: the new table under a temporary name
         CREATE TABLE "__vertz_new_users" (
           "id" INTEGER PRIMARY KEY NOT NULL
@@ -1113,5 +991,103 @@ fn d1_like_capabilities_side_by_side() {
 
         -- rebuild users: rename the new table into place (rewrites references to it)
         ALTER TABLE "__vertz_new_users" RENAME TO "users";
-    "#]].assert_eq(&render(&d1_like(), &from, &to));
+    "#]]
+    .assert_eq(&render(&d1_like(), &from, &to));
+}
+
+#[test]
+fn views_and_triggers_are_dropped_and_created_around_a_rebuild() {
+    let with = |note_default: bool| {
+        let mut schema = users(|t| {
+            if note_default {
+                t.column("note", text().default(""));
+            } else {
+                t.column("note", text().nullable());
+            }
+        });
+        schema.views.insert(
+            "emails".into(),
+            vertz_snapshot::View {
+                name: "emails".into(),
+                sql: "CREATE VIEW emails AS SELECT email FROM users".into(),
+            },
+        );
+        schema.triggers.insert(
+            "users_touch".into(),
+            vertz_snapshot::Trigger {
+                name: "users_touch".into(),
+                table: "users".into(),
+                sql: "CREATE TRIGGER users_touch AFTER UPDATE ON users BEGIN SELECT 1; END".into(),
+            },
+        );
+        schema
+    };
+    check(
+        with(false),
+        with(true),
+        expect![[r#"
+        -- check foreign keys at commit, not per statement, while tables are rebuilt
+        PRAGMA defer_foreign_keys = ON;
+
+        -- drop trigger users_touch (created again at the end if it stays)
+        DROP TRIGGER "users_touch";
+
+        -- drop view emails (created again at the end if it stays)
+        DROP VIEW "emails";
+
+        -- rebuild users: the new table under a temporary name
+        CREATE TABLE "__vertz_new_users" (
+          "id" INTEGER PRIMARY KEY NOT NULL,
+          "email" TEXT NOT NULL,
+          "note" TEXT NOT NULL DEFAULT ''
+        );
+
+        -- rebuild users: copy every row
+        INSERT INTO "__vertz_new_users" ("id", "email", "note") SELECT "id", "email", coalesce("note", '') FROM "users";
+
+        -- rebuild users: drop the old table (its rows are copied)
+        DROP TABLE "users";
+
+        -- rebuild users: rename the new table into place (rewrites references to it)
+        ALTER TABLE "__vertz_new_users" RENAME TO "users";
+
+        -- create view emails
+        CREATE VIEW emails AS SELECT email FROM users;
+
+        -- create trigger users_touch on users
+        CREATE TRIGGER users_touch AFTER UPDATE ON users BEGIN SELECT 1; END;
+
+        -- ROLLBACK
+        -- check foreign keys at commit, not per statement, while tables are rebuilt
+        PRAGMA defer_foreign_keys = ON;
+
+        -- drop trigger users_touch (created again at the end if it stays)
+        DROP TRIGGER "users_touch";
+
+        -- drop view emails (created again at the end if it stays)
+        DROP VIEW "emails";
+
+        -- rebuild users: the new table under a temporary name
+        CREATE TABLE "__vertz_new_users" (
+          "id" INTEGER PRIMARY KEY NOT NULL,
+          "email" TEXT NOT NULL,
+          "note" TEXT
+        );
+
+        -- rebuild users: copy every row
+        INSERT INTO "__vertz_new_users" ("id", "email", "note") SELECT "id", "email", "note" FROM "users";
+
+        -- rebuild users: drop the old table (its rows are copied)
+        DROP TABLE "users";
+
+        -- rebuild users: rename the new table into place (rewrites references to it)
+        ALTER TABLE "__vertz_new_users" RENAME TO "users";
+
+        -- create view emails
+        CREATE VIEW emails AS SELECT email FROM users;
+
+        -- create trigger users_touch on users
+        CREATE TRIGGER users_touch AFTER UPDATE ON users BEGIN SELECT 1; END;
+    "#]],
+    );
 }
