@@ -427,9 +427,7 @@ fn indexes_survive_a_rebuild_and_drop_and_create() {
             "{T}CREATE INDEX t_a ON t (a DESC) WHERE a IS NOT NULL;\nCREATE INDEX t_b ON t (b);"
         ),
         T_ROWS,
-        &format!(
-            "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT NOT NULL DEFAULT '', b INTEGER);\nCREATE INDEX t_a ON t (a DESC) WHERE a IS NOT NULL;\nCREATE INDEX t_ab ON t (a, b);"
-        ),
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT NOT NULL DEFAULT '', b INTEGER);\nCREATE INDEX t_a ON t (a DESC) WHERE a IS NOT NULL;\nCREATE INDEX t_ab ON t (a, b);",
         T_Q,
         &[&["1", "x", "10"], &["2", "", "20"], &["3", "x", "NULL"]],
     );
