@@ -4,6 +4,7 @@
 mod errors;
 mod push;
 mod rebuild;
+mod rollback;
 mod roundtrip;
 mod support;
 mod tidy;
