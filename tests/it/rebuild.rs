@@ -578,3 +578,22 @@ fn dry_run_prints_the_rebuild_and_changes_nothing() {
     }
     assert_eq!(db.schema_text(), before);
 }
+
+#[test]
+fn autoincrement_counter_survives_a_rebuild() {
+    let before = "CREATE TABLE t (id INTEGER PRIMARY KEY AUTOINCREMENT, a TEXT);";
+    let (_p, db) = case(
+        before,
+        "INSERT INTO t (a) VALUES ('x'), ('y'), ('z'); DELETE FROM t WHERE id = 3;",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY AUTOINCREMENT, a TEXT NOT NULL DEFAULT '');",
+        "SELECT * FROM t ORDER BY id",
+        &[&["1", "x"], &["2", "y"]],
+    );
+    // Key 3 was handed out once: AUTOINCREMENT must not give it again.
+    db.exec("INSERT INTO t (a) VALUES ('new')");
+    assert_eq!(db.rows("SELECT max(id) FROM t"), [["4"]]);
+    assert_eq!(
+        db.rows("SELECT name, seq FROM sqlite_sequence"),
+        [["t", "4"]]
+    );
+}

@@ -100,6 +100,27 @@ impl SqliteFamily {
                     ident(&t.name)
                 ),
             ));
+            // AUTOINCREMENT promises never to reuse a key, also one whose row was deleted: carry
+            // the old counter over when it is ahead of the copied rows.
+            let keeps_counter = self.capabilities.autoincrement_keyword
+                && t.columns.iter().any(|c| c.auto_increment)
+                && old.columns.iter().any(|c| c.auto_increment);
+            if keeps_counter {
+                let tmp = literal(&temp_name(&t.name));
+                let old_name = literal(&t.name);
+                out.push(PlannedStatement::new(
+                    format!("rebuild {}: keep its AUTOINCREMENT counter", t.name),
+                    format!(
+                        "INSERT INTO sqlite_sequence (name, seq) SELECT {tmp}, seq FROM sqlite_sequence WHERE name = {old_name} AND NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = {tmp})"
+                    ),
+                ));
+                out.push(PlannedStatement::new(
+                    format!("rebuild {}: keep its AUTOINCREMENT counter", t.name),
+                    format!(
+                        "UPDATE sqlite_sequence SET seq = (SELECT max(seq) FROM sqlite_sequence WHERE name IN ({tmp}, {old_name})) WHERE name = {tmp}"
+                    ),
+                ));
+            }
         }
         for t in &drop_order {
             out.push(PlannedStatement::new(
