@@ -14,6 +14,15 @@ fn render(dialect: &SqliteFamily, from: &Schema, to: &Schema) -> String {
     let d = diff(from, to);
     match dialect.plan(from, to, &d) {
         Ok(plan) => {
+            // The script splits back into exactly the planned statements (migration files are
+            // read back with the same splitter), trigger bodies included.
+            for (script, count) in [
+                (plan.to_sql(), plan.statements.len()),
+                (plan.rollback_sql(), plan.rollback.len()),
+            ] {
+                let split = crate::lex::split_statements(&script).expect("lexes");
+                assert_eq!(split.len(), count, "{script}");
+            }
             let mut out = plan.to_sql();
             for w in &plan.warnings {
                 out.push_str(&format!("-- WARNING: {w}\n"));
