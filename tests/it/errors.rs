@@ -139,7 +139,7 @@ fn a_file_that_is_not_sqlite_is_left_alone() {
 }
 
 #[test]
-fn a_change_that_cannot_be_planned_yet_is_refused_not_skipped() {
+fn a_type_change_is_planned_as_a_rebuild_that_keeps_the_value() {
     let p = Project::new();
     p.write(
         "schema.sql",
@@ -169,15 +169,13 @@ fn a_change_that_cannot_be_planned_yet_is_refused_not_skipped() {
         "--schema",
         "schema.sql",
     ]);
-    run.code(5);
-    assert!(
-        run.stderr
-            .starts_with("error: cannot alter column a.n (type) on sqlite: "),
-        "{}",
-        run.stderr
+    // Once refused (exit 5, "cannot alter column a.n (type)"), now a table rebuild.
+    run.code(0);
+    assert_ne!(db.schema_text(), before);
+    assert_eq!(
+        db.rows("SELECT id, n, typeof(n) FROM a"),
+        [["1", "5", "text"]]
     );
-    assert_eq!(db.schema_text(), before);
-    assert_eq!(db.rows("SELECT id, n FROM a"), [["1", "5"]]);
 }
 
 #[test]

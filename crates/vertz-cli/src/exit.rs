@@ -54,6 +54,13 @@ impl From<anyhow::Error> for CliError {
         use vertz_runner::lock::LockError;
         use vertz_runner::rollback::RollbackError;
         use vertz_runner::{DriverError, PushError};
+        // A data check that stopped a migration: show its own message, not SQLite's wrapping.
+        if let Some(message) = vertz_sql::sqlite::check::message_in(&format!("{error:#}")) {
+            return CliError {
+                code: DATABASE,
+                error: anyhow::anyhow!("{message}; nothing was applied"),
+            };
+        }
         let lock_code = |l: &LockError| match l {
             LockError::Held { .. } => LOCK_HELD,
             _ => DATABASE,

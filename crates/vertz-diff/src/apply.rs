@@ -29,6 +29,18 @@ pub fn apply(schema: &Schema, diff: &Diff) -> Schema {
 /// Applies one change in place.
 pub fn apply_change(s: &mut Schema, change: &Change) {
     match change {
+        Change::CreateView { view } => {
+            s.views.insert(view.name.clone(), view.clone());
+        }
+        Change::DropView { view } => {
+            s.views.remove(&view.name);
+        }
+        Change::CreateTrigger { trigger } => {
+            s.triggers.insert(trigger.name.clone(), trigger.clone());
+        }
+        Change::DropTrigger { trigger } => {
+            s.triggers.remove(&trigger.name);
+        }
         Change::CreateTable { table } => {
             s.tables.insert(table.name.clone(), table.clone());
         }

@@ -6,7 +6,7 @@
 use std::fmt;
 
 use serde::Serialize;
-use vertz_snapshot::{Check, Column, Enum, ForeignKey, Index, Table};
+use vertz_snapshot::{Check, Column, Enum, ForeignKey, Index, Table, Trigger, View};
 
 /// How dangerous a change is to the data already in the database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -198,6 +198,26 @@ pub enum Change {
         /// After.
         to: Enum,
     },
+    /// A new view (also the second half of a changed one). See [`crate::objects`].
+    CreateView {
+        /// The view.
+        view: View,
+    },
+    /// A dropped view (also the first half of a changed one).
+    DropView {
+        /// The view as it was.
+        view: View,
+    },
+    /// A new trigger (also the second half of a changed one).
+    CreateTrigger {
+        /// The trigger.
+        trigger: Trigger,
+    },
+    /// A dropped trigger (also the first half of a changed one).
+    DropTrigger {
+        /// The trigger as it was.
+        trigger: Trigger,
+    },
 }
 
 impl Change {
@@ -221,6 +241,10 @@ impl Change {
             | Change::AddCheck { table, .. }
             | Change::DropCheck { table, .. } => Some(table),
             Change::CreateEnum { .. } | Change::DropEnum { .. } | Change::AlterEnum { .. } => None,
+            Change::CreateView { .. } | Change::DropView { .. } => None,
+            Change::CreateTrigger { trigger } | Change::DropTrigger { trigger } => {
+                Some(&trigger.table)
+            }
         }
     }
 
@@ -232,6 +256,9 @@ impl Change {
     pub fn safety(&self) -> Safety {
         match self {
             Change::DropTable { .. } | Change::DropColumn { .. } => Safety::Destructive,
+            // A view or trigger the declared schema does not have: no rows are lost, but the
+            // behaviour is, and it may be one the schema's author never knew of.
+            Change::DropView { .. } | Change::DropTrigger { .. } => Safety::Destructive,
             Change::AlterColumn {
                 from, to, aspects, ..
             } => {
@@ -392,6 +419,14 @@ impl Change {
                     ));
                 }
                 s
+            }
+            Change::CreateView { view } => format!("create view {}", view.name),
+            Change::DropView { view } => format!("drop view {}", view.name),
+            Change::CreateTrigger { trigger } => {
+                format!("create trigger {} on {}", trigger.name, trigger.table)
+            }
+            Change::DropTrigger { trigger } => {
+                format!("drop trigger {} on {}", trigger.name, trigger.table)
             }
         }
     }

@@ -421,6 +421,7 @@ pub fn diff_with_renames(from: &Schema, to: &Schema, renames: &Renames) -> Diff 
             changes.push(Change::DropEnum { r#enum: e.clone() });
         }
     }
+    changes.extend(crate::objects::diff_objects(from, to));
 
     Diff { changes, renames }
 }

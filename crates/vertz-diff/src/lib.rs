@@ -14,6 +14,7 @@ pub mod apply;
 pub mod change;
 pub mod diff;
 pub mod rename;
+pub mod objects;
 
 #[cfg(test)]
 mod tests;

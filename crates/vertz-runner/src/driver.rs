@@ -186,7 +186,10 @@ pub trait Driver: Send + Sync {
             index_columns: to_raw(index_columns),
             foreign_keys: to_raw(foreign_keys),
         };
-        Ok(introspect::from_raw(&raw)?)
+        let mut schema = introspect::from_raw(&raw)?;
+        let objects = self.query(introspect::OBJECTS_QUERY, &[]).await?;
+        introspect::objects_from_rows(&mut schema, &to_raw(objects))?;
+        Ok(schema)
     }
 }
 

@@ -18,7 +18,7 @@ pub mod arbitrary;
 
 pub use model::{
     Check, Column, ColumnType, DefaultValue, Enum, FkAction, ForeignKey, Index, IndexColumn,
-    IndexKey, Schema, Table,
+    IndexKey, Schema, Table, Trigger, View,
 };
 pub use snapshot::{SchemaSnapshot, SnapshotError, schema_hash, sha256_hex};
 pub use validate::{SchemaError, SchemaErrors, validate};

@@ -21,6 +21,35 @@ pub struct Schema {
     /// Enums by name; a column of type [`ColumnType::Enum`] names one of these.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub enums: BTreeMap<String, Enum>,
+    /// Views by name, each with its `CREATE VIEW` text. Not yet declared through the DSL; read
+    /// from schema files and live databases so that nothing drops them silently.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub views: BTreeMap<String, View>,
+    /// Triggers by name, each with its table and `CREATE TRIGGER` text.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub triggers: BTreeMap<String, Trigger>,
+}
+
+/// A view, kept as the SQL that creates it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct View {
+    /// The view's name.
+    pub name: String,
+    /// The whole `CREATE VIEW` statement, as SQLite stores it.
+    pub sql: String,
+}
+
+/// A trigger, kept as the SQL that creates it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Trigger {
+    /// The trigger's name.
+    pub name: String,
+    /// The table (or view) it is attached to.
+    pub table: String,
+    /// The whole `CREATE TRIGGER` statement, as SQLite stores it.
+    pub sql: String,
 }
 
 /// One table.

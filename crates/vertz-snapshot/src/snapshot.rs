@@ -316,7 +316,7 @@ mod tests {
             Path::new("s.json"),
         )
         .unwrap_err();
-        assert!(err.to_string().starts_with("s.json:1:34: not a valid vertz snapshot: unknown field `tabels`, expected `tables` or `enums`"), "{err}");
+        assert!(err.to_string().starts_with("s.json:1:34: not a valid vertz snapshot: unknown field `tabels`, expected one of `tables`, `enums`, `views`, `triggers`"), "{err}");
     }
 
     #[test]

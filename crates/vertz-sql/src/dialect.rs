@@ -1,7 +1,7 @@
 //! The [`Dialect`] trait a backend implements, and the [`MigrationPlan`] it produces.
 //!
 //! Owns the contract between the pure pipeline and a database family. A third party can write a
-//! dialect in its own crate by implementing this trait (see `examples/custom_dialect.rs`).
+//! dialect in its own crate by implementing this trait (see `crates/vertz-sql/examples/custom_dialect.rs`).
 
 use serde::Serialize;
 use vertz_diff::Diff;

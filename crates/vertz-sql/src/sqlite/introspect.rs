@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use vertz_snapshot::{
     Check, Column, ColumnType, DefaultValue, Enum, FkAction, ForeignKey, Index, IndexColumn,
-    IndexKey, Schema, Table,
+    IndexKey, Schema, Table, Trigger, View,
 };
 
 use crate::lex::{Token, TokenKind, matching_paren, split_top_level, tokenize};
@@ -26,6 +26,31 @@ pub const QUERIES: [&str; 4] = [
     // foreign keys: table, id, seq, table, from, to, on_update, on_delete
     r"SELECT m.name, f.id, f.seq, f.[table], f.[from], f.[to], f.on_update, f.on_delete FROM sqlite_schema AS m, pragma_foreign_key_list(m.name) AS f WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\_%' ESCAPE '\' AND m.name NOT LIKE '\_cf\_%' ESCAPE '\' AND m.name NOT LIKE '\_vertz\_%' ESCAPE '\' ORDER BY m.name, f.id, f.seq",
 ];
+
+/// Views and triggers: type, name, tbl_name, sql. Run after [`QUERIES`]; its rows go to
+/// [`objects_from_rows`]. Objects of `sqlite_`, `_cf_` and `_vertz_` tables are left out.
+pub const OBJECTS_QUERY: &str = r"SELECT type, name, tbl_name, sql FROM sqlite_schema WHERE type IN ('view', 'trigger') AND name NOT LIKE 'sqlite\_%' ESCAPE '\' AND tbl_name NOT LIKE '\_cf\_%' ESCAPE '\' AND tbl_name NOT LIKE '\_vertz\_%' ESCAPE '\' AND name NOT LIKE '\_vertz\_%' ESCAPE '\' ORDER BY type, name";
+
+/// Adds the views and triggers of [`OBJECTS_QUERY`]'s rows to `schema`.
+pub fn objects_from_rows(
+    schema: &mut Schema,
+    rows: &[Vec<RawValue>],
+) -> Result<(), IntrospectError> {
+    need(rows, "views and triggers", 4)?;
+    for row in rows {
+        let name = row[1].string();
+        let sql = row[3].string();
+        if row[0].text() == Some("view") {
+            schema.views.insert(name.clone(), View { name, sql });
+        } else {
+            let table = row[2].string();
+            schema
+                .triggers
+                .insert(name.clone(), Trigger { name, table, sql });
+        }
+    }
+    Ok(())
+}
 
 /// A value of a row, as every driver can give it.
 #[derive(Debug, Clone, PartialEq)]
@@ -222,6 +247,7 @@ pub fn from_raw(raw: &RawSchema) -> Result<Schema, IntrospectError> {
     read_indexes(raw, &mut schema)?;
     read_foreign_keys(raw, &mut schema);
     schema.canonicalize();
+    resolve_reference_case(&mut schema);
     Ok(schema)
 }
 
@@ -363,6 +389,38 @@ pub fn parse_default(text: &str) -> DefaultValue {
         }
     }
     DefaultValue::Expression(t.to_string())
+}
+
+/// SQLite resolves the table and columns a foreign key names case-insensitively, and reports
+/// them as written (`REFERENCES Users (ID)` for a table `users` with a column `id`). The model
+/// compares names exactly, so each reference is spelled as the table and column are.
+fn resolve_reference_case(schema: &mut Schema) {
+    let tables: BTreeMap<String, (String, Vec<String>)> = schema
+        .tables
+        .values()
+        .map(|t| {
+            (
+                t.name.to_ascii_lowercase(),
+                (
+                    t.name.clone(),
+                    t.columns.iter().map(|c| c.name.clone()).collect(),
+                ),
+            )
+        })
+        .collect();
+    for table in schema.tables.values_mut() {
+        for fk in &mut table.foreign_keys {
+            if let Some((name, columns)) = tables.get(&fk.references_table.to_ascii_lowercase()) {
+                fk.references_table = name.clone();
+                for rc in &mut fk.references_columns {
+                    if let Some(c) = columns.iter().find(|c| c.eq_ignore_ascii_case(rc)) {
+                        *rc = c.clone();
+                    }
+                }
+            }
+        }
+        table.canonicalize();
+    }
 }
 
 /// `"col" IN ('a', 'b')` (the CHECK vertz writes for an enum): the values, in order.

@@ -4,14 +4,19 @@
 //! Owns how a change becomes SQLite SQL. Must not execute anything: introspection's queries are
 //! run by the dialect crates, which hand the rows to [`introspect`].
 
+pub mod check;
 pub mod introspect;
+mod plan;
+pub mod rebuild;
+#[cfg(test)]
+mod tests;
 
-use vertz_diff::{Change, Diff};
+use vertz_diff::Diff;
 use vertz_snapshot::{
     Column, ColumnType, DefaultValue, ForeignKey, Index, IndexKey, Schema, Table,
 };
 
-use crate::dialect::{Capabilities, Dialect, MigrationPlan, PlanError, PlannedStatement};
+use crate::dialect::{Capabilities, Dialect, MigrationPlan, PlanError};
 use crate::quote::{ident, idents, literal};
 
 /// A dialect of the SQLite family. [`SqliteFamily::sqlite`] is plain SQLite; other backends
@@ -161,14 +166,6 @@ impl SqliteFamily {
         sql
     }
 
-    fn unsupported(&self, change: &Change, reason: &str) -> PlanError {
-        PlanError::Unsupported {
-            change: change.describe(),
-            dialect: self.name.to_string(),
-            reason: reason.to_string(),
-        }
-    }
-
     /// Whether SQLite's `ALTER TABLE ADD COLUMN` can add this column (its documented rules).
     pub fn can_add_column(&self, table: &Table, column: &Column) -> bool {
         let constant_default = match &column.default {
@@ -220,197 +217,7 @@ impl Dialect for SqliteFamily {
     }
 
     fn plan(&self, from: &Schema, to: &Schema, diff: &Diff) -> Result<MigrationPlan, PlanError> {
-        let mut plan = MigrationPlan::default();
-        let mut undo: Vec<Vec<PlannedStatement>> = Vec::new();
-        for change in &diff.changes {
-            let mut forward = Vec::new();
-            let mut back = Vec::new();
-            match change {
-                Change::CreateTable { table } => {
-                    forward.push(PlannedStatement::new(
-                        format!("create table {}", table.name),
-                        self.create_table(to, table),
-                    ));
-                    for index in &table.indexes {
-                        forward.push(PlannedStatement::new(
-                            format!("index {} on {}", index.name, table.name),
-                            self.create_index(&table.name, index),
-                        ));
-                    }
-                    back.push(PlannedStatement::new(
-                        format!("undo: drop table {}", table.name),
-                        format!("DROP TABLE {}", ident(&table.name)),
-                    ));
-                }
-                Change::DropTable { table } => {
-                    forward.push(PlannedStatement::new(
-                        format!("drop table {} and its rows", table.name),
-                        format!("DROP TABLE {}", ident(&table.name)),
-                    ));
-                    back.push(PlannedStatement::new(
-                        format!("undo: re-create table {} (empty)", table.name),
-                        self.create_table(from, table),
-                    ));
-                    for index in &table.indexes {
-                        back.push(PlannedStatement::new(
-                            format!("undo: index {} on {}", index.name, table.name),
-                            self.create_index(&table.name, index),
-                        ));
-                    }
-                    plan.rollback_losses
-                        .push(format!("the rows of table {}", table.name));
-                }
-                Change::RenameTable { from: old, to: new } => {
-                    forward.push(PlannedStatement::new(
-                        format!("rename table {old} to {new}"),
-                        format!("ALTER TABLE {} RENAME TO {}", ident(old), ident(new)),
-                    ));
-                    back.push(PlannedStatement::new(
-                        format!("undo: rename table {new} back to {old}"),
-                        format!("ALTER TABLE {} RENAME TO {}", ident(new), ident(old)),
-                    ));
-                }
-                Change::RenameColumn {
-                    table,
-                    from: old,
-                    to: new,
-                } => {
-                    forward.push(PlannedStatement::new(
-                        format!("rename column {table}.{old} to {new} (values kept)"),
-                        format!(
-                            "ALTER TABLE {} RENAME COLUMN {} TO {}",
-                            ident(table),
-                            ident(old),
-                            ident(new)
-                        ),
-                    ));
-                    back.push(PlannedStatement::new(
-                        format!("undo: rename column {table}.{new} back to {old}"),
-                        format!(
-                            "ALTER TABLE {} RENAME COLUMN {} TO {}",
-                            ident(table),
-                            ident(new),
-                            ident(old)
-                        ),
-                    ));
-                }
-                Change::AddColumn { table, column } => {
-                    let t = to
-                        .table(table)
-                        .expect("the diff names tables of its target");
-                    if !self.can_add_column(t, column) {
-                        return Err(self.unsupported(
-                            change,
-                            "SQLite cannot ADD COLUMN with this definition (NOT NULL without a constant default, UNIQUE, PRIMARY KEY, or a non-constant default) and table rebuilds are not planned by this version of vertz",
-                        ));
-                    }
-                    forward.push(PlannedStatement::new(
-                        format!("add column {table}.{}", column.name),
-                        format!(
-                            "ALTER TABLE {} ADD COLUMN {}",
-                            ident(table),
-                            self.column_def(to, t, column)
-                        ),
-                    ));
-                    back.push(PlannedStatement::new(
-                        format!("undo: drop column {table}.{}", column.name),
-                        format!(
-                            "ALTER TABLE {} DROP COLUMN {}",
-                            ident(table),
-                            ident(&column.name)
-                        ),
-                    ));
-                    plan.rollback_losses
-                        .push(format!("the values of column {table}.{}", column.name));
-                }
-                Change::DropColumn { table, column } => {
-                    let old_table = from
-                        .table(diff.renames.old_table_name(table))
-                        .expect("the diff names tables of its source");
-                    let new_table = to
-                        .table(table)
-                        .expect("the diff names tables of its target");
-                    let blocked = old_table.primary_key.contains(&column.name)
-                        || column.unique
-                        || old_table
-                            .foreign_keys
-                            .iter()
-                            .any(|fk| fk.columns.contains(&column.name))
-                        || !column.checks.is_empty()
-                        || matches!(column.ty, ColumnType::Enum(_))
-                        || new_table.indexes.iter().any(|i| {
-                            i.columns
-                                .iter()
-                                .any(|p| p.key == IndexKey::Column(column.name.clone()))
-                        })
-                        || old_table
-                            .unique_constraints
-                            .iter()
-                            .any(|u| u.contains(&column.name));
-                    if blocked || !self.capabilities.alter_drop_column {
-                        return Err(self.unsupported(
-                            change,
-                            "SQLite cannot DROP COLUMN on a key, unique, checked or indexed column, and table rebuilds are not planned by this version of vertz",
-                        ));
-                    }
-                    forward.push(PlannedStatement::new(
-                        format!("drop column {table}.{} and its values", column.name),
-                        format!(
-                            "ALTER TABLE {} DROP COLUMN {}",
-                            ident(table),
-                            ident(&column.name)
-                        ),
-                    ));
-                    back.push(PlannedStatement::new(
-                        format!(
-                            "undo: re-add column {table}.{} (values are not restored)",
-                            column.name
-                        ),
-                        format!(
-                            "ALTER TABLE {} ADD COLUMN {}",
-                            ident(table),
-                            self.column_def(from, old_table, column)
-                        ),
-                    ));
-                    plan.rollback_losses
-                        .push(format!("the values of column {table}.{}", column.name));
-                }
-                Change::CreateIndex { table, index } => {
-                    forward.push(PlannedStatement::new(
-                        format!("index {} on {table}", index.name),
-                        self.create_index(table, index),
-                    ));
-                    back.push(PlannedStatement::new(
-                        format!("undo: drop index {}", index.name),
-                        format!("DROP INDEX {}", ident(&index.name)),
-                    ));
-                }
-                Change::DropIndex { table, index } => {
-                    forward.push(PlannedStatement::new(
-                        format!("drop index {} on {table}", index.name),
-                        format!("DROP INDEX {}", ident(&index.name)),
-                    ));
-                    back.push(PlannedStatement::new(
-                        format!("undo: re-create index {}", index.name),
-                        self.create_index(diff.renames.old_table_name(table), index),
-                    ));
-                }
-                Change::CreateEnum { .. }
-                | Change::DropEnum { .. }
-                | Change::AlterEnum { .. }
-                | Change::ColumnMetadata { .. } => {}
-                other => {
-                    return Err(self.unsupported(
-                        other,
-                        "this change needs a table rebuild, which this version of vertz does not plan yet",
-                    ));
-                }
-            }
-            plan.statements.extend(forward);
-            undo.push(back);
-        }
-        plan.rollback = undo.into_iter().rev().flatten().collect();
-        Ok(plan)
+        self.plan_all(from, to, diff)
     }
 }
 

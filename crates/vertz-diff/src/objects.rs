@@ -1,0 +1,136 @@
+//! The diff of views and triggers: objects vertz keeps as their SQL text. A view or trigger
+//! whose normalized SQL differs is dropped and created again (SQLite has no ALTER for either).
+//!
+//! Kept apart from [`crate::diff`] so that the table diff and this one evolve independently.
+//! Knows no dialect: "normalized" is a whitespace, case and quote-insensitive comparison.
+
+use vertz_snapshot::Schema;
+
+use crate::change::Change;
+
+/// The view and trigger changes from `from` to `to`: drops first (triggers, then views), then
+/// creates (views, then triggers), each group by name.
+pub fn diff_objects(from: &Schema, to: &Schema) -> Vec<Change> {
+    let mut out = Vec::new();
+    for (name, old) in &from.triggers {
+        if to
+            .triggers
+            .get(name)
+            .is_none_or(|new| !same_sql(&old.sql, &new.sql))
+        {
+            out.push(Change::DropTrigger {
+                trigger: old.clone(),
+            });
+        }
+    }
+    for (name, old) in &from.views {
+        if to
+            .views
+            .get(name)
+            .is_none_or(|new| !same_sql(&old.sql, &new.sql))
+        {
+            out.push(Change::DropView { view: old.clone() });
+        }
+    }
+    for (name, new) in &to.views {
+        if from
+            .views
+            .get(name)
+            .is_none_or(|old| !same_sql(&old.sql, &new.sql))
+        {
+            out.push(Change::CreateView { view: new.clone() });
+        }
+    }
+    for (name, new) in &to.triggers {
+        if from
+            .triggers
+            .get(name)
+            .is_none_or(|old| !same_sql(&old.sql, &new.sql))
+        {
+            out.push(Change::CreateTrigger {
+                trigger: new.clone(),
+            });
+        }
+    }
+    out
+}
+
+/// Whether two statements are the same up to whitespace, the case of words and the quoting of
+/// names (`"users"` and `users`), outside string literals. SQLite stores the text as written,
+/// and rewrites names on a rename, so the text alone is too strict a test.
+pub fn same_sql(a: &str, b: &str) -> bool {
+    normalize(a) == normalize(b)
+}
+
+fn normalize(sql: &str) -> Vec<String> {
+    let mut tokens = Vec::new();
+    let mut chars = sql.trim().trim_end_matches(';').chars().peekable();
+    while let Some(c) = chars.next() {
+        if c.is_whitespace() {
+            continue;
+        }
+        if c == '\'' {
+            let mut lit = String::from('\'');
+            while let Some(d) = chars.next() {
+                lit.push(d);
+                if d == '\'' {
+                    if chars.peek() == Some(&'\'') {
+                        lit.push(chars.next().unwrap_or('\''));
+                    } else {
+                        break;
+                    }
+                }
+            }
+            tokens.push(lit);
+        } else if matches!(c, '"' | '`' | '[') {
+            let close = if c == '[' { ']' } else { c };
+            let mut name = String::new();
+            while let Some(d) = chars.next() {
+                if d == close {
+                    if chars.peek() == Some(&close) && close != ']' {
+                        chars.next();
+                    } else {
+                        break;
+                    }
+                }
+                name.push(d);
+            }
+            tokens.push(name.to_ascii_lowercase());
+        } else if c.is_alphanumeric() || c == '_' {
+            let mut word = String::from(c);
+            while let Some(&d) = chars.peek() {
+                if d.is_alphanumeric() || d == '_' || d == '$' {
+                    word.push(d);
+                    chars.next();
+                } else {
+                    break;
+                }
+            }
+            tokens.push(word.to_ascii_lowercase());
+        } else {
+            tokens.push(c.to_string());
+        }
+    }
+    tokens
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sql_is_compared_up_to_space_case_and_quotes() {
+        assert!(same_sql(
+            "CREATE VIEW v AS SELECT id FROM users",
+            "create view \"v\" as\n  select \"id\" from [users];"
+        ));
+        assert!(!same_sql(
+            "CREATE VIEW v AS SELECT 'A' FROM users",
+            "CREATE VIEW v AS SELECT 'a' FROM users"
+        ));
+        assert!(!same_sql(
+            "CREATE VIEW v AS SELECT id FROM users WHERE age = 1",
+            "CREATE VIEW v AS SELECT id FROM users WHERE age = 2"
+        ));
+    }
+}

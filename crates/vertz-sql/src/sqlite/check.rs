@@ -1,0 +1,108 @@
+//! Data checks: statements that stop a migration when the rows in the database cannot take a
+//! change (NOT NULL over NULLs, UNIQUE over duplicates, a foreign key over orphans, a CHECK or an
+//! enum over rows that violate it), with a message naming the table, the column and how many
+//! rows are in the way.
+//!
+//! The trick works in one SQLite transaction and in one D1 batch alike (no BEGIN, no TEMP
+//! object, no trigger): each check inserts into a guard table, only when its count is above
+//! zero, a value computed by `json_extract('{}', <message>)`. A message is not a JSON path, so
+//! SQLite fails the statement with an error that carries the message text (`bad JSON path:
+//! '<message>'`), and the whole atomic unit rolls back; [`message_in`] finds the message in the
+//! database error again. `RAISE(ABORT, <expression>)` would read better but only SQLite 3.48
+//! accepts an expression there; the sqlx-bundled SQLite (3.46) and D1 (3.47) want a literal,
+//! which cannot carry the count. Pure: builds SQL text, runs nothing.
+
+use crate::dialect::PlannedStatement;
+use crate::quote::{ident, literal};
+
+/// The guard table (its `_vertz_` prefix keeps it out of introspection).
+pub const GUARD_TABLE: &str = "_vertz_guard";
+/// Every data-check message starts with this, so callers and users can tell them apart.
+pub const MESSAGE_PREFIX: &str = "vertz data check failed: ";
+
+/// One data check: a query giving a single count, and the message around that count.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DataCheck {
+    /// Why the check is there (the statement's comment).
+    pub comment: String,
+    /// A query returning one row with one integer column named `n`.
+    pub count_sql: String,
+    /// The message before the count.
+    pub before: String,
+    /// The message after the count.
+    pub after: String,
+}
+
+impl DataCheck {
+    /// The statement that raises this check's message when its count is above zero.
+    pub fn statement(&self) -> PlannedStatement {
+        PlannedStatement::new(
+            format!("data check: {}", self.comment),
+            format!(
+                "INSERT INTO {} (\"message\") SELECT json_extract('{{}}', {} || \"n\" || {}) FROM ({}) WHERE \"n\" > 0",
+                ident(GUARD_TABLE),
+                literal(&format!("{MESSAGE_PREFIX}{}", self.before)),
+                literal(&self.after),
+                self.count_sql
+            ),
+        )
+    }
+}
+
+/// The statements that create the guard, run `checks` (statements inserting into the guard) and
+/// drop the guard again. Empty when there is nothing to check.
+pub fn guarded(checks: Vec<PlannedStatement>) -> Vec<PlannedStatement> {
+    if checks.is_empty() {
+        return Vec::new();
+    }
+    let mut out = vec![PlannedStatement::new(
+        "data checks: a guard table; a failing check writes its message as a JSON path, which aborts",
+        format!(
+            "CREATE TABLE {} (\"message\" TEXT NOT NULL)",
+            ident(GUARD_TABLE)
+        ),
+    )];
+    out.extend(checks);
+    out.push(PlannedStatement::new(
+        "data checks passed: drop the guard",
+        format!("DROP TABLE {}", ident(GUARD_TABLE)),
+    ));
+    out
+}
+
+/// Rows of `source` (a table name or a parenthesized subquery) where `columns` are all non-NULL
+/// and share their values with another row.
+pub fn duplicates_sql(source: &str, columns: &[String]) -> String {
+    let cols: Vec<String> = columns.iter().map(|c| ident(c)).collect();
+    let not_null: Vec<String> = cols.iter().map(|c| format!("{c} IS NOT NULL")).collect();
+    format!(
+        "SELECT coalesce(sum(\"k\"), 0) AS \"n\" FROM (SELECT count(*) AS \"k\" FROM {source} WHERE {} GROUP BY {} HAVING count(*) > 1)",
+        not_null.join(" AND "),
+        cols.join(", ")
+    )
+}
+
+/// Rows of `source` where `condition` holds.
+pub fn count_where_sql(source: &str, condition: &str) -> String {
+    format!("SELECT count(*) AS \"n\" FROM {source} WHERE {condition}")
+}
+
+/// The data-check message inside a database error's text, if there is one (SQLite reports it
+/// as `bad JSON path: '<message>'`, with quotes doubled).
+pub fn message_in(error: &str) -> Option<String> {
+    let start = error.find(MESSAGE_PREFIX)?;
+    let rest = &error[start..];
+    let mut out = String::new();
+    let mut chars = rest.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\'' {
+            if chars.peek() == Some(&'\'') {
+                chars.next();
+            } else {
+                break;
+            }
+        }
+        out.push(c);
+    }
+    Some(out)
+}

@@ -1,0 +1,693 @@
+//! Planning for the SQLite family: which changes become `ALTER TABLE` and which tables are
+//! rebuilt, in which order the statements run, the data checks in front of them, and the
+//! rollback (the forward plan of the reverse diff).
+//!
+//! Order of a plan: `PRAGMA defer_foreign_keys`, table renames, drops of tables nothing
+//! surviving references, new tables, the ALTERs of tables that are not rebuilt, the data checks,
+//! the rebuilds (see [`super::rebuild`]), new indexes, and last the drops of tables that
+//! surviving tables referenced until their rebuild. Pure: values in, SQL text out.
+
+use std::collections::BTreeSet;
+
+use vertz_diff::{Change, Diff, Renames, Safety};
+use vertz_snapshot::{Column, ColumnType, IndexKey, Schema, Table};
+
+use super::SqliteFamily;
+use super::check::{self, DataCheck};
+use super::rebuild::REBUILD_PREFIX;
+use crate::dialect::{MigrationPlan, PlanError, PlannedStatement};
+use crate::quote::ident;
+
+impl SqliteFamily {
+    /// The whole plan: forward statements, rollback, losses and warnings.
+    pub(crate) fn plan_all(
+        &self,
+        from: &Schema,
+        to: &Schema,
+        diff: &Diff,
+    ) -> Result<MigrationPlan, PlanError> {
+        // SQLite's names are case-insensitive: `USERS` and `users` are one table. A drop and a
+        // create (or a dropped and an added column) that differ only in case are a rename, or
+        // the plan would drop a table with its rows to create the same table again.
+        let case = case_renames(from, to, &diff.renames);
+        let recased;
+        let diff = if case.tables.is_empty() && case.columns.is_empty() {
+            diff
+        } else {
+            let mut renames = diff.renames.clone();
+            renames.merge(case);
+            recased = vertz_diff::diff_with_renames(from, to, &renames);
+            &recased
+        };
+        let (statements, warnings) = self.plan_forward(from, to, diff)?;
+        let mut plan = MigrationPlan {
+            statements,
+            warnings,
+            ..MigrationPlan::default()
+        };
+        // The inverse of a plan is the plan of the inverse diff: it is planned by the same code,
+        // so a rollback is as FK-safe and as checked as the forward SQL.
+        let back = vertz_diff::diff_with_renames(to, from, &reverse_renames(&diff.renames));
+        match self.plan_forward(to, from, &back) {
+            Ok((statements, _)) => plan.rollback = statements,
+            Err(e) => plan
+                .rollback_losses
+                .push(format!("no rollback can be generated: {e}")),
+        }
+        plan.rollback_losses.extend(losses(diff));
+        Ok(plan)
+    }
+
+    /// Whether SQLite's `ALTER TABLE DROP COLUMN` can drop this column of `table` (its
+    /// documented rules: not a key, not unique, not in a foreign key, no check, not indexed).
+    pub fn can_drop_column(&self, table: &Table, column: &Column) -> bool {
+        let blocked = table.primary_key.contains(&column.name)
+            || column.unique
+            || table
+                .foreign_keys
+                .iter()
+                .any(|fk| fk.columns.contains(&column.name))
+            || !column.checks.is_empty()
+            || matches!(column.ty, ColumnType::Enum(_))
+            || table
+                .unique_constraints
+                .iter()
+                .any(|u| u.contains(&column.name));
+        self.capabilities.alter_drop_column && !blocked
+    }
+
+    fn plan_forward(
+        &self,
+        from: &Schema,
+        to: &Schema,
+        diff: &Diff,
+    ) -> Result<(Vec<PlannedStatement>, Vec<String>), PlanError> {
+        let renames = &diff.renames;
+        let caps = &self.capabilities;
+        let created: BTreeSet<&str> = diff
+            .changes
+            .iter()
+            .filter_map(|c| match c {
+                Change::CreateTable { table } => Some(table.name.as_str()),
+                _ => None,
+            })
+            .collect();
+        let dropped: Vec<&Table> = diff
+            .changes
+            .iter()
+            .filter_map(|c| match c {
+                Change::DropTable { table } => Some(table),
+                _ => None,
+            })
+            .collect();
+        let surviving: Vec<&str> = to
+            .tables
+            .keys()
+            .map(String::as_str)
+            .filter(|n| !created.contains(n))
+            .filter(|n| from.table(renames.old_table_name(n)).is_some())
+            .collect();
+
+        // Tables whose own changes need a rebuild.
+        let mut direct: BTreeSet<String> = BTreeSet::new();
+        for change in &diff.changes {
+            match change {
+                Change::RenameTable { .. } if !caps.alter_rename_table => {
+                    return Err(self.unsupported(
+                        change,
+                        "this dialect has no ALTER TABLE RENAME TO; create the new table and drop the old one instead",
+                    ));
+                }
+                Change::AlterColumn { table, .. }
+                | Change::AddForeignKey { table, .. }
+                | Change::DropForeignKey { table, .. }
+                | Change::AlterPrimaryKey { table, .. }
+                | Change::AddUnique { table, .. }
+                | Change::DropUnique { table, .. }
+                | Change::AddCheck { table, .. }
+                | Change::DropCheck { table, .. } => {
+                    direct.insert(table.clone());
+                }
+                Change::RenameColumn { table, .. } if !caps.alter_rename_column => {
+                    direct.insert(table.clone());
+                }
+                Change::AddColumn { table, column } => {
+                    let t = self.target(change, to, table)?;
+                    if !self.can_add_column(t, column) {
+                        direct.insert(table.clone());
+                    }
+                }
+                Change::DropColumn { table, column } => {
+                    let old = self.source(change, from, renames.old_table_name(table))?;
+                    if !self.can_drop_column(old, column) {
+                        direct.insert(table.clone());
+                    }
+                }
+                Change::AlterEnum { to: e, .. } => {
+                    for name in &surviving {
+                        let t = self.target(change, to, name)?;
+                        if t.columns
+                            .iter()
+                            .any(|c| c.ty == ColumnType::Enum(e.name.clone()))
+                        {
+                            direct.insert((*name).to_string());
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+
+        // Every table that references a rebuilt one is rebuilt with it (transitively), so that
+        // dropping the old parent never fires a child's ON DELETE action.
+        let mut rebuild = direct.clone();
+        loop {
+            let mut grew = false;
+            for name in &surviving {
+                if rebuild.contains(*name) {
+                    continue;
+                }
+                let new_t = self.target_any(to, name)?;
+                let old_t = from.table(renames.old_table_name(name));
+                let refers = rebuild.iter().any(|r| {
+                    new_t.references(r)
+                        || old_t.is_some_and(|o| o.references(renames.old_table_name(r)))
+                });
+                if refers {
+                    rebuild.insert((*name).to_string());
+                    grew = true;
+                }
+            }
+            if !grew {
+                break;
+            }
+        }
+
+        let mut out = Vec::new();
+        let mut warnings = Vec::new();
+        if !rebuild.is_empty() && caps.allowed_pragmas.contains(&"defer_foreign_keys") {
+            out.push(PlannedStatement::new(
+                "check foreign keys at commit, not per statement, while tables are rebuilt",
+                "PRAGMA defer_foreign_keys = ON",
+            ));
+        }
+
+        // 0. Views and triggers that go away or change, and those that depend on a table that is
+        //    rebuilt or loses a column (a rebuild drops a table's triggers and breaks its views):
+        //    dropped first, created again at the end.
+        let mut touched: BTreeSet<String> = rebuild
+            .iter()
+            .map(|t| renames.old_table_name(t).to_string())
+            .collect();
+        for change in &diff.changes {
+            if let Change::DropColumn { table, .. } = change {
+                touched.insert(renames.old_table_name(table).to_string());
+            }
+        }
+        let mut drop_triggers: BTreeSet<&str> = BTreeSet::new();
+        let mut drop_views: BTreeSet<&str> = BTreeSet::new();
+        for change in &diff.changes {
+            match change {
+                Change::DropTrigger { trigger } => {
+                    drop_triggers.insert(&trigger.name);
+                }
+                Change::DropView { view } => {
+                    drop_views.insert(&view.name);
+                }
+                _ => {}
+            }
+        }
+        for t in from.triggers.values() {
+            if touched
+                .iter()
+                .any(|n| t.table.eq_ignore_ascii_case(n) || mentions(&t.sql, n))
+            {
+                drop_triggers.insert(&t.name);
+            }
+        }
+        for v in from.views.values() {
+            if touched.iter().any(|n| mentions(&v.sql, n)) {
+                drop_views.insert(&v.name);
+            }
+        }
+        // A view that depends on a dropped view goes too (SQLite would keep it, broken).
+        loop {
+            let more: Vec<&str> = from
+                .views
+                .values()
+                .filter(|v| !drop_views.contains(v.name.as_str()))
+                .filter(|v| drop_views.iter().any(|d| mentions(&v.sql, d)))
+                .map(|v| v.name.as_str())
+                .collect();
+            if more.is_empty() {
+                break;
+            }
+            drop_views.extend(more);
+        }
+        for t in from.triggers.values() {
+            if drop_views.iter().any(|v| t.table.eq_ignore_ascii_case(v)) {
+                drop_triggers.insert(&t.name);
+            }
+        }
+        for name in &drop_triggers {
+            out.push(PlannedStatement::new(
+                format!("drop trigger {name} (created again at the end if it stays)"),
+                format!("DROP TRIGGER {}", ident(name)),
+            ));
+        }
+        let view_order = views_in_order(from);
+        for v in view_order.iter().rev() {
+            if drop_views.contains(v.name.as_str()) {
+                out.push(PlannedStatement::new(
+                    format!(
+                        "drop view {} (created again at the end if it stays)",
+                        v.name
+                    ),
+                    format!("DROP VIEW {}", ident(&v.name)),
+                ));
+            }
+        }
+
+        // 1. Table renames (they rewrite the references of other tables).
+        for change in &diff.changes {
+            if let Change::RenameTable { from: old, to: new } = change {
+                if old.eq_ignore_ascii_case(new) {
+                    // SQLite refuses a rename to a name that differs only in case ("there is
+                    // already another table"): go through a temporary name.
+                    let via = format!("{REBUILD_PREFIX}{new}");
+                    out.push(PlannedStatement::new(
+                        format!(
+                            "rename table {old} to {new} (case only): first to a temporary name"
+                        ),
+                        format!("ALTER TABLE {} RENAME TO {}", ident(old), ident(&via)),
+                    ));
+                    out.push(PlannedStatement::new(
+                        format!("rename table {old} to {new} (case only): then to its name"),
+                        format!("ALTER TABLE {} RENAME TO {}", ident(&via), ident(new)),
+                    ));
+                    continue;
+                }
+                out.push(PlannedStatement::new(
+                    format!("rename table {old} to {new}"),
+                    format!("ALTER TABLE {} RENAME TO {}", ident(old), ident(new)),
+                ));
+            }
+        }
+
+        // 2. Dropped tables that no surviving table references: children first.
+        let referenced_by_survivor = |old_name: &str| {
+            surviving.iter().any(|s| {
+                from.table(renames.old_table_name(s))
+                    .is_some_and(|t| t.references(old_name))
+            })
+        };
+        let (late_drops, early_drops): (Vec<&Table>, Vec<&Table>) = dropped
+            .iter()
+            .partition(|t| referenced_by_survivor(&t.name));
+        for t in children_first(&early_drops) {
+            out.push(drop_table(t));
+        }
+
+        // 3. New tables with their indexes.
+        for change in &diff.changes {
+            if let Change::CreateTable { table } = change {
+                out.push(PlannedStatement::new(
+                    format!("create table {}", table.name),
+                    self.create_table(to, table),
+                ));
+                for index in &table.indexes {
+                    out.push(PlannedStatement::new(
+                        format!("index {} on {}", index.name, table.name),
+                        self.create_index(&table.name, index),
+                    ));
+                }
+            }
+        }
+
+        // 4. ALTERs of tables that are not rebuilt.
+        let mut unique_index_checks = Vec::new();
+        let mut late_indexes = Vec::new();
+        for change in &diff.changes {
+            if change.table().is_some_and(|t| rebuild.contains(t)) {
+                continue;
+            }
+            match change {
+                Change::RenameColumn {
+                    table,
+                    from: old,
+                    to: new,
+                } => out.push(PlannedStatement::new(
+                    format!("rename column {table}.{old} to {new} (values kept)"),
+                    format!(
+                        "ALTER TABLE {} RENAME COLUMN {} TO {}",
+                        ident(table),
+                        ident(old),
+                        ident(new)
+                    ),
+                )),
+                Change::AddColumn { table, column } => {
+                    let t = self.target(change, to, table)?;
+                    out.push(PlannedStatement::new(
+                        format!("add column {table}.{}", column.name),
+                        format!(
+                            "ALTER TABLE {} ADD COLUMN {}",
+                            ident(table),
+                            self.column_def(to, t, column)
+                        ),
+                    ));
+                }
+                Change::DropColumn { table, column } => out.push(PlannedStatement::new(
+                    format!("drop column {table}.{} and its values", column.name),
+                    format!(
+                        "ALTER TABLE {} DROP COLUMN {}",
+                        ident(table),
+                        ident(&column.name)
+                    ),
+                )),
+                Change::DropIndex { table, index } => out.push(PlannedStatement::new(
+                    format!("drop index {} on {table}", index.name),
+                    format!("DROP INDEX {}", ident(&index.name)),
+                )),
+                Change::CreateIndex { table, index } => {
+                    if let Some(cols) = unique_index_columns(index) {
+                        unique_index_checks.push(DataCheck {
+                            comment: format!("no duplicates under unique index {}", index.name),
+                            count_sql: check::duplicates_sql(&ident(table), &cols),
+                            before: format!(
+                                "unique index {} on {table} ({}) cannot be created: ",
+                                index.name,
+                                cols.join(", ")
+                            ),
+                            after: " row(s) share their values with another row; remove the duplicates first".into(),
+                        });
+                    }
+                    late_indexes.push(PlannedStatement::new(
+                        format!("index {} on {table}", index.name),
+                        self.create_index(table, index),
+                    ));
+                }
+                _ => {}
+            }
+        }
+
+        // 5. Data checks.
+        let mut checks: Vec<PlannedStatement> = Vec::new();
+        let mut data_checks = Vec::new();
+        for name in &direct {
+            data_checks.extend(self.rebuild_checks(from, to, diff, name, &rebuild)?);
+        }
+        data_checks.extend(unique_index_checks);
+        let mut seen = BTreeSet::new();
+        for c in data_checks {
+            let st = c.statement();
+            if seen.insert(st.sql.clone()) {
+                checks.push(st);
+            }
+        }
+        out.extend(check::guarded(checks));
+
+        // 6. Rebuilds.
+        if !rebuild.is_empty() {
+            let carried: Vec<&String> = rebuild.iter().filter(|r| !direct.contains(*r)).collect();
+            if !carried.is_empty() {
+                warnings.push(format!(
+                    "rebuilt together with the tables they reference, so that no ON DELETE action fires: {}",
+                    carried.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+                ));
+            }
+            out.extend(self.rebuild_statements(from, to, renames, &rebuild)?);
+        }
+
+        // 7. New indexes of tables that were not rebuilt.
+        out.extend(late_indexes);
+
+        // 8. Tables that surviving tables referenced until their rebuild.
+        for t in children_first(&late_drops) {
+            out.push(drop_table(t));
+        }
+
+        // 9. Views, then triggers: the new ones and the ones dropped above that stay.
+        for v in views_in_order(to) {
+            let new = from
+                .views
+                .get(&v.name)
+                .is_none_or(|old| !vertz_diff::objects::same_sql(&old.sql, &v.sql));
+            if new || drop_views.contains(v.name.as_str()) {
+                out.push(PlannedStatement::new(
+                    format!("create view {}", v.name),
+                    v.sql.clone(),
+                ));
+            }
+        }
+        for t in to.triggers.values() {
+            let new = from
+                .triggers
+                .get(&t.name)
+                .is_none_or(|old| !vertz_diff::objects::same_sql(&old.sql, &t.sql));
+            if new || drop_triggers.contains(t.name.as_str()) {
+                out.push(PlannedStatement::new(
+                    format!("create trigger {} on {}", t.name, t.table),
+                    t.sql.clone(),
+                ));
+            }
+        }
+        Ok((out, warnings))
+    }
+
+    pub(crate) fn unsupported(&self, change: &Change, reason: &str) -> PlanError {
+        PlanError::Unsupported {
+            change: change.describe(),
+            dialect: self.name.to_string(),
+            reason: reason.to_string(),
+        }
+    }
+
+    fn target<'a>(
+        &self,
+        change: &Change,
+        to: &'a Schema,
+        table: &str,
+    ) -> Result<&'a Table, PlanError> {
+        to.table(table).ok_or_else(|| {
+            self.unsupported(
+                change,
+                &format!(
+                    "the target schema has no table {table} (the diff and the schemas disagree)"
+                ),
+            )
+        })
+    }
+
+    fn source<'a>(
+        &self,
+        change: &Change,
+        from: &'a Schema,
+        table: &str,
+    ) -> Result<&'a Table, PlanError> {
+        from.table(table).ok_or_else(|| {
+            self.unsupported(
+                change,
+                &format!(
+                    "the source schema has no table {table} (the diff and the schemas disagree)"
+                ),
+            )
+        })
+    }
+
+    fn target_any<'a>(&self, to: &'a Schema, table: &str) -> Result<&'a Table, PlanError> {
+        to.table(table).ok_or_else(|| PlanError::Unsupported {
+            change: format!("rebuild table {table}"),
+            dialect: self.name.to_string(),
+            reason: "the target schema has no such table (the diff and the schemas disagree)"
+                .into(),
+        })
+    }
+}
+
+/// Whether `sql` names `name` (a table or view), as a word, case-insensitively. It can see a
+/// name inside a string literal: then a view or trigger is dropped and created again for
+/// nothing, which is harmless; missing a real dependency is not.
+fn mentions(sql: &str, name: &str) -> bool {
+    let sql = sql.to_ascii_lowercase();
+    let name = name.to_ascii_lowercase();
+    let ident_char = |c: char| c.is_alphanumeric() || c == '_' || c == '$';
+    sql.match_indices(&name).any(|(i, _)| {
+        let before = sql[..i].chars().next_back();
+        let after = sql[i + name.len()..].chars().next();
+        !before.is_some_and(ident_char) && !after.is_some_and(ident_char)
+    })
+}
+
+/// The views of `schema`, each after the views it names (cycles broken by name).
+fn views_in_order(schema: &Schema) -> Vec<&vertz_snapshot::View> {
+    let mut out: Vec<&vertz_snapshot::View> = Vec::new();
+    let mut done: BTreeSet<&str> = BTreeSet::new();
+    fn visit<'a>(
+        v: &'a vertz_snapshot::View,
+        schema: &'a Schema,
+        done: &mut BTreeSet<&'a str>,
+        out: &mut Vec<&'a vertz_snapshot::View>,
+    ) {
+        if !done.insert(&v.name) {
+            return;
+        }
+        for other in schema.views.values() {
+            if other.name != v.name && mentions(&v.sql, &other.name) {
+                visit(other, schema, done, out);
+            }
+        }
+        out.push(v);
+    }
+    for v in schema.views.values() {
+        visit(v, schema, &mut done, &mut out);
+    }
+    out
+}
+
+/// `DROP TABLE` with its comment.
+fn drop_table(t: &Table) -> PlannedStatement {
+    PlannedStatement::new(
+        format!("drop table {} and its rows", t.name),
+        format!("DROP TABLE {}", ident(&t.name)),
+    )
+}
+
+/// The key columns of a unique index over plain columns without a WHERE clause.
+fn unique_index_columns(index: &vertz_snapshot::Index) -> Option<Vec<String>> {
+    if !index.unique || index.where_clause.is_some() {
+        return None;
+    }
+    index
+        .columns
+        .iter()
+        .map(|p| match &p.key {
+            IndexKey::Column(c) => Some(c.clone()),
+            IndexKey::Expression(_) => None,
+        })
+        .collect()
+}
+
+/// `tables` ordered so that a table comes before the tables it references (drop order).
+/// Cycles are broken by name.
+pub(crate) fn children_first<'a>(tables: &[&'a Table]) -> Vec<&'a Table> {
+    let mut sorted: Vec<&Table> = tables.to_vec();
+    sorted.sort_by(|a, b| a.name.cmp(&b.name));
+    let mut done: BTreeSet<&str> = BTreeSet::new();
+    let mut out = Vec::new();
+    fn visit<'a>(
+        t: &'a Table,
+        all: &[&'a Table],
+        done: &mut BTreeSet<&'a str>,
+        out: &mut Vec<&'a Table>,
+    ) {
+        if !done.insert(&t.name) {
+            return;
+        }
+        // Every table referencing `t` goes first.
+        for other in all {
+            if other.name != t.name && other.references(&t.name) {
+                visit(other, all, done, out);
+            }
+        }
+        out.push(t);
+    }
+    for t in &sorted {
+        visit(t, &sorted, &mut done, &mut out);
+    }
+    out
+}
+
+/// Renames that only change the case of a name (SQLite treats those names as equal), beyond
+/// `settled`: a table of `to` missing from `from` whose name matches exactly one table of `from`
+/// that is missing from `to`; likewise for the columns of tables present in both.
+fn case_renames(from: &Schema, to: &Schema, settled: &Renames) -> Renames {
+    let mut out = Renames::default();
+    let taken_old: BTreeSet<&str> = settled.tables.keys().map(String::as_str).collect();
+    let taken_new: BTreeSet<&str> = settled.tables.values().map(String::as_str).collect();
+    for new in to.tables.keys() {
+        if from.tables.contains_key(new) || taken_new.contains(new.as_str()) {
+            continue;
+        }
+        let olds: Vec<&String> = from
+            .tables
+            .keys()
+            .filter(|o| o.eq_ignore_ascii_case(new) && !to.tables.contains_key(*o))
+            .filter(|o| !taken_old.contains(o.as_str()))
+            .collect();
+        if let [old] = olds.as_slice() {
+            out.tables.insert((*old).clone(), new.clone());
+        }
+    }
+    for new_t in to.tables.values() {
+        let old_name = out
+            .tables
+            .iter()
+            .find(|(_, n)| *n == &new_t.name)
+            .map(|(o, _)| o.as_str())
+            .unwrap_or_else(|| settled.old_table_name(&new_t.name));
+        let Some(old_t) = from.table(old_name) else {
+            continue;
+        };
+        for c in &new_t.columns {
+            if old_t.column(&c.name).is_some()
+                || settled.old_column_name(&new_t.name, &c.name) != c.name
+            {
+                continue;
+            }
+            let olds: Vec<&Column> = old_t
+                .columns
+                .iter()
+                .filter(|o| o.name.eq_ignore_ascii_case(&c.name) && new_t.column(&o.name).is_none())
+                .filter(|o| {
+                    !settled
+                        .columns
+                        .contains_key(&(new_t.name.clone(), o.name.clone()))
+                })
+                .collect();
+            if let [old] = olds.as_slice() {
+                out.columns
+                    .insert((new_t.name.clone(), old.name.clone()), c.name.clone());
+            }
+        }
+    }
+    out
+}
+
+/// The renames that turn the target back into the source.
+fn reverse_renames(r: &Renames) -> Renames {
+    let mut back = Renames::default();
+    for (old, new) in &r.tables {
+        back.tables.insert(new.clone(), old.clone());
+    }
+    for ((table, old), new) in &r.columns {
+        back.columns.insert(
+            (r.old_table_name(table).to_string(), new.clone()),
+            old.clone(),
+        );
+    }
+    back
+}
+
+/// What a rollback of `diff` cannot bring back.
+fn losses(diff: &Diff) -> Vec<String> {
+    let mut out = Vec::new();
+    for change in &diff.changes {
+        match change {
+            Change::DropTable { table } => out.push(format!("the rows of table {}", table.name)),
+            Change::DropColumn { table, column } => {
+                out.push(format!("the values of column {table}.{}", column.name))
+            }
+            Change::AddColumn { table, column } => out.push(format!(
+                "the values written to column {table}.{} after the migration",
+                column.name
+            )),
+            Change::AlterColumn { table, to, .. } if change.safety() == Safety::Destructive => out
+                .push(format!(
+                    "the values of column {table}.{} that the narrower type changed",
+                    to.name
+                )),
+            _ => {}
+        }
+    }
+    out
+}

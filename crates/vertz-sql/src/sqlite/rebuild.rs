@@ -1,0 +1,436 @@
+//! The foreign-key-safe table rebuild, and the data checks that guard it.
+//!
+//! SQLite cannot ALTER most things, so a table is rebuilt: created anew under a temporary name,
+//! filled from the old one, the old one dropped, the new one renamed into place. Dropping a
+//! parent does an implicit `DELETE`, which fires the children's ON DELETE actions even with
+//! `PRAGMA defer_foreign_keys` (and `foreign_keys = OFF` is a no-op inside a transaction and on
+//! D1). So every table that references a rebuilt table is rebuilt with it: each new child is
+//! created with its foreign keys naming the NEW parent's temporary name, all are copied, the old
+//! children are dropped before the old parents, and the renames into place rewrite the
+//! children's references. Pure: builds SQL text.
+
+use std::collections::BTreeSet;
+
+use vertz_diff::{Change, Diff, Renames};
+use vertz_snapshot::{Column, ColumnType, DefaultValue, Schema, Table};
+
+use super::check::{self, DataCheck};
+use super::{SqliteFamily, render_default};
+use crate::dialect::{PlanError, PlannedStatement};
+use crate::quote::{ident, literal};
+
+/// The prefix of the temporary name a table is rebuilt under.
+pub const REBUILD_PREFIX: &str = "__vertz_new_";
+
+/// The temporary name of a rebuilt table.
+pub fn temp_name(table: &str) -> String {
+    format!("{REBUILD_PREFIX}{table}")
+}
+
+/// Where each column of the rebuilt table takes its values from.
+struct Source {
+    /// The new column.
+    column: Column,
+    /// The expression over the old table, or `None` for a new column (it takes its DEFAULT).
+    expr: Option<String>,
+}
+
+impl SqliteFamily {
+    /// The rebuild of every table of `rebuild` (names in the target schema), as one group.
+    pub(crate) fn rebuild_statements(
+        &self,
+        from: &Schema,
+        to: &Schema,
+        renames: &Renames,
+        rebuild: &BTreeSet<String>,
+    ) -> Result<Vec<PlannedStatement>, PlanError> {
+        let mut tables: Vec<&Table> = Vec::new();
+        for name in rebuild {
+            tables.push(self.table_in(to, name)?);
+        }
+        // Parents first for the copies (fewer deferred violations); children first for drops.
+        let mut drop_order = super::plan::children_first(&tables);
+        drop_order.retain(|t| rebuild.contains(&t.name));
+        let copy_order: Vec<&Table> = drop_order.iter().rev().copied().collect();
+
+        let mut out = Vec::new();
+        for t in &copy_order {
+            let mut shadow = (*t).clone();
+            for fk in &mut shadow.foreign_keys {
+                if rebuild.contains(&fk.references_table) {
+                    fk.references_table = temp_name(&fk.references_table);
+                }
+            }
+            let refs: Vec<&str> = t
+                .foreign_keys
+                .iter()
+                .filter(|fk| rebuild.contains(&fk.references_table))
+                .map(|fk| fk.references_table.as_str())
+                .collect();
+            let why = if refs.is_empty() {
+                format!("rebuild {}: the new table under a temporary name", t.name)
+            } else {
+                format!(
+                    "rebuild {}: the new table, its foreign keys naming the new {}",
+                    t.name,
+                    dedup(&refs).join(", ")
+                )
+            };
+            out.push(PlannedStatement::new(
+                why,
+                self.create_table_named(to, &shadow, &temp_name(&t.name)),
+            ));
+        }
+        for t in &copy_order {
+            let old = self.table_in(from, renames.old_table_name(&t.name))?;
+            let sources = sources(old, t, renames);
+            let copied: Vec<&Source> = sources.iter().filter(|s| s.expr.is_some()).collect();
+            let cols: Vec<String> = copied.iter().map(|s| ident(&s.column.name)).collect();
+            let exprs: Vec<String> = copied
+                .iter()
+                .map(|s| s.expr.clone().unwrap_or_default())
+                .collect();
+            out.push(PlannedStatement::new(
+                format!("rebuild {}: copy every row", t.name),
+                format!(
+                    "INSERT INTO {} ({}) SELECT {} FROM {}",
+                    ident(&temp_name(&t.name)),
+                    cols.join(", "),
+                    exprs.join(", "),
+                    ident(&t.name)
+                ),
+            ));
+            // AUTOINCREMENT promises never to reuse a key, also one whose row was deleted: carry
+            // the old counter over when it is ahead of the copied rows.
+            let keeps_counter = self.capabilities.autoincrement_keyword
+                && t.columns.iter().any(|c| c.auto_increment)
+                && old.columns.iter().any(|c| c.auto_increment);
+            if keeps_counter {
+                let tmp = literal(&temp_name(&t.name));
+                let old_name = literal(&t.name);
+                out.push(PlannedStatement::new(
+                    format!("rebuild {}: keep its AUTOINCREMENT counter", t.name),
+                    format!(
+                        "INSERT INTO sqlite_sequence (name, seq) SELECT {tmp}, seq FROM sqlite_sequence WHERE name = {old_name} AND NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = {tmp})"
+                    ),
+                ));
+                out.push(PlannedStatement::new(
+                    format!("rebuild {}: keep its AUTOINCREMENT counter", t.name),
+                    format!(
+                        "UPDATE sqlite_sequence SET seq = (SELECT max(seq) FROM sqlite_sequence WHERE name IN ({tmp}, {old_name})) WHERE name = {tmp}"
+                    ),
+                ));
+            }
+        }
+        for t in &drop_order {
+            out.push(PlannedStatement::new(
+                format!(
+                    "rebuild {}: drop the old table (its rows are copied)",
+                    t.name
+                ),
+                format!("DROP TABLE {}", ident(&t.name)),
+            ));
+        }
+        for t in &copy_order {
+            out.push(PlannedStatement::new(
+                format!(
+                    "rebuild {}: rename the new table into place (rewrites references to it)",
+                    t.name
+                ),
+                format!(
+                    "ALTER TABLE {} RENAME TO {}",
+                    ident(&temp_name(&t.name)),
+                    ident(&t.name)
+                ),
+            ));
+        }
+        for t in &copy_order {
+            for index in &t.indexes {
+                out.push(PlannedStatement::new(
+                    format!("rebuild {}: index {}", t.name, index.name),
+                    self.create_index(&t.name, index),
+                ));
+            }
+        }
+        Ok(out)
+    }
+
+    /// The data checks in front of the rebuild of `name` (its name in the target schema).
+    pub(crate) fn rebuild_checks(
+        &self,
+        from: &Schema,
+        to: &Schema,
+        diff: &Diff,
+        name: &str,
+        rebuild: &BTreeSet<String>,
+    ) -> Result<Vec<DataCheck>, PlanError> {
+        let renames = &diff.renames;
+        let new = self.table_in(to, name)?;
+        let old = self.table_in(from, renames.old_table_name(name))?;
+        let sources = sources(old, new, renames);
+        // The old rows seen under the new column names: new columns show their DEFAULT.
+        let projection: Vec<String> = sources
+            .iter()
+            .map(|s| {
+                let e = match (&s.expr, &s.column.default) {
+                    (Some(e), _) => e.clone(),
+                    (None, Some(d)) => render_default(d),
+                    (None, None) => "NULL".into(),
+                };
+                format!("{e} AS {}", ident(&s.column.name))
+            })
+            .collect();
+        let src = format!("(SELECT {} FROM {})", projection.join(", "), ident(name));
+        let integer_key = new.primary_key.len() == 1
+            && new
+                .column(&new.primary_key[0])
+                .is_some_and(|c| c.ty == ColumnType::Integer);
+
+        let mut out = Vec::new();
+        for s in &sources {
+            let c = &s.column;
+            let q = ident(&c.name);
+            let old_col = old.column(renames.old_column_name(name, &c.name));
+            let no_default = matches!(c.default, None | Some(DefaultValue::Null));
+            let is_rowid = integer_key && new.primary_key[0] == c.name;
+            if !c.nullable && no_default && !is_rowid {
+                match old_col {
+                    Some(o) if o.nullable => out.push(DataCheck {
+                        comment: format!("no NULL in {name}.{}", c.name),
+                        count_sql: check::count_where_sql(&src, &format!("{q} IS NULL")),
+                        before: format!("column {name}.{} cannot become NOT NULL: ", c.name),
+                        after: " row(s) hold NULL; fill them in or declare a DEFAULT".into(),
+                    }),
+                    Some(_) => {}
+                    None => out.push(DataCheck {
+                        comment: format!("{name} is empty or {}.{} has a default", name, c.name),
+                        count_sql: check::count_where_sql(&ident(name), "1"),
+                        before: format!(
+                            "column {name}.{} cannot be added as NOT NULL without a DEFAULT: table {name} has ",
+                            c.name
+                        ),
+                        after: " row(s); declare a DEFAULT or allow NULL".into(),
+                    }),
+                }
+            }
+            // A new column without a default holds only NULLs, which never collide.
+            let all_null = s.expr.is_none() && no_default;
+            if c.unique && !old_col.is_some_and(|o| o.unique) && !all_null {
+                out.push(DataCheck {
+                    comment: format!("no duplicates in {name}.{}", c.name),
+                    count_sql: check::duplicates_sql(&src, std::slice::from_ref(&c.name)),
+                    before: format!("column {name}.{} cannot become UNIQUE: ", c.name),
+                    after:
+                        " row(s) share their value with another row; remove the duplicates first"
+                            .into(),
+                });
+            }
+            let old_checks: &[String] = old_col.map(|o| o.checks.as_slice()).unwrap_or(&[]);
+            for expr in &c.checks {
+                if !old_checks.contains(expr) {
+                    out.push(DataCheck {
+                        comment: format!("rows of {name} pass CHECK ({expr})"),
+                        count_sql: check::count_where_sql(&src, &format!("NOT ({expr})")),
+                        before: format!(
+                            "CHECK ({expr}) cannot be added on column {name}.{}: ",
+                            c.name
+                        ),
+                        after: " row(s) violate it; fix them first".into(),
+                    });
+                }
+            }
+            if let ColumnType::Enum(e) = &c.ty
+                && let Some(e) = to.enums.get(e)
+            {
+                let old_values = old_col.and_then(|o| match &o.ty {
+                    ColumnType::Enum(n) => from.enums.get(n).map(|x| &x.values),
+                    _ => None,
+                });
+                if old_values != Some(&e.values) {
+                    let values: Vec<String> = e.values.iter().map(|v| literal(v)).collect();
+                    out.push(DataCheck {
+                        comment: format!("values of {name}.{} are in enum {}", c.name, e.name),
+                        count_sql: check::count_where_sql(
+                            &src,
+                            &format!("NOT ({q} IN ({}))", values.join(", ")),
+                        ),
+                        before: format!(
+                            "column {name}.{} cannot be limited to the values of enum {} ({}): ",
+                            c.name,
+                            e.name,
+                            e.values.join(", ")
+                        ),
+                        after: " row(s) hold another value; update them first".into(),
+                    });
+                }
+            }
+        }
+        for change in &diff.changes {
+            if change.table() != Some(name) {
+                continue;
+            }
+            match change {
+                Change::AddUnique { columns, .. } => out.push(DataCheck {
+                    comment: format!(
+                        "no duplicates under UNIQUE ({}) of {name}",
+                        columns.join(", ")
+                    ),
+                    count_sql: check::duplicates_sql(&src, columns),
+                    before: format!(
+                        "UNIQUE ({}) cannot be added on table {name}: ",
+                        columns.join(", ")
+                    ),
+                    after:
+                        " row(s) share their values with another row; remove the duplicates first"
+                            .into(),
+                }),
+                Change::AlterPrimaryKey { to: key, .. } if !key.is_empty() => out.push(DataCheck {
+                    comment: format!("no duplicates under the new primary key of {name}"),
+                    count_sql: check::duplicates_sql(&src, key),
+                    before: format!(
+                        "PRIMARY KEY ({}) cannot be set on table {name}: ",
+                        key.join(", ")
+                    ),
+                    after: " row(s) share their key with another row; remove the duplicates first"
+                        .into(),
+                }),
+                Change::AddCheck { check: c, .. } => out.push(DataCheck {
+                    comment: format!("rows of {name} pass CHECK ({})", c.expression),
+                    count_sql: check::count_where_sql(&src, &format!("NOT ({})", c.expression)),
+                    before: format!("CHECK ({}) cannot be added on table {name}: ", c.expression),
+                    after: " row(s) violate it; fix them first".into(),
+                }),
+                Change::AddForeignKey {
+                    foreign_key: fk, ..
+                } => {
+                    let parent = &fk.references_table;
+                    // The parent as it is when the checks run: renamed already, its columns under
+                    // their old names when it is rebuilt (renames are carried by the rebuild).
+                    let parent_cols: Vec<String> = fk
+                        .references_columns
+                        .iter()
+                        .map(|c| {
+                            if rebuild.contains(parent) {
+                                renames.old_column_name(parent, c).to_string()
+                            } else {
+                                c.clone()
+                            }
+                        })
+                        .collect();
+                    let mut cond: Vec<String> = fk
+                        .columns
+                        .iter()
+                        .map(|c| format!("\"vertz_child\".{} IS NOT NULL", ident(c)))
+                        .collect();
+                    let matches: Vec<String> = fk
+                        .columns
+                        .iter()
+                        .zip(&parent_cols)
+                        .map(|(c, p)| {
+                            format!(
+                                "\"vertz_parent\".{} = \"vertz_child\".{}",
+                                ident(p),
+                                ident(c)
+                            )
+                        })
+                        .collect();
+                    cond.push(format!(
+                        "NOT EXISTS (SELECT 1 FROM {} AS \"vertz_parent\" WHERE {})",
+                        ident(parent),
+                        matches.join(" AND ")
+                    ));
+                    out.push(DataCheck {
+                        comment: format!(
+                            "every {name}({}) has its row in {parent}",
+                            fk.columns.join(", ")
+                        ),
+                        count_sql: check::count_where_sql(
+                            &format!("{src} AS \"vertz_child\""),
+                            &cond.join(" AND "),
+                        ),
+                        before: format!(
+                            "foreign key {name}({}) -> {parent}({}) cannot be added: ",
+                            fk.columns.join(", "),
+                            fk.references_columns.join(", ")
+                        ),
+                        after: format!(
+                            " row(s) of {name} have no matching row in {parent}; delete them, set them to NULL or add their parents first"
+                        ),
+                    });
+                }
+                Change::CreateIndex { index, .. } => {
+                    if index.unique
+                        && index.where_clause.is_none()
+                        && let Some(cols) = index
+                            .columns
+                            .iter()
+                            .map(|p| match &p.key {
+                                vertz_snapshot::IndexKey::Column(c) => Some(c.clone()),
+                                vertz_snapshot::IndexKey::Expression(_) => None,
+                            })
+                            .collect::<Option<Vec<String>>>()
+                    {
+                        out.push(DataCheck {
+                            comment: format!("no duplicates under unique index {}", index.name),
+                            count_sql: check::duplicates_sql(&src, &cols),
+                            before: format!(
+                                "unique index {} on {name} ({}) cannot be created: ",
+                                index.name,
+                                cols.join(", ")
+                            ),
+                            after: " row(s) share their values with another row; remove the duplicates first".into(),
+                        });
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(out)
+    }
+
+    fn table_in<'a>(&self, schema: &'a Schema, name: &str) -> Result<&'a Table, PlanError> {
+        schema.table(name).ok_or_else(|| PlanError::Unsupported {
+            change: format!("rebuild table {name}"),
+            dialect: self.name.to_string(),
+            reason: "the schema has no such table (the diff and the schemas disagree)".into(),
+        })
+    }
+}
+
+/// Where each column of `new` takes its values from in `old`: a renamed column carries its
+/// values; NULL becoming NOT NULL with a DEFAULT fills the DEFAULT in. A changed type is not
+/// CAST: the new column's type affinity converts every value that converts without loss and
+/// keeps the others as they are, where `CAST('abc' AS INTEGER)` would silently store 0.
+fn sources(old: &Table, new: &Table, renames: &Renames) -> Vec<Source> {
+    new.columns
+        .iter()
+        .map(|c| {
+            let old_name = renames.old_column_name(&new.name, &c.name);
+            let expr = old.column(old_name).map(|o| {
+                let mut e = ident(old_name);
+                if o.nullable
+                    && !c.nullable
+                    && let Some(d) = &c.default
+                    && *d != DefaultValue::Null
+                {
+                    e = format!("coalesce({e}, {})", render_default(d));
+                }
+                e
+            });
+            Source {
+                column: c.clone(),
+                expr,
+            }
+        })
+        .collect()
+}
+
+fn dedup<'a>(items: &[&'a str]) -> Vec<&'a str> {
+    let mut out: Vec<&str> = Vec::new();
+    for i in items {
+        if !out.contains(i) {
+            out.push(i);
+        }
+    }
+    out
+}

@@ -1,0 +1,1102 @@
+//! Snapshot tests of the SQL the SQLite family plans for every change kind: forward statements
+//! with their comments, the rollback and what it cannot restore. `UPDATE_EXPECT=1 cargo test -p
+//! vertz-sql` rewrites the snapshots; review the diff like any other code change.
+
+use expect_test::{Expect, expect};
+use vertz_diff::diff;
+use vertz_snapshot::Schema;
+use vertz_snapshot::dsl::*;
+
+use crate::dialect::{Capabilities, Dialect};
+use crate::sqlite::SqliteFamily;
+
+fn render(dialect: &SqliteFamily, from: &Schema, to: &Schema) -> String {
+    let d = diff(from, to);
+    match dialect.plan(from, to, &d) {
+        Ok(plan) => {
+            // The script splits back into exactly the planned statements (migration files are
+            // read back with the same splitter), trigger bodies included.
+            for (script, count) in [
+                (plan.to_sql(), plan.statements.len()),
+                (plan.rollback_sql(), plan.rollback.len()),
+            ] {
+                let split = crate::lex::split_statements(&script).expect("lexes");
+                assert_eq!(split.len(), count, "{script}");
+            }
+            let mut out = plan.to_sql();
+            for w in &plan.warnings {
+                out.push_str(&format!("-- WARNING: {w}\n"));
+            }
+            out.push_str("\n-- ROLLBACK\n");
+            out.push_str(&plan.rollback_sql());
+            out
+        }
+        Err(e) => format!("error: {e}\n"),
+    }
+}
+
+fn check(from: Schema, to: Schema, expect: Expect) {
+    expect.assert_eq(&render(&SqliteFamily::sqlite(), &from, &to));
+}
+
+/// A D1-like member of the family: no AUTOINCREMENT keyword, only `defer_foreign_keys`.
+fn d1_like() -> SqliteFamily {
+    SqliteFamily::with(
+        "d1-like",
+        Capabilities {
+            autoincrement_keyword: false,
+            allowed_pragmas: &["defer_foreign_keys"],
+            ..SqliteFamily::sqlite().capabilities()
+        },
+    )
+}
+
+fn s(build: impl FnOnce(&mut SchemaBuilder)) -> Schema {
+    schema(build).expect("valid schema")
+}
+
+fn users(extra: impl FnOnce(&mut TableBuilder)) -> Schema {
+    s(|d| {
+        d.table("users", |t| {
+            t.column("id", integer().primary_key());
+            t.column("email", text());
+            extra(t);
+        });
+    })
+}
+
+#[test]
+fn create_and_drop_table() {
+    let to = s(|d| {
+        d.enumeration("status", ["open", "done"]);
+        d.table("users", |t| {
+            t.column("id", integer().primary_key().auto_increment());
+            t.column("email", text().unique().collate("NOCASE"));
+        });
+        d.table("todos", |t| {
+            t.column("id", integer().primary_key());
+            t.column(
+                "user_id",
+                integer()
+                    .references("users", "id")
+                    .on_delete(FkAction::Cascade),
+            );
+            t.column("status", enumeration("status").default("open"));
+            t.index("todos_user_idx", ["user_id"]);
+        });
+    });
+    check(
+        Schema::default(),
+        to.clone(),
+        expect![[r#"
+        -- create table users
+        CREATE TABLE "users" (
+          "id" INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+          "email" TEXT NOT NULL UNIQUE COLLATE NOCASE
+        );
+
+        -- create table todos
+        CREATE TABLE "todos" (
+          "id" INTEGER PRIMARY KEY NOT NULL,
+          "user_id" INTEGER NOT NULL,
+          "status" TEXT NOT NULL DEFAULT 'open' CHECK ("status" IN ('open', 'done')),
+          FOREIGN KEY ("user_id") REFERENCES "users" ("id") ON DELETE CASCADE
+        );
+
+        -- index todos_user_idx on todos
+        CREATE INDEX "todos_user_idx" ON "todos" ("user_id");
+
+        -- ROLLBACK
+        -- drop table todos and its rows
+        DROP TABLE "todos";
+
+        -- drop table users and its rows
+        DROP TABLE "users";
+    "#]],
+    );
+    check(
+        to,
+        Schema::default(),
+        expect![[r#"
+        -- drop table todos and its rows
+        DROP TABLE "todos";
+
+        -- drop table users and its rows
+        DROP TABLE "users";
+
+        -- ROLLBACK
+        -- LOSSY: the rows of table todos
+        -- LOSSY: the rows of table users
+        -- create table users
+        CREATE TABLE "users" (
+          "id" INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+          "email" TEXT NOT NULL UNIQUE COLLATE NOCASE
+        );
+
+        -- create table todos
+        CREATE TABLE "todos" (
+          "id" INTEGER PRIMARY KEY NOT NULL,
+          "user_id" INTEGER NOT NULL,
+          "status" TEXT NOT NULL DEFAULT 'open' CHECK ("status" IN ('open', 'done')),
+          FOREIGN KEY ("user_id") REFERENCES "users" ("id") ON DELETE CASCADE
+        );
+
+        -- index todos_user_idx on todos
+        CREATE INDEX "todos_user_idx" ON "todos" ("user_id");
+    "#]],
+    );
+}
+
+#[test]
+fn rename_table_and_column_with_alter() {
+    let from = users(|t| {
+        t.column("name", text().nullable());
+    });
+    let to = s(|d| {
+        d.table("people", |t| {
+            t.renamed_from("users");
+            t.column("id", integer().primary_key());
+            t.column("email", text());
+            t.column("full_name", text().nullable().renamed_from("name"));
+        });
+    });
+    check(
+        from,
+        to,
+        expect![[r#"
+        -- rename table users to people
+        ALTER TABLE "users" RENAME TO "people";
+
+        -- rename column people.name to full_name (values kept)
+        ALTER TABLE "people" RENAME COLUMN "name" TO "full_name";
+
+        -- ROLLBACK
+        -- rename table people to users
+        ALTER TABLE "people" RENAME TO "users";
+
+        -- rename column users.full_name to name (values kept)
+        ALTER TABLE "users" RENAME COLUMN "full_name" TO "name";
+    "#]],
+    );
+}
+
+#[test]
+fn add_column_with_alter_and_with_rebuild() {
+    check(
+        users(|_| {}),
+        users(|t| {
+            t.column("age", integer().nullable());
+            t.column("active", boolean().default(true));
+        }),
+        expect![[r#"
+            -- add column users.age
+            ALTER TABLE "users" ADD COLUMN "age" INTEGER;
+
+            -- add column users.active
+            ALTER TABLE "users" ADD COLUMN "active" BOOLEAN NOT NULL DEFAULT TRUE;
+
+            -- ROLLBACK
+            -- LOSSY: the values written to column users.age after the migration
+            -- LOSSY: the values written to column users.active after the migration
+            -- drop column users.age and its values
+            ALTER TABLE "users" DROP COLUMN "age";
+
+            -- drop column users.active and its values
+            ALTER TABLE "users" DROP COLUMN "active";
+        "#]],
+    );
+    check(
+        users(|_| {}),
+        users(|t| {
+            t.column("created_at", timestamp().default_now());
+            t.column("handle", text().nullable().unique());
+        }),
+        expect![[r#"
+            -- check foreign keys at commit, not per statement, while tables are rebuilt
+            PRAGMA defer_foreign_keys = ON;
+
+            -- rebuild users: the new table under a temporary name
+            CREATE TABLE "__vertz_new_users" (
+              "id" INTEGER PRIMARY KEY NOT NULL,
+              "email" TEXT NOT NULL,
+              "created_at" TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,
+              "handle" TEXT UNIQUE
+            );
+
+            -- rebuild users: copy every row
+            INSERT INTO "__vertz_new_users" ("id", "email") SELECT "id", "email" FROM "users";
+
+            -- rebuild users: drop the old table (its rows are copied)
+            DROP TABLE "users";
+
+            -- rebuild users: rename the new table into place (rewrites references to it)
+            ALTER TABLE "__vertz_new_users" RENAME TO "users";
+
+            -- ROLLBACK
+            -- LOSSY: the values written to column users.created_at after the migration
+            -- LOSSY: the values written to column users.handle after the migration
+            -- check foreign keys at commit, not per statement, while tables are rebuilt
+            PRAGMA defer_foreign_keys = ON;
+
+            -- rebuild users: the new table under a temporary name
+            CREATE TABLE "__vertz_new_users" (
+              "id" INTEGER PRIMARY KEY NOT NULL,
+              "email" TEXT NOT NULL
+            );
+
+            -- rebuild users: copy every row
+            INSERT INTO "__vertz_new_users" ("id", "email") SELECT "id", "email" FROM "users";
+
+            -- rebuild users: drop the old table (its rows are copied)
+            DROP TABLE "users";
+
+            -- rebuild users: rename the new table into place (rewrites references to it)
+            ALTER TABLE "__vertz_new_users" RENAME TO "users";
+        "#]],
+    );
+}
+
+#[test]
+fn drop_column_with_alter_and_with_rebuild() {
+    check(
+        users(|t| {
+            t.column("name", text().nullable());
+        }),
+        users(|_| {}),
+        expect![[r#"
+            -- drop column users.name and its values
+            ALTER TABLE "users" DROP COLUMN "name";
+
+            -- ROLLBACK
+            -- LOSSY: the values of column users.name
+            -- add column users.name
+            ALTER TABLE "users" ADD COLUMN "name" TEXT;
+        "#]],
+    );
+    check(
+        users(|t| {
+            t.column("name", text().nullable().unique());
+        }),
+        users(|_| {}),
+        expect![[r#"
+            -- check foreign keys at commit, not per statement, while tables are rebuilt
+            PRAGMA defer_foreign_keys = ON;
+
+            -- rebuild users: the new table under a temporary name
+            CREATE TABLE "__vertz_new_users" (
+              "id" INTEGER PRIMARY KEY NOT NULL,
+              "email" TEXT NOT NULL
+            );
+
+            -- rebuild users: copy every row
+            INSERT INTO "__vertz_new_users" ("id", "email") SELECT "id", "email" FROM "users";
+
+            -- rebuild users: drop the old table (its rows are copied)
+            DROP TABLE "users";
+
+            -- rebuild users: rename the new table into place (rewrites references to it)
+            ALTER TABLE "__vertz_new_users" RENAME TO "users";
+
+            -- ROLLBACK
+            -- LOSSY: the values of column users.name
+            -- check foreign keys at commit, not per statement, while tables are rebuilt
+            PRAGMA defer_foreign_keys = ON;
+
+            -- rebuild users: the new table under a temporary name
+            CREATE TABLE "__vertz_new_users" (
+              "id" INTEGER PRIMARY KEY NOT NULL,
+              "email" TEXT NOT NULL,
+              "name" TEXT UNIQUE
+            );
+
+            -- rebuild users: copy every row
+            INSERT INTO "__vertz_new_users" ("id", "email") SELECT "id", "email" FROM "users";
+
+            -- rebuild users: drop the old table (its rows are copied)
+            DROP TABLE "users";
+
+            -- rebuild users: rename the new table into place (rewrites references to it)
+            ALTER TABLE "__vertz_new_users" RENAME TO "users";
+        "#]],
+    );
+}
+
+#[test]
+fn alter_type_nullability_default_collation() {
+    check(
+        users(|t| {
+            t.column("age", text().nullable());
+            t.column("nick", text().nullable());
+        }),
+        users(|t| {
+            t.column("age", integer().nullable());
+            t.column("nick", text().default("anon").collate("NOCASE"));
+        }),
+        expect![[r#"
+            -- check foreign keys at commit, not per statement, while tables are rebuilt
+            PRAGMA defer_foreign_keys = ON;
+
+            -- rebuild users: the new table under a temporary name
+            CREATE TABLE "__vertz_new_users" (
+              "id" INTEGER PRIMARY KEY NOT NULL,
+              "email" TEXT NOT NULL,
+              "age" INTEGER,
+              "nick" TEXT NOT NULL DEFAULT 'anon' COLLATE NOCASE
+            );
+
+            -- rebuild users: copy every row
+            INSERT INTO "__vertz_new_users" ("id", "email", "age", "nick") SELECT "id", "email", "age", coalesce("nick", 'anon') FROM "users";
+
+            -- rebuild users: drop the old table (its rows are copied)
+            DROP TABLE "users";
+
+            -- rebuild users: rename the new table into place (rewrites references to it)
+            ALTER TABLE "__vertz_new_users" RENAME TO "users";
+
+            -- ROLLBACK
+            -- LOSSY: the values of column users.age that the narrower type changed
+            -- check foreign keys at commit, not per statement, while tables are rebuilt
+            PRAGMA defer_foreign_keys = ON;
+
+            -- rebuild users: the new table under a temporary name
+            CREATE TABLE "__vertz_new_users" (
+              "id" INTEGER PRIMARY KEY NOT NULL,
+              "email" TEXT NOT NULL,
+              "age" TEXT,
+              "nick" TEXT
+            );
+
+            -- rebuild users: copy every row
+            INSERT INTO "__vertz_new_users" ("id", "email", "age", "nick") SELECT "id", "email", "age", "nick" FROM "users";
+
+            -- rebuild users: drop the old table (its rows are copied)
+            DROP TABLE "users";
+
+            -- rebuild users: rename the new table into place (rewrites references to it)
+            ALTER TABLE "__vertz_new_users" RENAME TO "users";
+        "#]],
+    );
+}
+
+#[test]
+fn renamed_column_is_carried_by_a_rebuild() {
+    check(
+        users(|t| {
+            t.column("name", text().nullable());
+        }),
+        users(|t| {
+            t.column("full_name", text().default("").renamed_from("name"));
+        }),
+        expect![[r#"
+            -- check foreign keys at commit, not per statement, while tables are rebuilt
+            PRAGMA defer_foreign_keys = ON;
+
+            -- rebuild users: the new table under a temporary name
+            CREATE TABLE "__vertz_new_users" (
+              "id" INTEGER PRIMARY KEY NOT NULL,
+              "email" TEXT NOT NULL,
+              "full_name" TEXT NOT NULL DEFAULT ''
+            );
+
+            -- rebuild users: copy every row
+            INSERT INTO "__vertz_new_users" ("id", "email", "full_name") SELECT "id", "email", coalesce("name", '') FROM "users";
+
+            -- rebuild users: drop the old table (its rows are copied)
+            DROP TABLE "users";
+
+            -- rebuild users: rename the new table into place (rewrites references to it)
+            ALTER TABLE "__vertz_new_users" RENAME TO "users";
+
+            -- ROLLBACK
+            -- check foreign keys at commit, not per statement, while tables are rebuilt
+            PRAGMA defer_foreign_keys = ON;
+
+            -- rebuild users: the new table under a temporary name
+            CREATE TABLE "__vertz_new_users" (
+              "id" INTEGER PRIMARY KEY NOT NULL,
+              "email" TEXT NOT NULL,
+              "name" TEXT
+            );
+
+            -- rebuild users: copy every row
+            INSERT INTO "__vertz_new_users" ("id", "email", "name") SELECT "id", "email", "full_name" FROM "users";
+
+            -- rebuild users: drop the old table (its rows are copied)
+            DROP TABLE "users";
+
+            -- rebuild users: rename the new table into place (rewrites references to it)
+            ALTER TABLE "__vertz_new_users" RENAME TO "users";
+        "#]],
+    );
+}
+
+fn family(cascade_note: bool) -> Schema {
+    s(|d| {
+        d.table("users", |t| {
+            t.column("id", integer().primary_key());
+            t.column("email", text());
+            if cascade_note {
+                t.column("note", text().default(""));
+            } else {
+                t.column("note", text().nullable());
+            }
+        });
+        d.table("todos", |t| {
+            t.column("id", integer().primary_key());
+            t.column(
+                "user_id",
+                integer()
+                    .references("users", "id")
+                    .on_delete(FkAction::Cascade),
+            );
+            t.index("todos_user_idx", ["user_id"]);
+        });
+        d.table("tags", |t| {
+            t.column("id", integer().primary_key());
+            t.column(
+                "todo_id",
+                integer()
+                    .references("todos", "id")
+                    .on_delete(FkAction::Cascade),
+            );
+            t.column("parent_id", integer().nullable().references("tags", "id"));
+        });
+    })
+}
+
+#[test]
+fn parent_rebuild_takes_children_and_grandchildren_along() {
+    check(
+        family(false),
+        family(true),
+        expect![[r#"
+        -- check foreign keys at commit, not per statement, while tables are rebuilt
+        PRAGMA defer_foreign_keys = ON;
+
+        -- rebuild users: the new table under a temporary name
+        CREATE TABLE "__vertz_new_users" (
+          "id" INTEGER PRIMARY KEY NOT NULL,
+          "email" TEXT NOT NULL,
+          "note" TEXT NOT NULL DEFAULT ''
+        );
+
+        -- rebuild todos: the new table, its foreign keys naming the new users
+        CREATE TABLE "__vertz_new_todos" (
+          "id" INTEGER PRIMARY KEY NOT NULL,
+          "user_id" INTEGER NOT NULL,
+          FOREIGN KEY ("user_id") REFERENCES "__vertz_new_users" ("id") ON DELETE CASCADE
+        );
+
+        -- rebuild tags: the new table, its foreign keys naming the new tags, todos
+        CREATE TABLE "__vertz_new_tags" (
+          "id" INTEGER PRIMARY KEY NOT NULL,
+          "todo_id" INTEGER NOT NULL,
+          "parent_id" INTEGER,
+          FOREIGN KEY ("parent_id") REFERENCES "__vertz_new_tags" ("id"),
+          FOREIGN KEY ("todo_id") REFERENCES "__vertz_new_todos" ("id") ON DELETE CASCADE
+        );
+
+        -- rebuild users: copy every row
+        INSERT INTO "__vertz_new_users" ("id", "email", "note") SELECT "id", "email", coalesce("note", '') FROM "users";
+
+        -- rebuild todos: copy every row
+        INSERT INTO "__vertz_new_todos" ("id", "user_id") SELECT "id", "user_id" FROM "todos";
+
+        -- rebuild tags: copy every row
+        INSERT INTO "__vertz_new_tags" ("id", "todo_id", "parent_id") SELECT "id", "todo_id", "parent_id" FROM "tags";
+
+        -- rebuild tags: drop the old table (its rows are copied)
+        DROP TABLE "tags";
+
+        -- rebuild todos: drop the old table (its rows are copied)
+        DROP TABLE "todos";
+
+        -- rebuild users: drop the old table (its rows are copied)
+        DROP TABLE "users";
+
+        -- rebuild users: rename the new table into place (rewrites references to it)
+        ALTER TABLE "__vertz_new_users" RENAME TO "users";
+
+        -- rebuild todos: rename the new table into place (rewrites references to it)
+        ALTER TABLE "__vertz_new_todos" RENAME TO "todos";
+
+        -- rebuild tags: rename the new table into place (rewrites references to it)
+        ALTER TABLE "__vertz_new_tags" RENAME TO "tags";
+
+        -- rebuild todos: index todos_user_idx
+        CREATE INDEX "todos_user_idx" ON "todos" ("user_id");
+        -- WARNING: rebuilt together with the tables they reference, so that no ON DELETE action fires: tags, todos
+
+        -- ROLLBACK
+        -- check foreign keys at commit, not per statement, while tables are rebuilt
+        PRAGMA defer_foreign_keys = ON;
+
+        -- rebuild users: the new table under a temporary name
+        CREATE TABLE "__vertz_new_users" (
+          "id" INTEGER PRIMARY KEY NOT NULL,
+          "email" TEXT NOT NULL,
+          "note" TEXT
+        );
+
+        -- rebuild todos: the new table, its foreign keys naming the new users
+        CREATE TABLE "__vertz_new_todos" (
+          "id" INTEGER PRIMARY KEY NOT NULL,
+          "user_id" INTEGER NOT NULL,
+          FOREIGN KEY ("user_id") REFERENCES "__vertz_new_users" ("id") ON DELETE CASCADE
+        );
+
+        -- rebuild tags: the new table, its foreign keys naming the new tags, todos
+        CREATE TABLE "__vertz_new_tags" (
+          "id" INTEGER PRIMARY KEY NOT NULL,
+          "todo_id" INTEGER NOT NULL,
+          "parent_id" INTEGER,
+          FOREIGN KEY ("parent_id") REFERENCES "__vertz_new_tags" ("id"),
+          FOREIGN KEY ("todo_id") REFERENCES "__vertz_new_todos" ("id") ON DELETE CASCADE
+        );
+
+        -- rebuild users: copy every row
+        INSERT INTO "__vertz_new_users" ("id", "email", "note") SELECT "id", "email", "note" FROM "users";
+
+        -- rebuild todos: copy every row
+        INSERT INTO "__vertz_new_todos" ("id", "user_id") SELECT "id", "user_id" FROM "todos";
+
+        -- rebuild tags: copy every row
+        INSERT INTO "__vertz_new_tags" ("id", "todo_id", "parent_id") SELECT "id", "todo_id", "parent_id" FROM "tags";
+
+        -- rebuild tags: drop the old table (its rows are copied)
+        DROP TABLE "tags";
+
+        -- rebuild todos: drop the old table (its rows are copied)
+        DROP TABLE "todos";
+
+        -- rebuild users: drop the old table (its rows are copied)
+        DROP TABLE "users";
+
+        -- rebuild users: rename the new table into place (rewrites references to it)
+        ALTER TABLE "__vertz_new_users" RENAME TO "users";
+
+        -- rebuild todos: rename the new table into place (rewrites references to it)
+        ALTER TABLE "__vertz_new_todos" RENAME TO "todos";
+
+        -- rebuild tags: rename the new table into place (rewrites references to it)
+        ALTER TABLE "__vertz_new_tags" RENAME TO "tags";
+
+        -- rebuild todos: index todos_user_idx
+        CREATE INDEX "todos_user_idx" ON "todos" ("user_id");
+    "#]],
+    );
+}
+
+#[test]
+fn foreign_key_add_and_action_change() {
+    let base = |fk: Option<FkAction>| {
+        s(move |d| {
+            d.table("users", |t| {
+                t.column("id", integer().primary_key());
+            });
+            d.table("todos", |t| {
+                t.column("id", integer().primary_key());
+                match fk {
+                    Some(a) => t.column(
+                        "user_id",
+                        integer().nullable().references("users", "id").on_delete(a),
+                    ),
+                    None => t.column("user_id", integer().nullable()),
+                };
+            });
+        })
+    };
+    check(
+        base(None),
+        base(Some(FkAction::Cascade)),
+        expect![[r#"
+        -- check foreign keys at commit, not per statement, while tables are rebuilt
+        PRAGMA defer_foreign_keys = ON;
+
+        -- data checks: a guard table; a failing check writes its message as a JSON path, which aborts
+        CREATE TABLE "_vertz_guard" ("message" TEXT NOT NULL);
+
+        -- data check: every todos(user_id) has its row in users
+        INSERT INTO "_vertz_guard" ("message") SELECT json_extract('{}', 'vertz data check failed: foreign key todos(user_id) -> users(id) cannot be added: ' || "n" || ' row(s) of todos have no matching row in users; delete them, set them to NULL or add their parents first') FROM (SELECT count(*) AS "n" FROM (SELECT "id" AS "id", "user_id" AS "user_id" FROM "todos") AS "vertz_child" WHERE "vertz_child"."user_id" IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "users" AS "vertz_parent" WHERE "vertz_parent"."id" = "vertz_child"."user_id")) WHERE "n" > 0;
+
+        -- data checks passed: drop the guard
+        DROP TABLE "_vertz_guard";
+
+        -- rebuild todos: the new table under a temporary name
+        CREATE TABLE "__vertz_new_todos" (
+          "id" INTEGER PRIMARY KEY NOT NULL,
+          "user_id" INTEGER,
+          FOREIGN KEY ("user_id") REFERENCES "users" ("id") ON DELETE CASCADE
+        );
+
+        -- rebuild todos: copy every row
+        INSERT INTO "__vertz_new_todos" ("id", "user_id") SELECT "id", "user_id" FROM "todos";
+
+        -- rebuild todos: drop the old table (its rows are copied)
+        DROP TABLE "todos";
+
+        -- rebuild todos: rename the new table into place (rewrites references to it)
+        ALTER TABLE "__vertz_new_todos" RENAME TO "todos";
+
+        -- ROLLBACK
+        -- check foreign keys at commit, not per statement, while tables are rebuilt
+        PRAGMA defer_foreign_keys = ON;
+
+        -- rebuild todos: the new table under a temporary name
+        CREATE TABLE "__vertz_new_todos" (
+          "id" INTEGER PRIMARY KEY NOT NULL,
+          "user_id" INTEGER
+        );
+
+        -- rebuild todos: copy every row
+        INSERT INTO "__vertz_new_todos" ("id", "user_id") SELECT "id", "user_id" FROM "todos";
+
+        -- rebuild todos: drop the old table (its rows are copied)
+        DROP TABLE "todos";
+
+        -- rebuild todos: rename the new table into place (rewrites references to it)
+        ALTER TABLE "__vertz_new_todos" RENAME TO "todos";
+    "#]],
+    );
+    check(
+        base(Some(FkAction::Cascade)),
+        base(Some(FkAction::SetNull)),
+        expect![[r#"
+            -- check foreign keys at commit, not per statement, while tables are rebuilt
+            PRAGMA defer_foreign_keys = ON;
+
+            -- data checks: a guard table; a failing check writes its message as a JSON path, which aborts
+            CREATE TABLE "_vertz_guard" ("message" TEXT NOT NULL);
+
+            -- data check: every todos(user_id) has its row in users
+            INSERT INTO "_vertz_guard" ("message") SELECT json_extract('{}', 'vertz data check failed: foreign key todos(user_id) -> users(id) cannot be added: ' || "n" || ' row(s) of todos have no matching row in users; delete them, set them to NULL or add their parents first') FROM (SELECT count(*) AS "n" FROM (SELECT "id" AS "id", "user_id" AS "user_id" FROM "todos") AS "vertz_child" WHERE "vertz_child"."user_id" IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "users" AS "vertz_parent" WHERE "vertz_parent"."id" = "vertz_child"."user_id")) WHERE "n" > 0;
+
+            -- data checks passed: drop the guard
+            DROP TABLE "_vertz_guard";
+
+            -- rebuild todos: the new table under a temporary name
+            CREATE TABLE "__vertz_new_todos" (
+              "id" INTEGER PRIMARY KEY NOT NULL,
+              "user_id" INTEGER,
+              FOREIGN KEY ("user_id") REFERENCES "users" ("id") ON DELETE SET NULL
+            );
+
+            -- rebuild todos: copy every row
+            INSERT INTO "__vertz_new_todos" ("id", "user_id") SELECT "id", "user_id" FROM "todos";
+
+            -- rebuild todos: drop the old table (its rows are copied)
+            DROP TABLE "todos";
+
+            -- rebuild todos: rename the new table into place (rewrites references to it)
+            ALTER TABLE "__vertz_new_todos" RENAME TO "todos";
+
+            -- ROLLBACK
+            -- check foreign keys at commit, not per statement, while tables are rebuilt
+            PRAGMA defer_foreign_keys = ON;
+
+            -- data checks: a guard table; a failing check writes its message as a JSON path, which aborts
+            CREATE TABLE "_vertz_guard" ("message" TEXT NOT NULL);
+
+            -- data check: every todos(user_id) has its row in users
+            INSERT INTO "_vertz_guard" ("message") SELECT json_extract('{}', 'vertz data check failed: foreign key todos(user_id) -> users(id) cannot be added: ' || "n" || ' row(s) of todos have no matching row in users; delete them, set them to NULL or add their parents first') FROM (SELECT count(*) AS "n" FROM (SELECT "id" AS "id", "user_id" AS "user_id" FROM "todos") AS "vertz_child" WHERE "vertz_child"."user_id" IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "users" AS "vertz_parent" WHERE "vertz_parent"."id" = "vertz_child"."user_id")) WHERE "n" > 0;
+
+            -- data checks passed: drop the guard
+            DROP TABLE "_vertz_guard";
+
+            -- rebuild todos: the new table under a temporary name
+            CREATE TABLE "__vertz_new_todos" (
+              "id" INTEGER PRIMARY KEY NOT NULL,
+              "user_id" INTEGER,
+              FOREIGN KEY ("user_id") REFERENCES "users" ("id") ON DELETE CASCADE
+            );
+
+            -- rebuild todos: copy every row
+            INSERT INTO "__vertz_new_todos" ("id", "user_id") SELECT "id", "user_id" FROM "todos";
+
+            -- rebuild todos: drop the old table (its rows are copied)
+            DROP TABLE "todos";
+
+            -- rebuild todos: rename the new table into place (rewrites references to it)
+            ALTER TABLE "__vertz_new_todos" RENAME TO "todos";
+        "#]],
+    );
+}
+
+#[test]
+fn enum_values_primary_key_unique_and_check() {
+    let with = |values: &'static [&'static str]| {
+        s(move |d| {
+            d.enumeration("status", values.iter().copied());
+            d.table("todos", |t| {
+                t.column("id", integer().primary_key());
+                t.column("status", enumeration("status"));
+            });
+        })
+    };
+    check(
+        with(&["open", "done"]),
+        with(&["open", "closed"]),
+        expect![[r#"
+        -- check foreign keys at commit, not per statement, while tables are rebuilt
+        PRAGMA defer_foreign_keys = ON;
+
+        -- data checks: a guard table; a failing check writes its message as a JSON path, which aborts
+        CREATE TABLE "_vertz_guard" ("message" TEXT NOT NULL);
+
+        -- data check: values of todos.status are in enum status
+        INSERT INTO "_vertz_guard" ("message") SELECT json_extract('{}', 'vertz data check failed: column todos.status cannot be limited to the values of enum status (open, closed): ' || "n" || ' row(s) hold another value; update them first') FROM (SELECT count(*) AS "n" FROM (SELECT "id" AS "id", "status" AS "status" FROM "todos") WHERE NOT ("status" IN ('open', 'closed'))) WHERE "n" > 0;
+
+        -- data checks passed: drop the guard
+        DROP TABLE "_vertz_guard";
+
+        -- rebuild todos: the new table under a temporary name
+        CREATE TABLE "__vertz_new_todos" (
+          "id" INTEGER PRIMARY KEY NOT NULL,
+          "status" TEXT NOT NULL CHECK ("status" IN ('open', 'closed'))
+        );
+
+        -- rebuild todos: copy every row
+        INSERT INTO "__vertz_new_todos" ("id", "status") SELECT "id", "status" FROM "todos";
+
+        -- rebuild todos: drop the old table (its rows are copied)
+        DROP TABLE "todos";
+
+        -- rebuild todos: rename the new table into place (rewrites references to it)
+        ALTER TABLE "__vertz_new_todos" RENAME TO "todos";
+
+        -- ROLLBACK
+        -- check foreign keys at commit, not per statement, while tables are rebuilt
+        PRAGMA defer_foreign_keys = ON;
+
+        -- data checks: a guard table; a failing check writes its message as a JSON path, which aborts
+        CREATE TABLE "_vertz_guard" ("message" TEXT NOT NULL);
+
+        -- data check: values of todos.status are in enum status
+        INSERT INTO "_vertz_guard" ("message") SELECT json_extract('{}', 'vertz data check failed: column todos.status cannot be limited to the values of enum status (open, done): ' || "n" || ' row(s) hold another value; update them first') FROM (SELECT count(*) AS "n" FROM (SELECT "id" AS "id", "status" AS "status" FROM "todos") WHERE NOT ("status" IN ('open', 'done'))) WHERE "n" > 0;
+
+        -- data checks passed: drop the guard
+        DROP TABLE "_vertz_guard";
+
+        -- rebuild todos: the new table under a temporary name
+        CREATE TABLE "__vertz_new_todos" (
+          "id" INTEGER PRIMARY KEY NOT NULL,
+          "status" TEXT NOT NULL CHECK ("status" IN ('open', 'done'))
+        );
+
+        -- rebuild todos: copy every row
+        INSERT INTO "__vertz_new_todos" ("id", "status") SELECT "id", "status" FROM "todos";
+
+        -- rebuild todos: drop the old table (its rows are copied)
+        DROP TABLE "todos";
+
+        -- rebuild todos: rename the new table into place (rewrites references to it)
+        ALTER TABLE "__vertz_new_todos" RENAME TO "todos";
+    "#]],
+    );
+    check(
+        s(|d| {
+            d.table("pairs", |t| {
+                t.column("a", text());
+                t.column("b", text());
+                t.primary_key(["a"]);
+            });
+        }),
+        s(|d| {
+            d.table("pairs", |t| {
+                t.column("a", text());
+                t.column("b", text());
+                t.primary_key(["a", "b"]);
+                t.unique(["b", "a"]);
+                t.check("a <> b");
+            });
+        }),
+        expect![[r#"
+            -- check foreign keys at commit, not per statement, while tables are rebuilt
+            PRAGMA defer_foreign_keys = ON;
+
+            -- data checks: a guard table; a failing check writes its message as a JSON path, which aborts
+            CREATE TABLE "_vertz_guard" ("message" TEXT NOT NULL);
+
+            -- data check: no duplicates under the new primary key of pairs
+            INSERT INTO "_vertz_guard" ("message") SELECT json_extract('{}', 'vertz data check failed: PRIMARY KEY (a, b) cannot be set on table pairs: ' || "n" || ' row(s) share their key with another row; remove the duplicates first') FROM (SELECT coalesce(sum("k"), 0) AS "n" FROM (SELECT count(*) AS "k" FROM (SELECT "a" AS "a", "b" AS "b" FROM "pairs") WHERE "a" IS NOT NULL AND "b" IS NOT NULL GROUP BY "a", "b" HAVING count(*) > 1)) WHERE "n" > 0;
+
+            -- data check: no duplicates under UNIQUE (b, a) of pairs
+            INSERT INTO "_vertz_guard" ("message") SELECT json_extract('{}', 'vertz data check failed: UNIQUE (b, a) cannot be added on table pairs: ' || "n" || ' row(s) share their values with another row; remove the duplicates first') FROM (SELECT coalesce(sum("k"), 0) AS "n" FROM (SELECT count(*) AS "k" FROM (SELECT "a" AS "a", "b" AS "b" FROM "pairs") WHERE "b" IS NOT NULL AND "a" IS NOT NULL GROUP BY "b", "a" HAVING count(*) > 1)) WHERE "n" > 0;
+
+            -- data check: rows of pairs pass CHECK (a <> b)
+            INSERT INTO "_vertz_guard" ("message") SELECT json_extract('{}', 'vertz data check failed: CHECK (a <> b) cannot be added on table pairs: ' || "n" || ' row(s) violate it; fix them first') FROM (SELECT count(*) AS "n" FROM (SELECT "a" AS "a", "b" AS "b" FROM "pairs") WHERE NOT (a <> b)) WHERE "n" > 0;
+
+            -- data checks passed: drop the guard
+            DROP TABLE "_vertz_guard";
+
+            -- rebuild pairs: the new table under a temporary name
+            CREATE TABLE "__vertz_new_pairs" (
+              "a" TEXT NOT NULL,
+              "b" TEXT NOT NULL,
+              PRIMARY KEY ("a", "b"),
+              UNIQUE ("b", "a"),
+              CHECK (a <> b)
+            );
+
+            -- rebuild pairs: copy every row
+            INSERT INTO "__vertz_new_pairs" ("a", "b") SELECT "a", "b" FROM "pairs";
+
+            -- rebuild pairs: drop the old table (its rows are copied)
+            DROP TABLE "pairs";
+
+            -- rebuild pairs: rename the new table into place (rewrites references to it)
+            ALTER TABLE "__vertz_new_pairs" RENAME TO "pairs";
+
+            -- ROLLBACK
+            -- check foreign keys at commit, not per statement, while tables are rebuilt
+            PRAGMA defer_foreign_keys = ON;
+
+            -- data checks: a guard table; a failing check writes its message as a JSON path, which aborts
+            CREATE TABLE "_vertz_guard" ("message" TEXT NOT NULL);
+
+            -- data check: no duplicates under the new primary key of pairs
+            INSERT INTO "_vertz_guard" ("message") SELECT json_extract('{}', 'vertz data check failed: PRIMARY KEY (a) cannot be set on table pairs: ' || "n" || ' row(s) share their key with another row; remove the duplicates first') FROM (SELECT coalesce(sum("k"), 0) AS "n" FROM (SELECT count(*) AS "k" FROM (SELECT "a" AS "a", "b" AS "b" FROM "pairs") WHERE "a" IS NOT NULL GROUP BY "a" HAVING count(*) > 1)) WHERE "n" > 0;
+
+            -- data checks passed: drop the guard
+            DROP TABLE "_vertz_guard";
+
+            -- rebuild pairs: the new table under a temporary name
+            CREATE TABLE "__vertz_new_pairs" (
+              "a" TEXT PRIMARY KEY NOT NULL,
+              "b" TEXT NOT NULL
+            );
+
+            -- rebuild pairs: copy every row
+            INSERT INTO "__vertz_new_pairs" ("a", "b") SELECT "a", "b" FROM "pairs";
+
+            -- rebuild pairs: drop the old table (its rows are copied)
+            DROP TABLE "pairs";
+
+            -- rebuild pairs: rename the new table into place (rewrites references to it)
+            ALTER TABLE "__vertz_new_pairs" RENAME TO "pairs";
+        "#]],
+    );
+}
+
+#[test]
+fn indexes_with_alter() {
+    check(
+        users(|t| {
+            t.index("users_email_idx", ["email"]);
+        }),
+        users(|t| {
+            t.unique_index("users_email_key", ["email"]);
+        }),
+        expect![[r#"
+            -- drop index users_email_idx on users
+            DROP INDEX "users_email_idx";
+
+            -- data checks: a guard table; a failing check writes its message as a JSON path, which aborts
+            CREATE TABLE "_vertz_guard" ("message" TEXT NOT NULL);
+
+            -- data check: no duplicates under unique index users_email_key
+            INSERT INTO "_vertz_guard" ("message") SELECT json_extract('{}', 'vertz data check failed: unique index users_email_key on users (email) cannot be created: ' || "n" || ' row(s) share their values with another row; remove the duplicates first') FROM (SELECT coalesce(sum("k"), 0) AS "n" FROM (SELECT count(*) AS "k" FROM "users" WHERE "email" IS NOT NULL GROUP BY "email" HAVING count(*) > 1)) WHERE "n" > 0;
+
+            -- data checks passed: drop the guard
+            DROP TABLE "_vertz_guard";
+
+            -- index users_email_key on users
+            CREATE UNIQUE INDEX "users_email_key" ON "users" ("email");
+
+            -- ROLLBACK
+            -- drop index users_email_key on users
+            DROP INDEX "users_email_key";
+
+            -- index users_email_idx on users
+            CREATE INDEX "users_email_idx" ON "users" ("email");
+        "#]],
+    );
+}
+
+#[test]
+fn d1_like_capabilities_side_by_side() {
+    let from = s(|d| {
+        d.table("users", |t| {
+            t.column("id", integer().primary_key());
+        });
+    });
+    let to = s(|d| {
+        d.table("users", |t| {
+            t.column("id", integer().primary_key().auto_increment());
+        });
+    });
+    check(
+        from.clone(),
+        to.clone(),
+        expect![[r#"
+        -- check foreign keys at commit, not per statement, while tables are rebuilt
+        PRAGMA defer_foreign_keys = ON;
+
+        -- rebuild users: the new table under a temporary name
+        CREATE TABLE "__vertz_new_users" (
+          "id" INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL
+        );
+
+        -- rebuild users: copy every row
+        INSERT INTO "__vertz_new_users" ("id") SELECT "id" FROM "users";
+
+        -- rebuild users: drop the old table (its rows are copied)
+        DROP TABLE "users";
+
+        -- rebuild users: rename the new table into place (rewrites references to it)
+        ALTER TABLE "__vertz_new_users" RENAME TO "users";
+
+        -- ROLLBACK
+        -- check foreign keys at commit, not per statement, while tables are rebuilt
+        PRAGMA defer_foreign_keys = ON;
+
+        -- rebuild users: the new table under a temporary name
+        CREATE TABLE "__vertz_new_users" (
+          "id" INTEGER PRIMARY KEY NOT NULL
+        );
+
+        -- rebuild users: copy every row
+        INSERT INTO "__vertz_new_users" ("id") SELECT "id" FROM "users";
+
+        -- rebuild users: drop the old table (its rows are copied)
+        DROP TABLE "users";
+
+        -- rebuild users: rename the new table into place (rewrites references to it)
+        ALTER TABLE "__vertz_new_users" RENAME TO "users";
+    "#]],
+    );
+    expect![[r#"
+        -- check foreign keys at commit, not per statement, while tables are rebuilt
+        PRAGMA defer_foreign_keys = ON;
+
+        -- rebuild users: the new table under a temporary name
+        CREATE TABLE "__vertz_new_users" (
+          "id" INTEGER PRIMARY KEY NOT NULL
+        );
+
+        -- rebuild users: copy every row
+        INSERT INTO "__vertz_new_users" ("id") SELECT "id" FROM "users";
+
+        -- rebuild users: drop the old table (its rows are copied)
+        DROP TABLE "users";
+
+        -- rebuild users: rename the new table into place (rewrites references to it)
+        ALTER TABLE "__vertz_new_users" RENAME TO "users";
+
+        -- ROLLBACK
+        -- check foreign keys at commit, not per statement, while tables are rebuilt
+        PRAGMA defer_foreign_keys = ON;
+
+        -- rebuild users: the new table under a temporary name
+        CREATE TABLE "__vertz_new_users" (
+          "id" INTEGER PRIMARY KEY NOT NULL
+        );
+
+        -- rebuild users: copy every row
+        INSERT INTO "__vertz_new_users" ("id") SELECT "id" FROM "users";
+
+        -- rebuild users: drop the old table (its rows are copied)
+        DROP TABLE "users";
+
+        -- rebuild users: rename the new table into place (rewrites references to it)
+        ALTER TABLE "__vertz_new_users" RENAME TO "users";
+    "#]]
+    .assert_eq(&render(&d1_like(), &from, &to));
+}
+
+#[test]
+fn views_and_triggers_are_dropped_and_created_around_a_rebuild() {
+    let with = |note_default: bool| {
+        let mut schema = users(|t| {
+            if note_default {
+                t.column("note", text().default(""));
+            } else {
+                t.column("note", text().nullable());
+            }
+        });
+        schema.views.insert(
+            "emails".into(),
+            vertz_snapshot::View {
+                name: "emails".into(),
+                sql: "CREATE VIEW emails AS SELECT email FROM users".into(),
+            },
+        );
+        schema.triggers.insert(
+            "users_touch".into(),
+            vertz_snapshot::Trigger {
+                name: "users_touch".into(),
+                table: "users".into(),
+                sql: "CREATE TRIGGER users_touch AFTER UPDATE ON users BEGIN SELECT 1; END".into(),
+            },
+        );
+        schema
+    };
+    check(
+        with(false),
+        with(true),
+        expect![[r#"
+        -- check foreign keys at commit, not per statement, while tables are rebuilt
+        PRAGMA defer_foreign_keys = ON;
+
+        -- drop trigger users_touch (created again at the end if it stays)
+        DROP TRIGGER "users_touch";
+
+        -- drop view emails (created again at the end if it stays)
+        DROP VIEW "emails";
+
+        -- rebuild users: the new table under a temporary name
+        CREATE TABLE "__vertz_new_users" (
+          "id" INTEGER PRIMARY KEY NOT NULL,
+          "email" TEXT NOT NULL,
+          "note" TEXT NOT NULL DEFAULT ''
+        );
+
+        -- rebuild users: copy every row
+        INSERT INTO "__vertz_new_users" ("id", "email", "note") SELECT "id", "email", coalesce("note", '') FROM "users";
+
+        -- rebuild users: drop the old table (its rows are copied)
+        DROP TABLE "users";
+
+        -- rebuild users: rename the new table into place (rewrites references to it)
+        ALTER TABLE "__vertz_new_users" RENAME TO "users";
+
+        -- create view emails
+        CREATE VIEW emails AS SELECT email FROM users;
+
+        -- create trigger users_touch on users
+        CREATE TRIGGER users_touch AFTER UPDATE ON users BEGIN SELECT 1; END;
+
+        -- ROLLBACK
+        -- check foreign keys at commit, not per statement, while tables are rebuilt
+        PRAGMA defer_foreign_keys = ON;
+
+        -- drop trigger users_touch (created again at the end if it stays)
+        DROP TRIGGER "users_touch";
+
+        -- drop view emails (created again at the end if it stays)
+        DROP VIEW "emails";
+
+        -- rebuild users: the new table under a temporary name
+        CREATE TABLE "__vertz_new_users" (
+          "id" INTEGER PRIMARY KEY NOT NULL,
+          "email" TEXT NOT NULL,
+          "note" TEXT
+        );
+
+        -- rebuild users: copy every row
+        INSERT INTO "__vertz_new_users" ("id", "email", "note") SELECT "id", "email", "note" FROM "users";
+
+        -- rebuild users: drop the old table (its rows are copied)
+        DROP TABLE "users";
+
+        -- rebuild users: rename the new table into place (rewrites references to it)
+        ALTER TABLE "__vertz_new_users" RENAME TO "users";
+
+        -- create view emails
+        CREATE VIEW emails AS SELECT email FROM users;
+
+        -- create trigger users_touch on users
+        CREATE TRIGGER users_touch AFTER UPDATE ON users BEGIN SELECT 1; END;
+    "#]],
+    );
+}

@@ -1,0 +1,599 @@
+//! Table rebuilds and ALTERs on real SQLite files with rows in every table, through the real
+//! `vertz db push`: the end schema as SQLite stores it, the rows kept, and the exact message of
+//! a data check that stops a migration (with the database left as it was).
+
+use crate::support::{Db, Project};
+
+/// Pushes `schema` (schema.sql text) to `db` with `--force`, asserting the exit code.
+fn push(p: &Project, db: &Db, schema: &str, code: i32) -> crate::support::Run {
+    p.write("schema.sql", schema);
+    let run = p.vertz(&[
+        "db",
+        "push",
+        "--database",
+        &db.url(),
+        "--schema",
+        "schema.sql",
+        "--force",
+    ]);
+    run.code(code);
+    run
+}
+
+/// The stored CREATE text of one object.
+fn sql_of(db: &Db, name: &str) -> String {
+    db.rows(&format!(
+        "SELECT sql FROM sqlite_schema WHERE name = '{name}'"
+    ))[0][0]
+        .clone()
+}
+
+/// A second push of the same schema finds nothing to do: what SQLite holds equals the schema.
+fn in_sync(p: &Project, db: &Db) {
+    let run = p.vertz(&[
+        "db",
+        "status",
+        "--database",
+        &db.url(),
+        "--schema",
+        "schema.sql",
+    ]);
+    run.code(0);
+}
+
+const FAMILY: &str = r#"
+CREATE TABLE parent (id INTEGER PRIMARY KEY, name TEXT);
+CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER NOT NULL REFERENCES parent(id) ON DELETE CASCADE, label TEXT);
+CREATE TABLE grandchild (id INTEGER PRIMARY KEY, child_id INTEGER REFERENCES child(id) ON DELETE CASCADE, note TEXT);
+CREATE TABLE selfref (id INTEGER PRIMARY KEY, parent_id INTEGER REFERENCES parent(id) ON DELETE SET NULL, up INTEGER REFERENCES selfref(id) ON DELETE CASCADE);
+CREATE INDEX child_parent_idx ON child (parent_id);
+"#;
+
+fn family(p: &Project) -> Db {
+    let db = p.db("app.db");
+    push(p, &db, FAMILY, 0);
+    db.exec(
+        "INSERT INTO parent VALUES (1, 'a'), (2, NULL), (3, 'c');
+         INSERT INTO child VALUES (10, 1, 'x'), (11, 1, 'y'), (12, 2, 'z');
+         INSERT INTO grandchild VALUES (100, 10, 'g1'), (101, 12, 'g2'), (102, NULL, 'g3');
+         INSERT INTO selfref VALUES (1000, 1, NULL), (1001, 2, 1000), (1002, NULL, 1001);",
+    );
+    db
+}
+
+fn family_rows(db: &Db) -> Vec<Vec<Vec<String>>> {
+    vec![
+        db.rows("SELECT id, parent_id, label FROM child ORDER BY id"),
+        db.rows("SELECT id, child_id, note FROM grandchild ORDER BY id"),
+        db.rows("SELECT id, parent_id, up FROM selfref ORDER BY id"),
+    ]
+}
+
+#[test]
+fn parent_rebuild_keeps_cascade_children_and_grandchildren() {
+    let p = Project::new();
+    let db = family(&p);
+    let before = family_rows(&db);
+    // name becomes NOT NULL with a default: a rebuild of parent, which every other table
+    // references directly or through child.
+    let run = push(
+        &p,
+        &db,
+        &FAMILY.replace("name TEXT)", "name TEXT NOT NULL DEFAULT 'none')"),
+        0,
+    );
+    assert!(
+        run.stdout.contains("alter column parent.name"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(
+        family_rows(&db),
+        before,
+        "every child and grandchild row is kept"
+    );
+    assert_eq!(
+        db.rows("SELECT id, name FROM parent ORDER BY id"),
+        [["1", "a"], ["2", "none"], ["3", "c"]]
+    );
+    assert_eq!(
+        sql_of(&db, "child"),
+        "CREATE TABLE \"child\" (\n  \"id\" INTEGER PRIMARY KEY,\n  \"parent_id\" INTEGER NOT NULL,\n  \"label\" TEXT,\n  FOREIGN KEY (\"parent_id\") REFERENCES \"parent\" (\"id\") ON DELETE CASCADE\n)"
+    );
+    assert!(sql_of(&db, "selfref").contains("REFERENCES \"selfref\" (\"id\") ON DELETE CASCADE"));
+    assert_eq!(
+        db.objects(),
+        [
+            "index child_parent_idx",
+            "table _vertz_migrations",
+            "table child",
+            "table grandchild",
+            "table parent",
+            "table selfref"
+        ]
+    );
+    assert!(db.rows("PRAGMA foreign_key_check").is_empty());
+    // The rebuilt tables still enforce their foreign keys and actions.
+    db.exec("PRAGMA foreign_keys = ON; DELETE FROM parent WHERE id = 1;");
+    assert_eq!(db.count("child"), 1);
+    assert_eq!(
+        db.rows("SELECT id FROM grandchild ORDER BY id"),
+        [["101"], ["102"]]
+    );
+    assert_eq!(
+        db.rows("SELECT id, parent_id, up FROM selfref ORDER BY id"),
+        [
+            ["1000", "NULL", "NULL"],
+            ["1001", "2", "1000"],
+            ["1002", "NULL", "1001"]
+        ]
+    );
+    in_sync(&p, &db);
+}
+
+#[test]
+fn not_null_over_nulls_is_stopped_with_the_count() {
+    let p = Project::new();
+    let db = family(&p);
+    let before = db.schema_text();
+    let run = push(
+        &p,
+        &db,
+        &FAMILY.replace("name TEXT)", "name TEXT NOT NULL)"),
+        4,
+    );
+    assert_eq!(
+        run.stderr,
+        "error: vertz data check failed: column parent.name cannot become NOT NULL: 1 row(s) hold NULL; fill them in or declare a DEFAULT; nothing was applied\n"
+    );
+    assert_eq!(db.schema_text(), before, "nothing was applied");
+    assert_eq!(family_rows(&db).concat().len(), 9);
+}
+
+/// One change kind: `before` pushed and filled with `rows`, then `after` pushed; the end schema
+/// must be what `after` declares (status in sync) and `query` must give `expected`.
+fn case(before: &str, rows: &str, after: &str, query: &str, expected: &[&[&str]]) -> (Project, Db) {
+    let p = Project::new();
+    let db = p.db("app.db");
+    push(&p, &db, before, 0);
+    db.exec(rows);
+    push(&p, &db, after, 0);
+    in_sync(&p, &db);
+    let want: Vec<Vec<String>> = expected
+        .iter()
+        .map(|r| r.iter().map(|s| s.to_string()).collect())
+        .collect();
+    assert_eq!(db.rows(query), want, "after:\n{after}");
+    assert!(db.rows("PRAGMA foreign_key_check").is_empty());
+    assert!(
+        !db.objects()
+            .iter()
+            .any(|o| o.contains("__vertz_new_") || o.contains("_vertz_guard")),
+        "{:?}",
+        db.objects()
+    );
+    (p, db)
+}
+
+/// A change that a data check stops: exit 4, the exact message, nothing applied.
+fn stopped(before: &str, rows: &str, after: &str, message: &str) {
+    let p = Project::new();
+    let db = p.db("app.db");
+    push(&p, &db, before, 0);
+    db.exec(rows);
+    let schema = db.schema_text();
+    let history = db.count("_vertz_migrations");
+    let run = push(&p, &db, after, 4);
+    assert_eq!(
+        run.stderr,
+        format!("error: vertz data check failed: {message}; nothing was applied\n")
+    );
+    assert_eq!(db.schema_text(), schema);
+    assert_eq!(db.count("_vertz_migrations"), history);
+}
+
+const T: &str = "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, b INTEGER);\n";
+const T_ROWS: &str = "INSERT INTO t VALUES (1, 'x', 10), (2, NULL, 20), (3, 'x', NULL);";
+const T_Q: &str = "SELECT * FROM t ORDER BY id";
+
+#[test]
+fn add_nullable_column_with_alter() {
+    let (_p, db) = case(
+        T,
+        T_ROWS,
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, b INTEGER, c TEXT DEFAULT 'd');",
+        T_Q,
+        &[
+            &["1", "x", "10", "d"],
+            &["2", "NULL", "20", "d"],
+            &["3", "x", "NULL", "d"],
+        ],
+    );
+    assert!(sql_of(&db, "t").contains("\"c\" TEXT DEFAULT 'd'"));
+}
+
+#[test]
+fn add_not_null_column_with_non_constant_default_rebuilds() {
+    case(
+        T,
+        T_ROWS,
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, b INTEGER, at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP);",
+        "SELECT id, a, b, at IS NOT NULL FROM t ORDER BY id",
+        &[
+            &["1", "x", "10", "1"],
+            &["2", "NULL", "20", "1"],
+            &["3", "x", "NULL", "1"],
+        ],
+    );
+}
+
+#[test]
+fn add_not_null_column_without_default_over_rows_is_stopped() {
+    stopped(
+        T,
+        T_ROWS,
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, b INTEGER, c TEXT NOT NULL);",
+        "column t.c cannot be added as NOT NULL without a DEFAULT: table t has 3 row(s); declare a DEFAULT or allow NULL",
+    );
+}
+
+#[test]
+fn drop_plain_column_with_alter_and_unique_column_with_rebuild() {
+    case(
+        T,
+        T_ROWS,
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT);",
+        T_Q,
+        &[&["1", "x"], &["2", "NULL"], &["3", "x"]],
+    );
+    case(
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, b INTEGER UNIQUE);",
+        T_ROWS,
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT);",
+        T_Q,
+        &[&["1", "x"], &["2", "NULL"], &["3", "x"]],
+    );
+}
+
+#[test]
+fn type_change_keeps_values_by_affinity() {
+    let (_p, db) = case(
+        T,
+        "INSERT INTO t VALUES (1, '12', 10), (2, 'abc', 20), (3, NULL, NULL);",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, a INTEGER, b TEXT);",
+        "SELECT id, a, typeof(a), b, typeof(b) FROM t ORDER BY id",
+        &[
+            &["1", "12", "integer", "10", "text"],
+            &["2", "abc", "text", "20", "text"],
+            &["3", "NULL", "null", "NULL", "null"],
+        ],
+    );
+    assert!(sql_of(&db, "t").contains("\"a\" INTEGER,\n  \"b\" TEXT"));
+}
+
+#[test]
+fn nullability_and_default_changes() {
+    case(
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT NOT NULL DEFAULT 'q', b INTEGER);",
+        "INSERT INTO t (id, b) VALUES (1, 10), (2, NULL);",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, b INTEGER NOT NULL DEFAULT 0);",
+        "SELECT * FROM t ORDER BY id",
+        &[&["1", "q", "10"], &["2", "q", "0"]],
+    );
+}
+
+#[test]
+fn unique_add_and_its_data_check() {
+    case(
+        T,
+        "INSERT INTO t VALUES (1, 'x', 10), (2, NULL, 20), (3, NULL, 30);",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT UNIQUE, b INTEGER, UNIQUE (a, b));",
+        T_Q,
+        &[
+            &["1", "x", "10"],
+            &["2", "NULL", "20"],
+            &["3", "NULL", "30"],
+        ],
+    );
+    stopped(
+        T,
+        T_ROWS,
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT UNIQUE, b INTEGER);",
+        "column t.a cannot become UNIQUE: 2 row(s) share their value with another row; remove the duplicates first",
+    );
+    stopped(
+        T,
+        "INSERT INTO t VALUES (1, 'x', 1), (2, 'x', 1), (3, 'x', 1), (4, 'y', 1);",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, b INTEGER, UNIQUE (a, b));",
+        "UNIQUE (a, b) cannot be added on table t: 3 row(s) share their values with another row; remove the duplicates first",
+    );
+    stopped(
+        T,
+        T_ROWS,
+        &format!("{T}CREATE UNIQUE INDEX t_a ON t (a);"),
+        "unique index t_a on t (a) cannot be created: 2 row(s) share their values with another row; remove the duplicates first",
+    );
+}
+
+#[test]
+fn check_add_drop_and_its_data_check() {
+    case(
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, b INTEGER CHECK (b > 100));",
+        "INSERT INTO t VALUES (1, 'x', 110), (2, 'open', NULL);",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT CHECK (a IN ('x', 'open')), b INTEGER, CHECK (id > 0));",
+        "SELECT * FROM t ORDER BY id",
+        &[&["1", "x", "110"], &["2", "open", "NULL"]],
+    );
+    stopped(
+        T,
+        T_ROWS,
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, b INTEGER, CHECK (b < 15));",
+        "CHECK (b < 15) cannot be added on table t: 1 row(s) violate it; fix them first",
+    );
+    stopped(
+        T,
+        T_ROWS,
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT CHECK (a IN ('y', 'it''s')), b INTEGER);",
+        "column t.a cannot be limited to the values of enum t_a (y, it's): 2 row(s) hold another value; update them first",
+    );
+    stopped(
+        T,
+        T_ROWS,
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT CHECK (length(a) > 1), b INTEGER);",
+        "CHECK (length(a) > 1) cannot be added on column t.a: 2 row(s) violate it; fix them first",
+    );
+}
+
+const P: &str = "CREATE TABLE p (id INTEGER PRIMARY KEY, k TEXT UNIQUE);\n";
+const P_ROWS: &str = "INSERT INTO p VALUES (1, 'one'), (2, 'two');";
+
+#[test]
+fn foreign_key_add_drop_and_action_change() {
+    let rows = format!("{P_ROWS} INSERT INTO c VALUES (1, 1), (2, 2), (3, NULL);");
+    case(
+        &format!("{P}CREATE TABLE c (id INTEGER PRIMARY KEY, p_id INTEGER);"),
+        &rows,
+        &format!(
+            "{P}CREATE TABLE c (id INTEGER PRIMARY KEY, p_id INTEGER REFERENCES p(id) ON DELETE CASCADE);"
+        ),
+        "SELECT * FROM c ORDER BY id",
+        &[&["1", "1"], &["2", "2"], &["3", "NULL"]],
+    );
+    let (_p, db) = case(
+        &format!(
+            "{P}CREATE TABLE c (id INTEGER PRIMARY KEY, p_id INTEGER REFERENCES p(id) ON DELETE CASCADE);"
+        ),
+        &rows,
+        &format!(
+            "{P}CREATE TABLE c (id INTEGER PRIMARY KEY, p_id INTEGER REFERENCES p(id) ON DELETE SET NULL);"
+        ),
+        "SELECT * FROM c ORDER BY id",
+        &[&["1", "1"], &["2", "2"], &["3", "NULL"]],
+    );
+    db.exec("PRAGMA foreign_keys = ON; DELETE FROM p WHERE id = 1;");
+    assert_eq!(
+        db.rows("SELECT * FROM c ORDER BY id"),
+        [["1", "NULL"], ["2", "2"], ["3", "NULL"]]
+    );
+    case(
+        &format!("{P}CREATE TABLE c (id INTEGER PRIMARY KEY, p_id INTEGER REFERENCES p(id));"),
+        &rows,
+        &format!("{P}CREATE TABLE c (id INTEGER PRIMARY KEY, p_id INTEGER);"),
+        "SELECT * FROM c ORDER BY id",
+        &[&["1", "1"], &["2", "2"], &["3", "NULL"]],
+    );
+    stopped(
+        &format!("{P}CREATE TABLE c (id INTEGER PRIMARY KEY, p_id INTEGER, pk TEXT);"),
+        &format!(
+            "{P_ROWS} INSERT INTO c VALUES (1, 1, 'one'), (2, 7, 'two'), (3, 8, 'nine'), (4, NULL, 'ten');"
+        ),
+        &format!(
+            "{P}CREATE TABLE c (id INTEGER PRIMARY KEY, p_id INTEGER REFERENCES p(id), pk TEXT REFERENCES p(k));"
+        ),
+        "foreign key c(p_id) -> p(id) cannot be added: 2 row(s) of c have no matching row in p; delete them, set them to NULL or add their parents first",
+    );
+}
+
+#[test]
+fn primary_key_change_collation_and_autoincrement() {
+    case(
+        "CREATE TABLE t (a TEXT NOT NULL, b INTEGER NOT NULL, PRIMARY KEY (a));",
+        "INSERT INTO t VALUES ('x', 1), ('y', 1);",
+        "CREATE TABLE t (a TEXT NOT NULL COLLATE NOCASE, b INTEGER NOT NULL, PRIMARY KEY (a, b));",
+        "SELECT * FROM t ORDER BY a",
+        &[&["x", "1"], &["y", "1"]],
+    );
+    stopped(
+        "CREATE TABLE t (a TEXT NOT NULL, b INTEGER NOT NULL, PRIMARY KEY (a, b));",
+        "INSERT INTO t VALUES ('x', 1), ('x', 2), ('y', 1);",
+        "CREATE TABLE t (a TEXT NOT NULL, b INTEGER NOT NULL, PRIMARY KEY (a));",
+        "PRIMARY KEY (a) cannot be set on table t: 2 row(s) share their key with another row; remove the duplicates first",
+    );
+    let (_p, db) = case(
+        T,
+        T_ROWS,
+        "CREATE TABLE t (id INTEGER PRIMARY KEY AUTOINCREMENT, a TEXT, b INTEGER);",
+        T_Q,
+        &[&["1", "x", "10"], &["2", "NULL", "20"], &["3", "x", "NULL"]],
+    );
+    db.exec("INSERT INTO t (a) VALUES ('new')");
+    assert_eq!(db.rows("SELECT max(id) FROM t"), [["4"]]);
+}
+
+#[test]
+fn indexes_survive_a_rebuild_and_drop_and_create() {
+    let (_p, db) = case(
+        &format!(
+            "{T}CREATE INDEX t_a ON t (a DESC) WHERE a IS NOT NULL;\nCREATE INDEX t_b ON t (b);"
+        ),
+        T_ROWS,
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT NOT NULL DEFAULT '', b INTEGER);\nCREATE INDEX t_a ON t (a DESC) WHERE a IS NOT NULL;\nCREATE INDEX t_ab ON t (a, b);",
+        T_Q,
+        &[&["1", "x", "10"], &["2", "", "20"], &["3", "x", "NULL"]],
+    );
+    assert_eq!(
+        db.objects(),
+        [
+            "index t_a",
+            "index t_ab",
+            "table _vertz_migrations",
+            "table t"
+        ]
+    );
+}
+
+#[test]
+fn dropping_a_parent_whose_child_loses_its_key_keeps_the_child_rows() {
+    case(
+        &format!(
+            "{P}CREATE TABLE c (id INTEGER PRIMARY KEY, p_id INTEGER REFERENCES p(id) ON DELETE CASCADE);"
+        ),
+        &format!("{P_ROWS} INSERT INTO c VALUES (1, 1), (2, 2);"),
+        "CREATE TABLE c (id INTEGER PRIMARY KEY, p_id INTEGER);",
+        "SELECT * FROM c ORDER BY id",
+        &[&["1", "1"], &["2", "2"]],
+    );
+}
+
+#[test]
+fn cycle_of_references_is_rebuilt_with_every_row() {
+    let before = "CREATE TABLE a (id INTEGER PRIMARY KEY, b_id INTEGER REFERENCES b(id) ON DELETE CASCADE, v TEXT);\nCREATE TABLE b (id INTEGER PRIMARY KEY, a_id INTEGER REFERENCES a(id) ON DELETE CASCADE);";
+    let (_p, db) = case(
+        before,
+        "PRAGMA foreign_keys = ON; INSERT INTO a VALUES (1, NULL, 'x'); INSERT INTO b VALUES (1, 1); UPDATE a SET b_id = 1;",
+        &before.replace("v TEXT", "v TEXT NOT NULL DEFAULT 'd'"),
+        "SELECT a.id, a.b_id, a.v, b.id, b.a_id FROM a, b",
+        &[&["1", "1", "x", "1", "1"]],
+    );
+    assert!(sql_of(&db, "b").contains("REFERENCES \"a\" (\"id\")"));
+    assert!(sql_of(&db, "a").contains("REFERENCES \"b\" (\"id\")"));
+}
+
+#[test]
+fn views_and_triggers_survive_a_rebuild() {
+    let objects = "CREATE TABLE log (x TEXT);\nCREATE TRIGGER t_log AFTER INSERT ON t BEGIN INSERT INTO log VALUES (NEW.a); END;\nCREATE VIEW t_view AS SELECT id, a FROM t WHERE b IS NOT NULL;\nCREATE VIEW t_view2 AS SELECT count(*) AS n FROM t_view;\n";
+    let (_p, db) = case(
+        &format!("{T}{objects}"),
+        T_ROWS,
+        &format!(
+            "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT NOT NULL DEFAULT '', b INTEGER);\n{objects}"
+        ),
+        "SELECT * FROM t_view ORDER BY id",
+        &[&["1", "x"], &["2", ""]],
+    );
+    assert_eq!(db.rows("SELECT n FROM t_view2"), [["2"]]);
+    db.exec("INSERT INTO t (id, a) VALUES (4, 'fired')");
+    // Three rows logged while seeding, one by the re-created trigger.
+    assert_eq!(
+        db.rows("SELECT x FROM log"),
+        [["x"], ["NULL"], ["x"], ["fired"]]
+    );
+}
+
+#[test]
+fn a_trigger_missing_from_the_schema_is_dropped_only_with_force() {
+    let p = Project::new();
+    let db = p.db("app.db");
+    push(&p, &db, T, 0);
+    db.exec("CREATE TABLE log (x TEXT); CREATE TRIGGER t_log AFTER INSERT ON t BEGIN INSERT INTO log VALUES (NEW.a); END;");
+    p.write("schema.sql", &format!("{T}CREATE TABLE log (x TEXT);"));
+    let run = p.vertz(&[
+        "db",
+        "push",
+        "--database",
+        &db.url(),
+        "--schema",
+        "schema.sql",
+    ]);
+    run.code(5);
+    assert!(
+        run.stderr.contains("  - drop trigger t_log on t"),
+        "{}",
+        run.stderr
+    );
+    assert!(db.objects().contains(&"trigger t_log".to_string()));
+    push(&p, &db, &format!("{T}CREATE TABLE log (x TEXT);"), 0);
+    assert!(!db.objects().contains(&"trigger t_log".to_string()));
+}
+
+#[test]
+fn renamed_column_carries_its_values_through_a_rebuild() {
+    let (_p, db) = case(
+        T,
+        T_ROWS,
+        "CREATE TABLE t (\n  id INTEGER PRIMARY KEY,\n  label TEXT NOT NULL DEFAULT '?', -- @renamed from=a\n  b INTEGER\n);",
+        T_Q,
+        &[&["1", "x", "10"], &["2", "?", "20"], &["3", "x", "NULL"]],
+    );
+    assert!(sql_of(&db, "t").contains("\"label\" TEXT NOT NULL DEFAULT '?'"));
+}
+
+#[test]
+fn renamed_parent_table_with_a_rebuild_keeps_its_children() {
+    let before = format!(
+        "{P}CREATE TABLE c (id INTEGER PRIMARY KEY, p_id INTEGER REFERENCES p(id) ON DELETE CASCADE);"
+    );
+    let after = "CREATE TABLE q -- @renamed from=p\n(id INTEGER PRIMARY KEY, k TEXT NOT NULL DEFAULT '');\nCREATE TABLE c (id INTEGER PRIMARY KEY, p_id INTEGER REFERENCES q(id) ON DELETE CASCADE);";
+    let (_p, db) = case(
+        &before,
+        &format!("{P_ROWS} INSERT INTO p VALUES (3, NULL); INSERT INTO c VALUES (1, 1), (2, 3);"),
+        after,
+        "SELECT c.id, c.p_id, q.k FROM c JOIN q ON q.id = c.p_id ORDER BY c.id",
+        &[&["1", "1", "one"], &["2", "3", ""]],
+    );
+    assert!(sql_of(&db, "c").contains("REFERENCES \"q\" (\"id\") ON DELETE CASCADE"));
+}
+
+#[test]
+fn dry_run_prints_the_rebuild_and_changes_nothing() {
+    let p = Project::new();
+    let db = family(&p);
+    let before = db.schema_text();
+    p.write(
+        "schema.sql",
+        &FAMILY.replace("name TEXT)", "name TEXT NOT NULL DEFAULT 'none')"),
+    );
+    let run = p.vertz(&[
+        "db",
+        "push",
+        "--database",
+        &db.url(),
+        "--schema",
+        "schema.sql",
+        "--dry-run",
+    ]);
+    run.code(0);
+    for line in [
+        "PRAGMA defer_foreign_keys = ON;",
+        "-- rebuild child: the new table, its foreign keys naming the new parent",
+        "  FOREIGN KEY (\"parent_id\") REFERENCES \"__vertz_new_parent\" (\"id\") ON DELETE CASCADE",
+        "INSERT INTO \"__vertz_new_parent\" (\"id\", \"name\") SELECT \"id\", coalesce(\"name\", 'none') FROM \"parent\";",
+        "ALTER TABLE \"__vertz_new_child\" RENAME TO \"child\";",
+    ] {
+        assert!(
+            run.stdout.lines().any(|l| l == line),
+            "missing {line:?} in\n{}",
+            run.stdout
+        );
+    }
+    assert_eq!(db.schema_text(), before);
+}
+
+#[test]
+fn autoincrement_counter_survives_a_rebuild() {
+    let before = "CREATE TABLE t (id INTEGER PRIMARY KEY AUTOINCREMENT, a TEXT);";
+    let (_p, db) = case(
+        before,
+        "INSERT INTO t (a) VALUES ('x'), ('y'), ('z'); DELETE FROM t WHERE id = 3;",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY AUTOINCREMENT, a TEXT NOT NULL DEFAULT '');",
+        "SELECT * FROM t ORDER BY id",
+        &[&["1", "x"], &["2", "y"]],
+    );
+    // Key 3 was handed out once: AUTOINCREMENT must not give it again.
+    db.exec("INSERT INTO t (a) VALUES ('new')");
+    assert_eq!(db.rows("SELECT max(id) FROM t"), [["4"]]);
+    assert_eq!(
+        db.rows("SELECT name, seq FROM sqlite_sequence"),
+        [["t", "4"]]
+    );
+}

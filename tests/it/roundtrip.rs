@@ -1,0 +1,137 @@
+//! The introspection round trip as a property: any valid schema, created on a real SQLite file
+//! by the SQLite dialect and read back by introspection, is the schema again, up to what a
+//! database cannot hold (column metadata, enum names).
+//!
+//! 64 cases by default; `VERTZ_PROPTEST_CASES=1000` runs a longer search.
+
+use proptest::prelude::*;
+use vertz_dialect_sqlite::driver::SqliteDriver;
+use vertz_runner::{Driver, Statement};
+use vertz_snapshot::{Check, ColumnType, Enum, Index, IndexColumn, IndexKey, Schema};
+
+/// Adds what `arbitrary::schema` does not generate, each behind a flag: AUTOINCREMENT, a
+/// collation, a column and a table CHECK, a composite UNIQUE, a partial index with a collated
+/// descending key.
+fn enrich(mut schema: Schema, flags: [bool; 6]) -> Schema {
+    let q = vertz_sql::quote::ident;
+    for table in schema.tables.values_mut() {
+        let pk_integer = table.primary_key.len() == 1;
+        if flags[0] && pk_integer {
+            table.columns[0].auto_increment = true;
+        }
+        let first = table.columns[0].name.clone();
+        if flags[1]
+            && let Some(c) = table.columns.iter_mut().find(|c| c.ty == ColumnType::Text)
+        {
+            c.collation = Some("NOCASE".into());
+        }
+        if flags[2] {
+            let c = table.columns.last_mut().expect("a column");
+            c.checks.push(format!("{} IS NOT NULL OR 1", q(&c.name)));
+        }
+        if flags[3] {
+            table.checks.push(Check {
+                name: Some("positive".into()),
+                expression: format!("length({}) >= 0", q(&first)),
+            });
+        }
+        let plain = |t: &ColumnType| !matches!(t, ColumnType::Blob | ColumnType::Json);
+        if flags[4] && table.columns.len() >= 2 && table.columns[..2].iter().all(|c| plain(&c.ty)) {
+            table.unique_constraints.push(vec![
+                table.columns[1].name.clone(),
+                table.columns[0].name.clone(),
+            ]);
+        }
+        if flags[5] {
+            table.indexes.push(Index {
+                name: format!("{}_partial", table.name),
+                columns: vec![IndexColumn {
+                    key: IndexKey::Column(first.clone()),
+                    desc: true,
+                    collation: Some("NOCASE".into()),
+                }],
+                unique: false,
+                where_clause: Some(format!("{} IS NOT NULL", q(&first))),
+            });
+        }
+    }
+    schema.canonicalize();
+    schema
+}
+
+/// What the database can hold of `schema`: metadata dropped, each enum column's enum named
+/// `<table>_<column>` (the name introspection gives the CHECK it reads back).
+fn storable(schema: &Schema) -> Schema {
+    let mut out = schema.clone();
+    out.enums.clear();
+    for table in out.tables.values_mut() {
+        for column in &mut table.columns {
+            column.sensitive = false;
+            column.hidden = false;
+            column.renamed_from = None;
+            if let ColumnType::Enum(name) = &column.ty {
+                let values = schema.enums[name].values.clone();
+                let own = format!("{}_{}", table.name, column.name);
+                out.enums.insert(
+                    own.clone(),
+                    Enum {
+                        name: own.clone(),
+                        values,
+                    },
+                );
+                column.ty = ColumnType::Enum(own);
+            }
+        }
+        table.renamed_from = None;
+    }
+    out.canonicalize();
+    out
+}
+
+fn round_trip(schema: &Schema) -> Result<Schema, String> {
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let path = dir.path().join("rt.db");
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?
+        .block_on(async {
+            let driver = SqliteDriver::open(&path).await.map_err(|e| e.to_string())?;
+            let plan = driver
+                .dialect()
+                .create_all(schema)
+                .map_err(|e| e.to_string())?;
+            let statements: Vec<Statement> = plan
+                .statements
+                .iter()
+                .map(|s| Statement::new(s.sql.clone()))
+                .collect();
+            driver
+                .execute_atomic(&statements)
+                .await
+                .map_err(|e| format!("{e}\n{}", plan.to_sql()))?;
+            let mut back = driver.introspect().await.map_err(|e| e.to_string())?;
+            back.canonicalize();
+            Ok(back)
+        })
+}
+
+fn cases() -> u32 {
+    std::env::var("VERTZ_PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(64)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: cases(), ..ProptestConfig::default() })]
+
+    #[test]
+    fn introspect_of_create_all_is_the_schema(
+        schema in (vertz_snapshot::arbitrary::schema(4), any::<[bool; 6]>())
+            .prop_map(|(s, flags)| enrich(s, flags))
+    ) {
+        let back = round_trip(&schema).map_err(TestCaseError::fail)?;
+        prop_assert_eq!(back, storable(&schema));
+    }
+}
