@@ -597,3 +597,67 @@ fn autoincrement_counter_survives_a_rebuild() {
         [["t", "4"]]
     );
 }
+
+#[test]
+fn a_case_only_table_rename_is_no_destructive_change() {
+    // SQLite names are case-insensitive: USERS and users are one table. The push must neither
+    // ask for --force nor drop the rows.
+    let p = crate::support::Project::new();
+    p.write(
+        "schema.sql",
+        "CREATE TABLE USERS (id INTEGER PRIMARY KEY, Name TEXT);\n",
+    );
+    let db = p.db("app.db");
+    p.vertz(&[
+        "db",
+        "push",
+        "--database",
+        &db.url(),
+        "--schema",
+        "schema.sql",
+    ])
+    .code(0);
+    db.exec("INSERT INTO USERS (id, Name) VALUES (1, 'a')");
+    p.write(
+        "schema.sql",
+        "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT);\n",
+    );
+    let status = p.vertz(&[
+        "db",
+        "status",
+        "--database",
+        &db.url(),
+        "--schema",
+        "schema.sql",
+    ]);
+    status.code(6);
+    assert!(
+        status.stdout.contains("rename table USERS to users"),
+        "{}",
+        status.stdout
+    );
+    let run = p.vertz(&[
+        "db",
+        "push",
+        "--database",
+        &db.url(),
+        "--schema",
+        "schema.sql",
+    ]);
+    run.code(0);
+    assert!(!run.stdout.contains("drop table"), "{}", run.stdout);
+    assert_eq!(db.rows("SELECT id, name FROM users"), [["1", "a"]]);
+    assert_eq!(
+        db.rows("SELECT name FROM sqlite_schema WHERE type = 'table' AND name LIKE 'users'"),
+        [["users"]]
+    );
+    p.vertz(&[
+        "db",
+        "status",
+        "--database",
+        &db.url(),
+        "--schema",
+        "schema.sql",
+    ])
+    .code(0);
+}

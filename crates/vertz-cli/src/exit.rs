@@ -102,6 +102,7 @@ impl From<anyhow::Error> for CliError {
             match p {
                 PushError::Driver(_) => DATABASE,
                 PushError::BadRename(_) => USAGE,
+                PushError::InvalidExpressions { .. } => INVALID_INPUT,
                 _ => REFUSED,
             }
         } else if error.downcast_ref::<DriverError>().is_some() {

@@ -19,23 +19,43 @@ pub async fn load(path: &Path) -> Result<Schema, CliError> {
             ),
         ));
     }
-    match path
+    let schema = match path
         .extension()
         .and_then(|e| e.to_str())
         .map(str::to_ascii_lowercase)
         .as_deref()
     {
-        Some("sql") => Ok(vertz_dialect_sqlite::schema_sql::load_file(path)
+        Some("sql") => vertz_dialect_sqlite::schema_sql::load_file(path)
             .await
-            .map_err(anyhow::Error::from)?),
-        Some("json") => Ok(SchemaSnapshot::load(path)
-            .map_err(anyhow::Error::from)?
-            .schema),
-        _ => Err(CliError::new(
+            .map_err(anyhow::Error::from)?,
+        Some("json") => {
+            SchemaSnapshot::load(path)
+                .map_err(anyhow::Error::from)?
+                .schema
+        }
+        _ => {
+            return Err(CliError::new(
+                INVALID_INPUT,
+                unknown_kind(path).unwrap_err(),
+            ));
+        }
+    };
+    // Expressions are pasted into DDL verbatim: each must be one expression, so no schema can
+    // smuggle a second statement into a migration.
+    let bad = vertz_sql::expr::check_schema(&schema);
+    if !bad.is_empty() {
+        let list: Vec<String> = bad.iter().map(|e| format!("  - {e}")).collect();
+        return Err(CliError::new(
             INVALID_INPUT,
-            unknown_kind(path).unwrap_err(),
-        )),
+            anyhow::anyhow!(
+                "{}: {} expression(s) are not one SQL expression:\n{}",
+                path.display(),
+                bad.len(),
+                list.join("\n")
+            ),
+        ));
     }
+    Ok(schema)
 }
 
 fn unknown_kind(path: &Path) -> anyhow::Result<()> {

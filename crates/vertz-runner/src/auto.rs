@@ -188,6 +188,8 @@ pub async fn auto_migrate(
             let live = driver.introspect().await?;
             let mut renames = Renames::from_hints(&live, desired);
             renames.merge(options.renames.clone());
+            let implied = driver.dialect().implied_renames(&live, desired, &renames);
+            renames.merge(implied);
             let diff = diff_with_renames(&live, desired, &renames);
             if !diff.needs_sql() {
                 // Record the hash so the next start takes the fast path.

@@ -153,6 +153,44 @@ pub async fn exists(driver: &dyn Driver) -> Result<bool, DriverError> {
     Ok(!rows.is_empty())
 }
 
+/// The columns of `_vertz_migrations`, in order.
+const COLUMNS: [&str; 6] = [
+    "name",
+    "checksum",
+    "applied_at",
+    "execution_ms",
+    "kind",
+    "schema_hash",
+];
+
+/// Fails with a clear message when the history table exists but does not have the columns vertz
+/// writes (someone edited it by hand): better said before anything runs than as a failing
+/// INSERT after the migration's own statements.
+pub async fn check_shape(driver: &dyn Driver) -> Result<(), DriverError> {
+    let rows = driver
+        .query(
+            "SELECT name FROM pragma_table_info(?) ORDER BY cid",
+            &[HISTORY_TABLE.into()],
+        )
+        .await?;
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let have: Vec<&str> = rows.iter().filter_map(|r| r[0].as_str()).collect();
+    let missing: Vec<&str> = COLUMNS
+        .iter()
+        .copied()
+        .filter(|c| !have.contains(c))
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(DriverError::Other(format!(
+        "the history table {HISTORY_TABLE} was changed by hand: it lacks the column(s) {}; restore it from a backup (vertz db export keeps it) or put the column(s) back; nothing was changed",
+        missing.join(", ")
+    )))
+}
+
 /// Every history row, oldest first (empty when the table does not exist yet).
 pub async fn read(driver: &dyn Driver) -> Result<Vec<HistoryEntry>, DriverError> {
     if !exists(driver).await? {

@@ -37,6 +37,13 @@ pub enum PushError {
         ambiguities: Vec<Ambiguity>,
     },
     /// Destructive changes were planned and `force` was not given.
+    /// An expression of the declared schema is not one SQL expression (it could smuggle a
+    /// second statement into the migration).
+    #[error("{} expression(s) of the declared schema are not one SQL expression:\n{}", .errors.len(), list(&.errors.iter().map(ToString::to_string).collect::<Vec<_>>()))]
+    InvalidExpressions {
+        /// Each bad expression, with where it is.
+        errors: Vec<vertz_sql::expr::ExpressionError>,
+    },
     #[error("refusing to apply destructive changes without --force:\n{}", list(.changes))]
     Destructive {
         /// The destructive changes, described.
@@ -87,6 +94,8 @@ pub async fn compare(
     let live = driver.introspect().await?;
     let mut all = Renames::from_hints(&live, desired);
     all.merge(renames.clone());
+    let implied = driver.dialect().implied_renames(&live, desired, &all);
+    all.merge(implied);
     Ok(diff_with_renames(&live, desired, &all))
 }
 
@@ -111,10 +120,17 @@ pub async fn push_with(
     options: &PushOptions,
     resolver: &mut (dyn Resolver + Send),
 ) -> Result<PushReport, PushError> {
+    let bad = vertz_sql::expr::check_schema(desired);
+    if !bad.is_empty() {
+        return Err(PushError::InvalidExpressions { errors: bad });
+    }
+    history::check_shape(driver).await?;
     let live = driver.introspect().await?;
     check_renames(&live, desired, &options.renames)?;
     let mut renames = Renames::from_hints(&live, desired);
     renames.merge(options.renames.clone());
+    let implied = driver.dialect().implied_renames(&live, desired, &renames);
+    renames.merge(implied);
     let settlement = settle(&live, desired, &renames, resolver);
     if !settlement.unsettled.is_empty() {
         return Err(PushError::UnsettledRenames {
@@ -191,7 +207,9 @@ pub struct StatusReport {
 /// Compares the live database with `desired`.
 pub async fn status(driver: &dyn Driver, desired: &Schema) -> Result<StatusReport, PushError> {
     let live = driver.introspect().await?;
-    let hints = Renames::from_hints(&live, desired);
+    let mut hints = Renames::from_hints(&live, desired);
+    let implied = driver.dialect().implied_renames(&live, desired, &hints);
+    hints.merge(implied);
     let diff = diff_with_renames(&live, desired, &hints);
     let possible_renames = vertz_diff::detect(&live, desired, &hints);
     let differences: Vec<String> = diff

@@ -167,6 +167,19 @@ pub trait Dialect: Send + Sync {
         self.plan(&empty, schema, &vertz_diff::diff(&empty, schema))
     }
 
+    /// Renames the database's own rules imply, beyond those `settled` already holds: on the
+    /// SQLite family names are case-insensitive, so `USERS` gone and `users` new is one table
+    /// renamed, never a drop and a create. Callers merge these before diffing, so what they
+    /// report (and refuse as destructive) matches what the plan does. None by default.
+    fn implied_renames(
+        &self,
+        _from: &Schema,
+        _to: &Schema,
+        _settled: &vertz_diff::Renames,
+    ) -> vertz_diff::Renames {
+        vertz_diff::Renames::default()
+    }
+
     /// Checks hand-written SQL for what this dialect refuses or ignores. None by default.
     fn lint(&self, _sql: &str) -> Vec<LintFinding> {
         Vec::new()

@@ -212,6 +212,15 @@ impl Dialect for SqliteFamily {
         }
     }
 
+    fn implied_renames(
+        &self,
+        from: &Schema,
+        to: &Schema,
+        settled: &vertz_diff::Renames,
+    ) -> vertz_diff::Renames {
+        plan::case_renames(from, to, settled)
+    }
+
     fn capabilities(&self) -> Capabilities {
         self.capabilities.clone()
     }

@@ -600,7 +600,7 @@ pub(crate) fn children_first<'a>(tables: &[&'a Table]) -> Vec<&'a Table> {
 /// Renames that only change the case of a name (SQLite treats those names as equal), beyond
 /// `settled`: a table of `to` missing from `from` whose name matches exactly one table of `from`
 /// that is missing from `to`; likewise for the columns of tables present in both.
-fn case_renames(from: &Schema, to: &Schema, settled: &Renames) -> Renames {
+pub(crate) fn case_renames(from: &Schema, to: &Schema, settled: &Renames) -> Renames {
     let mut out = Renames::default();
     let taken_old: BTreeSet<&str> = settled.tables.keys().map(String::as_str).collect();
     let taken_new: BTreeSet<&str> = settled.tables.values().map(String::as_str).collect();
