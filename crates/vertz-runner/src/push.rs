@@ -73,6 +73,8 @@ pub async fn compare(
     renames: &Renames,
 ) -> Result<Diff, PushError> {
     let live = driver.introspect().await?;
+    // Compare with what this backend stores for `desired` (D1 writes no AUTOINCREMENT).
+    let desired = &driver.dialect().effective_schema(desired);
     let mut all = Renames::from_hints(&live, desired);
     all.merge(renames.clone());
     Ok(diff_with_renames(&live, desired, &all))
@@ -85,9 +87,13 @@ pub async fn push(
     options: &PushOptions,
 ) -> Result<PushReport, PushError> {
     let live = driver.introspect().await?;
-    let mut renames = Renames::from_hints(&live, desired);
+    // The diff is taken against what this backend stores for `desired` (D1 writes no
+    // AUTOINCREMENT), so a second push is a no-op; the plan still sees the declared schema, so
+    // the dialect can warn about what it writes differently. The hash is the declared schema's.
+    let effective = driver.dialect().effective_schema(desired);
+    let mut renames = Renames::from_hints(&live, &effective);
     renames.merge(options.renames.clone());
-    let diff = diff_with_renames(&live, desired, &renames);
+    let diff = diff_with_renames(&live, &effective, &renames);
     let plan = driver.dialect().plan(&live, desired, &diff)?;
     let hash = schema_hash(desired);
     let mut report = PushReport {
