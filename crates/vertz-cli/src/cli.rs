@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// vertz: declare your schema once; get safe migrations for SQLite and Cloudflare D1.
 #[derive(Debug, Parser)]
@@ -26,11 +26,14 @@ pub enum Db {
     Push(PushArgs),
     /// Say whether the database matches the declared schema, and what differs.
     Status(StatusArgs),
+    /// Check hand-written migration files for what a backend refuses or silently ignores.
+    Validate(ValidateArgs),
 }
 
 #[derive(Debug, Args)]
 pub struct Target {
-    /// The database: sqlite:PATH (created when missing).
+    /// The database: sqlite:PATH (created when missing), d1://ACCOUNT_ID/DATABASE_ID (Cloudflare
+    /// D1's HTTP API; token in CLOUDFLARE_API_TOKEN), or d1-local:PATH (wrangler's local file).
     #[arg(long, env = "VERTZ_DATABASE_URL", value_name = "URL")]
     pub database: String,
     /// The declared schema: a .sql file of CREATE statements, or a .json snapshot.
@@ -58,6 +61,27 @@ pub struct StatusArgs {
     #[command(flatten)]
     pub target: Target,
     /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DialectName {
+    /// SQLite (no rules yet: SQLite runs what it parses).
+    Sqlite,
+    /// Cloudflare D1.
+    D1,
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// The backend whose rules apply.
+    #[arg(long, value_enum)]
+    pub dialect: DialectName,
+    /// The folder of migration files; every top-level *.sql file in it is checked, in name order.
+    #[arg(long, value_name = "DIR", default_value = "migrations")]
+    pub migrations: PathBuf,
+    /// Print the findings as JSON.
     #[arg(long)]
     pub json: bool,
 }

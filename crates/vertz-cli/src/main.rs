@@ -41,5 +41,6 @@ async fn run(cli: Cli) -> Result<u8, CliError> {
     match cli.command {
         Command::Db(Db::Push(args)) => commands::push::run(args).await,
         Command::Db(Db::Status(args)) => commands::status::run(args).await,
+        Command::Db(Db::Validate(args)) => commands::validate::run(args),
     }
 }

@@ -3,3 +3,4 @@
 
 pub mod push;
 pub mod status;
+pub mod validate;
