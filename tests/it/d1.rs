@@ -917,3 +917,55 @@ fn a_5xx_is_retried_for_reads_but_not_for_a_write() {
         assert!(driver(&id).introspect().await.unwrap().tables.is_empty());
     });
 }
+
+/// Requests per CLI command, counted by a pass-through proxy (it injects no fault here) in front
+/// of the real engine. These are the figures in BENCHMARKS.md.
+#[test]
+fn round_trips_per_cli_command() {
+    let proxy = FaultProxy::start(|_, _| None);
+    let count = || proxy.received.load(std::sync::atomic::Ordering::SeqCst);
+    let p = Project::new();
+    p.write("schema.sql", TODO_SQL);
+    let u = url(&fresh_id("clitrips"));
+    let mut measure = |args: &[&str], code: i32| {
+        let before = count();
+        vertz_d1_at(&p, &proxy.api_url, args).code(code);
+        count() - before
+    };
+    let push = ["db", "push", "--database", &u, "--schema", "schema.sql"];
+    let status = ["db", "status", "--database", &u, "--schema", "schema.sql"];
+    assert_eq!(
+        measure(&push, 0),
+        2,
+        "push with changes: introspect + one batch"
+    );
+    assert_eq!(measure(&push, 0), 1, "push no-op: introspect");
+    assert_eq!(measure(&status, 0), 1, "status in sync: introspect");
+    p.write(
+        "schema.sql",
+        &format!("{TODO_SQL}CREATE TABLE notes (id INTEGER PRIMARY KEY);\n"),
+    );
+    assert_eq!(measure(&status, 6), 1, "status not in sync: introspect");
+    let mut dry = push.to_vec();
+    dry.push("--dry-run");
+    assert_eq!(measure(&dry, 0), 1, "push --dry-run: introspect");
+    // A failing push: introspect, the batch, then log2(4 statements) = 2 rolled-back probes to
+    // name the failing statement.
+    p.write(
+        "schema.sql",
+        &format!("{TODO_SQL}CREATE UNIQUE INDEX users_name ON users (name);\n"),
+    );
+    block_on(async {
+        driver(u.rsplit('/').next().unwrap())
+            .execute_atomic(&[Statement::new(
+                "INSERT INTO users (email, name) VALUES ('a@x', 'n'), ('b@x', 'n')",
+            )])
+            .await
+            .unwrap();
+    });
+    assert_eq!(
+        measure(&push, 4),
+        4,
+        "failing push: introspect + batch + 2 probes"
+    );
+}
