@@ -927,7 +927,7 @@ fn round_trips_per_cli_command() {
     let p = Project::new();
     p.write("schema.sql", TODO_SQL);
     let u = url(&fresh_id("clitrips"));
-    let mut measure = |args: &[&str], code: i32| {
+    let measure = |args: &[&str], code: i32| {
         let before = count();
         vertz_d1_at(&p, &proxy.api_url, args).code(code);
         count() - before

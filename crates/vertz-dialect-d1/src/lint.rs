@@ -349,12 +349,12 @@ impl Linter {
             }
         }
         // ALTER TABLE x RENAME TO _cf_y: allowed by D1, and leaves a table nobody can use.
-        if first == "alter" && w(1) == "table" {
-            if let Some(k) = ctx.find_seq(&["rename", "to"]) {
-                if let Some(name) = ctx.name_at(k + 2) {
-                    reserved_name(&name, ctx.line, "rename to", out);
-                }
-            }
+        if first == "alter"
+            && w(1) == "table"
+            && let Some(k) = ctx.find_seq(&["rename", "to"])
+            && let Some(name) = ctx.name_at(k + 2)
+        {
+            reserved_name(&name, ctx.line, "rename to", out);
         }
         // Token-level rules.
         let mut anonymous = 0usize;
@@ -442,7 +442,7 @@ impl Linter {
                 }
             }
         }
-        let params = anonymous + numbered.max(0) + named.len();
+        let params = anonymous + numbered + named.len();
         if params > MAX_PARAMETERS {
             out.push(finding(
                 ctx.line,
@@ -602,10 +602,10 @@ impl Linter {
                     on_delete: action,
                 });
             }
-        } else if w(after) == "drop" {
-            if let Some(c) = self.columns.get_mut(&table) {
-                *c = c.saturating_sub(1);
-            }
+        } else if w(after) == "drop"
+            && let Some(c) = self.columns.get_mut(&table)
+        {
+            *c = c.saturating_sub(1);
         }
     }
 }
