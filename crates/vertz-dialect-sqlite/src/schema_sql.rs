@@ -250,7 +250,7 @@ mod tests {
     fn hint_values() {
         assert_eq!(
             hints("x -- @renamed from=old\n y /* @renamed from=\"a b\" */"),
-            [(5, "old".into()), (30, "a b".into())]
+            [(5, "old".into()), (29, "a b".into())]
         );
     }
 }
