@@ -505,7 +505,7 @@ fn every_refused_rule_is_refused_by_the_real_engine() {
 }
 
 #[test]
-fn foreign_keys_off_is_ignored_by_the_engine_as_the_lint_says() {
+fn ignored_and_lasting_pragmas_behave_on_the_engine_as_the_lint_says() {
     assert_eq!(
         lint::lint("PRAGMA foreign_keys = OFF;")[0].rule,
         "d1/foreign-keys-off"
@@ -518,6 +518,22 @@ fn foreign_keys_off_is_ignored_by_the_engine_as_the_lint_says() {
             [[Value::Int(1)]],
             "accepted, and foreign keys stay on"
         );
+        // Why `d1/pragma-not-reset`: a connection-level setting outlives the request that set it.
+        assert_eq!(
+            lint::lint("PRAGMA legacy_alter_table = ON;")[0].rule,
+            "d1/pragma-not-reset"
+        );
+        d.query("PRAGMA legacy_alter_table = ON", &[])
+            .await
+            .unwrap();
+        assert_eq!(
+            d.query("PRAGMA legacy_alter_table", &[]).await.unwrap(),
+            [[Value::Int(1)]],
+            "still on in a later request"
+        );
+        d.query("PRAGMA legacy_alter_table = OFF", &[])
+            .await
+            .unwrap();
     });
 }
 
