@@ -985,3 +985,46 @@ fn round_trips_per_cli_command() {
         "failing push: introspect + batch + 2 probes"
     );
 }
+
+/// wrangler's own history table (its DDL as `wrangler d1 migrations apply` writes it, from
+/// FACTS.md) is not a difference and is never dropped, over HTTP and through `d1-local:`.
+#[test]
+fn wranglers_migrations_table_is_left_alone() {
+    let p = Project::new();
+    p.write("schema.sql", TODO_SQL);
+    let id = fresh_id("wrangler");
+    block_on(async {
+        driver(&id)
+            .execute_atomic(&[
+                Statement::new("CREATE TABLE d1_migrations(id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT UNIQUE, applied_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP NOT NULL)"),
+                Statement::new("INSERT INTO d1_migrations (name) VALUES ('0001_init.sql')"),
+            ])
+            .await
+            .unwrap();
+    });
+    push(&p, &id, &["--force"]).code(0);
+    let u = url(&id);
+    vertz_d1(
+        &p,
+        &["db", "status", "--database", &u, "--schema", "schema.sql"],
+    )
+    .code(0);
+    let path = vertz_dialect_d1::local::wrangler_local_path(&engine().state_dir, &id);
+    let local = format!("d1-local:{}", path.display());
+    p.vertz(&[
+        "db",
+        "status",
+        "--database",
+        &local,
+        "--schema",
+        "schema.sql",
+    ])
+    .code(0);
+    block_on(async {
+        let rows = driver(&id)
+            .query("SELECT name FROM d1_migrations", &[])
+            .await
+            .unwrap();
+        assert_eq!(rows, [[Value::Text("0001_init.sql".into())]]);
+    });
+}

@@ -65,7 +65,7 @@ pub async fn open_database(url: &str) -> Result<Box<dyn vertz_runner::Driver>, C
     if url.starts_with("d1:") {
         use vertz_dialect_d1::D1Error;
         return match vertz_dialect_d1::D1HttpDriver::open_url(url) {
-            Ok(driver) => Ok(Box::new(driver)),
+            Ok(driver) => Ok(Box::new(vertz_dialect_d1::D1Driver(driver))),
             Err(e @ D1Error::MissingToken) => Err(CliError::new(
                 crate::exit::DATABASE,
                 anyhow::Error::from(e).context(format!("opening {url}")),

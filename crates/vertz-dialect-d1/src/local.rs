@@ -12,6 +12,7 @@ use vertz_dialect_sqlite::SqliteDriver;
 use vertz_runner::DriverError;
 
 use crate::dialect::D1Dialect;
+use crate::wrangler::D1Driver;
 
 /// The path of a `d1-local:` URL.
 pub fn parse_url(url: &str) -> Option<PathBuf> {
@@ -23,7 +24,7 @@ pub fn parse_url(url: &str) -> Option<PathBuf> {
 /// Opens the local D1 file at `path`. The file must exist: wrangler creates it (run
 /// `wrangler d1 execute DB --local --command "SELECT 1"` once), and a typo must not silently
 /// create a database wrangler never reads.
-pub async fn open(path: &Path) -> Result<SqliteDriver, DriverError> {
+pub async fn open(path: &Path) -> Result<D1Driver<SqliteDriver>, DriverError> {
     let target = format!("d1-local:{}", path.display());
     if !path.is_file() {
         return Err(DriverError::Connect {
@@ -35,11 +36,13 @@ pub async fn open(path: &Path) -> Result<SqliteDriver, DriverError> {
         });
     }
     let driver = SqliteDriver::open(path).await?;
-    Ok(driver.with_dialect(Box::new(D1Dialect::new()), target))
+    Ok(D1Driver(
+        driver.with_dialect(Box::new(D1Dialect::new()), target),
+    ))
 }
 
 /// Opens a `d1-local:PATH` URL.
-pub async fn open_url(url: &str) -> Result<SqliteDriver, DriverError> {
+pub async fn open_url(url: &str) -> Result<D1Driver<SqliteDriver>, DriverError> {
     match parse_url(url) {
         Some(path) => open(&path).await,
         None => Err(DriverError::Connect {
