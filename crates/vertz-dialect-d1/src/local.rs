@@ -103,6 +103,21 @@ mod tests {
     }
 
     #[test]
+    fn wranglers_path_for_a_database_id() {
+        // Measured: `wrangler d1 migrations apply app --local` (wrangler 4.86) with this
+        // database_id created exactly this file.
+        assert_eq!(
+            wrangler_local_path(
+                Path::new(".wrangler/state/v3"),
+                "00000000-0000-0000-0000-000000000001"
+            ),
+            Path::new(
+                ".wrangler/state/v3/d1/miniflare-D1DatabaseObject/a36f84ea60804f30bb0c7f7cad9f5336a6cca0165abdab8b9241d93dbf0b6006.sqlite"
+            )
+        );
+    }
+
+    #[test]
     fn hmac_matches_rfc_4231_case_2() {
         let mac = hmac_sha256(b"Jefe", b"what do ya want for nothing?");
         let hex: String = mac.iter().map(|x| format!("{x:02x}")).collect();
