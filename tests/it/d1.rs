@@ -266,6 +266,36 @@ fn execute_atomic_names_the_failing_statement_and_applies_nothing() {
     });
 }
 
+#[test]
+fn a_deferred_foreign_key_failure_blames_the_batch_not_a_statement() {
+    block_on(async {
+        let d = driver(&fresh_id("deferred"));
+        let err = d
+            .execute_atomic(&[
+                Statement::new("PRAGMA defer_foreign_keys = on"),
+                Statement::new("CREATE TABLE p (id INTEGER PRIMARY KEY)"),
+                Statement::new(
+                    "CREATE TABLE c (id INTEGER PRIMARY KEY, p_id INTEGER REFERENCES p (id))",
+                ),
+                Statement::new("INSERT INTO c VALUES (1, 42)"),
+                Statement::new("SELECT 1"),
+            ])
+            .await
+            .unwrap_err();
+        let text = err.to_string();
+        assert!(matches!(err, DriverError::Other(_)), "{err:?}");
+        assert!(text.contains("FOREIGN KEY constraint failed"), "{text}");
+        assert!(
+            text.contains("deferred foreign key check failed at the end of the batch"),
+            "{text}"
+        );
+        assert!(
+            d.introspect().await.unwrap().tables.is_empty(),
+            "nothing applied"
+        );
+    });
+}
+
 // ---------------------------------------------------------------------------------------------
 // Parity: the same steps on a SQLite file and on D1 give the same schemas and the same rows.
 

@@ -488,6 +488,13 @@ impl Driver for D1HttpDriver {
                 rows_of(&json, statements.len(), &self.target)?;
                 Ok(())
             }
+            // A deferred constraint fails at the end of the batch, not at a statement: probing
+            // would wrongly blame the last one.
+            Err(DriverError::Other(message)) if message.contains("last known good state") => {
+                Err(DriverError::Other(format!(
+                    "{message} (a deferred foreign key check failed at the end of the batch; nothing of the batch was applied)"
+                )))
+            }
             Err(DriverError::Other(message)) if is_sql_error(&message) => {
                 Err(match self.locate(statements).await {
                     Some(i) => DriverError::statement(i, &statements[i - 1].sql, message),
