@@ -1,9 +1,12 @@
-//! Workspace-level integration tests: the real `vertz` binary on real SQLite files, and the
-//! rules about the code itself (crate graph, file headers). One test binary, many modules.
+//! Workspace-level integration tests: the real `vertz` binary on real SQLite files and on the
+//! real D1 engine (`d1_engine` starts it), and the rules about the code itself (crate graph, file
+//! headers). One test binary, many modules.
 
 mod auto;
 mod bad_input;
 mod crash;
+mod d1;
+mod d1_engine;
 mod demo;
 mod deploy;
 mod errors;

@@ -94,15 +94,22 @@ impl Project {
         p
     }
 
-    /// Runs `vertz ARGS` in the project folder, with no VERTZ_ variables from the outside.
+    /// Runs `vertz ARGS` in the project folder, with no VERTZ_ variables (nor a Cloudflare
+    /// token) from the outside.
     pub fn vertz(&self, args: &[&str]) -> Run {
+        self.vertz_env(args, &[])
+    }
+
+    /// Runs `vertz ARGS` with these environment variables set (and none from the outside).
+    pub fn vertz_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
         let mut cmd = Command::new(vertz_bin());
         cmd.args(args).current_dir(self.dir.path());
         for (k, _) in std::env::vars() {
-            if k.starts_with("VERTZ_") {
+            if k.starts_with("VERTZ_") || k == "CLOUDFLARE_API_TOKEN" {
                 cmd.env_remove(k);
             }
         }
+        cmd.envs(env.iter().copied());
         cmd.output().expect("running vertz").into()
     }
 

@@ -46,6 +46,8 @@ pub enum Db {
     Rollback(RollbackArgs),
     /// Break the migration lock left behind by a process that died.
     Unlock(UnlockArgs),
+    /// Check hand-written migration files for what a backend refuses or silently ignores.
+    Validate(ValidateArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -157,7 +159,8 @@ pub struct UnlockArgs {
 
 #[derive(Debug, Args)]
 pub struct Target {
-    /// The database: sqlite:PATH (created when missing).
+    /// The database: sqlite:PATH (created when missing), d1://ACCOUNT_ID/DATABASE_ID (Cloudflare
+    /// D1's HTTP API; token in CLOUDFLARE_API_TOKEN), or d1-local:PATH (wrangler's local file).
     #[arg(long, env = "VERTZ_DATABASE_URL", value_name = "URL")]
     pub database: String,
     /// The declared schema: a .sql file of CREATE statements, or a .json snapshot.
@@ -299,4 +302,24 @@ pub struct ExportArgs {
     /// Write here instead of standard output (written atomically).
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+}
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DialectName {
+    /// SQLite (no rules yet: SQLite runs what it parses).
+    Sqlite,
+    /// Cloudflare D1.
+    D1,
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// The backend whose rules apply.
+    #[arg(long, value_enum)]
+    pub dialect: DialectName,
+    /// The folder of migration files; every top-level *.sql file in it is checked, in name order.
+    #[arg(long, value_name = "DIR", default_value = "migrations")]
+    pub migrations: PathBuf,
+    /// Print the findings as JSON.
+    #[arg(long)]
+    pub json: bool,
 }

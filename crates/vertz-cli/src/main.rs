@@ -77,5 +77,6 @@ async fn run(cli: Cli) -> Result<u8, CliError> {
         Command::Db(Db::Migrate(Migrate::New(args))) => commands::migrate::new_run(args).await,
         Command::Db(Db::Rollback(args)) => commands::rollback::run(args).await,
         Command::Db(Db::Unlock(args)) => commands::unlock::run(args).await,
+        Command::Db(Db::Validate(args)) => commands::validate::run(args),
     }
 }

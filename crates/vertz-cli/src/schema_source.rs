@@ -65,7 +65,8 @@ fn unknown_kind(path: &Path) -> anyhow::Result<()> {
     )
 }
 
-/// Opens the database named by a URL.
+/// Opens the database named by a URL: `sqlite:PATH`, `d1://ACCOUNT_ID/DATABASE_ID` or
+/// `d1-local:PATH`.
 pub async fn open_database(url: &str) -> Result<Box<dyn vertz_runner::Driver>, CliError> {
     if url.starts_with("sqlite:") {
         let driver = vertz_dialect_sqlite::SqliteDriver::open_url(url)
@@ -74,10 +75,31 @@ pub async fn open_database(url: &str) -> Result<Box<dyn vertz_runner::Driver>, C
             .with_context(|| format!("opening {url}"))?;
         return Ok(Box::new(driver));
     }
+    if url.starts_with("d1-local:") {
+        let driver = vertz_dialect_d1::local::open_url(url)
+            .await
+            .map_err(anyhow::Error::from)
+            .with_context(|| format!("opening {url}"))?;
+        return Ok(Box::new(driver));
+    }
+    if url.starts_with("d1:") {
+        use vertz_dialect_d1::D1Error;
+        return match vertz_dialect_d1::D1HttpDriver::open_url(url) {
+            Ok(driver) => Ok(Box::new(vertz_dialect_d1::D1Driver(driver))),
+            Err(e @ D1Error::MissingToken) => Err(CliError::new(
+                crate::exit::DATABASE,
+                anyhow::Error::from(e).context(format!("opening {url}")),
+            )),
+            Err(e) => Err(CliError::new(
+                crate::exit::USAGE,
+                anyhow::Error::from(e).context(format!("opening {url}")),
+            )),
+        };
+    }
     Err(CliError::new(
         crate::exit::USAGE,
         anyhow::anyhow!(
-            "unsupported database URL {url:?}; use sqlite:PATH (for example sqlite:dev.db)"
+            "unsupported database URL {url:?}; use sqlite:PATH (for example sqlite:dev.db), d1://ACCOUNT_ID/DATABASE_ID or d1-local:PATH"
         ),
     ))
 }

@@ -22,7 +22,7 @@ pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 pub struct SqliteDriver {
     conn: Mutex<SqliteConnection>,
     target: String,
-    dialect: SqliteFamily,
+    dialect: Box<dyn Dialect>,
 }
 
 impl std::fmt::Debug for SqliteDriver {
@@ -81,7 +81,7 @@ impl SqliteDriver {
         let driver = SqliteDriver {
             conn: Mutex::new(conn),
             target,
-            dialect: SqliteFamily::sqlite(),
+            dialect: Box::new(SqliteFamily::sqlite()),
         };
         // Fail now, with the file named, when the file is not a SQLite database.
         driver
@@ -95,6 +95,15 @@ impl SqliteDriver {
                 },
             })?;
         Ok(driver)
+    }
+
+    /// The same connection, planning with another dialect of the SQLite family and named
+    /// `target` in messages. Used for the local file of `wrangler dev` (`d1-local:PATH`), a
+    /// plain SQLite file whose migrations must obey D1's rules.
+    pub fn with_dialect(mut self, dialect: Box<dyn Dialect>, target: String) -> SqliteDriver {
+        self.dialect = dialect;
+        self.target = target;
+        self
     }
 
     /// Runs a script of several statements outside any transaction (for loading schema files into
@@ -191,7 +200,7 @@ fn row_values(row: &SqliteRow) -> Vec<Value> {
 #[async_trait]
 impl Driver for SqliteDriver {
     fn dialect(&self) -> &dyn Dialect {
-        &self.dialect
+        self.dialect.as_ref()
     }
 
     fn target(&self) -> String {

@@ -140,7 +140,6 @@ pub async fn deploy(
     let clock = Instant::now();
     // A first check without the lock: a bad folder fails before anything is written, and an
     // up-to-date database is a read-only no-op.
-    history::check_shape(driver).await.map_err(driver_err(&[]))?;
     let history = history::read(driver).await.map_err(driver_err(&[]))?;
     let verdict = verify(&history, files, options.verify)?;
     let mut report = DeployReport {

@@ -175,8 +175,11 @@ pub trait Driver: Send + Sync {
 
     /// Reads the live schema (user tables only: `sqlite_`, `_cf_` and `_vertz_` tables are not).
     async fn introspect(&self) -> Result<Schema, DriverError> {
-        let results = self.query_many(&introspect::QUERIES).await?;
-        let [tables, columns, index_columns, foreign_keys]: [Rows; 4] =
+        // One `query_many`: one consistent snapshot, and one round trip on D1.
+        let mut sqls: Vec<&str> = introspect::QUERIES.to_vec();
+        sqls.push(introspect::OBJECTS_QUERY);
+        let results = self.query_many(&sqls).await?;
+        let [tables, columns, index_columns, foreign_keys, objects]: [Rows; 5] =
             results.try_into().map_err(|_| {
                 DriverError::Other("introspection returned the wrong number of results".into())
             })?;
@@ -187,7 +190,6 @@ pub trait Driver: Send + Sync {
             foreign_keys: to_raw(foreign_keys),
         };
         let mut schema = introspect::from_raw(&raw)?;
-        let objects = self.query(introspect::OBJECTS_QUERY, &[]).await?;
         introspect::objects_from_rows(&mut schema, &to_raw(objects))?;
         Ok(schema)
     }

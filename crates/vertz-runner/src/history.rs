@@ -164,8 +164,8 @@ const COLUMNS: [&str; 6] = [
 ];
 
 /// Fails with a clear message when the history table exists but does not have the columns vertz
-/// writes (someone edited it by hand): better said before anything runs than as a failing
-/// INSERT after the migration's own statements.
+/// writes (someone edited it by hand). Callers run it after a failed read or unit, to explain
+/// the failure; the unit itself rolled back as a whole.
 pub async fn check_shape(driver: &dyn Driver) -> Result<(), DriverError> {
     let rows = driver
         .query(
@@ -196,7 +196,7 @@ pub async fn read(driver: &dyn Driver) -> Result<Vec<HistoryEntry>, DriverError>
     if !exists(driver).await? {
         return Ok(Vec::new());
     }
-    let rows = driver
+    let rows = match driver
         .query(
             &format!(
                 "SELECT \"name\", \"checksum\", \"applied_at\", \"execution_ms\", \"kind\", \"schema_hash\" FROM {} ORDER BY \"applied_at\", rowid",
@@ -204,7 +204,14 @@ pub async fn read(driver: &dyn Driver) -> Result<Vec<HistoryEntry>, DriverError>
             ),
             &[],
         )
-        .await?;
+        .await
+    {
+        Ok(rows) => rows,
+        Err(e) => {
+            check_shape(driver).await?;
+            return Err(e);
+        }
+    };
     Ok(rows
         .into_iter()
         .map(|r| HistoryEntry {

@@ -92,6 +92,8 @@ pub async fn compare(
     renames: &Renames,
 ) -> Result<Diff, PushError> {
     let live = driver.introspect().await?;
+    // Compare with what this backend stores for `desired` (D1 writes no AUTOINCREMENT).
+    let desired = &driver.dialect().effective_schema(desired);
     let mut all = Renames::from_hints(&live, desired);
     all.merge(renames.clone());
     let implied = driver.dialect().implied_renames(&live, desired, &all);
@@ -124,20 +126,25 @@ pub async fn push_with(
     if !bad.is_empty() {
         return Err(PushError::InvalidExpressions { errors: bad });
     }
-    history::check_shape(driver).await?;
     let live = driver.introspect().await?;
     check_renames(&live, desired, &options.renames)?;
-    let mut renames = Renames::from_hints(&live, desired);
+    // The diff is taken against what this backend stores for `desired` (D1 writes no
+    // AUTOINCREMENT), so a second push is a no-op; the plan still sees the declared schema, so
+    // the dialect can warn about what it writes differently. The hash is the declared schema's.
+    let effective = driver.dialect().effective_schema(desired);
+    let mut renames = Renames::from_hints(&live, &effective);
     renames.merge(options.renames.clone());
-    let implied = driver.dialect().implied_renames(&live, desired, &renames);
+    let implied = driver
+        .dialect()
+        .implied_renames(&live, &effective, &renames);
     renames.merge(implied);
-    let settlement = settle(&live, desired, &renames, resolver);
+    let settlement = settle(&live, &effective, &renames, resolver);
     if !settlement.unsettled.is_empty() {
         return Err(PushError::UnsettledRenames {
             ambiguities: settlement.unsettled,
         });
     }
-    let diff = diff_with_renames(&live, desired, &settlement.renames);
+    let diff = diff_with_renames(&live, &effective, &settlement.renames);
     let plan = driver.dialect().plan(&live, desired, &diff)?;
     let hash = schema_hash(desired);
     let mut report = PushReport {
@@ -185,7 +192,12 @@ pub async fn push_with(
         Some(&hash),
         started,
     ));
-    driver.execute_atomic(&statements).await?;
+    if let Err(e) = driver.execute_atomic(&statements).await {
+        // The unit rolled back as a whole. When the history table was edited by hand, say that
+        // rather than the failing INSERT (checked only now: it costs a round trip on D1).
+        history::check_shape(driver).await?;
+        return Err(e.into());
+    }
     tracing::info!(target: "vertz", name = %name, statements = report.plan.statements.len(), ms = clock.elapsed().as_millis() as u64, "push applied");
     report.applied = true;
     report.history_name = Some(name);
@@ -207,6 +219,8 @@ pub struct StatusReport {
 /// Compares the live database with `desired`.
 pub async fn status(driver: &dyn Driver, desired: &Schema) -> Result<StatusReport, PushError> {
     let live = driver.introspect().await?;
+    // Compared with what this backend stores for `desired` (see `push_with`).
+    let desired = &driver.dialect().effective_schema(desired);
     let mut hints = Renames::from_hints(&live, desired);
     let implied = driver.dialect().implied_renames(&live, desired, &hints);
     hints.merge(implied);

@@ -180,6 +180,13 @@ pub trait Dialect: Send + Sync {
         vertz_diff::Renames::default()
     }
 
+    /// The declared schema as this backend will store it: what the dialect deliberately writes
+    /// differently (D1 writes no AUTOINCREMENT) is taken out, so that a database pushed with
+    /// this dialect compares equal to its declared schema. The default changes nothing.
+    fn effective_schema(&self, declared: &Schema) -> Schema {
+        declared.clone()
+    }
+
     /// Checks hand-written SQL for what this dialect refuses or ignores. None by default.
     fn lint(&self, _sql: &str) -> Vec<LintFinding> {
         Vec::new()

@@ -10,3 +10,4 @@ pub mod rollback;
 pub mod status;
 pub mod tooling;
 pub mod unlock;
+pub mod validate;

@@ -83,10 +83,13 @@ pub async fn run(args: PushArgs) -> Result<u8, CliError> {
         print!("{}", report.plan.to_sql());
     } else {
         println!(
-            "Applied {} statement(s) in one transaction; recorded as {}.",
+            "Applied {} statement(s) in one atomic unit; recorded as {}.",
             report.plan.statements.len(),
             report.history_name.as_deref().unwrap_or("?")
         );
+    }
+    for w in &report.plan.warnings {
+        println!("warning: {w}");
     }
     Ok(exit::OK)
 }
@@ -139,5 +142,6 @@ fn push_json(report: &PushReport, database: &str) -> serde_json::Value {
             "safety": c.safety(),
         })).collect::<Vec<_>>(),
         "sql": report.plan.statements.iter().map(|s| &s.sql).collect::<Vec<_>>(),
+        "warnings": report.plan.warnings,
     })
 }

@@ -1,0 +1,110 @@
+//! `vertz db validate --dialect d1 [--migrations DIR] [--json]`: lint every top-level `*.sql` file
+//! of the migrations folder, in name order, with the dialect's rules; print `file:line`, the rule,
+//! the message and the fix; exit 3 when any finding is an error.
+//!
+//! Reads the files itself, minimally (top-level `*.sql`, whole text), so that it does not depend
+//! on the migration-file format being written in parallel; once that parser lands, this should
+//! take the files (and their forward section only) from it.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::anyhow;
+use vertz_sql::{Dialect, LintFinding, Severity};
+
+use crate::cli::{DialectName, ValidateArgs};
+use crate::exit::{self, CliError, INVALID_INPUT};
+
+pub fn run(args: ValidateArgs) -> Result<u8, CliError> {
+    let files = migration_files(&args.migrations)?;
+    let mut findings: Vec<(PathBuf, LintFinding)> = Vec::new();
+    // One linter across the files, in order: a rebuild in a late file of a parent created in an
+    // early one is only visible with what the earlier files created.
+    let mut d1 = vertz_dialect_d1::Linter::default();
+    let sqlite = vertz_dialect_sqlite::dialect();
+    for path in &files {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            CliError::new(
+                INVALID_INPUT,
+                anyhow!(
+                    "{}: cannot read the file as UTF-8 text: {e}",
+                    path.display()
+                ),
+            )
+        })?;
+        let found = match args.dialect {
+            DialectName::D1 => d1.file(&text),
+            DialectName::Sqlite => sqlite.lint(&text),
+        };
+        findings.extend(found.into_iter().map(|f| (path.clone(), f)));
+    }
+    let errors = findings
+        .iter()
+        .filter(|(_, f)| f.severity == Severity::Error)
+        .count();
+    let warnings = findings.len() - errors;
+    let dialect = match args.dialect {
+        DialectName::D1 => "d1",
+        DialectName::Sqlite => "sqlite",
+    };
+    if args.json {
+        let json = serde_json::json!({
+            "dialect": dialect,
+            "migrations": args.migrations.display().to_string(),
+            "files": files.len(),
+            "errors": errors,
+            "warnings": warnings,
+            "findings": findings.iter().map(|(path, f)| serde_json::json!({
+                "file": path.display().to_string(),
+                "line": f.line,
+                "rule": f.rule,
+                "severity": f.severity,
+                "message": f.message,
+                "fix": f.fix,
+            })).collect::<Vec<_>>(),
+        });
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&json).expect("serializable")
+        );
+    } else {
+        for (path, f) in &findings {
+            let severity = match f.severity {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+            };
+            println!(
+                "{}:{}: {severity} [{}] {}\n  fix: {}",
+                path.display(),
+                f.line,
+                f.rule,
+                f.message,
+                f.fix
+            );
+        }
+        println!(
+            "{} file(s) checked for {dialect}: {errors} error(s), {warnings} warning(s).",
+            files.len()
+        );
+    }
+    Ok(if errors > 0 { INVALID_INPUT } else { exit::OK })
+}
+
+/// The top-level `*.sql` files of `dir`, sorted by name (zero-padded numbers sort in order).
+fn migration_files(dir: &Path) -> Result<Vec<PathBuf>, CliError> {
+    let entries = std::fs::read_dir(dir).map_err(|e| {
+        CliError::new(
+            INVALID_INPUT,
+            anyhow!(
+                "{}: cannot read the migrations folder ({e}); pass --migrations DIR",
+                dir.display()
+            ),
+        )
+    })?;
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.is_file() && p.extension().is_some_and(|e| e.eq_ignore_ascii_case("sql")))
+        .collect();
+    files.sort();
+    Ok(files)
+}

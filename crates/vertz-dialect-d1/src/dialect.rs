@@ -1,0 +1,235 @@
+//! The D1 dialect: the SQLite family with D1's capabilities, plus what D1 needs on top: no
+//! AUTOINCREMENT (with a plan warning), the lint, and a last check of every plan against it.
+//!
+//! Owns no SQL generation of its own: every statement comes from `vertz_sql::SqliteFamily`, so
+//! SQLite and D1 cannot drift apart. Pure.
+
+use vertz_diff::{Change, Diff};
+use vertz_snapshot::{Column, Schema};
+use vertz_sql::{
+    Capabilities, Dialect, LintFinding, MigrationPlan, PlanError, Severity, SqliteFamily,
+};
+
+use crate::lint::{self, Linter};
+
+/// What vertz writes for D1 (see `shared/d1/FACTS.md`). D1 accepts AUTOINCREMENT, but the policy
+/// is to write none; it refuses BEGIN, so atomicity comes from one batch per unit instead of a
+/// transaction; only `defer_foreign_keys` and read-only PRAGMAs may appear in a migration.
+pub fn capabilities() -> Capabilities {
+    Capabilities {
+        alter_add_column: true,
+        alter_drop_column: true,
+        alter_rename_column: true,
+        alter_rename_table: true,
+        transactional_ddl: false,
+        autoincrement_keyword: false,
+        allowed_pragmas: &[
+            "defer_foreign_keys",
+            "foreign_key_check",
+            "foreign_key_list",
+            "index_info",
+            "index_list",
+            "index_xinfo",
+            "table_info",
+            "table_list",
+            "table_xinfo",
+        ],
+        max_statement_bytes: Some(lint::MAX_STATEMENT_BYTES),
+    }
+}
+
+/// Cloudflare D1, a member of the SQLite family.
+#[derive(Debug, Clone)]
+pub struct D1Dialect {
+    family: SqliteFamily,
+}
+
+impl Default for D1Dialect {
+    fn default() -> Self {
+        D1Dialect::new()
+    }
+}
+
+impl D1Dialect {
+    /// The D1 dialect.
+    pub fn new() -> D1Dialect {
+        D1Dialect {
+            family: SqliteFamily::with("d1", capabilities()),
+        }
+    }
+}
+
+impl Dialect for D1Dialect {
+    fn name(&self) -> &str {
+        "d1"
+    }
+
+    fn column_type(&self, schema: &Schema, column: &Column) -> String {
+        self.family.column_type(schema, column)
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        self.family.capabilities()
+    }
+
+    fn plan(&self, from: &Schema, to: &Schema, diff: &Diff) -> Result<MigrationPlan, PlanError> {
+        let mut plan = self.family.plan(from, to, diff)?;
+        for change in &diff.changes {
+            if let Change::CreateTable { table } = change
+                && let Some(declared) = to.table(&table.name)
+            {
+                for c in declared.columns.iter().filter(|c| c.auto_increment) {
+                    plan.warnings.push(format!(
+                        "{}.{} is declared AUTOINCREMENT; D1 gets INTEGER PRIMARY KEY without it (policy), so the id of a deleted last row can be given to a new row",
+                        table.name, c.name
+                    ));
+                }
+            }
+        }
+        // The last line of defence: a plan must not contain anything D1 refuses or silently
+        // mishandles (a reserved name, an oversized statement, a DROP that cascades into a
+        // child the plan keeps). The linter starts from the live schema, so it knows every
+        // foreign key of the database, not only those the plan creates.
+        let findings = Linter::from_schema(from).file(&plan.to_sql());
+        if let Some(f) = findings.iter().find(|f| f.severity == Severity::Error) {
+            return Err(PlanError::Unsupported {
+                change: "apply this plan".into(),
+                dialect: "d1".into(),
+                reason: format!("{}: {} ({})", f.rule, f.message, f.fix),
+            });
+        }
+        Ok(plan)
+    }
+
+    fn effective_schema(&self, declared: &Schema) -> Schema {
+        let mut s = declared.clone();
+        for t in s.tables.values_mut() {
+            for c in &mut t.columns {
+                c.auto_increment = false;
+            }
+        }
+        s
+    }
+
+    fn lint(&self, sql: &str) -> Vec<LintFinding> {
+        lint::lint(sql)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use vertz_snapshot::dsl::*;
+
+    fn todo() -> Schema {
+        schema(|d| {
+            d.table("users", |t| {
+                t.column("id", integer().primary_key().auto_increment());
+                t.column("email", text().unique());
+            });
+            d.table("todos", |t| {
+                t.column("id", integer().primary_key());
+                t.column(
+                    "user_id",
+                    integer()
+                        .references("users", "id")
+                        .on_delete(FkAction::Cascade),
+                );
+                t.column("title", text());
+                t.index("todos_user_idx", ["user_id"]);
+            });
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn sqlite_and_d1_side_by_side_differ_only_in_autoincrement() {
+        let s = todo();
+        let sqlite = SqliteFamily::sqlite().create_all(&s).unwrap().to_sql();
+        let d1 = D1Dialect::new().create_all(&s).unwrap();
+        assert!(
+            sqlite.contains("\"id\" INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL"),
+            "{sqlite}"
+        );
+        assert_eq!(
+            d1.to_sql(),
+            sqlite.replace(" AUTOINCREMENT", ""),
+            "D1 writes the SQLite family's SQL minus AUTOINCREMENT"
+        );
+        assert_eq!(d1.warnings.len(), 1);
+        assert!(
+            d1.warnings[0].contains("users.id is declared AUTOINCREMENT"),
+            "{:?}",
+            d1.warnings
+        );
+    }
+
+    #[test]
+    fn d1_plans_never_write_what_d1_refuses() {
+        let d1 = D1Dialect::new()
+            .create_all(&todo())
+            .unwrap()
+            .to_sql()
+            .to_uppercase();
+        for bad in [
+            "PRAGMA",
+            "AUTOINCREMENT",
+            "WITHOUT ROWID",
+            "BEGIN",
+            "COMMIT",
+            "SAVEPOINT",
+            "ATTACH",
+            "TEMP",
+        ] {
+            assert!(!d1.contains(bad), "{bad} in\n{d1}");
+        }
+        let caps = D1Dialect::new().capabilities();
+        assert!(!caps.transactional_ddl && !caps.autoincrement_keyword);
+        assert!(!caps.allowed_pragmas.contains(&"foreign_keys"));
+    }
+
+    #[test]
+    fn effective_schema_drops_autoincrement_only() {
+        let s = todo();
+        let e = D1Dialect::new().effective_schema(&s);
+        assert!(!e.table("users").unwrap().columns[0].auto_increment);
+        let mut back = e.clone();
+        back.tables.get_mut("users").unwrap().columns[0].auto_increment = true;
+        assert_eq!(back, s);
+    }
+
+    #[test]
+    fn a_reserved_table_name_is_refused_at_plan_time() {
+        let s = schema(|d| {
+            d.table("_cf_mine", |t| {
+                t.column("id", integer().primary_key());
+            });
+        })
+        .unwrap();
+        let err = D1Dialect::new().create_all(&s).unwrap_err().to_string();
+        assert!(err.contains("d1/reserved-name"), "{err}");
+        assert!(SqliteFamily::sqlite().create_all(&s).is_ok());
+    }
+
+    #[test]
+    fn dropping_a_parent_with_a_live_cascade_child_is_refused_at_plan_time() {
+        let from = todo();
+        let mut to = from.clone();
+        // Drop the parent and keep the child (the diff compares tables; it does not validate).
+        to.tables.remove("users");
+        let diff = vertz_diff::diff(&from, &to);
+        let dropped_users = diff
+            .changes
+            .iter()
+            .any(|c| matches!(c, Change::DropTable { table } if table.name == "users"));
+        assert!(dropped_users, "{:?}", diff.changes);
+        let err = D1Dialect::new()
+            .plan(&from, &to, &diff)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("d1/cascade-drop"), "{err}");
+        assert!(err.contains("todos (ON DELETE CASCADE)"), "{err}");
+        // Plain SQLite plans it (foreign keys on: SQLite cascades there too; the lint is D1's).
+        assert!(SqliteFamily::sqlite().plan(&from, &to, &diff).is_ok());
+    }
+}

@@ -1,0 +1,1080 @@
+//! The D1 lint: what Cloudflare D1 refuses, or silently ignores in a way that loses data, found in
+//! hand-written SQL before it reaches D1 (the rules of `shared/d1/FACTS.md`, "Policy for the D1
+//! dialect"). Pure: text in, findings out; every finding has a line, a rule id, a message and a fix.
+//!
+//! A [`Linter`] carries what earlier files created (foreign keys, column counts), so a folder of
+//! migrations is checked in order and a rebuild in file 7 of a parent created in file 1 is caught.
+//! Must not: execute SQL or read files.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use vertz_snapshot::{FkAction, Schema};
+use vertz_sql::lex::{self, Token, TokenKind};
+use vertz_sql::{LintFinding, Severity};
+
+/// The largest statement D1 accepts, in bytes (measured).
+pub const MAX_STATEMENT_BYTES: usize = 100_000;
+/// The most columns a D1 table may have (measured).
+pub const MAX_COLUMNS: usize = 100;
+/// The most bound parameters one D1 statement may have (measured).
+pub const MAX_PARAMETERS: usize = 100;
+
+/// PRAGMAs D1 lets a query run (measured); every other PRAGMA fails with SQLITE_AUTH.
+pub const ALLOWED_PRAGMAS: &[&str] = &[
+    "case_sensitive_like",
+    "data_version",
+    "defer_foreign_keys",
+    "foreign_key_check",
+    "foreign_key_list",
+    "foreign_keys",
+    "ignore_check_constraints",
+    "index_info",
+    "index_list",
+    "index_xinfo",
+    "legacy_alter_table",
+    "optimize",
+    "quick_check",
+    "recursive_triggers",
+    "table_info",
+    "table_list",
+    "table_xinfo",
+];
+
+/// Allowed PRAGMAs whose setting outlives the request that set it (measured): a migration that
+/// turns one on must turn it off again.
+pub const CONNECTION_PRAGMAS: &[&str] = &[
+    "case_sensitive_like",
+    "ignore_check_constraints",
+    "legacy_alter_table",
+    "recursive_triggers",
+];
+
+/// Functions D1 refuses (`not authorized to use function`, measured).
+pub const REFUSED_FUNCTIONS: &[&str] = &[
+    "json_pretty",
+    "load_extension",
+    "sqlite_compileoption_get",
+    "sqlite_compileoption_used",
+    "sqlite_source_id",
+    "sqlite_version",
+];
+
+/// Every rule id, with its severity. Stable: scripts and docs refer to them.
+pub const RULES: &[(&str, Severity)] = &[
+    ("d1/syntax", Severity::Error),
+    ("d1/no-transaction", Severity::Error),
+    ("d1/no-attach", Severity::Error),
+    ("d1/no-temp", Severity::Error),
+    ("d1/no-vacuum", Severity::Error),
+    ("d1/refused-pragma", Severity::Error),
+    ("d1/refused-function", Severity::Error),
+    ("d1/reserved-name", Severity::Error),
+    ("d1/statement-too-large", Severity::Error),
+    ("d1/too-many-columns", Severity::Error),
+    ("d1/too-many-parameters", Severity::Error),
+    ("d1/foreign-keys-off", Severity::Error),
+    ("d1/cascade-drop", Severity::Error),
+    ("d1/autoincrement", Severity::Warning),
+    ("d1/without-rowid", Severity::Warning),
+    ("d1/check-function", Severity::Warning),
+    ("d1/pragma-not-reset", Severity::Warning),
+    ("d1/missing-semicolon", Severity::Warning),
+];
+
+/// Lints one SQL text with no knowledge of earlier files.
+pub fn lint(sql: &str) -> Vec<LintFinding> {
+    Linter::default().file(sql)
+}
+
+/// A foreign key known to the linter: `child` references `parent` with `on_delete`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Reference {
+    child: String,
+    on_delete: FkAction,
+}
+
+/// Lints files in order, remembering the tables earlier files created.
+#[derive(Debug, Clone, Default)]
+pub struct Linter {
+    /// Parent table (lower case) -> the references to it.
+    references: BTreeMap<String, Vec<Reference>>,
+    /// Table (lower case) -> its number of columns.
+    columns: BTreeMap<String, usize>,
+}
+
+/// What a statement does to the state, applied after its checks.
+struct Pending {
+    line: usize,
+    parent: String,
+    children: Vec<Reference>,
+}
+
+impl Linter {
+    /// A linter that knows the tables of `schema` (a live database's, for checking a plan).
+    pub fn from_schema(schema: &Schema) -> Linter {
+        let mut l = Linter::default();
+        for t in schema.tables.values() {
+            l.columns.insert(t.name.to_lowercase(), t.columns.len());
+            for fk in &t.foreign_keys {
+                l.references
+                    .entry(fk.references_table.to_lowercase())
+                    .or_default()
+                    .push(Reference {
+                        child: t.name.to_lowercase(),
+                        on_delete: fk.on_delete,
+                    });
+            }
+        }
+        l
+    }
+
+    /// Lints one file's text; the tables it creates, renames and drops are remembered for the
+    /// next file.
+    pub fn file(&mut self, src: &str) -> Vec<LintFinding> {
+        let mut out = Vec::new();
+        let statements = match lex::split_statements(src) {
+            Ok(s) => s,
+            Err(e) => {
+                out.push(finding(
+                    e.line,
+                    "d1/syntax",
+                    format!("cannot read the SQL: {}", e.message),
+                    "close the string, quoted name or comment that starts here",
+                ));
+                return out;
+            }
+        };
+        // Connection-level PRAGMAs: name -> (line, left on).
+        let mut settings: BTreeMap<String, (usize, bool)> = BTreeMap::new();
+        let mut pending: Vec<Pending> = Vec::new();
+        let mut dropped_later: Vec<(usize, String)> = Vec::new();
+        for (k, st) in statements.iter().enumerate() {
+            let Ok(tokens) = lex::tokenize(&st.sql) else {
+                continue;
+            };
+            let line_of = |t: &Token| st.line + t.line - 1;
+            let ctx = Stmt {
+                src: &st.sql,
+                tokens: &tokens,
+                line: st.line,
+            };
+            if !st.terminated && k + 1 == statements.len() {
+                out.push(finding(
+                    st.line,
+                    "d1/missing-semicolon",
+                    "the last statement has no closing `;`; `wrangler d1 migrations apply` appends its history INSERT to the file and the file then fails".into(),
+                    "end the statement with `;`",
+                ));
+            }
+            self.statement_checks(&ctx, &line_of, &mut out, &mut settings);
+            // State changes: CREATE TABLE, DROP TABLE, ALTER TABLE.
+            let w = |i: usize| ctx.word(i);
+            if w(0) == "create" {
+                if let Some((name, body)) = ctx.create_table() {
+                    self.record_create(&ctx, &name, body, &line_of, &mut out);
+                }
+            } else if w(0) == "drop" && w(1) == "table" {
+                let mut i = 2;
+                if w(i) == "if" && w(i + 1) == "exists" {
+                    i += 2;
+                }
+                if let Some(name) = ctx.object_name(i) {
+                    let name = name.to_lowercase();
+                    dropped_later.push((st.line, name.clone()));
+                    let children: Vec<Reference> = self
+                        .references
+                        .get(&name)
+                        .map(|r| {
+                            r.iter()
+                                .filter(|r| {
+                                    matches!(r.on_delete, FkAction::Cascade | FkAction::SetNull)
+                                        && r.child != name
+                                })
+                                .cloned()
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    if !children.is_empty() {
+                        pending.push(Pending {
+                            line: st.line,
+                            parent: name.clone(),
+                            children,
+                        });
+                    }
+                    self.columns.remove(&name);
+                    self.references.remove(&name);
+                    for refs in self.references.values_mut() {
+                        refs.retain(|r| r.child != name);
+                    }
+                }
+            } else if w(0) == "alter" && w(1) == "table" {
+                self.record_alter(&ctx, &line_of, &mut out);
+            }
+        }
+        for p in pending {
+            // A child dropped later in the same file loses nothing it keeps.
+            let lost: Vec<&Reference> = p
+                .children
+                .iter()
+                .filter(|c| {
+                    !dropped_later
+                        .iter()
+                        .any(|(line, name)| *line > p.line && *name == c.child)
+                })
+                .collect();
+            if lost.is_empty() {
+                continue;
+            }
+            let list = lost
+                .iter()
+                .map(|r| {
+                    format!(
+                        "{} (ON DELETE {})",
+                        r.child,
+                        if r.on_delete == FkAction::Cascade {
+                            "CASCADE"
+                        } else {
+                            "SET NULL"
+                        }
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
+            out.push(finding(
+                p.line,
+                "d1/cascade-drop",
+                format!(
+                    "DROP TABLE {} fires the foreign-key actions of {list}: D1 ignores PRAGMA foreign_keys = OFF and defer_foreign_keys does not stop a cascade, so every child row is deleted or nulled, and D1 reports success",
+                    p.parent
+                ),
+                "rebuild the children with the parent in one file: create each child's replacement referencing the parent's replacement, copy both, DROP the children before the parent, then rename the replacements",
+            ));
+        }
+        for (name, (line, on)) in settings {
+            if on {
+                out.push(finding(
+                    line,
+                    "d1/pragma-not-reset",
+                    format!(
+                        "PRAGMA {name} is turned on and not turned off again in this file; on D1 the setting outlives the migration and changes every later query"
+                    ),
+                    &format!("add `PRAGMA {name} = OFF;` after the statements that need it"),
+                ));
+            }
+        }
+        out.sort_by(|a, b| a.line.cmp(&b.line).then(a.rule.cmp(b.rule)));
+        out
+    }
+
+    fn statement_checks(
+        &self,
+        ctx: &Stmt<'_>,
+        line_of: &dyn Fn(&Token) -> usize,
+        out: &mut Vec<LintFinding>,
+        settings: &mut BTreeMap<String, (usize, bool)>,
+    ) {
+        let w = |i: usize| ctx.word(i);
+        let first = w(0);
+        if ctx.src.len() > MAX_STATEMENT_BYTES {
+            out.push(finding(
+                ctx.line,
+                "d1/statement-too-large",
+                format!(
+                    "this statement is {} bytes; D1 refuses statements over {MAX_STATEMENT_BYTES} bytes",
+                    ctx.src.len()
+                ),
+                "split it (for example several INSERTs of fewer rows each)",
+            ));
+        }
+        match first.as_str() {
+            "begin" | "commit" | "end" | "rollback" | "savepoint" | "release" => {
+                out.push(finding(
+                    ctx.line,
+                    "d1/no-transaction",
+                    format!(
+                        "{} is refused by D1: transactions cannot be opened in SQL",
+                        first.to_uppercase()
+                    ),
+                    "remove it: each migration file already runs as one atomic D1 batch",
+                ));
+            }
+            "attach" | "detach" => out.push(finding(
+                ctx.line,
+                "d1/no-attach",
+                format!("{} is refused by D1 (not authorized)", first.to_uppercase()),
+                "remove it: a D1 database cannot reach another database file",
+            )),
+            "vacuum" => out.push(finding(
+                ctx.line,
+                "d1/no-vacuum",
+                "VACUUM is refused by D1 (it cannot run inside the batch's transaction)".into(),
+                "remove it: D1 manages its storage itself",
+            )),
+            "pragma" => self.pragma(ctx, out, settings),
+            _ => {}
+        }
+        if first == "create" {
+            let mut i = 1;
+            if w(1) == "temp" || w(1) == "temporary" {
+                out.push(finding(
+                    ctx.line,
+                    "d1/no-temp",
+                    "TEMP objects are refused by D1 (not authorized)".into(),
+                    "create an ordinary object, or drop TEMP and remove it at the end of the file",
+                ));
+                i = 2;
+            }
+            if w(i) == "unique" {
+                i += 1;
+            }
+            if w(i) == "virtual" {
+                i += 1;
+            }
+            if matches!(w(i).as_str(), "table" | "index" | "view" | "trigger") {
+                let mut j = i + 1;
+                if w(j) == "if" && w(j + 1) == "not" && w(j + 2) == "exists" {
+                    j += 3;
+                }
+                if ctx.qualified_temp(j) {
+                    out.push(finding(
+                        ctx.line,
+                        "d1/no-temp",
+                        "objects in the temp schema are refused by D1 (not authorized)".into(),
+                        "remove the `temp.` qualifier",
+                    ));
+                }
+                if let Some(name) = ctx.object_name(j) {
+                    reserved_name(&name, ctx.line, "create", out);
+                }
+            }
+        }
+        // ALTER TABLE x RENAME TO _cf_y: allowed by D1, and leaves a table nobody can use.
+        if first == "alter"
+            && w(1) == "table"
+            && let Some(k) = ctx.find_seq(&["rename", "to"])
+            && let Some(name) = ctx.name_at(k + 2)
+        {
+            reserved_name(&name, ctx.line, "rename to", out);
+        }
+        // Token-level rules.
+        let mut anonymous = 0usize;
+        let mut numbered = 0usize;
+        let mut named = BTreeSet::new();
+        let mut reported_cf = false;
+        for (k, t) in ctx.tokens.iter().enumerate() {
+            let text = t.text(ctx.src);
+            match t.kind {
+                TokenKind::Param => {
+                    if text == "?" {
+                        anonymous += 1;
+                    } else if let Some(n) = text.strip_prefix('?') {
+                        numbered = numbered.max(n.parse().unwrap_or(0));
+                    } else {
+                        named.insert(text.to_string());
+                    }
+                }
+                TokenKind::Word if t.is_word(ctx.src, "autoincrement") => out.push(finding(
+                    line_of(t),
+                    "d1/autoincrement",
+                    "AUTOINCREMENT: D1 accepts it, but vertz's D1 policy writes INTEGER PRIMARY KEY (rowid ids) instead".into(),
+                    "drop AUTOINCREMENT; `id INTEGER PRIMARY KEY` still assigns ids (a deleted highest id may be reused)",
+                )),
+                TokenKind::Word
+                    if t.is_word(ctx.src, "without")
+                        && ctx.tokens.get(k + 1).is_some_and(|n| n.is_word(ctx.src, "rowid")) =>
+                {
+                    out.push(finding(
+                        line_of(t),
+                        "d1/without-rowid",
+                        "WITHOUT ROWID: accepted by D1 today, refused by older D1 versions, and avoided by vertz's D1 policy".into(),
+                        "remove WITHOUT ROWID",
+                    ))
+                }
+                TokenKind::Word if t.is_word(ctx.src, "check") => {
+                    if let Some(f) = ctx.function_inside(k + 1) {
+                        out.push(finding(
+                            line_of(t),
+                            "d1/check-function",
+                            format!("CHECK calls the function {f}(); older D1 versions refused functions in CHECK constraints"),
+                            "keep the CHECK if your D1 accepts it (current D1 does); otherwise check the value in the application",
+                        ));
+                    }
+                }
+                _ => {}
+            }
+            if t.kind == TokenKind::Word
+                && ctx.tokens.get(k + 1).is_some_and(|n| n.is_op(ctx.src, "("))
+            {
+                let f = text.to_ascii_lowercase();
+                if REFUSED_FUNCTIONS.contains(&f.as_str()) {
+                    out.push(finding(
+                        line_of(t),
+                        "d1/refused-function",
+                        format!("D1 refuses the function {f}() (not authorized)"),
+                        "remove the call",
+                    ));
+                } else if let Some(p) = f.strip_prefix("pragma_")
+                    && !ALLOWED_PRAGMAS.contains(&p)
+                {
+                    out.push(finding(
+                        line_of(t),
+                        "d1/refused-pragma",
+                        format!("D1 refuses PRAGMA {p} (not authorized), also as {f}()"),
+                        "remove it",
+                    ));
+                }
+            }
+            if t.is_name()
+                && !reported_cf
+                && t.value(ctx.src).to_ascii_lowercase().starts_with("_cf_")
+            {
+                reported_cf = true;
+                if !matches!(first.as_str(), "create" | "alter") {
+                    out.push(finding(
+                        line_of(t),
+                        "d1/reserved-name",
+                        format!(
+                            "{} is reserved by D1: reading, changing or dropping a _cf_ table is refused (not authorized)",
+                            t.value(ctx.src)
+                        ),
+                        "remove the statement: _cf_ tables are D1's own",
+                    ));
+                }
+            }
+        }
+        let params = anonymous + numbered + named.len();
+        if params > MAX_PARAMETERS {
+            out.push(finding(
+                ctx.line,
+                "d1/too-many-parameters",
+                format!(
+                    "this statement has {params} bound parameters; D1 allows at most {MAX_PARAMETERS}"
+                ),
+                "split it into statements of at most 100 parameters each",
+            ));
+        }
+    }
+
+    fn pragma(
+        &self,
+        ctx: &Stmt<'_>,
+        out: &mut Vec<LintFinding>,
+        settings: &mut BTreeMap<String, (usize, bool)>,
+    ) {
+        // PRAGMA [schema.]name [= value | (value)]
+        let mut i = 1;
+        if ctx.tokens.get(2).is_some_and(|t| t.is_op(ctx.src, ".")) {
+            i = 3;
+        }
+        let Some(name) = ctx.name_at(i).map(|n| n.to_ascii_lowercase()) else {
+            return;
+        };
+        let value = match ctx.tokens.get(i + 1) {
+            Some(t) if t.is_op(ctx.src, "=") => ctx.tokens.get(i + 2),
+            Some(t) if t.is_op(ctx.src, "(") => ctx.tokens.get(i + 2),
+            _ => None,
+        }
+        .map(|t| t.value(ctx.src).to_ascii_lowercase());
+        if !ALLOWED_PRAGMAS.contains(&name.as_str()) {
+            out.push(finding(
+                ctx.line,
+                "d1/refused-pragma",
+                format!("D1 refuses PRAGMA {name} (not authorized), reading and writing"),
+                if name == "user_version" {
+                    "remove it: D1 cannot store a schema version in user_version; vertz keeps its history in _vertz_migrations"
+                } else {
+                    "remove it"
+                },
+            ));
+            return;
+        }
+        let Some(value) = value else { return };
+        let on = matches!(value.as_str(), "on" | "1" | "true" | "yes");
+        let off = matches!(value.as_str(), "off" | "0" | "false" | "no");
+        if name == "foreign_keys" && off {
+            out.push(finding(
+                ctx.line,
+                "d1/foreign-keys-off",
+                "PRAGMA foreign_keys = OFF does nothing on D1: foreign keys stay on, so a DROP TABLE still fires ON DELETE CASCADE and SET NULL".into(),
+                "remove it; use `PRAGMA defer_foreign_keys = on;` to defer the checks to the end of the batch, and rebuild children together with their parent",
+            ));
+        }
+        if CONNECTION_PRAGMAS.contains(&name.as_str()) && (on || off) {
+            settings.insert(name, (ctx.line, on));
+        }
+    }
+
+    fn record_create(
+        &mut self,
+        ctx: &Stmt<'_>,
+        name: &str,
+        body: &[Token],
+        line_of: &dyn Fn(&Token) -> usize,
+        out: &mut Vec<LintFinding>,
+    ) {
+        let table = name.to_lowercase();
+        let mut columns = 0;
+        let mut refs = Vec::new();
+        for part in lex::split_top_level(ctx.src, body) {
+            let Some(first) = part.first() else { continue };
+            let is_constraint = first.kind == TokenKind::Word
+                && ["constraint", "primary", "unique", "check", "foreign"]
+                    .iter()
+                    .any(|k| first.is_word(ctx.src, k));
+            if !is_constraint {
+                columns += 1;
+            }
+            if let Some(r) = part_reference(ctx.src, part) {
+                refs.push(r);
+            }
+        }
+        if columns > MAX_COLUMNS {
+            let line = body.first().map(line_of).unwrap_or(ctx.line);
+            out.push(finding(
+                line,
+                "d1/too-many-columns",
+                format!("table {name} has {columns} columns; D1 allows at most {MAX_COLUMNS}"),
+                "split the table into two tables joined by their key",
+            ));
+        }
+        self.columns.insert(table.clone(), columns);
+        for (parent, on_delete) in refs {
+            self.references.entry(parent).or_default().push(Reference {
+                child: table.clone(),
+                on_delete,
+            });
+        }
+    }
+
+    fn record_alter(
+        &mut self,
+        ctx: &Stmt<'_>,
+        line_of: &dyn Fn(&Token) -> usize,
+        out: &mut Vec<LintFinding>,
+    ) {
+        let Some(table) = ctx.object_name(2).map(|n| n.to_lowercase()) else {
+            return;
+        };
+        let after = ctx.name_index_end(2);
+        let w = |i: usize| ctx.word(i);
+        if w(after) == "rename" && w(after + 1) == "to" {
+            let Some(new) = ctx.name_at(after + 2).map(|n| n.to_lowercase()) else {
+                return;
+            };
+            if let Some(c) = self.columns.remove(&table) {
+                self.columns.insert(new.clone(), c);
+            }
+            // SQLite rewrites references to a renamed table, and the child keeps its foreign keys.
+            if let Some(refs) = self.references.remove(&table) {
+                self.references.entry(new.clone()).or_default().extend(refs);
+            }
+            for refs in self.references.values_mut() {
+                for r in refs.iter_mut() {
+                    if r.child == table {
+                        r.child = new.clone();
+                    }
+                }
+            }
+        } else if w(after) == "add" {
+            let start = if w(after + 1) == "column" {
+                after + 2
+            } else {
+                after + 1
+            };
+            let count = self.columns.entry(table.clone()).or_insert(0);
+            *count += 1;
+            if *count > MAX_COLUMNS {
+                let t = &ctx.tokens[start.min(ctx.tokens.len() - 1)];
+                out.push(finding(
+                    line_of(t),
+                    "d1/too-many-columns",
+                    format!(
+                        "table {table} would have {count} columns; D1 allows at most {MAX_COLUMNS}"
+                    ),
+                    "put the new columns in a second table joined by the key",
+                ));
+            }
+            if let Some((parent, action)) =
+                part_reference(ctx.src, &ctx.tokens[start.min(ctx.tokens.len())..])
+            {
+                self.references.entry(parent).or_default().push(Reference {
+                    child: table,
+                    on_delete: action,
+                });
+            }
+        } else if w(after) == "drop"
+            && let Some(c) = self.columns.get_mut(&table)
+        {
+            *c = c.saturating_sub(1);
+        }
+    }
+}
+
+/// `REFERENCES parent ... [ON DELETE action]` inside one column or constraint definition.
+fn part_reference(src: &str, part: &[Token]) -> Option<(String, FkAction)> {
+    let k = part.iter().position(|t| t.is_word(src, "references"))?;
+    let parent = part
+        .get(k + 1)
+        .filter(|t| t.is_name())?
+        .value(src)
+        .to_lowercase();
+    let mut action = FkAction::NoAction;
+    for j in k..part.len() {
+        if part[j].is_word(src, "on") && part.get(j + 1).is_some_and(|t| t.is_word(src, "delete")) {
+            action = match part.get(j + 2) {
+                Some(t) if t.is_word(src, "cascade") => FkAction::Cascade,
+                Some(t)
+                    if t.is_word(src, "set")
+                        && part.get(j + 3).is_some_and(|t| t.is_word(src, "null")) =>
+                {
+                    FkAction::SetNull
+                }
+                Some(t)
+                    if t.is_word(src, "set")
+                        && part.get(j + 3).is_some_and(|t| t.is_word(src, "default")) =>
+                {
+                    FkAction::SetDefault
+                }
+                Some(t) if t.is_word(src, "restrict") => FkAction::Restrict,
+                _ => FkAction::NoAction,
+            };
+        }
+    }
+    Some((parent, action))
+}
+
+fn reserved_name(name: &str, line: usize, what: &str, out: &mut Vec<LintFinding>) {
+    let lower = name.to_ascii_lowercase();
+    let prefix = if lower.starts_with("_cf_") {
+        "_cf_"
+    } else if lower.starts_with("sqlite_") {
+        "sqlite_"
+    } else {
+        return;
+    };
+    let message = if what == "rename to" {
+        format!(
+            "renaming to {name}: names starting with {prefix} are reserved by D1; D1 lets the rename through and then nobody can read or drop the table"
+        )
+    } else {
+        format!("{name}: names starting with {prefix} are reserved by D1 (not authorized)")
+    };
+    out.push(finding(
+        line,
+        "d1/reserved-name",
+        message,
+        &format!("choose a name that does not start with {prefix}"),
+    ));
+}
+
+fn finding(line: usize, rule: &'static str, message: String, fix: &str) -> LintFinding {
+    let severity = RULES
+        .iter()
+        .find(|(r, _)| *r == rule)
+        .map(|(_, s)| *s)
+        .unwrap_or(Severity::Error);
+    LintFinding {
+        line,
+        rule,
+        severity,
+        message,
+        fix: fix.to_string(),
+    }
+}
+
+/// One statement's tokens and helpers over them.
+struct Stmt<'a> {
+    src: &'a str,
+    tokens: &'a [Token],
+    line: usize,
+}
+
+impl Stmt<'_> {
+    /// The `i`th token as a lower-case word, or "" when it is not a bare word.
+    fn word(&self, i: usize) -> String {
+        match self.tokens.get(i) {
+            Some(t) if t.kind == TokenKind::Word => t.text(self.src).to_ascii_lowercase(),
+            _ => String::new(),
+        }
+    }
+
+    /// The name at `i` (bare or quoted, or a string used as a name).
+    fn name_at(&self, i: usize) -> Option<String> {
+        let t = self.tokens.get(i)?;
+        (t.is_name() || t.kind == TokenKind::Str).then(|| t.value(self.src))
+    }
+
+    /// A possibly schema-qualified object name starting at `i`: `x` or `main.x`.
+    fn object_name(&self, i: usize) -> Option<String> {
+        if self
+            .tokens
+            .get(i + 1)
+            .is_some_and(|t| t.is_op(self.src, "."))
+        {
+            self.name_at(i + 2)
+        } else {
+            self.name_at(i)
+        }
+    }
+
+    /// The index just past the object name starting at `i`.
+    fn name_index_end(&self, i: usize) -> usize {
+        if self
+            .tokens
+            .get(i + 1)
+            .is_some_and(|t| t.is_op(self.src, "."))
+        {
+            i + 3
+        } else {
+            i + 1
+        }
+    }
+
+    /// Whether the name at `i` is qualified with `temp.` or `temporary.`.
+    fn qualified_temp(&self, i: usize) -> bool {
+        self.tokens
+            .get(i + 1)
+            .is_some_and(|t| t.is_op(self.src, "."))
+            && self.name_at(i).is_some_and(|s| {
+                s.eq_ignore_ascii_case("temp") || s.eq_ignore_ascii_case("temporary")
+            })
+    }
+
+    /// The index of the first occurrence of the word sequence `seq`.
+    fn find_seq(&self, seq: &[&str]) -> Option<usize> {
+        (0..self.tokens.len())
+            .find(|&k| seq.iter().enumerate().all(|(j, s)| self.word(k + j) == *s))
+    }
+
+    /// `CREATE [TEMP] TABLE [IF NOT EXISTS] name ( body )`: the name and the body's tokens.
+    fn create_table(&self) -> Option<(String, &[Token])> {
+        let mut i = 1;
+        if matches!(self.word(i).as_str(), "temp" | "temporary") {
+            i += 1;
+        }
+        if self.word(i) != "table" {
+            return None;
+        }
+        i += 1;
+        if self.word(i) == "if" && self.word(i + 1) == "not" && self.word(i + 2) == "exists" {
+            i += 3;
+        }
+        let name = self.object_name(i)?;
+        let open = self.name_index_end(i);
+        if !self.tokens.get(open)?.is_op(self.src, "(") {
+            return None; // CREATE TABLE ... AS SELECT
+        }
+        let close = lex::matching_paren(self.src, self.tokens, open)?;
+        Some((name, &self.tokens[open + 1..close]))
+    }
+
+    /// The first function called inside the parenthesised expression opening at `open`.
+    fn function_inside(&self, open: usize) -> Option<String> {
+        if !self.tokens.get(open)?.is_op(self.src, "(") {
+            return None;
+        }
+        let close = lex::matching_paren(self.src, self.tokens, open)?;
+        (open + 1..close).find_map(|k| {
+            let t = &self.tokens[k];
+            let called = t.kind == TokenKind::Word
+                && self.tokens.get(k + 1).is_some_and(|n| n.is_op(self.src, "("))
+                // `x IN (...)`, `NOT EXISTS (...)` and `CAST(...)` are no function calls.
+                && !["in", "exists", "cast", "and", "or", "not"]
+                    .iter()
+                    .any(|w| t.is_word(self.src, w));
+            called.then(|| t.text(self.src).to_string())
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Lints `sql` and returns `line rule` of every finding.
+    fn check(sql: &str) -> Vec<String> {
+        lint(sql)
+            .iter()
+            .map(|f| format!("{} {}", f.line, f.rule))
+            .collect()
+    }
+
+    #[test]
+    fn clean_file_has_no_findings() {
+        let sql = "CREATE TABLE users (\n  id INTEGER PRIMARY KEY,\n  email TEXT NOT NULL UNIQUE\n);\nCREATE INDEX users_email ON users (email);\nPRAGMA foreign_key_check;\nPRAGMA defer_foreign_keys = on;\nINSERT INTO users (email) VALUES ('a');\n";
+        assert_eq!(check(sql), Vec::<String>::new());
+    }
+
+    #[test]
+    fn transactions_are_refused() {
+        let sql = "BEGIN;\nCREATE TABLE a (x);\nCOMMIT;\nSAVEPOINT s;\nRELEASE s;\nBEGIN TRANSACTION;\nROLLBACK;\nEND;\n";
+        assert_eq!(
+            check(sql),
+            [
+                "1 d1/no-transaction",
+                "3 d1/no-transaction",
+                "4 d1/no-transaction",
+                "5 d1/no-transaction",
+                "6 d1/no-transaction",
+                "7 d1/no-transaction",
+                "8 d1/no-transaction"
+            ]
+        );
+    }
+
+    #[test]
+    fn trigger_bodies_are_not_transactions() {
+        let sql = "CREATE TABLE a (x);\nCREATE TRIGGER t AFTER INSERT ON a BEGIN\n  UPDATE a SET x = 1;\nEND;\n";
+        assert_eq!(check(sql), Vec::<String>::new());
+    }
+
+    #[test]
+    fn attach_and_detach_are_refused() {
+        assert_eq!(
+            check("ATTACH DATABASE 'x.db' AS x;\nDETACH x;"),
+            ["1 d1/no-attach", "2 d1/no-attach"]
+        );
+    }
+
+    #[test]
+    fn temp_objects_are_refused() {
+        assert_eq!(
+            check(
+                "CREATE TEMP TABLE t (x);\nCREATE TEMPORARY VIEW v AS SELECT 1;\nCREATE TABLE temp.u (x);\n"
+            ),
+            ["1 d1/no-temp", "2 d1/no-temp", "3 d1/no-temp"]
+        );
+    }
+
+    #[test]
+    fn vacuum_is_refused() {
+        assert_eq!(check("VACUUM;"), ["1 d1/no-vacuum"]);
+    }
+
+    #[test]
+    fn refused_pragmas_reading_writing_and_as_functions() {
+        assert_eq!(
+            check(
+                "PRAGMA user_version = 3;\nPRAGMA journal_mode;\nPRAGMA main.schema_version;\nSELECT * FROM pragma_database_list();\nPRAGMA table_info(users);\nSELECT * FROM pragma_table_info('users');\n"
+            ),
+            [
+                "1 d1/refused-pragma",
+                "2 d1/refused-pragma",
+                "3 d1/refused-pragma",
+                "4 d1/refused-pragma"
+            ]
+        );
+        let f = &lint("PRAGMA user_version = 3;")[0];
+        assert_eq!(f.severity, Severity::Error);
+        assert!(f.fix.contains("_vertz_migrations"), "{}", f.fix);
+    }
+
+    #[test]
+    fn refused_functions() {
+        assert_eq!(
+            check(
+                "SELECT sqlite_version();\nSELECT json_pretty('{}'), SQLITE_SOURCE_ID();\nSELECT load_extension('x');\nSELECT sqlite_compileoption_used('X');\nSELECT json('{}');"
+            ),
+            [
+                "1 d1/refused-function",
+                "2 d1/refused-function",
+                "2 d1/refused-function",
+                "3 d1/refused-function",
+                "4 d1/refused-function"
+            ]
+        );
+    }
+
+    #[test]
+    fn reserved_names_created_renamed_or_touched() {
+        assert_eq!(
+            check(
+                "CREATE TABLE _cf_x (a);\nCREATE INDEX sqlite_idx ON t (a);\nALTER TABLE t RENAME TO \"_cf_t\";\nSELECT * FROM _cf_METADATA;\nDROP TABLE _cf_KV;\nSELECT * FROM sqlite_schema;\n"
+            ),
+            [
+                "1 d1/reserved-name",
+                "2 d1/reserved-name",
+                "3 d1/reserved-name",
+                "4 d1/reserved-name",
+                "5 d1/reserved-name"
+            ]
+        );
+        let f = &lint("ALTER TABLE t RENAME TO _cf_t;")[0];
+        assert!(
+            f.message.contains("nobody can read or drop"),
+            "{}",
+            f.message
+        );
+    }
+
+    #[test]
+    fn statements_over_the_size_limit() {
+        let values = vec!["('xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx')"; 2100].join(",");
+        let sql = format!("CREATE TABLE t (a);\nINSERT INTO t VALUES {values};\n");
+        assert!(sql.len() > MAX_STATEMENT_BYTES);
+        assert_eq!(check(&sql), ["2 d1/statement-too-large"]);
+        // Counted in bytes, not characters.
+        let small = format!("INSERT INTO t VALUES ('{}');", "é".repeat(45_000));
+        assert_eq!(check(&small), Vec::<String>::new());
+        let big = format!("INSERT INTO t VALUES ('{}');", "é".repeat(50_001));
+        assert_eq!(check(&big), ["1 d1/statement-too-large"]);
+    }
+
+    #[test]
+    fn tables_over_the_column_limit() {
+        let cols = |n: usize| {
+            (0..n)
+                .map(|i| format!("c{i} TEXT"))
+                .collect::<Vec<_>>()
+                .join(",\n")
+        };
+        assert_eq!(
+            check(&format!(
+                "CREATE TABLE ok (\n{},\nPRIMARY KEY (c0),\nCHECK (c1 > 0)\n);",
+                cols(100)
+            )),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            check(&format!("CREATE TABLE wide (\n{}\n);", cols(101))),
+            ["2 d1/too-many-columns"]
+        );
+        // ADD COLUMN past the limit, counted from the CREATE earlier (also in an earlier file).
+        let mut l = Linter::default();
+        assert!(
+            l.file(&format!("CREATE TABLE t (\n{}\n);", cols(100)))
+                .is_empty()
+        );
+        let f = l.file("ALTER TABLE t ADD COLUMN extra TEXT;");
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].rule, "d1/too-many-columns");
+    }
+
+    #[test]
+    fn statements_over_the_parameter_limit() {
+        let q = |n: usize| vec!["?"; n].join(", ");
+        assert_eq!(
+            check(&format!("INSERT INTO t VALUES ({});", q(100))),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            check(&format!("SELECT 1;\nINSERT INTO t VALUES ({});", q(101))),
+            ["2 d1/too-many-parameters"]
+        );
+        assert_eq!(check("SELECT ?101;"), ["1 d1/too-many-parameters"]);
+    }
+
+    #[test]
+    fn foreign_keys_off_is_an_error_on_is_fine() {
+        assert_eq!(
+            check(
+                "PRAGMA foreign_keys = OFF;\nPRAGMA foreign_keys=0;\nPRAGMA foreign_keys = ON;\nPRAGMA foreign_keys;"
+            ),
+            ["1 d1/foreign-keys-off", "2 d1/foreign-keys-off"]
+        );
+    }
+
+    const PARENT_CHILD: &str = "CREATE TABLE p (id INTEGER PRIMARY KEY, name TEXT);\nCREATE TABLE c (id INTEGER PRIMARY KEY, p_id INTEGER REFERENCES p (id) ON DELETE CASCADE);\nCREATE TABLE n (id INTEGER PRIMARY KEY, p_id INTEGER, FOREIGN KEY (p_id) REFERENCES p (id) ON DELETE SET NULL);\nCREATE TABLE r (id INTEGER PRIMARY KEY, p_id INTEGER REFERENCES p (id));\n";
+
+    #[test]
+    fn the_usual_rebuild_of_a_cascade_parent_is_an_error() {
+        let mut l = Linter::default();
+        assert!(l.file(PARENT_CHILD).is_empty());
+        let rebuild = "PRAGMA foreign_keys = OFF;\nCREATE TABLE __new_p (id INTEGER PRIMARY KEY, name TEXT NOT NULL);\nINSERT INTO __new_p SELECT id, name FROM p;\nDROP TABLE p;\nALTER TABLE __new_p RENAME TO p;\nPRAGMA foreign_keys = ON;\n";
+        let f = l.file(rebuild);
+        let got: Vec<String> = f.iter().map(|f| format!("{} {}", f.line, f.rule)).collect();
+        assert_eq!(got, ["1 d1/foreign-keys-off", "4 d1/cascade-drop"]);
+        assert!(
+            f[1].message.contains("c (ON DELETE CASCADE)"),
+            "{}",
+            f[1].message
+        );
+        assert!(
+            f[1].message.contains("n (ON DELETE SET NULL)"),
+            "{}",
+            f[1].message
+        );
+        assert!(!f[1].message.contains("r ("), "{}", f[1].message);
+    }
+
+    #[test]
+    fn the_safe_rebuild_of_a_cascade_parent_passes() {
+        let mut l = Linter::default();
+        assert!(l.file(PARENT_CHILD).is_empty());
+        let safe = "PRAGMA defer_foreign_keys = on;\nCREATE TABLE __new_p (id INTEGER PRIMARY KEY, name TEXT NOT NULL);\nCREATE TABLE __new_c (id INTEGER PRIMARY KEY, p_id INTEGER REFERENCES __new_p (id) ON DELETE CASCADE);\nCREATE TABLE __new_n (id INTEGER PRIMARY KEY, p_id INTEGER REFERENCES __new_p (id) ON DELETE SET NULL);\nINSERT INTO __new_p SELECT id, name FROM p;\nINSERT INTO __new_c SELECT * FROM c;\nINSERT INTO __new_n SELECT * FROM n;\nDROP TABLE c;\nDROP TABLE n;\nDROP TABLE p;\nALTER TABLE __new_p RENAME TO p;\nALTER TABLE __new_c RENAME TO c;\nALTER TABLE __new_n RENAME TO n;\n";
+        assert_eq!(l.file(safe), Vec::new());
+        // And the renamed tables are known again: the naive rebuild next time is caught.
+        let f = l.file("DROP TABLE p;");
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].rule, "d1/cascade-drop");
+    }
+
+    #[test]
+    fn dropping_parent_and_children_together_is_fine() {
+        let sql = format!("{PARENT_CHILD}DROP TABLE p;\nDROP TABLE c;\nDROP TABLE n;\n");
+        assert_eq!(check(&sql), Vec::<String>::new());
+    }
+
+    #[test]
+    fn autoincrement_is_a_warning_with_its_own_line() {
+        let f = lint("CREATE TABLE t (\n  id INTEGER PRIMARY KEY AUTOINCREMENT,\n  x TEXT\n);");
+        assert_eq!(f.len(), 1);
+        assert_eq!(
+            (f[0].line, f[0].rule, f[0].severity),
+            (2, "d1/autoincrement", Severity::Warning)
+        );
+    }
+
+    #[test]
+    fn without_rowid_is_a_warning() {
+        assert_eq!(
+            check("CREATE TABLE kv (k TEXT PRIMARY KEY, v TEXT) WITHOUT ROWID;"),
+            ["1 d1/without-rowid"]
+        );
+    }
+
+    #[test]
+    fn check_with_a_function_is_a_warning() {
+        assert_eq!(
+            check(
+                "CREATE TABLE t (\n  a TEXT CHECK (length(a) > 0),\n  b TEXT CHECK (b IN ('x', 'y')),\n  CHECK (a <> b)\n);"
+            ),
+            ["2 d1/check-function"]
+        );
+    }
+
+    #[test]
+    fn connection_pragmas_must_be_set_back() {
+        assert_eq!(
+            check(
+                "PRAGMA legacy_alter_table = ON;\nALTER TABLE a RENAME TO b;\nPRAGMA recursive_triggers = 1;\nPRAGMA recursive_triggers = 0;\n"
+            ),
+            ["1 d1/pragma-not-reset"]
+        );
+    }
+
+    #[test]
+    fn last_statement_without_semicolon_is_a_warning() {
+        assert_eq!(
+            check("CREATE TABLE a (x);\nCREATE TABLE b (y)\n-- end\n"),
+            ["2 d1/missing-semicolon"]
+        );
+    }
+
+    #[test]
+    fn unterminated_string_is_a_syntax_error() {
+        assert_eq!(check("SELECT 1;\nSELECT 'oops;\n"), ["2 d1/syntax"]);
+    }
+
+    #[test]
+    fn every_rule_has_a_severity_and_findings_carry_it() {
+        for (rule, _) in RULES {
+            assert!(rule.starts_with("d1/"));
+        }
+        assert_eq!(lint("BEGIN;")[0].severity, Severity::Error);
+        assert_eq!(
+            lint("PRAGMA legacy_alter_table = on;")[0].severity,
+            Severity::Warning
+        );
+    }
+}
