@@ -3,6 +3,7 @@
 
 mod auto;
 mod bad_input;
+mod config;
 mod crash;
 mod demo;
 mod deploy;
@@ -13,3 +14,4 @@ mod renames;
 mod support;
 mod tidy;
 mod tooling;
+mod xtask_migrate;

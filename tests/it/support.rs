@@ -96,6 +96,12 @@ impl Project {
 
     /// Runs `vertz ARGS` in the project folder, with no VERTZ_ variables from the outside.
     pub fn vertz(&self, args: &[&str]) -> Run {
+        self.vertz_env(args, &[])
+    }
+
+    /// Runs `vertz ARGS` with these environment variables (and no other VERTZ_ ones). Standard
+    /// input is not a terminal, so every question takes its non-terminal path.
+    pub fn vertz_env(&self, args: &[&str], vars: &[(&str, &str)]) -> Run {
         let mut cmd = Command::new(vertz_bin());
         cmd.args(args).current_dir(self.dir.path());
         for (k, _) in std::env::vars() {
@@ -103,6 +109,7 @@ impl Project {
                 cmd.env_remove(k);
             }
         }
+        cmd.envs(vars.iter().copied());
         cmd.output().expect("running vertz").into()
     }
 
