@@ -1,9 +1,10 @@
 //! What every verb needs besides its own flags: the loaded `vertz.toml`, the selected
 //! environment, `--yes`, and a schema handed in by the library entry point (a Rust schema, which
-//! replaces `--schema`). Turns a verb's flags into resolved settings (flag > environment variable
-//! > file > default, see [`crate::config`]), names what is missing and where to set it, prints the
-//! one line saying which environment and database a command acts on, and asks for confirmation
-//! before a deploying or destructive command touches a protected environment.
+//! replaces `--schema`). Turns a verb's flags into resolved settings (a flag, then its
+//! environment variable, then the file, then the default; see [`crate::config`]), names what is
+//! missing and where to set it, prints the one line saying which environment and database a
+//! command acts on, and asks for confirmation before a deploying or destructive command touches
+//! a protected environment.
 //!
 //! Owns no database work and no wording of results.
 
