@@ -103,7 +103,10 @@ pub async fn deploy_run(ctx: &Context, args: DeployArgs) -> Result<u8, CliError>
                 let file = files.iter().find(|f| &f.name == name).expect("listed file");
                 say!("\n-- {name}");
                 for s in &file.forward {
-                    say!("{};", s.sql);
+                    say!(
+                        "{}",
+                        output::highlight_sql(&format!("{};", s.sql), output::color())
+                    );
                 }
             }
         }

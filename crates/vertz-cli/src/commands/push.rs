@@ -79,12 +79,16 @@ pub async fn run(ctx: &Context, args: PushArgs) -> Result<u8, CliError> {
         return Ok(exit::OK);
     }
     for change in shown_changes(&report.diff) {
-        say!("  {} {}", sign(change), change.describe());
+        let (sign, sgr) = sign(change);
+        say!("  {} {}", output::paint(sign, sgr), change.describe());
     }
     if args.dry_run {
         say!("\nDry run: this SQL would run (nothing was changed):\n");
         if !output::quiet() {
-            print!("{}", report.plan.to_sql());
+            print!(
+                "{}",
+                output::highlight_sql(&report.plan.to_sql(), output::color())
+            );
         }
     } else {
         say!(
@@ -125,11 +129,12 @@ fn shown_changes(diff: &vertz_diff::Diff) -> impl Iterator<Item = &vertz_diff::C
     })
 }
 
-fn sign(change: &vertz_diff::Change) -> &'static str {
+/// The sign of a change and its color: green safe, yellow needs a data check, red destructive.
+fn sign(change: &vertz_diff::Change) -> (&'static str, &'static str) {
     match change.safety() {
-        vertz_diff::Safety::Safe => "+",
-        vertz_diff::Safety::NeedsDataCheck => "~",
-        vertz_diff::Safety::Destructive => "-",
+        vertz_diff::Safety::Safe => ("+", "32"),
+        vertz_diff::Safety::NeedsDataCheck => ("~", "33"),
+        vertz_diff::Safety::Destructive => ("-", "31"),
     }
 }
 
