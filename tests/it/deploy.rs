@@ -278,7 +278,7 @@ fn rollback_of_three_steps_newest_first_keeps_older_rows() {
     run.code(0);
     assert_eq!(
         run.stdout,
-        "  rolled back 0004_d\n  rolled back 0003_c\n  rolled back 0002_b\n"
+        "vertz db rollback → sqlite:app.db\n  rolled back 0004_d\n  rolled back 0003_c\n  rolled back 0002_b\n"
     );
     assert_eq!(history(&p), ["0001_a"]);
     assert_eq!(
@@ -398,10 +398,9 @@ fn a_held_lock_makes_deploy_wait_then_give_up_naming_the_holder() {
 
     let run = p.vertz(&["db", "unlock", "--database", "sqlite:app.db"]);
     run.code(0);
-    assert!(
-        run.stdout
-            .starts_with("Removed the migration lock held by pid 42 on ci")
-    );
+    assert!(run.stdout.starts_with(
+        "vertz db unlock → sqlite:app.db\nRemoved the migration lock held by pid 42 on ci"
+    ));
     let run = p.vertz(&["db", "unlock", "--database", "sqlite:app.db"]);
     run.code(0);
     assert!(run.stdout.contains("not held"), "{}", run.stdout);

@@ -4,6 +4,7 @@
 
 mod auto;
 mod bad_input;
+mod config;
 mod crash;
 mod d1;
 mod d1_engine;
@@ -19,3 +20,4 @@ mod roundtrip;
 mod support;
 mod tidy;
 mod tooling;
+mod xtask_migrate;

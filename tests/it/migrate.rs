@@ -26,7 +26,8 @@ fn dev_writes_applies_and_snapshots_then_writes_nothing_without_changes() {
     let run = dev(&p, "init", &[]);
     run.code(0);
     assert!(
-        run.stdout.starts_with("Wrote migrations/0001_init.sql:"),
+        run.stdout
+            .starts_with("vertz db migrate dev → sqlite:app.db\nWrote migrations/0001_init.sql:"),
         "{}",
         run.stdout
     );

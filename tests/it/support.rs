@@ -100,8 +100,9 @@ impl Project {
         self.vertz_env(args, &[])
     }
 
-    /// Runs `vertz ARGS` with these environment variables set (and none from the outside).
-    pub fn vertz_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+    /// Runs `vertz ARGS` with these environment variables (and no other VERTZ_ ones). Standard
+    /// input is not a terminal, so every question takes its non-terminal path.
+    pub fn vertz_env(&self, args: &[&str], vars: &[(&str, &str)]) -> Run {
         let mut cmd = Command::new(vertz_bin());
         cmd.args(args).current_dir(self.dir.path());
         for (k, _) in std::env::vars() {
@@ -109,7 +110,7 @@ impl Project {
                 cmd.env_remove(k);
             }
         }
-        cmd.envs(env.iter().copied());
+        cmd.envs(vars.iter().copied());
         cmd.output().expect("running vertz").into()
     }
 

@@ -2,8 +2,10 @@
 //!
 //! Calls library code; never re-implements it. Verbs:
 //! - `fuzz TARGET|all [--seconds N] [--seed S]`: the in-tree mutation fuzzer (see `fuzz.rs`).
+//! - `migrate VERB [ARGS]`: the vertz CLI with the demo's Rust schema (see `migrate.rs`).
 
 mod fuzz;
+mod migrate;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -11,7 +13,18 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 
 fn main() -> ExitCode {
-    match run(std::env::args().skip(1).collect()) {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("migrate") {
+        // The CLI prints its own errors and picks its documented exit code.
+        return match migrate::run(&root(), &args[1..]) {
+            Ok(code) => ExitCode::from(code),
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    match run(args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
@@ -60,7 +73,9 @@ fn run(args: Vec<String>) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Some(other) => bail!("unknown xtask {other:?}; try: fuzz"),
-        None => bail!("usage: cargo xtask fuzz TARGET|all [--seconds N] [--seed S]"),
+        Some(other) => bail!("unknown xtask {other:?}; try: fuzz, migrate"),
+        None => bail!(
+            "usage: cargo xtask fuzz TARGET|all [--seconds N] [--seed S] | cargo xtask migrate VERB [ARGS]"
+        ),
     }
 }

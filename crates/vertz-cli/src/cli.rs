@@ -14,6 +14,17 @@ pub struct Cli {
     /// Show more: -v logs what runs and how long it takes, -vv every statement sent.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
+    /// Print only errors (JSON asked for with --json, and data written to standard output by
+    /// pull and export, are still printed).
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// The environment of vertz.toml to act on (its database, whether it is protected).
+    #[arg(long = "env", global = true, env = "VERTZ_ENV", value_name = "NAME")]
+    pub environment: Option<String>,
+    /// Confirm a deploying or destructive command against a protected environment without
+    /// asking (needed when there is no terminal to ask on).
+    #[arg(short, long, global = true)]
+    pub yes: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -65,13 +76,9 @@ pub enum Migrate {
 #[derive(Debug, Args)]
 pub struct MigrationsDir {
     /// The folder of NNNN_name.sql migration files.
-    #[arg(
-        long,
-        env = "VERTZ_MIGRATIONS",
-        value_name = "DIR",
-        default_value = "migrations"
-    )]
-    pub migrations: PathBuf,
+    /// Default: `migrations` in vertz.toml, else migrations/.
+    #[arg(long, env = "VERTZ_MIGRATIONS", value_name = "DIR")]
+    pub migrations: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -83,9 +90,10 @@ pub struct LockArgs {
 
 #[derive(Debug, Args)]
 pub struct DeployArgs {
-    /// The database: sqlite:PATH (created when missing).
+    /// The database: sqlite:PATH (created when missing). Default: the environment's `database`
+    /// in vertz.toml.
     #[arg(long, env = "VERTZ_DATABASE_URL", value_name = "URL")]
-    pub database: String,
+    pub database: Option<String>,
     #[command(flatten)]
     pub dir: MigrationsDir,
     /// Show which files would run, with their SQL, and change nothing.
@@ -135,9 +143,9 @@ pub struct NewArgs {
 
 #[derive(Debug, Args)]
 pub struct RollbackArgs {
-    /// The database: sqlite:PATH.
+    /// The database: sqlite:PATH. Default: the environment's `database` in vertz.toml.
     #[arg(long, env = "VERTZ_DATABASE_URL", value_name = "URL")]
-    pub database: String,
+    pub database: Option<String>,
     #[command(flatten)]
     pub dir: MigrationsDir,
     /// How many applied migrations to roll back, newest first.
@@ -152,20 +160,22 @@ pub struct RollbackArgs {
 
 #[derive(Debug, Args)]
 pub struct UnlockArgs {
-    /// The database: sqlite:PATH.
+    /// The database: sqlite:PATH. Default: the environment's `database` in vertz.toml.
     #[arg(long, env = "VERTZ_DATABASE_URL", value_name = "URL")]
-    pub database: String,
+    pub database: Option<String>,
 }
 
 #[derive(Debug, Args)]
 pub struct Target {
     /// The database: sqlite:PATH (created when missing), d1://ACCOUNT_ID/DATABASE_ID (Cloudflare
     /// D1's HTTP API; token in CLOUDFLARE_API_TOKEN), or d1-local:PATH (wrangler's local file).
+    /// Default: the environment's `database` in vertz.toml.
     #[arg(long, env = "VERTZ_DATABASE_URL", value_name = "URL")]
-    pub database: String,
-    /// The declared schema: a .sql file of CREATE statements, or a .json snapshot.
+    pub database: Option<String>,
+    /// The declared schema: a .sql file of CREATE statements, or a .json snapshot (default:
+    /// `schema` in vertz.toml).
     #[arg(long, env = "VERTZ_SCHEMA", value_name = "FILE")]
-    pub schema: PathBuf,
+    pub schema: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -229,9 +239,9 @@ fn parse_column_rename(s: &str) -> Result<(String, String, String), String> {
 
 #[derive(Debug, Args)]
 pub struct StatusArgs {
-    /// The database: sqlite:PATH.
+    /// The database: sqlite:PATH. Default: the environment's `database` in vertz.toml.
     #[arg(long, env = "VERTZ_DATABASE_URL", value_name = "URL")]
-    pub database: String,
+    pub database: Option<String>,
     /// The declared schema: a .sql file of CREATE statements, or a .json snapshot. Compared
     /// with the live database.
     #[arg(long, env = "VERTZ_SCHEMA", value_name = "FILE")]
@@ -283,9 +293,9 @@ pub enum PullFormat {
 
 #[derive(Debug, Args)]
 pub struct PullArgs {
-    /// The database: sqlite:PATH.
+    /// The database: sqlite:PATH. Default: the environment's `database` in vertz.toml.
     #[arg(long, env = "VERTZ_DATABASE_URL", value_name = "URL")]
-    pub database: String,
+    pub database: Option<String>,
     /// Write here instead of standard output (written atomically).
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
@@ -296,9 +306,9 @@ pub struct PullArgs {
 
 #[derive(Debug, Args)]
 pub struct ExportArgs {
-    /// The database: sqlite:PATH.
+    /// The database: sqlite:PATH. Default: the environment's `database` in vertz.toml.
     #[arg(long, env = "VERTZ_DATABASE_URL", value_name = "URL")]
-    pub database: String,
+    pub database: Option<String>,
     /// Write here instead of standard output (written atomically).
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,

@@ -40,17 +40,20 @@ struct AppState {
     table: Table,
 }
 
-/// Brings the database to `schema` (auto-migrate) and returns what was applied, described.
+/// Brings the database to `schema` through vertz's auto-migrate and returns what was applied,
+/// described. In development (the default; `VERTZ_ENV`/`NODE_ENV` not `production`) it applies
+/// the changes; in production it never changes the schema and fails the start when the database
+/// is not ready. A restart with an unchanged schema costs one query (the stored schema hash).
 pub async fn migrate(database: &std::path::Path, schema: &Schema) -> anyhow::Result<Vec<String>> {
+    use vertz_runner::auto::{AutoMigrateOptions, AutoOutcome, auto_migrate};
     let driver = vertz_dialect_sqlite::SqliteDriver::open(database).await?;
-    let options = vertz_runner::PushOptions {
-        force: false,
-        ..Default::default()
-    };
-    let report = vertz_runner::push(&driver, schema, &options)
+    let report = auto_migrate(&driver, schema, &AutoMigrateOptions::default())
         .await
         .with_context(|| format!("bringing {} to the declared schema", database.display()))?;
-    Ok(report.diff.changes.iter().map(|c| c.describe()).collect())
+    Ok(match report.outcome {
+        AutoOutcome::Applied { changes, .. } => changes,
+        AutoOutcome::UpToDate { .. } | AutoOutcome::Problems { .. } => Vec::new(),
+    })
 }
 
 /// Migrates, then serves the API until the process ends. Prints the address once listening.

@@ -2,17 +2,22 @@
 
 use crate::cli::ExportArgs;
 use crate::commands::tooling::emit;
+use crate::context::Context;
 use crate::exit::{self, CliError};
+use crate::output::note;
 use crate::schema_source;
 
-pub async fn run(args: ExportArgs) -> Result<u8, CliError> {
-    let driver = schema_source::open_database(&args.database).await?;
+pub async fn run(ctx: &Context, args: ExportArgs) -> Result<u8, CliError> {
+    let settings = ctx.settings(args.database.as_ref(), None, None)?;
+    let database = ctx.database(&settings)?;
+    ctx.announce("db export", &settings, &database, true);
+    let driver = schema_source::open_database(&database).await?;
     let dump = vertz_runner::export::dump(driver.as_ref())
         .await
         .map_err(anyhow::Error::from)?;
     emit(args.out.as_deref(), &dump)?;
     if let Some(out) = &args.out {
-        eprintln!(
+        note!(
             "wrote {} ({} rows)",
             out.display(),
             dump.matches("\nINSERT INTO ").count()

@@ -8,6 +8,7 @@ use anyhow::Context;
 use crate::cli::InitArgs;
 use crate::config::FILE_NAME;
 use crate::exit::{self, CliError};
+use crate::output::{self, say};
 
 const STARTER_SCHEMA: &str = "-- Your schema, declared once. vertz turns every change to this file into SQL.\n-- Example:\n--   CREATE TABLE todos (\n--     id INTEGER PRIMARY KEY,\n--     title TEXT NOT NULL,\n--     done BOOLEAN NOT NULL DEFAULT FALSE\n--   );\n";
 
@@ -45,19 +46,16 @@ pub fn run(args: InitArgs) -> Result<u8, CliError> {
     )?;
 
     if args.json {
-        println!(
-            "{}",
-            serde_json::json!({ "created": created, "kept": kept })
-        );
+        output::json(&serde_json::json!({ "created": created, "kept": kept }));
         return Ok(exit::OK);
     }
     for c in &created {
-        println!("  created {c}");
+        say!("  created {c}");
     }
     for k in &kept {
-        println!("  kept    {k} (already there)");
+        say!("  kept    {k} (already there)");
     }
-    println!(
+    say!(
         "\nNext:\n  1. declare your tables in {}\n  2. vertz db push              (try it on the development database)\n  3. vertz db migrate dev --name init   (write the first migration file)\n",
         args.schema.display()
     );

@@ -15,7 +15,9 @@ use vertz_runner::verify::VerifyOptions;
 use vertz_snapshot::SchemaSnapshot;
 
 use crate::cli::{DeployArgs, DevArgs, LockArgs, NewArgs};
+use crate::context::Context;
 use crate::exit::{self, CliError};
+use crate::output::{self, note, say};
 use crate::schema_source;
 
 /// Reads the migrations folder; a missing folder is an input error naming it.
@@ -37,24 +39,32 @@ pub fn lock_options(args: &LockArgs) -> LockOptions {
     LockOptions {
         wait: Duration::from_secs(args.lock_timeout),
         on_wait: Some(Arc::new(|h| {
-            eprintln!(
+            note!(
                 "waiting for the migration lock: held by {} since {} (expires {})",
-                h.owner, h.acquired_at, h.expires_at
+                h.owner,
+                h.acquired_at,
+                h.expires_at
             );
         })),
         ..LockOptions::default()
     }
 }
 
-pub async fn deploy_run(args: DeployArgs) -> Result<u8, CliError> {
-    let files = read_migrations(&args.dir.migrations)?;
+pub async fn deploy_run(ctx: &Context, args: DeployArgs) -> Result<u8, CliError> {
+    let settings = ctx.settings(args.database.as_ref(), None, args.dir.migrations.as_ref())?;
+    let database = ctx.database(&settings)?;
+    let dir = settings.resolved.migrations.clone();
+    let files = read_migrations(&dir)?;
+    ctx.announce("db migrate deploy", &settings, &database, args.json);
+    if !args.dry_run {
+        ctx.confirm("db migrate deploy", &settings, &database)?;
+    }
     // A dry run must not create the database file.
-    let missing =
-        vertz_dialect_sqlite::driver::parse_url(&args.database).is_some_and(|p| !p.exists());
+    let missing = vertz_dialect_sqlite::driver::parse_url(&database).is_some_and(|p| !p.exists());
     let url = if args.dry_run && missing {
         "sqlite::memory:"
     } else {
-        args.database.as_str()
+        database.as_str()
     };
     let driver = schema_source::open_database(url).await?;
     let options = DeployOptions {
@@ -71,51 +81,49 @@ pub async fn deploy_run(args: DeployArgs) -> Result<u8, CliError> {
         .map_err(anyhow::Error::from)?;
     if args.json {
         let json = serde_json::json!({
-            "database": args.database,
+            "database": database,
             "dry_run": report.dry_run,
             "applied": report.applied,
             "would_apply": report.would_apply,
             "accepted_checksums": report.accepted_checksums,
         });
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&json).expect("serializable")
-        );
+        output::json(&json);
         return Ok(exit::OK);
     }
-    println!(
-        "vertz db migrate deploy → {} ({})",
-        args.database,
-        args.dir.migrations.display()
-    );
+    say!("migrations: {}", dir.display());
     for name in &report.accepted_checksums {
-        println!("  accepted the changed checksum of {name}");
+        say!("  accepted the changed checksum of {name}");
     }
     if report.dry_run {
         if report.would_apply.is_empty() {
-            println!("Dry run: nothing pending.");
+            say!("Dry run: nothing pending.");
         } else {
-            println!("Dry run: these files would run, in order (nothing was changed):");
+            say!("Dry run: these files would run, in order (nothing was changed):");
             for name in &report.would_apply {
                 let file = files.iter().find(|f| &f.name == name).expect("listed file");
-                println!("\n-- {name}");
+                say!("\n-- {name}");
                 for s in &file.forward {
-                    println!("{};", s.sql);
+                    say!(
+                        "{}",
+                        output::highlight_sql(&format!("{};", s.sql), output::color())
+                    );
                 }
             }
         }
         return Ok(exit::OK);
     }
     if report.applied.is_empty() {
-        println!("Nothing pending: every migration file is applied.");
+        say!("Nothing pending: every migration file is applied.");
     } else {
         for a in &report.applied {
-            println!(
+            say!(
                 "  applied {} ({} statement(s), {} ms)",
-                a.name, a.statements, a.ms
+                a.name,
+                a.statements,
+                a.ms
             );
         }
-        println!(
+        say!(
             "Applied {} migration(s), each in its own transaction.",
             report.applied.len()
         );
@@ -123,9 +131,18 @@ pub async fn deploy_run(args: DeployArgs) -> Result<u8, CliError> {
     Ok(exit::OK)
 }
 
-pub async fn dev_run(args: DevArgs) -> Result<u8, CliError> {
-    let schema = schema_source::load(&args.target.schema).await?;
-    let driver = schema_source::open_database(&args.target.database).await?;
+pub async fn dev_run(ctx: &Context, args: DevArgs) -> Result<u8, CliError> {
+    let settings = ctx.settings(
+        args.target.database.as_ref(),
+        args.target.schema.as_ref(),
+        args.dir.migrations.as_ref(),
+    )?;
+    let database = ctx.database(&settings)?;
+    let (schema, schema_name) = ctx.schema(&settings).await?;
+    let dir = settings.resolved.migrations.clone();
+    ctx.announce("db migrate dev", &settings, &database, false);
+    ctx.confirm("db migrate dev", &settings, &database)?;
+    let driver = schema_source::open_database(&database).await?;
     let options = DevOptions {
         name: args.name.clone(),
         force: args.force,
@@ -135,44 +152,38 @@ pub async fn dev_run(args: DevArgs) -> Result<u8, CliError> {
             ..Default::default()
         },
     };
-    let report = migrate_dev(
-        driver.as_ref(),
-        &SqliteScratch,
-        &args.dir.migrations,
-        &schema,
-        &options,
-    )
-    .await
-    .map_err(anyhow::Error::from)?;
+    let report = migrate_dev(driver.as_ref(), &SqliteScratch, &dir, &schema, &options)
+        .await
+        .map_err(anyhow::Error::from)?;
     let Some(file) = &report.file else {
-        println!(
-            "The migrations in {} already produce {}; no file written.",
-            args.dir.migrations.display(),
-            args.target.schema.display()
+        say!(
+            "The migrations in {} already produce {schema_name}; no file written.",
+            dir.display(),
         );
         return Ok(exit::OK);
     };
     SchemaSnapshot::new(schema)
         .save(&args.snapshot)
         .map_err(anyhow::Error::from)?;
-    println!("Wrote {}:", file.display());
+    say!("Wrote {}:", file.display());
     for c in &report.changes {
-        println!("  {c}");
+        say!("  {c}");
     }
     for loss in &report.rollback_losses {
-        println!("  rollback cannot restore: {loss}");
+        say!("  rollback cannot restore: {loss}");
     }
     if let Some(d) = &report.deploy {
         for a in &d.applied {
-            println!("  applied {} ({} statement(s))", a.name, a.statements);
+            say!("  applied {} ({} statement(s))", a.name, a.statements);
         }
     }
-    println!("Saved the schema snapshot to {}.", args.snapshot.display());
+    say!("Saved the schema snapshot to {}.", args.snapshot.display());
     Ok(exit::OK)
 }
 
-pub async fn new_run(args: NewArgs) -> Result<u8, CliError> {
-    let dir = &args.dir.migrations;
+pub async fn new_run(ctx: &Context, args: NewArgs) -> Result<u8, CliError> {
+    let settings = ctx.settings(None, None, args.dir.migrations.as_ref())?;
+    let dir = &settings.resolved.migrations;
     let files = if dir.exists() {
         read_migrations(dir)?
     } else {
@@ -188,6 +199,6 @@ pub async fn new_run(args: NewArgs) -> Result<u8, CliError> {
     let path = dir.join(&file_name);
     vertz_snapshot::snapshot::write_atomically(&path, text.as_bytes())
         .map_err(|e| CliError::new(exit::INTERNAL, e))?;
-    println!("Created {}", path.display());
+    say!("Created {}", path.display());
     Ok(exit::OK)
 }

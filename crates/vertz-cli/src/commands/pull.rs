@@ -5,11 +5,16 @@ use vertz_snapshot::SchemaSnapshot;
 
 use crate::cli::{PullArgs, PullFormat};
 use crate::commands::tooling::emit;
+use crate::context::Context;
 use crate::exit::{self, CliError};
+use crate::output::note;
 use crate::schema_source;
 
-pub async fn run(args: PullArgs) -> Result<u8, CliError> {
-    let driver = schema_source::open_database(&args.database).await?;
+pub async fn run(ctx: &Context, args: PullArgs) -> Result<u8, CliError> {
+    let settings = ctx.settings(args.database.as_ref(), None, None)?;
+    let database = ctx.database(&settings)?;
+    ctx.announce("db pull", &settings, &database, true);
+    let driver = schema_source::open_database(&database).await?;
     let schema = driver.introspect().await.map_err(anyhow::Error::from)?;
     let tables = schema.tables.len();
     let format = args.format.unwrap_or_else(|| {
@@ -32,14 +37,14 @@ pub async fn run(args: PullArgs) -> Result<u8, CliError> {
                 .map_err(|e| CliError::new(exit::INTERNAL, anyhow::Error::from(e)))?;
             format!(
                 "-- Schema of {}, written by vertz db pull.\n\n{}",
-                args.database,
+                database,
                 plan.to_sql()
             )
         }
     };
     emit(args.out.as_deref(), &text)?;
     if let Some(out) = &args.out {
-        eprintln!("wrote {} ({tables} tables)", out.display());
+        note!("wrote {} ({tables} tables)", out.display());
     }
     Ok(exit::OK)
 }

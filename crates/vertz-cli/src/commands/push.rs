@@ -7,18 +7,29 @@ use vertz_runner::{PushError, PushOptions, PushReport};
 
 use crate::ask::Ask;
 use crate::cli::{PushArgs, RenamesMode};
+use crate::context::Context;
 use crate::exit::{self, CliError};
+use crate::output::{self, say};
 use crate::schema_source;
 
-pub async fn run(args: PushArgs) -> Result<u8, CliError> {
-    let schema = schema_source::load(&args.target.schema).await?;
+pub async fn run(ctx: &Context, args: PushArgs) -> Result<u8, CliError> {
+    let settings = ctx.settings(
+        args.target.database.as_ref(),
+        args.target.schema.as_ref(),
+        None,
+    )?;
+    let database = ctx.database(&settings)?;
+    let (schema, schema_name) = ctx.schema(&settings).await?;
+    ctx.announce("db push", &settings, &database, args.json);
+    if !args.dry_run {
+        ctx.confirm("db push", &settings, &database)?;
+    }
     // A dry run must not even create the database file: plan against an empty scratch database.
-    let missing =
-        vertz_dialect_sqlite::driver::parse_url(&args.target.database).is_some_and(|p| !p.exists());
+    let missing = vertz_dialect_sqlite::driver::parse_url(&database).is_some_and(|p| !p.exists());
     let url = if args.dry_run && missing {
         "sqlite::memory:"
     } else {
-        args.target.database.as_str()
+        database.as_str()
     };
     let driver = schema_source::open_database(url).await?;
     let mut renames = Renames::default();
@@ -60,36 +71,34 @@ pub async fn run(args: PushArgs) -> Result<u8, CliError> {
             other => anyhow::Error::from(other).into(),
         })?;
     if args.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&push_json(&report, &args.target.database))
-                .expect("serializable")
-        );
+        output::json(&push_json(&report, &database));
         return Ok(exit::OK);
     }
-    println!("vertz db push → {}", args.target.database);
     if report.plan.is_empty() {
-        println!(
-            "The database already matches {}; nothing to do.",
-            args.target.schema.display()
-        );
+        say!("The database already matches {schema_name}; nothing to do.");
         return Ok(exit::OK);
     }
     for change in shown_changes(&report.diff) {
-        println!("  {} {}", sign(change), change.describe());
+        let (sign, sgr) = sign(change);
+        say!("  {} {}", output::paint(sign, sgr), change.describe());
     }
     if args.dry_run {
-        println!("\nDry run: this SQL would run (nothing was changed):\n");
-        print!("{}", report.plan.to_sql());
+        say!("\nDry run: this SQL would run (nothing was changed):\n");
+        if !output::quiet() {
+            print!(
+                "{}",
+                output::highlight_sql(&report.plan.to_sql(), output::color())
+            );
+        }
     } else {
-        println!(
+        say!(
             "Applied {} statement(s) in one atomic unit; recorded as {}.",
             report.plan.statements.len(),
             report.history_name.as_deref().unwrap_or("?")
         );
     }
     for w in &report.plan.warnings {
-        println!("warning: {w}");
+        say!("warning: {w}");
     }
     Ok(exit::OK)
 }
@@ -123,11 +132,12 @@ fn shown_changes(diff: &vertz_diff::Diff) -> impl Iterator<Item = &vertz_diff::C
     })
 }
 
-fn sign(change: &vertz_diff::Change) -> &'static str {
+/// The sign of a change and its color: green safe, yellow needs a data check, red destructive.
+fn sign(change: &vertz_diff::Change) -> (&'static str, &'static str) {
     match change.safety() {
-        vertz_diff::Safety::Safe => "+",
-        vertz_diff::Safety::NeedsDataCheck => "~",
-        vertz_diff::Safety::Destructive => "-",
+        vertz_diff::Safety::Safe => ("+", "32"),
+        vertz_diff::Safety::NeedsDataCheck => ("~", "33"),
+        vertz_diff::Safety::Destructive => ("-", "31"),
     }
 }
 

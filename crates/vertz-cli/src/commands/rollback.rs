@@ -3,12 +3,20 @@
 
 use crate::cli::RollbackArgs;
 use crate::commands::migrate::{lock_options, read_migrations};
+use crate::context::Context;
 use crate::exit::{self, CliError};
+use crate::output::say;
 use crate::schema_source;
 
-pub async fn run(args: RollbackArgs) -> Result<u8, CliError> {
-    let files = read_migrations(&args.dir.migrations)?;
-    let driver = schema_source::open_database(&args.database).await?;
+pub async fn run(ctx: &Context, args: RollbackArgs) -> Result<u8, CliError> {
+    let settings = ctx.settings(args.database.as_ref(), None, args.dir.migrations.as_ref())?;
+    let database = ctx.database(&settings)?;
+    let files = read_migrations(&settings.resolved.migrations)?;
+    ctx.announce("db rollback", &settings, &database, false);
+    if !args.dry_run {
+        ctx.confirm("db rollback", &settings, &database)?;
+    }
+    let driver = schema_source::open_database(&database).await?;
     let report = vertz_runner::rollback::rollback(
         driver.as_ref(),
         &files,
@@ -19,10 +27,10 @@ pub async fn run(args: RollbackArgs) -> Result<u8, CliError> {
     .await
     .map_err(anyhow::Error::from)?;
     if report.dry_run {
-        println!("Dry run: these migrations would be rolled back, newest first:");
+        say!("Dry run: these migrations would be rolled back, newest first:");
     }
     for name in &report.rolled_back {
-        println!("  rolled back {name}");
+        say!("  rolled back {name}");
     }
     Ok(exit::OK)
 }

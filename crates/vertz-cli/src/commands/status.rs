@@ -9,34 +9,46 @@ use vertz_runner::drift::{MigrationsStatus, migrations_status};
 
 use crate::cli::StatusArgs;
 use crate::commands::migrate::read_migrations;
+use crate::context::Context;
 use crate::exit::{self, CliError, NOT_IN_SYNC};
+use crate::output::{self, say};
 use crate::schema_source;
 
-pub async fn run(args: StatusArgs) -> Result<u8, CliError> {
-    // The migrations folder is involved when named, or when the default one exists.
-    let dir: Option<PathBuf> = args.migrations.clone().or_else(|| {
-        let d = PathBuf::from("migrations");
-        d.is_dir().then_some(d)
-    });
-    if dir.is_none() && args.schema.is_none() {
+pub async fn run(ctx: &Context, args: StatusArgs) -> Result<u8, CliError> {
+    let settings = ctx.settings(
+        args.database.as_ref(),
+        args.schema.as_ref(),
+        args.migrations.as_ref(),
+    )?;
+    let database = ctx.database(&settings)?;
+    // The migrations folder is involved when named by a flag or variable, or when the one of
+    // vertz.toml (or the default migrations/) exists.
+    let dir: Option<PathBuf> = {
+        let d = settings.resolved.migrations.clone();
+        (settings.migrations_given || d.is_dir()).then_some(d)
+    };
+    if dir.is_none() && !ctx.has_schema(&settings) {
         return Err(CliError::new(
             exit::USAGE,
             anyhow::anyhow!(
-                "nothing to compare the database with: pass --schema FILE, or --migrations DIR (no migrations/ folder here)"
+                "nothing to compare the database with: pass --schema FILE, or --migrations DIR (no {} folder here)",
+                settings.resolved.migrations.display()
             ),
         ));
     }
-    let schema = match &args.schema {
-        Some(path) => Some(schema_source::load(path).await?),
-        None => None,
+    let schema = if ctx.has_schema(&settings) {
+        Some(ctx.schema(&settings).await?)
+    } else {
+        None
     };
+    ctx.announce("db status", &settings, &database, args.json);
     let files = match &dir {
         Some(d) => Some(read_migrations(d)?),
         None => None,
     };
-    let driver = schema_source::open_database(&args.database).await?;
+    let driver = schema_source::open_database(&database).await?;
     let schema_report = match &schema {
-        Some(s) => Some(
+        Some((s, _)) => Some(
             vertz_runner::status(driver.as_ref(), s)
                 .await
                 .map_err(anyhow::Error::from)?,
@@ -57,7 +69,7 @@ pub async fn run(args: StatusArgs) -> Result<u8, CliError> {
 
     if args.json {
         let mut json = serde_json::json!({
-            "database": args.database,
+            "database": database,
             "in_sync": in_sync,
         });
         if let Some(r) = &schema_report {
@@ -85,57 +97,54 @@ pub async fn run(args: StatusArgs) -> Result<u8, CliError> {
                 "drift": m.drift,
             });
         }
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&json).expect("serializable")
-        );
+        output::json(&json);
         return Ok(code);
     }
 
-    if let (Some(r), Some(path)) = (&schema_report, &args.schema) {
+    if let (Some(r), Some((_, name))) = (&schema_report, &schema) {
         if r.in_sync {
-            println!("{} matches {}.", args.database, path.display());
+            say!("{database} matches {name}.");
         } else {
-            println!("{} differs from {}:", args.database, path.display());
+            say!("{database} differs from {name}:");
             for d in &r.differences {
-                println!("  - {d}");
+                say!("  - {d}");
             }
             if !r.possible_renames.is_empty() {
-                println!("Possible renames (a push asks; a flag settles each and keeps the data):");
+                say!("Possible renames (a push asks; a flag settles each and keeps the data):");
                 for a in &r.possible_renames {
-                    println!("  - {a}: {}", a.flag(&a.best().name));
+                    say!("  - {a}: {}", a.flag(&a.best().name));
                 }
             }
             if migrations.is_none() {
-                println!("Run `vertz db push` to apply these changes.");
+                say!("Run `vertz db push` to apply these changes.");
             } else {
-                println!("Run `vertz db migrate dev --name NAME` to write a migration for them.");
+                say!("Run `vertz db migrate dev --name NAME` to write a migration for them.");
             }
         }
     }
     if let (Some(m), Some(d)) = (&migrations, &dir) {
-        println!(
+        say!(
             "Migrations in {}: {} applied, {} pending.",
             d.display(),
             m.applied.len(),
             m.pending.len()
         );
         for p in &m.pending {
-            println!("  pending: {p}");
+            say!("  pending: {p}");
         }
         for p in &m.problems {
-            println!("  problem: {p}");
+            say!("  problem: {p}");
         }
         if m.drift.is_empty() {
-            println!("No drift: the live schema is what the applied migrations produce.");
+            say!("No drift: the live schema is what the applied migrations produce.");
         } else {
-            println!("Drift: the live schema differs from what the applied migrations produce:");
+            say!("Drift: the live schema differs from what the applied migrations produce:");
             for d in &m.drift {
-                println!("  - {d}");
+                say!("  - {d}");
             }
         }
         if !m.pending.is_empty() {
-            println!("Run `vertz db migrate deploy` to apply the pending files.");
+            say!("Run `vertz db migrate deploy` to apply the pending files.");
         }
     }
     Ok(code)

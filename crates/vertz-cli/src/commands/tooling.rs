@@ -4,13 +4,14 @@
 use std::path::Path;
 
 use crate::cli::Tooling;
+use crate::context::Context;
 use crate::exit::{self, CliError};
 
-pub async fn run(verb: Tooling) -> Result<u8, CliError> {
+pub async fn run(ctx: &Context, verb: Tooling) -> Result<u8, CliError> {
     match verb {
         Tooling::Init(args) => super::init::run(args),
-        Tooling::Pull(args) => super::pull::run(args).await,
-        Tooling::Export(args) => super::export::run(args).await,
+        Tooling::Pull(args) => super::pull::run(ctx, args).await,
+        Tooling::Export(args) => super::export::run(ctx, args).await,
     }
 }
 

@@ -1,0 +1,179 @@
+//! What every verb needs besides its own flags: the loaded `vertz.toml`, the selected
+//! environment, `--yes`, and a schema handed in by the library entry point (a Rust schema, which
+//! replaces `--schema`). Turns a verb's flags into resolved settings (a flag, then its
+//! environment variable, then the file, then the default; see [`crate::config`]), names what is
+//! missing and where to set it, prints the one line saying which environment and database a
+//! command acts on, and asks for confirmation before a deploying or destructive command touches
+//! a protected environment.
+//!
+//! Owns no database work and no wording of results.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use vertz_snapshot::Schema;
+
+use crate::config::{self, ConfigError, ConfigFile, Overrides, Resolved};
+use crate::exit::{self, CliError};
+use crate::output::{note, say};
+use crate::schema_source;
+
+/// The run's shared state.
+pub struct Context {
+    file: Option<(PathBuf, ConfigFile)>,
+    environment: Option<String>,
+    yes: bool,
+    schema: Option<Schema>,
+}
+
+/// A verb's settings after resolution.
+pub struct Settings {
+    /// The resolved values.
+    pub resolved: Resolved,
+    /// Whether the migrations folder was named by a flag or variable (not the file or default).
+    pub migrations_given: bool,
+}
+
+impl Context {
+    /// Loads `vertz.toml` from the current folder (a bad file is exit 3, naming line and column).
+    pub fn load(
+        environment: Option<String>,
+        yes: bool,
+        schema: Option<Schema>,
+    ) -> Result<Context, CliError> {
+        let file = ConfigFile::load(Path::new(".")).map_err(config_error)?;
+        Ok(Context {
+            file,
+            environment,
+            yes,
+            schema,
+        })
+    }
+
+    /// Resolves a verb's flags (already merged with their environment variables by clap) with
+    /// the file and the defaults.
+    pub fn settings(
+        &self,
+        database: Option<&String>,
+        schema: Option<&PathBuf>,
+        migrations: Option<&PathBuf>,
+    ) -> Result<Settings, CliError> {
+        let overrides = Overrides {
+            environment: self.environment.clone(),
+            database: database.cloned(),
+            schema: schema.cloned(),
+            migrations: migrations.cloned(),
+            dialect: std::env::var("VERTZ_DIALECT").ok(),
+        };
+        let file = self
+            .file
+            .as_ref()
+            .map(|(_, f)| (Path::new(config::FILE_NAME), f));
+        let resolved = config::resolve(file, &overrides).map_err(config_error)?;
+        Ok(Settings {
+            resolved,
+            migrations_given: migrations.is_some(),
+        })
+    }
+
+    /// The database URL, or a usage error naming every place it can be set.
+    pub fn database(&self, s: &Settings) -> Result<String, CliError> {
+        if let Some(db) = &s.resolved.database {
+            return Ok(db.clone());
+        }
+        let msg = match (&s.resolved.environment, &self.file) {
+            (Some(env), Some(_)) => format!(
+                "no database for environment {env:?}: set `database = \"sqlite:PATH\"` under [environments.{env}] in {}, or pass --database URL (or set VERTZ_DATABASE_URL)",
+                config::FILE_NAME
+            ),
+            (_, Some(_)) => format!(
+                "no database to act on: pass --database URL (or set VERTZ_DATABASE_URL), or name an environment with --env (or VERTZ_ENV) whose `database` is set in {}",
+                config::FILE_NAME
+            ),
+            (_, None) => format!(
+                "no database to act on: pass --database URL (or set VERTZ_DATABASE_URL), or create {} with `vertz db init`",
+                config::FILE_NAME
+            ),
+        };
+        Err(CliError::new(exit::USAGE, anyhow::anyhow!(msg)))
+    }
+
+    /// Whether a schema is available (given by the library entry point, or resolved to a file).
+    pub fn has_schema(&self, s: &Settings) -> bool {
+        self.schema.is_some() || s.resolved.schema.is_some()
+    }
+
+    /// The declared schema and how to name it in messages; a usage error when there is none.
+    pub async fn schema(&self, s: &Settings) -> Result<(Schema, String), CliError> {
+        if let Some(schema) = &self.schema {
+            return Ok((schema.clone(), "the Rust schema".into()));
+        }
+        match &s.resolved.schema {
+            Some(path) => Ok((schema_source::load(path).await?, path.display().to_string())),
+            None => Err(CliError::new(
+                exit::USAGE,
+                anyhow::anyhow!(
+                    "no schema: pass --schema FILE (or set VERTZ_SCHEMA), or set `schema = \"schema.sql\"` in {}",
+                    config::FILE_NAME
+                ),
+            )),
+        }
+    }
+
+    /// The one line naming the environment and database: `vertz db push → development
+    /// (sqlite:dev.db)`, or `vertz db push → sqlite:dev.db` without an environment. On standard
+    /// output, or on standard error when standard output is JSON or data.
+    pub fn announce(&self, verb: &str, s: &Settings, database: &str, stdout_is_data: bool) {
+        let line = match &s.resolved.environment {
+            Some(env) => format!("vertz {verb} → {env} ({database})"),
+            None => format!("vertz {verb} → {database}"),
+        };
+        if stdout_is_data {
+            note!("{line}");
+        } else {
+            say!("{line}");
+        }
+    }
+
+    /// Before a deploying or destructive command: against a protected environment, ask on a
+    /// terminal, or require `--yes` (exit 5 without it).
+    pub fn confirm(&self, verb: &str, s: &Settings, database: &str) -> Result<(), CliError> {
+        if !s.resolved.protected || self.yes {
+            return Ok(());
+        }
+        let env = s.resolved.environment.as_deref().unwrap_or("?");
+        if !std::io::stdin().is_terminal() {
+            return Err(CliError::new(
+                exit::REFUSED,
+                anyhow::anyhow!(
+                    "environment {env:?} ({database}) is protected: pass --yes to run `vertz {verb}` against it (no terminal to confirm on); nothing was changed"
+                ),
+            ));
+        }
+        let mut err = std::io::stderr();
+        let _ = write!(
+            err,
+            "environment {env:?} ({database}) is protected. Run `vertz {verb}` against it? [y/N] "
+        );
+        let _ = err.flush();
+        let mut answer = String::new();
+        let _ = std::io::stdin().lock().read_line(&mut answer);
+        if matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes") {
+            Ok(())
+        } else {
+            Err(CliError::new(
+                exit::REFUSED,
+                anyhow::anyhow!("not confirmed; nothing was changed"),
+            ))
+        }
+    }
+}
+
+/// A bad file is exit 3; an environment the file does not define is a usage error (exit 2).
+fn config_error(e: ConfigError) -> CliError {
+    let code = match e {
+        ConfigError::UnknownEnvironment { .. } => exit::USAGE,
+        _ => exit::INVALID_INPUT,
+    };
+    CliError::new(code, e)
+}

@@ -1,0 +1,130 @@
+//! Every line a command prints goes through here, so `-q` is one switch: `say!` (human output on
+//! standard output) and `note!` (human notes on standard error) print nothing when quiet.
+//!
+//! What `-q` keeps, and why: errors (printed by the entry point), JSON asked for with `--json`
+//! (a script that asked for it reads it), and the data `pull` and `export` write to standard
+//! output (it is the product, not a message). Owns no wording; commands decide what to say.
+//!
+//! Color: only when standard output is a terminal and `NO_COLOR` is unset or empty
+//! (no-color.org); plain otherwise, so pipes, files and tests see no escape codes.
+
+use std::io::IsTerminal;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use vertz_sql::lex::{TokenKind, tokenize};
+
+static QUIET: AtomicBool = AtomicBool::new(false);
+
+/// Sets `-q` for this run.
+pub fn set_quiet(quiet: bool) {
+    QUIET.store(quiet, Ordering::Relaxed);
+}
+
+/// Whether `-q` was given.
+pub fn quiet() -> bool {
+    QUIET.load(Ordering::Relaxed)
+}
+
+/// Prints a JSON document on standard output, pretty, even with `-q`.
+pub fn json(value: &serde_json::Value) {
+    println!(
+        "{}",
+        serde_json::to_string_pretty(value).expect("serializable")
+    );
+}
+
+/// Whether standard output gets colors.
+pub fn color() -> bool {
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+/// `text` in an SGR color (`"32"` green, `"1;36"` bold cyan...) when [`color`] says so.
+pub fn paint(text: &str, sgr: &str) -> String {
+    if color() {
+        format!("\x1b[{sgr}m{text}\x1b[0m")
+    } else {
+        text.to_string()
+    }
+}
+
+/// SQL for a preview, highlighted when `color`: keywords bold cyan, strings green, numbers
+/// yellow, comments dim; quoted names and the rest as they are. Text the lexer cannot read is
+/// returned unchanged.
+pub fn highlight_sql(src: &str, color: bool) -> String {
+    let Ok(tokens) = tokenize(src).map_err(|_| ()) else {
+        return src.to_string();
+    };
+    if !color {
+        return src.to_string();
+    }
+    let paint = |t: &str, sgr: &str| format!("\x1b[{sgr}m{t}\x1b[0m");
+    let gap = |g: &str| {
+        // White space and comments: a comment runs from `--` to the end of its line.
+        let mut out = String::new();
+        for (i, line) in g.split('\n').enumerate() {
+            if i > 0 {
+                out.push('\n');
+            }
+            match line.find("--") {
+                Some(at) => {
+                    out.push_str(&line[..at]);
+                    out.push_str(&paint(&line[at..], "2"));
+                }
+                None => out.push_str(line),
+            }
+        }
+        out
+    };
+    let mut out = String::new();
+    let mut at = 0;
+    for t in &tokens {
+        out.push_str(&gap(&src[at..t.start]));
+        let text = t.text(src);
+        let keyword =
+            t.kind == TokenKind::Word && text.chars().all(|c| c.is_ascii_uppercase() || c == '_');
+        out.push_str(&match t.kind {
+            _ if keyword => paint(text, "1;36"),
+            TokenKind::Str => paint(text, "32"),
+            TokenKind::Number => paint(text, "33"),
+            _ => text.to_string(),
+        });
+        at = t.end;
+    }
+    out.push_str(&gap(&src[at..]));
+    out
+}
+
+/// Human output on standard output; nothing with `-q`.
+macro_rules! say {
+    ($($t:tt)*) => {
+        if !$crate::output::quiet() {
+            println!($($t)*);
+        }
+    };
+}
+
+/// Human notes on standard error; nothing with `-q`.
+macro_rules! note {
+    ($($t:tt)*) => {
+        if !$crate::output::quiet() {
+            eprintln!($($t)*);
+        }
+    };
+}
+
+pub(crate) use {note, say};
+
+#[cfg(test)]
+mod tests {
+    use super::highlight_sql;
+
+    #[test]
+    fn sql_is_highlighted_only_with_color() {
+        let sql = "-- add column t.c\nALTER TABLE \"t\" ADD COLUMN \"c\" TEXT DEFAULT 'x--y' CHECK (n > 1);\n";
+        assert_eq!(highlight_sql(sql, false), sql);
+        assert_eq!(
+            highlight_sql(sql, true),
+            "\x1b[2m-- add column t.c\x1b[0m\n\x1b[1;36mALTER\x1b[0m \x1b[1;36mTABLE\x1b[0m \"t\" \x1b[1;36mADD\x1b[0m \x1b[1;36mCOLUMN\x1b[0m \"c\" \x1b[1;36mTEXT\x1b[0m \x1b[1;36mDEFAULT\x1b[0m \x1b[32m'x--y'\x1b[0m \x1b[1;36mCHECK\x1b[0m (n > \x1b[33m1\x1b[0m);\n"
+        );
+    }
+}
