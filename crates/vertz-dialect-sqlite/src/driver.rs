@@ -18,9 +18,6 @@ use vertz_sql::{Dialect, SqliteFamily};
 /// How long a statement waits for another writer before failing with "database is locked".
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Rows sqlx may buffer between its worker thread and the caller (see `connect`).
-const ROW_BUFFER: usize = 4096;
-
 /// A connection to one SQLite database.
 pub struct SqliteDriver {
     conn: Mutex<SqliteConnection>,
@@ -76,13 +73,7 @@ impl SqliteDriver {
         options: SqliteConnectOptions,
         target: String,
     ) -> Result<SqliteDriver, DriverError> {
-        // sqlx hands rows from its worker thread to the async side through a channel of 50 by
-        // default; introspecting 1,000 tables reads ~12,000 rows, and with a short channel the
-        // two threads wake each other up all the way through. A longer one lets the worker run
-        // ahead (measured in BENCHMARKS.md, "Push performance").
-        let options = options
-            .disable_statement_logging()
-            .row_buffer_size(ROW_BUFFER);
+        let options = options.disable_statement_logging();
         let conn = options.connect().await.map_err(|e| DriverError::Connect {
             target: target.clone(),
             message: message(&e),
