@@ -220,3 +220,59 @@ fn completions_and_verbose_logging() {
     );
     assert!(loud.stderr.contains("push applied"), "{}", loud.stderr);
 }
+
+#[test]
+fn diff_between_a_schema_file_a_migrations_folder_and_a_live_database() {
+    let p = Project::new();
+    p.write(
+        "v1.sql",
+        "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT);\n",
+    );
+    p.write("v2.sql", "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT, pinned INTEGER);\nCREATE INDEX notes_pinned ON notes (pinned);\n");
+    p.write(
+        "migrations/0001_init.sql",
+        "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT);\n",
+    );
+    let db = p.db("app.db");
+    p.vertz(&["db", "push", "--database", &db.url(), "--schema", "v1.sql"])
+        .code(0);
+    let before = db.schema_text();
+
+    // file -> file
+    let run = p.vertz(&["db", "diff", "--from", "v1.sql", "--to", "v2.sql"]);
+    run.code(0);
+    assert_eq!(
+        run.stdout,
+        "-- From v1.sql to v2.sql:\n\n-- add column notes.pinned\nALTER TABLE \"notes\" ADD COLUMN \"pinned\" INTEGER;\n\n-- index notes_pinned on notes\nCREATE INDEX \"notes_pinned\" ON \"notes\" (\"pinned\");\n"
+    );
+    // live database -> file, and migrations folder -> file: the same change, as JSON
+    for from in [db.url(), "migrations".to_string()] {
+        let run = p.vertz(&["db", "diff", "--from", &from, "--to", "v2.sql", "--json"]);
+        run.code(0);
+        let v: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+        assert_eq!(
+            v["changes"][0]["description"], "add column notes.pinned",
+            "{from}"
+        );
+        assert_eq!(v["sql"].as_array().unwrap().len(), 2, "{from}");
+        assert_eq!(v["rollback"].as_array().unwrap().len(), 2, "{from}");
+    }
+    // the same schema twice: no SQL; and diff never writes
+    let same = p.vertz(&["db", "diff", "--from", &db.url(), "--to", "migrations"]);
+    same.code(0);
+    assert!(
+        same.stdout.contains("have the same schema; no SQL."),
+        "{}",
+        same.stdout
+    );
+    assert_eq!(db.schema_text(), before);
+    // a bad side names the file
+    let bad = p.vertz(&["db", "diff", "--from", "nope.sql", "--to", "v2.sql"]);
+    bad.code(3);
+    assert!(
+        bad.stderr
+            .contains("nope.sql: the schema file does not exist"),
+        "{}",
+        bad.stderr
+    );
+}

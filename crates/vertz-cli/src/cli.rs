@@ -264,6 +264,22 @@ pub enum Tooling {
     Pull(PullArgs),
     /// Write a consistent SQL dump of the live database's schema and data (for backups).
     Export(ExportArgs),
+    /// Print the SQL that turns one schema into another; each side is a schema file, a
+    /// migrations folder or a database URL.
+    Diff(DiffArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The schema to start from: a .sql or .json file, a migrations folder, or a database URL.
+    #[arg(long, value_name = "SOURCE")]
+    pub from: String,
+    /// The schema to arrive at: a .sql or .json file, a migrations folder, or a database URL.
+    #[arg(long, value_name = "SOURCE")]
+    pub to: String,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
