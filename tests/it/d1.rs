@@ -1059,3 +1059,65 @@ fn wranglers_migrations_table_is_left_alone() {
         assert_eq!(rows, [[Value::Text("0001_init.sql".into())]]);
     });
 }
+
+#[test]
+fn deploy_to_d1_lints_first_and_applies_nothing_when_a_file_breaks_a_d1_rule() {
+    let p = Project::new();
+    p.write(
+        "migrations/0001_users.sql",
+        "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT);\n",
+    );
+    p.write(
+        "migrations/0002_bad.sql",
+        "CREATE INDEX users_email ON users (email);\nPRAGMA foreign_keys = OFF;\n",
+    );
+    let id = fresh_id("deploy-lint");
+    let u = url(&id);
+    let refused = vertz_d1(
+        &p,
+        &[
+            "db",
+            "migrate",
+            "deploy",
+            "--database",
+            &u,
+            "--migrations",
+            "migrations",
+        ],
+    );
+    refused.code(3);
+    assert!(
+        refused.stderr.contains(
+            "the D1 lint refused 1 finding(s); nothing was applied:\n  migrations/0002_bad.sql:2: "
+        ),
+        "{}",
+        refused.stderr
+    );
+    assert!(
+        refused.stderr.contains("[d1/foreign-keys-off]"),
+        "{}",
+        refused.stderr
+    );
+    let tables = block_on(async { driver(&id).introspect().await.unwrap().tables.len() });
+    assert_eq!(tables, 0, "not even the clean first file ran");
+
+    p.write(
+        "migrations/0002_bad.sql",
+        "CREATE INDEX users_email ON users (email);\n",
+    );
+    let ok = vertz_d1(
+        &p,
+        &[
+            "db",
+            "migrate",
+            "deploy",
+            "--database",
+            &u,
+            "--migrations",
+            "migrations",
+        ],
+    );
+    ok.code(0);
+    let schema = block_on(async { driver(&id).introspect().await.unwrap() });
+    assert_eq!(schema.tables["users"].indexes[0].name, "users_email");
+}

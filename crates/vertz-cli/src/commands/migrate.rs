@@ -67,6 +67,9 @@ pub async fn deploy_run(ctx: &Context, args: DeployArgs) -> Result<u8, CliError>
         database.as_str()
     };
     let driver = schema_source::open_database(url).await?;
+    if driver.dialect().name() == "d1" {
+        lint_for_d1(&files)?;
+    }
     let options = DeployOptions {
         verify: VerifyOptions {
             allow_out_of_order: args.allow_out_of_order,
@@ -201,4 +204,54 @@ pub async fn new_run(ctx: &Context, args: NewArgs) -> Result<u8, CliError> {
         .map_err(|e| CliError::new(exit::INTERNAL, e))?;
     say!("Created {}", path.display());
     Ok(exit::OK)
+}
+
+/// Before a deploy to D1: the D1 lint over every file's forward SQL, in order (one linter, so a
+/// late file's rebuild of an early file's table is judged with that table known). Any error
+/// finding refuses the whole deploy before anything runs (exit 3).
+fn lint_for_d1(files: &[vertz_runner::migrations::MigrationFile]) -> Result<(), CliError> {
+    let mut linter = vertz_dialect_d1::Linter::default();
+    let mut errors = Vec::new();
+    for file in files {
+        // Statements keep their file lines: put each back on its own line number, so findings
+        // name the line in the file.
+        let mut text = String::new();
+        let mut line = 1;
+        for st in &file.forward {
+            while line < st.line {
+                text.push('\n');
+                line += 1;
+            }
+            text.push_str(&st.sql);
+            text.push_str(";\n");
+            line += 1 + st.sql.matches('\n').count();
+        }
+        for f in linter.file(&text) {
+            if f.severity == vertz_sql::Severity::Error {
+                errors.push(format!(
+                    "{}:{}: {} [{}]; fix: {}",
+                    file.path.display(),
+                    f.line,
+                    f.message,
+                    f.rule,
+                    f.fix
+                ));
+            }
+        }
+    }
+    if errors.is_empty() {
+        return Ok(());
+    }
+    Err(CliError::new(
+        exit::INVALID_INPUT,
+        anyhow::anyhow!(
+            "the D1 lint refused {} finding(s); nothing was applied:\n{}",
+            errors.len(),
+            errors
+                .iter()
+                .map(|e| format!("  {e}"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        ),
+    ))
 }
