@@ -1,16 +1,16 @@
 //! Workspace-level integration tests: the real `vertz` binary on real SQLite files, and the
 //! rules about the code itself (crate graph, file headers). One test binary, many modules.
 
+mod auto;
 mod bad_input;
 mod crash;
 mod demo;
-mod auto;
 mod deploy;
 mod errors;
 mod migrate;
 mod push;
-mod renames;
 mod rebuild;
+mod renames;
 mod rollback;
 mod roundtrip;
 mod support;

@@ -50,6 +50,8 @@ pub enum ColumnAspect {
     Collation,
     /// AUTOINCREMENT.
     AutoIncrement,
+    /// The generated-column definition (expression, VIRTUAL or STORED, or none).
+    Generated,
 }
 
 /// One structural change between two schemas.
@@ -198,6 +200,19 @@ pub enum Change {
         /// After.
         to: Enum,
     },
+    /// The table options `STRICT` and `WITHOUT ROWID` changed (on the SQLite family, a rebuild).
+    AlterTableOptions {
+        /// The table.
+        table: String,
+        /// The table before (under its new name when renamed), for its options.
+        from_strict: bool,
+        /// `STRICT` after.
+        strict: bool,
+        /// `WITHOUT ROWID` before.
+        from_without_rowid: bool,
+        /// `WITHOUT ROWID` after.
+        without_rowid: bool,
+    },
     /// A new view (also the second half of a changed one). See [`crate::objects`].
     CreateView {
         /// The view.
@@ -239,7 +254,8 @@ impl Change {
             | Change::AddUnique { table, .. }
             | Change::DropUnique { table, .. }
             | Change::AddCheck { table, .. }
-            | Change::DropCheck { table, .. } => Some(table),
+            | Change::DropCheck { table, .. }
+            | Change::AlterTableOptions { table, .. } => Some(table),
             Change::CreateEnum { .. } | Change::DropEnum { .. } | Change::AlterEnum { .. } => None,
             Change::CreateView { .. } | Change::DropView { .. } => None,
             Change::CreateTrigger { trigger } | Change::DropTrigger { trigger } => {
@@ -291,6 +307,16 @@ impl Change {
                 }
             }
             Change::CreateIndex { index, .. } if index.unique => Safety::NeedsDataCheck,
+            // STRICT refuses values of another type; WITHOUT ROWID refuses NULL keys.
+            Change::AlterTableOptions {
+                from_strict,
+                strict,
+                from_without_rowid,
+                without_rowid,
+                ..
+            } if (*strict && !from_strict) || (*without_rowid && !from_without_rowid) => {
+                Safety::NeedsDataCheck
+            }
             Change::AddForeignKey { .. }
             | Change::AddUnique { .. }
             | Change::AddCheck { .. }
@@ -339,6 +365,7 @@ impl Change {
                         ColumnAspect::Check => "check",
                         ColumnAspect::Collation => "collation",
                         ColumnAspect::AutoIncrement => "auto-increment",
+                        ColumnAspect::Generated => "generated",
                     })
                     .collect();
                 let mut s = format!("alter column {table}.{} ({})", to.name, what.join(", "));
@@ -419,6 +446,26 @@ impl Change {
                     ));
                 }
                 s
+            }
+            Change::AlterTableOptions {
+                table,
+                strict,
+                without_rowid,
+                ..
+            } => {
+                let mut options = Vec::new();
+                if *without_rowid {
+                    options.push("WITHOUT ROWID");
+                }
+                if *strict {
+                    options.push("STRICT");
+                }
+                let options = if options.is_empty() {
+                    "none".to_string()
+                } else {
+                    options.join(", ")
+                };
+                format!("change options of table {table} to {options} (rebuilds the table)")
             }
             Change::CreateView { view } => format!("create view {}", view.name),
             Change::DropView { view } => format!("drop view {}", view.name),

@@ -13,8 +13,8 @@
 pub mod apply;
 pub mod change;
 pub mod diff;
-pub mod rename;
 pub mod objects;
+pub mod rename;
 
 #[cfg(test)]
 mod tests;

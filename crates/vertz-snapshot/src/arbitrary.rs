@@ -78,6 +78,7 @@ fn column(name: String) -> impl Strategy<Value = Column> {
                 sensitive,
                 hidden: false,
                 renamed_from: None,
+                generated: None,
             })
     })
 }
@@ -149,6 +150,8 @@ fn table(name: String, earlier: Vec<String>) -> impl Strategy<Value = Table> {
                     foreign_keys,
                     checks: Vec::new(),
                     renamed_from: None,
+                    strict: false,
+                    without_rowid: false,
                 }
             })
     })

@@ -64,6 +64,8 @@ impl SchemaBuilder {
                 foreign_keys: Vec::new(),
                 checks: Vec::new(),
                 renamed_from: None,
+                strict: false,
+                without_rowid: false,
             },
             errors: Vec::new(),
         };
@@ -285,6 +287,7 @@ fn def(ty: ColumnType) -> ColumnDef {
             sensitive: false,
             hidden: false,
             renamed_from: None,
+            generated: None,
         },
         primary_key: false,
         references: None,

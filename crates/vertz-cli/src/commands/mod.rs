@@ -3,8 +3,8 @@
 
 pub mod export;
 pub mod init;
-pub mod pull;
 pub mod migrate;
+pub mod pull;
 pub mod push;
 pub mod rollback;
 pub mod status;

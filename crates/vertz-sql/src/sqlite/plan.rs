@@ -69,6 +69,13 @@ impl SqliteFamily {
                 .any(|fk| fk.columns.contains(&column.name))
             || !column.checks.is_empty()
             || matches!(column.ty, ColumnType::Enum(_))
+            // SQLite refuses to drop a column another column's generation reads.
+            || table.columns.iter().any(|c| {
+                c.name != column.name
+                    && c.generated
+                        .as_ref()
+                        .is_some_and(|g| mentions(&g.expression, &column.name))
+            })
             || table
                 .unique_constraints
                 .iter()
@@ -125,7 +132,8 @@ impl SqliteFamily {
                 | Change::AddUnique { table, .. }
                 | Change::DropUnique { table, .. }
                 | Change::AddCheck { table, .. }
-                | Change::DropCheck { table, .. } => {
+                | Change::DropCheck { table, .. }
+                | Change::AlterTableOptions { table, .. } => {
                     direct.insert(table.clone());
                 }
                 Change::RenameColumn { table, .. } if !caps.alter_rename_column => {
