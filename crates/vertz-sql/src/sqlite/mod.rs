@@ -41,6 +41,7 @@ impl SqliteFamily {
                 autoincrement_keyword: true,
                 allowed_pragmas: &["defer_foreign_keys", "foreign_key_check", "foreign_keys"],
                 max_statement_bytes: None,
+                without_rowid: true,
             },
         }
     }

@@ -118,6 +118,21 @@ impl SqliteFamily {
         // Tables whose own changes need a rebuild.
         let mut direct: BTreeSet<String> = BTreeSet::new();
         for change in &diff.changes {
+            let makes_without_rowid = match change {
+                Change::CreateTable { table } => table.without_rowid,
+                Change::AlterTableOptions {
+                    without_rowid,
+                    from_without_rowid,
+                    ..
+                } => *without_rowid && !from_without_rowid,
+                _ => false,
+            };
+            if makes_without_rowid && !caps.without_rowid {
+                return Err(self.unsupported(
+                    change,
+                    "this dialect does not write WITHOUT ROWID tables; declare the table without it",
+                ));
+            }
             match change {
                 Change::RenameTable { .. } if !caps.alter_rename_table => {
                     return Err(self.unsupported(

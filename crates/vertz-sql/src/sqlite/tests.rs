@@ -1100,3 +1100,79 @@ fn views_and_triggers_are_dropped_and_created_around_a_rebuild() {
     "#]],
     );
 }
+
+#[test]
+fn generated_columns_virtual_by_alter_stored_by_rebuild() {
+    let from = users(|_| {});
+    check(
+        from.clone(),
+        users(|t| {
+            t.column(
+                "domain",
+                text().nullable().generated_virtual("substr(email, 3)"),
+            );
+        }),
+        expect![[r#""#]],
+    );
+    check(
+        from,
+        users(|t| {
+            t.column(
+                "len",
+                integer().nullable().generated_stored("length(email)"),
+            );
+        }),
+        expect![[r#""#]],
+    );
+}
+
+#[test]
+fn strict_and_without_rowid_rebuild_the_table() {
+    check(
+        users(|_| {}),
+        users(|t| {
+            t.strict().without_rowid();
+        }),
+        expect![[r#""#]],
+    );
+}
+
+#[test]
+fn view_and_trigger_from_the_dsl_are_recreated_around_a_rebuild() {
+    let with = |strict: bool| {
+        s(|d| {
+            d.table("users", |t| {
+                t.column("id", integer().primary_key());
+                t.column("email", text());
+                if strict {
+                    t.strict();
+                }
+            });
+            d.view("emails", "CREATE VIEW emails AS SELECT email FROM users");
+            d.trigger(
+                "users_ad",
+                "users",
+                "CREATE TRIGGER users_ad AFTER DELETE ON users BEGIN SELECT 1; END;",
+            );
+        })
+    };
+    check(with(false), with(true), expect![[r#""#]]);
+}
+
+#[test]
+fn without_rowid_is_refused_by_a_dialect_that_does_not_write_it() {
+    let dialect = SqliteFamily::with(
+        "no-without-rowid",
+        Capabilities {
+            without_rowid: false,
+            ..SqliteFamily::sqlite().capabilities()
+        },
+    );
+    expect![[r#""#]].assert_eq(&render(
+        &dialect,
+        &users(|_| {}),
+        &users(|t| {
+            t.without_rowid();
+        }),
+    ));
+}
