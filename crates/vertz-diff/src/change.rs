@@ -282,7 +282,7 @@ impl Change {
                 from, to, aspects, ..
             } => {
                 let has = |a| aspects.contains(&a);
-                if has(ColumnAspect::Type) && narrows(from, to) {
+                if (has(ColumnAspect::Type) && narrows(from, to)) || becomes_generated(from, to) {
                     Safety::Destructive
                 } else if (has(ColumnAspect::Type) && !widens(from, to))
                     || (has(ColumnAspect::Nullability) && !to.nullable)
@@ -373,7 +373,9 @@ impl Change {
                     .collect();
                 let mut s = format!("alter column {table}.{} ({})", to.name, what.join(", "));
                 let has = |a| aspects.contains(&a);
-                if has(ColumnAspect::Type) && narrows(from, to) {
+                if becomes_generated(from, to) {
+                    s.push_str(": its stored values are replaced by computed ones");
+                } else if has(ColumnAspect::Type) && narrows(from, to) {
                     s.push_str(": narrowing the type can lose values");
                 } else if has(ColumnAspect::Type) && !widens(from, to) {
                     s.push_str(": fails if a value does not fit the new type");
@@ -501,6 +503,11 @@ fn add_column_check(column: &Column) -> Option<&'static str> {
     } else {
         None
     }
+}
+
+/// Whether an ordinary column becomes a generated one: the values it holds are lost.
+fn becomes_generated(from: &Column, to: &Column) -> bool {
+    from.generated.is_none() && to.generated.is_some()
 }
 
 /// Whether `to` has a column CHECK that `from` lacks.
