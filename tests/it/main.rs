@@ -12,6 +12,7 @@ mod demo;
 mod deploy;
 mod errors;
 mod migrate;
+mod objects;
 mod push;
 mod rebuild;
 mod renames;

@@ -7,16 +7,19 @@
 use proptest::prelude::*;
 use vertz_dialect_sqlite::driver::SqliteDriver;
 use vertz_runner::{Driver, Statement};
-use vertz_snapshot::{Check, ColumnType, Enum, Index, IndexColumn, IndexKey, Schema};
+use vertz_snapshot::{
+    Check, Column, ColumnType, Enum, Generated, Index, IndexColumn, IndexKey, Schema, Trigger, View,
+};
 
 /// Adds what `arbitrary::schema` does not generate, each behind a flag: AUTOINCREMENT, a
 /// collation, a column and a table CHECK, a composite UNIQUE, a partial index with a collated
-/// descending key.
-fn enrich(mut schema: Schema, flags: [bool; 6]) -> Schema {
+/// descending key, a VIRTUAL or STORED generated column, a view and a trigger per table.
+fn enrich(mut schema: Schema, flags: [bool; 9]) -> Schema {
     let q = vertz_sql::quote::ident;
     for table in schema.tables.values_mut() {
         let pk_integer = table.primary_key.len() == 1;
-        if flags[0] && pk_integer {
+        // SQLite refuses AUTOINCREMENT on a WITHOUT ROWID table.
+        if flags[0] && pk_integer && !table.without_rowid {
             table.columns[0].auto_increment = true;
         }
         let first = table.columns[0].name.clone();
@@ -53,6 +56,51 @@ fn enrich(mut schema: Schema, flags: [bool; 6]) -> Schema {
                 unique: false,
                 where_clause: Some(format!("{} IS NOT NULL", q(&first))),
             });
+        }
+        if flags[6] {
+            table.columns.push(Column {
+                name: "gen \"x\"".into(),
+                ty: ColumnType::Integer,
+                nullable: true,
+                unique: false,
+                default: None,
+                auto_increment: false,
+                checks: Vec::new(),
+                collation: None,
+                generated: Some(Generated {
+                    expression: format!("length({}) + 1", q(&first)),
+                    stored: flags[7],
+                }),
+                sensitive: false,
+                hidden: false,
+                renamed_from: None,
+            });
+        }
+    }
+    if flags[8] {
+        let names: Vec<String> = schema.tables.keys().cloned().collect();
+        for t in names {
+            let view = format!("{t} view");
+            schema.views.insert(
+                view.clone(),
+                View {
+                    name: view.clone(),
+                    sql: format!("CREATE VIEW {} AS SELECT * FROM {}", q(&view), q(&t)),
+                },
+            );
+            let trigger = format!("{t} trigger");
+            schema.triggers.insert(
+                trigger.clone(),
+                Trigger {
+                    name: trigger.clone(),
+                    table: t.clone(),
+                    sql: format!(
+                        "CREATE TRIGGER {} AFTER DELETE ON {} BEGIN SELECT 1; END",
+                        q(&trigger),
+                        q(&t)
+                    ),
+                },
+            );
         }
     }
     schema.canonicalize();
@@ -128,7 +176,7 @@ proptest! {
 
     #[test]
     fn introspect_of_create_all_is_the_schema(
-        schema in (vertz_snapshot::arbitrary::schema(4), any::<[bool; 6]>())
+        schema in (vertz_snapshot::arbitrary::schema(4), any::<[bool; 9]>())
             .prop_map(|(s, flags)| enrich(s, flags))
     ) {
         let back = round_trip(&schema).map_err(TestCaseError::fail)?;

@@ -13,7 +13,7 @@ use vertz_sql::{
 use crate::lint::{self, Linter};
 
 /// What vertz writes for D1 (see `shared/d1/FACTS.md`). D1 accepts AUTOINCREMENT, but the policy
-/// is to write none; it refuses BEGIN, so atomicity comes from one batch per unit instead of a
+/// is to write none (nor WITHOUT ROWID); it refuses BEGIN, so atomicity comes from one batch per unit instead of a
 /// transaction; only `defer_foreign_keys` and read-only PRAGMAs may appear in a migration.
 pub fn capabilities() -> Capabilities {
     Capabilities {
@@ -35,6 +35,9 @@ pub fn capabilities() -> Capabilities {
             "table_xinfo",
         ],
         max_statement_bytes: Some(lint::MAX_STATEMENT_BYTES),
+        // D1 accepts WITHOUT ROWID, but older D1 versions refused it: by policy vertz writes
+        // none on D1, and a plan that needs one is refused naming the table.
+        without_rowid: false,
     }
 }
 

@@ -63,6 +63,20 @@ pub enum SchemaSqlError {
         /// The statement, shortened.
         sql: String,
     },
+    /// A statement declares something the model cannot hold yet; loading it would drop it.
+    #[error(
+        "{path}:{line}: {what} cannot be declared in a schema yet (vertz leaves virtual tables alone: create it by hand or in a migration file)\n  {sql}"
+    )]
+    NotModelled {
+        /// The file.
+        path: PathBuf,
+        /// The statement's line.
+        line: usize,
+        /// What it is ("a virtual table (FTS5, R*Tree, ...)").
+        what: &'static str,
+        /// The statement, shortened.
+        sql: String,
+    },
     /// A table or index takes a name reserved for SQLite, D1 or vertz itself.
     #[error("{path}:{line}: {what} name {name:?} is reserved ({reason}); rename it")]
     Reserved {
@@ -131,6 +145,18 @@ pub async fn load_str(text: &str, path: &Path) -> Result<Schema, SchemaSqlError>
     }
     for s in &statements {
         check_reserved(&s.sql, s.line, path)?;
+        // Introspection leaves virtual tables alone (never created, never dropped), so a
+        // declared one would silently vanish: refuse it with its line.
+        let virtual_table =
+            lex::tokenize(&s.sql).is_ok_and(|t| t.len() > 1 && t[1].is_word(&s.sql, "VIRTUAL"));
+        if virtual_table {
+            return Err(SchemaSqlError::NotModelled {
+                path: path.into(),
+                line: s.line,
+                what: "a virtual table (FTS5, R*Tree, ...)",
+                sql: shorten(&s.sql),
+            });
+        }
     }
     let scratch = SqliteDriver::memory()
         .await

@@ -43,6 +43,7 @@ fn column(t: usize, c: usize) -> Column {
         sensitive: false,
         hidden: false,
         renamed_from: None,
+        generated: None,
     }
 }
 
@@ -84,6 +85,8 @@ fn base() -> Schema {
                 foreign_keys,
                 checks: Vec::new(),
                 renamed_from: None,
+                strict: false,
+                without_rowid: false,
             },
         );
     }

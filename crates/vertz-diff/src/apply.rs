@@ -154,6 +154,17 @@ pub fn apply_change(s: &mut Schema, change: &Change) {
                 t.checks.retain(|c| c != check);
             }
         }
+        Change::AlterTableOptions {
+            table,
+            strict,
+            without_rowid,
+            ..
+        } => {
+            if let Some(t) = s.tables.get_mut(table) {
+                t.strict = *strict;
+                t.without_rowid = *without_rowid;
+            }
+        }
         Change::CreateEnum { r#enum } => {
             s.enums.insert(r#enum.name.clone(), r#enum.clone());
         }

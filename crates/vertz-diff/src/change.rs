@@ -50,12 +50,17 @@ pub enum ColumnAspect {
     Collation,
     /// AUTOINCREMENT.
     AutoIncrement,
+    /// The generated-column definition (expression, VIRTUAL or STORED, or none).
+    Generated,
 }
 
 /// One structural change between two schemas.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case", tag = "change")]
 #[non_exhaustive]
+// A table travels by value in CreateTable / DropTable: boxing it would change the public
+// shape of those variants for a few bytes per change in a list that is short.
+#[allow(clippy::large_enum_variant)]
 pub enum Change {
     /// A new table.
     CreateTable {
@@ -198,6 +203,19 @@ pub enum Change {
         /// After.
         to: Enum,
     },
+    /// The table options `STRICT` and `WITHOUT ROWID` changed (on the SQLite family, a rebuild).
+    AlterTableOptions {
+        /// The table.
+        table: String,
+        /// The table before (under its new name when renamed), for its options.
+        from_strict: bool,
+        /// `STRICT` after.
+        strict: bool,
+        /// `WITHOUT ROWID` before.
+        from_without_rowid: bool,
+        /// `WITHOUT ROWID` after.
+        without_rowid: bool,
+    },
     /// A new view (also the second half of a changed one). See [`crate::objects`].
     CreateView {
         /// The view.
@@ -239,7 +257,8 @@ impl Change {
             | Change::AddUnique { table, .. }
             | Change::DropUnique { table, .. }
             | Change::AddCheck { table, .. }
-            | Change::DropCheck { table, .. } => Some(table),
+            | Change::DropCheck { table, .. }
+            | Change::AlterTableOptions { table, .. } => Some(table),
             Change::CreateEnum { .. } | Change::DropEnum { .. } | Change::AlterEnum { .. } => None,
             Change::CreateView { .. } | Change::DropView { .. } => None,
             Change::CreateTrigger { trigger } | Change::DropTrigger { trigger } => {
@@ -263,7 +282,7 @@ impl Change {
                 from, to, aspects, ..
             } => {
                 let has = |a| aspects.contains(&a);
-                if has(ColumnAspect::Type) && narrows(from, to) {
+                if (has(ColumnAspect::Type) && narrows(from, to)) || becomes_generated(from, to) {
                     Safety::Destructive
                 } else if (has(ColumnAspect::Type) && !widens(from, to))
                     || (has(ColumnAspect::Nullability) && !to.nullable)
@@ -291,6 +310,16 @@ impl Change {
                 }
             }
             Change::CreateIndex { index, .. } if index.unique => Safety::NeedsDataCheck,
+            // STRICT refuses values of another type; WITHOUT ROWID refuses NULL keys.
+            Change::AlterTableOptions {
+                from_strict,
+                strict,
+                from_without_rowid,
+                without_rowid,
+                ..
+            } if (*strict && !from_strict) || (*without_rowid && !from_without_rowid) => {
+                Safety::NeedsDataCheck
+            }
             Change::AddForeignKey { .. }
             | Change::AddUnique { .. }
             | Change::AddCheck { .. }
@@ -339,11 +368,14 @@ impl Change {
                         ColumnAspect::Check => "check",
                         ColumnAspect::Collation => "collation",
                         ColumnAspect::AutoIncrement => "auto-increment",
+                        ColumnAspect::Generated => "generated",
                     })
                     .collect();
                 let mut s = format!("alter column {table}.{} ({})", to.name, what.join(", "));
                 let has = |a| aspects.contains(&a);
-                if has(ColumnAspect::Type) && narrows(from, to) {
+                if becomes_generated(from, to) {
+                    s.push_str(": its stored values are replaced by computed ones");
+                } else if has(ColumnAspect::Type) && narrows(from, to) {
                     s.push_str(": narrowing the type can lose values");
                 } else if has(ColumnAspect::Type) && !widens(from, to) {
                     s.push_str(": fails if a value does not fit the new type");
@@ -420,6 +452,26 @@ impl Change {
                 }
                 s
             }
+            Change::AlterTableOptions {
+                table,
+                strict,
+                without_rowid,
+                ..
+            } => {
+                let mut options = Vec::new();
+                if *without_rowid {
+                    options.push("WITHOUT ROWID");
+                }
+                if *strict {
+                    options.push("STRICT");
+                }
+                let options = if options.is_empty() {
+                    "none".to_string()
+                } else {
+                    options.join(", ")
+                };
+                format!("change options of table {table} to {options} (rebuilds the table)")
+            }
             Change::CreateView { view } => format!("create view {}", view.name),
             Change::DropView { view } => format!("drop view {}", view.name),
             Change::CreateTrigger { trigger } => {
@@ -451,6 +503,11 @@ fn add_column_check(column: &Column) -> Option<&'static str> {
     } else {
         None
     }
+}
+
+/// Whether an ordinary column becomes a generated one: the values it holds are lost.
+fn becomes_generated(from: &Column, to: &Column) -> bool {
+    from.generated.is_none() && to.generated.is_some()
 }
 
 /// Whether `to` has a column CHECK that `from` lacks.

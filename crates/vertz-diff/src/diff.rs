@@ -490,6 +490,15 @@ fn diff_table(from: &Schema, old: &Table, to: &Schema, new: &Table, out: &mut Ve
         }
     }
 
+    if old.strict != new.strict || old.without_rowid != new.without_rowid {
+        out.push(Change::AlterTableOptions {
+            table: t.clone(),
+            from_strict: old.strict,
+            strict: new.strict,
+            from_without_rowid: old.without_rowid,
+            without_rowid: new.without_rowid,
+        });
+    }
     if old.primary_key != new.primary_key {
         out.push(Change::AlterPrimaryKey {
             table: t.clone(),
@@ -581,6 +590,9 @@ pub fn column_aspects(
     }
     if a.auto_increment != b.auto_increment {
         aspects.push(ColumnAspect::AutoIncrement);
+    }
+    if a.generated != b.generated {
+        aspects.push(ColumnAspect::Generated);
     }
     aspects
 }

@@ -78,6 +78,7 @@ fn column(name: String) -> impl Strategy<Value = Column> {
                 sensitive,
                 hidden: false,
                 renamed_from: None,
+                generated: None,
             })
     })
 }
@@ -96,61 +97,82 @@ fn table(name: String, earlier: Vec<String>) -> impl Strategy<Value = Table> {
             any::<bool>(),
             proptest::option::of(0usize..8),
             proptest::option::of(0usize..8),
+            any::<(bool, bool)>(),
         )
-            .prop_map(move |(mut columns, with_pk, index_on, fk_from)| {
-                let mut primary_key = Vec::new();
-                if with_pk {
-                    let c = &mut columns[0];
-                    c.ty = ColumnType::Integer;
-                    c.nullable = false;
-                    c.default = None;
-                    c.unique = false;
-                    primary_key.push(c.name.clone());
-                }
-                let mut indexes = Vec::new();
-                if let Some(i) = index_on {
-                    let c = &columns[i % columns.len()];
-                    indexes.push(Index {
-                        name: format!("{name}_{}_idx", c.name),
-                        columns: vec![IndexColumn {
-                            key: IndexKey::Column(c.name.clone()),
-                            desc: i % 2 == 1,
-                            collation: None,
-                        }],
-                        unique: false,
-                        where_clause: None,
-                    });
-                }
-                let mut foreign_keys = Vec::new();
-                if let (Some(i), false) = (fk_from, earlier.is_empty()) {
-                    let target = &earlier[i % earlier.len()];
-                    let n = columns.len();
-                    let c = &mut columns[i % n];
-                    if !primary_key.contains(&c.name) {
+            .prop_map(
+                move |(mut columns, with_pk, index_on, fk_from, (strict, no_rowid))| {
+                    let mut primary_key = Vec::new();
+                    if with_pk {
+                        let c = &mut columns[0];
                         c.ty = ColumnType::Integer;
-                        c.nullable = true;
+                        c.nullable = false;
                         c.default = None;
-                        foreign_keys.push(ForeignKey {
-                            columns: vec![c.name.clone()],
-                            references_table: target.clone(),
-                            references_columns: vec!["__pk__".into()],
-                            on_delete: [FkAction::NoAction, FkAction::Cascade, FkAction::SetNull]
-                                [i % 3],
-                            on_update: FkAction::NoAction,
+                        c.unique = false;
+                        primary_key.push(c.name.clone());
+                    }
+                    let mut indexes = Vec::new();
+                    if let Some(i) = index_on {
+                        let c = &columns[i % columns.len()];
+                        indexes.push(Index {
+                            name: format!("{name}_{}_idx", c.name),
+                            columns: vec![IndexColumn {
+                                key: IndexKey::Column(c.name.clone()),
+                                desc: i % 2 == 1,
+                                collation: None,
+                            }],
+                            unique: false,
+                            where_clause: None,
                         });
                     }
-                }
-                Table {
-                    name: name.clone(),
-                    columns,
-                    primary_key,
-                    unique_constraints: Vec::new(),
-                    indexes,
-                    foreign_keys,
-                    checks: Vec::new(),
-                    renamed_from: None,
-                }
-            })
+                    let mut foreign_keys = Vec::new();
+                    if let (Some(i), false) = (fk_from, earlier.is_empty()) {
+                        let target = &earlier[i % earlier.len()];
+                        let n = columns.len();
+                        let c = &mut columns[i % n];
+                        if !primary_key.contains(&c.name) {
+                            c.ty = ColumnType::Integer;
+                            c.nullable = true;
+                            c.default = None;
+                            foreign_keys.push(ForeignKey {
+                                columns: vec![c.name.clone()],
+                                references_table: target.clone(),
+                                references_columns: vec!["__pk__".into()],
+                                on_delete: [
+                                    FkAction::NoAction,
+                                    FkAction::Cascade,
+                                    FkAction::SetNull,
+                                ][i % 3],
+                                on_update: FkAction::NoAction,
+                            });
+                        }
+                    }
+                    // STRICT takes only INTEGER, REAL, TEXT, BLOB and ANY; WITHOUT ROWID needs a key.
+                    let strict = strict
+                        && columns.iter().all(|c| {
+                            matches!(
+                                c.ty,
+                                ColumnType::Text
+                                    | ColumnType::Integer
+                                    | ColumnType::Real
+                                    | ColumnType::Blob
+                                    | ColumnType::Enum(_)
+                            )
+                        });
+                    let without_rowid = no_rowid && !primary_key.is_empty();
+                    Table {
+                        strict,
+                        without_rowid,
+                        name: name.clone(),
+                        columns,
+                        primary_key,
+                        unique_constraints: Vec::new(),
+                        indexes,
+                        foreign_keys,
+                        checks: Vec::new(),
+                        renamed_from: None,
+                    }
+                },
+            )
     })
 }
 

@@ -32,8 +32,8 @@ use std::collections::BTreeMap;
 
 pub use crate::model::FkAction;
 use crate::model::{
-    Check, Column, ColumnType, DefaultValue, Enum, ForeignKey, Index, IndexColumn, IndexKey,
-    Schema, Table,
+    Check, Column, ColumnType, DefaultValue, Enum, ForeignKey, Generated, Index, IndexColumn,
+    IndexKey, Schema, Table, Trigger, View,
 };
 use crate::validate::{SchemaError, SchemaErrors, validate};
 
@@ -52,6 +52,32 @@ pub struct SchemaBuilder {
 }
 
 impl SchemaBuilder {
+    /// Declares a view by its whole `CREATE VIEW` statement (SQL text, compared with the
+    /// database's in a normalized form, so formatting never causes a change).
+    pub fn view(&mut self, name: &str, sql: &str) -> &mut Self {
+        self.schema.views.insert(
+            name.to_string(),
+            View {
+                name: name.to_string(),
+                sql: sql.trim().trim_end_matches(';').trim_end().to_string(),
+            },
+        );
+        self
+    }
+
+    /// Declares a trigger on `table` by its whole `CREATE TRIGGER` statement.
+    pub fn trigger(&mut self, name: &str, table: &str, sql: &str) -> &mut Self {
+        self.schema.triggers.insert(
+            name.to_string(),
+            Trigger {
+                name: name.to_string(),
+                table: table.to_string(),
+                sql: sql.trim().trim_end_matches(';').trim_end().to_string(),
+            },
+        );
+        self
+    }
+
     /// Declares a table.
     pub fn table(&mut self, name: &str, build: impl FnOnce(&mut TableBuilder)) -> &mut Self {
         let mut t = TableBuilder {
@@ -64,6 +90,8 @@ impl SchemaBuilder {
                 foreign_keys: Vec::new(),
                 checks: Vec::new(),
                 renamed_from: None,
+                strict: false,
+                without_rowid: false,
             },
             errors: Vec::new(),
         };
@@ -260,6 +288,18 @@ impl TableBuilder {
         self.table.renamed_from = Some(old.to_string());
         self
     }
+
+    /// Makes this a `STRICT` table: values must fit their column's declared type.
+    pub fn strict(&mut self) -> &mut Self {
+        self.table.strict = true;
+        self
+    }
+
+    /// Makes this a `WITHOUT ROWID` table (it needs a primary key).
+    pub fn without_rowid(&mut self) -> &mut Self {
+        self.table.without_rowid = true;
+        self
+    }
 }
 
 /// A column's definition, built with [`text`], [`integer`], … and chained modifiers.
@@ -285,6 +325,7 @@ fn def(ty: ColumnType) -> ColumnDef {
             sensitive: false,
             hidden: false,
             renamed_from: None,
+            generated: None,
         },
         primary_key: false,
         references: None,
@@ -421,6 +462,24 @@ impl ColumnDef {
     /// `COLLATE name`.
     pub fn collate(mut self, collation: &str) -> Self {
         self.column.collation = Some(collation.to_string());
+        self
+    }
+    /// Makes this a VIRTUAL generated column: `GENERATED ALWAYS AS (expression) VIRTUAL`,
+    /// computed when read.
+    pub fn generated_virtual(mut self, expression: &str) -> Self {
+        self.column.generated = Some(Generated {
+            expression: expression.to_string(),
+            stored: false,
+        });
+        self
+    }
+    /// Makes this a STORED generated column: `GENERATED ALWAYS AS (expression) STORED`,
+    /// computed when written and kept in the row.
+    pub fn generated_stored(mut self, expression: &str) -> Self {
+        self.column.generated = Some(Generated {
+            expression: expression.to_string(),
+            stored: true,
+        });
         self
     }
     /// Marks the column as holding secrets or personal data (metadata only).

@@ -78,6 +78,24 @@ pub struct Table {
     /// A hint that this table was called this before; settles a rename without asking.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub renamed_from: Option<String>,
+    /// `STRICT`: SQLite refuses values that do not fit a column's declared type.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub strict: bool,
+    /// `WITHOUT ROWID`: the table is stored in its primary key's order (it needs one).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub without_rowid: bool,
+}
+
+/// A generated column's definition: `GENERATED ALWAYS AS (expression) VIRTUAL|STORED`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Generated {
+    /// The expression, as SQL text without its outer parentheses.
+    pub expression: String,
+    /// `STORED` (computed on write and kept in the row) rather than `VIRTUAL` (computed on
+    /// read). SQLite's `ALTER TABLE ADD COLUMN` can add only a VIRTUAL one.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub stored: bool,
 }
 
 /// One column.
@@ -106,6 +124,9 @@ pub struct Column {
     /// `COLLATE name`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub collation: Option<String>,
+    /// A generated column: its value is computed from the row's other columns, never written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generated: Option<Generated>,
     /// Metadata only: the column holds secrets or personal data. Never turned into SQL.
     #[serde(default, skip_serializing_if = "is_false")]
     pub sensitive: bool,
@@ -359,11 +380,21 @@ impl Table {
     pub fn canonicalize(&mut self) {
         self.indexes.sort_by(|a, b| a.name.cmp(&b.name));
         self.foreign_keys.sort_by(|a, b| {
-            (&a.columns, &a.references_table, &a.references_columns).cmp(&(
-                &b.columns,
-                &b.references_table,
-                &b.references_columns,
-            ))
+            // The actions break ties, so two keys that differ only in them have one order.
+            (
+                &a.columns,
+                &a.references_table,
+                &a.references_columns,
+                a.on_delete,
+                a.on_update,
+            )
+                .cmp(&(
+                    &b.columns,
+                    &b.references_table,
+                    &b.references_columns,
+                    b.on_delete,
+                    b.on_update,
+                ))
         });
         self.foreign_keys.dedup();
         self.checks

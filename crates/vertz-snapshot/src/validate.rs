@@ -21,6 +21,14 @@ pub enum SchemaError {
         /// Why it cannot be used.
         reason: &'static str,
     },
+    /// A table option or generated column SQLite would refuse.
+    #[error("table {table:?}: {problem}")]
+    BadTableShape {
+        /// The table.
+        table: String,
+        /// What is wrong.
+        problem: String,
+    },
     /// A table with no columns.
     #[error("table {table:?} has no columns; declare at least one")]
     EmptyTable {
@@ -288,6 +296,29 @@ fn validate_table(schema: &Schema, table: &Table, errors: &mut Vec<SchemaError>)
     }
     if table.columns.is_empty() {
         errors.push(SchemaError::EmptyTable { table: t.clone() });
+    }
+    let mut shape = |problem: String| {
+        errors.push(SchemaError::BadTableShape {
+            table: t.clone(),
+            problem,
+        })
+    };
+    if table.without_rowid && table.primary_key.is_empty() {
+        shape("WITHOUT ROWID needs a primary key".into());
+    }
+    for c in &table.columns {
+        if c.generated.is_none() {
+            continue;
+        }
+        if c.default.is_some() {
+            shape(format!("generated column {} cannot have a default", c.name));
+        }
+        if table.primary_key.contains(&c.name) {
+            shape(format!(
+                "generated column {} cannot be part of the primary key",
+                c.name
+            ));
+        }
     }
     let mut names = BTreeSet::new();
     for column in &table.columns {

@@ -27,6 +27,10 @@ pub struct Capabilities {
     pub allowed_pragmas: &'static [&'static str],
     /// The largest statement the backend accepts, in bytes (`None`: no limit worth checking).
     pub max_statement_bytes: Option<usize>,
+    /// `WITHOUT ROWID` tables may be written (SQLite: yes). When false, a plan that creates a
+    /// table WITHOUT ROWID, or makes one so, is refused with an error naming the table. D1
+    /// accepts them (FACTS.md, measured); its policy only warns, which is the lint's business.
+    pub without_rowid: bool,
 }
 
 /// One statement of a plan, with a one-line comment of why it is there.

@@ -770,3 +770,55 @@ fn a_stale_hint_is_no_rename() {
     to.tables.get_mut("users").unwrap().renamed_from = Some("people".into());
     check(&users(), &to, expect![""]);
 }
+
+#[test]
+fn generated_columns_and_table_options() {
+    let t = |g: Option<&str>, strict: bool| {
+        schema(|d| {
+            d.table("t", |t| {
+                t.column("id", integer().primary_key());
+                let c = integer().nullable();
+                t.column(
+                    "g",
+                    if let Some(e) = g {
+                        c.generated_stored(e)
+                    } else {
+                        c
+                    },
+                );
+                if strict {
+                    t.strict().without_rowid();
+                }
+            });
+        })
+        .unwrap()
+    };
+    check(
+        &t(None, false),
+        &t(Some("id + 1"), false),
+        expect![[r#"
+        [destructive] alter column t.g (generated): its stored values are replaced by computed ones
+    "#]],
+    );
+    check(
+        &t(Some("id + 1"), false),
+        &t(None, false),
+        expect![[r#"
+        [safe] alter column t.g (generated)
+    "#]],
+    );
+    check(
+        &t(None, false),
+        &t(None, true),
+        expect![[r#"
+        [needs a data check] change options of table t to WITHOUT ROWID, STRICT (rebuilds the table)
+    "#]],
+    );
+    check(
+        &t(None, true),
+        &t(None, false),
+        expect![[r#"
+        [safe] change options of table t to none (rebuilds the table)
+    "#]],
+    );
+}

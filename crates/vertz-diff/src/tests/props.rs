@@ -111,6 +111,7 @@ fn fresh_column(name: String, seed: u16) -> Column {
         sensitive: seed.is_multiple_of(11),
         hidden: false,
         renamed_from: None,
+        generated: None,
     }
 }
 
@@ -142,6 +143,8 @@ fn mutate(a: &Schema, ops: &[Op], round: u8) -> Schema {
                     foreign_keys: Vec::new(),
                     checks: Vec::new(),
                     renamed_from: None,
+                    strict: false,
+                    without_rowid: false,
                 },
             );
             continue;
@@ -166,6 +169,8 @@ fn mutate(a: &Schema, ops: &[Op], round: u8) -> Schema {
                     foreign_keys: Vec::new(),
                     checks: Vec::new(),
                     renamed_from: None,
+                    strict: false,
+                    without_rowid: false,
                 };
                 if z % 2 == 0 {
                     t.foreign_keys.push(ForeignKey {
@@ -215,6 +220,8 @@ fn mutate(a: &Schema, ops: &[Op], round: u8) -> Schema {
                             foreign_keys: Vec::new(),
                             checks: Vec::new(),
                             renamed_from: None,
+                            strict: false,
+                            without_rowid: false,
                         },
                     );
                 }

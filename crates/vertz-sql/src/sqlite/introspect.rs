@@ -7,8 +7,8 @@
 use std::collections::BTreeMap;
 
 use vertz_snapshot::{
-    Check, Column, ColumnType, DefaultValue, Enum, FkAction, ForeignKey, Index, IndexColumn,
-    IndexKey, Schema, Table, Trigger, View,
+    Check, Column, ColumnType, DefaultValue, Enum, FkAction, ForeignKey, Generated, Index,
+    IndexColumn, IndexKey, Schema, Table, Trigger, View,
 };
 
 use crate::lex::{Token, TokenKind, matching_paren, split_top_level, tokenize};
@@ -146,9 +146,13 @@ pub fn from_raw(raw: &RawSchema) -> Result<Schema, IntrospectError> {
 
     let mut schema = Schema::default();
     let mut parsed: BTreeMap<String, ParsedCreate> = BTreeMap::new();
+    let shadows = shadow_tables(raw);
     for row in &raw.tables {
         let name = row[0].string();
         let sql = row[1].string();
+        if shadows.contains(&name.to_ascii_lowercase()) {
+            continue;
+        }
         // Virtual tables (FTS5 and others) are not modelled yet; they are left alone.
         if sql
             .trim_start()
@@ -173,6 +177,8 @@ pub fn from_raw(raw: &RawSchema) -> Result<Schema, IntrospectError> {
                 foreign_keys: Vec::new(),
                 checks: Vec::new(),
                 renamed_from: None,
+                strict: false,
+                without_rowid: false,
             },
         );
     }
@@ -183,8 +189,9 @@ pub fn from_raw(raw: &RawSchema) -> Result<Schema, IntrospectError> {
         let Some(table) = schema.tables.get_mut(&table_name) else {
             continue;
         };
-        // hidden: 0 normal, 1 hidden (virtual tables), 2/3 generated (not modelled yet).
-        if row[7].int() == 1 {
+        // hidden: 0 normal, 1 hidden (virtual tables), 2 VIRTUAL generated, 3 STORED generated.
+        let hidden = row[7].int();
+        if hidden == 1 {
             continue;
         }
         let name = row[2].string();
@@ -207,6 +214,13 @@ pub fn from_raw(raw: &RawSchema) -> Result<Schema, IntrospectError> {
             sensitive: false,
             hidden: false,
             renamed_from: None,
+            generated: match (hidden, &info.generated) {
+                (2 | 3, Some(g)) => Some(Generated {
+                    expression: g.expression.clone(),
+                    stored: hidden == 3,
+                }),
+                _ => None,
+            },
         };
         if let Some(values) = enum_values(&name, &column.checks)
             && matches!(column.ty, ColumnType::Text)
@@ -241,6 +255,8 @@ pub fn from_raw(raw: &RawSchema) -> Result<Schema, IntrospectError> {
     for (name, p) in &parsed {
         if let Some(t) = schema.tables.get_mut(name) {
             t.checks = p.table_checks.clone();
+            t.strict = p.strict;
+            t.without_rowid = p.without_rowid;
         }
     }
 
@@ -249,6 +265,43 @@ pub fn from_raw(raw: &RawSchema) -> Result<Schema, IntrospectError> {
     schema.canonicalize();
     resolve_reference_case(&mut schema);
     Ok(schema)
+}
+
+/// The suffixes of the tables SQLite's virtual-table modules keep their data in (FTS5, FTS3/4,
+/// R*Tree): `docs_data`, `docs_idx`, … for a virtual table `docs`.
+const SHADOW_SUFFIXES: [&str; 12] = [
+    "data",
+    "idx",
+    "content",
+    "docsize",
+    "config",
+    "segments",
+    "segdir",
+    "stat",
+    "node",
+    "rowid",
+    "parent",
+    "contentless",
+];
+
+/// The lower-cased names of the shadow tables of every virtual table: they belong to their
+/// virtual table and are never user tables.
+fn shadow_tables(raw: &RawSchema) -> std::collections::BTreeSet<String> {
+    let mut out = std::collections::BTreeSet::new();
+    for row in &raw.tables {
+        if is_virtual(&row[1].string()) {
+            let vt = row[0].string().to_ascii_lowercase();
+            for suffix in SHADOW_SUFFIXES {
+                out.insert(format!("{vt}_{suffix}"));
+            }
+        }
+    }
+    out
+}
+
+/// Whether a stored `CREATE` text is a `CREATE VIRTUAL TABLE`.
+fn is_virtual(sql: &str) -> bool {
+    tokenize(sql).is_ok_and(|t| t.len() > 1 && t[1].is_word(sql, "VIRTUAL"))
 }
 
 fn read_indexes(raw: &RawSchema, schema: &mut Schema) -> Result<(), IntrospectError> {
@@ -458,6 +511,7 @@ struct ColumnInfo {
     checks: Vec<String>,
     collation: Option<String>,
     autoincrement: bool,
+    generated: Option<Generated>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -465,6 +519,8 @@ struct ParsedCreate {
     /// By lower-cased column name (SQLite names are case-insensitive).
     columns: BTreeMap<String, ColumnInfo>,
     table_checks: Vec<Check>,
+    strict: bool,
+    without_rowid: bool,
 }
 
 /// Reads what the pragmas do not report from a `CREATE TABLE` text.
@@ -515,6 +571,19 @@ fn parse_create_table(sql: &str) -> Result<ParsedCreate, String> {
                 info.collation = Some(part[k + 1].value(sql));
             } else if t.is_word(sql, "AUTOINCREMENT") {
                 info.autoincrement = true;
+            } else if t.is_word(sql, "AS")
+                && let Some(expr) = paren_text(sql, part, k + 1)
+            {
+                // `[GENERATED ALWAYS] AS (expr) [VIRTUAL | STORED]`.
+                let close = matching_paren(sql, part, k + 1).unwrap_or(k + 1);
+                let stored = part
+                    .get(close + 1)
+                    .is_some_and(|w| w.is_word(sql, "STORED"));
+                info.generated = Some(Generated {
+                    expression: expr,
+                    stored,
+                });
+                k = close;
             } else if t.is_op(sql, "(") {
                 // Skip over parenthesized parts (type arguments, defaults, generated expressions).
                 if let Some(end) = matching_paren(sql, part, k) {
@@ -524,6 +593,14 @@ fn parse_create_table(sql: &str) -> Result<ParsedCreate, String> {
             k += 1;
         }
         out.columns.insert(column, info);
+    }
+    // Table options after the column list: `STRICT`, `WITHOUT ROWID`, comma-separated.
+    for (k, t) in tokens[close + 1..].iter().enumerate() {
+        if t.is_word(sql, "STRICT") {
+            out.strict = true;
+        } else if t.is_word(sql, "ROWID") && k > 0 && tokens[close + k].is_word(sql, "WITHOUT") {
+            out.without_rowid = true;
+        }
     }
     Ok(out)
 }

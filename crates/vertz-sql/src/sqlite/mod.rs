@@ -41,6 +41,7 @@ impl SqliteFamily {
                 autoincrement_keyword: true,
                 allowed_pragmas: &["defer_foreign_keys", "foreign_key_check", "foreign_keys"],
                 max_statement_bytes: None,
+                without_rowid: true,
             },
         }
     }
@@ -81,8 +82,20 @@ impl SqliteFamily {
         for fk in &table.foreign_keys {
             parts.push(foreign_key_clause(fk));
         }
+        let mut options = Vec::new();
+        if table.without_rowid {
+            options.push("WITHOUT ROWID");
+        }
+        if table.strict {
+            options.push("STRICT");
+        }
+        let options = if options.is_empty() {
+            String::new()
+        } else {
+            format!(" {}", options.join(", "))
+        };
         format!(
-            "CREATE TABLE {} (\n  {}\n)",
+            "CREATE TABLE {} (\n  {}\n){options}",
             ident(name),
             parts.join(",\n  ")
         )
@@ -115,6 +128,13 @@ impl SqliteFamily {
         if let Some(c) = &column.collation {
             s.push_str(" COLLATE ");
             s.push_str(&bare_or_quoted(c));
+        }
+        if let Some(g) = &column.generated {
+            let storage = if g.stored { "STORED" } else { "VIRTUAL" };
+            s.push_str(&format!(
+                " GENERATED ALWAYS AS ({}) {storage}",
+                g.expression
+            ));
         }
         for check in &column.checks {
             s.push_str(&format!(" CHECK ({check})"));
@@ -183,7 +203,11 @@ impl SqliteFamily {
             .iter()
             .any(|fk| fk.columns.contains(&column.name));
         let null_default = matches!(column.default, None | Some(DefaultValue::Null));
+        // A STORED generated column would have to be computed for every existing row, which
+        // ADD COLUMN does not do; a VIRTUAL one is computed on read.
+        let stored = column.generated.as_ref().is_some_and(|g| g.stored);
         self.capabilities.alter_add_column
+            && !stored
             && constant_default
             && !column.unique
             && !table.primary_key.contains(&column.name)

@@ -69,6 +69,13 @@ impl SqliteFamily {
                 .any(|fk| fk.columns.contains(&column.name))
             || !column.checks.is_empty()
             || matches!(column.ty, ColumnType::Enum(_))
+            // SQLite refuses to drop a column another column's generation reads.
+            || table.columns.iter().any(|c| {
+                c.name != column.name
+                    && c.generated
+                        .as_ref()
+                        .is_some_and(|g| mentions(&g.expression, &column.name))
+            })
             || table
                 .unique_constraints
                 .iter()
@@ -111,6 +118,21 @@ impl SqliteFamily {
         // Tables whose own changes need a rebuild.
         let mut direct: BTreeSet<String> = BTreeSet::new();
         for change in &diff.changes {
+            let makes_without_rowid = match change {
+                Change::CreateTable { table } => table.without_rowid,
+                Change::AlterTableOptions {
+                    without_rowid,
+                    from_without_rowid,
+                    ..
+                } => *without_rowid && !from_without_rowid,
+                _ => false,
+            };
+            if makes_without_rowid && !caps.without_rowid {
+                return Err(self.unsupported(
+                    change,
+                    "this dialect does not write WITHOUT ROWID tables; declare the table without it",
+                ));
+            }
             match change {
                 Change::RenameTable { .. } if !caps.alter_rename_table => {
                     return Err(self.unsupported(
@@ -125,7 +147,8 @@ impl SqliteFamily {
                 | Change::AddUnique { table, .. }
                 | Change::DropUnique { table, .. }
                 | Change::AddCheck { table, .. }
-                | Change::DropCheck { table, .. } => {
+                | Change::DropCheck { table, .. }
+                | Change::AlterTableOptions { table, .. } => {
                     direct.insert(table.clone());
                 }
                 Change::RenameColumn { table, .. } if !caps.alter_rename_column => {

@@ -406,17 +406,21 @@ fn sources(old: &Table, new: &Table, renames: &Renames) -> Vec<Source> {
         .iter()
         .map(|c| {
             let old_name = renames.old_column_name(&new.name, &c.name);
-            let expr = old.column(old_name).map(|o| {
-                let mut e = ident(old_name);
-                if o.nullable
-                    && !c.nullable
-                    && let Some(d) = &c.default
-                    && *d != DefaultValue::Null
-                {
-                    e = format!("coalesce({e}, {})", render_default(d));
-                }
-                e
-            });
+            // A generated column computes its values: it is never written to.
+            let expr = old
+                .column(old_name)
+                .filter(|_| c.generated.is_none())
+                .map(|o| {
+                    let mut e = ident(old_name);
+                    if o.nullable
+                        && !c.nullable
+                        && let Some(d) = &c.default
+                        && *d != DefaultValue::Null
+                    {
+                        e = format!("coalesce({e}, {})", render_default(d));
+                    }
+                    e
+                });
             Source {
                 column: c.clone(),
                 expr,

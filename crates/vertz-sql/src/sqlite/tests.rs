@@ -1100,3 +1100,215 @@ fn views_and_triggers_are_dropped_and_created_around_a_rebuild() {
     "#]],
     );
 }
+
+#[test]
+fn generated_columns_virtual_by_alter_stored_by_rebuild() {
+    let from = users(|_| {});
+    check(
+        from.clone(),
+        users(|t| {
+            t.column(
+                "domain",
+                text().nullable().generated_virtual("substr(email, 3)"),
+            );
+        }),
+        expect![[r#"
+            -- add column users.domain
+            ALTER TABLE "users" ADD COLUMN "domain" TEXT GENERATED ALWAYS AS (substr(email, 3)) VIRTUAL;
+
+            -- ROLLBACK
+            -- LOSSY: the values written to column users.domain after the migration
+            -- drop column users.domain and its values
+            ALTER TABLE "users" DROP COLUMN "domain";
+        "#]],
+    );
+    check(
+        from,
+        users(|t| {
+            t.column(
+                "len",
+                integer().nullable().generated_stored("length(email)"),
+            );
+        }),
+        expect![[r#"
+            -- check foreign keys at commit, not per statement, while tables are rebuilt
+            PRAGMA defer_foreign_keys = ON;
+
+            -- rebuild users: the new table under a temporary name
+            CREATE TABLE "__vertz_new_users" (
+              "id" INTEGER PRIMARY KEY NOT NULL,
+              "email" TEXT NOT NULL,
+              "len" INTEGER GENERATED ALWAYS AS (length(email)) STORED
+            );
+
+            -- rebuild users: copy every row
+            INSERT INTO "__vertz_new_users" ("id", "email") SELECT "id", "email" FROM "users";
+
+            -- rebuild users: drop the old table (its rows are copied)
+            DROP TABLE "users";
+
+            -- rebuild users: rename the new table into place (rewrites references to it)
+            ALTER TABLE "__vertz_new_users" RENAME TO "users";
+
+            -- ROLLBACK
+            -- LOSSY: the values written to column users.len after the migration
+            -- drop column users.len and its values
+            ALTER TABLE "users" DROP COLUMN "len";
+        "#]],
+    );
+}
+
+#[test]
+fn strict_and_without_rowid_rebuild_the_table() {
+    check(
+        users(|_| {}),
+        users(|t| {
+            t.strict().without_rowid();
+        }),
+        expect![[r#"
+            -- check foreign keys at commit, not per statement, while tables are rebuilt
+            PRAGMA defer_foreign_keys = ON;
+
+            -- rebuild users: the new table under a temporary name
+            CREATE TABLE "__vertz_new_users" (
+              "id" INTEGER PRIMARY KEY NOT NULL,
+              "email" TEXT NOT NULL
+            ) WITHOUT ROWID, STRICT;
+
+            -- rebuild users: copy every row
+            INSERT INTO "__vertz_new_users" ("id", "email") SELECT "id", "email" FROM "users";
+
+            -- rebuild users: drop the old table (its rows are copied)
+            DROP TABLE "users";
+
+            -- rebuild users: rename the new table into place (rewrites references to it)
+            ALTER TABLE "__vertz_new_users" RENAME TO "users";
+
+            -- ROLLBACK
+            -- check foreign keys at commit, not per statement, while tables are rebuilt
+            PRAGMA defer_foreign_keys = ON;
+
+            -- rebuild users: the new table under a temporary name
+            CREATE TABLE "__vertz_new_users" (
+              "id" INTEGER PRIMARY KEY NOT NULL,
+              "email" TEXT NOT NULL
+            );
+
+            -- rebuild users: copy every row
+            INSERT INTO "__vertz_new_users" ("id", "email") SELECT "id", "email" FROM "users";
+
+            -- rebuild users: drop the old table (its rows are copied)
+            DROP TABLE "users";
+
+            -- rebuild users: rename the new table into place (rewrites references to it)
+            ALTER TABLE "__vertz_new_users" RENAME TO "users";
+        "#]],
+    );
+}
+
+#[test]
+fn view_and_trigger_from_the_dsl_are_recreated_around_a_rebuild() {
+    let with = |strict: bool| {
+        s(|d| {
+            d.table("users", |t| {
+                t.column("id", integer().primary_key());
+                t.column("email", text());
+                if strict {
+                    t.strict();
+                }
+            });
+            d.view("emails", "CREATE VIEW emails AS SELECT email FROM users");
+            d.trigger(
+                "users_ad",
+                "users",
+                "CREATE TRIGGER users_ad AFTER DELETE ON users BEGIN SELECT 1; END;",
+            );
+        })
+    };
+    check(
+        with(false),
+        with(true),
+        expect![[r#"
+        -- check foreign keys at commit, not per statement, while tables are rebuilt
+        PRAGMA defer_foreign_keys = ON;
+
+        -- drop trigger users_ad (created again at the end if it stays)
+        DROP TRIGGER "users_ad";
+
+        -- drop view emails (created again at the end if it stays)
+        DROP VIEW "emails";
+
+        -- rebuild users: the new table under a temporary name
+        CREATE TABLE "__vertz_new_users" (
+          "id" INTEGER PRIMARY KEY NOT NULL,
+          "email" TEXT NOT NULL
+        ) STRICT;
+
+        -- rebuild users: copy every row
+        INSERT INTO "__vertz_new_users" ("id", "email") SELECT "id", "email" FROM "users";
+
+        -- rebuild users: drop the old table (its rows are copied)
+        DROP TABLE "users";
+
+        -- rebuild users: rename the new table into place (rewrites references to it)
+        ALTER TABLE "__vertz_new_users" RENAME TO "users";
+
+        -- create view emails
+        CREATE VIEW emails AS SELECT email FROM users;
+
+        -- create trigger users_ad on users
+        CREATE TRIGGER users_ad AFTER DELETE ON users BEGIN SELECT 1; END;
+
+        -- ROLLBACK
+        -- check foreign keys at commit, not per statement, while tables are rebuilt
+        PRAGMA defer_foreign_keys = ON;
+
+        -- drop trigger users_ad (created again at the end if it stays)
+        DROP TRIGGER "users_ad";
+
+        -- drop view emails (created again at the end if it stays)
+        DROP VIEW "emails";
+
+        -- rebuild users: the new table under a temporary name
+        CREATE TABLE "__vertz_new_users" (
+          "id" INTEGER PRIMARY KEY NOT NULL,
+          "email" TEXT NOT NULL
+        );
+
+        -- rebuild users: copy every row
+        INSERT INTO "__vertz_new_users" ("id", "email") SELECT "id", "email" FROM "users";
+
+        -- rebuild users: drop the old table (its rows are copied)
+        DROP TABLE "users";
+
+        -- rebuild users: rename the new table into place (rewrites references to it)
+        ALTER TABLE "__vertz_new_users" RENAME TO "users";
+
+        -- create view emails
+        CREATE VIEW emails AS SELECT email FROM users;
+
+        -- create trigger users_ad on users
+        CREATE TRIGGER users_ad AFTER DELETE ON users BEGIN SELECT 1; END;
+    "#]],
+    );
+}
+
+#[test]
+fn without_rowid_is_refused_by_a_dialect_that_does_not_write_it() {
+    let dialect = SqliteFamily::with(
+        "no-without-rowid",
+        Capabilities {
+            without_rowid: false,
+            ..SqliteFamily::sqlite().capabilities()
+        },
+    );
+    expect![[r#"
+        error: cannot change options of table users to WITHOUT ROWID (rebuilds the table) on no-without-rowid: this dialect does not write WITHOUT ROWID tables; declare the table without it
+    "#]].assert_eq(&render(
+        &dialect,
+        &users(|_| {}),
+        &users(|t| {
+            t.without_rowid();
+        }),
+    ));
+}
