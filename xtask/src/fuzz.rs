@@ -196,12 +196,12 @@ fn mutate(rng: &mut Rng, input: &[u8], other: &[u8]) -> Vec<u8> {
 fn mutate_json(rng: &mut Rng, input: &[u8]) -> Option<Vec<u8>> {
     let mut value: serde_json::Value = serde_json::from_slice(input).ok()?;
     for _ in 0..1 + rng.below(3) {
-        mutate_value(rng, &mut value, 0);
+        mutate_value(rng, &mut value);
     }
     serde_json::to_vec_pretty(&value).ok()
 }
 
-fn mutate_value(rng: &mut Rng, value: &mut serde_json::Value, depth: usize) {
+fn mutate_value(rng: &mut Rng, value: &mut serde_json::Value) {
     use serde_json::Value as V;
     let strange = |rng: &mut Rng| -> String {
         let pieces: Vec<&str> = (0..1 + rng.below(4))
@@ -216,7 +216,7 @@ fn mutate_value(rng: &mut Rng, value: &mut serde_json::Value, depth: usize) {
             if rng.below(8) == 0 {
                 map.remove(key);
             } else if let Some(v) = map.get_mut(key) {
-                mutate_value(rng, v, depth + 1);
+                mutate_value(rng, v);
             }
         }
         V::Array(items) if !items.is_empty() => {
@@ -229,7 +229,7 @@ fn mutate_value(rng: &mut Rng, value: &mut serde_json::Value, depth: usize) {
                     let copy = items[i].clone();
                     items.insert(i, copy);
                 }
-                _ => mutate_value(rng, &mut items[i], depth + 1),
+                _ => mutate_value(rng, &mut items[i]),
             }
         }
         V::String(s) => {

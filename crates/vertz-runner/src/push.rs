@@ -36,7 +36,6 @@ pub enum PushError {
         /// What is unsettled, most confident first.
         ambiguities: Vec<Ambiguity>,
     },
-    /// Destructive changes were planned and `force` was not given.
     /// An expression of the declared schema is not one SQL expression (it could smuggle a
     /// second statement into the migration).
     #[error("{} expression(s) of the declared schema are not one SQL expression:\n{}", .errors.len(), list(&.errors.iter().map(ToString::to_string).collect::<Vec<_>>()))]
@@ -44,6 +43,7 @@ pub enum PushError {
         /// Each bad expression, with where it is.
         errors: Vec<vertz_sql::expr::ExpressionError>,
     },
+    /// Destructive changes were planned and `force` was not given.
     #[error("refusing to apply destructive changes without --force:\n{}", list(.changes))]
     Destructive {
         /// The destructive changes, described.
