@@ -2,44 +2,7 @@
 //! sync, through the real `vertz db push` on real SQLite files with rows: the end schema as
 //! SQLite stores it, the rows kept, generated values computed, and a second run finding nothing.
 
-use crate::support::{Db, Project};
-
-/// Pushes `schema` (schema.sql text) to `db` with `--force`, asserting the exit code.
-fn push(p: &Project, db: &Db, schema: &str, code: i32) -> crate::support::Run {
-    p.write("schema.sql", schema);
-    let run = p.vertz(&[
-        "db",
-        "push",
-        "--database",
-        &db.url(),
-        "--schema",
-        "schema.sql",
-        "--force",
-    ]);
-    run.code(code);
-    run
-}
-
-/// The stored CREATE text of one object.
-fn sql_of(db: &Db, name: &str) -> String {
-    db.rows(&format!(
-        "SELECT sql FROM sqlite_schema WHERE name = '{name}'"
-    ))[0][0]
-        .clone()
-}
-
-/// `db status` finds nothing to do: what SQLite holds equals the schema.
-fn in_sync(p: &Project, db: &Db) {
-    p.vertz(&[
-        "db",
-        "status",
-        "--database",
-        &db.url(),
-        "--schema",
-        "schema.sql",
-    ])
-    .code(0);
-}
+use crate::support::{Project, in_sync, push_forced as push, sql_of};
 
 #[test]
 fn generated_columns_are_added_changed_and_dropped_with_rows_kept() {

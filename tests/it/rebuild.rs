@@ -2,44 +2,7 @@
 //! `vertz db push`: the end schema as SQLite stores it, the rows kept, and the exact message of
 //! a data check that stops a migration (with the database left as it was).
 
-use crate::support::{Db, Project};
-
-/// Pushes `schema` (schema.sql text) to `db` with `--force`, asserting the exit code.
-fn push(p: &Project, db: &Db, schema: &str, code: i32) -> crate::support::Run {
-    p.write("schema.sql", schema);
-    let run = p.vertz(&[
-        "db",
-        "push",
-        "--database",
-        &db.url(),
-        "--schema",
-        "schema.sql",
-        "--force",
-    ]);
-    run.code(code);
-    run
-}
-
-/// The stored CREATE text of one object.
-fn sql_of(db: &Db, name: &str) -> String {
-    db.rows(&format!(
-        "SELECT sql FROM sqlite_schema WHERE name = '{name}'"
-    ))[0][0]
-        .clone()
-}
-
-/// A second push of the same schema finds nothing to do: what SQLite holds equals the schema.
-fn in_sync(p: &Project, db: &Db) {
-    let run = p.vertz(&[
-        "db",
-        "status",
-        "--database",
-        &db.url(),
-        "--schema",
-        "schema.sql",
-    ]);
-    run.code(0);
-}
+use crate::support::{Db, Project, in_sync, push_forced as push, sql_of};
 
 const FAMILY: &str = r#"
 CREATE TABLE parent (id INTEGER PRIMARY KEY, name TEXT);

@@ -223,3 +223,41 @@ CREATE TABLE todos (
 );
 CREATE INDEX todos_user_idx ON todos (user_id);
 "#;
+
+/// Writes `schema` as schema.sql and pushes it to `db` with `--force`, asserting the exit code.
+pub fn push_forced(p: &Project, db: &Db, schema: &str, code: i32) -> Run {
+    p.write("schema.sql", schema);
+    let run = p.vertz(&[
+        "db",
+        "push",
+        "--database",
+        &db.url(),
+        "--schema",
+        "schema.sql",
+        "--force",
+    ]);
+    run.code(code);
+    run
+}
+
+/// The stored CREATE text of one schema object.
+pub fn sql_of(db: &Db, name: &str) -> String {
+    db.rows(&format!(
+        "SELECT sql FROM sqlite_schema WHERE name = '{}'",
+        name.replace('\'', "''")
+    ))[0][0]
+        .clone()
+}
+
+/// `db status` against schema.sql finds nothing to do: what SQLite holds equals the schema.
+pub fn in_sync(p: &Project, db: &Db) {
+    p.vertz(&[
+        "db",
+        "status",
+        "--database",
+        &db.url(),
+        "--schema",
+        "schema.sql",
+    ])
+    .code(0);
+}
