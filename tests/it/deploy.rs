@@ -472,3 +472,49 @@ fn eight_processes_deploying_50_files_at_once_apply_each_exactly_once() {
     assert_eq!(db.count("m50"), 1);
     assert_eq!(db.count("_vertz_lock"), 0);
 }
+
+#[test]
+fn deploy_reports_progress_once_per_applied_file_in_order() {
+    use std::sync::{Arc, Mutex};
+    let p = Project::new();
+    for i in 1..=5 {
+        p.write(
+            &format!("migrations/{i:04}_t{i}.sql"),
+            &format!("CREATE TABLE t{i} (id INTEGER PRIMARY KEY);\n"),
+        );
+    }
+    let files = vertz_runner::migrations::read_dir(&p.path("migrations")).unwrap();
+    let events: Arc<Mutex<Vec<(usize, usize, String)>>> = Arc::default();
+    let seen = events.clone();
+    let options = vertz_runner::DeployOptions {
+        progress: Some(vertz_runner::Progress(Arc::new(
+            move |done, total, name: &str| {
+                seen.lock().unwrap().push((done, total, name.to_string()));
+            },
+        ))),
+        ..Default::default()
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let driver = vertz_dialect_sqlite::SqliteDriver::open(&p.path("app.db"))
+            .await
+            .unwrap();
+        vertz_runner::deploy(&driver, &files, &options)
+            .await
+            .unwrap();
+        let first: Vec<(usize, usize, String)> = events.lock().unwrap().drain(..).collect();
+        let expected: Vec<(usize, usize, String)> =
+            (1..=5).map(|i| (i, 5, format!("{i:04}_t{i}"))).collect();
+        assert_eq!(first, expected);
+        vertz_runner::deploy(&driver, &files, &options)
+            .await
+            .unwrap();
+        assert!(
+            events.lock().unwrap().is_empty(),
+            "a no-op deploy reports no progress"
+        );
+    });
+}

@@ -28,6 +28,22 @@ pub struct DeployOptions {
     pub lock: LockOptions,
     /// The declared schema's hash, recorded on the last file applied (`migrate dev` knows it).
     pub final_schema_hash: Option<String>,
+    /// Called after each file is applied (a CLI draws a progress bar with it).
+    pub progress: Option<Progress>,
+}
+
+/// Progress of a deploy: `(files applied so far in this run, files pending in this run, the
+/// file just applied)`.
+#[derive(Clone)]
+pub struct Progress(pub ProgressFn);
+
+/// The callback inside [`Progress`].
+pub type ProgressFn = std::sync::Arc<dyn Fn(usize, usize, &str) + Send + Sync>;
+
+impl std::fmt::Debug for Progress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Progress(..)")
+    }
 }
 
 /// One file applied.
@@ -220,6 +236,7 @@ async fn apply_locked(
 
     let mut completed: Vec<String> = Vec::new();
     let last = pending.last().copied();
+    let total = pending.len();
     for i in pending {
         let file = &files[i];
         guard
@@ -269,6 +286,9 @@ async fn apply_locked(
             ms,
         });
         completed.push(file.name.clone());
+        if let Some(Progress(report_progress)) = &options.progress {
+            report_progress(completed.len(), total, &file.name);
+        }
     }
     Ok(())
 }

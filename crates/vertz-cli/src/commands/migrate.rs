@@ -2,6 +2,7 @@
 //! declared schema, or start an empty one. Also the helpers the other migration verbs share
 //! (reading the folder, the lock options that print who holds the lock).
 
+use std::io::IsTerminal;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -78,10 +79,32 @@ pub async fn deploy_run(ctx: &Context, args: DeployArgs) -> Result<u8, CliError>
         dry_run: args.dry_run,
         lock: lock_options(&args.lock),
         final_schema_hash: None,
+        progress: None,
     };
-    let report = deploy(driver.as_ref(), &files, &options)
-        .await
-        .map_err(anyhow::Error::from)?;
+    // A progress bar on a terminal only (never in JSON, quiet or dry runs, nor in logs and CI).
+    let bar =
+        (!args.json && !args.dry_run && !crate::output::quiet() && std::io::stderr().is_terminal())
+            .then(|| {
+                indicatif::ProgressBar::new(0).with_style(
+                    indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}")
+                        .expect("a valid template"),
+                )
+            });
+    let options = DeployOptions {
+        progress: bar.clone().map(|bar| {
+            vertz_runner::Progress(std::sync::Arc::new(move |done, total, name: &str| {
+                bar.set_length(total as u64);
+                bar.set_position(done as u64);
+                bar.set_message(name.to_string());
+            }))
+        }),
+        ..options
+    };
+    let result = deploy(driver.as_ref(), &files, &options).await;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    let report = result.map_err(anyhow::Error::from)?;
     if args.json {
         let json = serde_json::json!({
             "database": database,
