@@ -242,12 +242,7 @@ fn check_reserved(sql: &str, line: usize, path: &Path) -> Result<(), SchemaSqlEr
 }
 
 fn shorten(sql: &str) -> String {
-    let one_line = sql.split_whitespace().collect::<Vec<_>>().join(" ");
-    if one_line.chars().count() > 120 {
-        format!("{}…", one_line.chars().take(120).collect::<String>())
-    } else {
-        one_line
-    }
+    lex::shorten(sql, 120)
 }
 
 /// Applies `@renamed from=old` comments: in a table's header (before its column list) the hint

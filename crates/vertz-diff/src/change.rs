@@ -267,6 +267,18 @@ impl Change {
         }
     }
 
+    /// Whether the change concerns what only a declared schema carries (enums, column metadata):
+    /// a live database never holds these, so comparing one with a schema does not report them.
+    pub fn declared_only(&self) -> bool {
+        matches!(
+            self,
+            Change::CreateEnum { .. }
+                | Change::DropEnum { .. }
+                | Change::AlterEnum { .. }
+                | Change::ColumnMetadata { .. }
+        )
+    }
+
     /// The safety class of this change.
     ///
     /// Removing values from an enum is [`Safety::NeedsDataCheck`], not destructive: statically

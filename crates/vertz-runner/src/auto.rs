@@ -186,10 +186,8 @@ pub async fn auto_migrate(
                 return Ok(done(AutoOutcome::UpToDate { fast_path: true }));
             }
             let live = driver.introspect().await?;
-            let mut renames = Renames::from_hints(&live, desired);
-            renames.merge(options.renames.clone());
-            let implied = driver.dialect().implied_renames(&live, desired, &renames);
-            renames.merge(implied);
+            let renames =
+                crate::push::known_renames(driver.dialect(), &live, desired, &options.renames);
             let diff = diff_with_renames(&live, desired, &renames);
             if !diff.needs_sql() {
                 // Record the hash so the next start takes the fast path.

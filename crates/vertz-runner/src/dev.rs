@@ -95,12 +95,8 @@ pub async fn migrate_dev(
         Vec::new()
     };
     let previous = replay(scratch, &files.iter().collect::<Vec<_>>()).await?;
-    let mut renames = Renames::from_hints(&previous, desired);
-    renames.merge(options.renames.clone());
-    let implied = driver
-        .dialect()
-        .implied_renames(&previous, desired, &renames);
-    renames.merge(implied);
+    let renames =
+        crate::push::known_renames(driver.dialect(), &previous, desired, &options.renames);
     let diff = diff_with_renames(&previous, desired, &renames);
     let mut report = DevReport::default();
     if !diff.needs_sql() {

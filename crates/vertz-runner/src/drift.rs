@@ -53,15 +53,7 @@ pub fn named_differences(from: &Schema, to: &Schema) -> Vec<String> {
     diff(from, to)
         .changes
         .iter()
-        .filter(|c| {
-            !matches!(
-                c,
-                Change::CreateEnum { .. }
-                    | Change::DropEnum { .. }
-                    | Change::AlterEnum { .. }
-                    | Change::ColumnMetadata { .. }
-            )
-        })
+        .filter(|c| !c.declared_only())
         .map(Change::describe)
         .collect()
 }

@@ -133,15 +133,9 @@ pub enum DriverError {
 impl DriverError {
     /// A statement failure, with the SQL shortened for messages.
     pub fn statement(index: usize, sql: &str, message: impl Into<String>) -> DriverError {
-        let one_line = sql.split_whitespace().collect::<Vec<_>>().join(" ");
-        let sql = if one_line.chars().count() > 200 {
-            format!("{}…", one_line.chars().take(200).collect::<String>())
-        } else {
-            one_line
-        };
         DriverError::Statement {
             index,
-            sql,
+            sql: vertz_sql::lex::shorten(sql, 200),
             message: message.into(),
         }
     }

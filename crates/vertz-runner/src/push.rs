@@ -85,6 +85,23 @@ pub struct PushReport {
     pub schema_hash: String,
 }
 
+/// The renames known without asking anyone: the target schema's `renamed_from` hints, the
+/// `given` ones (flags, settled earlier), and those the dialect's own rules imply (SQLite's
+/// case-insensitive names). Every comparison starts from these, so what is reported, refused
+/// and planned agree.
+pub(crate) fn known_renames(
+    dialect: &dyn vertz_sql::Dialect,
+    from: &Schema,
+    to: &Schema,
+    given: &Renames,
+) -> Renames {
+    let mut renames = Renames::from_hints(from, to);
+    renames.merge(given.clone());
+    let implied = dialect.implied_renames(from, to, &renames);
+    renames.merge(implied);
+    renames
+}
+
 /// The diff from the live database to `desired`, with the schema's hints and `renames` applied.
 pub async fn compare(
     driver: &dyn Driver,
@@ -94,10 +111,7 @@ pub async fn compare(
     let live = driver.introspect().await?;
     // Compare with what this backend stores for `desired` (D1 writes no AUTOINCREMENT).
     let desired = &driver.dialect().effective_schema(desired);
-    let mut all = Renames::from_hints(&live, desired);
-    all.merge(renames.clone());
-    let implied = driver.dialect().implied_renames(&live, desired, &all);
-    all.merge(implied);
+    let all = known_renames(driver.dialect(), &live, desired, renames);
     Ok(diff_with_renames(&live, desired, &all))
 }
 
@@ -132,12 +146,7 @@ pub async fn push_with(
     // AUTOINCREMENT), so a second push is a no-op; the plan still sees the declared schema, so
     // the dialect can warn about what it writes differently. The hash is the declared schema's.
     let effective = driver.dialect().effective_schema(desired);
-    let mut renames = Renames::from_hints(&live, &effective);
-    renames.merge(options.renames.clone());
-    let implied = driver
-        .dialect()
-        .implied_renames(&live, &effective, &renames);
-    renames.merge(implied);
+    let renames = known_renames(driver.dialect(), &live, &effective, &options.renames);
     let settlement = settle(&live, &effective, &renames, resolver);
     if !settlement.unsettled.is_empty() {
         return Err(PushError::UnsettledRenames {
@@ -221,25 +230,13 @@ pub async fn status(driver: &dyn Driver, desired: &Schema) -> Result<StatusRepor
     let live = driver.introspect().await?;
     // Compared with what this backend stores for `desired` (see `push_with`).
     let desired = &driver.dialect().effective_schema(desired);
-    let mut hints = Renames::from_hints(&live, desired);
-    let implied = driver.dialect().implied_renames(&live, desired, &hints);
-    hints.merge(implied);
+    let hints = known_renames(driver.dialect(), &live, desired, &Renames::default());
     let diff = diff_with_renames(&live, desired, &hints);
     let possible_renames = vertz_diff::detect(&live, desired, &hints);
     let differences: Vec<String> = diff
         .changes
         .iter()
-        .filter(|c| {
-            // Enums and column metadata live in the declared schema only; a live database never
-            // carries them, so they are no difference worth reporting.
-            !matches!(
-                c,
-                Change::CreateEnum { .. }
-                    | Change::DropEnum { .. }
-                    | Change::AlterEnum { .. }
-                    | Change::ColumnMetadata { .. }
-            )
-        })
+        .filter(|c| !c.declared_only())
         .map(Change::describe)
         .collect();
     Ok(StatusReport {

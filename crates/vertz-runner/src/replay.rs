@@ -83,10 +83,5 @@ pub async fn replay(
 
 /// A statement on one line, shortened for messages.
 pub(crate) fn shorten(sql: &str) -> String {
-    let one_line = sql.split_whitespace().collect::<Vec<_>>().join(" ");
-    if one_line.chars().count() > 160 {
-        format!("{}…", one_line.chars().take(160).collect::<String>())
-    } else {
-        one_line
-    }
+    vertz_sql::lex::shorten(sql, 160)
 }

@@ -396,6 +396,16 @@ pub fn split_top_level<'t>(src: &str, tokens: &'t [Token]) -> Vec<&'t [Token]> {
     parts
 }
 
+/// A statement on one line (white space folded), cut at `max_chars` with `…`, for messages.
+pub fn shorten(sql: &str, max_chars: usize) -> String {
+    let one_line = sql.split_whitespace().collect::<Vec<_>>().join(" ");
+    if one_line.chars().count() > max_chars {
+        format!("{}…", one_line.chars().take(max_chars).collect::<String>())
+    } else {
+        one_line
+    }
+}
+
 /// Normalizes SQL for comparison: tokens joined by single spaces, keywords and bare names
 /// upper-cased, quoted names unquoted and upper-cased, literals kept as written.
 pub fn normalize(sql: &str) -> String {
