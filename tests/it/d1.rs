@@ -635,6 +635,22 @@ fn validate_reports_file_line_rule_and_fix_and_exits_3_on_errors() {
     }
     assert!(!out.contains("notes.txt"), "{out}");
 
+    // -q keeps the findings (the command's data) and drops the summary line.
+    let quiet = p.vertz(&["-q", "db", "validate", "--dialect", "d1"]);
+    quiet.code(3);
+    assert!(
+        quiet
+            .stdout
+            .contains("0002_rebuild.sql:2: error [d1/foreign-keys-off]"),
+        "{}",
+        quiet.stdout
+    );
+    assert!(
+        !quiet.stdout.contains("file(s) checked"),
+        "{}",
+        quiet.stdout
+    );
+
     let json = p.vertz(&["db", "validate", "--dialect", "d1", "--json"]);
     json.code(3);
     let v: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();

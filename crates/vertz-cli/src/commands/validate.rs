@@ -2,9 +2,10 @@
 //! of the migrations folder, in name order, with the dialect's rules; print `file:line`, the rule,
 //! the message and the fix; exit 3 when any finding is an error.
 //!
-//! Reads the files itself, minimally (top-level `*.sql`, whole text), so that it does not depend
-//! on the migration-file format being written in parallel; once that parser lands, this should
-//! take the files (and their forward section only) from it.
+//! Reads the files itself (top-level `*.sql`, whole text) rather than through the runner's
+//! migration-file parser, so that a folder of hand-written files that do not follow vertz's
+//! naming (wrangler's, say) is linted too. The rollback section is commented SQL, which the lint
+//! skips like any comment. With `-q` only the findings are printed (they are the command's data).
 
 use std::path::{Path, PathBuf};
 
@@ -13,6 +14,7 @@ use vertz_sql::{Dialect, LintFinding, Severity};
 
 use crate::cli::{DialectName, ValidateArgs};
 use crate::exit::{self, CliError, INVALID_INPUT};
+use crate::output::say;
 
 pub fn run(args: ValidateArgs) -> Result<u8, CliError> {
     let files = migration_files(&args.migrations)?;
@@ -81,7 +83,7 @@ pub fn run(args: ValidateArgs) -> Result<u8, CliError> {
                 f.fix
             );
         }
-        println!(
+        say!(
             "{} file(s) checked for {dialect}: {errors} error(s), {warnings} warning(s).",
             files.len()
         );
