@@ -281,9 +281,7 @@ impl Change {
             | Change::AlterTableOptions { table, .. } => Some(table),
             Change::CreateEnum { .. } | Change::DropEnum { .. } | Change::AlterEnum { .. } => None,
             Change::CreateView { .. } | Change::DropView { .. } => None,
-            Change::CreateFts5 { .. } | Change::DropFts5 { .. } | Change::AlterFts5 { .. } => {
-                None
-            }
+            Change::CreateFts5 { .. } | Change::DropFts5 { .. } | Change::AlterFts5 { .. } => None,
             Change::CreateTrigger { trigger } | Change::DropTrigger { trigger } => {
                 Some(&trigger.table)
             }
@@ -558,9 +556,9 @@ pub fn fts5_loss(from: &Fts5Table, to: &Fts5Table) -> Option<String> {
         (Fts5Content::Internal, Fts5Content::Contentless) => {
             Some("its values are deleted: it becomes contentless".to_string())
         }
-        (Fts5Content::Contentless, Fts5Content::Internal | Fts5Content::Contentless) => Some(
-            "its index is deleted: a contentless table has no values to copy".to_string(),
-        ),
+        (Fts5Content::Contentless, Fts5Content::Internal | Fts5Content::Contentless) => {
+            Some("its index is deleted: a contentless table has no values to copy".to_string())
+        }
         (Fts5Content::Internal, Fts5Content::Internal) => {
             let lost: Vec<&str> = from
                 .columns

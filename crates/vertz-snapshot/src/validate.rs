@@ -382,11 +382,7 @@ fn validate_fts5(schema: &Schema, fts: &Fts5Table, errors: &mut Vec<SchemaError>
                         "content_rowid {rowid:?} is not a column of its content table {content:?}"
                     ));
                 }
-            } else if !schema
-                .views
-                .keys()
-                .any(|n| n.eq_ignore_ascii_case(content))
-            {
+            } else if !schema.views.keys().any(|n| n.eq_ignore_ascii_case(content)) {
                 bad(format!(
                     "its content table {content:?} is not declared; declare it or fix content="
                 ));
