@@ -525,7 +525,15 @@ impl SqliteFamily {
                 format!("create fts5 table {}", new.name),
                 create_fts5(new),
             ));
-            if let Fts5Content::External(content) = new.content() {
+            // A content table created by this plan is empty: nothing to fill from (and a
+            // schema written by `create_all`, as `vertz db pull` does, stays CREATE-only).
+            let external = match new.content() {
+                Fts5Content::External(c) if !created.iter().any(|t| t.eq_ignore_ascii_case(c)) => {
+                    Some(c)
+                }
+                _ => None,
+            };
+            if let Some(content) = external {
                 refilled.insert(&new.name);
                 out.push(PlannedStatement::new(
                     format!("fill fts5 table {} from table {content}", new.name),

@@ -1541,3 +1541,18 @@ fn a_rebuilt_content_table_refills_its_fts5_index_and_sync_triggers_follow_it() 
         "#]],
     );
 }
+
+#[test]
+fn create_all_writes_create_statements_only_even_for_an_external_fts5_table() {
+    let schema = docs_with(|d| {
+        d.fts5("docs_fts", |f| {
+            f.column("body").content("docs").content_rowid("id");
+        });
+    });
+    let plan = SqliteFamily::sqlite().create_all(&schema).unwrap();
+    assert!(
+        plan.statements.iter().all(|s| s.sql.starts_with("CREATE")),
+        "{}",
+        plan.to_sql()
+    );
+}
