@@ -366,8 +366,8 @@ impl Linter {
                 "use fts5 for full-text search (CREATE VIRTUAL TABLE ... USING fts5(...)); keep other data in an ordinary table with indexes",
             ));
         }
-        // ALTER TABLE x ADD COLUMN ... STORED: SQLite and D1 refuse it ("cannot add a STORED
-        // column", measured); a STORED generated column needs a table rebuild.
+        // ALTER TABLE x ADD COLUMN ... STORED: SQLite and D1 refuse it on a table with rows
+        // ("cannot add a STORED column", measured); a STORED generated column needs a rebuild.
         if first == "alter"
             && w(1) == "table"
             && ctx.find_seq(&["add"]).is_some()
@@ -379,7 +379,7 @@ impl Linter {
             out.push(finding(
                 ctx.line,
                 "d1/add-stored-column",
-                "ALTER TABLE ... ADD COLUMN cannot add a STORED generated column: D1 and SQLite refuse it (cannot add a STORED column)".into(),
+                "ALTER TABLE ... ADD COLUMN cannot add a STORED generated column: D1 and SQLite refuse it as soon as the table has rows (cannot add a STORED column)".into(),
                 "make the column VIRTUAL, or declare it in the schema and let vertz rebuild the table (vertz migrate dev)",
             ));
         }
