@@ -8,6 +8,7 @@ mod config;
 mod crash;
 mod d1;
 mod d1_engine;
+mod d1_objects;
 mod demo;
 mod deploy;
 mod errors;

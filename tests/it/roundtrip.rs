@@ -1,6 +1,7 @@
 //! The introspection round trip as a property: any valid schema, created on a real SQLite file
 //! by the SQLite dialect and read back by introspection, is the schema again, up to what a
-//! database cannot hold (column metadata, enum names).
+//! database cannot hold (column metadata, enum names). Generated schemas include FTS5 tables
+//! (internal and external content, with option presets) from `arbitrary::schema`.
 //!
 //! 64 cases by default; `VERTZ_PROPTEST_CASES=1000` runs a longer search.
 

@@ -74,6 +74,8 @@ pub const RULES: &[(&str, Severity)] = &[
     ("d1/too-many-parameters", Severity::Error),
     ("d1/foreign-keys-off", Severity::Error),
     ("d1/cascade-drop", Severity::Error),
+    ("d1/virtual-module", Severity::Error),
+    ("d1/add-stored-column", Severity::Error),
     ("d1/autoincrement", Severity::Warning),
     ("d1/without-rowid", Severity::Warning),
     ("d1/check-function", Severity::Warning),
@@ -347,6 +349,39 @@ impl Linter {
                     reserved_name(&name, ctx.line, "create", out);
                 }
             }
+        }
+        // Among virtual tables D1 allows FTS5 only: fts3, fts4 and rtree are refused with
+        // `not authorized: SQLITE_AUTH` (measured on the local D1 engine).
+        if first == "create"
+            && w(1) == "virtual"
+            && let Some(module) = vertz_sql::sqlite::fts5::virtual_table_module(ctx.src)
+            && module != "fts5"
+        {
+            out.push(finding(
+                ctx.line,
+                "d1/virtual-module",
+                format!(
+                    "D1 refuses virtual tables using {module} (not authorized); among virtual tables it allows fts5 only"
+                ),
+                "use fts5 for full-text search (CREATE VIRTUAL TABLE ... USING fts5(...)); keep other data in an ordinary table with indexes",
+            ));
+        }
+        // ALTER TABLE x ADD COLUMN ... STORED: SQLite and D1 refuse it on a table with rows
+        // ("cannot add a STORED column", measured); a STORED generated column needs a rebuild.
+        if first == "alter"
+            && w(1) == "table"
+            && ctx.find_seq(&["add"]).is_some()
+            && ctx
+                .tokens
+                .windows(2)
+                .any(|p| p[0].is_op(ctx.src, ")") && p[1].is_word(ctx.src, "stored"))
+        {
+            out.push(finding(
+                ctx.line,
+                "d1/add-stored-column",
+                "ALTER TABLE ... ADD COLUMN cannot add a STORED generated column: D1 and SQLite refuse it as soon as the table has rows (cannot add a STORED column)".into(),
+                "make the column VIRTUAL, or declare it in the schema and let vertz rebuild the table (vertz migrate dev)",
+            ));
         }
         // ALTER TABLE x RENAME TO _cf_y: allowed by D1, and leaves a table nobody can use.
         if first == "alter"
@@ -1022,6 +1057,36 @@ mod tests {
         assert_eq!(
             (f[0].line, f[0].rule, f[0].severity),
             (2, "d1/autoincrement", Severity::Warning)
+        );
+    }
+
+    #[test]
+    fn virtual_tables_other_than_fts5_are_refused() {
+        assert_eq!(
+            check(
+                "CREATE VIRTUAL TABLE a USING fts5(body, content='docs');\nCREATE VIRTUAL TABLE b USING fts4(body);\nCREATE VIRTUAL TABLE IF NOT EXISTS \"c\" USING FTS3(body);\n\nCREATE VIRTUAL TABLE r USING rtree(id, x0, x1);\n"
+            ),
+            [
+                "2 d1/virtual-module",
+                "3 d1/virtual-module",
+                "5 d1/virtual-module"
+            ]
+        );
+        let f = lint("CREATE VIRTUAL TABLE r USING rtree(id, x0, x1);");
+        assert_eq!(
+            f[0].message,
+            "D1 refuses virtual tables using rtree (not authorized); among virtual tables it allows fts5 only"
+        );
+        assert!(f[0].fix.starts_with("use fts5"), "{}", f[0].fix);
+    }
+
+    #[test]
+    fn adding_a_stored_generated_column_is_refused_a_virtual_one_is_fine() {
+        assert_eq!(
+            check(
+                "ALTER TABLE t ADD COLUMN v INTEGER GENERATED ALWAYS AS (a * 2) VIRTUAL;\nALTER TABLE t ADD s INTEGER AS (a + 1) STORED;\nALTER TABLE t ADD COLUMN stored TEXT;\n"
+            ),
+            ["2 d1/add-stored-column"]
         );
     }
 

@@ -65,14 +65,14 @@ pub enum SchemaSqlError {
     },
     /// A statement declares something the model cannot hold yet; loading it would drop it.
     #[error(
-        "{path}:{line}: {what} cannot be declared in a schema yet (vertz leaves virtual tables alone: create it by hand or in a migration file)\n  {sql}"
+        "{path}:{line}: {what} cannot be declared in a schema (vertz manages FTS5 tables only and leaves other virtual tables alone: use fts5, or create it by hand or in a migration file)\n  {sql}"
     )]
     NotModelled {
         /// The file.
         path: PathBuf,
         /// The statement's line.
         line: usize,
-        /// What it is ("a virtual table (FTS5, R*Tree, ...)").
+        /// What it is ("a virtual table other than FTS5 ...").
         what: &'static str,
         /// The statement, shortened.
         sql: String,
@@ -145,15 +145,14 @@ pub async fn load_str(text: &str, path: &Path) -> Result<Schema, SchemaSqlError>
     }
     for s in &statements {
         check_reserved(&s.sql, s.line, path)?;
-        // Introspection leaves virtual tables alone (never created, never dropped), so a
-        // declared one would silently vanish: refuse it with its line.
-        let virtual_table =
-            lex::tokenize(&s.sql).is_ok_and(|t| t.len() > 1 && t[1].is_word(&s.sql, "VIRTUAL"));
-        if virtual_table {
+        // FTS5 tables are modelled; other virtual tables are left alone by introspection
+        // (never created, never dropped), so a declared one would silently vanish: refuse it
+        // with its line.
+        if vertz_sql::sqlite::fts5::virtual_table_module(&s.sql).is_some_and(|m| m != "fts5") {
             return Err(SchemaSqlError::NotModelled {
                 path: path.into(),
                 line: s.line,
-                what: "a virtual table (FTS5, R*Tree, ...)",
+                what: "a virtual table other than FTS5 (R*Tree, FTS3/FTS4, ...)",
                 sql: shorten(&s.sql),
             });
         }

@@ -41,6 +41,12 @@ pub fn apply_change(s: &mut Schema, change: &Change) {
         Change::DropTrigger { trigger } => {
             s.triggers.remove(&trigger.name);
         }
+        Change::CreateFts5 { fts5 } | Change::AlterFts5 { to: fts5, .. } => {
+            s.fts5_tables.insert(fts5.name.clone(), fts5.clone());
+        }
+        Change::DropFts5 { fts5 } => {
+            s.fts5_tables.remove(&fts5.name);
+        }
         Change::CreateTable { table } => {
             s.tables.insert(table.name.clone(), table.clone());
         }

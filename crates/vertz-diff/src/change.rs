@@ -6,7 +6,9 @@
 use std::fmt;
 
 use serde::Serialize;
-use vertz_snapshot::{Check, Column, Enum, ForeignKey, Index, Table, Trigger, View};
+use vertz_snapshot::{
+    Check, Column, Enum, ForeignKey, Fts5Content, Fts5Table, Index, Table, Trigger, View,
+};
 
 /// How dangerous a change is to the data already in the database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -236,6 +238,24 @@ pub enum Change {
         /// The trigger as it was.
         trigger: Trigger,
     },
+    /// A new FTS5 table. See [`crate::objects`].
+    CreateFts5 {
+        /// The FTS5 table.
+        fts5: Fts5Table,
+    },
+    /// A dropped FTS5 table, with its index and, unless external, its rows.
+    DropFts5 {
+        /// The FTS5 table as it was.
+        fts5: Fts5Table,
+    },
+    /// An FTS5 table whose columns or options changed: dropped and created again (FTS5 has no
+    /// ALTER), its rows refilled from the content table or copied where the columns allow.
+    AlterFts5 {
+        /// Before.
+        from: Fts5Table,
+        /// After.
+        to: Fts5Table,
+    },
 }
 
 impl Change {
@@ -261,6 +281,7 @@ impl Change {
             | Change::AlterTableOptions { table, .. } => Some(table),
             Change::CreateEnum { .. } | Change::DropEnum { .. } | Change::AlterEnum { .. } => None,
             Change::CreateView { .. } | Change::DropView { .. } => None,
+            Change::CreateFts5 { .. } | Change::DropFts5 { .. } | Change::AlterFts5 { .. } => None,
             Change::CreateTrigger { trigger } | Change::DropTrigger { trigger } => {
                 Some(&trigger.table)
             }
@@ -290,6 +311,14 @@ impl Change {
             // A view or trigger the declared schema does not have: no rows are lost, but the
             // behaviour is, and it may be one the schema's author never knew of.
             Change::DropView { .. } | Change::DropTrigger { .. } => Safety::Destructive,
+            Change::DropFts5 { .. } => Safety::Destructive,
+            Change::AlterFts5 { from, to } => {
+                if fts5_loss(from, to).is_some() {
+                    Safety::Destructive
+                } else {
+                    Safety::Safe
+                }
+            }
             Change::AlterColumn {
                 from, to, aspects, ..
             } => {
@@ -492,7 +521,61 @@ impl Change {
             Change::DropTrigger { trigger } => {
                 format!("drop trigger {} on {}", trigger.name, trigger.table)
             }
+            Change::CreateFts5 { fts5 } => match fts5.content() {
+                Fts5Content::External(t) => {
+                    format!("create fts5 table {} (filled from table {t})", fts5.name)
+                }
+                _ => format!("create fts5 table {}", fts5.name),
+            },
+            Change::DropFts5 { fts5 } => match fts5.content() {
+                Fts5Content::Internal => {
+                    format!("drop fts5 table {} (its rows are deleted)", fts5.name)
+                }
+                _ => format!("drop fts5 table {} (its index is deleted)", fts5.name),
+            },
+            Change::AlterFts5 { from, to } => {
+                let how = match (fts5_loss(from, to), to.content()) {
+                    (Some(loss), _) => loss,
+                    (None, Fts5Content::External(t)) => format!("refilled from table {t}"),
+                    (None, _) => "its rows are copied over".to_string(),
+                };
+                format!("change fts5 table {} (recreated; {how})", to.name)
+            }
         }
+    }
+}
+
+/// Why re-creating the FTS5 table `from` as `to` loses values, if it does. Rows survive when the
+/// new table is filled from its external content table, or when every column of an old table
+/// that stored its own values is still there to copy them into.
+pub fn fts5_loss(from: &Fts5Table, to: &Fts5Table) -> Option<String> {
+    match (from.content(), to.content()) {
+        (Fts5Content::Internal, Fts5Content::External(t)) => Some(format!(
+            "its own rows are deleted: it becomes an index of table {t}"
+        )),
+        (Fts5Content::Internal, Fts5Content::Contentless) => {
+            Some("its values are deleted: it becomes contentless".to_string())
+        }
+        (Fts5Content::Contentless, Fts5Content::Internal | Fts5Content::Contentless) => {
+            Some("its index is deleted: a contentless table has no values to copy".to_string())
+        }
+        (Fts5Content::Internal, Fts5Content::Internal) => {
+            let lost: Vec<&str> = from
+                .columns
+                .iter()
+                .filter(|c| to.column(&c.name).is_none())
+                .map(|c| c.name.as_str())
+                .collect();
+            if lost.is_empty() {
+                None
+            } else {
+                Some(format!(
+                    "the values of column(s) {} are deleted",
+                    lost.join(", ")
+                ))
+            }
+        }
+        _ => None,
     }
 }
 

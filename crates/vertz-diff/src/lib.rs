@@ -20,7 +20,7 @@ pub mod rename;
 mod tests;
 
 pub use apply::apply;
-pub use change::{Change, ColumnAspect, Safety};
+pub use change::{Change, ColumnAspect, Safety, fts5_loss};
 pub use diff::{Diff, Renames, dependency_order, diff, diff_with_renames, type_key};
 pub use rename::{
     AcceptAbove, Ambiguity, Candidate, Decision, ExplicitList, LeaveUnsettled, NeverRename,

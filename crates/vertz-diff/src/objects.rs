@@ -1,5 +1,7 @@
-//! The diff of views and triggers: objects vertz keeps as their SQL text. A view or trigger
-//! whose normalized SQL differs is dropped and created again (SQLite has no ALTER for either).
+//! The diff of views and triggers (objects vertz keeps as their SQL text) and of FTS5 tables.
+//! A view or trigger whose normalized SQL differs is dropped and created again (SQLite has no
+//! ALTER for either); an FTS5 table whose columns or options differ is one
+//! [`Change::AlterFts5`], which the dialect turns into a drop, a create and a refill.
 //!
 //! Kept apart from [`crate::diff`] so that the table diff and this one evolve independently.
 //! Knows no dialect: "normalized" is a whitespace, case and quote-insensitive comparison.
@@ -8,8 +10,8 @@ use vertz_snapshot::Schema;
 
 use crate::change::Change;
 
-/// The view and trigger changes from `from` to `to`: drops first (triggers, then views), then
-/// creates (views, then triggers), each group by name.
+/// The view, trigger and FTS5 changes from `from` to `to`: drops first (triggers, views, FTS5
+/// tables), then FTS5 changes and creates, then view and trigger creates, each group by name.
 pub fn diff_objects(from: &Schema, to: &Schema) -> Vec<Change> {
     let mut out = Vec::new();
     for (name, old) in &from.triggers {
@@ -30,6 +32,21 @@ pub fn diff_objects(from: &Schema, to: &Schema) -> Vec<Change> {
             .is_none_or(|new| !same_sql(&old.sql, &new.sql))
         {
             out.push(Change::DropView { view: old.clone() });
+        }
+    }
+    for (name, old) in &from.fts5_tables {
+        if !to.fts5_tables.contains_key(name) {
+            out.push(Change::DropFts5 { fts5: old.clone() });
+        }
+    }
+    for (name, new) in &to.fts5_tables {
+        match from.fts5_tables.get(name) {
+            None => out.push(Change::CreateFts5 { fts5: new.clone() }),
+            Some(old) if old != new => out.push(Change::AlterFts5 {
+                from: old.clone(),
+                to: new.clone(),
+            }),
+            Some(_) => {}
         }
     }
     for (name, new) in &to.views {

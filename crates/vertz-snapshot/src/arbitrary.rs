@@ -6,8 +6,8 @@
 use proptest::prelude::*;
 
 use crate::model::{
-    Column, ColumnType, DefaultValue, Enum, FkAction, ForeignKey, Index, IndexColumn, IndexKey,
-    Schema, Table,
+    Column, ColumnType, DefaultValue, Enum, FkAction, ForeignKey, Fts5Column, Fts5Table, Index,
+    IndexColumn, IndexKey, Schema, Table,
 };
 
 const NAMES: &[&str] = &[
@@ -195,7 +195,7 @@ pub fn schema(max_tables: usize) -> impl Strategy<Value = Schema> {
                 )
             })
             .collect();
-        tables.prop_map(|tables| {
+        (tables, proptest::option::of((any::<bool>(), 0usize..4))).prop_map(|(tables, fts)| {
             let mut schema = Schema::default();
             schema.enums.insert(
                 "status".into(),
@@ -208,10 +208,73 @@ pub fn schema(max_tables: usize) -> impl Strategy<Value = Schema> {
                 schema.tables.insert(t.name.clone(), t);
             }
             resolve_foreign_keys(&mut schema);
+            if let Some((external, preset)) = fts {
+                add_fts5(&mut schema, external, preset);
+            }
             schema.canonicalize();
             schema
         })
     })
+}
+
+/// Adds one FTS5 table over the first table: an external-content index of its other columns
+/// when it has an integer key to use as `content_rowid`, a table with its own rows otherwise,
+/// with one of a few option presets.
+fn add_fts5(schema: &mut Schema, external: bool, preset: usize) {
+    let Some(first) = schema.tables.values().next() else {
+        return;
+    };
+    let key = match first.primary_key.as_slice() {
+        [k] if first.column(k).is_some_and(|c| c.ty == ColumnType::Integer) => Some(k.clone()),
+        _ => None,
+    };
+    let mut options = std::collections::BTreeMap::new();
+    let columns: Vec<Fts5Column> = match (&key, external) {
+        (Some(k), true) if first.columns.len() > 1 => {
+            options.insert("content".to_string(), first.name.clone());
+            options.insert("content_rowid".to_string(), k.clone());
+            first
+                .columns
+                .iter()
+                .filter(|c| &c.name != k)
+                .map(|c| Fts5Column {
+                    name: c.name.clone(),
+                    unindexed: false,
+                })
+                .collect()
+        }
+        _ => vec![
+            Fts5Column {
+                name: "body \"b\"".into(),
+                unindexed: false,
+            },
+            Fts5Column {
+                name: "ünï tag".into(),
+                unindexed: true,
+            },
+        ],
+    };
+    match preset {
+        1 => {
+            options.insert("tokenize".into(), "porter unicode61".into());
+        }
+        2 => {
+            options.insert("prefix".into(), "2 3".into());
+        }
+        3 => {
+            options.insert("detail".into(), "column".into());
+        }
+        _ => {}
+    }
+    let name = format!("{} search", first.name);
+    schema.fts5_tables.insert(
+        name.clone(),
+        Fts5Table {
+            name,
+            columns,
+            options,
+        },
+    );
 }
 
 /// Foreign keys must target a key of their table: point each at the target's primary key, and

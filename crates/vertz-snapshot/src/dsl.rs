@@ -35,6 +35,7 @@ use crate::model::{
     Check, Column, ColumnType, DefaultValue, Enum, ForeignKey, Generated, Index, IndexColumn,
     IndexKey, Schema, Table, Trigger, View,
 };
+use crate::model::{Fts5Column, Fts5Table};
 use crate::validate::{SchemaError, SchemaErrors, validate};
 
 /// Builds and validates a schema.
@@ -75,6 +76,28 @@ impl SchemaBuilder {
                 sql: sql.trim().trim_end_matches(';').trim_end().to_string(),
             },
         );
+        self
+    }
+
+    /// Declares an FTS5 full-text search table:
+    /// `d.fts5("docs_fts", |f| { f.column("title").column("body").content("docs").content_rowid("id"); })`.
+    pub fn fts5(&mut self, name: &str, build: impl FnOnce(&mut Fts5Builder)) -> &mut Self {
+        let mut f = Fts5Builder {
+            table: Fts5Table {
+                name: name.to_string(),
+                columns: Vec::new(),
+                options: BTreeMap::new(),
+            },
+        };
+        build(&mut f);
+        if self.schema.fts5_tables.contains_key(name) {
+            self.errors.push(SchemaError::BadFts5 {
+                table: name.to_string(),
+                problem: "is declared twice".into(),
+            });
+        } else {
+            self.schema.fts5_tables.insert(name.to_string(), f.table);
+        }
         self
     }
 
@@ -146,6 +169,61 @@ impl SchemaBuilder {
         } else {
             Err(SchemaErrors(errors))
         }
+    }
+}
+
+/// Collects one FTS5 table's columns and options; see [`SchemaBuilder::fts5`].
+#[derive(Debug)]
+pub struct Fts5Builder {
+    table: Fts5Table,
+}
+
+impl Fts5Builder {
+    /// Adds a searchable column.
+    pub fn column(&mut self, name: &str) -> &mut Self {
+        self.table.columns.push(Fts5Column {
+            name: name.to_string(),
+            unindexed: false,
+        });
+        self
+    }
+
+    /// Adds an `UNINDEXED` column: stored and returned, never searched.
+    pub fn unindexed(&mut self, name: &str) -> &mut Self {
+        self.table.columns.push(Fts5Column {
+            name: name.to_string(),
+            unindexed: true,
+        });
+        self
+    }
+
+    /// `content='table'`: an external-content index over `table`'s rows (keep it in sync with
+    /// triggers); `content('')` makes it contentless.
+    pub fn content(&mut self, table: &str) -> &mut Self {
+        self.option("content", table)
+    }
+
+    /// `content_rowid='column'`: the content table's INTEGER PRIMARY KEY.
+    pub fn content_rowid(&mut self, column: &str) -> &mut Self {
+        self.option("content_rowid", column)
+    }
+
+    /// `tokenize='porter unicode61'`.
+    pub fn tokenize(&mut self, tokenizer: &str) -> &mut Self {
+        self.option("tokenize", tokenizer)
+    }
+
+    /// `prefix='2 3'`: prefix indexes for these lengths.
+    pub fn prefix(&mut self, lengths: &str) -> &mut Self {
+        self.option("prefix", lengths)
+    }
+
+    /// Any other FTS5 option (`detail`, `columnsize`, ...), by its key.
+    pub fn option(&mut self, key: &str, value: &str) -> &mut Self {
+        self.table
+            .options
+            .insert(key.to_ascii_lowercase(), value.to_string());
+        self
     }
 }
 
@@ -535,6 +613,81 @@ mod tests {
             Ok(_) => vec![],
             Err(e) => e.0.iter().map(|e| e.to_string()).collect(),
         }
+    }
+
+    #[test]
+    fn fts5_tables_are_declared_with_columns_and_options() {
+        let s = schema(|d| {
+            d.table("docs", |t| {
+                t.column("id", integer().primary_key());
+                t.column("title", text());
+                t.column("body", text());
+            });
+            d.fts5("docs_fts", |f| {
+                f.column("title")
+                    .column("body")
+                    .content("docs")
+                    .content_rowid("id")
+                    .tokenize("porter unicode61")
+                    .option("Detail", "full");
+            });
+            d.fts5("notes", |f| {
+                f.column("text").unindexed("id").prefix("2 3");
+            });
+        })
+        .unwrap();
+        let f = &s.fts5_tables["docs_fts"];
+        assert_eq!(f.content(), crate::model::Fts5Content::External("docs"));
+        assert_eq!(
+            f.options.keys().collect::<Vec<_>>(),
+            ["content", "content_rowid", "detail", "tokenize"]
+        );
+        let n = &s.fts5_tables["notes"];
+        assert_eq!(n.content(), crate::model::Fts5Content::Internal);
+        assert!(n.columns[1].unindexed && !n.columns[0].unindexed);
+    }
+
+    #[test]
+    fn bad_fts5_tables_name_every_problem() {
+        let errs = errors(|d| {
+            d.table("docs", |t| {
+                t.column("id", integer().primary_key());
+                t.column("body", text());
+            });
+            d.fts5("docs", |f| {
+                f.column("body");
+            });
+            d.fts5("f", |f| {
+                f.column("body")
+                    .column("title")
+                    .column("rank")
+                    .content("docs")
+                    .content_rowid("nope")
+                    .option("tokenise", "porter");
+            });
+            d.fts5("g", |f| {
+                f.column("a").column("A").content("missing");
+            });
+            d.fts5("h", |_| {});
+            d.fts5("i", |f| {
+                f.column("a").content_rowid("id");
+            });
+        });
+        assert_eq!(
+            errs,
+            [
+                "fts5 table \"docs\": a table or view has the same name; rename one of them",
+                "fts5 table \"f\": column name \"rank\" is reserved by FTS5; rename the column",
+                "fts5 table \"f\": unknown option \"tokenise\"; FTS5 takes content, content_rowid, columnsize, contentless_delete, contentless_unindexed, detail, locale, prefix, tokenize",
+                "fts5 table \"f\": column \"title\" is not a column of its content table \"docs\"; FTS5 reads it from there",
+                "fts5 table \"f\": column \"rank\" is not a column of its content table \"docs\"; FTS5 reads it from there",
+                "fts5 table \"f\": content_rowid \"nope\" is not a column of its content table \"docs\"",
+                "fts5 table \"g\": column \"A\" is declared twice",
+                "fts5 table \"g\": its content table \"missing\" is not declared; declare it or fix content=",
+                "fts5 table \"h\": has no columns; declare at least one",
+                "fts5 table \"i\": content_rowid needs an external content table (content='table')",
+            ]
+        );
     }
 
     #[test]

@@ -17,8 +17,8 @@ pub mod validate;
 pub mod arbitrary;
 
 pub use model::{
-    Check, Column, ColumnType, DefaultValue, Enum, FkAction, ForeignKey, Generated, Index,
-    IndexColumn, IndexKey, Schema, Table, Trigger, View,
+    Check, Column, ColumnType, DefaultValue, Enum, FTS5_OPTIONS, FkAction, ForeignKey, Fts5Column,
+    Fts5Content, Fts5Table, Generated, Index, IndexColumn, IndexKey, Schema, Table, Trigger, View,
 };
 pub use snapshot::{SchemaSnapshot, SnapshotError, schema_hash, sha256_hex};
 pub use validate::{SchemaError, SchemaErrors, validate};

@@ -28,6 +28,80 @@ pub struct Schema {
     /// Triggers by name, each with its table and `CREATE TRIGGER` text.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub triggers: BTreeMap<String, Trigger>,
+    /// FTS5 full-text search tables (`CREATE VIRTUAL TABLE ... USING fts5(...)`) by name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub fts5_tables: BTreeMap<String, Fts5Table>,
+}
+
+/// An FTS5 full-text search table: `CREATE VIRTUAL TABLE name USING fts5(columns, options)`.
+///
+/// Its shadow tables (`name_data`, `name_idx`, ...) belong to it and are never modelled. With
+/// `content=` naming a table it is an external-content index over that table's rows; with
+/// `content=''` it is contentless; otherwise it stores its own rows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fts5Table {
+    /// The table's name.
+    pub name: String,
+    /// Its columns, in declaration order.
+    pub columns: Vec<Fts5Column>,
+    /// Its options by lower-case key (`content`, `content_rowid`, `tokenize`, `prefix`,
+    /// `detail`, `columnsize`, ...), each value as text without its quotes.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub options: BTreeMap<String, String>,
+}
+
+/// One column of an FTS5 table (FTS5 columns have no type).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fts5Column {
+    /// The column's name.
+    pub name: String,
+    /// `UNINDEXED`: stored but not searchable.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub unindexed: bool,
+}
+
+/// The options FTS5 accepts in `CREATE VIRTUAL TABLE ... USING fts5(...)`.
+pub const FTS5_OPTIONS: [&str; 9] = [
+    "content",
+    "content_rowid",
+    "columnsize",
+    "contentless_delete",
+    "contentless_unindexed",
+    "detail",
+    "locale",
+    "prefix",
+    "tokenize",
+];
+
+/// Where an FTS5 table's rows live.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fts5Content<'a> {
+    /// The FTS5 table stores its own rows (no `content` option).
+    Internal,
+    /// An external-content index over this table (`content='docs'`).
+    External(&'a str),
+    /// Contentless (`content=''`): only the index is kept, not the values.
+    Contentless,
+}
+
+impl Fts5Table {
+    /// Where its rows live.
+    pub fn content(&self) -> Fts5Content<'_> {
+        match self.options.get("content") {
+            None => Fts5Content::Internal,
+            Some(t) if t.is_empty() => Fts5Content::Contentless,
+            Some(t) => Fts5Content::External(t),
+        }
+    }
+
+    /// The column with this name (case-insensitively, as FTS5 compares them).
+    pub fn column(&self, name: &str) -> Option<&Fts5Column> {
+        self.columns
+            .iter()
+            .find(|c| c.name.eq_ignore_ascii_case(name))
+    }
 }
 
 /// A view, kept as the SQL that creates it.

@@ -249,6 +249,29 @@ mod tests {
     }
 
     #[test]
+    fn fts5_tables_round_trip_and_older_snapshots_still_read() {
+        let with = schema(|d| {
+            d.table("docs", |t| {
+                t.column("id", integer().primary_key());
+                t.column("body", text());
+            });
+            d.fts5("docs_fts", |f| {
+                f.column("body").content("docs").content_rowid("id");
+            });
+        })
+        .unwrap();
+        let json = SchemaSnapshot::new(with.clone()).to_canonical_json();
+        assert!(json.contains("\"fts5_tables\""), "{json}");
+        let back = SchemaSnapshot::from_json(&json, "s.json".as_ref()).unwrap();
+        assert_eq!(back.schema, with);
+        // A snapshot written before FTS5 tables existed has no such key: still format 1.
+        let old = SchemaSnapshot::new(todo_schema()).to_canonical_json();
+        assert!(!old.contains("fts5"));
+        let back = SchemaSnapshot::from_json(&old, "s.json".as_ref()).unwrap();
+        assert!(back.schema.fts5_tables.is_empty());
+    }
+
+    #[test]
     fn hash_is_pinned() {
         // The hash is stored in databases; changing the canonical form is a format change.
         let snapshot = SchemaSnapshot::new(todo_schema());

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
-use crate::model::{ColumnType, IndexKey, Schema, Table};
+use crate::model::{ColumnType, FTS5_OPTIONS, Fts5Content, Fts5Table, IndexKey, Schema, Table};
 
 /// One problem in a schema. Each names the object it is about.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -147,6 +147,14 @@ pub enum SchemaError {
         /// The offending text.
         value: String,
     },
+    /// An FTS5 table FTS5 would refuse, or whose content table cannot fill it.
+    #[error("fts5 table {table:?}: {problem}")]
+    BadFts5 {
+        /// The FTS5 table.
+        table: String,
+        /// What is wrong, and what to do.
+        problem: String,
+    },
     /// An index with no key parts.
     #[error("index {index:?} on table {table:?} has no columns")]
     EmptyIndex {
@@ -278,10 +286,113 @@ pub fn validate(schema: &Schema) -> Result<(), SchemaErrors> {
         }
     }
 
+    for (key, fts) in &schema.fts5_tables {
+        if key != &fts.name {
+            errors.push(SchemaError::InvalidIdentifier {
+                what: "fts5 table".into(),
+                name: fts.name.clone(),
+                reason: "the table's name differs from the key it is stored under",
+            });
+        }
+        validate_fts5(schema, fts, &mut errors);
+    }
+
     if errors.is_empty() {
         Ok(())
     } else {
         Err(SchemaErrors(errors))
+    }
+}
+
+fn validate_fts5(schema: &Schema, fts: &Fts5Table, errors: &mut Vec<SchemaError>) {
+    let t = &fts.name;
+    if let Some(reason) = identifier_problem(t, true) {
+        errors.push(SchemaError::InvalidIdentifier {
+            what: "fts5 table".into(),
+            name: t.clone(),
+            reason,
+        });
+    }
+    let mut bad = |problem: String| {
+        errors.push(SchemaError::BadFts5 {
+            table: t.clone(),
+            problem,
+        })
+    };
+    let taken = |name: &str| {
+        schema.tables.keys().any(|n| n.eq_ignore_ascii_case(name))
+            || schema.views.keys().any(|n| n.eq_ignore_ascii_case(name))
+    };
+    if taken(t) {
+        bad("a table or view has the same name; rename one of them".into());
+    }
+    if fts.columns.is_empty() {
+        bad("has no columns; declare at least one".into());
+    }
+    let mut seen = BTreeSet::new();
+    for c in &fts.columns {
+        if let Some(reason) = identifier_problem(&c.name, false) {
+            bad(format!("column name {:?} is invalid: {reason}", c.name));
+        }
+        let lower = c.name.to_ascii_lowercase();
+        if lower == "rank" || lower == "rowid" || lower == t.to_ascii_lowercase() {
+            bad(format!(
+                "column name {:?} is reserved by FTS5; rename the column",
+                c.name
+            ));
+        }
+        if !seen.insert(lower) {
+            bad(format!("column {:?} is declared twice", c.name));
+        }
+    }
+    for key in fts.options.keys() {
+        if !FTS5_OPTIONS.contains(&key.as_str()) {
+            bad(format!(
+                "unknown option {key:?}; FTS5 takes {}",
+                FTS5_OPTIONS.join(", ")
+            ));
+        }
+    }
+    match fts.content() {
+        Fts5Content::External(content) => {
+            if let Some(table) = schema
+                .tables
+                .values()
+                .find(|x| x.name.eq_ignore_ascii_case(content))
+            {
+                for c in &fts.columns {
+                    if !table
+                        .columns
+                        .iter()
+                        .any(|x| x.name.eq_ignore_ascii_case(&c.name))
+                    {
+                        bad(format!(
+                            "column {:?} is not a column of its content table {content:?}; FTS5 reads it from there",
+                            c.name
+                        ));
+                    }
+                }
+                if let Some(rowid) = fts.options.get("content_rowid")
+                    && !table
+                        .columns
+                        .iter()
+                        .any(|x| x.name.eq_ignore_ascii_case(rowid))
+                {
+                    bad(format!(
+                        "content_rowid {rowid:?} is not a column of its content table {content:?}"
+                    ));
+                }
+            } else if !schema.views.keys().any(|n| n.eq_ignore_ascii_case(content)) {
+                bad(format!(
+                    "its content table {content:?} is not declared; declare it or fix content="
+                ));
+            }
+        }
+        Fts5Content::Internal | Fts5Content::Contentless => {
+            if fts.options.contains_key("content_rowid") {
+                bad("content_rowid needs an external content table (content='table')".into());
+            }
+        }
     }
 }
 

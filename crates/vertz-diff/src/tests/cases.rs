@@ -822,3 +822,84 @@ fn generated_columns_and_table_options() {
     "#]],
     );
 }
+
+fn fts(columns: &[&str], content: Option<&str>) -> Schema {
+    s(|d| {
+        d.table("docs", |t| {
+            t.column("id", integer().primary_key());
+            t.column("title", text());
+            t.column("body", text());
+        });
+        d.fts5("search", |f| {
+            for c in columns {
+                f.column(c);
+            }
+            if let Some(c) = content {
+                f.content(c);
+            }
+        });
+    })
+}
+
+#[test]
+fn fts5_tables_created_changed_and_dropped() {
+    let docs = s(|d| {
+        d.table("docs", |t| {
+            t.column("id", integer().primary_key());
+            t.column("title", text());
+            t.column("body", text());
+        });
+    });
+    check(
+        &docs,
+        &fts(&["body"], Some("docs")),
+        expect![[r#"
+            [safe] create fts5 table search (filled from table docs)
+        "#]],
+    );
+    check(
+        &fts(&["body"], None),
+        &docs,
+        expect![[r#"
+            [destructive] drop fts5 table search (its rows are deleted)
+        "#]],
+    );
+    // Own rows: kept when every old column survives, lost otherwise.
+    check(
+        &fts(&["body"], None),
+        &fts(&["body", "title"], None),
+        expect![[r#"
+            [safe] change fts5 table search (recreated; its rows are copied over)
+        "#]],
+    );
+    check(
+        &fts(&["body", "title"], None),
+        &fts(&["body"], None),
+        expect![[r#"
+            [destructive] change fts5 table search (recreated; the values of column(s) title are deleted)
+        "#]],
+    );
+    // External content: refilled from the table whatever the columns.
+    check(
+        &fts(&["body", "title"], Some("docs")),
+        &fts(&["title"], Some("docs")),
+        expect![[r#"
+            [safe] change fts5 table search (recreated; refilled from table docs)
+        "#]],
+    );
+    check(
+        &fts(&["body"], None),
+        &fts(&["body"], Some("docs")),
+        expect![[r#"
+            [destructive] change fts5 table search (recreated; its own rows are deleted: it becomes an index of table docs)
+        "#]],
+    );
+    check(
+        &fts(&["body"], Some("")),
+        &fts(&["body"], None),
+        expect![[r#"
+            [destructive] change fts5 table search (recreated; its index is deleted: a contentless table has no values to copy)
+        "#]],
+    );
+    assert!(diff(&fts(&["body"], None), &fts(&["body"], None)).is_empty());
+}

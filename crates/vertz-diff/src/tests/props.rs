@@ -1,7 +1,8 @@
 //! The property test of the diff: for generated pairs (a, b), where b is mutated from a
 //! (tables and columns added, dropped and renamed through `renamed_from` hints; types,
 //! nullability, defaults, unique, metadata, indexes, foreign keys, primary keys, checks, unique
-//! constraints and enum values changed), `apply(a, diff(a, b)) == b` and `diff(a, a)` is empty.
+//! constraints and enum values changed; FTS5 tables created, changed and dropped),
+//! `apply(a, diff(a, b)) == b` and `diff(a, a)` is empty.
 //!
 //! 2,000 cases by default; `PROPTEST_CASES=N` runs N.
 
@@ -17,7 +18,7 @@ use crate::{apply, diff};
 /// One mutation: a kind and three seeds, read modulo whatever they index.
 type Op = (u8, u16, u16, u16);
 
-const KINDS: u8 = 20;
+const KINDS: u8 = 21;
 
 fn ops() -> impl Strategy<Value = Vec<Op>> {
     proptest::collection::vec((0..KINDS, any::<u16>(), any::<u16>(), any::<u16>()), 0..10)
@@ -377,6 +378,36 @@ fn mutate(a: &Schema, ops: &[Op], round: u8) -> Schema {
                 let extra = b.enums.keys().find(|k| *k != "status").cloned();
                 if let Some(k) = extra {
                     b.enums.remove(&k);
+                }
+            }
+            19 if x % 3 == 0 => {
+                // An FTS5 table created, changed (a column, an option) or dropped.
+                let name = format!("search{}", y % 2);
+                match b.fts5_tables.get_mut(&name) {
+                    Some(_) if z % 3 == 0 => {
+                        b.fts5_tables.remove(&name);
+                    }
+                    Some(f) if z % 3 == 1 => f.columns.push(vertz_snapshot::Fts5Column {
+                        name: next("c"),
+                        unindexed: z % 2 == 0,
+                    }),
+                    Some(f) => {
+                        f.options
+                            .insert("tokenize".into(), format!("unicode61 {z}"));
+                    }
+                    None => {
+                        b.fts5_tables.insert(
+                            name.clone(),
+                            vertz_snapshot::Fts5Table {
+                                name,
+                                columns: vec![vertz_snapshot::Fts5Column {
+                                    name: "body".into(),
+                                    unindexed: false,
+                                }],
+                                options: Default::default(),
+                            },
+                        );
+                    }
                 }
             }
             18 => {

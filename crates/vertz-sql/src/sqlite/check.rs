@@ -87,6 +87,27 @@ pub fn count_where_sql(source: &str, condition: &str) -> String {
     format!("SELECT count(*) AS \"n\" FROM {source} WHERE {condition}")
 }
 
+/// The condition under which a value of `column` (SQL text naming it) would be refused by a
+/// STRICT column of declared type `declared` (`INTEGER`, `INT`, `REAL`, `TEXT`, `BLOB`; `ANY`
+/// takes everything): SQLite converts what it can without loss and refuses the rest. A text
+/// that converts only after trimming is counted as refused, so the check may stop a change
+/// SQLite would have let through, never the other way round. `None` when nothing is refused.
+pub fn strict_refuses_sql(column: &str, declared: &str) -> Option<String> {
+    let c = column;
+    let allowed = match declared.trim().to_ascii_uppercase().as_str() {
+        "INTEGER" | "INT" => format!(
+            "typeof({c}) = 'integer' OR (typeof({c}) = 'real' AND {c} = CAST({c} AS INTEGER)) OR (typeof({c}) = 'text' AND CAST(CAST({c} AS INTEGER) AS TEXT) = {c})"
+        ),
+        "REAL" => format!(
+            "typeof({c}) IN ('integer', 'real') OR (typeof({c}) = 'text' AND CAST(CAST({c} AS REAL) AS TEXT) = {c})"
+        ),
+        "TEXT" => format!("typeof({c}) IN ('text', 'integer', 'real')"),
+        "BLOB" => format!("typeof({c}) = 'blob'"),
+        _ => return None,
+    };
+    Some(format!("{c} IS NOT NULL AND NOT ({allowed})"))
+}
+
 /// The data-check message inside a database error's text, if there is one (SQLite reports it
 /// as `bad JSON path: '<message>'`, with quotes doubled).
 pub fn message_in(error: &str) -> Option<String> {

@@ -153,12 +153,23 @@ pub fn from_raw(raw: &RawSchema) -> Result<Schema, IntrospectError> {
         if shadows.contains(&name.to_ascii_lowercase()) {
             continue;
         }
-        // Virtual tables (FTS5 and others) are not modelled yet; they are left alone.
-        if sql
-            .trim_start()
-            .to_ascii_uppercase()
-            .starts_with("CREATE VIRTUAL")
-        {
+        // FTS5 tables are read from their CREATE text; other virtual tables (R*Tree, FTS4,
+        // ...) are not modelled and are left alone.
+        if let Some(module) = super::fts5::virtual_table_module(&sql) {
+            if module == "fts5" {
+                let fts = super::fts5::parse_fts5(&sql).map_err(|reason| {
+                    IntrospectError::UnreadableTable {
+                        table: name.clone(),
+                        reason,
+                    }
+                })?;
+                // The name SQLite lists is the one to trust (a rename rewrites the text).
+                let fts = vertz_snapshot::Fts5Table {
+                    name: name.clone(),
+                    ..fts
+                };
+                schema.fts5_tables.insert(name.clone(), fts);
+            }
             continue;
         }
         let p = parse_create_table(&sql).map_err(|reason| IntrospectError::UnreadableTable {

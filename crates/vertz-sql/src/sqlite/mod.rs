@@ -5,6 +5,7 @@
 //! run by the dialect crates, which hand the rows to [`introspect`].
 
 pub mod check;
+pub mod fts5;
 pub mod introspect;
 mod plan;
 pub mod rebuild;

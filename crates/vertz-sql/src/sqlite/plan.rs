@@ -2,18 +2,22 @@
 //! rebuilt, in which order the statements run, the data checks in front of them, and the
 //! rollback (the forward plan of the reverse diff).
 //!
-//! Order of a plan: `PRAGMA defer_foreign_keys`, table renames, drops of tables nothing
-//! surviving references, new tables, the ALTERs of tables that are not rebuilt, the data checks,
-//! the rebuilds (see [`super::rebuild`]), new indexes, and last the drops of tables that
-//! surviving tables referenced until their rebuild. Pure: values in, SQL text out.
+//! Order of a plan: `PRAGMA defer_foreign_keys`, drops of the views and triggers that change or
+//! depend on what changes, drops of FTS5 tables that go or change (the rows a changed one keeps
+//! saved first), table renames, drops of tables nothing surviving references, new tables, the
+//! ALTERs of tables that are not rebuilt, the data checks, the rebuilds (see
+//! [`super::rebuild`]), new indexes, the drops of tables that surviving tables referenced until
+//! their rebuild, and last views, FTS5 tables (filled from their content table or the saved
+//! rows) and triggers. Pure: values in, SQL text out.
 
 use std::collections::BTreeSet;
 
 use vertz_diff::{Change, Diff, Renames, Safety};
-use vertz_snapshot::{Column, ColumnType, IndexKey, Schema, Table};
+use vertz_snapshot::{Column, ColumnType, Fts5Content, Fts5Table, IndexKey, Schema, Table};
 
 use super::SqliteFamily;
 use super::check::{self, DataCheck};
+use super::fts5::{create_fts5, rebuild_fts5};
 use super::rebuild::REBUILD_PREFIX;
 use crate::dialect::{MigrationPlan, PlanError, PlannedStatement};
 use crate::quote::ident;
@@ -223,8 +227,16 @@ impl SqliteFamily {
             .map(|t| renames.old_table_name(t).to_string())
             .collect();
         for change in &diff.changes {
-            if let Change::DropColumn { table, .. } = change {
-                touched.insert(renames.old_table_name(table).to_string());
+            match change {
+                Change::DropColumn { table, .. } => {
+                    touched.insert(renames.old_table_name(table).to_string());
+                }
+                // A trigger that writes into a re-created FTS5 table, or a view that reads it,
+                // is created again after it.
+                Change::DropFts5 { fts5 } | Change::AlterFts5 { from: fts5, .. } => {
+                    touched.insert(fts5.name.clone());
+                }
+                _ => {}
             }
         }
         let mut drop_triggers: BTreeSet<&str> = BTreeSet::new();
@@ -288,6 +300,43 @@ impl SqliteFamily {
                     ),
                     format!("DROP VIEW {}", ident(&v.name)),
                 ));
+            }
+        }
+
+        // 0b. FTS5 tables that go away or change: the rows a changed one keeps are saved first.
+        let mut fts_copies: Vec<(&Fts5Table, &Fts5Table, Vec<(String, String)>)> = Vec::new();
+        for change in &diff.changes {
+            match change {
+                Change::DropFts5 { fts5 } => out.push(PlannedStatement::new(
+                    format!("drop fts5 table {}", fts5.name),
+                    format!("DROP TABLE {}", ident(&fts5.name)),
+                )),
+                Change::AlterFts5 { from: old, to: new } => {
+                    let kept = fts5_kept_columns(old, new);
+                    if !kept.is_empty() {
+                        let copy = fts5_copy_name(&old.name);
+                        let cols: Vec<String> = kept.iter().map(|(o, _)| ident(o)).collect();
+                        out.push(PlannedStatement::new(
+                            format!(
+                                "save the rows of fts5 table {} while it is re-created",
+                                old.name
+                            ),
+                            format!(
+                                "CREATE TABLE {} AS SELECT rowid AS {}, {} FROM {}",
+                                ident(&copy),
+                                ident(FTS5_ROWID),
+                                cols.join(", "),
+                                ident(&old.name)
+                            ),
+                        ));
+                        fts_copies.push((old, new, kept));
+                    }
+                    out.push(PlannedStatement::new(
+                        format!("drop fts5 table {} (created again below)", old.name),
+                        format!("DROP TABLE {}", ident(&old.name)),
+                    ));
+                }
+                _ => {}
             }
         }
 
@@ -462,6 +511,67 @@ impl SqliteFamily {
                 ));
             }
         }
+        // 9b. New and changed FTS5 tables (after the views, which may be their content; before
+        //     the triggers, which write into them), filled: from their content table, or from the rows
+        //     saved above. Then the unchanged external-content ones whose content table was
+        //     rebuilt (a rebuild may give rows new rowids).
+        let mut refilled: BTreeSet<&str> = BTreeSet::new();
+        for change in &diff.changes {
+            let (Change::CreateFts5 { fts5: new } | Change::AlterFts5 { to: new, .. }) = change
+            else {
+                continue;
+            };
+            out.push(PlannedStatement::new(
+                format!("create fts5 table {}", new.name),
+                create_fts5(new),
+            ));
+            // A content table created by this plan is empty: nothing to fill from (and a
+            // schema written by `create_all`, as `vertz db pull` does, stays CREATE-only).
+            let external = match new.content() {
+                Fts5Content::External(c) if !created.iter().any(|t| t.eq_ignore_ascii_case(c)) => {
+                    Some(c)
+                }
+                _ => None,
+            };
+            if let Some(content) = external {
+                refilled.insert(&new.name);
+                out.push(PlannedStatement::new(
+                    format!("fill fts5 table {} from table {content}", new.name),
+                    rebuild_fts5(&new.name),
+                ));
+            } else if let Some((old, _, kept)) = fts_copies.iter().find(|(_, n, _)| n == &new) {
+                let copy = fts5_copy_name(&old.name);
+                let saved: Vec<String> = kept.iter().map(|(o, _)| ident(o)).collect();
+                let into: Vec<String> = kept.iter().map(|(_, n)| ident(n)).collect();
+                out.push(PlannedStatement::new(
+                    format!("copy the saved rows into fts5 table {}", new.name),
+                    format!(
+                        "INSERT INTO {} (rowid, {}) SELECT {}, {} FROM {}",
+                        ident(&new.name),
+                        into.join(", "),
+                        ident(FTS5_ROWID),
+                        saved.join(", "),
+                        ident(&copy)
+                    ),
+                ));
+                out.push(PlannedStatement::new(
+                    format!("drop the saved rows of fts5 table {}", new.name),
+                    format!("DROP TABLE {}", ident(&copy)),
+                ));
+            }
+        }
+        for f in to.fts5_tables.values() {
+            if let Fts5Content::External(content) = f.content()
+                && !refilled.contains(f.name.as_str())
+                && rebuild.iter().any(|r| r.eq_ignore_ascii_case(content))
+            {
+                out.push(PlannedStatement::new(
+                    format!("refill fts5 table {} from rebuilt table {content}", f.name),
+                    rebuild_fts5(&f.name),
+                ));
+            }
+        }
+
         for t in to.triggers.values() {
             let new = from
                 .triggers
@@ -565,6 +675,31 @@ fn views_in_order(schema: &Schema) -> Vec<&vertz_snapshot::View> {
         visit(v, schema, &mut done, &mut out);
     }
     out
+}
+
+/// The column holding the saved rowids of a re-created FTS5 table.
+const FTS5_ROWID: &str = "__vertz_rowid";
+
+/// The table that holds an FTS5 table's rows while it is re-created.
+fn fts5_copy_name(name: &str) -> String {
+    format!("{REBUILD_PREFIX}fts5_{name}")
+}
+
+/// The columns whose values a re-creation of `old` as `new` copies, as (old name, new name):
+/// none when the new table is filled from its content table or the old one holds no values.
+fn fts5_kept_columns(old: &Fts5Table, new: &Fts5Table) -> Vec<(String, String)> {
+    if matches!(new.content(), Fts5Content::External(_))
+        || old.content() == Fts5Content::Contentless
+    {
+        return Vec::new();
+    }
+    new.columns
+        .iter()
+        .filter_map(|n| {
+            old.column(&n.name)
+                .map(|o| (o.name.clone(), n.name.clone()))
+        })
+        .collect()
 }
 
 /// `DROP TABLE` with its comment.
@@ -704,6 +839,14 @@ fn losses(diff: &Diff) -> Vec<String> {
                 "the values written to column {table}.{} after the migration",
                 column.name
             )),
+            Change::DropFts5 { fts5 } if fts5.content() == Fts5Content::Internal => {
+                out.push(format!("the rows of fts5 table {}", fts5.name))
+            }
+            Change::AlterFts5 { from, to } => {
+                if let Some(loss) = vertz_diff::fts5_loss(from, to) {
+                    out.push(format!("fts5 table {}: {loss}", to.name))
+                }
+            }
             Change::AlterColumn { table, to, .. } if change.safety() == Safety::Destructive => out
                 .push(format!(
                     "the values of column {table}.{} that the narrower type changed",

@@ -16,7 +16,7 @@ use vertz_snapshot::{Column, ColumnType, DefaultValue, Schema, Table};
 
 use super::check::{self, DataCheck};
 use super::{SqliteFamily, render_default};
-use crate::dialect::{PlanError, PlannedStatement};
+use crate::dialect::{Dialect, PlanError, PlannedStatement};
 use crate::quote::{ident, literal};
 
 /// The prefix of the temporary name a table is rebuilt under.
@@ -238,6 +238,27 @@ impl SqliteFamily {
                         after: " row(s) violate it; fix them first".into(),
                     });
                 }
+            }
+            // A STRICT table refuses values of another type: count them before the copy does.
+            let type_changed = old_col.is_none_or(|o| o.ty != c.ty) || !old.strict;
+            let declared = self.column_type(to, c);
+            // A rowid alias holds integers only, whatever the table's options.
+            if new.strict
+                && type_changed
+                && !is_rowid
+                && s.expr.is_some()
+                && c.generated.is_none()
+                && let Some(cond) = check::strict_refuses_sql(&q, &declared)
+            {
+                out.push(DataCheck {
+                    comment: format!("values of {name}.{} fit STRICT type {declared}", c.name),
+                    count_sql: check::count_where_sql(&src, &cond),
+                    before: format!(
+                        "table {name} cannot be STRICT: column {name}.{} is {declared} and ",
+                        c.name
+                    ),
+                    after: " row(s) hold a value of another type, which STRICT refuses; convert or clear them first".into(),
+                });
             }
             if let ColumnType::Enum(e) = &c.ty
                 && let Some(e) = to.enums.get(e)

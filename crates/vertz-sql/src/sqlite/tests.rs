@@ -1169,6 +1169,15 @@ fn strict_and_without_rowid_rebuild_the_table() {
             -- check foreign keys at commit, not per statement, while tables are rebuilt
             PRAGMA defer_foreign_keys = ON;
 
+            -- data checks: a guard table; a failing check writes its message as a JSON path, which aborts
+            CREATE TABLE "_vertz_guard" ("message" TEXT NOT NULL);
+
+            -- data check: values of users.email fit STRICT type TEXT
+            INSERT INTO "_vertz_guard" ("message") SELECT json_extract('{}', 'vertz data check failed: table users cannot be STRICT: column users.email is TEXT and ' || "n" || ' row(s) hold a value of another type, which STRICT refuses; convert or clear them first') FROM (SELECT count(*) AS "n" FROM (SELECT "id" AS "id", "email" AS "email" FROM "users") WHERE "email" IS NOT NULL AND NOT (typeof("email") IN ('text', 'integer', 'real'))) WHERE "n" > 0;
+
+            -- data checks passed: drop the guard
+            DROP TABLE "_vertz_guard";
+
             -- rebuild users: the new table under a temporary name
             CREATE TABLE "__vertz_new_users" (
               "id" INTEGER PRIMARY KEY NOT NULL,
@@ -1229,67 +1238,76 @@ fn view_and_trigger_from_the_dsl_are_recreated_around_a_rebuild() {
         with(false),
         with(true),
         expect![[r#"
-        -- check foreign keys at commit, not per statement, while tables are rebuilt
-        PRAGMA defer_foreign_keys = ON;
+            -- check foreign keys at commit, not per statement, while tables are rebuilt
+            PRAGMA defer_foreign_keys = ON;
 
-        -- drop trigger users_ad (created again at the end if it stays)
-        DROP TRIGGER "users_ad";
+            -- drop trigger users_ad (created again at the end if it stays)
+            DROP TRIGGER "users_ad";
 
-        -- drop view emails (created again at the end if it stays)
-        DROP VIEW "emails";
+            -- drop view emails (created again at the end if it stays)
+            DROP VIEW "emails";
 
-        -- rebuild users: the new table under a temporary name
-        CREATE TABLE "__vertz_new_users" (
-          "id" INTEGER PRIMARY KEY NOT NULL,
-          "email" TEXT NOT NULL
-        ) STRICT;
+            -- data checks: a guard table; a failing check writes its message as a JSON path, which aborts
+            CREATE TABLE "_vertz_guard" ("message" TEXT NOT NULL);
 
-        -- rebuild users: copy every row
-        INSERT INTO "__vertz_new_users" ("id", "email") SELECT "id", "email" FROM "users";
+            -- data check: values of users.email fit STRICT type TEXT
+            INSERT INTO "_vertz_guard" ("message") SELECT json_extract('{}', 'vertz data check failed: table users cannot be STRICT: column users.email is TEXT and ' || "n" || ' row(s) hold a value of another type, which STRICT refuses; convert or clear them first') FROM (SELECT count(*) AS "n" FROM (SELECT "id" AS "id", "email" AS "email" FROM "users") WHERE "email" IS NOT NULL AND NOT (typeof("email") IN ('text', 'integer', 'real'))) WHERE "n" > 0;
 
-        -- rebuild users: drop the old table (its rows are copied)
-        DROP TABLE "users";
+            -- data checks passed: drop the guard
+            DROP TABLE "_vertz_guard";
 
-        -- rebuild users: rename the new table into place (rewrites references to it)
-        ALTER TABLE "__vertz_new_users" RENAME TO "users";
+            -- rebuild users: the new table under a temporary name
+            CREATE TABLE "__vertz_new_users" (
+              "id" INTEGER PRIMARY KEY NOT NULL,
+              "email" TEXT NOT NULL
+            ) STRICT;
 
-        -- create view emails
-        CREATE VIEW emails AS SELECT email FROM users;
+            -- rebuild users: copy every row
+            INSERT INTO "__vertz_new_users" ("id", "email") SELECT "id", "email" FROM "users";
 
-        -- create trigger users_ad on users
-        CREATE TRIGGER users_ad AFTER DELETE ON users BEGIN SELECT 1; END;
+            -- rebuild users: drop the old table (its rows are copied)
+            DROP TABLE "users";
 
-        -- ROLLBACK
-        -- check foreign keys at commit, not per statement, while tables are rebuilt
-        PRAGMA defer_foreign_keys = ON;
+            -- rebuild users: rename the new table into place (rewrites references to it)
+            ALTER TABLE "__vertz_new_users" RENAME TO "users";
 
-        -- drop trigger users_ad (created again at the end if it stays)
-        DROP TRIGGER "users_ad";
+            -- create view emails
+            CREATE VIEW emails AS SELECT email FROM users;
 
-        -- drop view emails (created again at the end if it stays)
-        DROP VIEW "emails";
+            -- create trigger users_ad on users
+            CREATE TRIGGER users_ad AFTER DELETE ON users BEGIN SELECT 1; END;
 
-        -- rebuild users: the new table under a temporary name
-        CREATE TABLE "__vertz_new_users" (
-          "id" INTEGER PRIMARY KEY NOT NULL,
-          "email" TEXT NOT NULL
-        );
+            -- ROLLBACK
+            -- check foreign keys at commit, not per statement, while tables are rebuilt
+            PRAGMA defer_foreign_keys = ON;
 
-        -- rebuild users: copy every row
-        INSERT INTO "__vertz_new_users" ("id", "email") SELECT "id", "email" FROM "users";
+            -- drop trigger users_ad (created again at the end if it stays)
+            DROP TRIGGER "users_ad";
 
-        -- rebuild users: drop the old table (its rows are copied)
-        DROP TABLE "users";
+            -- drop view emails (created again at the end if it stays)
+            DROP VIEW "emails";
 
-        -- rebuild users: rename the new table into place (rewrites references to it)
-        ALTER TABLE "__vertz_new_users" RENAME TO "users";
+            -- rebuild users: the new table under a temporary name
+            CREATE TABLE "__vertz_new_users" (
+              "id" INTEGER PRIMARY KEY NOT NULL,
+              "email" TEXT NOT NULL
+            );
 
-        -- create view emails
-        CREATE VIEW emails AS SELECT email FROM users;
+            -- rebuild users: copy every row
+            INSERT INTO "__vertz_new_users" ("id", "email") SELECT "id", "email" FROM "users";
 
-        -- create trigger users_ad on users
-        CREATE TRIGGER users_ad AFTER DELETE ON users BEGIN SELECT 1; END;
-    "#]],
+            -- rebuild users: drop the old table (its rows are copied)
+            DROP TABLE "users";
+
+            -- rebuild users: rename the new table into place (rewrites references to it)
+            ALTER TABLE "__vertz_new_users" RENAME TO "users";
+
+            -- create view emails
+            CREATE VIEW emails AS SELECT email FROM users;
+
+            -- create trigger users_ad on users
+            CREATE TRIGGER users_ad AFTER DELETE ON users BEGIN SELECT 1; END;
+        "#]],
     );
 }
 
@@ -1311,4 +1329,230 @@ fn without_rowid_is_refused_by_a_dialect_that_does_not_write_it() {
             t.without_rowid();
         }),
     ));
+}
+
+fn docs_with(fts: impl FnOnce(&mut SchemaBuilder)) -> Schema {
+    s(|d| {
+        d.table("docs", |t| {
+            t.column("id", integer().primary_key());
+            t.column("title", text());
+            t.column("body", text());
+        });
+        fts(d);
+    })
+}
+
+#[test]
+fn an_external_content_fts5_table_is_created_filled_and_refilled_when_changed() {
+    let v1 = docs_with(|d| {
+        d.fts5("docs_fts", |f| {
+            f.column("body").content("docs").content_rowid("id");
+        });
+    });
+    let v2 = docs_with(|d| {
+        d.fts5("docs_fts", |f| {
+            f.column("title")
+                .column("body")
+                .content("docs")
+                .content_rowid("id")
+                .tokenize("porter unicode61");
+        });
+    });
+    check(
+        docs_with(|_| {}),
+        v1.clone(),
+        expect![[r#"
+            -- create fts5 table docs_fts
+            CREATE VIRTUAL TABLE "docs_fts" USING fts5("body", content='docs', content_rowid='id');
+
+            -- fill fts5 table docs_fts from table docs
+            INSERT INTO "docs_fts"("docs_fts") VALUES('rebuild');
+
+            -- ROLLBACK
+            -- drop fts5 table docs_fts
+            DROP TABLE "docs_fts";
+        "#]],
+    );
+    check(
+        v1,
+        v2,
+        expect![[r#"
+        -- drop fts5 table docs_fts (created again below)
+        DROP TABLE "docs_fts";
+
+        -- create fts5 table docs_fts
+        CREATE VIRTUAL TABLE "docs_fts" USING fts5("title", "body", content='docs', content_rowid='id', tokenize='porter unicode61');
+
+        -- fill fts5 table docs_fts from table docs
+        INSERT INTO "docs_fts"("docs_fts") VALUES('rebuild');
+
+        -- ROLLBACK
+        -- drop fts5 table docs_fts (created again below)
+        DROP TABLE "docs_fts";
+
+        -- create fts5 table docs_fts
+        CREATE VIRTUAL TABLE "docs_fts" USING fts5("body", content='docs', content_rowid='id');
+
+        -- fill fts5 table docs_fts from table docs
+        INSERT INTO "docs_fts"("docs_fts") VALUES('rebuild');
+    "#]],
+    );
+}
+
+#[test]
+fn an_internal_fts5_table_keeps_the_rows_of_its_surviving_columns() {
+    let v1 = docs_with(|d| {
+        d.fts5("notes", |f| {
+            f.column("title").column("body").unindexed("tag");
+        });
+    });
+    let v2 = docs_with(|d| {
+        d.fts5("notes", |f| {
+            f.column("body").column("extra").prefix("2 3");
+        });
+    });
+    check(
+        v1,
+        v2,
+        expect![[r#"
+        -- save the rows of fts5 table notes while it is re-created
+        CREATE TABLE "__vertz_new_fts5_notes" AS SELECT rowid AS "__vertz_rowid", "body" FROM "notes";
+
+        -- drop fts5 table notes (created again below)
+        DROP TABLE "notes";
+
+        -- create fts5 table notes
+        CREATE VIRTUAL TABLE "notes" USING fts5("body", "extra", prefix='2 3');
+
+        -- copy the saved rows into fts5 table notes
+        INSERT INTO "notes" (rowid, "body") SELECT "__vertz_rowid", "body" FROM "__vertz_new_fts5_notes";
+
+        -- drop the saved rows of fts5 table notes
+        DROP TABLE "__vertz_new_fts5_notes";
+
+        -- ROLLBACK
+        -- LOSSY: fts5 table notes: the values of column(s) title, tag are deleted
+        -- save the rows of fts5 table notes while it is re-created
+        CREATE TABLE "__vertz_new_fts5_notes" AS SELECT rowid AS "__vertz_rowid", "body" FROM "notes";
+
+        -- drop fts5 table notes (created again below)
+        DROP TABLE "notes";
+
+        -- create fts5 table notes
+        CREATE VIRTUAL TABLE "notes" USING fts5("title", "body", "tag" UNINDEXED);
+
+        -- copy the saved rows into fts5 table notes
+        INSERT INTO "notes" (rowid, "body") SELECT "__vertz_rowid", "body" FROM "__vertz_new_fts5_notes";
+
+        -- drop the saved rows of fts5 table notes
+        DROP TABLE "__vertz_new_fts5_notes";
+    "#]],
+    );
+}
+
+#[test]
+fn a_rebuilt_content_table_refills_its_fts5_index_and_sync_triggers_follow_it() {
+    let with = |strict: bool| {
+        let mut schema = docs_with(|d| {
+            d.fts5("docs_fts", |f| {
+                f.column("body").content("docs").content_rowid("id");
+            });
+            d.trigger(
+                "docs_ai",
+                "docs",
+                "CREATE TRIGGER docs_ai AFTER INSERT ON docs BEGIN INSERT INTO docs_fts (rowid, body) VALUES (new.id, new.body); END",
+            );
+        });
+        schema.tables.get_mut("docs").unwrap().strict = strict;
+        schema
+    };
+    check(
+        with(false),
+        with(true),
+        expect![[r#"
+            -- check foreign keys at commit, not per statement, while tables are rebuilt
+            PRAGMA defer_foreign_keys = ON;
+
+            -- drop trigger docs_ai (created again at the end if it stays)
+            DROP TRIGGER "docs_ai";
+
+            -- data checks: a guard table; a failing check writes its message as a JSON path, which aborts
+            CREATE TABLE "_vertz_guard" ("message" TEXT NOT NULL);
+
+            -- data check: values of docs.title fit STRICT type TEXT
+            INSERT INTO "_vertz_guard" ("message") SELECT json_extract('{}', 'vertz data check failed: table docs cannot be STRICT: column docs.title is TEXT and ' || "n" || ' row(s) hold a value of another type, which STRICT refuses; convert or clear them first') FROM (SELECT count(*) AS "n" FROM (SELECT "id" AS "id", "title" AS "title", "body" AS "body" FROM "docs") WHERE "title" IS NOT NULL AND NOT (typeof("title") IN ('text', 'integer', 'real'))) WHERE "n" > 0;
+
+            -- data check: values of docs.body fit STRICT type TEXT
+            INSERT INTO "_vertz_guard" ("message") SELECT json_extract('{}', 'vertz data check failed: table docs cannot be STRICT: column docs.body is TEXT and ' || "n" || ' row(s) hold a value of another type, which STRICT refuses; convert or clear them first') FROM (SELECT count(*) AS "n" FROM (SELECT "id" AS "id", "title" AS "title", "body" AS "body" FROM "docs") WHERE "body" IS NOT NULL AND NOT (typeof("body") IN ('text', 'integer', 'real'))) WHERE "n" > 0;
+
+            -- data checks passed: drop the guard
+            DROP TABLE "_vertz_guard";
+
+            -- rebuild docs: the new table under a temporary name
+            CREATE TABLE "__vertz_new_docs" (
+              "id" INTEGER PRIMARY KEY NOT NULL,
+              "title" TEXT NOT NULL,
+              "body" TEXT NOT NULL
+            ) STRICT;
+
+            -- rebuild docs: copy every row
+            INSERT INTO "__vertz_new_docs" ("id", "title", "body") SELECT "id", "title", "body" FROM "docs";
+
+            -- rebuild docs: drop the old table (its rows are copied)
+            DROP TABLE "docs";
+
+            -- rebuild docs: rename the new table into place (rewrites references to it)
+            ALTER TABLE "__vertz_new_docs" RENAME TO "docs";
+
+            -- refill fts5 table docs_fts from rebuilt table docs
+            INSERT INTO "docs_fts"("docs_fts") VALUES('rebuild');
+
+            -- create trigger docs_ai on docs
+            CREATE TRIGGER docs_ai AFTER INSERT ON docs BEGIN INSERT INTO docs_fts (rowid, body) VALUES (new.id, new.body); END;
+
+            -- ROLLBACK
+            -- check foreign keys at commit, not per statement, while tables are rebuilt
+            PRAGMA defer_foreign_keys = ON;
+
+            -- drop trigger docs_ai (created again at the end if it stays)
+            DROP TRIGGER "docs_ai";
+
+            -- rebuild docs: the new table under a temporary name
+            CREATE TABLE "__vertz_new_docs" (
+              "id" INTEGER PRIMARY KEY NOT NULL,
+              "title" TEXT NOT NULL,
+              "body" TEXT NOT NULL
+            );
+
+            -- rebuild docs: copy every row
+            INSERT INTO "__vertz_new_docs" ("id", "title", "body") SELECT "id", "title", "body" FROM "docs";
+
+            -- rebuild docs: drop the old table (its rows are copied)
+            DROP TABLE "docs";
+
+            -- rebuild docs: rename the new table into place (rewrites references to it)
+            ALTER TABLE "__vertz_new_docs" RENAME TO "docs";
+
+            -- refill fts5 table docs_fts from rebuilt table docs
+            INSERT INTO "docs_fts"("docs_fts") VALUES('rebuild');
+
+            -- create trigger docs_ai on docs
+            CREATE TRIGGER docs_ai AFTER INSERT ON docs BEGIN INSERT INTO docs_fts (rowid, body) VALUES (new.id, new.body); END;
+        "#]],
+    );
+}
+
+#[test]
+fn create_all_writes_create_statements_only_even_for_an_external_fts5_table() {
+    let schema = docs_with(|d| {
+        d.fts5("docs_fts", |f| {
+            f.column("body").content("docs").content_rowid("id");
+        });
+    });
+    let plan = SqliteFamily::sqlite().create_all(&schema).unwrap();
+    assert!(
+        plan.statements.iter().all(|s| s.sql.starts_with("CREATE")),
+        "{}",
+        plan.to_sql()
+    );
 }
