@@ -90,16 +90,17 @@ fn wrangler_applies_vertz_files_vertz_adopts_them_and_records_its_own_for_wrangl
     dev(&p, V2, "add name");
     let m1 = std::fs::read_to_string(p.path("migrations/0001_init.sql")).unwrap();
     let m2 = std::fs::read_to_string(p.path("migrations/0002_add_name.sql")).unwrap();
-    assert!(m1.contains("\n-- @rollback\n-- DROP TABLE"), "{m1}");
+    assert!(
+        m1.contains("\n-- @rollback\n") && m1.contains("\n-- DROP TABLE \"users\";"),
+        "{m1}"
+    );
     assert!(m2.contains("\n-- @rollback\n-- "), "{m2}");
 
     // wrangler applies vertz's files unchanged; the commented rollback sections do not run.
     let applied = wrangler(&p, &["d1", "migrations", "apply", "DB", "--local"]);
     applied.code(0);
-    let path = vertz_dialect_d1::local::wrangler_local_path(
-        &p.path(".wrangler/state/v3"),
-        DATABASE_ID,
-    );
+    let path =
+        vertz_dialect_d1::local::wrangler_local_path(&p.path(".wrangler/state/v3"), DATABASE_ID);
     assert!(path.is_file(), "{}\n{}", path.display(), applied.stdout);
     let local = Db { path: path.clone() };
     assert_eq!(
@@ -111,8 +112,16 @@ fn wrangler_applies_vertz_files_vertz_adopts_them_and_records_its_own_for_wrangl
         .into_iter()
         .map(|r| r[0].clone())
         .collect();
-    assert_eq!(users, ["id", "email", "name"], "0002's rollback did not run");
-    assert_eq!(local.count("posts"), 0, "posts exists: 0001's rollback did not run");
+    assert_eq!(
+        users,
+        ["id", "email", "name"],
+        "0002's rollback did not run"
+    );
+    assert_eq!(
+        local.count("posts"),
+        0,
+        "posts exists: 0001's rollback did not run"
+    );
     let d1_local = format!("d1-local:{}", path.display());
 
     // A deploy before adopting refuses rather than running wrangler's files again.
@@ -149,7 +158,10 @@ fn wrangler_applies_vertz_files_vertz_adopts_them_and_records_its_own_for_wrangl
     ]);
     adopted.code(0);
     let json: serde_json::Value = serde_json::from_str(&adopted.stdout).unwrap();
-    assert_eq!(json["adopted"], serde_json::json!(["0001_init", "0002_add_name"]));
+    assert_eq!(
+        json["adopted"],
+        serde_json::json!(["0001_init", "0002_add_name"])
+    );
     assert_eq!(json["table"], "d1_migrations");
     assert_eq!(
         local.rows("SELECT name, kind FROM _vertz_migrations ORDER BY rowid"),
@@ -189,7 +201,11 @@ fn wrangler_applies_vertz_files_vertz_adopts_them_and_records_its_own_for_wrangl
     );
     let list = wrangler(&p, &["d1", "migrations", "list", "DB", "--local"]);
     list.code(0);
-    assert!(list.stdout.contains("No migrations to apply"), "{}", list.stdout);
+    assert!(
+        list.stdout.contains("No migrations to apply"),
+        "{}",
+        list.stdout
+    );
 
     // A rollback with the option removes wrangler's row too: wrangler sees the file pending.
     p.vertz(&[
@@ -242,7 +258,9 @@ fn wrangler_applies_vertz_files_vertz_adopts_them_and_records_its_own_for_wrangl
     ]);
     adopted.code(0);
     assert!(
-        adopted.stdout.contains("  0001_init: already recorded by vertz\n")
+        adopted
+            .stdout
+            .contains("  0001_init: already recorded by vertz\n")
             && adopted.stdout.contains("  recorded 0003_tags as applied\n"),
         "{}",
         adopted.stdout
@@ -313,7 +331,7 @@ fn adopt_refuses_every_mismatch_with_the_file_and_a_fix_and_changes_nothing() {
     let run = adopt(&p, &db, &[]);
     run.code(6);
     assert!(
-        run.stderr.contains("refusing to adopt; nothing was changed:\n  - the database's schema is not what migrations/0001_init.sql produces; it differs by:\n      add column users.nickname TEXT\n    fix the database (or the files) until `vertz db diff --from migrations --to "),
+        run.stderr.contains("refusing to adopt; nothing was changed:\n  - the database's schema is not what migrations/0001_init.sql produces; it differs by:\n      add column users.nickname\n    fix the database (or the files) until `vertz db diff --from migrations --to "),
         "{}",
         run.stderr
     );
@@ -330,7 +348,10 @@ fn adopt_refuses_every_mismatch_with_the_file_and_a_fix_and_changes_nothing() {
         run.stderr
     );
     assert_eq!(db.schema_text(), before);
-    assert!(!db.objects().contains(&"table _vertz_migrations".to_string()));
+    assert!(
+        !db.objects()
+            .contains(&"table _vertz_migrations".to_string())
+    );
 }
 
 #[test]
@@ -340,14 +361,23 @@ fn adopt_on_sqlite_then_the_config_key_records_deploys_and_rollbacks_for_wrangle
     // A dry run checks and records nothing.
     let dry = adopt(&p, &db, &["--dry-run"]);
     dry.code(0);
-    assert!(dry.stdout.contains("  would record 0001_init as applied\n"), "{}", dry.stdout);
-    assert!(!db.objects().contains(&"table _vertz_migrations".to_string()));
+    assert!(
+        dry.stdout.contains("  would record 0001_init as applied\n"),
+        "{}",
+        dry.stdout
+    );
+    assert!(
+        !db.objects()
+            .contains(&"table _vertz_migrations".to_string())
+    );
     adopt(&p, &db, &[]).code(0);
     // A second adopt has nothing to do.
     let again = adopt(&p, &db, &[]);
     again.code(0);
     assert!(
-        again.stdout.contains("Nothing to adopt: vertz already records every file wrangler's d1_migrations lists."),
+        again.stdout.contains(
+            "Nothing to adopt: vertz already records every file wrangler's d1_migrations lists."
+        ),
         "{}",
         again.stdout
     );
@@ -366,7 +396,8 @@ fn adopt_on_sqlite_then_the_config_key_records_deploys_and_rollbacks_for_wrangle
         ["0001_init.sql", "0002_posts.sql"]
     );
     // The flag wins over the file: without the option, a rollback leaves wrangler's row.
-    p.vertz(&["db", "rollback", "--wrangler-history=false"]).code(0);
+    p.vertz(&["db", "rollback", "--wrangler-history=false"])
+        .code(0);
     assert_eq!(
         names(&db, "d1_migrations"),
         ["0001_init.sql", "0002_posts.sql"]
@@ -375,7 +406,9 @@ fn adopt_on_sqlite_then_the_config_key_records_deploys_and_rollbacks_for_wrangle
     let refused = p.vertz(&["db", "migrate", "deploy"]);
     refused.code(6);
     assert!(
-        refused.stderr.contains("migrations/0002_posts.sql; run `vertz db migrate adopt --from wrangler`"),
+        refused
+            .stderr
+            .contains("migrations/0002_posts.sql; run `vertz db migrate adopt --from wrangler`"),
         "{}",
         refused.stderr
     );
@@ -415,14 +448,11 @@ fn deploy_with_the_option_backfills_wrangler_rows_and_a_custom_table_over_http()
     );
     // The option turned on later: the file vertz applied before gets wrangler's row too, in
     // wrangler's table under the name wrangler.toml gives it.
-    let run = deploy(&[
-        "--wrangler-history",
-        "--wrangler-migrations-table",
-        "wm",
-    ]);
+    let run = deploy(&["--wrangler-history", "--wrangler-migrations-table", "wm"]);
     run.code(0);
     assert!(
-        run.stdout.contains("  recorded 0001_init in wrangler's wm (applied earlier)\n"),
+        run.stdout
+            .contains("  recorded 0001_init in wrangler's wm (applied earlier)\n"),
         "{}",
         run.stdout
     );
@@ -437,7 +467,10 @@ fn deploy_with_the_option_backfills_wrangler_rows_and_a_custom_table_over_http()
             .await
             .unwrap();
         assert!(
-            sql[0][0].as_str().unwrap().contains("id         INTEGER PRIMARY KEY AUTOINCREMENT"),
+            sql[0][0]
+                .as_str()
+                .unwrap()
+                .contains("id         INTEGER PRIMARY KEY AUTOINCREMENT"),
             "{sql:?}"
         );
         rows
@@ -452,12 +485,17 @@ fn deploy_with_the_option_backfills_wrangler_rows_and_a_custom_table_over_http()
     // status does not see wrangler's table under its custom name either.
     p.write(
         "vertz.toml",
-        &format!("[environments.production]\ndatabase = \"{u}\"\nwrangler_migrations_table = \"wm\"\n"),
+        &format!(
+            "[environments.production]\ndatabase = \"{u}\"\nwrangler_migrations_table = \"wm\"\n"
+        ),
     );
     vertz_d1(&p, &["--env", "production", "db", "status"]).code(0);
 
     // A failing file leaves neither vertz's row nor wrangler's.
-    p.write("migrations/0003_bad.sql", "CREATE TABLE t (x TEXT);\nINSERT INTO nope VALUES (1);\n");
+    p.write(
+        "migrations/0003_bad.sql",
+        "CREATE TABLE t (x TEXT);\nINSERT INTO nope VALUES (1);\n",
+    );
     deploy(&["--wrangler-history", "--wrangler-migrations-table", "wm"]).code(4);
     block_on(async {
         let d = driver(&id);

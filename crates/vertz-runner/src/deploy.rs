@@ -238,7 +238,10 @@ async fn apply_locked(
         let table = &options.wrangler.table;
         let mut statements = vec![wrangler::create_table_statement(table)];
         for name in &to_record {
-            let file = files.iter().find(|f| &f.name == name).expect("a listed file");
+            let file = files
+                .iter()
+                .find(|f| &f.name == name)
+                .expect("a listed file");
             statements.push(wrangler::insert_statement(table, file));
         }
         driver
@@ -358,8 +361,10 @@ async fn check_wrangler(
     if !options.record {
         return Ok(Vec::new());
     }
-    Ok(wrangler::missing_in_wrangler(rows.as_deref(), history, files)
-        .iter()
-        .map(|f| f.name.clone())
-        .collect())
+    Ok(
+        wrangler::missing_in_wrangler(rows.as_deref(), history, files)
+            .iter()
+            .map(|f| f.name.clone())
+            .collect(),
+    )
 }

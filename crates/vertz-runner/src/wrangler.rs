@@ -16,8 +16,8 @@ use vertz_snapshot::Schema;
 use vertz_sql::Dialect;
 use vertz_sql::quote::ident;
 
-use crate::driver::{Driver, DriverError, Rows, Statement, Value};
 use crate::drift::named_differences;
+use crate::driver::{Driver, DriverError, Rows, Statement, Value};
 use crate::history::{self, EntryKind, HistoryEntry};
 use crate::lock::{self, LockError, LockOptions};
 use crate::migrations::MigrationFile;

@@ -129,9 +129,15 @@ pub async fn deploy_run(ctx: &Context, args: DeployArgs) -> Result<u8, CliError>
     }
     for name in &report.wrangler_recorded {
         if report.dry_run {
-            say!("  would record {name} in wrangler's {}", options.wrangler.table);
+            say!(
+                "  would record {name} in wrangler's {}",
+                options.wrangler.table
+            );
         } else {
-            say!("  recorded {name} in wrangler's {} (applied earlier)", options.wrangler.table);
+            say!(
+                "  recorded {name} in wrangler's {} (applied earlier)",
+                options.wrangler.table
+            );
         }
     }
     if report.dry_run {
@@ -298,7 +304,11 @@ pub async fn adopt_run(ctx: &Context, args: AdoptArgs) -> Result<u8, CliError> {
         );
         return Ok(exit::OK);
     }
-    let verb = if report.dry_run { "would record" } else { "recorded" };
+    let verb = if report.dry_run {
+        "would record"
+    } else {
+        "recorded"
+    };
     for name in &report.adopted {
         say!("  {verb} {name} as applied");
     }
