@@ -22,4 +22,5 @@ mod roundtrip;
 mod support;
 mod tidy;
 mod tooling;
+mod wrangler;
 mod xtask_migrate;

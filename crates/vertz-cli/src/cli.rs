@@ -71,6 +71,62 @@ pub enum Migrate {
     Dev(DevArgs),
     /// Write an empty, correctly numbered migration file for hand-written SQL.
     New(NewArgs),
+    /// Record as applied the files another tool already applied (`--from wrangler`: the rows of
+    /// wrangler's d1_migrations), after checking the live schema is what those files produce.
+    Adopt(AdoptArgs),
+}
+
+/// The tool whose migration history `migrate adopt` takes over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AdoptFrom {
+    /// `wrangler d1 migrations apply` (its table d1_migrations, or `migrations_table`).
+    Wrangler,
+}
+
+#[derive(Debug, Args)]
+pub struct AdoptArgs {
+    /// The tool that applied the files.
+    #[arg(long, value_enum)]
+    pub from: AdoptFrom,
+    /// The database: sqlite:PATH, d1://ACCOUNT_ID/DATABASE_ID or d1-local:PATH. Default: the
+    /// environment's `database` in vertz.toml.
+    #[arg(long, env = "VERTZ_DATABASE_URL", value_name = "URL")]
+    pub database: Option<String>,
+    #[command(flatten)]
+    pub dir: MigrationsDir,
+    /// wrangler's migrations table (its `migrations_table`). Default:
+    /// `wrangler_migrations_table` of the environment in vertz.toml, else d1_migrations.
+    #[arg(long, env = "VERTZ_WRANGLER_MIGRATIONS_TABLE", value_name = "NAME")]
+    pub wrangler_migrations_table: Option<String>,
+    /// Check and show what would be recorded, and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    #[command(flatten)]
+    pub lock: LockArgs,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Interplay with `wrangler d1 migrations`.
+#[derive(Debug, Args, Default)]
+pub struct WranglerArgs {
+    /// Also record each applied file in wrangler's migrations table (and remove the row on
+    /// rollback), in the same transaction, so `wrangler d1 migrations apply` does not run it
+    /// again. Default: `wrangler_history` of the environment in vertz.toml, else false.
+    #[arg(
+        long,
+        env = "VERTZ_WRANGLER_HISTORY",
+        value_name = "BOOL",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "true"
+    )]
+    pub wrangler_history: Option<bool>,
+    /// wrangler's migrations table (its `migrations_table`). Default:
+    /// `wrangler_migrations_table` of the environment in vertz.toml, else d1_migrations.
+    #[arg(long, env = "VERTZ_WRANGLER_MIGRATIONS_TABLE", value_name = "NAME")]
+    pub wrangler_migrations_table: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -108,6 +164,8 @@ pub struct DeployArgs {
     #[arg(long)]
     pub accept_changed_checksums: bool,
     #[command(flatten)]
+    pub wrangler: WranglerArgs,
+    #[command(flatten)]
     pub lock: LockArgs,
     /// Print the result as JSON.
     #[arg(long)]
@@ -129,6 +187,8 @@ pub struct DevArgs {
     /// Where to save the schema snapshot.
     #[arg(long, value_name = "FILE", default_value = vertz_snapshot::snapshot::DEFAULT_SNAPSHOT_PATH)]
     pub snapshot: PathBuf,
+    #[command(flatten)]
+    pub wrangler: WranglerArgs,
     #[command(flatten)]
     pub lock: LockArgs,
 }
@@ -154,6 +214,8 @@ pub struct RollbackArgs {
     /// Show what would be rolled back, and change nothing.
     #[arg(long)]
     pub dry_run: bool,
+    #[command(flatten)]
+    pub wrangler: WranglerArgs,
     #[command(flatten)]
     pub lock: LockArgs,
 }

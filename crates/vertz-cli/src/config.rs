@@ -39,6 +39,11 @@ pub struct Environment {
     /// Destructive and deploying commands against it ask for confirmation (or need `--yes`).
     #[serde(default)]
     pub protected: bool,
+    /// Also record applied files in wrangler's migrations table (deploy, dev, rollback).
+    pub wrangler_history: Option<bool>,
+    /// wrangler's migrations table, as wrangler.toml's `migrations_table` (default
+    /// `d1_migrations`).
+    pub wrangler_migrations_table: Option<String>,
 }
 
 /// A configuration file could not be used.
@@ -160,6 +165,10 @@ pub struct Resolved {
     pub dialect: String,
     /// Whether the environment is protected.
     pub protected: bool,
+    /// The environment's `wrangler_history`, if set (see [`resolve_wrangler`]).
+    pub wrangler_history: Option<bool>,
+    /// The environment's `wrangler_migrations_table`, if set.
+    pub wrangler_migrations_table: Option<String>,
 }
 
 /// What the command line and the process environment say; `None` where they are silent.
@@ -231,8 +240,27 @@ pub fn resolve(file: Option<(&Path, &ConfigFile)>, o: &Overrides) -> Result<Reso
             .clone()
             .or_else(|| cfg.dialect.clone())
             .unwrap_or_else(|| "sqlite".into()),
-        protected: env.is_some_and(|e| e.protected),
+        protected: env.as_ref().is_some_and(|e| e.protected),
+        wrangler_history: env.as_ref().and_then(|e| e.wrangler_history),
+        wrangler_migrations_table: env.and_then(|e| e.wrangler_migrations_table),
     })
+}
+
+/// The wrangler settings: a flag (or its environment variable, `VERTZ_WRANGLER_HISTORY`,
+/// `VERTZ_WRANGLER_MIGRATIONS_TABLE`), then the environment's keys in the file, then the
+/// defaults (off, `d1_migrations`).
+pub fn resolve_wrangler(
+    resolved: &Resolved,
+    history: Option<bool>,
+    table: Option<&str>,
+) -> vertz_runner::wrangler::WranglerOptions {
+    vertz_runner::wrangler::WranglerOptions {
+        record: history.or(resolved.wrangler_history).unwrap_or(false),
+        table: table
+            .map(str::to_string)
+            .or_else(|| resolved.wrangler_migrations_table.clone())
+            .unwrap_or_else(|| vertz_runner::wrangler::DEFAULT_TABLE.into()),
+    }
 }
 
 #[cfg(test)]
@@ -284,6 +312,24 @@ protected = true
             resolve(file, &flag).unwrap().database.as_deref(),
             Some("sqlite:x.db")
         );
+    }
+
+    #[test]
+    fn wrangler_settings_flag_then_file_then_default() {
+        let cfg = parse("[environments.production]\ndatabase = \"d1://a/b\"\nwrangler_history = true\nwrangler_migrations_table = \"wm\"\n[environments.dev]\ndatabase = \"sqlite:d.db\"\n").unwrap();
+        let file = Some((Path::new("vertz.toml"), &cfg));
+        let env = |name: &str| Overrides {
+            environment: Some(name.into()),
+            ..Default::default()
+        };
+        let prod = resolve(file, &env("production")).unwrap();
+        let w = resolve_wrangler(&prod, None, None);
+        assert_eq!((w.record, w.table.as_str()), (true, "wm"));
+        let w = resolve_wrangler(&prod, Some(false), Some("t2"));
+        assert_eq!((w.record, w.table.as_str()), (false, "t2"));
+        let dev = resolve(file, &env("dev")).unwrap();
+        let w = resolve_wrangler(&dev, None, None);
+        assert_eq!((w.record, w.table.as_str()), (false, "d1_migrations"));
     }
 
     #[test]

@@ -53,6 +53,7 @@ impl From<anyhow::Error> for CliError {
         use vertz_runner::drift::DriftError;
         use vertz_runner::lock::LockError;
         use vertz_runner::rollback::RollbackError;
+        use vertz_runner::wrangler::AdoptError;
         use vertz_runner::{DriverError, PushError};
         // A data check that stopped a migration: show its own message, not SQLite's wrapping.
         if let Some(message) = vertz_sql::sqlite::check::message_in(&format!("{error:#}")) {
@@ -67,6 +68,7 @@ impl From<anyhow::Error> for CliError {
         };
         let deploy_code = |d: &DeployError| match d {
             DeployError::Verify(_) => INVALID_INPUT,
+            DeployError::AppliedByWrangler { .. } => NOT_IN_SYNC,
             DeployError::Lock { source, .. } => lock_code(source),
             _ => DATABASE,
         };
@@ -83,6 +85,12 @@ impl From<anyhow::Error> for CliError {
             match r {
                 RollbackError::Refused(_) => REFUSED,
                 RollbackError::Lock(l) => lock_code(l),
+                _ => DATABASE,
+            }
+        } else if let Some(a) = error.downcast_ref::<AdoptError>() {
+            match a {
+                AdoptError::NoTable { .. } | AdoptError::Mismatch(_) => NOT_IN_SYNC,
+                AdoptError::Lock(l) => lock_code(l),
                 _ => DATABASE,
             }
         } else if let Some(d) = error.downcast_ref::<DriftError>() {

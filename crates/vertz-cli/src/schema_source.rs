@@ -65,6 +65,19 @@ fn unknown_kind(path: &Path) -> anyhow::Result<()> {
     )
 }
 
+/// [`open_database`], with wrangler's migrations table (named `table`) left out of the
+/// introspected schema whatever the URL, so status and drift never report it.
+pub async fn open_database_hiding(
+    url: &str,
+    table: &str,
+) -> Result<Box<dyn vertz_runner::Driver>, CliError> {
+    let inner = open_database(url).await?;
+    Ok(Box::new(vertz_runner::wrangler::HideWranglerTable {
+        inner,
+        table: table.to_string(),
+    }))
+}
+
 /// Opens the database named by a URL: `sqlite:PATH`, `d1://ACCOUNT_ID/DATABASE_ID` or
 /// `d1-local:PATH`.
 pub async fn open_database(url: &str) -> Result<Box<dyn vertz_runner::Driver>, CliError> {

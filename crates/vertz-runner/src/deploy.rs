@@ -16,6 +16,7 @@ use crate::lock::{self, LockError, LockOptions};
 use crate::migrations::MigrationFile;
 use crate::replay::{failing_statement, shorten};
 use crate::verify::{Verdict, VerifyError, VerifyOptions, verify};
+use crate::wrangler::{self, WranglerOptions};
 
 /// How to deploy.
 #[derive(Debug, Clone, Default)]
@@ -30,6 +31,9 @@ pub struct DeployOptions {
     pub final_schema_hash: Option<String>,
     /// Called after each file is applied (a CLI draws a progress bar with it).
     pub progress: Option<Progress>,
+    /// wrangler's migrations table: files wrangler applied are never run again, and with
+    /// `record` each applied file also gets wrangler's row in the same atomic unit.
+    pub wrangler: WranglerOptions,
 }
 
 /// Progress of a deploy: `(files applied so far in this run, files pending in this run, the
@@ -66,6 +70,9 @@ pub struct DeployReport {
     pub would_apply: Vec<String>,
     /// Applied migrations whose changed checksum was accepted and recorded.
     pub accepted_checksums: Vec<String>,
+    /// Applied files recorded in wrangler's table (or, in a dry run, to record) that it lacked:
+    /// files applied before the wrangler option was on. The files of `applied` are not listed.
+    pub wrangler_recorded: Vec<String>,
     /// Whether this was a dry run.
     pub dry_run: bool,
 }
@@ -77,6 +84,19 @@ pub enum DeployError {
     /// The files disagree with the history; nothing ran.
     #[error(transparent)]
     Verify(#[from] VerifyError),
+    /// wrangler applied files that vertz has no history of; running them again would fail or
+    /// duplicate their effect. Nothing ran.
+    #[error(
+        "wrangler already applied {} file(s) that vertz has not recorded (rows in {table}, none in _vertz_migrations): {}; run `vertz db migrate adopt --from wrangler` to check the schema and record them, then deploy again; nothing was changed",
+        .files.len(),
+        .files.join(", ")
+    )]
+    AppliedByWrangler {
+        /// wrangler's table.
+        table: String,
+        /// The files, as paths.
+        files: Vec<String>,
+    },
     /// The lock could not be taken or was lost.
     #[error("{source}{}", completed_note(.completed))]
     Lock {
@@ -120,7 +140,7 @@ impl DeployError {
     /// The files applied before the failure.
     pub fn completed(&self) -> &[String] {
         match self {
-            DeployError::Verify(_) => &[],
+            DeployError::Verify(_) | DeployError::AppliedByWrangler { .. } => &[],
             DeployError::Lock { completed, .. }
             | DeployError::Statement { completed, .. }
             | DeployError::Driver { completed, .. } => completed,
@@ -158,6 +178,7 @@ pub async fn deploy(
     // up-to-date database is a read-only no-op.
     let history = history::read(driver).await.map_err(driver_err(&[]))?;
     let verdict = verify(&history, files, options.verify)?;
+    let to_record = check_wrangler(driver, &history, files, &options.wrangler).await?;
     let mut report = DeployReport {
         dry_run: options.dry_run,
         ..Default::default()
@@ -173,9 +194,10 @@ pub async fn deploy(
             .iter()
             .map(|(n, _)| n.clone())
             .collect();
+        report.wrangler_recorded = to_record;
         return Ok(report);
     }
-    if verdict.pending.is_empty() && verdict.accept_checksums.is_empty() {
+    if verdict.pending.is_empty() && verdict.accept_checksums.is_empty() && to_record.is_empty() {
         tracing::info!(target: "vertz", ms = clock.elapsed().as_millis() as u64, "deploy: nothing pending");
         return Ok(report);
     }
@@ -210,6 +232,24 @@ async fn apply_locked(
         pending,
         accept_checksums,
     } = verify(&history, files, options.verify)?;
+    let to_record = check_wrangler(driver, &history, files, &options.wrangler).await?;
+    if !to_record.is_empty() {
+        // Files vertz applied before the option was on: one unit records them all for wrangler.
+        let table = &options.wrangler.table;
+        let mut statements = vec![wrangler::create_table_statement(table)];
+        for name in &to_record {
+            let file = files
+                .iter()
+                .find(|f| &f.name == name)
+                .expect("a listed file");
+            statements.push(wrangler::insert_statement(table, file));
+        }
+        driver
+            .execute_atomic(&statements)
+            .await
+            .map_err(driver_err(&[]))?;
+        report.wrangler_recorded = to_record;
+    }
 
     if !accept_checksums.is_empty() {
         let statements: Vec<Statement> = accept_checksums
@@ -262,6 +302,10 @@ async fn apply_locked(
             hash,
             started,
         ));
+        if options.wrangler.record {
+            unit.push(wrangler::create_table_statement(&options.wrangler.table));
+            unit.push(wrangler::insert_statement(&options.wrangler.table, file));
+        }
         if let Err(e) = driver.execute_atomic(&unit).await {
             return Err(match failing_statement(file, 1, &e) {
                 Some((s, message)) => DeployError::Statement {
@@ -291,4 +335,36 @@ async fn apply_locked(
         }
     }
     Ok(())
+}
+
+/// Refuses when wrangler applied files vertz never recorded (whether or not the option is on: a
+/// second run would fail or duplicate their effect), and returns, when the option is on, the
+/// applied files wrangler's table lacks.
+async fn check_wrangler(
+    driver: &dyn Driver,
+    history: &[history::HistoryEntry],
+    files: &[MigrationFile],
+    options: &WranglerOptions,
+) -> Result<Vec<String>, DeployError> {
+    let rows = wrangler::read(driver, &options.table)
+        .await
+        .map_err(driver_err(&[]))?;
+    if let Some(rows) = &rows {
+        let only = wrangler::applied_by_wrangler_only(rows, history, files);
+        if !only.is_empty() {
+            return Err(DeployError::AppliedByWrangler {
+                table: options.table.clone(),
+                files: only.iter().map(|f| f.path.display().to_string()).collect(),
+            });
+        }
+    }
+    if !options.record {
+        return Ok(Vec::new());
+    }
+    Ok(
+        wrangler::missing_in_wrangler(rows.as_deref(), history, files)
+            .iter()
+            .map(|f| f.name.clone())
+            .collect(),
+    )
 }

@@ -4,7 +4,8 @@
 //! `_vertz_migrations` ([`history`]), the migration lock ([`lock`]), migration files
 //! ([`migrations`]) and their verification ([`verify`]), and the operations that change or read
 //! a live database: push and status ([`push`]), deploy ([`deploy`]), rollback ([`rollback`]),
-//! status with drift ([`drift`]), `migrate dev` ([`dev`]) and auto-migrate on start ([`auto`]).
+//! status with drift ([`drift`]), `migrate dev` ([`dev`]), auto-migrate on start ([`auto`]) and
+//! wrangler's migrations table with `migrate adopt --from wrangler` ([`wrangler`]).
 //! Every change and its history row are applied as one atomic unit.
 //!
 //! Must not: generate SQL for schema changes (that is the dialect's, through `vertz-sql`), depend
@@ -24,6 +25,7 @@ pub mod push;
 pub mod replay;
 pub mod rollback;
 pub mod verify;
+pub mod wrangler;
 
 pub use auto::{AutoError, AutoMigrateOptions, AutoOutcome, AutoReport, Environment, auto_migrate};
 pub use deploy::{DeployError, DeployOptions, DeployReport, Progress, deploy};

@@ -2,7 +2,8 @@
 //! first, each atomically with the removal of its history row, under the migration lock.
 //!
 //! Owns the refusal before anything runs (a migration without a rollback section, a missing or
-//! changed file, fewer applied migrations than asked) and the report of partial progress.
+//! changed file, fewer applied migrations than asked) and the report of partial progress. With
+//! the wrangler option on, each unit also removes the file's row from wrangler's table.
 
 use std::path::PathBuf;
 
@@ -13,6 +14,7 @@ use crate::history::{self, HISTORY_TABLE};
 use crate::lock::{self, LockError, LockOptions};
 use crate::migrations::MigrationFile;
 use crate::replay::shorten;
+use crate::wrangler::{self, WranglerOptions};
 
 /// Rolling back failed or was refused.
 #[derive(Debug, thiserror::Error)]
@@ -82,6 +84,27 @@ pub async fn rollback(
     dry_run: bool,
     lock_options: &LockOptions,
 ) -> Result<RollbackReport, RollbackError> {
+    rollback_with(
+        driver,
+        files,
+        steps,
+        dry_run,
+        lock_options,
+        &WranglerOptions::default(),
+    )
+    .await
+}
+
+/// [`rollback`], also removing each file's row from wrangler's table (in the same atomic unit)
+/// when `wrangler.record` is on and the table exists.
+pub async fn rollback_with(
+    driver: &dyn Driver,
+    files: &[MigrationFile],
+    steps: usize,
+    dry_run: bool,
+    lock_options: &LockOptions,
+    wrangler: &WranglerOptions,
+) -> Result<RollbackReport, RollbackError> {
     let plan = plan(driver, files, steps).await?;
     let mut report = RollbackReport {
         dry_run,
@@ -95,6 +118,17 @@ pub async fn rollback(
     let result = async {
         // Under the lock, check again: another process may have changed the history.
         let plan = plan_again(driver, files, steps).await?;
+        let wrangler_table = if wrangler.record {
+            wrangler::read(driver, &wrangler.table)
+                .await
+                .map_err(|source| RollbackError::Driver {
+                    source,
+                    completed: Vec::new(),
+                })?
+                .map(|_| wrangler.table.as_str())
+        } else {
+            None
+        };
         for file in plan {
             let rollback = file.rollback.as_deref().unwrap_or_default();
             let mut unit: Vec<Statement> = rollback
@@ -105,6 +139,9 @@ pub async fn rollback(
                 format!("DELETE FROM {} WHERE \"name\" = ?", ident(HISTORY_TABLE)),
                 vec![file.name.as_str().into()],
             ));
+            if let Some(table) = wrangler_table {
+                unit.push(wrangler::delete_statement(table, file));
+            }
             if let Err(e) = driver.execute_atomic(&unit).await {
                 let completed = report.rolled_back.clone();
                 return Err(match &e {

@@ -1,6 +1,7 @@
-//! `vertz db migrate deploy|dev|new`: apply migration files, write the next one from the
-//! declared schema, or start an empty one. Also the helpers the other migration verbs share
-//! (reading the folder, the lock options that print who holds the lock).
+//! `vertz db migrate deploy|dev|new|adopt`: apply migration files, write the next one from the
+//! declared schema, start an empty one, or take over the files wrangler applied. Also the
+//! helpers the other migration verbs share (reading the folder, the lock options that print who
+//! holds the lock).
 
 use std::io::IsTerminal;
 use std::path::Path;
@@ -15,7 +16,7 @@ use vertz_runner::migrations::{self, MigrationFile};
 use vertz_runner::verify::VerifyOptions;
 use vertz_snapshot::SchemaSnapshot;
 
-use crate::cli::{DeployArgs, DevArgs, LockArgs, NewArgs};
+use crate::cli::{AdoptArgs, DeployArgs, DevArgs, LockArgs, NewArgs};
 use crate::context::Context;
 use crate::exit::{self, CliError};
 use crate::output::{self, note, say};
@@ -80,6 +81,11 @@ pub async fn deploy_run(ctx: &Context, args: DeployArgs) -> Result<u8, CliError>
         lock: lock_options(&args.lock),
         final_schema_hash: None,
         progress: None,
+        wrangler: crate::config::resolve_wrangler(
+            &settings.resolved,
+            args.wrangler.wrangler_history,
+            args.wrangler.wrangler_migrations_table.as_deref(),
+        ),
     };
     // A progress bar on a terminal only (never in JSON, quiet or dry runs, nor in logs and CI).
     let bar =
@@ -112,6 +118,7 @@ pub async fn deploy_run(ctx: &Context, args: DeployArgs) -> Result<u8, CliError>
             "applied": report.applied,
             "would_apply": report.would_apply,
             "accepted_checksums": report.accepted_checksums,
+            "wrangler_recorded": report.wrangler_recorded,
         });
         output::json(&json);
         return Ok(exit::OK);
@@ -119,6 +126,19 @@ pub async fn deploy_run(ctx: &Context, args: DeployArgs) -> Result<u8, CliError>
     say!("migrations: {}", dir.display());
     for name in &report.accepted_checksums {
         say!("  accepted the changed checksum of {name}");
+    }
+    for name in &report.wrangler_recorded {
+        if report.dry_run {
+            say!(
+                "  would record {name} in wrangler's {}",
+                options.wrangler.table
+            );
+        } else {
+            say!(
+                "  recorded {name} in wrangler's {} (applied earlier)",
+                options.wrangler.table
+            );
+        }
     }
     if report.dry_run {
         if report.would_apply.is_empty() {
@@ -150,8 +170,13 @@ pub async fn deploy_run(ctx: &Context, args: DeployArgs) -> Result<u8, CliError>
             );
         }
         say!(
-            "Applied {} migration(s), each in its own transaction.",
-            report.applied.len()
+            "Applied {} migration(s), each in its own transaction{}.",
+            report.applied.len(),
+            if options.wrangler.record {
+                format!(" with its row in wrangler's {}", options.wrangler.table)
+            } else {
+                String::new()
+            }
         );
     }
     Ok(exit::OK)
@@ -175,6 +200,11 @@ pub async fn dev_run(ctx: &Context, args: DevArgs) -> Result<u8, CliError> {
         renames: Default::default(),
         deploy: DeployOptions {
             lock: lock_options(&args.lock),
+            wrangler: crate::config::resolve_wrangler(
+                &settings.resolved,
+                args.wrangler.wrangler_history,
+                args.wrangler.wrangler_migrations_table.as_deref(),
+            ),
             ..Default::default()
         },
     };
@@ -226,6 +256,74 @@ pub async fn new_run(ctx: &Context, args: NewArgs) -> Result<u8, CliError> {
     vertz_snapshot::snapshot::write_atomically(&path, text.as_bytes())
         .map_err(|e| CliError::new(exit::INTERNAL, e))?;
     say!("Created {}", path.display());
+    Ok(exit::OK)
+}
+
+pub async fn adopt_run(ctx: &Context, args: AdoptArgs) -> Result<u8, CliError> {
+    let crate::cli::AdoptFrom::Wrangler = args.from;
+    let settings = ctx.settings(args.database.as_ref(), None, args.dir.migrations.as_ref())?;
+    let database = ctx.database(&settings)?;
+    let dir = settings.resolved.migrations.clone();
+    let files = read_migrations(&dir)?;
+    ctx.announce("db migrate adopt", &settings, &database, args.json);
+    if !args.dry_run {
+        ctx.confirm("db migrate adopt", &settings, &database)?;
+    }
+    let wrangler = crate::config::resolve_wrangler(
+        &settings.resolved,
+        None,
+        args.wrangler_migrations_table.as_deref(),
+    );
+    let driver = schema_source::open_database_hiding(&database, &wrangler.table).await?;
+    let options = vertz_runner::wrangler::AdoptOptions {
+        wrangler,
+        dry_run: args.dry_run,
+        lock: lock_options(&args.lock),
+    };
+    let report = vertz_runner::wrangler::adopt(driver.as_ref(), &files, &SqliteScratch, &options)
+        .await
+        .map_err(anyhow::Error::from)?;
+    if args.json {
+        output::json(&serde_json::json!({
+            "database": database,
+            "from": "wrangler",
+            "table": report.table,
+            "dry_run": report.dry_run,
+            "adopted": report.adopted,
+            "already_recorded": report.already_recorded,
+        }));
+        return Ok(exit::OK);
+    }
+    for name in &report.already_recorded {
+        say!("  {name}: already recorded by vertz");
+    }
+    if report.adopted.is_empty() {
+        say!(
+            "Nothing to adopt: vertz already records every file wrangler's {} lists.",
+            report.table
+        );
+        return Ok(exit::OK);
+    }
+    let verb = if report.dry_run {
+        "would record"
+    } else {
+        "recorded"
+    };
+    for name in &report.adopted {
+        say!("  {verb} {name} as applied");
+    }
+    if report.dry_run {
+        say!(
+            "Dry run: the schema matches; {} migration(s) would be recorded (nothing was changed).",
+            report.adopted.len()
+        );
+    } else {
+        say!(
+            "Adopted {} migration(s) applied by wrangler: the schema matches {}, and vertz now records them.",
+            report.adopted.len(),
+            dir.display()
+        );
+    }
     Ok(exit::OK)
 }
 

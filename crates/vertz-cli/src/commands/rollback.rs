@@ -1,5 +1,6 @@
 //! `vertz db rollback [--steps N]`: run the rollback sections of the last N applied migrations,
-//! newest first, each in one transaction with the removal of its history row.
+//! newest first, each in one transaction with the removal of its history row (and of wrangler's
+//! row, with `--wrangler-history`).
 
 use crate::cli::RollbackArgs;
 use crate::commands::migrate::{lock_options, read_migrations};
@@ -17,12 +18,18 @@ pub async fn run(ctx: &Context, args: RollbackArgs) -> Result<u8, CliError> {
         ctx.confirm("db rollback", &settings, &database)?;
     }
     let driver = schema_source::open_database(&database).await?;
-    let report = vertz_runner::rollback::rollback(
+    let wrangler = crate::config::resolve_wrangler(
+        &settings.resolved,
+        args.wrangler.wrangler_history,
+        args.wrangler.wrangler_migrations_table.as_deref(),
+    );
+    let report = vertz_runner::rollback::rollback_with(
         driver.as_ref(),
         &files,
         args.steps,
         args.dry_run,
         &lock_options(&args.lock),
+        &wrangler,
     )
     .await
     .map_err(anyhow::Error::from)?;

@@ -46,7 +46,8 @@ pub async fn run(ctx: &Context, args: StatusArgs) -> Result<u8, CliError> {
         Some(d) => Some(read_migrations(d)?),
         None => None,
     };
-    let driver = schema_source::open_database(&database).await?;
+    let wrangler = crate::config::resolve_wrangler(&settings.resolved, None, None);
+    let driver = schema_source::open_database_hiding(&database, &wrangler.table).await?;
     let schema_report = match &schema {
         Some((s, _)) => Some(
             vertz_runner::status(driver.as_ref(), s)
