@@ -235,7 +235,10 @@ fn objects_with_rows_end_the_same_on_sqlite_and_d1() {
                 _ => {
                     assert!(d.views.is_empty() && d.triggers.is_empty());
                     assert_eq!(d.fts5_tables.keys().collect::<Vec<_>>(), ["notes"]);
-                    assert_eq!(ids("docs"), ["Int(2)", "Int(3)", "Int(4)"]);
+                    assert_eq!(
+                        ids("docs"),
+                        [r#"Text("2")"#, r#"Text("3")"#, r#"Text("4")"#]
+                    );
                 }
             }
         });

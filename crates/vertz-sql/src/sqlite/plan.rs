@@ -304,7 +304,7 @@ impl SqliteFamily {
         }
 
         // 0b. FTS5 tables that go away or change: the rows a changed one keeps are saved first.
-        let mut fts_copies: Vec<(&Fts5Table, &Fts5Table, Vec<(String, String)>)> = Vec::new();
+        let mut fts_copies: Vec<Fts5Copy<'_>> = Vec::new();
         for change in &diff.changes {
             match change {
                 Change::DropFts5 { fts5 } => out.push(PlannedStatement::new(
@@ -676,6 +676,10 @@ fn views_in_order(schema: &Schema) -> Vec<&vertz_snapshot::View> {
     }
     out
 }
+
+/// A re-created FTS5 table whose rows are saved: before, after, and the kept columns as
+/// (old name, new name).
+type Fts5Copy<'a> = (&'a Fts5Table, &'a Fts5Table, Vec<(String, String)>);
 
 /// The column holding the saved rowids of a re-created FTS5 table.
 const FTS5_ROWID: &str = "__vertz_rowid";
