@@ -105,6 +105,23 @@ pub enum DeployError {
         /// Files applied before the failure, in order.
         completed: Vec<String>,
     },
+    /// The database did not answer a file's unit (a timeout, or a server error after it was
+    /// sent), and the history, read again afterwards, has no row for the file: it was not
+    /// applied.
+    #[error(
+        "{target}: {message}; the migration {name} may or may not have been applied, so vertz read the history again: it has no row for {name}, so nothing of it was applied (a unit and its history row commit together). Run the deploy again{}",
+        completed_note(.completed)
+    )]
+    Unanswered {
+        /// The migration.
+        name: String,
+        /// The database.
+        target: String,
+        /// What happened to the request.
+        message: String,
+        /// Files applied before the failure, in order.
+        completed: Vec<String>,
+    },
     /// The database failed otherwise.
     #[error("{source}{}", completed_note(.completed))]
     Driver {
@@ -123,6 +140,7 @@ impl DeployError {
             DeployError::Verify(_) => &[],
             DeployError::Lock { completed, .. }
             | DeployError::Statement { completed, .. }
+            | DeployError::Unanswered { completed, .. }
             | DeployError::Driver { completed, .. } => completed,
         }
     }
@@ -263,20 +281,48 @@ async fn apply_locked(
             started,
         ));
         if let Err(e) = driver.execute_atomic(&unit).await {
-            return Err(match failing_statement(file, 1, &e) {
-                Some((s, message)) => DeployError::Statement {
-                    name: file.name.clone(),
-                    path: file.path.clone(),
-                    line: s.line,
-                    sql: shorten(&s.sql),
-                    message,
-                    completed,
-                },
-                None => DeployError::Driver {
-                    source: e,
-                    completed,
-                },
-            });
+            // No answer: the unit carries its history row, so the history says whether it ran.
+            // It is never sent again blindly.
+            if let DriverError::OutcomeUnknown { target, message } = &e {
+                match history::read(driver).await {
+                    Ok(rows)
+                        if rows
+                            .iter()
+                            .any(|r| r.name == file.name && r.checksum == file.checksum) =>
+                    {
+                        tracing::warn!(target: "vertz", migration = %file.name, error = %e, "no answer from the database, but the history shows the migration applied");
+                    }
+                    Ok(_) => {
+                        return Err(DeployError::Unanswered {
+                            name: file.name.clone(),
+                            target: target.clone(),
+                            message: message.clone(),
+                            completed,
+                        });
+                    }
+                    Err(_) => {
+                        return Err(DeployError::Driver {
+                            source: e,
+                            completed,
+                        });
+                    }
+                }
+            } else {
+                return Err(match failing_statement(file, 1, &e) {
+                    Some((s, message)) => DeployError::Statement {
+                        name: file.name.clone(),
+                        path: file.path.clone(),
+                        line: s.line,
+                        sql: shorten(&s.sql),
+                        message,
+                        completed,
+                    },
+                    None => DeployError::Driver {
+                        source: e,
+                        completed,
+                    },
+                });
+            }
         }
         let ms = clock.elapsed().as_millis() as u64;
         tracing::info!(target: "vertz", migration = %file.name, statements = file.forward.len(), ms, "migration applied");
