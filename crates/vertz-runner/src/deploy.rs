@@ -280,49 +280,26 @@ async fn apply_locked(
             hash,
             started,
         ));
-        if let Err(e) = driver.execute_atomic(&unit).await {
-            // No answer: the unit carries its history row, so the history says whether it ran.
-            // It is never sent again blindly.
-            if let DriverError::OutcomeUnknown { target, message } = &e {
-                match history::read(driver).await {
-                    Ok(rows)
-                        if rows
-                            .iter()
-                            .any(|r| r.name == file.name && r.checksum == file.checksum) =>
-                    {
-                        tracing::warn!(target: "vertz", migration = %file.name, error = %e, "no answer from the database, but the history shows the migration applied");
-                    }
-                    Ok(_) => {
-                        return Err(DeployError::Unanswered {
-                            name: file.name.clone(),
-                            target: target.clone(),
-                            message: message.clone(),
-                            completed,
-                        });
-                    }
-                    Err(_) => {
-                        return Err(DeployError::Driver {
-                            source: e,
-                            completed,
-                        });
-                    }
-                }
-            } else {
-                return Err(match failing_statement(file, 1, &e) {
-                    Some((s, message)) => DeployError::Statement {
-                        name: file.name.clone(),
-                        path: file.path.clone(),
-                        line: s.line,
-                        sql: shorten(&s.sql),
-                        message,
-                        completed,
-                    },
-                    None => DeployError::Driver {
-                        source: e,
-                        completed,
-                    },
-                });
-            }
+        let mut outcome = driver.execute_atomic(&unit).await;
+        if let Err(e @ DriverError::OutcomeUnknown { .. }) = outcome {
+            settle_unanswered(driver, file, e, &completed).await?;
+            outcome = Ok(());
+        }
+        if let Err(e) = outcome {
+            return Err(match failing_statement(file, 1, &e) {
+                Some((s, message)) => DeployError::Statement {
+                    name: file.name.clone(),
+                    path: file.path.clone(),
+                    line: s.line,
+                    sql: shorten(&s.sql),
+                    message,
+                    completed,
+                },
+                None => DeployError::Driver {
+                    source: e,
+                    completed,
+                },
+            });
         }
         let ms = clock.elapsed().as_millis() as u64;
         tracing::info!(target: "vertz", migration = %file.name, statements = file.forward.len(), ms, "migration applied");
@@ -337,4 +314,36 @@ async fn apply_locked(
         }
     }
     Ok(())
+}
+
+/// A file's unit got no answer (a timeout, or a server error after it was sent). The unit
+/// carries its history row, so the history says whether it ran; it is never sent again blindly.
+/// `Ok` when it did run.
+async fn settle_unanswered(
+    driver: &dyn Driver,
+    file: &MigrationFile,
+    error: DriverError,
+    completed: &[String],
+) -> Result<(), DeployError> {
+    let DriverError::OutcomeUnknown { target, message } = &error else {
+        return Err(driver_err(completed)(error));
+    };
+    match history::read(driver).await {
+        Ok(rows)
+            if rows
+                .iter()
+                .any(|r| r.name == file.name && r.checksum == file.checksum) =>
+        {
+            tracing::warn!(target: "vertz", migration = %file.name, error = %error, "no answer from the database, but the history shows the migration applied");
+            Ok(())
+        }
+        Ok(_) => Err(DeployError::Unanswered {
+            name: file.name.clone(),
+            target: target.clone(),
+            message: message.clone(),
+            completed: completed.to_vec(),
+        }),
+        // The history cannot be read either: say the outcome is unknown.
+        Err(_) => Err(driver_err(completed)(error)),
+    }
 }
