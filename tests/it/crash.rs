@@ -174,6 +174,9 @@ fn run_and_kill(p: &Project, args: &[&str], env: &[(&str, &str)], delay: Duratio
     finished
 }
 
+/// `(name, columns, rows, has its index)` of one `m*` table of [`many_files`].
+pub type TableState = (String, usize, usize, bool);
+
 /// The lock time to live the crash and concurrency tests run with, in seconds: short, so that a
 /// lock left by a killed process expires within a trial.
 pub const SHORT_TTL: &str = "2";
@@ -200,7 +203,7 @@ pub fn many_files(p: &Project, files: usize, rows: usize) {
 /// are applied. `tables` is `(name, columns, rows, has index)` of each `m*` table.
 pub fn check_many_files_state(
     history: &[String],
-    tables: &[(String, usize, usize, bool)],
+    tables: &[TableState],
     files: usize,
     rows: usize,
     context: &str,
@@ -212,7 +215,7 @@ pub fn check_many_files_state(
         "{context}: the history is not a prefix of the files"
     );
     assert!(k <= files, "{context}");
-    let mut expected: Vec<(String, usize, usize, bool)> = (1..=k)
+    let mut expected: Vec<TableState> = (1..=k)
         .map(|i| (format!("m{i}"), if i < k { 3 } else { 2 }, rows, true))
         .collect();
     expected.sort();
@@ -226,7 +229,7 @@ pub fn check_many_files_state(
 }
 
 /// `(name, columns, rows, has its index)` of every `m*` table of a SQLite file.
-fn sqlite_tables(db: &Db) -> Vec<(String, usize, usize, bool)> {
+fn sqlite_tables(db: &Db) -> Vec<TableState> {
     let names: Vec<Vec<String>> = db.rows(
         "SELECT name, (SELECT count(*) FROM pragma_table_info(s.name)), (SELECT count(*) FROM sqlite_schema i WHERE i.type = 'index' AND i.name = s.name || '_v') FROM sqlite_schema s WHERE type = 'table' AND name GLOB 'm[0-9]*'",
     );
@@ -482,7 +485,7 @@ fn push_rebuilding_a_parent_over_rows_killed_at_random_keeps_every_row() {
 }
 
 /// `(name, columns, rows, has its index)` of every `m*` table of a D1 database, and its history.
-fn d1_state(id: &str) -> (Vec<String>, Vec<(String, usize, usize, bool)>, Option<f64>) {
+fn d1_state(id: &str) -> (Vec<String>, Vec<TableState>, Option<f64>) {
     use vertz_runner::Driver;
     crate::d1_engine::block_on(async {
         let d = crate::d1_engine::driver(id);
