@@ -1,7 +1,7 @@
 //! Test support for D1: the real D1 engine (`tests/d1-engine/server.mjs`: workerd through
 //! miniflare, behind Cloudflare's D1 HTTP API shape), started once per test process, a fresh
 //! database id per test, and a tiny fault-injecting proxy for what the engine cannot produce on
-//! demand (429, 5xx).
+//! demand (429, 5xx, a reply that never comes).
 //!
 //! The engine's stdin is a pipe held for the whole test process and never written: when the
 //! process ends, however it ends, the pipe closes and the server stops (its documented protocol),
@@ -145,21 +145,43 @@ pub fn block_on<F: std::future::Future>(f: F) -> F::Output {
         .block_on(f)
 }
 
+/// What the [`FaultProxy`] does with one request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// Forward it to the engine and pass the reply back.
+    Pass,
+    /// Answer with this status; the engine never sees the request.
+    Status(u16),
+    /// Forward it (the engine runs it), then answer with this status instead of the reply: a
+    /// server error after the work was done.
+    StatusAfterForward(u16),
+    /// Never answer (hold the connection for a minute); the engine never sees the request.
+    Hang,
+    /// Forward it (the engine runs it), then never answer: a reply lost on the way back.
+    HangAfterForward,
+}
+
 /// FAKE, on purpose: a tiny HTTP proxy in front of the real engine that answers some requests
-/// with a status of its choosing instead of forwarding them, for faults the real engine cannot
-/// produce on demand (HTTP 429 rate limiting, 5xx). Every other request, and so every SQL
+/// with a fault of its choosing, for faults the real engine cannot produce on demand (HTTP 429
+/// rate limiting, 5xx, a reply that never comes). Every other request, and so every SQL
 /// statement, goes to the real engine. `fault(n, body)` sees the 0-based request number and the
-/// request body; `Some(status)` answers with that status.
+/// request body.
 pub struct FaultProxy {
     pub api_url: String,
     /// Requests received, faulted or not.
     pub received: Arc<AtomicUsize>,
-    /// Request bodies answered with a fault.
+    /// Request bodies answered with a fault, with the status (0 for a request never answered).
     pub faulted: Arc<Mutex<Vec<(u16, String)>>>,
 }
 
 impl FaultProxy {
+    /// A proxy that answers `Some(status)` requests with that status without forwarding them.
     pub fn start(fault: impl Fn(usize, &str) -> Option<u16> + Send + 'static) -> FaultProxy {
+        FaultProxy::start_with(move |n, body| fault(n, body).map_or(Fault::Pass, Fault::Status))
+    }
+
+    /// A proxy that does with each request what `fault` says.
+    pub fn start_with(fault: impl Fn(usize, &str) -> Fault + Send + 'static) -> FaultProxy {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         let upstream = engine()
@@ -181,56 +203,38 @@ impl FaultProxy {
                 };
                 let n = r.fetch_add(1, Ordering::SeqCst);
                 let text = String::from_utf8_lossy(&body).into_owned();
-                if let Some(status) = fault(n, &text) {
-                    f.lock().unwrap().push((status, text));
-                    let msg = format!(
-                        "{{\"success\":false,\"errors\":[{{\"code\":{status},\"message\":\"injected by the test's fault proxy\"}}],\"messages\":[],\"result\":null}}"
-                    );
-                    let _ = write!(
-                        conn,
-                        "HTTP/1.1 {status} Injected\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{msg}",
-                        msg.len()
-                    );
-                    continue;
+                let action = fault(n, &text);
+                let reply = match action {
+                    Fault::Status(_) | Fault::Hang => None,
+                    _ => match forward(&upstream, &head, &body) {
+                        Some(reply) => Some(reply),
+                        None => continue,
+                    },
+                };
+                match action {
+                    Fault::Pass => {
+                        let _ = conn.write_all(&reply.unwrap_or_default());
+                    }
+                    Fault::Status(status) | Fault::StatusAfterForward(status) => {
+                        f.lock().unwrap().push((status, text));
+                        let msg = format!(
+                            "{{\"success\":false,\"errors\":[{{\"code\":{status},\"message\":\"injected by the test's fault proxy\"}}],\"messages\":[],\"result\":null}}"
+                        );
+                        let _ = write!(
+                            conn,
+                            "HTTP/1.1 {status} Injected\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{msg}",
+                            msg.len()
+                        );
+                    }
+                    Fault::Hang | Fault::HangAfterForward => {
+                        f.lock().unwrap().push((0, text));
+                        // Hold the connection open, unanswered, away from the accept loop.
+                        std::thread::spawn(move || {
+                            std::thread::sleep(std::time::Duration::from_secs(60));
+                            drop(conn);
+                        });
+                    }
                 }
-                // Forward with `connection: close`, so the reply ends where the stream ends.
-                let Ok(mut up) = TcpStream::connect(&upstream) else {
-                    continue;
-                };
-                let head: String = head
-                    .lines()
-                    .filter(|l| !l.to_ascii_lowercase().starts_with("connection:"))
-                    .map(|l| format!("{l}\r\n"))
-                    .collect();
-                let _ = up.write_all(head.as_bytes());
-                let _ = up.write_all(b"connection: close\r\n\r\n");
-                let _ = up.write_all(&body);
-                // The engine may keep the connection open: read exactly one reply, re-framed
-                // with a content-length and `connection: close`.
-                let Some((head, body)) = read_response(&mut up) else {
-                    continue;
-                };
-                let head: String = head
-                    .lines()
-                    .filter(|l| {
-                        let l = l.to_ascii_lowercase();
-                        ![
-                            "connection:",
-                            "content-length:",
-                            "transfer-encoding:",
-                            "keep-alive:",
-                        ]
-                        .iter()
-                        .any(|h| l.starts_with(h))
-                    })
-                    .map(|l| format!("{l}\r\n"))
-                    .collect();
-                let _ = write!(
-                    conn,
-                    "{head}content-length: {}\r\nconnection: close\r\n\r\n",
-                    body.len()
-                );
-                let _ = conn.write_all(&body);
             }
         });
         FaultProxy {
@@ -239,6 +243,48 @@ impl FaultProxy {
             faulted,
         }
     }
+}
+
+/// Sends one request to the engine and returns its reply, re-framed with a content-length and
+/// `connection: close`.
+fn forward(upstream: &str, head: &str, body: &[u8]) -> Option<Vec<u8>> {
+    // Forward with `connection: close`, so the reply ends where the stream ends.
+    let Ok(mut up) = TcpStream::connect(upstream) else {
+        return None;
+    };
+    let head: String = head
+        .lines()
+        .filter(|l| !l.to_ascii_lowercase().starts_with("connection:"))
+        .map(|l| format!("{l}\r\n"))
+        .collect();
+    let _ = up.write_all(head.as_bytes());
+    let _ = up.write_all(b"connection: close\r\n\r\n");
+    let _ = up.write_all(body);
+    // The engine may keep the connection open: read exactly one reply, re-framed
+    // with a content-length and `connection: close`.
+    let (head, body) = read_response(&mut up)?;
+    let head: String = head
+        .lines()
+        .filter(|l| {
+            let l = l.to_ascii_lowercase();
+            ![
+                "connection:",
+                "content-length:",
+                "transfer-encoding:",
+                "keep-alive:",
+            ]
+            .iter()
+            .any(|h| l.starts_with(h))
+        })
+        .map(|l| format!("{l}\r\n"))
+        .collect();
+    let mut reply = format!(
+        "{head}content-length: {}\r\nconnection: close\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    reply.extend_from_slice(&body);
+    Some(reply)
 }
 
 /// One HTTP/1.1 reply: its head and its body (content-length or chunked).

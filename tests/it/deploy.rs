@@ -1,10 +1,8 @@
 //! `vertz db migrate deploy`, `rollback`, `unlock` and `status` with migration files, through the
 //! real binary on real SQLite files: ordering, checksums, the lock, failures in the middle of a
-//! file, rollback, drift, and several processes deploying at once.
+//! file, rollback and drift (several processes at once: `concurrency.rs`).
 
-use std::process::Command;
-
-use crate::support::{Project, vertz_bin};
+use crate::support::Project;
 
 /// Writes `migrations/NAME.sql`.
 fn mig(p: &Project, name: &str, text: &str) {
@@ -416,61 +414,6 @@ fn an_expired_lock_is_taken_over() {
     deploy(&p, &["--lock-timeout", "0"]).code(0);
     assert_eq!(history(&p).len(), 3);
     assert_eq!(p.db("app.db").count("_vertz_lock"), 0);
-}
-
-#[test]
-fn eight_processes_deploying_50_files_at_once_apply_each_exactly_once() {
-    let p = Project::new();
-    for i in 1..=50 {
-        mig(
-            &p,
-            &format!("{i:04}_m{i}"),
-            &format!(
-                "CREATE TABLE m{i} (id INTEGER PRIMARY KEY);\nINSERT INTO m{i} VALUES ({i});\n"
-            ),
-        );
-    }
-    let children: Vec<_> = (0..8)
-        .map(|_| {
-            Command::new(vertz_bin())
-                .args([
-                    "db",
-                    "migrate",
-                    "deploy",
-                    "--database",
-                    "sqlite:app.db",
-                    "--json",
-                ])
-                .current_dir(p.dir.path())
-                .env_remove("VERTZ_DATABASE_URL")
-                .env_remove("VERTZ_MIGRATIONS")
-                .stdout(std::process::Stdio::piped())
-                .stderr(std::process::Stdio::piped())
-                .spawn()
-                .unwrap()
-        })
-        .collect();
-    let mut applied_total = 0;
-    for child in children {
-        let out = child.wait_with_output().unwrap();
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(0), "stderr: {stderr}");
-        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        applied_total += json["applied"].as_array().unwrap().len();
-    }
-    assert_eq!(
-        applied_total, 50,
-        "each file applied by exactly one process"
-    );
-    let db = p.db("app.db");
-    assert_eq!(
-        db.rows("SELECT count(*), count(DISTINCT name) FROM _vertz_migrations"),
-        [["50", "50"]]
-    );
-    let expected: Vec<String> = (1..=50).map(|i| format!("{i:04}_m{i}")).collect();
-    assert_eq!(history(&p), expected);
-    assert_eq!(db.count("m50"), 1);
-    assert_eq!(db.count("_vertz_lock"), 0);
 }
 
 #[test]

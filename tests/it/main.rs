@@ -4,14 +4,17 @@
 
 mod auto;
 mod bad_input;
+mod concurrency;
 mod config;
 mod crash;
 mod d1;
 mod d1_engine;
 mod d1_objects;
+mod d1_faults;
 mod demo;
 mod deploy;
 mod errors;
+mod faults;
 mod migrate;
 mod objects;
 mod push;

@@ -142,6 +142,11 @@ pub struct LockArgs {
     /// How long to wait for another process's migration lock before giving up (exit 7).
     #[arg(long, value_name = "SECONDS", default_value_t = 120)]
     pub lock_timeout: u64,
+    /// How long the migration lock stays valid without renewal (it is renewed before each
+    /// migration): a lock left by a killed process is taken over this long after its last
+    /// renewal. Keep it above the slowest single migration.
+    #[arg(long, env = "VERTZ_LOCK_TTL", value_name = "SECONDS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..))]
+    pub lock_ttl: u64,
 }
 
 #[derive(Debug, Args)]

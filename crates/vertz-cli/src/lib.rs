@@ -58,10 +58,25 @@ pub fn run_with_schema(
     match runtime.block_on(dispatch(cli, schema)) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {:#}", e.error);
+            eprintln!("error: {}", render(&e.error));
             e.code
         }
     }
+}
+
+/// The error with its chain of causes, like `{:#}`, but without a cause whose text the message
+/// already shows (several errors print their source inside their own message, then add what
+/// completed; `{:#}` would print that source twice).
+fn render(error: &anyhow::Error) -> String {
+    let mut out = error.to_string();
+    for cause in error.chain().skip(1) {
+        let text = cause.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+    }
+    out
 }
 
 /// Logs go to standard error: warnings by default, `-v` what ran and how long, `-vv` every

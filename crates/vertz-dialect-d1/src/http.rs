@@ -9,8 +9,10 @@
 //! Retry policy: a 429 ("too many requests") means the request was refused before it ran, so it
 //! is retried with exponential backoff (honouring `Retry-After`) for reads and writes alike. A 5xx
 //! or a timeout after the request was sent leaves unknown whether a write ran, so only reads are
-//! retried then; a write reports the failure and says to check the database's state. A request
-//! that could not even connect is retried in both cases. A SQL error (HTTP 400) is never retried.
+//! retried then; a write fails with [`DriverError::OutcomeUnknown`], never retried blindly (the
+//! runner settles a migration's outcome from its history row, which is in the same batch). A
+//! request that could not even connect is retried in both cases. A SQL error (HTTP 400) is never
+//! retried. Every request gives up after a timeout (`VERTZ_D1_TIMEOUT` seconds, default 60).
 //!
 //! The token is kept in [`ApiToken`], whose `Debug` prints `***`; it is sent only in the
 //! `Authorization` header and is scrubbed from every message the server sends back.
@@ -31,6 +33,11 @@ pub const DEFAULT_API_URL: &str = "https://api.cloudflare.com/client/v4";
 pub const TOKEN_VAR: &str = "CLOUDFLARE_API_TOKEN";
 /// The environment variable overriding the API base URL (tests, proxies).
 pub const API_URL_VAR: &str = "VERTZ_D1_API_URL";
+/// The environment variable setting how long one request may take, in seconds.
+pub const TIMEOUT_VAR: &str = "VERTZ_D1_TIMEOUT";
+/// How long one request may take unless `VERTZ_D1_TIMEOUT` says otherwise: D1 gives a query or
+/// batch at most 30 s; past 60 s the answer is not coming.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// A name vertz never creates: a probe batch ends with a read of it, so that the probe fails and
 /// rolls back, and its message tells the probe's own failure from a real one.
@@ -85,6 +92,12 @@ pub enum D1Error {
         /// The value as given.
         url: String,
     },
+    /// `VERTZ_D1_TIMEOUT` is not a whole number of seconds above zero.
+    #[error("VERTZ_D1_TIMEOUT={value:?} is not a number of seconds (a whole number above 0)")]
+    BadTimeout {
+        /// The value as given.
+        value: String,
+    },
 }
 
 /// How requests are retried (see the module docs for when).
@@ -132,6 +145,7 @@ pub struct D1HttpDriver {
     token: ApiToken,
     dialect: D1Dialect,
     retry: RetryPolicy,
+    timeout: Duration,
     requests: AtomicU64,
 }
 
@@ -165,7 +179,14 @@ impl D1HttpDriver {
             .ok()
             .filter(|u| !u.is_empty())
             .unwrap_or_else(|| DEFAULT_API_URL.into());
-        D1HttpDriver::new(&base, &account, &database, ApiToken::new(token))
+        let driver = D1HttpDriver::new(&base, &account, &database, ApiToken::new(token))?;
+        match std::env::var(TIMEOUT_VAR).ok().filter(|t| !t.is_empty()) {
+            None => Ok(driver),
+            Some(value) => match value.trim().parse::<u64>() {
+                Ok(secs) if secs > 0 => driver.with_timeout(Duration::from_secs(secs)),
+                _ => Err(D1Error::BadTimeout { value }),
+            },
+        }
     }
 
     /// A driver for one database at an explicit API base URL.
@@ -180,14 +201,7 @@ impl D1HttpDriver {
                 url: api_url.into(),
             });
         }
-        let client = reqwest::Client::builder()
-            // D1 gives a query or batch at most 30 s; past 60 s the answer is not coming.
-            .timeout(Duration::from_secs(60))
-            .connect_timeout(Duration::from_secs(10))
-            .build()
-            .map_err(|_| D1Error::BadApiUrl {
-                url: api_url.into(),
-            })?;
+        let client = client(api_url, DEFAULT_TIMEOUT)?;
         Ok(D1HttpDriver {
             client,
             endpoint: format!(
@@ -198,8 +212,16 @@ impl D1HttpDriver {
             token,
             dialect: D1Dialect::new(),
             retry: RetryPolicy::default(),
+            timeout: DEFAULT_TIMEOUT,
             requests: AtomicU64::new(0),
         })
+    }
+
+    /// The same driver with another time limit per request.
+    pub fn with_timeout(mut self, timeout: Duration) -> Result<D1HttpDriver, D1Error> {
+        self.client = client(&self.endpoint, timeout)?;
+        self.timeout = timeout;
+        Ok(self)
     }
 
     /// The same driver with another retry policy.
@@ -259,17 +281,27 @@ impl D1HttpDriver {
             Ok(r) => r,
             Err(e) => {
                 // reqwest's messages name the URL, never the headers; scrub anyway.
-                let message = self.token.scrub(&format!("cannot reach the D1 API: {e}"));
-                let err = DriverError::Connect {
-                    target: self.target.clone(),
-                    message: message.clone(),
-                };
-                return Err(if e.is_connect() || read_only {
-                    Attempt::Retry(None, err)
+                let message = self.token.scrub(&if e.is_timeout() {
+                    format!(
+                        "the D1 API did not answer within {}s ({TIMEOUT_VAR})",
+                        self.timeout.as_secs()
+                    )
                 } else {
-                    Attempt::Fail(DriverError::Other(format!(
-                        "{message}; the batch may or may not have been applied: run `vertz db status` before trying again"
-                    )))
+                    format!("cannot reach the D1 API: {e}")
+                });
+                return Err(if e.is_connect() || read_only {
+                    Attempt::Retry(
+                        None,
+                        DriverError::Connect {
+                            target: self.target.clone(),
+                            message,
+                        },
+                    )
+                } else {
+                    Attempt::Fail(DriverError::OutcomeUnknown {
+                        target: self.target.clone(),
+                        message,
+                    })
                 });
             }
         };
@@ -280,7 +312,19 @@ impl D1HttpDriver {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u64>().ok())
             .map(Duration::from_secs);
-        let text = response.text().await.unwrap_or_default();
+        let text = match response.text().await {
+            Ok(text) => text,
+            // The reply's head came, its body did not: as unknown as no reply at all.
+            Err(e) if status.is_success() && !read_only => {
+                return Err(Attempt::Fail(DriverError::OutcomeUnknown {
+                    target: self.target.clone(),
+                    message: self
+                        .token
+                        .scrub(&format!("the D1 API's reply broke off: {e}")),
+                }));
+            }
+            Err(_) => String::new(),
+        };
         let parsed: Option<Json> = serde_json::from_str(&text).ok();
         let api_message = parsed
             .as_ref()
@@ -321,16 +365,17 @@ impl D1HttpDriver {
             ));
         }
         if status.is_server_error() {
-            let err = format!(
-                "{}: the D1 API answered HTTP {status}: {api_message}",
-                self.target
-            );
+            let message = format!("the D1 API answered HTTP {status}: {api_message}");
             return Err(if read_only {
-                Attempt::Retry(retry_after, DriverError::Other(err))
+                Attempt::Retry(
+                    retry_after,
+                    DriverError::Other(format!("{}: {message}", self.target)),
+                )
             } else {
-                Attempt::Fail(DriverError::Other(format!(
-                    "{err}; the batch may or may not have been applied: run `vertz db status` before trying again"
-                )))
+                Attempt::Fail(DriverError::OutcomeUnknown {
+                    target: self.target.clone(),
+                    message,
+                })
             });
         }
         if status.as_u16() == 401 || status.as_u16() == 403 {
@@ -386,6 +431,17 @@ impl D1HttpDriver {
         }
         Some(bad)
     }
+}
+
+/// The HTTP client: `timeout` per request, 10 s to connect.
+fn client(api_url: &str, timeout: Duration) -> Result<reqwest::Client, D1Error> {
+    reqwest::Client::builder()
+        .timeout(timeout)
+        .connect_timeout(Duration::from_secs(10).min(timeout))
+        .build()
+        .map_err(|_| D1Error::BadApiUrl {
+            url: api_url.into(),
+        })
 }
 
 /// A runner value as a JSON parameter.

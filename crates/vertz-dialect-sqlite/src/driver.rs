@@ -114,7 +114,7 @@ impl SqliteDriver {
             sqlx::raw_sql(sql)
                 .execute(&mut *conn)
                 .await
-                .map_err(|e| (i, to_driver_error(i + 1, sql, &e)))?;
+                .map_err(|e| (i, to_driver_error(&self.target, i + 1, sql, &e)))?;
         }
         Ok(())
     }
@@ -136,16 +136,42 @@ fn message(e: &sqlx::Error) -> String {
     }
 }
 
-fn to_driver_error(index: usize, sql: &str, e: &sqlx::Error) -> DriverError {
-    if let sqlx::Error::Database(db) = e
-        && matches!(
-            db.code().as_deref(),
-            Some("5") | Some("6") | Some("517") | Some("261")
-        )
-    {
-        return DriverError::Busy {
-            message: db.message().to_string(),
-        };
+/// A sqlx error as the runner's, by SQLite's (extended) result code: another writer, a read-only
+/// database and a full disk get messages that say so and what to do; the rest name the statement.
+fn to_driver_error(target: &str, index: usize, sql: &str, e: &sqlx::Error) -> DriverError {
+    if let sqlx::Error::Database(db) = e {
+        let code: i64 = db.code().and_then(|c| c.parse().ok()).unwrap_or(-1);
+        // The primary result code is the low byte of an extended one.
+        match code & 0xff {
+            // SQLITE_BUSY, SQLITE_LOCKED
+            5 | 6 => {
+                return DriverError::Busy {
+                    target: target.to_string(),
+                    waited_s: BUSY_TIMEOUT.as_secs(),
+                    message: db.message().to_string(),
+                };
+            }
+            // SQLITE_READONLY (file, folder, file system, or a journal that cannot be rolled back)
+            8 => {
+                return DriverError::ReadOnly {
+                    target: target.to_string(),
+                    message: db.message().to_string(),
+                };
+            }
+            // SQLITE_FULL (ENOSPC) and SQLITE_IOERR (a write refused otherwise: EFBIG past a
+            // file size limit, EDQUOT, a failing device). The statement is still named.
+            10 | 13 => {
+                return DriverError::statement(
+                    index,
+                    sql,
+                    format!(
+                        "{} (writing {target} failed: the disk is full, a quota or file size limit was reached, or the device failed; free space and run the command again)",
+                        db.message()
+                    ),
+                );
+            }
+            _ => {}
+        }
     }
     DriverError::statement(index, sql, message(e))
 }
@@ -212,7 +238,7 @@ impl Driver for SqliteDriver {
         let rows = bind(sqlx::query(sql), params)
             .fetch_all(&mut *conn)
             .await
-            .map_err(|e| to_driver_error(1, sql, &e))?;
+            .map_err(|e| to_driver_error(&self.target, 1, sql, &e))?;
         Ok(rows.iter().map(row_values).collect())
     }
 
@@ -222,21 +248,21 @@ impl Driver for SqliteDriver {
         sqlx::query("BEGIN")
             .execute(&mut *conn)
             .await
-            .map_err(|e| to_driver_error(0, "BEGIN", &e))?;
+            .map_err(|e| to_driver_error(&self.target, 0, "BEGIN", &e))?;
         let mut out = Vec::with_capacity(sqls.len());
         for (i, sql) in sqls.iter().enumerate() {
             match sqlx::query(sql).fetch_all(&mut *conn).await {
                 Ok(rows) => out.push(rows.iter().map(row_values).collect()),
                 Err(e) => {
                     let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
-                    return Err(to_driver_error(i + 1, sql, &e));
+                    return Err(to_driver_error(&self.target, i + 1, sql, &e));
                 }
             }
         }
         sqlx::query("COMMIT")
             .execute(&mut *conn)
             .await
-            .map_err(|e| to_driver_error(sqls.len() + 1, "COMMIT", &e))?;
+            .map_err(|e| to_driver_error(&self.target, sqls.len() + 1, "COMMIT", &e))?;
         Ok(out)
     }
 
@@ -247,15 +273,19 @@ impl Driver for SqliteDriver {
         sqlx::query("BEGIN IMMEDIATE")
             .execute(&mut *conn)
             .await
-            .map_err(|e| to_driver_error(0, "BEGIN IMMEDIATE", &e))?;
+            .map_err(|e| to_driver_error(&self.target, 0, "BEGIN IMMEDIATE", &e))?;
         for (i, s) in statements.iter().enumerate() {
             tracing::debug!(target: "vertz::sql", statement = i + 1, sql = %s.sql);
             if let Err(e) = bind(sqlx::query(&s.sql), &s.params)
                 .execute(&mut *conn)
                 .await
             {
-                let err = to_driver_error(i + 1, &s.sql, &e);
-                if let Err(rollback) = sqlx::query("ROLLBACK").execute(&mut *conn).await {
+                let err = to_driver_error(&self.target, i + 1, &s.sql, &e);
+                // After some errors (a full disk, an I/O error, SQLITE_BUSY in some cases) SQLite has
+                // already rolled the transaction back itself; only another failure is news.
+                if let Err(rollback) = sqlx::query("ROLLBACK").execute(&mut *conn).await
+                    && !rollback.to_string().contains("no transaction is active")
+                {
                     tracing::error!(target: "vertz", error = %rollback, "ROLLBACK failed after a failed statement");
                 }
                 return Err(err);
@@ -263,7 +293,12 @@ impl Driver for SqliteDriver {
         }
         if let Err(e) = sqlx::query("COMMIT").execute(&mut *conn).await {
             let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
-            return Err(to_driver_error(statements.len() + 1, "COMMIT", &e));
+            return Err(to_driver_error(
+                &self.target,
+                statements.len() + 1,
+                "COMMIT",
+                &e,
+            ));
         }
         Ok(())
     }

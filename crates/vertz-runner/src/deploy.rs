@@ -125,6 +125,23 @@ pub enum DeployError {
         /// Files applied before the failure, in order.
         completed: Vec<String>,
     },
+    /// The database did not answer a file's unit (a timeout, or a server error after it was
+    /// sent), and the history, read again afterwards, has no row for the file: it was not
+    /// applied.
+    #[error(
+        "{target}: {message}; the migration {name} may or may not have been applied, so vertz read the history again: it has no row for {name}, so nothing of it was applied (a unit and its history row commit together). Run the deploy again{}",
+        completed_note(.completed)
+    )]
+    Unanswered {
+        /// The migration.
+        name: String,
+        /// The database.
+        target: String,
+        /// What happened to the request.
+        message: String,
+        /// Files applied before the failure, in order.
+        completed: Vec<String>,
+    },
     /// The database failed otherwise.
     #[error("{source}{}", completed_note(.completed))]
     Driver {
@@ -143,6 +160,7 @@ impl DeployError {
             DeployError::Verify(_) | DeployError::AppliedByWrangler { .. } => &[],
             DeployError::Lock { completed, .. }
             | DeployError::Statement { completed, .. }
+            | DeployError::Unanswered { completed, .. }
             | DeployError::Driver { completed, .. } => completed,
         }
     }
@@ -306,7 +324,12 @@ async fn apply_locked(
             unit.push(wrangler::create_table_statement(&options.wrangler.table));
             unit.push(wrangler::insert_statement(&options.wrangler.table, file));
         }
-        if let Err(e) = driver.execute_atomic(&unit).await {
+        let mut outcome = driver.execute_atomic(&unit).await;
+        if let Err(e @ DriverError::OutcomeUnknown { .. }) = outcome {
+            settle_unanswered(driver, file, e, &completed).await?;
+            outcome = Ok(());
+        }
+        if let Err(e) = outcome {
             return Err(match failing_statement(file, 1, &e) {
                 Some((s, message)) => DeployError::Statement {
                     name: file.name.clone(),
@@ -367,4 +390,36 @@ async fn check_wrangler(
             .map(|f| f.name.clone())
             .collect(),
     )
+}
+
+/// A file's unit got no answer (a timeout, or a server error after it was sent). The unit
+/// carries its history row, so the history says whether it ran; it is never sent again blindly.
+/// `Ok` when it did run.
+async fn settle_unanswered(
+    driver: &dyn Driver,
+    file: &MigrationFile,
+    error: DriverError,
+    completed: &[String],
+) -> Result<(), DeployError> {
+    let DriverError::OutcomeUnknown { target, message } = &error else {
+        return Err(driver_err(completed)(error));
+    };
+    match history::read(driver).await {
+        Ok(rows)
+            if rows
+                .iter()
+                .any(|r| r.name == file.name && r.checksum == file.checksum) =>
+        {
+            tracing::warn!(target: "vertz", migration = %file.name, error = %error, "no answer from the database, but the history shows the migration applied");
+            Ok(())
+        }
+        Ok(_) => Err(DeployError::Unanswered {
+            name: file.name.clone(),
+            target: target.clone(),
+            message: message.clone(),
+            completed: completed.to_vec(),
+        }),
+        // The history cannot be read either: say the outcome is unknown.
+        Err(_) => Err(driver_err(completed)(error)),
+    }
 }

@@ -116,10 +116,39 @@ pub enum DriverError {
         /// The database's message.
         message: String,
     },
-    /// Another writer holds the database and did not let go in time.
-    #[error("the database is locked by another writer: {message}")]
+    /// Another writer holds the database and did not let go in time (the driver waited its
+    /// busy timeout); nothing of the unit was applied.
+    #[error(
+        "{target} is locked: another process holds a write transaction on it and did not finish within {waited_s}s ({message}); nothing was changed. Let that process finish (or close it: an application, a shell, a database browser) and run the command again"
+    )]
     Busy {
+        /// The database, as the user named it.
+        target: String,
+        /// How long the driver waited, in seconds.
+        waited_s: u64,
         /// The database's message.
+        message: String,
+    },
+    /// The database cannot be written: a read-only file, folder or file system.
+    #[error(
+        "{target} is read-only ({message}); nothing was changed. Make the file and its folder writable by this user (SQLite writes a journal file beside it), or point --database at a writable copy"
+    )]
+    ReadOnly {
+        /// The database, as the user named it.
+        target: String,
+        /// The database's message.
+        message: String,
+    },
+    /// A write was sent but no answer came back (a timeout or a server error after sending), so
+    /// whether the unit was applied is unknown. Never retried blindly: the caller finds out
+    /// from the database (for a migration, from its history row).
+    #[error(
+        "{target}: {message}; the batch may or may not have been applied: run `vertz db status` before trying again"
+    )]
+    OutcomeUnknown {
+        /// The database, as the user named it.
+        target: String,
+        /// What happened.
         message: String,
     },
     /// The live schema could not be read into the model.

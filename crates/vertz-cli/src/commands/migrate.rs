@@ -40,6 +40,7 @@ pub fn read_migrations(dir: &Path) -> Result<Vec<MigrationFile>, CliError> {
 pub fn lock_options(args: &LockArgs) -> LockOptions {
     LockOptions {
         wait: Duration::from_secs(args.lock_timeout),
+        ttl: Duration::from_secs(args.lock_ttl),
         on_wait: Some(Arc::new(|h| {
             note!(
                 "waiting for the migration lock: held by {} since {} (expires {})",
