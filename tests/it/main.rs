@@ -11,6 +11,7 @@ mod d1_engine;
 mod demo;
 mod deploy;
 mod errors;
+mod evolve;
 mod migrate;
 mod objects;
 mod push;
