@@ -530,9 +530,19 @@ impl SqliteFamily {
 /// Whether `sql` names `name` (a table or view), as a word, case-insensitively. It can see a
 /// name inside a string literal: then a view or trigger is dropped and created again for
 /// nothing, which is harmless; missing a real dependency is not.
-fn mentions(sql: &str, name: &str) -> bool {
+/// A name with a quote or a space in it appears only quoted (`"odd ""t"""`), never as itself, so
+/// each quoted form is looked for too.
+pub(crate) fn mentions(sql: &str, name: &str) -> bool {
     let sql = sql.to_ascii_lowercase();
     let name = name.to_ascii_lowercase();
+    let quoted = [
+        crate::quote::ident(&name),
+        format!("`{}`", name.replace('`', "``")),
+        format!("[{name}]"),
+    ];
+    if quoted.iter().any(|q| sql.contains(q.as_str())) {
+        return true;
+    }
     let ident_char = |c: char| c.is_alphanumeric() || c == '_' || c == '$';
     sql.match_indices(&name).any(|(i, _)| {
         let before = sql[..i].chars().next_back();
