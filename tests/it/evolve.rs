@@ -253,6 +253,19 @@ impl Model {
         &self.schema.tables[name]
     }
 
+    fn column(&self, table: &str, column: &str) -> Column {
+        self.table(table)
+            .column(column)
+            .expect("a column of the model")
+            .clone()
+    }
+
+    fn column_mut(&mut self, table: &str, column: &str) -> &mut Column {
+        self.table_mut(table)
+            .column_mut(column)
+            .expect("a column of the model")
+    }
+
     fn table_mut(&mut self, name: &str) -> &mut Table {
         self.schema
             .tables
@@ -964,19 +977,11 @@ impl Gen {
         }
         let old_rows = std::mem::replace(self.m.rows.get_mut(&table).expect("rows"), rows);
         let default = c.default.as_ref().map(|_| self.random_default(&ty));
-        let cm = self
-            .m
-            .table_mut(&table)
-            .column_mut(&col)
-            .expect("the column");
+        let cm = self.m.column_mut(&table, &col);
         cm.ty = ty.clone();
         cm.default = default;
         if !self.m.uniques_hold(&table) {
-            let cm = self
-                .m
-                .table_mut(&table)
-                .column_mut(&col)
-                .expect("the column");
+            let cm = self.m.column_mut(&table, &col);
             cm.ty = c.ty;
             cm.default = c.default;
             *self.m.rows.get_mut(&table).expect("rows") = old_rows;
@@ -991,26 +996,13 @@ impl Gen {
         let Some((table, col)) = self.plain_target() else {
             return Outcome::Skip;
         };
-        let c = self
-            .m
-            .table(&table)
-            .column(&col)
-            .expect("the column")
-            .clone();
+        let c = self.m.column(&table, &col);
         if !c.nullable {
-            self.m
-                .table_mut(&table)
-                .column_mut(&col)
-                .expect("c")
-                .nullable = true;
+            self.m.column_mut(&table, &col).nullable = true;
             self.log.push(format!("{table}.{col} becomes nullable"));
             return Outcome::Applied;
         }
-        self.m
-            .table_mut(&table)
-            .column_mut(&col)
-            .expect("c")
-            .nullable = false;
+        self.m.column_mut(&table, &col).nullable = false;
         let nulls = self.m.rows[&table].iter().any(|r| r[&col] == Val::Null);
         match &c.default {
             None if nulls => {
@@ -1047,12 +1039,7 @@ impl Gen {
         let Some((table, col)) = self.plain_target() else {
             return Outcome::Skip;
         };
-        let c = self
-            .m
-            .table(&table)
-            .column(&col)
-            .expect("the column")
-            .clone();
+        let c = self.m.column(&table, &col);
         let default = if c.default.is_some() && c.nullable && self.rng.chance(50) {
             None
         } else {
@@ -1061,11 +1048,7 @@ impl Gen {
         if default == c.default {
             return Outcome::Skip;
         }
-        self.m
-            .table_mut(&table)
-            .column_mut(&col)
-            .expect("c")
-            .default = default.clone();
+        self.m.column_mut(&table, &col).default = default.clone();
         self.log
             .push(format!("default of {table}.{col} to {default:?}"));
         Outcome::Applied
@@ -1075,16 +1058,11 @@ impl Gen {
         let Some((table, col)) = self.plain_target() else {
             return Outcome::Skip;
         };
-        let c = self
-            .m
-            .table(&table)
-            .column(&col)
-            .expect("the column")
-            .clone();
+        let c = self.m.column(&table, &col);
         if matches!(c.ty, ColumnType::Boolean | ColumnType::Enum(_)) && !c.unique {
             return Outcome::Skip;
         }
-        self.m.table_mut(&table).column_mut(&col).expect("c").unique = !c.unique;
+        self.m.column_mut(&table, &col).unique = !c.unique;
         if c.unique {
             self.log.push(format!("{table}.{col} no longer UNIQUE"));
             return Outcome::Applied;
