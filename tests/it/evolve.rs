@@ -859,24 +859,6 @@ impl Gen {
         }) else {
             return Outcome::Skip;
         };
-        // Found and open (seed 1810, SQLite itself): renaming a key column of a WITHOUT ROWID
-        // table that a UNIQUE constraint also names fails in SQLite ("error in table ... after
-        // rename: expressions prohibited in PRIMARY KEY and UNIQUE constraints"); vertz plans
-        // an ALTER TABLE RENAME COLUMN there, where a rebuild would work. Not generated.
-        let t = self.m.table(&table);
-        let was = self
-            .start
-            .tables
-            .get(t.renamed_from.as_deref().unwrap_or(&t.name));
-        if t.primary_key.contains(&old)
-            && (t.without_rowid || was.is_some_and(|w| w.without_rowid))
-            && Model::unique_sets(t)
-                .iter()
-                .skip(1)
-                .any(|u| u.contains(&old))
-        {
-            return Outcome::Skip;
-        }
         let Some(new) = self.free_column_name(&self.m.table(&table).clone()) else {
             return Outcome::Skip;
         };
@@ -1916,4 +1898,86 @@ fn random_schema_evolution_on_d1_keeps_schema_rows_and_rollbacks() {
     let cases = env_number("VERTZ_EVOLVE_D1_CASES", 2);
     let first = env_number("VERTZ_EVOLVE_FIRST", 1);
     run_many(|_| Backend::D1, first, cases);
+}
+
+/// Seed 1810: SQLite refuses `RENAME COLUMN` of a key column of a WITHOUT ROWID table that a
+/// UNIQUE constraint also names; vertz now rebuilds the table for that rename. On a real file,
+/// with rows, through push and through a deployed migration file.
+#[test]
+fn renaming_a_key_column_of_a_without_rowid_table_named_by_a_unique_keeps_the_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let table = |key: &str, hint: bool| {
+        let mut id = Column {
+            nullable: false,
+            ..plain_column(key.into(), ColumnType::Integer)
+        };
+        if hint {
+            id.renamed_from = Some("id".into());
+        }
+        let mut s = Schema::default();
+        let mut t = Table {
+            name: "odd \"table\"".into(),
+            columns: vec![id, plain_column("body".into(), ColumnType::Text)],
+            primary_key: vec![key.into()],
+            unique_constraints: vec![vec!["body".into(), key.into()]],
+            indexes: Vec::new(),
+            foreign_keys: Vec::new(),
+            checks: Vec::new(),
+            renamed_from: None,
+            strict: false,
+            without_rowid: true,
+        };
+        t.canonicalize();
+        s.tables.insert(t.name.clone(), t);
+        s
+    };
+    runtime().block_on(async {
+        let pushed = SqliteDriver::open(&dir.path().join("p.db")).await.unwrap();
+        let deployed = SqliteDriver::open(&dir.path().join("d.db")).await.unwrap();
+        let migrations = dir.path().join("migrations");
+        let force = PushOptions {
+            force: true,
+            ..PushOptions::default()
+        };
+        let options = DevOptions {
+            name: "step".into(),
+            force: true,
+            ..DevOptions::default()
+        };
+        let insert = [Statement::new(
+            "INSERT INTO \"odd \"\"table\"\"\" VALUES (1, 'a'), (2, 'b')".to_string(),
+        )];
+        for db in [&pushed, &deployed] {
+            let before = table("id", false);
+            if std::ptr::eq(db, &pushed) {
+                vertz_runner::push(db, &before, &force).await.unwrap();
+            } else {
+                migrate_dev(db, &SqliteScratch, &migrations, &before, &options)
+                    .await
+                    .unwrap();
+            }
+            db.execute_atomic(&insert).await.unwrap();
+        }
+        let after = table("rank", true);
+        vertz_runner::push(&pushed, &after, &force).await.unwrap();
+        migrate_dev(&deployed, &SqliteScratch, &migrations, &after, &options)
+            .await
+            .unwrap();
+        for db in [&pushed, &deployed] {
+            let rows = db
+                .query(
+                    "SELECT \"rank\", body FROM \"odd \"\"table\"\"\" ORDER BY 1",
+                    &[],
+                )
+                .await
+                .unwrap();
+            assert_eq!(
+                rows,
+                [
+                    vec![Value::Int(1), Value::Text("a".into())],
+                    vec![Value::Int(2), Value::Text("b".into())]
+                ]
+            );
+        }
+    });
 }
