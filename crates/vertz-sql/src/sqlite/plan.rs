@@ -340,18 +340,38 @@ impl SqliteFamily {
             out.push(drop_table(t));
         }
 
-        // 3. New tables with their indexes.
+        // 3. New tables with their indexes. A new table that references a rebuilt table, and
+        // that no rebuilt table references, is created after the rebuilds: while its parent's
+        // old copy is dropped, SQLite prepares the child's foreign keys, and one naming a table
+        // already dropped in the rebuild fails ("no such table"; found by the evolve test).
+        let after_rebuilds = |t: &Table| {
+            t.foreign_keys
+                .iter()
+                .any(|fk| rebuild.contains(&fk.references_table))
+                && !rebuild
+                    .iter()
+                    .filter_map(|r| to.table(r))
+                    .any(|r| r.references(&t.name))
+        };
+        let mut late_tables = Vec::new();
         for change in &diff.changes {
             if let Change::CreateTable { table } = change {
-                out.push(PlannedStatement::new(
-                    format!("create table {}", table.name),
-                    self.create_table(to, table),
-                ));
-                for index in &table.indexes {
+                let create = |out: &mut Vec<PlannedStatement>| {
                     out.push(PlannedStatement::new(
-                        format!("index {} on {}", index.name, table.name),
-                        self.create_index(&table.name, index),
+                        format!("create table {}", table.name),
+                        self.create_table(to, table),
                     ));
+                    for index in &table.indexes {
+                        out.push(PlannedStatement::new(
+                            format!("index {} on {}", index.name, table.name),
+                            self.create_index(&table.name, index),
+                        ));
+                    }
+                };
+                if after_rebuilds(table) {
+                    create(&mut late_tables);
+                } else {
+                    create(&mut out);
                 }
             }
         }
@@ -449,6 +469,7 @@ impl SqliteFamily {
             }
             out.extend(self.rebuild_statements(from, to, renames, &rebuild)?);
         }
+        out.extend(late_tables);
 
         // 7. New indexes of tables that were not rebuilt.
         out.extend(late_indexes);

@@ -1390,3 +1390,44 @@ fn renaming_a_key_column_named_by_a_unique_of_a_without_rowid_table_rebuilds() {
         "{sql}"
     );
 }
+
+/// Found by the schema-evolution property test (seed 5448): a new table referencing two tables
+/// that are rebuilt together was created before the rebuild, and dropping the old parent made
+/// SQLite prepare the new child's key to the other, already dropped parent ("no such table").
+/// Such a table is created after the rebuilds.
+#[test]
+fn a_new_table_referencing_rebuilt_tables_is_created_after_the_rebuild() {
+    let base = |strict: bool, child: bool| {
+        s(|d| {
+            d.table("tags", |t| {
+                t.column("id", integer().primary_key());
+                if strict {
+                    t.strict();
+                }
+            });
+            d.table("posts", |t| {
+                t.column("id", integer().primary_key());
+                t.column("tag", integer().nullable().references("tags", "id"));
+            });
+            if child {
+                d.table("todos", |t| {
+                    t.column("id", integer().primary_key());
+                    t.column("post", integer().nullable().references("posts", "id"));
+                    t.column("tag", integer().nullable().references("tags", "id"));
+                });
+            }
+        })
+    };
+    let (from, to) = (base(false, false), base(true, true));
+    let sql = SqliteFamily::sqlite()
+        .plan(&from, &to, &diff(&from, &to))
+        .unwrap()
+        .to_sql();
+    let renamed = sql
+        .rfind(r#"ALTER TABLE "__vertz_new_tags" RENAME TO "tags""#)
+        .expect("tags is rebuilt");
+    let created = sql
+        .find(r#"CREATE TABLE "todos""#)
+        .expect("todos is created");
+    assert!(renamed < created, "{sql}");
+}
