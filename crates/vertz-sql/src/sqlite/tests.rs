@@ -1431,3 +1431,30 @@ fn a_new_table_referencing_rebuilt_tables_is_created_after_the_rebuild() {
         .expect("todos is created");
     assert!(renamed < created, "{sql}");
 }
+
+/// Found by the schema-evolution property test (seed 20261): a table whose only column is
+/// dropped while another is added was rebuilt with `INSERT INTO t () SELECT FROM t`, which is
+/// not SQL. The rows stay, each with the new column's default.
+#[test]
+fn a_rebuild_that_carries_no_column_keeps_the_rows_with_defaults() {
+    let from = s(|d| {
+        d.table("order", |t| {
+            t.column("email", text().nullable());
+        });
+    });
+    let to = s(|d| {
+        d.table("order", |t| {
+            t.column("score", real().default(1.5));
+            // STRICT makes it a rebuild.
+            t.strict();
+        });
+    });
+    let sql = SqliteFamily::sqlite()
+        .plan(&from, &to, &diff(&from, &to))
+        .unwrap()
+        .to_sql();
+    assert!(
+        sql.contains(r#"INSERT INTO "__vertz_new_order" ("score") SELECT 1.5 FROM "order""#),
+        "{sql}"
+    );
+}
