@@ -779,6 +779,11 @@ impl Gen {
             }
             t.canonicalize();
         }
+        // Columns added or altered in this step move with their table (seed 30701).
+        self.added = std::mem::take(&mut self.added)
+            .into_iter()
+            .map(|(t, c)| (if t == old { new.clone() } else { t }, c))
+            .collect();
         let rows = self.m.rows.remove(&old).expect("rows");
         self.m.rows.insert(new.clone(), rows);
         for tr in self.m.schema.triggers.values_mut() {
