@@ -78,6 +78,18 @@ fn cases() -> Vec<Case> {
             expect: Expect::Exactly("error: schema.sql: the schema file is not UTF-8 text"),
         },
         Case {
+            name: "NUL byte in a schema file",
+            files: vec![text(
+                "schema.sql",
+                "CREATE TABLE a (x);\nCREATE TABLE b (y)\0;\n",
+            )],
+            args: push("schema.sql"),
+            code: 3,
+            expect: Expect::Exactly(
+                "error: schema.sql:2: a NUL byte (\\0) is not allowed in SQL text; remove it",
+            ),
+        },
+        Case {
             name: "SQL error in the first statement",
             files: vec![text(
                 "schema.sql",
@@ -333,10 +345,298 @@ fn cases() -> Vec<Case> {
     ]
 }
 
+/// What a case needs beyond the live database: migration files deployed first, a hand edit of
+/// the database, files removed afterwards.
+#[derive(Default)]
+struct Setup {
+    /// Files written and deployed (`migrate deploy`) before the database is recorded.
+    deployed: Vec<(&'static str, Vec<u8>)>,
+    /// SQL run on the database (behind vertz's back) before it is recorded.
+    sql: Option<&'static str>,
+    /// Files removed before the command runs.
+    remove: &'static [&'static str],
+    /// Compare schema and rows rather than bytes: taking and releasing the migration lock
+    /// rewrites SQLite's file header (its change counter), and the first deploy creates the
+    /// lock's own table `_vertz_lock`, left empty when the lock is released; no other schema
+    /// object and no row changes.
+    logical: bool,
+}
+
+/// Every schema object and every row of every table, as text.
+fn state(db: &crate::support::Db) -> String {
+    let lock = db.rows("SELECT count(*) FROM sqlite_schema WHERE name = '_vertz_lock'");
+    if lock[0][0] == "1" {
+        assert_eq!(db.count("_vertz_lock"), 0, "the lock is still held");
+    }
+    let mut out = db
+        .rows("SELECT type || ' ' || name || ' ' || coalesce(sql, '') FROM sqlite_schema WHERE name <> '_vertz_lock' ORDER BY name")
+        .into_iter()
+        .map(|r| r[0].clone())
+        .collect::<Vec<_>>()
+        .join("\n");
+    for t in db.rows("SELECT name FROM sqlite_schema WHERE type = 'table' AND name <> '_vertz_lock' ORDER BY name") {
+        let name = t[0].replace('"', "\"\"");
+        out.push_str(&format!("\n{}: {:?}", t[0], db.rows(&format!("SELECT * FROM \"{name}\""))));
+    }
+    out
+}
+
+fn deploy(dir: &'static str) -> &'static [&'static str] {
+    match dir {
+        "d1-local" => &[
+            "db",
+            "migrate",
+            "deploy",
+            "--database",
+            "@D1LOCAL",
+            "--migrations",
+            "migrations",
+        ],
+        _ => &[
+            "db",
+            "migrate",
+            "deploy",
+            "--database",
+            "@DB",
+            "--migrations",
+            "migrations",
+        ],
+    }
+}
+
+/// Two applied migrations, for the cases about the files of applied migrations.
+fn applied() -> Vec<(&'static str, Vec<u8>)> {
+    vec![
+        text(
+            "migrations/0001_tags.sql",
+            "CREATE TABLE tags (id INTEGER PRIMARY KEY, name TEXT);\n",
+        ),
+        text(
+            "migrations/0002_tag_index.sql",
+            "CREATE INDEX tags_name ON tags (name);\n",
+        ),
+    ]
+}
+
+/// The cases that need a [`Setup`]: migration files, the configuration file, the history table.
+fn setup_cases() -> Vec<(Setup, Case)> {
+    let huge = format!(
+        "{}CREATE TABLE ok (x);\nCREATE TABLEE broken (x);\n",
+        "-- a generated schema, mostly comments\n".repeat(200_000)
+    );
+    vec![
+        (
+            Setup::default(),
+            Case {
+                name: "malformed migration file name",
+                files: vec![text(
+                    "migrations/0001-add users.sql",
+                    "CREATE TABLE a (x);\n",
+                )],
+                args: deploy("migrations"),
+                code: 3,
+                expect: Expect::Exactly(
+                    "error: 1 problem in the migration files:\n  - migrations/0001-add users.sql: a migration file is named NNNN_snake_case_name.sql (at least four digits, then lower-case letters, digits and underscores); rename it",
+                ),
+            },
+        ),
+        (
+            Setup::default(),
+            Case {
+                name: "duplicate migration number",
+                files: vec![
+                    text("migrations/0001_a.sql", "CREATE TABLE a (x);\n"),
+                    text("migrations/0001_b.sql", "CREATE TABLE b (x);\n"),
+                ],
+                args: deploy("migrations"),
+                code: 3,
+                expect: Expect::Exactly(
+                    "error: 1 problem in the migration files:\n  - migrations/0001_b.sql: has the same number 1 as migrations/0001_a.sql; give one of them the next free number",
+                ),
+            },
+        ),
+        (
+            Setup::default(),
+            Case {
+                name: "empty migration file",
+                files: vec![text("migrations/0001_empty.sql", "")],
+                args: deploy("migrations"),
+                code: 3,
+                expect: Expect::Exactly(
+                    "error: 1 problem in the migration files:\n  - migrations/0001_empty.sql: the migration has no SQL to run; write its statements above the `-- @rollback` line (or delete the file)",
+                ),
+            },
+        ),
+        (
+            Setup::default(),
+            Case {
+                name: "NUL byte in a migration file",
+                files: vec![text(
+                    "migrations/0001_nul.sql",
+                    "CREATE TABLE a (x);\n-- a comment\0 hiding the rest\nCREATE TABLE b (y);\n",
+                )],
+                args: deploy("migrations"),
+                code: 3,
+                expect: Expect::Exactly(
+                    "error: 1 problem in the migration files:\n  - migrations/0001_nul.sql:2: a NUL byte (\\0) is not allowed in SQL text; remove it",
+                ),
+            },
+        ),
+        (
+            Setup::default(),
+            Case {
+                name: "binary migration file",
+                files: vec![(
+                    "migrations/0001_blob.sql",
+                    vec![0x7f, b'E', b'L', b'F', 0, 0, 0, 1, 0xc3, 0x28],
+                )],
+                args: deploy("migrations"),
+                code: 3,
+                expect: Expect::Exactly(
+                    "error: 1 problem in the migration files:\n  - migrations/0001_blob.sql: the migration file is not UTF-8 text; save it as UTF-8",
+                ),
+            },
+        ),
+        (
+            Setup {
+                logical: true,
+                ..Setup::default()
+            },
+            Case {
+                name: "SQL error in the middle of a migration file",
+                files: vec![text(
+                    "migrations/0001_three.sql",
+                    "CREATE TABLE a (x);\nCREATE TABLE b (y);\nINSERT INTO nope VALUES (1);\nCREATE TABLE c (z);\n",
+                )],
+                args: deploy("migrations"),
+                code: 4,
+                expect: Expect::Exactly(
+                    "error: migrations/0001_three.sql:3: the migration 0001_three failed, and nothing of it was applied: no such table: nope\n  statement: INSERT INTO nope VALUES (1)\n  no migration was applied by this run",
+                ),
+            },
+        ),
+        (
+            Setup::default(),
+            Case {
+                name: "D1-forbidden statement in a migration file for D1",
+                files: vec![text(
+                    "migrations/0001_pragma.sql",
+                    "CREATE TABLE a (x);\nPRAGMA foreign_keys = OFF;\n",
+                )],
+                args: deploy("d1-local"),
+                code: 3,
+                expect: Expect::StartsWith(
+                    "error: the D1 lint refused 1 finding(s); nothing was applied:\n  migrations/0001_pragma.sql:2: PRAGMA foreign_keys = OFF does nothing on D1",
+                ),
+            },
+        ),
+        (
+            Setup {
+                deployed: applied(),
+                ..Setup::default()
+            },
+            Case {
+                name: "an applied migration file edited afterwards",
+                files: vec![text(
+                    "migrations/0001_tags.sql",
+                    "CREATE TABLE tags (id INTEGER PRIMARY KEY, name TEXT, sneaky TEXT);\n",
+                )],
+                args: deploy("migrations"),
+                code: 3,
+                expect: Expect::StartsWith(
+                    "error: the migration files disagree with the database's history:\n  - 0001_tags: changed after it was applied (recorded checksum ",
+                ),
+            },
+        ),
+        (
+            Setup {
+                deployed: applied(),
+                remove: &["migrations/0002_tag_index.sql"],
+                ..Setup::default()
+            },
+            Case {
+                name: "an applied migration file missing",
+                files: vec![text("migrations/0003_more.sql", "CREATE TABLE more (x);\n")],
+                args: deploy("migrations"),
+                code: 3,
+                expect: Expect::Exactly(
+                    "error: the migration files disagree with the database's history:\n  - 0002_tag_index: applied to the database but its file is missing; restore 0002_tag_index.sql",
+                ),
+            },
+        ),
+        (
+            Setup::default(),
+            Case {
+                name: "a huge schema file with an error on its last line",
+                files: vec![("schema.sql", huge.into_bytes())],
+                args: push("schema.sql"),
+                code: 3,
+                expect: Expect::Exactly(
+                    "error: schema.sql:200002: SQLite rejected this statement: near \"TABLEE\": syntax error\n  CREATE TABLEE broken (x)",
+                ),
+            },
+        ),
+        (
+            Setup::default(),
+            Case {
+                name: "vertz.toml with an unknown key",
+                files: vec![text(
+                    "vertz.toml",
+                    "schema = \"good.sql\"\nmigration = \"m\"\n[environments.development]\ndatabase = \"sqlite:app.db\"\n",
+                )],
+                args: &["db", "push"],
+                code: 3,
+                expect: Expect::Exactly(
+                    "error: vertz.toml:2:1: unknown field `migration`, expected one of `dialect`, `schema`, `migrations`, `default_environment`, `environments`",
+                ),
+            },
+        ),
+        (
+            Setup::default(),
+            Case {
+                name: "vertz.toml with a wrong type",
+                files: vec![text(
+                    "vertz.toml",
+                    "schema = \"good.sql\"\n[environments.development]\ndatabase = \"sqlite:app.db\"\nprotected = \"yes\"\n",
+                )],
+                args: &["db", "push"],
+                code: 3,
+                expect: Expect::Exactly(
+                    "error: vertz.toml:4:13: invalid type: string \"yes\", expected a boolean",
+                ),
+            },
+        ),
+        (
+            Setup {
+                sql: Some("ALTER TABLE _vertz_migrations DROP COLUMN schema_hash"),
+                ..Setup::default()
+            },
+            Case {
+                name: "a history table edited by hand",
+                files: vec![text(
+                    "schema.sql",
+                    &format!("{TODO_SQL}CREATE TABLE extra (id INTEGER PRIMARY KEY);\n"),
+                )],
+                args: push("schema.sql"),
+                code: 4,
+                expect: Expect::Exactly(
+                    "error: the history table _vertz_migrations was changed by hand: it lacks the column(s) schema_hash; restore it from a backup (vertz db export keeps it) or put the column(s) back; nothing was changed",
+                ),
+            },
+        ),
+    ]
+}
+
 #[test]
 fn every_bad_input_is_named_refused_and_harmless() {
-    let cases = cases();
-    for case in &cases {
+    let cases: Vec<(Setup, Case)> = cases()
+        .into_iter()
+        .map(|c| (Setup::default(), c))
+        .chain(setup_cases())
+        .collect();
+    let mut kinds = std::collections::BTreeSet::new();
+    for (setup, case) in &cases {
+        assert!(kinds.insert(case.name), "case {:?} twice", case.name);
         let p = Project::new();
         // A live database with the todo schema and rows, which no bad input may touch.
         p.write("good.sql", TODO_SQL);
@@ -351,16 +651,45 @@ fn every_bad_input_is_named_refused_and_harmless() {
         ])
         .code(0);
         db.exec("INSERT INTO users (email) VALUES ('a@x'); INSERT INTO todos (user_id, title) VALUES (1, 't');");
+        for (path, bytes) in &setup.deployed {
+            p.write(path, "");
+            std::fs::write(p.path(path), bytes).unwrap();
+        }
+        if !setup.deployed.is_empty() {
+            p.vertz(&[
+                "db",
+                "migrate",
+                "deploy",
+                "--database",
+                &db.url(),
+                "--migrations",
+                "migrations",
+            ])
+            .code(0);
+        }
+        if let Some(sql) = setup.sql {
+            db.exec(sql);
+        }
+        for path in setup.remove {
+            std::fs::remove_file(p.path(path)).unwrap();
+        }
         let before = std::fs::read(&db.path).unwrap();
+        let before_state = state(&db);
 
         for (path, bytes) in &case.files {
+            p.write(path, "");
             std::fs::write(p.path(path), bytes).unwrap();
         }
         let url = db.url();
+        let d1_local = "d1-local:app.db";
         let args: Vec<&str> = case
             .args
             .iter()
-            .map(|a| if *a == "@DB" { url.as_str() } else { a })
+            .map(|a| match *a {
+                "@DB" => url.as_str(),
+                "@D1LOCAL" => d1_local,
+                a => a,
+            })
             .collect();
         let run = p.vertz(&args);
         assert_eq!(
@@ -377,14 +706,23 @@ fn every_bad_input_is_named_refused_and_harmless() {
                 case.name
             ),
         }
-        assert_eq!(
-            std::fs::read(&db.path).unwrap(),
-            before,
-            "case {:?}: the database changed",
-            case.name
-        );
+        if setup.logical {
+            assert_eq!(
+                state(&db),
+                before_state,
+                "case {:?}: the database changed",
+                case.name
+            );
+        } else {
+            assert_eq!(
+                std::fs::read(&db.path).unwrap(),
+                before,
+                "case {:?}: the database changed",
+                case.name
+            );
+        }
     }
-    assert!(cases.len() >= 20);
+    assert!(kinds.len() >= 30, "{} kinds", kinds.len());
 }
 
 #[test]
@@ -426,42 +764,6 @@ fn a_database_file_that_is_not_sqlite_or_is_a_folder() {
         "{}",
         run.stderr
     );
-}
-
-#[test]
-fn a_history_table_edited_by_hand_fails_the_push_atomically() {
-    let p = Project::new();
-    p.write("schema.sql", TODO_SQL);
-    let db = p.db("app.db");
-    p.vertz(&[
-        "db",
-        "push",
-        "--database",
-        &db.url(),
-        "--schema",
-        "schema.sql",
-    ])
-    .code(0);
-    db.exec("ALTER TABLE _vertz_migrations DROP COLUMN schema_hash");
-    p.write(
-        "schema.sql",
-        &format!("{TODO_SQL}CREATE TABLE extra (id INTEGER PRIMARY KEY);\n"),
-    );
-    let before = db.schema_text();
-    let run = p.vertz(&[
-        "db",
-        "push",
-        "--database",
-        &db.url(),
-        "--schema",
-        "schema.sql",
-    ]);
-    run.code(4);
-    assert_eq!(
-        run.stderr.trim(),
-        "error: the history table _vertz_migrations was changed by hand: it lacks the column(s) schema_hash; restore it from a backup (vertz db export keeps it) or put the column(s) back; nothing was changed"
-    );
-    assert_eq!(db.schema_text(), before, "nothing ran");
 }
 
 #[test]

@@ -110,7 +110,7 @@ fn enrich(mut schema: Schema, flags: [bool; 9]) -> Schema {
 
 /// What the database can hold of `schema`: metadata dropped, each enum column's enum named
 /// `<table>_<column>` (the name introspection gives the CHECK it reads back).
-fn storable(schema: &Schema) -> Schema {
+pub(crate) fn storable(schema: &Schema) -> Schema {
     let mut out = schema.clone();
     out.enums.clear();
     for table in out.tables.values_mut() {

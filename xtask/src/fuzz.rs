@@ -22,6 +22,9 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("snapshot", target_snapshot),
     ("expr", target_expr),
     ("default", target_default),
+    ("migration", target_migration),
+    ("lint", target_lint),
+    ("schema_sql", target_schema_sql),
 ];
 
 /// Tokens that make mutations reach interesting states of an SQL lexer and parser.
@@ -142,6 +145,104 @@ fn target_default(input: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Migration-file parser: never panic; an accepted file's statements start on lines of the
+/// file and are its text; parsing is deterministic, and CRLF line endings give the same file
+/// (same checksum, same statements).
+fn target_migration(input: &str) -> Result<(), String> {
+    let path = Path::new("migrations/0001_fuzz.sql");
+    let parsed = vertz_runner::migrations::parse(path, input.as_bytes());
+    let again = vertz_runner::migrations::parse(path, input.as_bytes());
+    if format!("{parsed:?}") != format!("{again:?}") {
+        return Err("two parses of the same bytes differ".into());
+    }
+    let Ok(file) = parsed else {
+        return Ok(());
+    };
+    // Lines as the parser counts them: a lone CR ends a line too (as in most editors).
+    let lines = vertz_runner::migrations::normalize_line_endings(input)
+        .split('\n')
+        .count();
+    let statements = file.forward.iter().chain(file.rollback.iter().flatten());
+    for s in statements {
+        if s.line == 0 || s.line > lines {
+            return Err(format!("statement line {} out of 1..={lines}", s.line));
+        }
+        // SQL white space is ASCII's (a vertical tab is not white space to SQLite).
+        if s.sql
+            .trim_matches(|c: char| c.is_ascii_whitespace())
+            .is_empty()
+        {
+            return Err(format!("an empty statement at line {}", s.line));
+        }
+    }
+    if file.checksum.len() != 64 || !file.checksum.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(format!("checksum {:?} is not sha256 hex", file.checksum));
+    }
+    if !input.contains('\r') {
+        let crlf = input.replace('\n', "\r\n");
+        match vertz_runner::migrations::parse(path, crlf.as_bytes()) {
+            Ok(f) if f.checksum == file.checksum && f.forward.len() == file.forward.len() => {}
+            Ok(f) => {
+                return Err(format!(
+                    "CRLF changes the file: checksum {} vs {}, {} vs {} statements",
+                    f.checksum,
+                    file.checksum,
+                    f.forward.len(),
+                    file.forward.len()
+                ));
+            }
+            Err(e) => return Err(format!("the LF file parses, its CRLF copy does not: {e}")),
+        }
+    }
+    Ok(())
+}
+
+/// D1 lint, on its own and with a schema: never panic, every finding on a line of the input.
+fn target_lint(input: &str) -> Result<(), String> {
+    let lines = input.split('\n').count();
+    let schema = vertz_snapshot::Schema::default();
+    let findings = vertz_dialect_d1::lint(input)
+        .into_iter()
+        .chain(vertz_dialect_d1::Linter::from_schema(&schema).file(input));
+    for f in findings {
+        if f.line == 0 || f.line > lines {
+            return Err(format!("{} at line {} out of 1..={lines}", f.rule, f.line));
+        }
+        if f.message.is_empty() || f.fix.is_empty() {
+            return Err(format!("{} has no message or no fix", f.rule));
+        }
+    }
+    Ok(())
+}
+
+/// One current-thread runtime for the async targets.
+fn runtime() -> &'static tokio::runtime::Runtime {
+    static RT: std::sync::OnceLock<tokio::runtime::Runtime> = std::sync::OnceLock::new();
+    RT.get_or_init(|| {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a tokio runtime")
+    })
+}
+
+/// schema.sql loader (it runs the file in a scratch SQLite): never panic or hang; whatever it
+/// accepts is a valid schema that the SQLite and D1 dialects render without panicking.
+fn target_schema_sql(input: &str) -> Result<(), String> {
+    let path = Path::new("schema.sql");
+    let loaded = runtime().block_on(vertz_dialect_sqlite::schema_sql::load_str(input, path));
+    let Ok(schema) = loaded else {
+        return Ok(());
+    };
+    if let Err(e) = vertz_snapshot::validate(&schema) {
+        return Err(format!("accepted an invalid schema: {e}"));
+    }
+    let _ = vertz_sql::expr::check_schema(&schema);
+    let _ = vertz_sql::Dialect::create_all(&vertz_sql::SqliteFamily::sqlite(), &schema);
+    let _ = vertz_sql::Dialect::create_all(&vertz_dialect_d1::dialect(), &schema);
+    Ok(())
+}
+
 struct Rng(u64);
 
 impl Rng {
@@ -246,6 +347,45 @@ fn mutate_value(rng: &mut Rng, value: &mut serde_json::Value) {
     }
 }
 
+/// How long one input may run before it counts as a hang.
+const HANG: Duration = Duration::from_secs(10);
+
+/// The input running now and since when; a watchdog thread saves it to `fuzz/crashes/` and
+/// ends the process when it runs longer than [`HANG`] (a hang cannot be caught in-process).
+/// The input is `None` between runs and after the last one, which ends the thread.
+type Current = std::sync::Arc<std::sync::Mutex<Option<(Instant, String)>>>;
+
+fn watchdog(root: &Path, name: &str, seed: u64) -> Current {
+    let current: Current = std::sync::Arc::new(std::sync::Mutex::new(None));
+    let watched = current.clone();
+    let dir = root.join("fuzz/crashes");
+    let name = name.to_string();
+    std::thread::spawn(move || {
+        loop {
+            std::thread::sleep(Duration::from_millis(500));
+            if std::sync::Arc::strong_count(&watched) == 1 {
+                return;
+            }
+            let Some((since, text)) = watched.lock().unwrap_or_else(|e| e.into_inner()).clone()
+            else {
+                continue;
+            };
+            if since.elapsed() > HANG {
+                let _ = std::fs::create_dir_all(&dir);
+                let file = dir.join(format!("{name}-{seed}-hang.txt"));
+                let _ = std::fs::write(&file, text.as_bytes());
+                eprintln!(
+                    "fuzz target {name}: an input ran for more than {} s\n  input saved to {}",
+                    HANG.as_secs(),
+                    file.display()
+                );
+                std::process::exit(1);
+            }
+        }
+    });
+    current
+}
+
 /// Runs one target; returns how many inputs ran.
 pub fn run(root: &Path, name: &str, seconds: u64, seed: u64) -> anyhow::Result<u64> {
     let Some((_, target)) = TARGETS.iter().find(|(n, _)| *n == name) else {
@@ -272,6 +412,7 @@ pub fn run(root: &Path, name: &str, seconds: u64, seed: u64) -> anyhow::Result<u
     let mut rng = Rng(seed.max(1));
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let mut runs = 0u64;
+    let current = watchdog(root, name, seed);
     while Instant::now() < deadline {
         let base = corpus[rng.below(corpus.len())].clone();
         let other = corpus[rng.below(corpus.len())].clone();
@@ -281,7 +422,9 @@ pub fn run(root: &Path, name: &str, seconds: u64, seed: u64) -> anyhow::Result<u
             mutate(&mut rng, &base, &other)
         };
         let text = String::from_utf8_lossy(&bytes).into_owned();
+        *current.lock().unwrap_or_else(|e| e.into_inner()) = Some((Instant::now(), text.clone()));
         let outcome = catch_unwind(AssertUnwindSafe(|| target(&text)));
+        *current.lock().unwrap_or_else(|e| e.into_inner()) = None;
         runs += 1;
         let failure = match outcome {
             Ok(Ok(())) => None,

@@ -111,6 +111,7 @@ impl SqliteDriver {
     pub async fn execute_each(&self, statements: &[&str]) -> Result<(), (usize, DriverError)> {
         let mut conn = self.conn.lock().await;
         for (i, sql) in statements.iter().enumerate() {
+            refuse_nul(i + 1, sql).map_err(|e| (i, e))?;
             sqlx::raw_sql(sql)
                 .execute(&mut *conn)
                 .await
@@ -134,6 +135,19 @@ fn message(e: &sqlx::Error) -> String {
         sqlx::Error::Database(db) => db.message().to_string(),
         other => other.to_string(),
     }
+}
+
+/// SQLite reads SQL as a C string, and sqlx loops forever on a statement with a NUL byte: refuse
+/// it before it is sent (the lexer refuses NULs in files with their line; this guards the rest).
+fn refuse_nul(index: usize, sql: &str) -> Result<(), DriverError> {
+    if sql.contains('\0') {
+        return Err(DriverError::statement(
+            index,
+            &sql.replace('\0', "\\0"),
+            "the statement contains a NUL byte (\\0), which SQLite cannot run; remove it",
+        ));
+    }
+    Ok(())
 }
 
 /// A sqlx error as the runner's, by SQLite's (extended) result code: another writer, a read-only
@@ -234,6 +248,7 @@ impl Driver for SqliteDriver {
     }
 
     async fn query(&self, sql: &str, params: &[Value]) -> Result<Rows, DriverError> {
+        refuse_nul(1, sql)?;
         let mut conn = self.conn.lock().await;
         let rows = bind(sqlx::query(sql), params)
             .fetch_all(&mut *conn)
@@ -251,6 +266,9 @@ impl Driver for SqliteDriver {
             .map_err(|e| to_driver_error(&self.target, 0, "BEGIN", &e))?;
         let mut out = Vec::with_capacity(sqls.len());
         for (i, sql) in sqls.iter().enumerate() {
+            refuse_nul(i + 1, sql)?;
+        }
+        for (i, sql) in sqls.iter().enumerate() {
             match sqlx::query(sql).fetch_all(&mut *conn).await {
                 Ok(rows) => out.push(rows.iter().map(row_values).collect()),
                 Err(e) => {
@@ -267,6 +285,9 @@ impl Driver for SqliteDriver {
     }
 
     async fn execute_atomic(&self, statements: &[Statement]) -> Result<(), DriverError> {
+        for (i, s) in statements.iter().enumerate() {
+            refuse_nul(i + 1, &s.sql)?;
+        }
         let mut conn = self.conn.lock().await;
         // IMMEDIATE takes the write lock up front, so two migrators queue instead of failing
         // half-way with SQLITE_BUSY on their first write.

@@ -84,6 +84,14 @@ pub struct LexError {
 
 /// Tokenizes SQL text, skipping white space and comments.
 pub fn tokenize(src: &str) -> Result<Vec<Token>, LexError> {
+    // SQLite reads SQL as a C string: a NUL ends the text wherever it stands, so what runs is
+    // not what the file shows (and the sqlx driver loops forever on it).
+    if let Some(at) = src.find('\0') {
+        return Err(LexError {
+            line: 1 + src[..at].matches('\n').count(),
+            message: "a NUL byte (\\0) is not allowed in SQL text; remove it".into(),
+        });
+    }
     let bytes = src.as_bytes();
     let mut tokens = Vec::new();
     let mut i = 0;
@@ -497,5 +505,18 @@ mod tests {
             normalize("create  table \"T\" (x int)"),
             "CREATE TABLE T ( X INT )"
         );
+    }
+
+    /// Found by `cargo xtask fuzz schema_sql`: a NUL byte in a schema file hung `db push` (the
+    /// statement went to SQLite, where a NUL ends the text, and the driver looped on it).
+    #[test]
+    fn a_nul_byte_is_refused_with_its_line() {
+        let err = split_statements("CREATE TABLE a (x);\nCREATE TABLE b (y)\0;\n").unwrap_err();
+        assert_eq!(err.line, 2);
+        assert_eq!(
+            err.message,
+            "a NUL byte (\\0) is not allowed in SQL text; remove it"
+        );
+        assert!(tokenize("SELECT '\0'").is_err());
     }
 }
