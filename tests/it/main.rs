@@ -10,6 +10,7 @@ mod d1;
 mod d1_engine;
 mod demo;
 mod deploy;
+mod deploy_tx;
 mod errors;
 mod migrate;
 mod objects;

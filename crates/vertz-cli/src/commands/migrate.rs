@@ -8,14 +8,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use vertz_dialect_sqlite::SqliteScratch;
-use vertz_runner::deploy::{DeployOptions, deploy};
+use vertz_runner::deploy::{DeployOptions, TxMode, deploy};
 use vertz_runner::dev::{DevOptions, migrate_dev};
 use vertz_runner::lock::LockOptions;
 use vertz_runner::migrations::{self, MigrationFile};
 use vertz_runner::verify::VerifyOptions;
 use vertz_snapshot::SchemaSnapshot;
 
-use crate::cli::{DeployArgs, DevArgs, LockArgs, NewArgs};
+use crate::cli::{DeployArgs, DevArgs, LockArgs, NewArgs, TxModeArg};
 use crate::context::Context;
 use crate::exit::{self, CliError};
 use crate::output::{self, note, say};
@@ -80,6 +80,10 @@ pub async fn deploy_run(ctx: &Context, args: DeployArgs) -> Result<u8, CliError>
         lock: lock_options(&args.lock),
         final_schema_hash: None,
         progress: None,
+        tx_mode: match args.tx_mode {
+            TxModeArg::File => TxMode::File,
+            TxModeArg::All => TxMode::All,
+        },
     };
     // A progress bar on a terminal only (never in JSON, quiet or dry runs, nor in logs and CI).
     let bar =
@@ -109,6 +113,7 @@ pub async fn deploy_run(ctx: &Context, args: DeployArgs) -> Result<u8, CliError>
         let json = serde_json::json!({
             "database": database,
             "dry_run": report.dry_run,
+            "tx_mode": options.tx_mode.as_str(),
             "applied": report.applied,
             "would_apply": report.would_apply,
             "accepted_checksums": report.accepted_checksums,
@@ -150,8 +155,12 @@ pub async fn deploy_run(ctx: &Context, args: DeployArgs) -> Result<u8, CliError>
             );
         }
         say!(
-            "Applied {} migration(s), each in its own transaction.",
-            report.applied.len()
+            "Applied {} migration(s), {}.",
+            report.applied.len(),
+            match options.tx_mode {
+                TxMode::File => "each in its own transaction",
+                TxMode::All => "all in one transaction",
+            }
         );
     }
     Ok(exit::OK)
