@@ -16,8 +16,9 @@ WL=$PERF_ROOT/wl
 WORK=$(mktemp -d)
 trap 'kill $SERVER $PROXY 2>/dev/null || true; rm -rf "$WORK"' EXIT
 [ -d "$WL/migrations_$FILES" ] || python3 bench/peers/gen_workload.py "$WL" --migrations "$FILES" --tables 10
-cargo build --release -q -p vertz-cli
-VERTZ=$(pwd)/target/release/vertz
+# VERTZ_BIN: an already built binary (skips the release build)
+if [ -z "${VERTZ_BIN:-}" ]; then cargo build --release -q -p vertz-cli; VERTZ_BIN=$(pwd)/target/release/vertz; fi
+VERTZ=$VERTZ_BIN
 
 node tests/d1-engine/server.mjs --no-stdin-watch > "$WORK/server.out" 2> "$WORK/server.err" &
 SERVER=$!

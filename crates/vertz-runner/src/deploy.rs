@@ -117,12 +117,12 @@ pub enum DeployError {
     /// The files disagree with the history; nothing ran.
     #[error(transparent)]
     Verify(#[from] VerifyError),
-    /// The lock could not be taken or was lost.
-    #[error("{source}{}", completed_note(.completed))]
+    /// The lock could not be taken or was lost. (The cause is part of the message, so it is not
+    /// also given as the error's source, which would print it twice.)
+    #[error("{cause}{}", completed_note(.completed))]
     Lock {
         /// The cause.
-        #[source]
-        source: LockError,
+        cause: LockError,
         /// Files applied before the failure.
         completed: Vec<String>,
     },
@@ -222,8 +222,8 @@ pub async fn deploy(
 
     let guard = lock::acquire(driver, &options.lock)
         .await
-        .map_err(|source| DeployError::Lock {
-            source,
+        .map_err(|cause| DeployError::Lock {
+            cause,
             completed: Vec::new(),
         })?;
     let result = apply_locked(driver, files, options, &guard, &mut report).await;
@@ -310,7 +310,7 @@ async fn apply_locked(
         if let Err(e) = driver.execute_atomic(&unit).await {
             if matches!(e, DriverError::Statement { index, .. } if index == lock_check) {
                 return Err(DeployError::Lock {
-                    source: guard.lost(driver).await,
+                    cause: guard.lost(driver).await,
                     completed,
                 });
             }
