@@ -494,12 +494,12 @@ mod tests {
     fn parts_group_each_index_with_its_table_and_give_up_on_anything_else() {
         let text = many_tables();
         let st = statements(&text);
-        let parts = parts(&st).unwrap();
-        assert_eq!(parts.len(), 3);
-        assert_eq!(parts[0][..2], [0, 1]);
+        let grouped = parts(&st).unwrap();
+        assert_eq!(grouped.len(), 3);
+        assert_eq!(grouped[0][..2], [0, 1]);
         // The index of t0 (the last statement) goes with t0.
-        assert_eq!(parts[0].last(), Some(&(st.len() - 1)));
-        assert_eq!(parts.iter().map(Vec::len).sum::<usize>(), st.len());
+        assert_eq!(grouped[0].last(), Some(&(st.len() - 1)));
+        assert_eq!(grouped.iter().map(Vec::len).sum::<usize>(), st.len());
         for other in [
             "CREATE TABLE a (x); CREATE VIEW v AS SELECT 1;",
             "CREATE TABLE a (x); CREATE INDEX i ON b (x);",
@@ -519,11 +519,11 @@ mod tests {
             .unwrap();
         let text = many_tables();
         let st = statements(&text);
-        let parts = parts(&st).unwrap();
+        let grouped = parts(&st).unwrap();
         let (whole, in_parts) = rt.block_on(async {
             (
                 load_whole(&st, Path::new("s.sql")).await.unwrap(),
-                load_in_parts(&st, &parts).await.unwrap(),
+                load_in_parts(&st, &grouped).await.unwrap(),
             )
         });
         assert_eq!(whole.tables.len(), 120);
