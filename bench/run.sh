@@ -29,5 +29,8 @@ export VERTZ_PUSH="$VERTZ_BIN db push --force --renames=never --database sqlite:
 # Deploy of a migrations folder (the folder is appended).
 if "$VERTZ_BIN" db migrate deploy --help >/dev/null 2>&1; then
   export VERTZ_APPLY="$VERTZ_BIN db migrate deploy --database sqlite:@DB@ --migrations"
+  if "$VERTZ_BIN" db migrate deploy --help | grep -q -- --tx-mode; then
+    export VERTZ_APPLY_ALL="$VERTZ_BIN db migrate deploy --tx-mode all --database sqlite:@DB@ --migrations"
+  fi
 fi
 exec bash bench/peers/run_peers.sh

@@ -168,6 +168,12 @@ pub struct DeployArgs {
     /// edit itself is NOT applied; databases migrated before and after it may differ.
     #[arg(long)]
     pub accept_changed_checksums: bool,
+    /// How pending files are grouped into transactions: `file` runs each file with its history
+    /// row in its own transaction (a failing file keeps the ones before it applied); `all` runs
+    /// every pending file in one transaction (a failing file leaves nothing applied; one commit,
+    /// so much faster for many files).
+    #[arg(long, value_enum, env = "VERTZ_TX_MODE", value_name = "MODE", default_value_t = TxModeArg::File)]
+    pub tx_mode: TxModeArg,
     #[command(flatten)]
     pub wrangler: WranglerArgs,
     #[command(flatten)]
@@ -175,6 +181,15 @@ pub struct DeployArgs {
     /// Print the result as JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `--tx-mode` of `migrate deploy`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TxModeArg {
+    /// One transaction per file.
+    File,
+    /// One transaction for all pending files.
+    All,
 }
 
 #[derive(Debug, Args)]

@@ -63,13 +63,13 @@ impl From<anyhow::Error> for CliError {
             };
         }
         let lock_code = |l: &LockError| match l {
-            LockError::Held { .. } => LOCK_HELD,
+            LockError::Held { .. } | LockError::Lost { .. } => LOCK_HELD,
             _ => DATABASE,
         };
         let deploy_code = |d: &DeployError| match d {
             DeployError::Verify(_) => INVALID_INPUT,
             DeployError::AppliedByWrangler { .. } => NOT_IN_SYNC,
-            DeployError::Lock { source, .. } => lock_code(source),
+            DeployError::Lock { cause, .. } => lock_code(cause),
             _ => DATABASE,
         };
         let code = if let Some(d) = error.downcast_ref::<DeployError>() {

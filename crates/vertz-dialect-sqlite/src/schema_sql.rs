@@ -6,9 +6,10 @@
 
 use std::path::{Path, PathBuf};
 
-use vertz_runner::driver::{Driver, DriverError};
+use vertz_runner::driver::{Driver, DriverError, to_raw};
 use vertz_snapshot::{Schema, SchemaErrors, validate};
 use vertz_sql::lex::{self, split_statements};
+use vertz_sql::sqlite::introspect::{self, RawSchema, RawValue};
 
 use crate::driver::SqliteDriver;
 
@@ -157,6 +158,24 @@ pub async fn load_str(text: &str, path: &Path) -> Result<Schema, SchemaSqlError>
             });
         }
     }
+    let mut schema = match parts(&statements) {
+        Some(parts) if parts.len() > 1 => match load_in_parts(&statements, &parts).await {
+            Some(schema) => schema,
+            None => load_whole(&statements, path).await?,
+        },
+        _ => load_whole(&statements, path).await?,
+    };
+    apply_rename_hints(text, &statements, &mut schema);
+    validate(&schema).map_err(|errors| SchemaSqlError::Invalid {
+        path: path.into(),
+        errors,
+    })?;
+    Ok(schema)
+}
+
+/// Runs every statement in one scratch database and introspects it: SQLite's own errors, with
+/// the statement's line.
+async fn load_whole(statements: &[lex::Statement], path: &Path) -> Result<Schema, SchemaSqlError> {
     let scratch = SqliteDriver::memory()
         .await
         .map_err(|source| SchemaSqlError::Scratch {
@@ -176,19 +195,120 @@ pub async fn load_str(text: &str, path: &Path) -> Result<Schema, SchemaSqlError>
             message,
         });
     }
-    let mut schema = scratch
+    scratch
         .introspect()
         .await
         .map_err(|source| SchemaSqlError::Scratch {
             path: path.into(),
             source,
-        })?;
-    apply_rename_hints(text, &statements, &mut schema);
-    validate(&schema).map_err(|errors| SchemaSqlError::Invalid {
-        path: path.into(),
-        errors,
-    })?;
-    Ok(schema)
+        })
+}
+
+/// Tables per scratch database when a schema file is loaded in parts.
+const TABLES_PER_PART: usize = 50;
+
+/// Groups the statements by table into parts of [`TABLES_PER_PART`] tables (each index with its
+/// table), in file order within a part. `None` when a statement is anything but `CREATE TABLE`
+/// or `CREATE [UNIQUE] INDEX ... ON` a table declared before it (views, triggers, schema-qualified
+/// names...): such a file is loaded whole.
+///
+/// Why: SQLite re-reads its schema table (a scan without an index) after every CREATE, so
+/// loading n statements into one database costs O(n²); in parts of k tables it costs O(n·k).
+fn parts(statements: &[lex::Statement]) -> Option<Vec<Vec<usize>>> {
+    let mut part_of: std::collections::HashMap<String, usize> = Default::default();
+    let mut parts: Vec<Vec<usize>> = Vec::new();
+    for (i, s) in statements.iter().enumerate() {
+        let sql = s.sql.as_str();
+        let tokens = lex::tokenize(sql).ok()?;
+        let word = |k: usize, w: &str| tokens.get(k).is_some_and(|t| t.is_word(sql, w));
+        let if_not_exists = |k: usize| word(k, "IF") && word(k + 1, "NOT") && word(k + 2, "EXISTS");
+        let mut k = 1;
+        if word(k, "TABLE") {
+            k += 1;
+            if if_not_exists(k) {
+                k += 3;
+            }
+            let name = tokens.get(k).filter(|t| t.is_name())?;
+            if tokens.get(k + 1).is_some_and(|t| t.is_op(sql, ".")) {
+                return None;
+            }
+            let next = part_of.len() / TABLES_PER_PART;
+            let part = *part_of
+                .entry(name.value(sql).to_ascii_lowercase())
+                .or_insert(next);
+            if part == parts.len() {
+                parts.push(Vec::new());
+            }
+            parts[part].push(i);
+        } else {
+            if word(k, "UNIQUE") {
+                k += 1;
+            }
+            if !word(k, "INDEX") {
+                return None;
+            }
+            k += 1;
+            if if_not_exists(k) {
+                k += 3;
+            }
+            tokens.get(k).filter(|t| t.is_name())?;
+            if !word(k + 1, "ON") {
+                return None;
+            }
+            let table = tokens.get(k + 2).filter(|t| t.is_name())?;
+            let part = *part_of.get(&table.value(sql).to_ascii_lowercase())?;
+            parts[part].push(i);
+        }
+    }
+    Some(parts)
+}
+
+/// Loads each part into its own scratch database and introspects them together, as one
+/// database would be. `None` (load the file whole instead, which gives SQLite's own error) when
+/// a part fails or two parts hold the same object name.
+async fn load_in_parts(statements: &[lex::Statement], parts: &[Vec<usize>]) -> Option<Schema> {
+    let mut queries: Vec<&str> = introspect::QUERIES.to_vec();
+    queries.push(introspect::OBJECTS_QUERY);
+    queries.push("SELECT lower(name) FROM sqlite_schema");
+    let mut merged: Vec<Vec<Vec<RawValue>>> = vec![Vec::new(); queries.len()];
+    for part in parts {
+        let scratch = SqliteDriver::memory().await.ok()?;
+        let sqls: Vec<&str> = part.iter().map(|&i| statements[i].sql.as_str()).collect();
+        scratch.execute_each(&sqls).await.ok()?;
+        let results = scratch.query_many(&queries).await.ok()?;
+        for (all, rows) in merged.iter_mut().zip(results) {
+            all.extend(to_raw(rows));
+        }
+    }
+    let names = merged.pop()?;
+    let mut seen = std::collections::HashSet::with_capacity(names.len());
+    for row in &names {
+        match row.first() {
+            Some(RawValue::Text(name)) if seen.insert(name.as_str()) => {}
+            _ => return None,
+        }
+    }
+    // Each query orders by table name first (BINARY: byte order); a table's rows all come from
+    // one part, so a stable sort on that key gives one database's order.
+    let key = |r: &Vec<RawValue>| match r.first() {
+        Some(RawValue::Text(t)) => t.clone(),
+        _ => String::new(),
+    };
+    for rows in &mut merged {
+        rows.sort_by_key(key);
+    }
+    let objects = merged.pop()?;
+    let [tables, columns, index_columns, foreign_keys]: [Vec<Vec<RawValue>>; 4] =
+        merged.try_into().ok()?;
+    let raw = RawSchema {
+        tables,
+        columns,
+        index_columns,
+        foreign_keys,
+    };
+    let mut schema = introspect::from_raw(&raw).ok()?;
+    introspect::objects_from_rows(&mut schema, &objects).ok()?;
+    Some(schema)
 }
 
 /// Introspection leaves `sqlite_`, `_cf_` and `_vertz_` tables out, so a schema declaring one
@@ -337,6 +457,116 @@ mod tests {
         assert_eq!(
             hints("x -- @renamed from=old\n y /* @renamed from=\"a b\" */"),
             [(5, "old".into()), (29, "a b".into())]
+        );
+    }
+
+    fn statements(text: &str) -> Vec<lex::Statement> {
+        split_statements(text).unwrap()
+    }
+
+    /// 120 tables in the shapes that depend on other tables or on SQLite's own naming: foreign
+    /// keys to tables in other parts (with and without a column list), indexes declared later,
+    /// UNIQUE constraints (autoindexes), enums from CHECK ... IN, quoted and mixed-case names.
+    fn many_tables() -> String {
+        let mut text = String::new();
+        for i in 0..120 {
+            let parent = if i == 0 {
+                String::new()
+            } else if i % 2 == 0 {
+                format!(",\n  p INTEGER REFERENCES t{} ON DELETE CASCADE", i / 3)
+            } else {
+                format!(",\n  p INTEGER REFERENCES \"T{}\" (id)", i / 3)
+            };
+            text.push_str(&format!(
+                "CREATE TABLE IF NOT EXISTS \"T{i}\" (\n  id INTEGER PRIMARY KEY,\n  code TEXT NOT NULL UNIQUE,\n  state TEXT NOT NULL DEFAULT 'new' CHECK (state IN ('new', 'done')){parent}\n);\n"
+            ));
+        }
+        for i in (0..120).rev() {
+            text.push_str(&format!(
+                "CREATE UNIQUE INDEX [ix {i}] ON t{i} (code DESC, state) WHERE state = 'new';\n"
+            ));
+        }
+        text
+    }
+
+    #[test]
+    fn parts_group_each_index_with_its_table_and_give_up_on_anything_else() {
+        let text = many_tables();
+        let st = statements(&text);
+        let grouped = parts(&st).unwrap();
+        assert_eq!(grouped.len(), 3);
+        assert_eq!(grouped[0][..2], [0, 1]);
+        // The index of t0 (the last statement) goes with t0.
+        assert_eq!(grouped[0].last(), Some(&(st.len() - 1)));
+        assert_eq!(grouped.iter().map(Vec::len).sum::<usize>(), st.len());
+        for other in [
+            "CREATE TABLE a (x); CREATE VIEW v AS SELECT 1;",
+            "CREATE TABLE a (x); CREATE INDEX i ON b (x);",
+            "CREATE TABLE main.a (x);",
+            "CREATE TEMP TABLE a (x);",
+            "CREATE TABLE a (x); CREATE INDEX main.i ON a (x);",
+        ] {
+            assert_eq!(parts(&statements(other)), None, "{other}");
+        }
+    }
+
+    #[test]
+    fn loading_in_parts_gives_the_schema_of_loading_whole() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let text = many_tables();
+        let st = statements(&text);
+        let grouped = parts(&st).unwrap();
+        let (whole, in_parts) = rt.block_on(async {
+            (
+                load_whole(&st, Path::new("s.sql")).await.unwrap(),
+                load_in_parts(&st, &grouped).await.unwrap(),
+            )
+        });
+        assert_eq!(whole.tables.len(), 120);
+        assert_eq!(
+            whole.tables["T7"].foreign_keys[0].references_columns,
+            ["id"]
+        );
+        assert!(!whole.enums.is_empty());
+        assert_eq!(in_parts, whole);
+    }
+
+    #[test]
+    fn a_name_in_two_parts_or_a_failing_part_falls_back_to_loading_whole() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        // An index named like a table of another part: SQLite refuses it in one database.
+        let mut text = many_tables();
+        text.push_str("CREATE INDEX t1 ON t100 (code);\n");
+        let st = statements(&text);
+        let p = parts(&st).unwrap();
+        assert_eq!(rt.block_on(load_in_parts(&st, &p)), None);
+        let err = rt
+            .block_on(load_str(&text, Path::new("s.sql")))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("SQLite rejected this statement: there is already a table named t1"),
+            "{err}"
+        );
+        // A failing statement in a part: the whole load names it, with its line.
+        let mut text = many_tables();
+        text.push_str("CREATE INDEX bad ON t100 (nope);\n");
+        let line = text.lines().count();
+        let err = rt
+            .block_on(load_str(&text, Path::new("s.sql")))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with(&format!(
+                "s.sql:{line}: SQLite rejected this statement: no such column: nope"
+            )),
+            "{err}"
         );
     }
 }

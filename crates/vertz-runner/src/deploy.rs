@@ -1,5 +1,6 @@
 //! `migrate deploy`: verify the files against the history, then apply the pending ones in order,
-//! each file with its history row in one atomic unit, under the migration lock.
+//! each file with its history row in one atomic unit (or, with [`TxMode::All`], all of them in
+//! one), under the migration lock, renewed inside each unit.
 //!
 //! Owns the order of those steps and the report of a failure after partial progress (which files
 //! did complete). Verification is [`crate::verify`]'s, atomicity the driver's, mutual exclusion
@@ -34,6 +35,44 @@ pub struct DeployOptions {
     /// wrangler's migrations table: files wrangler applied are never run again, and with
     /// `record` each applied file also gets wrangler's row in the same atomic unit.
     pub wrangler: WranglerOptions,
+    /// One atomic unit per file (the default), or one for all pending files.
+    pub tx_mode: TxMode,
+}
+
+/// How pending files are grouped into atomic units (Atlas calls this `--tx-mode`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TxMode {
+    /// Each file with its history row in its own unit: a failing file leaves the files before
+    /// it applied.
+    #[default]
+    File,
+    /// All pending files with their history rows in one unit: a failing file leaves nothing of
+    /// this run applied. One commit instead of one per file.
+    All,
+}
+
+impl TxMode {
+    /// The name used on the command line and in vertz.toml.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TxMode::File => "file",
+            TxMode::All => "all",
+        }
+    }
+}
+
+impl std::str::FromStr for TxMode {
+    type Err = String;
+    fn from_str(s: &str) -> Result<TxMode, String> {
+        match s {
+            "file" => Ok(TxMode::File),
+            "all" => Ok(TxMode::All),
+            other => Err(format!(
+                "unknown transaction mode `{other}`; use `file` (one transaction per file) or `all` (one for all pending files)"
+            )),
+        }
+    }
 }
 
 /// Progress of a deploy: `(files applied so far in this run, files pending in this run, the
@@ -57,7 +96,8 @@ pub struct AppliedFile {
     pub name: String,
     /// How many statements ran.
     pub statements: usize,
-    /// How long its unit took, in ms.
+    /// How long its unit took, in ms (with [`TxMode::All`], the whole unit's time, the same
+    /// for every file).
     pub ms: u64,
 }
 
@@ -97,12 +137,12 @@ pub enum DeployError {
         /// The files, as paths.
         files: Vec<String>,
     },
-    /// The lock could not be taken or was lost.
-    #[error("{source}{}", completed_note(.completed))]
+    /// The lock could not be taken or was lost. (The cause is part of the message, so it is not
+    /// also given as the error's source, which would print it twice.)
+    #[error("{cause}{}", completed_note(.completed))]
     Lock {
         /// The cause.
-        #[source]
-        source: LockError,
+        cause: LockError,
         /// Files applied before the failure.
         completed: Vec<String>,
     },
@@ -222,8 +262,8 @@ pub async fn deploy(
 
     let guard = lock::acquire(driver, &options.lock)
         .await
-        .map_err(|source| DeployError::Lock {
-            source,
+        .map_err(|cause| DeployError::Lock {
+            cause,
             completed: Vec::new(),
         })?;
     let result = apply_locked(driver, files, options, &guard, &mut report).await;
@@ -295,43 +335,59 @@ async fn apply_locked(
     let mut completed: Vec<String> = Vec::new();
     let last = pending.last().copied();
     let total = pending.len();
-    for i in pending {
-        let file = &files[i];
-        guard
-            .renew(driver)
-            .await
-            .map_err(|source| DeployError::Lock {
-                source,
-                completed: completed.clone(),
-            })?;
-        let started = history::julian_now();
+    let units: Vec<&[usize]> = match options.tx_mode {
+        TxMode::File => pending.chunks(1).collect(),
+        TxMode::All => vec![pending.as_slice()],
+    };
+    for unit_files in units {
         let clock = Instant::now();
-        let hash = if Some(i) == last {
-            options.final_schema_hash.as_deref()
-        } else {
-            None
-        };
+        // The lock's renewal is part of the unit (no transaction of its own), and its check
+        // fails the unit when another process took the lock over.
         let mut unit = vec![history::create_table_statement()];
-        unit.extend(file.forward.iter().map(|s| Statement::new(s.sql.clone())));
-        unit.push(history::insert_statement(
-            &file.name,
-            &file.checksum,
-            EntryKind::Migration,
-            hash,
-            started,
-        ));
-        if options.wrangler.record {
-            unit.push(wrangler::create_table_statement(&options.wrangler.table));
-            unit.push(wrangler::insert_statement(&options.wrangler.table, file));
+        unit.extend(guard.renewal_statements());
+        let lock_check = unit.len();
+        // Where each file's statements start in the unit (0-based).
+        let mut starts = Vec::with_capacity(unit_files.len());
+        for &i in unit_files {
+            let file = &files[i];
+            let hash = if Some(i) == last {
+                options.final_schema_hash.as_deref()
+            } else {
+                None
+            };
+            starts.push(unit.len());
+            unit.extend(file.forward.iter().map(|s| Statement::new(s.sql.clone())));
+            unit.push(history::insert_statement(
+                &file.name,
+                &file.checksum,
+                EntryKind::Migration,
+                hash,
+                history::julian_now(),
+            ));
+            if options.wrangler.record {
+                unit.push(wrangler::create_table_statement(&options.wrangler.table));
+                unit.push(wrangler::insert_statement(&options.wrangler.table, file));
+            }
         }
         let mut outcome = driver.execute_atomic(&unit).await;
         if let Err(e @ DriverError::OutcomeUnknown { .. }) = outcome {
-            settle_unanswered(driver, file, e, &completed).await?;
+            // The unit carries the history row of its last file: the history says whether it ran.
+            let last_file = &files[*unit_files.last().expect("a unit has a file")];
+            settle_unanswered(driver, last_file, e, &completed).await?;
             outcome = Ok(());
         }
         if let Err(e) = outcome {
-            return Err(match failing_statement(file, 1, &e) {
-                Some((s, message)) => DeployError::Statement {
+            if matches!(e, DriverError::Statement { index, .. } if index == lock_check) {
+                return Err(DeployError::Lock {
+                    cause: guard.lost(driver).await,
+                    completed,
+                });
+            }
+            let failed = unit_files.iter().zip(&starts).find_map(|(&i, &start)| {
+                failing_statement(&files[i], start, &e).map(|found| (&files[i], found))
+            });
+            return Err(match failed {
+                Some((file, (s, message))) => DeployError::Statement {
                     name: file.name.clone(),
                     path: file.path.clone(),
                     line: s.line,
@@ -346,15 +402,18 @@ async fn apply_locked(
             });
         }
         let ms = clock.elapsed().as_millis() as u64;
-        tracing::info!(target: "vertz", migration = %file.name, statements = file.forward.len(), ms, "migration applied");
-        report.applied.push(AppliedFile {
-            name: file.name.clone(),
-            statements: file.forward.len(),
-            ms,
-        });
-        completed.push(file.name.clone());
-        if let Some(Progress(report_progress)) = &options.progress {
-            report_progress(completed.len(), total, &file.name);
+        for &i in unit_files {
+            let file = &files[i];
+            tracing::info!(target: "vertz", migration = %file.name, statements = file.forward.len(), ms, "migration applied");
+            report.applied.push(AppliedFile {
+                name: file.name.clone(),
+                statements: file.forward.len(),
+                ms,
+            });
+            completed.push(file.name.clone());
+            if let Some(Progress(report_progress)) = &options.progress {
+                report_progress(completed.len(), total, &file.name);
+            }
         }
     }
     Ok(())

@@ -218,7 +218,8 @@ pub trait Driver: Send + Sync {
     }
 }
 
-fn to_raw(rows: Rows) -> Vec<Vec<RawValue>> {
+/// Rows as the pure introspection ([`introspect::from_raw`]) takes them.
+pub fn to_raw(rows: Rows) -> Vec<Vec<RawValue>> {
     rows.into_iter()
         .map(|r| {
             r.into_iter()

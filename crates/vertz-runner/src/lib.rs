@@ -28,7 +28,7 @@ pub mod verify;
 pub mod wrangler;
 
 pub use auto::{AutoError, AutoMigrateOptions, AutoOutcome, AutoReport, Environment, auto_migrate};
-pub use deploy::{DeployError, DeployOptions, DeployReport, Progress, deploy};
+pub use deploy::{DeployError, DeployOptions, DeployReport, Progress, TxMode, deploy};
 pub use driver::{Driver, DriverError, Statement, Value};
 pub use push::{PushError, PushOptions, PushReport, StatusReport, push, push_with, status};
 pub use replay::ScratchDatabase;

@@ -36,7 +36,7 @@ pub type WaitCallback = Arc<dyn Fn(&LockHolder) + Send + Sync>;
 pub struct LockOptions {
     /// This process's owner id (unique per run).
     pub owner: String,
-    /// How long the lock stays valid without renewal; it is renewed before each migration.
+    /// How long the lock stays valid without renewal; it is renewed in each atomic unit of a deploy.
     pub ttl: Duration,
     /// How long to wait for another holder before giving up.
     pub wait: Duration,
@@ -189,21 +189,36 @@ impl LockGuard {
         &self.owner
     }
 
-    /// Extends the lock by its time to live, and checks it is still this process's.
-    pub async fn renew(&self, driver: &dyn Driver) -> Result<(), LockError> {
-        driver
-            .execute_atomic(&[Statement::with_params(
+    /// The statements that renew the lock as part of another atomic unit (put them before the
+    /// unit's own work): the first extends the lock by its time to live, the second fails (the
+    /// table's `CHECK ("id" = 1)` and `NOT NULL`) when this process no longer holds it, so the
+    /// unit applies nothing. Renewing inside the unit costs no transaction of its own; when the
+    /// unit fails at the second statement, [`LockGuard::lost`] says who holds the lock.
+    pub fn renewal_statements(&self) -> [Statement; 2] {
+        let table = ident(LOCK_TABLE);
+        [
+            Statement::with_params(
                 format!(
-                    "UPDATE {} SET \"expires_at\" = {} WHERE \"id\" = 1 AND \"owner\" = ?",
-                    ident(LOCK_TABLE),
+                    "UPDATE {table} SET \"expires_at\" = {} WHERE \"id\" = 1 AND \"owner\" = ?",
                     expiry(self.ttl)
                 ),
                 vec![self.owner.as_str().into()],
-            )])
-            .await?;
-        match read_holder(driver).await? {
-            Some(h) if h.owner == self.owner => Ok(()),
-            holder => Err(LockError::Lost { holder }),
+            ),
+            Statement::with_params(
+                format!(
+                    "INSERT INTO {table} (\"id\", \"owner\", \"acquired_at\", \"expires_at\") SELECT 0, NULL, '', '' WHERE NOT EXISTS (SELECT 1 FROM {table} WHERE \"id\" = 1 AND \"owner\" = ?)"
+                ),
+                vec![self.owner.as_str().into()],
+            ),
+        ]
+    }
+
+    /// The error for a unit that failed at the second of [`LockGuard::renewal_statements`]: the
+    /// lock is someone else's (or nobody's). A failure to read the holder is returned as such.
+    pub async fn lost(&self, driver: &dyn Driver) -> LockError {
+        match read_holder(driver).await {
+            Ok(holder) => LockError::Lost { holder },
+            Err(e) => LockError::Driver(e),
         }
     }
 

@@ -9,14 +9,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use vertz_dialect_sqlite::SqliteScratch;
-use vertz_runner::deploy::{DeployOptions, deploy};
+use vertz_runner::deploy::{DeployOptions, TxMode, deploy};
 use vertz_runner::dev::{DevOptions, migrate_dev};
 use vertz_runner::lock::LockOptions;
 use vertz_runner::migrations::{self, MigrationFile};
 use vertz_runner::verify::VerifyOptions;
 use vertz_snapshot::SchemaSnapshot;
 
-use crate::cli::{AdoptArgs, DeployArgs, DevArgs, LockArgs, NewArgs};
+use crate::cli::{AdoptArgs, DeployArgs, DevArgs, LockArgs, NewArgs, TxModeArg};
 use crate::context::Context;
 use crate::exit::{self, CliError};
 use crate::output::{self, note, say};
@@ -87,6 +87,10 @@ pub async fn deploy_run(ctx: &Context, args: DeployArgs) -> Result<u8, CliError>
             args.wrangler.wrangler_history,
             args.wrangler.wrangler_migrations_table.as_deref(),
         ),
+        tx_mode: match args.tx_mode {
+            TxModeArg::File => TxMode::File,
+            TxModeArg::All => TxMode::All,
+        },
     };
     // A progress bar on a terminal only (never in JSON, quiet or dry runs, nor in logs and CI).
     let bar =
@@ -116,6 +120,7 @@ pub async fn deploy_run(ctx: &Context, args: DeployArgs) -> Result<u8, CliError>
         let json = serde_json::json!({
             "database": database,
             "dry_run": report.dry_run,
+            "tx_mode": options.tx_mode.as_str(),
             "applied": report.applied,
             "would_apply": report.would_apply,
             "accepted_checksums": report.accepted_checksums,
@@ -171,8 +176,12 @@ pub async fn deploy_run(ctx: &Context, args: DeployArgs) -> Result<u8, CliError>
             );
         }
         say!(
-            "Applied {} migration(s), each in its own transaction{}.",
+            "Applied {} migration(s), {}{}.",
             report.applied.len(),
+            match options.tx_mode {
+                TxMode::File => "each in its own transaction",
+                TxMode::All => "all in one transaction",
+            },
             if options.wrangler.record {
                 format!(" with its row in wrangler's {}", options.wrangler.table)
             } else {
