@@ -279,14 +279,14 @@ async fn check(
         }
     }
     for e in history.iter().filter(|e| is_file_entry(e)) {
-        if let Some(f) = files.iter().find(|f| f.name == e.name) {
-            if f.checksum != e.checksum {
-                problems.push(format!(
-                    "{}: changed after vertz applied it (recorded checksum {}); restore the file first",
-                    f.path.display(),
-                    &e.checksum[..e.checksum.len().min(12)]
-                ));
-            }
+        if let Some(f) = files.iter().find(|f| f.name == e.name)
+            && f.checksum != e.checksum
+        {
+            problems.push(format!(
+                "{}: changed after vertz applied it (recorded checksum {}); restore the file first",
+                f.path.display(),
+                &e.checksum[..e.checksum.len().min(12)]
+            ));
         }
     }
     if problems.is_empty() {
