@@ -38,15 +38,36 @@ fn harness_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("d1-engine")
 }
 
+/// Installs the harness's pinned npm packages (miniflare, wrangler) on first use when they are
+/// missing, so that the README's `cargo test --workspace` works on a fresh clone; `.ci/run` does
+/// the same up front. Returns the harness folder. Fails (never skips) when npm cannot install.
+pub fn harness() -> PathBuf {
+    static INSTALLED: OnceLock<()> = OnceLock::new();
+    let dir = harness_dir();
+    INSTALLED.get_or_init(|| {
+        let modules = dir.join("node_modules");
+        if modules.join("miniflare").is_dir() && modules.join(".bin").join("wrangler").exists() {
+            return;
+        }
+        eprintln!("installing the D1 engine harness: npm ci --prefix tests/d1-engine");
+        let status = Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund", "--prefix"])
+            .arg(&dir)
+            .status()
+            .unwrap_or_else(|e| panic!("cannot run npm ({e}); install Node >= 18 and npm, then run `npm ci --prefix tests/d1-engine`"));
+        assert!(
+            status.success(),
+            "`npm ci --prefix tests/d1-engine` failed ({status}); it needs Node >= 18 and the npm registry"
+        );
+    });
+    dir
+}
+
 /// The engine, started on first use. Fails (never skips) when it cannot start.
 pub fn engine() -> &'static Engine {
     static ENGINE: OnceLock<Engine> = OnceLock::new();
     ENGINE.get_or_init(|| {
-        let dir = harness_dir();
-        assert!(
-            dir.join("node_modules").join("miniflare").is_dir(),
-            "the D1 engine harness is not installed: run `npm ci --prefix tests/d1-engine` (needs Node >= 18 and the npm registry)"
-        );
+        let dir = harness();
         let tmp = tempfile::tempdir().expect("temp dir");
         let state_dir = tmp.path().join("state");
         let persist = state_dir.join("d1");
@@ -61,7 +82,9 @@ pub fn engine() -> &'static Engine {
             .stdout(Stdio::piped())
             .stderr(std::fs::File::create(&log).unwrap())
             .spawn()
-            .unwrap_or_else(|e| panic!("cannot start `node tests/d1-engine/server.mjs` ({e}); is Node installed?"));
+            .unwrap_or_else(|e| {
+                panic!("cannot start `node tests/d1-engine/server.mjs` ({e}); is Node installed?")
+            });
         let stdin = child.stdin.take().unwrap();
         let mut line = String::new();
         BufReader::new(child.stdout.take().unwrap())

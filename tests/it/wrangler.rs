@@ -5,7 +5,7 @@
 //! refusal of adopt and deploy, with its exact message and exit code, leaving the database as it
 //! was. Needs no Cloudflare account and no network.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
 use crate::d1_engine::{block_on, driver, fresh_id, url, vertz_d1};
@@ -29,7 +29,7 @@ const V2: &str = "CREATE TABLE users (\n  id INTEGER PRIMARY KEY,\n  email TEXT 
 const V3: &str = "CREATE TABLE users (\n  id INTEGER PRIMARY KEY,\n  email TEXT NOT NULL UNIQUE,\n  name TEXT\n);\nCREATE TABLE posts (\n  id INTEGER PRIMARY KEY,\n  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,\n  title TEXT NOT NULL\n);\nCREATE TABLE tags (\n  id INTEGER PRIMARY KEY,\n  label TEXT NOT NULL\n);\n";
 
 fn wrangler_bin() -> PathBuf {
-    let bin = Path::new(env!("CARGO_MANIFEST_DIR")).join("d1-engine/node_modules/.bin/wrangler");
+    let bin = crate::d1_engine::harness().join("node_modules/.bin/wrangler");
     assert!(
         bin.exists(),
         "wrangler is not installed: run `npm ci --prefix tests/d1-engine`"
