@@ -5,17 +5,19 @@
 use crate::support::Project;
 
 /// Writes `migrations/NAME.sql`.
-fn mig(p: &Project, name: &str, text: &str) {
+pub(crate) fn mig(p: &Project, name: &str, text: &str) {
     p.write(&format!("migrations/{name}.sql"), text);
 }
 
-fn deploy(p: &Project, extra: &[&str]) -> crate::support::Run {
+/// `vertz db migrate deploy` on `sqlite:app.db` with `extra` arguments.
+pub(crate) fn deploy(p: &Project, extra: &[&str]) -> crate::support::Run {
     let mut args = vec!["db", "migrate", "deploy", "--database", "sqlite:app.db"];
     args.extend_from_slice(extra);
     p.vertz(&args)
 }
 
-fn history(p: &Project) -> Vec<String> {
+/// The names in `_vertz_migrations` of `app.db`, in the order applied.
+pub(crate) fn history(p: &Project) -> Vec<String> {
     p.db("app.db")
         .rows("SELECT name FROM _vertz_migrations ORDER BY applied_at, rowid")
         .into_iter()

@@ -2,25 +2,8 @@
 //! that rides inside each file's transaction: a lock lost in the middle of a deploy stops it
 //! (exit 7) before the next file, through the real binary on real SQLite files.
 
+use crate::deploy::{deploy, history, mig};
 use crate::support::Project;
-
-fn mig(p: &Project, name: &str, text: &str) {
-    p.write(&format!("migrations/{name}.sql"), text);
-}
-
-fn deploy(p: &Project, extra: &[&str]) -> crate::support::Run {
-    let mut args = vec!["db", "migrate", "deploy", "--database", "sqlite:app.db"];
-    args.extend_from_slice(extra);
-    p.vertz(&args)
-}
-
-fn history(p: &Project) -> Vec<String> {
-    p.db("app.db")
-        .rows("SELECT name FROM _vertz_migrations ORDER BY applied_at, rowid")
-        .into_iter()
-        .map(|r| r[0].clone())
-        .collect()
-}
 
 /// Four files; the third fails at its line 3 when `fail` is set.
 fn four(p: &Project, fail: bool) {
