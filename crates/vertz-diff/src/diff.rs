@@ -91,11 +91,21 @@ impl Renames {
 
     /// The name a column of table `new_table` had in the old schema.
     pub fn old_column_name<'a>(&'a self, new_table: &str, new: &'a str) -> &'a str {
+        self.column_renames_of(new_table)
+            .find(|(_, n)| *n == new)
+            .map_or(new, |(o, _)| o)
+    }
+
+    /// The column renames of table `new_table` (its new name), as (old, new) pairs. The keys
+    /// are ordered by table first, so only this table's entries are visited.
+    pub fn column_renames_of<'a, 'b>(
+        &'a self,
+        new_table: &'b str,
+    ) -> impl Iterator<Item = (&'a str, &'a str)> + use<'a, 'b> {
         self.columns
-            .iter()
-            .find(|((t, _), n)| t == new_table && n.as_str() == new)
-            .map(|((_, o), _)| o.as_str())
-            .unwrap_or(new)
+            .range((new_table.to_string(), String::new())..)
+            .take_while(move |((t, _), _)| t == new_table)
+            .map(|((_, o), n)| (o.as_str(), n.as_str()))
     }
 
     /// Adds another set of renames; entries of `other` win.

@@ -7,37 +7,49 @@
 /// doubles any double quote inside. Works for every name, including keywords, spaces and unicode.
 pub fn ident(name: &str) -> String {
     let mut out = String::with_capacity(name.len() + 2);
-    out.push('"');
-    for c in name.chars() {
-        if c == '"' {
-            out.push('"');
-        }
-        out.push(c);
-    }
-    out.push('"');
+    push_quoted(&mut out, name, '"');
     out
+}
+
+/// Appends [`ident`]`(name)` to `out` (for SQL built in one buffer).
+pub fn push_ident(out: &mut String, name: &str) {
+    push_quoted(out, name, '"');
+}
+
+/// Appends `text` between two `quote` characters, each `quote` inside doubled.
+fn push_quoted(out: &mut String, text: &str, quote: char) {
+    out.push(quote);
+    // Names are short and seldom hold a quote: one pass over the bytes decides (`quote` is
+    // ASCII, so no byte of a multi-byte character matches it).
+    if text.bytes().any(|b| u32::from(b) == u32::from(quote)) {
+        for c in text.chars() {
+            if c == quote {
+                out.push(quote);
+            }
+            out.push(c);
+        }
+    } else {
+        out.push_str(text);
+    }
+    out.push(quote);
 }
 
 /// Quotes a list of identifiers, comma-separated.
 pub fn idents<S: AsRef<str>>(names: &[S]) -> String {
-    names
-        .iter()
-        .map(|n| ident(n.as_ref()))
-        .collect::<Vec<_>>()
-        .join(", ")
+    let mut out = String::new();
+    for (i, n) in names.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        push_ident(&mut out, n.as_ref());
+    }
+    out
 }
 
 /// Quotes a string literal: single quotes, with any single quote inside doubled.
 pub fn literal(value: &str) -> String {
     let mut out = String::with_capacity(value.len() + 2);
-    out.push('\'');
-    for c in value.chars() {
-        if c == '\'' {
-            out.push('\'');
-        }
-        out.push(c);
-    }
-    out.push('\'');
+    push_quoted(&mut out, value, '\'');
     out
 }
 
@@ -51,6 +63,9 @@ mod tests {
         assert_eq!(ident(r#"we"ird"#), r#""we""ird""#);
         assert_eq!(ident("x\"; DROP TABLE t; --"), r#""x""; DROP TABLE t; --""#);
         assert_eq!(literal("it's"), "'it''s'");
+        assert_eq!(literal("''"), "''''''");
+        assert_eq!(ident(r#""a""#), r#""""a""""#);
+        assert_eq!(ident(""), r#""""#);
         assert_eq!(idents(&["a", "b c"]), r#""a", "b c""#);
     }
 }

@@ -12,13 +12,15 @@ pub mod rebuild;
 #[cfg(test)]
 mod tests;
 
+use std::borrow::Cow;
+
 use vertz_diff::Diff;
 use vertz_snapshot::{
     Column, ColumnType, DefaultValue, ForeignKey, Index, IndexKey, Schema, Table,
 };
 
 use crate::dialect::{Capabilities, Dialect, MigrationPlan, PlanError};
-use crate::quote::{ident, idents, literal};
+use crate::quote::{ident, idents, literal, push_ident};
 
 /// A dialect of the SQLite family. [`SqliteFamily::sqlite`] is plain SQLite; other backends
 /// (D1) build one with their own name and capabilities and override only what differs.
@@ -59,30 +61,60 @@ impl SqliteFamily {
 
     /// `CREATE TABLE` for `table` under another name (used by rebuilds).
     pub fn create_table_named(&self, schema: &Schema, table: &Table, name: &str) -> String {
-        let mut parts: Vec<String> = table
-            .columns
-            .iter()
-            .map(|c| self.column_def(schema, table, c))
-            .collect();
+        self.create_table_with(schema, table, name, &|parent| parent.into())
+    }
+
+    /// `CREATE TABLE` for `table` under `name`, each foreign key naming `parent(its table)`
+    /// (a rebuild points children at their parents' temporary names). Built in one buffer: a
+    /// rebuild of a large schema writes thousands of these.
+    pub(crate) fn create_table_with(
+        &self,
+        schema: &Schema,
+        table: &Table,
+        name: &str,
+        parent: &dyn Fn(&str) -> Cow<'_, str>,
+    ) -> String {
+        let mut s = String::with_capacity(64 + 48 * table.columns.len());
+        s.push_str("CREATE TABLE ");
+        push_ident(&mut s, name);
+        s.push_str(" (");
+        let mut first = true;
+        let mut part = |s: &mut String| {
+            s.push_str(if first { "\n  " } else { ",\n  " });
+            first = false;
+        };
+        for c in &table.columns {
+            part(&mut s);
+            self.push_column_def(&mut s, schema, table, c);
+        }
         if table.primary_key.len() > 1 {
-            parts.push(format!("PRIMARY KEY ({})", idents(&table.primary_key)));
+            part(&mut s);
+            s.push_str("PRIMARY KEY (");
+            s.push_str(&idents(&table.primary_key));
+            s.push(')');
         }
         for u in &table.unique_constraints {
-            parts.push(format!("UNIQUE ({})", idents(u)));
+            part(&mut s);
+            s.push_str("UNIQUE (");
+            s.push_str(&idents(u));
+            s.push(')');
         }
         for check in &table.checks {
-            match &check.name {
-                Some(n) => parts.push(format!(
-                    "CONSTRAINT {} CHECK ({})",
-                    ident(n),
-                    check.expression
-                )),
-                None => parts.push(format!("CHECK ({})", check.expression)),
+            part(&mut s);
+            if let Some(n) = &check.name {
+                s.push_str("CONSTRAINT ");
+                push_ident(&mut s, n);
+                s.push(' ');
             }
+            s.push_str("CHECK (");
+            s.push_str(&check.expression);
+            s.push(')');
         }
         for fk in &table.foreign_keys {
-            parts.push(foreign_key_clause(fk));
+            part(&mut s);
+            push_foreign_key_clause(&mut s, fk, &parent(&fk.references_table));
         }
+        s.push_str("\n)");
         let mut options = Vec::new();
         if table.without_rowid {
             options.push("WITHOUT ROWID");
@@ -90,25 +122,27 @@ impl SqliteFamily {
         if table.strict {
             options.push("STRICT");
         }
-        let options = if options.is_empty() {
-            String::new()
-        } else {
-            format!(" {}", options.join(", "))
-        };
-        format!(
-            "CREATE TABLE {} (\n  {}\n){options}",
-            ident(name),
-            parts.join(",\n  ")
-        )
+        if !options.is_empty() {
+            s.push(' ');
+            s.push_str(&options.join(", "));
+        }
+        s
     }
 
     /// One column's definition inside `CREATE TABLE` or `ADD COLUMN`.
     pub fn column_def(&self, schema: &Schema, table: &Table, column: &Column) -> String {
-        let mut s = ident(&column.name);
-        let ty = self.column_type(schema, column);
+        let mut s = String::new();
+        self.push_column_def(&mut s, schema, table, column);
+        s
+    }
+
+    /// Appends [`SqliteFamily::column_def`] to `s`.
+    fn push_column_def(&self, s: &mut String, schema: &Schema, table: &Table, column: &Column) {
+        push_ident(s, &column.name);
+        let ty = declared_type(&column.ty);
         if !ty.is_empty() {
             s.push(' ');
-            s.push_str(&ty);
+            s.push_str(ty);
         }
         if table.primary_key.len() == 1 && table.primary_key[0] == column.name {
             s.push_str(" PRIMARY KEY");
@@ -132,25 +166,26 @@ impl SqliteFamily {
         }
         if let Some(g) = &column.generated {
             let storage = if g.stored { "STORED" } else { "VIRTUAL" };
-            s.push_str(&format!(
-                " GENERATED ALWAYS AS ({}) {storage}",
-                g.expression
-            ));
+            s.push_str(" GENERATED ALWAYS AS (");
+            s.push_str(&g.expression);
+            s.push_str(") ");
+            s.push_str(storage);
         }
         for check in &column.checks {
-            s.push_str(&format!(" CHECK ({check})"));
+            s.push_str(" CHECK (");
+            s.push_str(check);
+            s.push(')');
         }
         if let ColumnType::Enum(name) = &column.ty
             && let Some(e) = schema.enums.get(name)
         {
             let values: Vec<String> = e.values.iter().map(|v| literal(v)).collect();
-            s.push_str(&format!(
-                " CHECK ({} IN ({}))",
-                ident(&column.name),
-                values.join(", ")
-            ));
+            s.push_str(" CHECK (");
+            push_ident(s, &column.name);
+            s.push_str(" IN (");
+            s.push_str(&values.join(", "));
+            s.push_str("))");
         }
-        s
     }
 
     /// `CREATE INDEX` for an index of `table`.
@@ -222,19 +257,7 @@ impl Dialect for SqliteFamily {
     }
 
     fn column_type(&self, _schema: &Schema, column: &Column) -> String {
-        match &column.ty {
-            ColumnType::Text | ColumnType::Enum(_) => "TEXT".into(),
-            ColumnType::Integer => "INTEGER".into(),
-            ColumnType::Real => "REAL".into(),
-            ColumnType::Boolean => "BOOLEAN".into(),
-            ColumnType::Timestamp => "TIMESTAMP".into(),
-            ColumnType::Date => "DATE".into(),
-            ColumnType::Uuid => "UUID".into(),
-            ColumnType::Json => "JSON".into(),
-            ColumnType::Blob => "BLOB".into(),
-            ColumnType::Decimal => "DECIMAL".into(),
-            ColumnType::Sql(s) => s.clone(),
-        }
+        declared_type(&column.ty).to_string()
     }
 
     fn implied_renames(
@@ -257,12 +280,20 @@ impl Dialect for SqliteFamily {
 
 /// `FOREIGN KEY (...) REFERENCES t (...) [ON DELETE ...] [ON UPDATE ...]`.
 pub fn foreign_key_clause(fk: &ForeignKey) -> String {
-    let mut s = format!(
-        "FOREIGN KEY ({}) REFERENCES {} ({})",
-        idents(&fk.columns),
-        ident(&fk.references_table),
-        idents(&fk.references_columns)
-    );
+    let mut s = String::new();
+    push_foreign_key_clause(&mut s, fk, &fk.references_table);
+    s
+}
+
+/// Appends [`foreign_key_clause`] to `s`, naming `parent` as the referenced table.
+fn push_foreign_key_clause(s: &mut String, fk: &ForeignKey, parent: &str) {
+    s.push_str("FOREIGN KEY (");
+    s.push_str(&idents(&fk.columns));
+    s.push_str(") REFERENCES ");
+    push_ident(s, parent);
+    s.push_str(" (");
+    s.push_str(&idents(&fk.references_columns));
+    s.push(')');
     if fk.on_delete != vertz_snapshot::FkAction::NoAction {
         s.push_str(" ON DELETE ");
         s.push_str(fk.on_delete.as_sql());
@@ -271,7 +302,6 @@ pub fn foreign_key_clause(fk: &ForeignKey) -> String {
         s.push_str(" ON UPDATE ");
         s.push_str(fk.on_update.as_sql());
     }
-    s
 }
 
 /// A DEFAULT value as SQL.
@@ -286,6 +316,34 @@ pub fn render_default(d: &DefaultValue) -> String {
         DefaultValue::CurrentDate => "CURRENT_DATE".into(),
         DefaultValue::CurrentTime => "CURRENT_TIME".into(),
         DefaultValue::Expression(e) => format!("({e})"),
+    }
+}
+
+/// The column `name` of `table`, looked for first at `position` (most columns keep their
+/// position from one schema to the next; the planner looks up every column of every rebuilt
+/// table).
+pub(crate) fn column_at<'a>(table: &'a Table, position: usize, name: &str) -> Option<&'a Column> {
+    table
+        .columns
+        .get(position)
+        .filter(|c| c.name == name)
+        .or_else(|| table.column(name))
+}
+
+/// The type a column is declared with (SQLite's type affinity follows from it).
+fn declared_type(ty: &ColumnType) -> &str {
+    match ty {
+        ColumnType::Text | ColumnType::Enum(_) => "TEXT",
+        ColumnType::Integer => "INTEGER",
+        ColumnType::Real => "REAL",
+        ColumnType::Boolean => "BOOLEAN",
+        ColumnType::Timestamp => "TIMESTAMP",
+        ColumnType::Date => "DATE",
+        ColumnType::Uuid => "UUID",
+        ColumnType::Json => "JSON",
+        ColumnType::Blob => "BLOB",
+        ColumnType::Decimal => "DECIMAL",
+        ColumnType::Sql(s) => s,
     }
 }
 

@@ -10,15 +10,15 @@
 //! their rebuild, and last views, FTS5 tables (filled from their content table or the saved
 //! rows) and triggers. Pure: values in, SQL text out.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use vertz_diff::{Change, Diff, Renames, Safety};
 use vertz_snapshot::{Column, ColumnType, Fts5Content, Fts5Table, IndexKey, Schema, Table};
 
-use super::SqliteFamily;
 use super::check::{self, DataCheck};
 use super::fts5::{create_fts5, rebuild_fts5};
 use super::rebuild::REBUILD_PREFIX;
+use super::{SqliteFamily, column_at};
 use crate::dialect::{MigrationPlan, PlanError, PlannedStatement};
 use crate::quote::ident;
 
@@ -196,26 +196,44 @@ impl SqliteFamily {
 
         // Every table that references a rebuilt one is rebuilt with it (transitively), so that
         // dropping the old parent never fires a child's ON DELETE action.
-        let mut rebuild = direct.clone();
-        loop {
-            let mut grew = false;
-            for name in &surviving {
-                if rebuild.contains(*name) {
-                    continue;
-                }
-                let new_t = self.target_any(to, name)?;
-                let old_t = from.table(renames.old_table_name(name));
-                let refers = rebuild.iter().any(|r| {
-                    new_t.references(r)
-                        || old_t.is_some_and(|o| o.references(renames.old_table_name(r)))
-                });
-                if refers {
-                    rebuild.insert((*name).to_string());
-                    grew = true;
+        // A surviving child refers to a parent through a foreign key of its new definition
+        // (naming the parent's new name) or of its old one (naming the parent's old name).
+        // The edges are gathered once, so the closure is linear in the foreign keys.
+        let mut by_old_name: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for name in to.tables.keys() {
+            by_old_name
+                .entry(renames.old_table_name(name))
+                .or_default()
+                .push(name);
+        }
+        let mut children: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+        for name in &surviving {
+            let new_t = self.target_any(to, name)?;
+            for fk in &new_t.foreign_keys {
+                children
+                    .entry(fk.references_table.as_str())
+                    .or_default()
+                    .insert(name);
+            }
+            if let Some(old_t) = from.table(renames.old_table_name(name)) {
+                for fk in &old_t.foreign_keys {
+                    for parent in by_old_name
+                        .get(fk.references_table.as_str())
+                        .into_iter()
+                        .flatten()
+                    {
+                        children.entry(parent).or_default().insert(name);
+                    }
                 }
             }
-            if !grew {
-                break;
+        }
+        let mut rebuild = direct.clone();
+        let mut pending: Vec<String> = direct.iter().cloned().collect();
+        while let Some(parent) = pending.pop() {
+            for child in children.get(parent.as_str()).into_iter().flatten() {
+                if rebuild.insert((*child).to_string()) {
+                    pending.push((*child).to_string());
+                }
             }
         }
 
@@ -376,12 +394,12 @@ impl SqliteFamily {
         }
 
         // 2. Dropped tables that no surviving table references: children first.
-        let referenced_by_survivor = |old_name: &str| {
-            surviving.iter().any(|s| {
-                from.table(renames.old_table_name(s))
-                    .is_some_and(|t| t.references(old_name))
-            })
-        };
+        let referenced_old: BTreeSet<&str> = surviving
+            .iter()
+            .filter_map(|s| from.table(renames.old_table_name(s)))
+            .flat_map(|t| t.foreign_keys.iter().map(|fk| fk.references_table.as_str()))
+            .collect();
+        let referenced_by_survivor = |old_name: &str| referenced_old.contains(old_name);
         let (late_drops, early_drops): (Vec<&Table>, Vec<&Table>) = dropped
             .iter()
             .partition(|t| referenced_by_survivor(&t.name));
@@ -393,14 +411,16 @@ impl SqliteFamily {
         // that no rebuilt table references, is created after the rebuilds: while its parent's
         // old copy is dropped, SQLite prepares the child's foreign keys, and one naming a table
         // already dropped in the rebuild fails ("no such table"; found by the evolve test).
+        let referenced_by_rebuilt: BTreeSet<&str> = rebuild
+            .iter()
+            .filter_map(|r| to.table(r))
+            .flat_map(|r| r.foreign_keys.iter().map(|fk| fk.references_table.as_str()))
+            .collect();
         let after_rebuilds = |t: &Table| {
             t.foreign_keys
                 .iter()
                 .any(|fk| rebuild.contains(&fk.references_table))
-                && !rebuild
-                    .iter()
-                    .filter_map(|r| to.table(r))
-                    .any(|r| r.references(&t.name))
+                && !referenced_by_rebuilt.contains(t.name.as_str())
         };
         let mut late_tables = Vec::new();
         for change in &diff.changes {
@@ -494,8 +514,15 @@ impl SqliteFamily {
         // 5. Data checks.
         let mut checks: Vec<PlannedStatement> = Vec::new();
         let mut data_checks = Vec::new();
+        let mut changes_of: BTreeMap<&str, Vec<&Change>> = BTreeMap::new();
+        for change in &diff.changes {
+            if let Some(table) = change.table() {
+                changes_of.entry(table).or_default().push(change);
+            }
+        }
         for name in &direct {
-            data_checks.extend(self.rebuild_checks(from, to, diff, name, &rebuild)?);
+            let own = changes_of.get(name.as_str()).map_or(&[][..], Vec::as_slice);
+            data_checks.extend(self.rebuild_checks(from, to, diff, name, own, &rebuild)?);
         }
         data_checks.extend(unique_index_checks);
         let mut seen = BTreeSet::new();
@@ -785,11 +812,25 @@ fn unique_index_columns(index: &vertz_snapshot::Index) -> Option<Vec<String>> {
 pub(crate) fn children_first<'a>(tables: &[&'a Table]) -> Vec<&'a Table> {
     let mut sorted: Vec<&Table> = tables.to_vec();
     sorted.sort_by(|a, b| a.name.cmp(&b.name));
+    // The tables referencing each table, in name order (gathered once: n tables with a foreign
+    // key each would otherwise cost n² scans).
+    let mut referencing: BTreeMap<&str, Vec<&'a Table>> = BTreeMap::new();
+    for other in &sorted {
+        let parents: BTreeSet<&str> = other
+            .foreign_keys
+            .iter()
+            .map(|fk| fk.references_table.as_str())
+            .filter(|p| *p != other.name)
+            .collect();
+        for parent in parents {
+            referencing.entry(parent).or_default().push(other);
+        }
+    }
     let mut done: BTreeSet<&str> = BTreeSet::new();
     let mut out = Vec::new();
     fn visit<'a>(
         t: &'a Table,
-        all: &[&'a Table],
+        referencing: &BTreeMap<&str, Vec<&'a Table>>,
         done: &mut BTreeSet<&'a str>,
         out: &mut Vec<&'a Table>,
     ) {
@@ -797,15 +838,13 @@ pub(crate) fn children_first<'a>(tables: &[&'a Table]) -> Vec<&'a Table> {
             return;
         }
         // Every table referencing `t` goes first.
-        for other in all {
-            if other.name != t.name && other.references(&t.name) {
-                visit(other, all, done, out);
-            }
+        for other in referencing.get(t.name.as_str()).into_iter().flatten() {
+            visit(other, referencing, done, out);
         }
         out.push(t);
     }
     for t in &sorted {
-        visit(t, &sorted, &mut done, &mut out);
+        visit(t, &referencing, &mut done, &mut out);
     }
     out
 }
@@ -841,8 +880,8 @@ pub(crate) fn case_renames(from: &Schema, to: &Schema, settled: &Renames) -> Ren
         let Some(old_t) = from.table(old_name) else {
             continue;
         };
-        for c in &new_t.columns {
-            if old_t.column(&c.name).is_some()
+        for (i, c) in new_t.columns.iter().enumerate() {
+            if column_at(old_t, i, &c.name).is_some()
                 || settled.old_column_name(&new_t.name, &c.name) != c.name
             {
                 continue;

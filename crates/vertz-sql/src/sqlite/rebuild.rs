@@ -9,15 +9,17 @@
 //! children are dropped before the old parents, and the renames into place rewrite the
 //! children's references. Pure: builds SQL text.
 
+use std::borrow::Cow;
+use std::cell::OnceCell;
 use std::collections::BTreeSet;
 
 use vertz_diff::{Change, Diff, Renames};
 use vertz_snapshot::{Column, ColumnType, DefaultValue, Schema, Table};
 
 use super::check::{self, DataCheck};
-use super::{SqliteFamily, render_default};
+use super::{SqliteFamily, column_at, render_default};
 use crate::dialect::{Dialect, PlanError, PlannedStatement};
-use crate::quote::{ident, literal};
+use crate::quote::{ident, literal, push_ident};
 
 /// The prefix of the temporary name a table is rebuilt under.
 pub const REBUILD_PREFIX: &str = "__vertz_new_";
@@ -28,9 +30,11 @@ pub fn temp_name(table: &str) -> String {
 }
 
 /// Where each column of the rebuilt table takes its values from.
-struct Source {
+struct Source<'a> {
     /// The new column.
-    column: Column,
+    column: &'a Column,
+    /// The old column it continues (under its old name), if any.
+    old: Option<&'a Column>,
     /// The expression over the old table, or `None` for a new column (it takes its DEFAULT).
     expr: Option<String>,
 }
@@ -55,12 +59,6 @@ impl SqliteFamily {
 
         let mut out = Vec::new();
         for t in &copy_order {
-            let mut shadow = (*t).clone();
-            for fk in &mut shadow.foreign_keys {
-                if rebuild.contains(&fk.references_table) {
-                    fk.references_table = temp_name(&fk.references_table);
-                }
-            }
             let refs: Vec<&str> = t
                 .foreign_keys
                 .iter()
@@ -78,17 +76,21 @@ impl SqliteFamily {
             };
             out.push(PlannedStatement::new(
                 why,
-                self.create_table_named(to, &shadow, &temp_name(&t.name)),
+                self.create_table_with(to, t, &temp_name(&t.name), &|parent| {
+                    if rebuild.contains(parent) {
+                        temp_name(parent).into()
+                    } else {
+                        parent.into()
+                    }
+                }),
             ));
         }
         for t in &copy_order {
             let old = self.table_in(from, renames.old_table_name(&t.name))?;
             let sources = sources(old, t, renames);
-            let copied: Vec<&Source> = sources.iter().filter(|s| s.expr.is_some()).collect();
-            let mut cols: Vec<String> = copied.iter().map(|s| ident(&s.column.name)).collect();
-            let mut exprs: Vec<String> = copied
+            let mut copied: Vec<(&str, Cow<str>)> = sources
                 .iter()
-                .map(|s| s.expr.clone().unwrap_or_default())
+                .filter_map(|s| Some((s.column.name.as_str(), s.expr.as_deref()?.into())))
                 .collect();
             // No column carries over (the only old column dropped, new ones added): the rows
             // stay, each with the new columns' defaults. `INSERT ... () SELECT FROM` is not SQL,
@@ -96,18 +98,31 @@ impl SqliteFamily {
             if copied.is_empty()
                 && let Some(c) = t.columns.iter().find(|c| c.generated.is_none())
             {
-                cols.push(ident(&c.name));
-                exprs.push(c.default.as_ref().map_or("NULL".into(), render_default));
+                let default = c.default.as_ref().map_or("NULL".into(), render_default);
+                copied.push((&c.name, default.into()));
             }
+            let mut sql = String::with_capacity(64 + 48 * copied.len());
+            sql.push_str("INSERT INTO ");
+            push_ident(&mut sql, &temp_name(&t.name));
+            sql.push_str(" (");
+            for (i, (column, _)) in copied.iter().enumerate() {
+                if i > 0 {
+                    sql.push_str(", ");
+                }
+                push_ident(&mut sql, column);
+            }
+            sql.push_str(") SELECT ");
+            for (i, (_, expr)) in copied.iter().enumerate() {
+                if i > 0 {
+                    sql.push_str(", ");
+                }
+                sql.push_str(expr);
+            }
+            sql.push_str(" FROM ");
+            push_ident(&mut sql, &t.name);
             out.push(PlannedStatement::new(
                 format!("rebuild {}: copy every row", t.name),
-                format!(
-                    "INSERT INTO {} ({}) SELECT {} FROM {}",
-                    ident(&temp_name(&t.name)),
-                    cols.join(", "),
-                    exprs.join(", "),
-                    ident(&t.name)
-                ),
+                sql,
             ));
             // AUTOINCREMENT promises never to reuse a key, also one whose row was deleted: carry
             // the old counter over when it is ahead of the copied rows.
@@ -171,25 +186,32 @@ impl SqliteFamily {
         to: &Schema,
         diff: &Diff,
         name: &str,
+        own_changes: &[&Change],
         rebuild: &BTreeSet<String>,
     ) -> Result<Vec<DataCheck>, PlanError> {
         let renames = &diff.renames;
         let new = self.table_in(to, name)?;
         let old = self.table_in(from, renames.old_table_name(name))?;
         let sources = sources(old, new, renames);
-        // The old rows seen under the new column names: new columns show their DEFAULT.
-        let projection: Vec<String> = sources
-            .iter()
-            .map(|s| {
-                let e = match (&s.expr, &s.column.default) {
-                    (Some(e), _) => e.clone(),
-                    (None, Some(d)) => render_default(d),
-                    (None, None) => "NULL".into(),
-                };
-                format!("{e} AS {}", ident(&s.column.name))
+        // The old rows seen under the new column names: new columns show their DEFAULT. Built
+        // only when a check needs it (most rebuilt tables need none).
+        let src_text = OnceCell::new();
+        let src = || -> &str {
+            src_text.get_or_init(|| {
+                let projection: Vec<String> = sources
+                    .iter()
+                    .map(|s| {
+                        let e = match (&s.expr, &s.column.default) {
+                            (Some(e), _) => e.clone(),
+                            (None, Some(d)) => render_default(d),
+                            (None, None) => "NULL".into(),
+                        };
+                        format!("{e} AS {}", ident(&s.column.name))
+                    })
+                    .collect();
+                format!("(SELECT {} FROM {})", projection.join(", "), ident(name))
             })
-            .collect();
-        let src = format!("(SELECT {} FROM {})", projection.join(", "), ident(name));
+        };
         let integer_key = new.primary_key.len() == 1
             && new
                 .column(&new.primary_key[0])
@@ -197,16 +219,16 @@ impl SqliteFamily {
 
         let mut out = Vec::new();
         for s in &sources {
-            let c = &s.column;
-            let q = ident(&c.name);
-            let old_col = old.column(renames.old_column_name(name, &c.name));
+            let c = s.column;
+            let q = || ident(&c.name);
+            let old_col = s.old;
             let no_default = matches!(c.default, None | Some(DefaultValue::Null));
             let is_rowid = integer_key && new.primary_key[0] == c.name;
             if !c.nullable && no_default && !is_rowid {
                 match old_col {
                     Some(o) if o.nullable => out.push(DataCheck {
                         comment: format!("no NULL in {name}.{}", c.name),
-                        count_sql: check::count_where_sql(&src, &format!("{q} IS NULL")),
+                        count_sql: check::count_where_sql(src(), &format!("{} IS NULL", q())),
                         before: format!("column {name}.{} cannot become NOT NULL: ", c.name),
                         after: " row(s) hold NULL; fill them in or declare a DEFAULT".into(),
                     }),
@@ -227,7 +249,7 @@ impl SqliteFamily {
             if c.unique && !old_col.is_some_and(|o| o.unique) && !all_null {
                 out.push(DataCheck {
                     comment: format!("no duplicates in {name}.{}", c.name),
-                    count_sql: check::duplicates_sql(&src, std::slice::from_ref(&c.name)),
+                    count_sql: check::duplicates_sql(src(), std::slice::from_ref(&c.name)),
                     before: format!("column {name}.{} cannot become UNIQUE: ", c.name),
                     after:
                         " row(s) share their value with another row; remove the duplicates first"
@@ -239,7 +261,7 @@ impl SqliteFamily {
                 if !old_checks.contains(expr) {
                     out.push(DataCheck {
                         comment: format!("rows of {name} pass CHECK ({expr})"),
-                        count_sql: check::count_where_sql(&src, &format!("NOT ({expr})")),
+                        count_sql: check::count_where_sql(src(), &format!("NOT ({expr})")),
                         before: format!(
                             "CHECK ({expr}) cannot be added on column {name}.{}: ",
                             c.name
@@ -250,18 +272,18 @@ impl SqliteFamily {
             }
             // A STRICT table refuses values of another type: count them before the copy does.
             let type_changed = old_col.is_none_or(|o| o.ty != c.ty) || !old.strict;
-            let declared = self.column_type(to, c);
             // A rowid alias holds integers only, whatever the table's options.
             if new.strict
                 && type_changed
                 && !is_rowid
                 && s.expr.is_some()
                 && c.generated.is_none()
-                && let Some(cond) = check::strict_refuses_sql(&q, &declared)
+                && let declared = self.column_type(to, c)
+                && let Some(cond) = check::strict_refuses_sql(&q(), &declared)
             {
                 out.push(DataCheck {
                     comment: format!("values of {name}.{} fit STRICT type {declared}", c.name),
-                    count_sql: check::count_where_sql(&src, &cond),
+                    count_sql: check::count_where_sql(src(), &cond),
                     before: format!(
                         "table {name} cannot be STRICT: column {name}.{} is {declared} and ",
                         c.name
@@ -281,8 +303,8 @@ impl SqliteFamily {
                     out.push(DataCheck {
                         comment: format!("values of {name}.{} are in enum {}", c.name, e.name),
                         count_sql: check::count_where_sql(
-                            &src,
-                            &format!("NOT ({q} IN ({}))", values.join(", ")),
+                            src(),
+                            &format!("NOT ({} IN ({}))", q(), values.join(", ")),
                         ),
                         before: format!(
                             "column {name}.{} cannot be limited to the values of enum {} ({}): ",
@@ -295,17 +317,14 @@ impl SqliteFamily {
                 }
             }
         }
-        for change in &diff.changes {
-            if change.table() != Some(name) {
-                continue;
-            }
+        for change in own_changes {
             match change {
                 Change::AddUnique { columns, .. } => out.push(DataCheck {
                     comment: format!(
                         "no duplicates under UNIQUE ({}) of {name}",
                         columns.join(", ")
                     ),
-                    count_sql: check::duplicates_sql(&src, columns),
+                    count_sql: check::duplicates_sql(src(), columns),
                     before: format!(
                         "UNIQUE ({}) cannot be added on table {name}: ",
                         columns.join(", ")
@@ -316,7 +335,7 @@ impl SqliteFamily {
                 }),
                 Change::AlterPrimaryKey { to: key, .. } if !key.is_empty() => out.push(DataCheck {
                     comment: format!("no duplicates under the new primary key of {name}"),
-                    count_sql: check::duplicates_sql(&src, key),
+                    count_sql: check::duplicates_sql(src(), key),
                     before: format!(
                         "PRIMARY KEY ({}) cannot be set on table {name}: ",
                         key.join(", ")
@@ -326,7 +345,7 @@ impl SqliteFamily {
                 }),
                 Change::AddCheck { check: c, .. } => out.push(DataCheck {
                     comment: format!("rows of {name} pass CHECK ({})", c.expression),
-                    count_sql: check::count_where_sql(&src, &format!("NOT ({})", c.expression)),
+                    count_sql: check::count_where_sql(src(), &format!("NOT ({})", c.expression)),
                     before: format!("CHECK ({}) cannot be added on table {name}: ", c.expression),
                     after: " row(s) violate it; fix them first".into(),
                 }),
@@ -375,7 +394,7 @@ impl SqliteFamily {
                             fk.columns.join(", ")
                         ),
                         count_sql: check::count_where_sql(
-                            &format!("{src} AS \"vertz_child\""),
+                            &format!("{} AS \"vertz_child\"", src()),
                             &cond.join(" AND "),
                         ),
                         before: format!(
@@ -402,7 +421,7 @@ impl SqliteFamily {
                     {
                         out.push(DataCheck {
                             comment: format!("no duplicates under unique index {}", index.name),
-                            count_sql: check::duplicates_sql(&src, &cols),
+                            count_sql: check::duplicates_sql(src(), &cols),
                             before: format!(
                                 "unique index {} on {name} ({}) cannot be created: ",
                                 index.name,
@@ -431,28 +450,33 @@ impl SqliteFamily {
 /// values; NULL becoming NOT NULL with a DEFAULT fills the DEFAULT in. A changed type is not
 /// CAST: the new column's type affinity converts every value that converts without loss and
 /// keeps the others as they are, where `CAST('abc' AS INTEGER)` would silently store 0.
-fn sources(old: &Table, new: &Table, renames: &Renames) -> Vec<Source> {
+fn sources<'a>(old: &'a Table, new: &'a Table, renames: &Renames) -> Vec<Source<'a>> {
+    // This table's column renames, looked up once (the planner asks for every rebuilt table).
+    let renamed: Vec<(&str, &str)> = renames.column_renames_of(&new.name).collect();
     new.columns
         .iter()
-        .map(|c| {
-            let old_name = renames.old_column_name(&new.name, &c.name);
+        .enumerate()
+        .map(|(i, c)| {
+            let old_name = renamed
+                .iter()
+                .find(|(_, to)| *to == c.name)
+                .map_or(c.name.as_str(), |(from, _)| from);
+            let old_col = column_at(old, i, old_name);
             // A generated column computes its values: it is never written to.
-            let expr = old
-                .column(old_name)
-                .filter(|_| c.generated.is_none())
-                .map(|o| {
-                    let mut e = ident(old_name);
-                    if o.nullable
-                        && !c.nullable
-                        && let Some(d) = &c.default
-                        && *d != DefaultValue::Null
-                    {
-                        e = format!("coalesce({e}, {})", render_default(d));
-                    }
-                    e
-                });
+            let expr = old_col.filter(|_| c.generated.is_none()).map(|o| {
+                let mut e = ident(old_name);
+                if o.nullable
+                    && !c.nullable
+                    && let Some(d) = &c.default
+                    && *d != DefaultValue::Null
+                {
+                    e = format!("coalesce({e}, {})", render_default(d));
+                }
+                e
+            });
             Source {
-                column: c.clone(),
+                column: c,
+                old: old_col,
                 expr,
             }
         })
