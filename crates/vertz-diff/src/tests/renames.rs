@@ -435,7 +435,11 @@ fn table_hints_onto_a_name_the_old_schema_has() {
         .map(|(case, to)| {
             let d = crate::diff(&from, to);
             let changes: Vec<String> = d.changes.iter().map(|c| c.describe()).collect();
-            format!("{case}: {:?} -> [{}]\n", d.renames.tables, changes.join("; "))
+            format!(
+                "{case}: {:?} -> [{}]\n",
+                d.renames.tables,
+                changes.join("; ")
+            )
         })
         .collect();
     expect![[r#"
