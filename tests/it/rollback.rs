@@ -165,7 +165,7 @@ fn rollback_of_a_rename_whose_old_name_is_taken_again_keeps_the_renamed_rows() {
         "SELECT id, title FROM todo ORDER BY id",
         &[&["1", "one"], &["2", "two"]],
     );
-    assert_eq!(losses, ["the rows of table todo"]);
+    assert!(losses.is_empty(), "{losses:?}");
 }
 
 /// The rollback of a swap of two tables' names swaps them back, through a temporary name.
