@@ -438,8 +438,9 @@ impl Gen {
             .filter(|n| !t.columns.iter().any(|c| same(&c.name, n)))
             // A column name the table had when the step began stays unused until the next
             // step: dropping `c` and adding `c` in one step is, in a declared schema, a change
-            // of `c`; and a name freed by a rename and taken again is found and open (see
-            // `free_table_name`).
+            // of `c`; and a column name freed by a rename is not taken again (unlike table
+            // names, see `free_table_name`: the diff renames a column only onto a name its
+            // table does not have).
             .filter(|n| !start.is_some_and(|s| s.columns.iter().any(|c| same(&c.name, n))))
             .collect();
         self.rng.pick(&free).map(|s| s.to_string())
