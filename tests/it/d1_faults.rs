@@ -18,7 +18,7 @@ use crate::d1_engine::{Fault, FaultProxy, TOKEN, block_on, driver, engine, fresh
 use crate::support::{Project, Run, TODO_SQL};
 
 /// `vertz ARGS` against `api_url`, with a request timeout of `timeout` seconds.
-fn vertz_at(p: &Project, api_url: &str, timeout: &str, args: &[&str]) -> Run {
+pub(crate) fn vertz_at(p: &Project, api_url: &str, timeout: &str, args: &[&str]) -> Run {
     let run = p.vertz_env(
         args,
         &[
@@ -31,7 +31,7 @@ fn vertz_at(p: &Project, api_url: &str, timeout: &str, args: &[&str]) -> Run {
     run
 }
 
-fn history(id: &str) -> Vec<String> {
+pub(crate) fn history(id: &str) -> Vec<String> {
     block_on(async {
         match driver(id)
             .query(

@@ -11,6 +11,7 @@ mod d1;
 mod d1_engine;
 mod d1_faults;
 mod d1_objects;
+mod d1_push_faults;
 mod demo;
 mod deploy;
 mod deploy_tx;

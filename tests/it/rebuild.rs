@@ -624,3 +624,44 @@ fn a_case_only_table_rename_is_no_destructive_change() {
     ])
     .code(0);
 }
+
+/// Found by the schema-evolution test (seed 1349): NULLs filled with a DEFAULT that another row
+/// already holds under a UNIQUE were refused by SQLite's own `UNIQUE constraint failed:
+/// __vertz_new_t.c`, naming vertz's temporary table. A data check now names the real column,
+/// the count and the fix; exit 4, nothing applied.
+#[test]
+fn a_default_filling_nulls_into_a_unique_duplicate_is_stopped_with_the_count() {
+    let p = Project::new();
+    let db = p.db("app.db");
+    let before_sql = "CREATE TABLE t (id INTEGER PRIMARY KEY, c TEXT UNIQUE);\n";
+    push(&p, &db, before_sql, 0);
+    db.exec("INSERT INTO t VALUES (1, 'x'), (2, NULL), (3, 'y');");
+    let before = db.schema_text();
+    let run = push(
+        &p,
+        &db,
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, c TEXT NOT NULL UNIQUE DEFAULT 'x');\n",
+        4,
+    );
+    assert_eq!(
+        run.stderr,
+        "error: vertz data check failed: column t.c cannot become NOT NULL by filling its NULLs with its DEFAULT 'x': 2 row(s) would then share their values under UNIQUE (c) with another row; give the rows holding NULL distinct values first, or drop the DEFAULT; nothing was applied\n"
+    );
+    assert_eq!(db.schema_text(), before, "nothing was applied");
+    assert_eq!(
+        db.rows("SELECT id, c FROM t ORDER BY id"),
+        [["1", "x"], ["2", "NULL"], ["3", "y"]]
+    );
+    // A DEFAULT no row holds fills the NULL and passes.
+    push(
+        &p,
+        &db,
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, c TEXT NOT NULL UNIQUE DEFAULT 'z');\n",
+        0,
+    );
+    assert_eq!(
+        db.rows("SELECT id, c FROM t ORDER BY id"),
+        [["1", "x"], ["2", "z"], ["3", "y"]]
+    );
+    in_sync(&p, &db);
+}

@@ -279,3 +279,36 @@ fn status_names_possible_renames_and_the_flag_for_each() {
         run.stdout
     );
 }
+
+/// Found by the schema-evolution test (seed 1022): a `renamed_from` hint onto the name of a
+/// table dropped in the same step was ignored, so the old `posts` was changed in place and
+/// `drafts` dropped with its rows. Now the old `posts` is dropped first (a destructive change,
+/// so `--force`), then `drafts` is renamed, with its rows.
+#[test]
+fn a_hinted_rename_onto_the_name_of_a_dropped_table_keeps_the_renamed_rows() {
+    let p = Project::new();
+    p.write(
+        "schema.sql",
+        "CREATE TABLE posts (id INTEGER PRIMARY KEY, body TEXT);\nCREATE TABLE drafts (id INTEGER PRIMARY KEY, body TEXT NOT NULL);\n",
+    );
+    let db = p.db("app.db");
+    push(&p, &db, &[]).code(0);
+    db.exec("INSERT INTO posts VALUES (1, NULL); INSERT INTO drafts VALUES (7, 'draft seven')");
+    p.write(
+        "schema.sql",
+        "CREATE TABLE posts -- @renamed from=drafts\n(id INTEGER PRIMARY KEY, body TEXT NOT NULL);\n",
+    );
+    let run = push(&p, &db, &["--force"]);
+    run.code(0);
+    let drop = run.stdout.find("drop table posts").expect(&run.stdout);
+    let rename = run
+        .stdout
+        .find("rename table drafts to posts")
+        .expect(&run.stdout);
+    assert!(drop < rename, "{}", run.stdout);
+    assert_eq!(
+        db.rows("SELECT id, body FROM posts ORDER BY id"),
+        [["7", "draft seven"]]
+    );
+    assert_eq!(db.objects(), ["table _vertz_migrations", "table posts"]);
+}

@@ -48,18 +48,47 @@ fn column_renames_as_list<S: serde::Serializer>(
 
 impl Renames {
     /// The renames that the target schema's `renamed_from` hints state, where the old object
-    /// exists in `from` and the new one does not. The old name may be taken again by a new
-    /// table or column (`todo` renamed to `todos`, and a new `todo`).
+    /// exists in `from`. The old name may be taken again by a new table or column (`todo`
+    /// renamed to `todos`, and a new `todo`).
+    ///
+    /// A table hint onto a name that `from` has too is followed when that old table is dropped
+    /// in the same step (the hint's old name is gone from `to`: `b` dropped and `a` renamed to
+    /// `b`), or when it is itself renamed away by another hint (a chain `b` to `c` then `a` to
+    /// `b`, or a swap of `a` and `b`). When the hint's old name is still declared and nothing
+    /// renames the table of the new name away, the hint is stale (`b` renamed from `a` long
+    /// ago, and a new `a` since) and is ignored: following it would drop `b` with its rows.
     pub fn from_hints(from: &Schema, to: &Schema) -> Renames {
         let mut renames = Renames::default();
+        // Hints onto a name `from` has while their old name is still declared: followed only
+        // if the table of that name is renamed away (found by a fixpoint below).
+        let mut onto_kept: BTreeMap<&str, &str> = BTreeMap::new();
         for table in to.tables.values() {
-            if let Some(old) = &table.renamed_from
-                && !from.tables.contains_key(&table.name)
-                && from.tables.contains_key(old)
-                && !renames.tables.contains_key(old)
+            let Some(old) = &table.renamed_from else {
+                continue;
+            };
+            if !from.tables.contains_key(old)
+                || renames.tables.contains_key(old)
+                || onto_kept.contains_key(old.as_str())
             {
-                renames.tables.insert(old.clone(), table.name.clone());
+                continue;
             }
+            if !from.tables.contains_key(&table.name) || !to.tables.contains_key(old) {
+                renames.tables.insert(old.clone(), table.name.clone());
+            } else {
+                onto_kept.insert(old, &table.name);
+            }
+        }
+        // Keep a pending hint only while the table its new name displaces moves away too.
+        loop {
+            let before = onto_kept.len();
+            let kept = onto_kept.clone();
+            onto_kept.retain(|_, new| renames.tables.contains_key(*new) || kept.contains_key(new));
+            if onto_kept.len() == before {
+                break;
+            }
+        }
+        for (old, new) in onto_kept {
+            renames.tables.insert(old.to_string(), new.to_string());
         }
         for table in to.tables.values() {
             let Some(old_table) = continuation(from, &renames, &table.name) else {
@@ -120,8 +149,13 @@ impl Renames {
     }
 
     /// The renames that can be applied from `from` to `to`: the old object exists, the new one
-    /// exists only in `to`, and no two old objects take one new name. Others are left out (see
+    /// exists in `to`, and no two old objects take one new name. Others are left out (see
     /// [`crate::rename::check_renames`] for the reasons, worded for a user).
+    ///
+    /// A table may be renamed onto a name that `from` has too: the old table of that name is
+    /// then either renamed away by another rename or dropped (it is *displaced*), and the diff
+    /// drops it before the renames. This is what the rollback of "rename `a` to `b` and create
+    /// a new `a`" needs.
     pub fn applicable(&self, from: &Schema, to: &Schema) -> Renames {
         let mut out = Renames::default();
         let mut taken: BTreeSet<&str> = BTreeSet::new();
@@ -129,7 +163,6 @@ impl Renames {
             if old != new
                 && from.tables.contains_key(old)
                 && to.tables.contains_key(new)
-                && !from.tables.contains_key(new)
                 && taken.insert(new)
             {
                 out.tables.insert(old.clone(), new.clone());
@@ -171,6 +204,45 @@ pub(crate) fn continuation<'a>(
         return None;
     }
     from.tables.get(new)
+}
+
+/// Prefix of the temporary name a table goes through when renames form a cycle.
+pub const SWAP_PREFIX: &str = "__vertz_swap_";
+
+/// The table renames as changes a database can run one after the other: a rename onto a name
+/// that another renamed table still holds waits until that table has moved (`b` to `c` before
+/// `a` to `b`), and a cycle (a swap of `a` and `b`) goes through a temporary name
+/// ([`SWAP_PREFIX`]): `a` to `__vertz_swap_a`, `b` to `a`, `__vertz_swap_a` to `b`. A hand-written
+/// migration does the same; refusing would leave no way to declare a swap.
+fn table_renames_in_order(from: &Schema, to: &Schema, renames: &Renames) -> Vec<Change> {
+    let mut pending: BTreeMap<String, String> = renames.tables.clone();
+    let mut out = Vec::new();
+    while !pending.is_empty() {
+        let ready = pending
+            .iter()
+            .find(|(_, new)| !pending.contains_key(*new))
+            .map(|(o, n)| (o.clone(), n.clone()));
+        if let Some((old, new)) = ready {
+            pending.remove(&old);
+            out.push(Change::RenameTable { from: old, to: new });
+            continue;
+        }
+        // Every pending rename waits on another: a cycle. Move one table out of the way.
+        let (old, new) = pending.pop_first().expect("not empty");
+        let mut via = format!("{SWAP_PREFIX}{old}");
+        while from.tables.contains_key(&via)
+            || to.tables.contains_key(&via)
+            || pending.contains_key(&via)
+        {
+            via.push('_');
+        }
+        out.push(Change::RenameTable {
+            from: old,
+            to: via.clone(),
+        });
+        pending.insert(via, new);
+    }
+    out
 }
 
 /// The changes that turn one schema into another, in an order a database can execute.
@@ -352,7 +424,8 @@ impl<'a> Lookup<'a> {
 /// The diff from `from` to `to`, applying exactly these renames (plus none other). Renames that
 /// cannot apply (see [`Renames::applicable`]) are left out; `Diff::renames` holds those applied.
 ///
-/// The order: enums created or changed; tables renamed; columns renamed; tables created
+/// The order: enums created or changed; tables displaced by a rename onto their name dropped;
+/// tables renamed (see [`table_renames_in_order`]); columns renamed; tables created
 /// (referenced before referencing); per kept table, in name order: indexes, foreign keys, checks
 /// and unique constraints dropped, columns added and altered, the primary key, unique
 /// constraints, checks and foreign keys added, columns dropped, indexes created; tables dropped
@@ -374,12 +447,22 @@ pub fn diff_with_renames(from: &Schema, to: &Schema, renames: &Renames) -> Diff 
         }
     }
 
-    for (old, new) in &renames.tables {
-        changes.push(Change::RenameTable {
-            from: old.clone(),
-            to: new.clone(),
+    // Tables displaced by a rename onto their name go first, so that the name is free.
+    let displaced: Vec<&Table> = from
+        .tables
+        .values()
+        .filter(|t| {
+            !renames.tables.contains_key(&t.name) && lookup.table_old.contains_key(t.name.as_str())
+        })
+        .collect();
+    let mut displaced_order = dependency_order(&displaced);
+    displaced_order.reverse();
+    for table in displaced_order {
+        changes.push(Change::DropTable {
+            table: table.clone(),
         });
     }
+    changes.extend(table_renames_in_order(from, to, &renames));
     for new_table in to.tables.values() {
         let Some(renamed) = lookup.column_old.get(new_table.name.as_str()) else {
             continue;

@@ -43,6 +43,20 @@ pub enum PushError {
         /// Each bad expression, with where it is.
         errors: Vec<vertz_sql::expr::ExpressionError>,
     },
+    /// The database did not answer the push's unit (a timeout, or a server error after it was
+    /// sent), and reading the database again showed that nothing of it was applied, or showed
+    /// a state that is neither before nor after the push.
+    #[error(
+        "{target}: {message}; the push may or may not have been applied, so vertz read the database again: {state}"
+    )]
+    Unanswered {
+        /// The database.
+        target: String,
+        /// What happened to the request.
+        message: String,
+        /// What the database showed, and what to do.
+        state: String,
+    },
     /// Destructive changes were planned and `force` was not given.
     #[error("refusing to apply destructive changes without --force:\n{}", list(.changes))]
     Destructive {
@@ -202,15 +216,70 @@ pub async fn push_with(
         started,
     ));
     if let Err(e) = driver.execute_atomic(&statements).await {
-        // The unit rolled back as a whole. When the history table was edited by hand, say that
-        // rather than the failing INSERT (checked only now: it costs a round trip on D1).
-        history::check_shape(driver).await?;
-        return Err(e.into());
+        if let DriverError::OutcomeUnknown { .. } = &e {
+            settle_unanswered(driver, &live, &name, &sha256_hex(sql.as_bytes()), e).await?;
+        } else {
+            // The unit rolled back as a whole. When the history table was edited by hand, say
+            // that rather than the failing INSERT (checked only now: it costs a round trip on
+            // D1).
+            history::check_shape(driver).await?;
+            return Err(e.into());
+        }
     }
     tracing::info!(target: "vertz", name = %name, statements = report.plan.statements.len(), ms = clock.elapsed().as_millis() as u64, "push applied");
     report.applied = true;
     report.history_name = Some(name);
     Ok(report)
+}
+
+/// The push's unit got no answer (D1: a timeout, or a server error after it was sent). It is
+/// never sent again blindly: the unit carries its history row `name`, so the history says
+/// whether it committed. `Ok` when it did. When it did not, the schema must be the one read
+/// before the push (`before`): then nothing was applied; anything else is reported as it is.
+/// When the database cannot be read either, the outcome stays unknown (the original error).
+async fn settle_unanswered(
+    driver: &dyn Driver,
+    before: &Schema,
+    name: &str,
+    checksum: &str,
+    error: DriverError,
+) -> Result<(), PushError> {
+    let DriverError::OutcomeUnknown { target, message } = &error else {
+        return Err(error.into());
+    };
+    let Ok(rows) = history::read(driver).await else {
+        return Err(error.into());
+    };
+    if rows
+        .iter()
+        .any(|r| r.name == name && r.checksum == checksum)
+    {
+        tracing::warn!(target: "vertz", push = %name, error = %error, "no answer from the database, but the history shows the push applied");
+        return Ok(());
+    }
+    let Ok(now) = driver.introspect().await else {
+        return Err(error.into());
+    };
+    let state = if now == *before {
+        format!(
+            "the history has no row for {name} and the schema is as it was before: nothing was applied (a push and its history row commit together). Run the push again"
+        )
+    } else {
+        let changed: Vec<String> = vertz_diff::diff_with_renames(before, &now, &Renames::default())
+            .changes
+            .iter()
+            .map(Change::describe)
+            .collect();
+        format!(
+            "the history has no row for {name}, yet the schema is no longer what it was before the push; since then:\n{}\n  Another writer may have changed it. Run `vertz db status` to see what differs from the schema, then push again",
+            list(&changed)
+        )
+    };
+    Err(PushError::Unanswered {
+        target: target.clone(),
+        message: message.clone(),
+        state,
+    })
 }
 
 /// Whether the live database matches `desired`, and what differs.

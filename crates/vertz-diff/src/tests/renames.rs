@@ -388,3 +388,64 @@ fn renames_serialize_to_json() {
         r#"{"tables":{"todo":"todos"},"columns":[{"table":"todos","from":"desc","to":"description"}]}"#
     );
 }
+
+/// Table hints onto a name the old schema has: followed when that table is dropped (its name
+/// taken by the rename) or renamed away (a chain, a swap); a stale hint whose old name is still
+/// declared, with nothing moving the table of its new name, is ignored.
+#[test]
+fn table_hints_onto_a_name_the_old_schema_has() {
+    let table = |d: &mut SchemaBuilder, name: &str, from: Option<&str>| {
+        d.table(name, |t| {
+            if let Some(f) = from {
+                t.renamed_from(f);
+            }
+            t.column("id", integer().primary_key());
+        });
+    };
+    let from = s(|d| {
+        table(d, "a", None);
+        table(d, "b", None);
+    });
+    let cases = [
+        ("onto dropped", s(|d| table(d, "b", Some("a")))),
+        (
+            "stale",
+            s(|d| {
+                table(d, "a", None);
+                table(d, "b", Some("a"));
+            }),
+        ),
+        (
+            "chain",
+            s(|d| {
+                table(d, "b", Some("a"));
+                table(d, "c", Some("b"));
+            }),
+        ),
+        (
+            "swap",
+            s(|d| {
+                table(d, "a", Some("b"));
+                table(d, "b", Some("a"));
+            }),
+        ),
+    ];
+    let text: String = cases
+        .iter()
+        .map(|(case, to)| {
+            let d = crate::diff(&from, to);
+            let changes: Vec<String> = d.changes.iter().map(|c| c.describe()).collect();
+            format!(
+                "{case}: {:?} -> [{}]\n",
+                d.renames.tables,
+                changes.join("; ")
+            )
+        })
+        .collect();
+    expect![[r#"
+        onto dropped: {"a": "b"} -> [drop table b (its rows are deleted); rename table a to b]
+        stale: {} -> []
+        chain: {"a": "b", "b": "c"} -> [rename table b to c; rename table a to b]
+        swap: {"a": "b", "b": "a"} -> [rename table a to __vertz_swap_a; rename table b to a; rename table __vertz_swap_a to b]
+    "#]].assert_eq(&text);
+}

@@ -4,7 +4,8 @@
 //!
 //! Order of a plan: `PRAGMA defer_foreign_keys`, drops of the views and triggers that change or
 //! depend on what changes, drops of FTS5 tables that go or change (the rows a changed one keeps
-//! saved first), table renames, drops of tables nothing surviving references, new tables, the
+//! saved first), drops of tables displaced by a rename onto their name, table renames, drops of
+//! tables nothing surviving references, new tables, the
 //! ALTERs of tables that are not rebuilt, the data checks, the rebuilds (see
 //! [`super::rebuild`]), new indexes, the drops of tables that surviving tables referenced until
 //! their rebuild, and last views, FTS5 tables (filled from their content table or the saved
@@ -103,14 +104,17 @@ impl SqliteFamily {
                 _ => None,
             })
             .collect();
-        let dropped: Vec<&Table> = diff
+        // A table displaced by a rename onto its name is dropped before the renames (the diff
+        // lists it first); the others after.
+        let rename_targets: BTreeSet<&str> = renames.tables.values().map(String::as_str).collect();
+        let (displaced, dropped): (Vec<&Table>, Vec<&Table>) = diff
             .changes
             .iter()
             .filter_map(|c| match c {
                 Change::DropTable { table } => Some(table),
                 _ => None,
             })
-            .collect();
+            .partition(|t| rename_targets.contains(t.name.as_str()));
         let surviving: Vec<&str> = to
             .tables
             .keys()
@@ -253,6 +257,9 @@ impl SqliteFamily {
             .iter()
             .map(|t| renames.old_table_name(t).to_string())
             .collect();
+        // A view or trigger naming a displaced table would break the rename onto its name
+        // (SQLite checks the whole schema after a rename).
+        touched.extend(displaced.iter().map(|t| t.name.clone()));
         for change in &diff.changes {
             match change {
                 Change::DropColumn { table, .. } => {
@@ -367,7 +374,11 @@ impl SqliteFamily {
             }
         }
 
-        // 1. Table renames (they rewrite the references of other tables).
+        // 1. Tables displaced by a rename onto their name, then the table renames in the diff's
+        //    order (they rewrite the references of other tables).
+        for t in children_first(&displaced) {
+            out.push(drop_table(t));
+        }
         for change in &diff.changes {
             if let Change::RenameTable { from: old, to: new } = change {
                 if old.eq_ignore_ascii_case(new) {

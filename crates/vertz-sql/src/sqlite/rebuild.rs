@@ -317,6 +317,7 @@ impl SqliteFamily {
                 }
             }
         }
+        out.extend(filled_key_checks(old, new, renames, &src, &out));
         for change in own_changes {
             match change {
                 Change::AddUnique { columns, .. } => out.push(DataCheck {
@@ -444,6 +445,103 @@ impl SqliteFamily {
             reason: "the schema has no such table (the diff and the schemas disagree)".into(),
         })
     }
+}
+
+/// Whether the copy fills the NULLs of `old` column `o` with the DEFAULT of its new definition
+/// `c` (the column becomes NOT NULL and has a DEFAULT).
+fn fills_nulls(o: &Column, c: &Column) -> bool {
+    o.nullable && !c.nullable && c.default.as_ref().is_some_and(|d| *d != DefaultValue::Null)
+}
+
+/// NULLs filled with a DEFAULT can collide with a value already there, or with each other,
+/// under a key that already held before (a new key has its own check): without a check SQLite
+/// fails the copy with its own `UNIQUE constraint failed: __vertz_new_t.c`, naming vertz's
+/// temporary table (found by the schema-evolution test, seed 1349). One check per key of the
+/// new table (primary key, UNIQUE column or constraint, unique index without expressions or
+/// WHERE) that holds a filled column, unless `existing` counts the same duplicates already.
+fn filled_key_checks<'s>(
+    old: &Table,
+    new: &Table,
+    renames: &Renames,
+    src: &dyn Fn() -> &'s str,
+    existing: &[DataCheck],
+) -> Vec<DataCheck> {
+    let name = &new.name;
+    let filled: Vec<&Column> = new
+        .columns
+        .iter()
+        .filter(|c| c.generated.is_none())
+        .filter(|c| {
+            old.column(renames.old_column_name(name, &c.name))
+                .is_some_and(|o| fills_nulls(o, c))
+        })
+        .collect();
+    if filled.is_empty() {
+        return Vec::new();
+    }
+    let mut keys: Vec<(String, Vec<String>)> = Vec::new();
+    if !new.primary_key.is_empty() {
+        keys.push((
+            format!("PRIMARY KEY ({})", new.primary_key.join(", ")),
+            new.primary_key.clone(),
+        ));
+    }
+    for c in new.columns.iter().filter(|c| c.unique) {
+        keys.push((format!("UNIQUE ({})", c.name), vec![c.name.clone()]));
+    }
+    for u in &new.unique_constraints {
+        keys.push((format!("UNIQUE ({})", u.join(", ")), u.clone()));
+    }
+    for i in new
+        .indexes
+        .iter()
+        .filter(|i| i.unique && i.where_clause.is_none())
+    {
+        let cols: Option<Vec<String>> = i
+            .columns
+            .iter()
+            .map(|p| match &p.key {
+                vertz_snapshot::IndexKey::Column(c) => Some(c.clone()),
+                vertz_snapshot::IndexKey::Expression(_) => None,
+            })
+            .collect();
+        if let Some(cols) = cols {
+            keys.push((
+                format!("unique index {} ({})", i.name, cols.join(", ")),
+                cols,
+            ));
+        }
+    }
+    let mut out: Vec<DataCheck> = Vec::new();
+    for (what, cols) in keys {
+        let Some(c) = filled.iter().find(|c| cols.contains(&c.name)) else {
+            continue;
+        };
+        let count_sql = check::duplicates_sql(src(), &cols);
+        if existing
+            .iter()
+            .chain(&out)
+            .any(|e| e.count_sql == count_sql)
+        {
+            continue;
+        }
+        let default = c.default.as_ref().map(render_default).unwrap_or_default();
+        out.push(DataCheck {
+            comment: format!(
+                "no duplicates under {what} of {name} once the NULLs of {name}.{} take its DEFAULT",
+                c.name
+            ),
+            count_sql,
+            before: format!(
+                "column {name}.{} cannot become NOT NULL by filling its NULLs with its DEFAULT {default}: ",
+                c.name
+            ),
+            after: format!(
+                " row(s) would then share their values under {what} with another row; give the rows holding NULL distinct values first, or drop the DEFAULT"
+            ),
+        });
+    }
+    out
 }
 
 /// Where each column of `new` takes its values from in `old`: a renamed column carries its

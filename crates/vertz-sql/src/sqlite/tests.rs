@@ -1702,3 +1702,160 @@ fn a_rebuild_that_carries_no_column_keeps_the_rows_with_defaults() {
         "{sql}"
     );
 }
+
+/// Found by the schema-evolution property test (seed 2): the rollback of "rename `todo` to
+/// `todos` and create a new `todo`" renames onto a name its side still holds. The new `todo` is
+/// dropped first, then `todos` is renamed back; before, the rollback dropped `todos` with its
+/// rows and changed the new `todo` instead.
+#[test]
+fn the_rollback_of_a_rename_whose_old_name_is_taken_again_renames_back() {
+    let from = s(|d| {
+        d.table("todo", |t| {
+            t.column("id", integer().primary_key());
+            t.column("title", text());
+        });
+    });
+    let to = s(|d| {
+        d.table("todos", |t| {
+            t.renamed_from("todo");
+            t.column("id", integer().primary_key());
+            t.column("title", text());
+        });
+        d.table("todo", |t| {
+            t.column("id", integer().primary_key());
+            t.column("note", text().nullable());
+        });
+    });
+    check(
+        from,
+        to,
+        expect![[r#"
+            -- rename table todo to todos
+            ALTER TABLE "todo" RENAME TO "todos";
+
+            -- create table todo
+            CREATE TABLE "todo" (
+              "id" INTEGER PRIMARY KEY NOT NULL,
+              "note" TEXT
+            );
+
+            -- ROLLBACK
+            -- drop table todo and its rows
+            DROP TABLE "todo";
+
+            -- rename table todos to todo
+            ALTER TABLE "todos" RENAME TO "todo";
+        "#]],
+    );
+}
+
+/// Found by the schema-evolution property test (seed 1022): a `renamed_from` hint onto the
+/// name of a table dropped in the same step was ignored, so the old table of that name was
+/// changed and the renamed one dropped. The dropped table goes first, then the rename.
+#[test]
+fn a_rename_onto_the_name_of_a_dropped_table_drops_it_first() {
+    let from = s(|d| {
+        d.table("posts", |t| {
+            t.column("id", integer().primary_key());
+            t.column("body", text().nullable());
+        });
+        d.table("drafts", |t| {
+            t.column("id", integer().primary_key());
+            t.column("body", text());
+        });
+    });
+    let to = s(|d| {
+        d.table("posts", |t| {
+            t.renamed_from("drafts");
+            t.column("id", integer().primary_key());
+            t.column("body", text());
+        });
+    });
+    check(
+        from,
+        to,
+        expect![[r#"
+            -- drop table posts and its rows
+            DROP TABLE "posts";
+
+            -- rename table drafts to posts
+            ALTER TABLE "drafts" RENAME TO "posts";
+
+            -- ROLLBACK
+            -- LOSSY: the rows of table posts
+            -- rename table posts to drafts
+            ALTER TABLE "posts" RENAME TO "drafts";
+
+            -- create table posts
+            CREATE TABLE "posts" (
+              "id" INTEGER PRIMARY KEY NOT NULL,
+              "body" TEXT
+            );
+        "#]],
+    );
+}
+
+/// A chain (`b` to `c`, then `a` to `b`) runs the last rename first; a swap goes through a
+/// temporary name, as a hand-written migration would.
+#[test]
+fn chained_and_swapped_table_renames_run_in_an_executable_order() {
+    let table = |d: &mut SchemaBuilder, name: &str, from: Option<&str>, col: &str| {
+        d.table(name, |t| {
+            if let Some(f) = from {
+                t.renamed_from(f);
+            }
+            t.column("id", integer().primary_key());
+            t.column(col, text().nullable());
+        });
+    };
+    let from = s(|d| {
+        table(d, "a", None, "x");
+        table(d, "b", None, "y");
+    });
+    let chain = s(|d| {
+        table(d, "b", Some("a"), "x");
+        table(d, "c", Some("b"), "y");
+    });
+    let swap = s(|d| {
+        table(d, "b", Some("a"), "x");
+        table(d, "a", Some("b"), "y");
+    });
+    let mut both = render(&SqliteFamily::sqlite(), &from, &chain);
+    both.push_str("\n-- SWAP\n");
+    both.push_str(&render(&SqliteFamily::sqlite(), &from, &swap));
+    expect![[r#"
+        -- rename table b to c
+        ALTER TABLE "b" RENAME TO "c";
+
+        -- rename table a to b
+        ALTER TABLE "a" RENAME TO "b";
+
+        -- ROLLBACK
+        -- rename table b to a
+        ALTER TABLE "b" RENAME TO "a";
+
+        -- rename table c to b
+        ALTER TABLE "c" RENAME TO "b";
+
+        -- SWAP
+        -- rename table a to __vertz_swap_a
+        ALTER TABLE "a" RENAME TO "__vertz_swap_a";
+
+        -- rename table b to a
+        ALTER TABLE "b" RENAME TO "a";
+
+        -- rename table __vertz_swap_a to b
+        ALTER TABLE "__vertz_swap_a" RENAME TO "b";
+
+        -- ROLLBACK
+        -- rename table a to __vertz_swap_a
+        ALTER TABLE "a" RENAME TO "__vertz_swap_a";
+
+        -- rename table b to a
+        ALTER TABLE "b" RENAME TO "a";
+
+        -- rename table __vertz_swap_a to b
+        ALTER TABLE "__vertz_swap_a" RENAME TO "b";
+    "#]]
+    .assert_eq(&both);
+}
