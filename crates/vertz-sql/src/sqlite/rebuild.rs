@@ -248,6 +248,26 @@ impl SqliteFamily {
                     });
                 }
             }
+            // A rowid alias holds integers only: a column that becomes one refuses any other
+            // value with SQLite's bare "datatype mismatch"; count them before the copy does.
+            let old_name = renames.old_column_name(name, &c.name);
+            let was_rowid = super::rowid_alias_key(old) && old.primary_key[0] == old_name;
+            if is_rowid
+                && !new.without_rowid
+                && !was_rowid
+                && s.expr.is_some()
+                && let Some(cond) = check::strict_refuses_sql(&q, "INTEGER")
+            {
+                out.push(DataCheck {
+                    comment: format!("values of {name}.{} are integers (rowid)", c.name),
+                    count_sql: check::count_where_sql(&src, &cond),
+                    before: format!(
+                        "column {name}.{} cannot become the INTEGER PRIMARY KEY (the rowid) of table {name}: ",
+                        c.name
+                    ),
+                    after: " row(s) hold a value that is not an integer; convert or clear them first".into(),
+                });
+            }
             // A STRICT table refuses values of another type: count them before the copy does.
             let type_changed = old_col.is_none_or(|o| o.ty != c.ty) || !old.strict;
             let declared = self.column_type(to, c);
