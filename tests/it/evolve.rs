@@ -1808,9 +1808,16 @@ impl Gen {
         let rows = &self.m.rows[&table];
         let nulls = rows.iter().any(|r| key.iter().any(|c| r[c] == Val::Null));
         let distinct = Model::distinct(rows, &key);
-        if nulls || !distinct {
-            // Found and open: what vertz says about a key over NULLs or duplicates is not
-            // asserted yet; the generator only moves keys the rows fit.
+        // NULLs in a key column with a DEFAULT take it (the model does not follow that), and
+        // NULLs in a column becoming a rowid alias get new rowids: neither is generated.
+        let rowid = key.len() == 1
+            && !t.without_rowid
+            && t.column(&key[0])
+                .is_some_and(|c| c.ty == ColumnType::Integer);
+        let defaulted = key
+            .iter()
+            .any(|c| t.column(c).is_some_and(|c| c.default.is_some()));
+        if nulls && (rowid || defaulted) {
             return Outcome::Skip;
         }
         for c in &key {
@@ -1823,6 +1830,13 @@ impl Gen {
             if key.contains(&c.name) {
                 c.nullable = false;
             }
+        }
+        if nulls || !distinct {
+            // vertz's data checks refuse a key over NULLs or duplicates.
+            self.log.push(format!(
+                "{table} gets primary key {key:?} over NULLs or duplicates (probe)"
+            ));
+            return Outcome::Probe;
         }
         if self.m.rowid_refuses(&table) {
             self.log.push(format!(
