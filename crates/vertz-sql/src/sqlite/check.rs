@@ -87,6 +87,15 @@ pub fn count_where_sql(source: &str, condition: &str) -> String {
     format!("SELECT count(*) AS \"n\" FROM {source} WHERE {condition}")
 }
 
+/// Whether a STRICT table accepts a column declared `declared` (SQLite refuses `CREATE TABLE`
+/// otherwise, with "unknown datatype").
+pub fn strict_takes(declared: &str) -> bool {
+    matches!(
+        declared.trim().to_ascii_uppercase().as_str(),
+        "INT" | "INTEGER" | "REAL" | "TEXT" | "BLOB" | "ANY"
+    )
+}
+
 /// The condition under which a value of `column` (SQL text naming it) would be refused by a
 /// STRICT column of declared type `declared` (`INTEGER`, `INT`, `REAL`, `TEXT`, `BLOB`; `ANY`
 /// takes everything): SQLite converts what it can without loss and refuses the rest. A text
