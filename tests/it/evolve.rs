@@ -1825,16 +1825,11 @@ impl Gen {
         let rows = &self.m.rows[&table];
         let nulls = rows.iter().any(|r| key.iter().any(|c| r[c] == Val::Null));
         let distinct = Model::distinct(rows, &key);
-        // NULLs in a key column with a DEFAULT take it (the model does not follow that), and
-        // NULLs in a column becoming a rowid alias get new rowids: neither is generated.
-        let rowid = key.len() == 1
-            && !t.without_rowid
-            && t.column(&key[0])
-                .is_some_and(|c| c.ty == ColumnType::Integer);
+        // NULLs in a key column with a DEFAULT take it (the model does not follow that).
         let defaulted = key
             .iter()
             .any(|c| t.column(c).is_some_and(|c| c.default.is_some()));
-        if nulls && (rowid || defaulted) {
+        if nulls && defaulted {
             return Outcome::Skip;
         }
         for c in &key {

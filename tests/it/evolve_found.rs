@@ -202,6 +202,64 @@ fn a_column_becoming_the_rowid_over_non_integers_is_refused_by_a_data_check() {
     });
 }
 
+/// Found while modelling the key changes: a nullable column becoming the INTEGER PRIMARY KEY
+/// (the rowid) over NULLs was not checked (the NOT NULL check skipped every rowid), and SQLite
+/// silently gives a NULL copied into a rowid a new value. The NOT NULL check now covers an
+/// existing column becoming the rowid; nothing is applied and rows stay.
+#[test]
+fn a_column_becoming_the_rowid_over_nulls_is_refused_by_a_data_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let before = schema(vec![table(
+        "t",
+        vec![
+            column("name", ColumnType::Text, false),
+            column("code", ColumnType::Integer, true),
+        ],
+        &[],
+    )]);
+    let mut after = before.clone();
+    let t = after.tables.get_mut("t").unwrap();
+    t.primary_key = vec!["code".into()];
+    t.columns.iter_mut().for_each(|c| c.nullable = false);
+    runtime().block_on(async {
+        let db = SqliteDriver::open(&dir.path().join("n.db")).await.unwrap();
+        vertz_runner::push(&db, &before, &force()).await.unwrap();
+        db.execute_atomic(&[Statement::new(
+            "INSERT INTO t VALUES ('a', 5), ('b', NULL)".to_string(),
+        )])
+        .await
+        .unwrap();
+        let err = vertz_runner::push(&db, &after, &force())
+            .await
+            .expect_err("a rowid over a NULL");
+        let text = err.to_string();
+        assert!(
+            text.contains("column t.code cannot become NOT NULL: 1 row(s) hold NULL"),
+            "{text}"
+        );
+        assert_eq!(
+            rows(&db, "SELECT name, code FROM t ORDER BY 1").await,
+            [
+                vec![Value::Text("a".into()), Value::Int(5)],
+                vec![Value::Text("b".into()), Value::Null]
+            ]
+        );
+        db.execute_atomic(&[Statement::new(
+            "UPDATE t SET code = 9 WHERE name = 'b'".to_string(),
+        )])
+        .await
+        .unwrap();
+        vertz_runner::push(&db, &after, &force()).await.unwrap();
+        assert_eq!(
+            rows(&db, "SELECT name, code, rowid FROM t ORDER BY 1").await,
+            [
+                vec![Value::Text("a".into()), Value::Int(5), Value::Int(5)],
+                vec![Value::Text("b".into()), Value::Int(9), Value::Int(9)]
+            ]
+        );
+    });
+}
+
 /// Seed 1228: the STRICT data check refused texts SQLite converts without loss ('12' into a
 /// REAL column, '7.0' into an INTEGER one), so a table could not become STRICT over them. The
 /// check must refuse exactly what SQLite refuses: here compared value by value with SQLite's
