@@ -9,18 +9,8 @@ use vertz_snapshot::{Column, ColumnType, Schema, Table};
 
 fn column(name: &str, ty: ColumnType, nullable: bool) -> Column {
     Column {
-        name: name.into(),
-        ty,
         nullable,
-        unique: false,
-        default: None,
-        auto_increment: false,
-        checks: Vec::new(),
-        collation: None,
-        generated: None,
-        sensitive: false,
-        hidden: false,
-        renamed_from: None,
+        ..crate::evolve::plain_column(name.into(), ty)
     }
 }
 
