@@ -17,6 +17,7 @@ mod deploy;
 mod deploy_tx;
 mod errors;
 mod evolve;
+mod evolve_found;
 mod faults;
 mod migrate;
 mod objects;

@@ -105,7 +105,7 @@ impl Dialect for D1Dialect {
     }
 
     fn effective_schema(&self, declared: &Schema) -> Schema {
-        let mut s = declared.clone();
+        let mut s = vertz_sql::sqlite::absorbed_uniques(declared);
         for t in s.tables.values_mut() {
             for c in &mut t.columns {
                 c.auto_increment = false;

@@ -87,6 +87,15 @@ pub fn count_where_sql(source: &str, condition: &str) -> String {
     format!("SELECT count(*) AS \"n\" FROM {source} WHERE {condition}")
 }
 
+/// Whether a STRICT table accepts a column declared `declared` (SQLite refuses `CREATE TABLE`
+/// otherwise, with "unknown datatype").
+pub fn strict_takes(declared: &str) -> bool {
+    matches!(
+        declared.trim().to_ascii_uppercase().as_str(),
+        "INT" | "INTEGER" | "REAL" | "TEXT" | "BLOB" | "ANY"
+    )
+}
+
 /// The condition under which a value of `column` (SQL text naming it) would be refused by a
 /// STRICT column of declared type `declared` (`INTEGER`, `INT`, `REAL`, `TEXT`, `BLOB`; `ANY`
 /// takes everything): SQLite converts what it can without loss and refuses the rest. A text
@@ -95,11 +104,13 @@ pub fn count_where_sql(source: &str, condition: &str) -> String {
 pub fn strict_refuses_sql(column: &str, declared: &str) -> Option<String> {
     let c = column;
     let allowed = match declared.trim().to_ascii_uppercase().as_str() {
+        // A text converts when it reads back the same as an integer, or as a real; into an
+        // INTEGER column only a real without a fraction ('7.0' is stored as 7).
         "INTEGER" | "INT" => format!(
-            "typeof({c}) = 'integer' OR (typeof({c}) = 'real' AND {c} = CAST({c} AS INTEGER)) OR (typeof({c}) = 'text' AND CAST(CAST({c} AS INTEGER) AS TEXT) = {c})"
+            "typeof({c}) = 'integer' OR (typeof({c}) = 'real' AND {c} = CAST({c} AS INTEGER)) OR (typeof({c}) = 'text' AND (CAST(CAST({c} AS INTEGER) AS TEXT) = {c} OR (CAST(CAST({c} AS REAL) AS TEXT) = {c} AND CAST({c} AS REAL) = CAST(CAST({c} AS REAL) AS INTEGER))))"
         ),
         "REAL" => format!(
-            "typeof({c}) IN ('integer', 'real') OR (typeof({c}) = 'text' AND CAST(CAST({c} AS REAL) AS TEXT) = {c})"
+            "typeof({c}) IN ('integer', 'real') OR (typeof({c}) = 'text' AND (CAST(CAST({c} AS REAL) AS TEXT) = {c} OR CAST(CAST({c} AS INTEGER) AS TEXT) = {c}))"
         ),
         "TEXT" => format!("typeof({c}) IN ('text', 'integer', 'real')"),
         "BLOB" => format!("typeof({c}) = 'blob'"),

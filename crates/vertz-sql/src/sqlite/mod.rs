@@ -251,9 +251,43 @@ impl SqliteFamily {
     }
 }
 
+/// Whether `t`'s primary key is its rowid (an `INTEGER PRIMARY KEY` of a rowid table), which
+/// has no index of its own.
+pub fn rowid_alias_key(t: &Table) -> bool {
+    !t.without_rowid
+        && t.primary_key.len() == 1
+        && t.column(&t.primary_key[0])
+            .is_some_and(|c| c.ty == ColumnType::Integer)
+}
+
+/// The declared schema as SQLite stores it: a UNIQUE on exactly the columns of a primary key
+/// that has an index of its own (any key but a rowid alias) would be the same index as the
+/// key's, and `CREATE TABLE` keeps only the key's, so introspection never sees it. Such UNIQUEs
+/// are taken out (the key enforces the same); everything else is left as declared.
+pub fn absorbed_uniques(declared: &Schema) -> Schema {
+    let mut s = declared.clone();
+    for t in s.tables.values_mut() {
+        if t.primary_key.is_empty() || rowid_alias_key(t) {
+            continue;
+        }
+        let key = t.primary_key.clone();
+        if let [only] = key.as_slice()
+            && let Some(c) = t.column_mut(only)
+        {
+            c.unique = false;
+        }
+        t.unique_constraints.retain(|u| *u != key);
+    }
+    s
+}
+
 impl Dialect for SqliteFamily {
     fn name(&self) -> &str {
         self.name
+    }
+
+    fn effective_schema(&self, declared: &Schema) -> Schema {
+        absorbed_uniques(declared)
     }
 
     fn column_type(&self, _schema: &Schema, column: &Column) -> String {

@@ -20,7 +20,7 @@ use super::check::{self, DataCheck};
 use super::fts5::{create_fts5, rebuild_fts5};
 use super::rebuild::REBUILD_PREFIX;
 use super::{SqliteFamily, column_at};
-use crate::dialect::{MigrationPlan, PlanError, PlannedStatement};
+use crate::dialect::{Dialect, MigrationPlan, PlanError, PlannedStatement};
 use crate::quote::ident;
 
 impl SqliteFamily {
@@ -31,6 +31,23 @@ impl SqliteFamily {
         to: &Schema,
         diff: &Diff,
     ) -> Result<MigrationPlan, PlanError> {
+        // A STRICT table takes only SQLite's own type names; say which column, before SQLite
+        // refuses the whole plan with a bare "unknown datatype".
+        for t in to.tables.values().filter(|t| t.strict) {
+            for c in t.columns.iter() {
+                let declared = self.column_type(to, c);
+                if !check::strict_takes(&declared) {
+                    return Err(PlanError::Unsupported {
+                        change: format!("make table {} STRICT", t.name),
+                        dialect: self.name.to_string(),
+                        reason: format!(
+                            "column {}.{} is declared {declared}, which a STRICT table refuses (it takes INT, INTEGER, REAL, TEXT, BLOB and ANY); declare the column with one of them, or drop STRICT",
+                            t.name, c.name
+                        ),
+                    });
+                }
+            }
+        }
         // SQLite's names are case-insensitive: `USERS` and `users` are one table. A drop and a
         // create (or a dropped and an added column) that differ only in case are a rename, or
         // the plan would drop a table with its rows to create the same table again.

@@ -224,7 +224,12 @@ impl SqliteFamily {
             let old_col = s.old;
             let no_default = matches!(c.default, None | Some(DefaultValue::Null));
             let is_rowid = integer_key && new.primary_key[0] == c.name;
-            if !c.nullable && no_default && !is_rowid {
+            let old_name = renames.old_column_name(name, &c.name);
+            let was_rowid = super::rowid_alias_key(old) && old.primary_key[0] == old_name;
+            // A NULL copied into a rowid alias silently takes a new rowid: an existing column
+            // becoming one must hold no NULL (a new one is filled with rowids on purpose).
+            let rowid_fills = is_rowid && !new.without_rowid && (old_col.is_none() || was_rowid);
+            if !c.nullable && no_default && !rowid_fills {
                 match old_col {
                     Some(o) if o.nullable => out.push(DataCheck {
                         comment: format!("no NULL in {name}.{}", c.name),
@@ -269,6 +274,24 @@ impl SqliteFamily {
                         after: " row(s) violate it; fix them first".into(),
                     });
                 }
+            }
+            // A rowid alias holds integers only: a column that becomes one refuses any other
+            // value with SQLite's bare "datatype mismatch"; count them before the copy does.
+            if is_rowid
+                && !new.without_rowid
+                && !was_rowid
+                && s.expr.is_some()
+                && let Some(cond) = check::strict_refuses_sql(&q(), "INTEGER")
+            {
+                out.push(DataCheck {
+                    comment: format!("values of {name}.{} are integers (rowid)", c.name),
+                    count_sql: check::count_where_sql(src(), &cond),
+                    before: format!(
+                        "column {name}.{} cannot become the INTEGER PRIMARY KEY (the rowid) of table {name}: ",
+                        c.name
+                    ),
+                    after: " row(s) hold a value that is not an integer; convert or clear them first".into(),
+                });
             }
             // A STRICT table refuses values of another type: count them before the copy does.
             let type_changed = old_col.is_none_or(|o| o.ty != c.ty) || !old.strict;

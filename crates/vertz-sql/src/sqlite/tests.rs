@@ -1197,6 +1197,15 @@ fn strict_and_without_rowid_rebuild_the_table() {
             -- check foreign keys at commit, not per statement, while tables are rebuilt
             PRAGMA defer_foreign_keys = ON;
 
+            -- data checks: a guard table; a failing check writes its message as a JSON path, which aborts
+            CREATE TABLE "_vertz_guard" ("message" TEXT NOT NULL);
+
+            -- data check: values of users.id are integers (rowid)
+            INSERT INTO "_vertz_guard" ("message") SELECT json_extract('{}', 'vertz data check failed: column users.id cannot become the INTEGER PRIMARY KEY (the rowid) of table users: ' || "n" || ' row(s) hold a value that is not an integer; convert or clear them first') FROM (SELECT count(*) AS "n" FROM (SELECT "id" AS "id", "email" AS "email" FROM "users") WHERE "id" IS NOT NULL AND NOT (typeof("id") = 'integer' OR (typeof("id") = 'real' AND "id" = CAST("id" AS INTEGER)) OR (typeof("id") = 'text' AND (CAST(CAST("id" AS INTEGER) AS TEXT) = "id" OR (CAST(CAST("id" AS REAL) AS TEXT) = "id" AND CAST("id" AS REAL) = CAST(CAST("id" AS REAL) AS INTEGER)))))) WHERE "n" > 0;
+
+            -- data checks passed: drop the guard
+            DROP TABLE "_vertz_guard";
+
             -- rebuild users: the new table under a temporary name
             CREATE TABLE "__vertz_new_users" (
               "id" INTEGER PRIMARY KEY NOT NULL,
@@ -1858,4 +1867,38 @@ fn chained_and_swapped_table_renames_run_in_an_executable_order() {
         ALTER TABLE "__vertz_swap_a" RENAME TO "b";
     "#]]
     .assert_eq(&both);
+}
+
+/// Seeds 1110, 1120, 1166, 1171 of the evolve test: SQLite keeps one index for a UNIQUE on
+/// exactly a key that has an index of its own, so the schema as stored has no such UNIQUE; a
+/// rowid alias has no index, and its UNIQUE stays.
+#[test]
+fn a_unique_on_exactly_an_indexed_key_is_absorbed_by_the_key() {
+    let mut schema = users(|_| {});
+    let mut other = schema.tables["users"].clone();
+    other.name = "codes".into();
+    other.columns[0].ty = vertz_snapshot::ColumnType::Sql("INT".into());
+    other.columns[0].unique = true;
+    other
+        .unique_constraints
+        .push(vec!["id".into(), "email".into()]);
+    schema.tables.insert("codes".into(), other.clone());
+    let mut pair = other.clone();
+    pair.name = "pairs".into();
+    pair.columns[0].unique = false;
+    pair.primary_key = vec!["id".into(), "email".into()];
+    schema.tables.insert("pairs".into(), pair);
+    schema.tables.get_mut("users").unwrap().columns[0].unique = true;
+    let stored = SqliteFamily::sqlite().effective_schema(&schema);
+    assert!(
+        stored.tables["users"].columns[0].unique,
+        "a rowid alias keeps its UNIQUE"
+    );
+    assert!(!stored.tables["codes"].columns[0].unique);
+    assert_eq!(
+        stored.tables["codes"].unique_constraints,
+        [vec!["id".to_string(), "email".to_string()]],
+        "a UNIQUE on other columns than the key stays"
+    );
+    assert!(stored.tables["pairs"].unique_constraints.is_empty());
 }

@@ -1,0 +1,390 @@
+//! Direct tests, on real SQLite files with rows, of the bugs the widened random schema
+//! evolution (`evolve.rs`: STRICT, generated columns, partial and expression indexes,
+//! collations, AUTOINCREMENT, primary-key changes) found; each names its seed. `evolve.rs`
+//! replays the seeds themselves. Must not test anything the generator did not find.
+
+use vertz_dialect_sqlite::driver::SqliteDriver;
+use vertz_runner::{Driver, PushOptions, Statement, Value};
+use vertz_snapshot::{Column, ColumnType, Schema, Table};
+
+fn column(name: &str, ty: ColumnType, nullable: bool) -> Column {
+    Column {
+        nullable,
+        ..crate::evolve::plain_column(name.into(), ty)
+    }
+}
+
+fn table(name: &str, columns: Vec<Column>, key: &[&str]) -> Table {
+    let mut t = Table {
+        name: name.into(),
+        columns,
+        primary_key: key.iter().map(|k| k.to_string()).collect(),
+        unique_constraints: Vec::new(),
+        indexes: Vec::new(),
+        foreign_keys: Vec::new(),
+        checks: Vec::new(),
+        renamed_from: None,
+        strict: false,
+        without_rowid: false,
+    };
+    t.canonicalize();
+    t
+}
+
+fn schema(tables: Vec<Table>) -> Schema {
+    let mut s = Schema::default();
+    for t in tables {
+        s.tables.insert(t.name.clone(), t);
+    }
+    s.canonicalize();
+    s
+}
+
+fn force() -> PushOptions {
+    PushOptions {
+        force: true,
+        ..PushOptions::default()
+    }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime")
+}
+
+async fn rows(db: &SqliteDriver, sql: &str) -> Vec<Vec<Value>> {
+    db.query(sql, &[]).await.expect("the query")
+}
+
+/// Seeds 1110, 1120, 1166, 1171: a UNIQUE on exactly the columns of a primary key that has an
+/// index of its own (`INT PRIMARY KEY`, a composite key) is merged into the key's index by
+/// SQLite, so the live schema never showed it and every push found a change to make. Now the
+/// schema is stored as SQLite keeps it, a second push has nothing to do, and rows stay.
+#[test]
+fn a_unique_on_exactly_the_primary_key_is_the_key_and_a_second_push_finds_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let declared = {
+        let mut code = column("code", ColumnType::Sql("INT".into()), false);
+        code.unique = true;
+        let one = table(
+            "one",
+            vec![code, column("body", ColumnType::Text, true)],
+            &["code"],
+        );
+        let mut two = table(
+            "two",
+            vec![
+                column("a", ColumnType::Text, false),
+                column("b", ColumnType::Integer, false),
+            ],
+            &["a", "b"],
+        );
+        two.unique_constraints.push(vec!["a".into(), "b".into()]);
+        // A rowid alias has no index: its UNIQUE is an index of its own and stays.
+        let mut id = column("id", ColumnType::Integer, false);
+        id.unique = true;
+        let three = table("three", vec![id], &["id"]);
+        schema(vec![one, two, three])
+    };
+    runtime().block_on(async {
+        let db = SqliteDriver::open(&dir.path().join("k.db")).await.unwrap();
+        vertz_runner::push(&db, &declared, &force()).await.unwrap();
+        db.execute_atomic(&[
+            Statement::new("INSERT INTO one VALUES (1, 'x'), (2, 'y')".to_string()),
+            Statement::new("INSERT INTO two VALUES ('p', 1), ('p', 2)".to_string()),
+            Statement::new("INSERT INTO three VALUES (5)".to_string()),
+        ])
+        .await
+        .unwrap();
+        let again = vertz_runner::push(&db, &declared, &force()).await.unwrap();
+        assert!(
+            again.diff.changes.is_empty(),
+            "a second push found changes: {:?}",
+            again
+                .diff
+                .changes
+                .iter()
+                .map(|c| c.describe())
+                .collect::<Vec<_>>()
+        );
+        let mut live = db.introspect().await.unwrap();
+        live.canonicalize();
+        assert!(!live.tables["one"].columns[0].unique);
+        assert!(live.tables["two"].unique_constraints.is_empty());
+        assert!(live.tables["three"].columns[0].unique);
+        assert_eq!(
+            rows(&db, "SELECT code, body FROM one ORDER BY 1").await,
+            [
+                vec![Value::Int(1), Value::Text("x".into())],
+                vec![Value::Int(2), Value::Text("y".into())]
+            ]
+        );
+        // The key still refuses a duplicate.
+        let dup = db
+            .execute_atomic(&[Statement::new(
+                "INSERT INTO one VALUES (1, 'z')".to_string(),
+            )])
+            .await;
+        assert!(dup.is_err());
+    });
+}
+
+/// Seed 1159: a column becoming the INTEGER PRIMARY KEY (the rowid) of its table over values
+/// that are not integers failed inside the copy with SQLite's bare `datatype mismatch`. A data
+/// check now refuses it by name, with nothing applied; integer-like texts are converted.
+#[test]
+fn a_column_becoming_the_rowid_over_non_integers_is_refused_by_a_data_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let before = schema(vec![table(
+        "t",
+        vec![
+            column("id", ColumnType::Integer, false),
+            column("code", ColumnType::Integer, false),
+        ],
+        &["id"],
+    )]);
+    let mut after = before.clone();
+    after.tables.get_mut("t").unwrap().primary_key = vec!["code".into()];
+    runtime().block_on(async {
+        let db = SqliteDriver::open(&dir.path().join("r.db")).await.unwrap();
+        vertz_runner::push(&db, &before, &force()).await.unwrap();
+        db.execute_atomic(&[Statement::new(
+            "INSERT INTO t VALUES (1, '12'), (2, 'a b'), (3, 7.0)".to_string(),
+        )])
+        .await
+        .unwrap();
+        let err = vertz_runner::push(&db, &after, &force())
+            .await
+            .expect_err("a rowid over 'a b'");
+        let text = err.to_string();
+        assert!(
+            text.contains("column t.code cannot become the INTEGER PRIMARY KEY (the rowid) of table t: 1 row(s) hold a value that is not an integer"),
+            "{text}"
+        );
+        assert_eq!(
+            rows(&db, "SELECT id, code FROM t ORDER BY 1").await,
+            [
+                vec![Value::Int(1), Value::Int(12)],
+                vec![Value::Int(2), Value::Text("a b".into())],
+                vec![Value::Int(3), Value::Int(7)]
+            ]
+        );
+        let mut live = db.introspect().await.unwrap();
+        live.canonicalize();
+        assert_eq!(live.tables["t"].primary_key, ["id"]);
+
+        db.execute_atomic(&[Statement::new(
+            "UPDATE t SET code = '40' WHERE id = 2".to_string(),
+        )])
+        .await
+        .unwrap();
+        vertz_runner::push(&db, &after, &force()).await.unwrap();
+        assert_eq!(
+            rows(&db, "SELECT id, code, rowid FROM t ORDER BY 1").await,
+            [
+                vec![Value::Int(1), Value::Int(12), Value::Int(12)],
+                vec![Value::Int(2), Value::Int(40), Value::Int(40)],
+                vec![Value::Int(3), Value::Int(7), Value::Int(7)]
+            ]
+        );
+    });
+}
+
+/// Found while modelling the key changes: a nullable column becoming the INTEGER PRIMARY KEY
+/// (the rowid) over NULLs was not checked (the NOT NULL check skipped every rowid), and SQLite
+/// silently gives a NULL copied into a rowid a new value. The NOT NULL check now covers an
+/// existing column becoming the rowid; nothing is applied and rows stay.
+#[test]
+fn a_column_becoming_the_rowid_over_nulls_is_refused_by_a_data_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let before = schema(vec![table(
+        "t",
+        vec![
+            column("name", ColumnType::Text, false),
+            column("code", ColumnType::Integer, true),
+        ],
+        &[],
+    )]);
+    let mut after = before.clone();
+    let t = after.tables.get_mut("t").unwrap();
+    t.primary_key = vec!["code".into()];
+    t.columns.iter_mut().for_each(|c| c.nullable = false);
+    runtime().block_on(async {
+        let db = SqliteDriver::open(&dir.path().join("n.db")).await.unwrap();
+        vertz_runner::push(&db, &before, &force()).await.unwrap();
+        db.execute_atomic(&[Statement::new(
+            "INSERT INTO t VALUES ('a', 5), ('b', NULL)".to_string(),
+        )])
+        .await
+        .unwrap();
+        let err = vertz_runner::push(&db, &after, &force())
+            .await
+            .expect_err("a rowid over a NULL");
+        let text = err.to_string();
+        assert!(
+            text.contains("column t.code cannot become NOT NULL: 1 row(s) hold NULL"),
+            "{text}"
+        );
+        assert_eq!(
+            rows(&db, "SELECT name, code FROM t ORDER BY 1").await,
+            [
+                vec![Value::Text("a".into()), Value::Int(5)],
+                vec![Value::Text("b".into()), Value::Null]
+            ]
+        );
+        db.execute_atomic(&[Statement::new(
+            "UPDATE t SET code = 9 WHERE name = 'b'".to_string(),
+        )])
+        .await
+        .unwrap();
+        vertz_runner::push(&db, &after, &force()).await.unwrap();
+        assert_eq!(
+            rows(&db, "SELECT name, code, rowid FROM t ORDER BY 1").await,
+            [
+                vec![Value::Text("a".into()), Value::Int(5), Value::Int(5)],
+                vec![Value::Text("b".into()), Value::Int(9), Value::Int(9)]
+            ]
+        );
+    });
+}
+
+/// Seed 1228: the STRICT data check refused texts SQLite converts without loss ('12' into a
+/// REAL column, '7.0' into an INTEGER one), so a table could not become STRICT over them. The
+/// check must refuse exactly what SQLite refuses: here compared value by value with SQLite's
+/// own STRICT insert, then a push over such rows keeps them converted.
+#[test]
+fn the_strict_check_refuses_exactly_what_sqlite_refuses() {
+    let dir = tempfile::tempdir().unwrap();
+    // Texts in the form SQLite writes numbers back, and texts in other forms, which the check
+    // may refuse although SQLite converts them (documented on `strict_refuses_sql`).
+    let exact = ["12", "-4", "7.0", "3.5", "-0.5", "a", "", "b 1"];
+    let loose = ["1e3", " 12", "12 ", "012", "9.50"];
+    let values = exact.iter().chain(&loose).copied();
+    runtime().block_on(async {
+        let db = SqliteDriver::open(&dir.path().join("s.db")).await.unwrap();
+        for declared in ["INTEGER", "INT", "REAL"] {
+            let sql = format!("CREATE TABLE \"s_{declared}\" (v {declared}) STRICT");
+            db.execute_atomic(&[Statement::new(sql)]).await.unwrap();
+            let cond = vertz_sql::sqlite::check::strict_refuses_sql("v", declared).unwrap();
+            for v in values.clone() {
+                let lit = vertz_sql::quote::literal(v);
+                let refused_by_check = !rows(&db, &format!("SELECT 1 FROM (SELECT {lit} AS v) WHERE {cond}"))
+                    .await
+                    .is_empty();
+                let refused_by_sqlite = db
+                    .execute_atomic(&[Statement::new(format!(
+                        "INSERT INTO \"s_{declared}\" VALUES ({lit})"
+                    ))])
+                    .await
+                    .is_err();
+                // The check may refuse a text SQLite takes only after trimming (documented),
+                // never let through what SQLite refuses.
+                if loose.contains(&v) {
+                    assert!(
+                        refused_by_check || !refused_by_sqlite,
+                        "{declared} {v:?}: SQLite refuses it, the check lets it through"
+                    );
+                } else {
+                    assert_eq!(
+                        refused_by_check, refused_by_sqlite,
+                        "{declared} {v:?}: check refuses {refused_by_check}, SQLite refuses {refused_by_sqlite}"
+                    );
+                }
+            }
+        }
+
+        let text = |strict: bool| {
+            let mut t = table(
+                "m",
+                vec![
+                    column("id", ColumnType::Integer, false),
+                    column(
+                        "r",
+                        if strict { ColumnType::Real } else { ColumnType::Text },
+                        true,
+                    ),
+                    column(
+                        "i",
+                        if strict { ColumnType::Integer } else { ColumnType::Text },
+                        true,
+                    ),
+                ],
+                &["id"],
+            );
+            t.strict = strict;
+            schema(vec![t])
+        };
+        vertz_runner::push(&db, &text(false), &force()).await.unwrap();
+        db.execute_atomic(&[Statement::new(
+            "INSERT INTO m VALUES (1, '12', '7.0'), (2, '-4', '-4')".to_string(),
+        )])
+        .await
+        .unwrap();
+        vertz_runner::push(&db, &text(true), &force()).await.unwrap();
+        assert_eq!(
+            rows(&db, "SELECT id, r, i FROM m ORDER BY 1").await,
+            [
+                vec![Value::Int(1), Value::Real(12.0), Value::Int(7)],
+                vec![Value::Int(2), Value::Real(-4.0), Value::Int(-4)]
+            ]
+        );
+    });
+}
+
+/// A STRICT table with a column type STRICT does not take (`BOOLEAN`, `varchar(40)`) was
+/// planned as is, and SQLite refused the whole push with a bare `unknown datatype`. The plan now
+/// refuses it, naming the column and what to do; nothing is applied and rows stay. Generated by
+/// the widened `evolve.rs` as a refused probe (seeds in RELIABILITY.md).
+#[test]
+fn a_strict_table_with_a_type_strict_does_not_take_is_refused_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let with = |strict: bool| {
+        let mut t = table(
+            "flags",
+            vec![
+                column("id", ColumnType::Integer, false),
+                column("on", ColumnType::Boolean, true),
+            ],
+            &["id"],
+        );
+        t.strict = strict;
+        schema(vec![t])
+    };
+    runtime().block_on(async {
+        let db = SqliteDriver::open(&dir.path().join("t.db")).await.unwrap();
+        vertz_runner::push(&db, &with(false), &force()).await.unwrap();
+        db.execute_atomic(&[Statement::new(
+            "INSERT INTO flags VALUES (1, 1), (2, 0)".to_string(),
+        )])
+        .await
+        .unwrap();
+        let err = vertz_runner::push(&db, &with(true), &force())
+            .await
+            .expect_err("STRICT over BOOLEAN");
+        assert!(matches!(err, vertz_runner::PushError::Plan(_)), "{err}");
+        assert_eq!(
+            err.to_string(),
+            "cannot make table flags STRICT on sqlite: column flags.on is declared BOOLEAN, which a STRICT table refuses (it takes INT, INTEGER, REAL, TEXT, BLOB and ANY); declare the column with one of them, or drop STRICT"
+        );
+        let mut live = db.introspect().await.unwrap();
+        live.canonicalize();
+        assert!(!live.tables["flags"].strict);
+        assert_eq!(
+            rows(&db, "SELECT id, \"on\" FROM flags ORDER BY 1").await,
+            [
+                vec![Value::Int(1), Value::Int(1)],
+                vec![Value::Int(2), Value::Int(0)]
+            ]
+        );
+        // A new database: nothing is created.
+        let fresh = SqliteDriver::open(&dir.path().join("f.db")).await.unwrap();
+        assert!(vertz_runner::push(&fresh, &with(true), &force()).await.is_err());
+        assert!(
+            rows(&fresh, "SELECT name FROM sqlite_schema WHERE name = 'flags'")
+                .await
+                .is_empty()
+        );
+    });
+}
