@@ -20,6 +20,7 @@ mod faults;
 mod migrate;
 mod objects;
 mod push;
+mod push_memo;
 mod rebuild;
 mod renames;
 mod rollback;
