@@ -54,7 +54,10 @@ fn memo_ready() -> (Project, Db) {
     p.write("schema.sql", TODO_SQL);
     let db = p.db("app.db");
     push(&p, &db, &[]).code(0);
-    assert!(memo_files(&p).is_empty(), "a push with changes keeps no memo");
+    assert!(
+        memo_files(&p).is_empty(),
+        "a push with changes keeps no memo"
+    );
     let run = push(&p, &db, &["--json"]);
     run.code(0);
     assert_eq!(memo_files(&p).len(), 1, "the no-op push kept its memo");
@@ -76,7 +79,8 @@ fn a_repeated_no_op_push_answers_from_the_memo_and_writes_nothing_to_the_databas
     let text = push(&p, &db, &[]);
     text.code(0);
     assert!(
-        text.stdout.contains("already matches schema.sql; nothing to do"),
+        text.stdout
+            .contains("already matches schema.sql; nothing to do"),
         "{}",
         text.stdout
     );
@@ -163,7 +167,11 @@ fn renames_given_by_flags_skip_the_memo() {
     let (p, db) = memo_ready();
     let run = push(&p, &db, &["--rename-table", "people=users", "--json"]);
     run.code(0);
-    assert_ne!(schema_hash_of(&run), MARKER, "compared in full, with the renames");
+    assert_ne!(
+        schema_hash_of(&run),
+        MARKER,
+        "compared in full, with the renames"
+    );
     assert_eq!(db.count("_vertz_migrations"), 1, "nothing was changed");
 }
 
@@ -179,13 +187,14 @@ fn a_dry_run_or_a_disabled_cache_keeps_no_memo() {
     assert!(memo_files(&p).is_empty(), "a dry run keeps no memo");
     let url = db.url();
     p.vertz_env(
-        &[
-            "db", "push", "--database", &url, "--schema", "schema.sql",
-        ],
+        &["db", "push", "--database", &url, "--schema", "schema.sql"],
         &[("VERTZ_CACHE_DIR", "")],
     )
     .code(0);
-    assert!(memo_files(&p).is_empty(), "VERTZ_CACHE_DIR= turns the memo off");
+    assert!(
+        memo_files(&p).is_empty(),
+        "VERTZ_CACHE_DIR= turns the memo off"
+    );
 }
 
 #[test]

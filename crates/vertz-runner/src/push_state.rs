@@ -81,7 +81,10 @@ fn field(h: &mut Sha256, value: Option<&str>) {
 /// The fingerprint of a push with `inputs` against the live database now: one query, nothing
 /// loaded or introspected.
 pub async fn fingerprint(driver: &dyn Driver, inputs: &str) -> Result<String, DriverError> {
-    Ok(fingerprint_of(inputs, &driver.query(SCHEMA_ROWS, &[]).await?))
+    Ok(fingerprint_of(
+        inputs,
+        &driver.query(SCHEMA_ROWS, &[]).await?,
+    ))
 }
 
 /// The report of a push that a kept fingerprint says is a no-op: no change, no SQL, the declared

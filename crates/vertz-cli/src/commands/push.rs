@@ -91,37 +91,35 @@ pub async fn run(ctx: &Context, args: PushArgs) -> Result<u8, CliError> {
         RenamesMode::Never => Box::new(NeverRename),
     };
     let report = match &memo {
-        Some((inputs, db_path)) => {
-            vertz_runner::push_state::push_observed(
-                driver.as_ref(),
-                &schema,
-                &options,
-                resolver.as_mut(),
-                inputs,
-            )
-            .await
-            .map(|(report, found)| {
-                if let Some(fingerprint) = found {
-                    push_memo::write(db_path, &fingerprint, &report.schema_hash);
-                }
-                report
-            })
-        }
+        Some((inputs, db_path)) => vertz_runner::push_state::push_observed(
+            driver.as_ref(),
+            &schema,
+            &options,
+            resolver.as_mut(),
+            inputs,
+        )
+        .await
+        .map(|(report, found)| {
+            if let Some(fingerprint) = found {
+                push_memo::write(db_path, &fingerprint, &report.schema_hash);
+            }
+            report
+        }),
         None => {
             vertz_runner::push_with(driver.as_ref(), &schema, &options, resolver.as_mut()).await
         }
     }
-        .map_err(|e| match e {
-            PushError::UnsettledRenames { ambiguities } => CliError::new(
-                exit::REFUSED,
-                anyhow::anyhow!(unsettled_message(&ambiguities)),
-            ),
-            PushError::BadRename(e) => CliError::new(
-                exit::USAGE,
-                anyhow::anyhow!("{e}; check the --rename and --rename-table flags"),
-            ),
-            other => anyhow::Error::from(other).into(),
-        })?;
+    .map_err(|e| match e {
+        PushError::UnsettledRenames { ambiguities } => CliError::new(
+            exit::REFUSED,
+            anyhow::anyhow!(unsettled_message(&ambiguities)),
+        ),
+        PushError::BadRename(e) => CliError::new(
+            exit::USAGE,
+            anyhow::anyhow!("{e}; check the --rename and --rename-table flags"),
+        ),
+        other => anyhow::Error::from(other).into(),
+    })?;
     if args.json {
         output::json(&push_json(&report, &database));
         return Ok(exit::OK);
