@@ -236,7 +236,8 @@ pub async fn deploy(
     // up-to-date database is a read-only no-op.
     let (history, wrangler_rows) = read_state(driver, &options.wrangler).await?;
     let verdict = verify(&history, files, options.verify)?;
-    let to_record = check_wrangler(&history, wrangler_rows, files, &options.wrangler)?;
+    let to_record =
+        check_wrangler(&history, wrangler_rows, files, &options.wrangler).map_err(|e| *e)?;
     let mut report = DeployReport {
         dry_run: options.dry_run,
         ..Default::default()
@@ -290,7 +291,8 @@ async fn apply_locked(
         pending,
         accept_checksums,
     } = verify(&history, files, options.verify)?;
-    let to_record = check_wrangler(&history, wrangler_rows, files, &options.wrangler)?;
+    let to_record =
+        check_wrangler(&history, wrangler_rows, files, &options.wrangler).map_err(|e| *e)?;
     if !to_record.is_empty() {
         // Files vertz applied before the option was on: one unit records them all for wrangler.
         let table = &options.wrangler.table;
@@ -442,14 +444,14 @@ fn check_wrangler(
     rows: Option<Vec<String>>,
     files: &[MigrationFile],
     options: &WranglerOptions,
-) -> Result<Vec<String>, DeployError> {
+) -> Result<Vec<String>, Box<DeployError>> {
     if let Some(rows) = &rows {
         let only = wrangler::applied_by_wrangler_only(rows, history, files);
         if !only.is_empty() {
-            return Err(DeployError::AppliedByWrangler {
+            return Err(Box::new(DeployError::AppliedByWrangler {
                 table: options.table.clone(),
                 files: only.iter().map(|f| f.path.display().to_string()).collect(),
-            });
+            }));
         }
     }
     if !options.record {
