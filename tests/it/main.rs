@@ -13,6 +13,7 @@ mod d1_faults;
 mod d1_objects;
 mod demo;
 mod deploy;
+mod deploy_script;
 mod deploy_tx;
 mod errors;
 mod evolve;

@@ -30,6 +30,14 @@ fn memo_files(p: &Project) -> Vec<PathBuf> {
     }
 }
 
+/// The objects of a database pushed to TODO_SQL (and nothing else).
+const TODO_OBJECTS: [&str; 4] = [
+    "index todos_user_idx",
+    "table _vertz_migrations",
+    "table todos",
+    "table users",
+];
+
 /// The kept schema hash replaced by a marker: a push that reports the marker answered from the
 /// memo (the full path reports the hash of the schema it loaded).
 const MARKER: &str = "memo-was-used";
@@ -89,15 +97,7 @@ fn a_repeated_no_op_push_answers_from_the_memo_and_writes_nothing_to_the_databas
         before,
         "the database file is byte for byte the same"
     );
-    assert_eq!(
-        db.objects(),
-        [
-            "index todos_user_idx",
-            "table _vertz_migrations",
-            "table todos",
-            "table users"
-        ]
-    );
+    assert_eq!(db.objects(), TODO_OBJECTS);
     assert_eq!(db.count("_vertz_migrations"), 1);
 }
 
@@ -115,15 +115,7 @@ fn drift_behind_vertzs_back_takes_the_full_path() {
         db.rows("SELECT name FROM pragma_table_info('users') ORDER BY cid"),
         [["id"], ["email"], ["name"]]
     );
-    assert_eq!(
-        db.objects(),
-        [
-            "index todos_user_idx",
-            "table _vertz_migrations",
-            "table todos",
-            "table users"
-        ]
-    );
+    assert_eq!(db.objects(), TODO_OBJECTS);
 }
 
 #[test]
