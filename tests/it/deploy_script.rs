@@ -3,7 +3,7 @@
 //! is still attributed to its own statement and line, in `--tx-mode file` and `all`.
 
 use crate::deploy::{deploy, history, mig};
-use crate::support::Project;
+use crate::support::{Project, sql_of};
 
 #[test]
 fn statements_ending_in_comments_all_run() {
@@ -11,7 +11,7 @@ fn statements_ending_in_comments_all_run() {
     mig(
         &p,
         "0001_a",
-        "CREATE TABLE a (id INTEGER) -- a trailing comment, no semicolon on this line\n;\nCREATE TABLE b (id INTEGER); -- after the semicolon\nCREATE INDEX a_id ON a (id) /* block */;\nINSERT INTO a VALUES (1);\nINSERT INTO a VALUES (2) -- last\n",
+        "CREATE TABLE a (id INTEGER) -- a trailing comment, no semicolon on this line\n;\nCREATE TABLE b (id INTEGER); -- after the semicolon\nCREATE INDEX a_id ON a (id) /* block */;\nINSERT INTO a VALUES (1);\nINSERT INTO a VALUES (2) -- last\n;\n",
     );
     deploy(&p, &[]).code(0);
     let db = p.db("app.db");
@@ -66,4 +66,25 @@ fn a_failure_inside_a_script_names_its_statement_in_both_modes() {
         let expected: &[&str] = if mode == "file" { &["table a"] } else { &[] };
         assert_eq!(tables, expected, "{mode}");
     }
+}
+
+#[test]
+fn the_stored_text_of_tables_with_options_is_the_statement_itself() {
+    let p = Project::new();
+    mig(
+        &p,
+        "0001_a",
+        "CREATE TABLE s (id INTEGER PRIMARY KEY, n INTEGER) STRICT;\nCREATE TABLE w (id TEXT PRIMARY KEY) WITHOUT ROWID;\nCREATE INDEX s_n ON s (n) WHERE n > 0;\n",
+    );
+    deploy(&p, &[]).code(0);
+    let db = p.db("app.db");
+    assert_eq!(
+        sql_of(&db, "s"),
+        "CREATE TABLE s (id INTEGER PRIMARY KEY, n INTEGER) STRICT"
+    );
+    assert_eq!(
+        sql_of(&db, "w"),
+        "CREATE TABLE w (id TEXT PRIMARY KEY) WITHOUT ROWID"
+    );
+    assert_eq!(sql_of(&db, "s_n"), "CREATE INDEX s_n ON s (n) WHERE n > 0");
 }

@@ -344,13 +344,17 @@ impl Driver for SqliteDriver {
 /// thousands of them in memory.
 const SCRIPT_STATEMENTS: usize = 64;
 
-/// How many statements at the head of `statements` have no parameters (at most
-/// [`SCRIPT_STATEMENTS`]): they can go to SQLite as one script.
+/// How many statements at the head of `statements` can go to SQLite as one script (at most
+/// [`SCRIPT_STATEMENTS`]): those without parameters whose last line has no `--`. A `;` put after
+/// a line comment would be part of the comment, and a newline before it would become part of
+/// the text SQLite stores for a table with options (`) STRICT\n`), so those run alone.
 fn run_of_plain(statements: &[Statement]) -> usize {
     statements
         .iter()
         .take(SCRIPT_STATEMENTS)
-        .take_while(|s| s.params.is_empty())
+        .take_while(|s| {
+            s.params.is_empty() && !s.sql.rsplit('\n').next().unwrap_or("").contains("--")
+        })
         .count()
 }
 
@@ -362,13 +366,15 @@ async fn execute_script(
     statements: &[Statement],
 ) -> Result<(), (usize, sqlx::Error)> {
     use futures_core::Stream;
-    // A newline before each `;` ends a trailing line comment; an empty statement (a lone `;`)
-    // is skipped by SQLite and reports nothing, so the count below stays one per statement.
+    // Each statement is followed by `;` directly, as if it ended the text: SQLite stores the text
+    // of a CREATE up to its last token or the `;`, so the stored schema is the same as when the
+    // statement runs alone. An empty statement (a lone `;`) is skipped by SQLite and reports
+    // nothing, so the count below stays one per statement.
     let script = statements
         .iter()
         .map(|s| s.sql.as_str())
         .collect::<Vec<_>>()
-        .join("\n;\n");
+        .join(";");
     for (i, s) in statements.iter().enumerate() {
         tracing::debug!(target: "vertz::sql", statement = i + 1, sql = %s.sql);
     }
