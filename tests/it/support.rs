@@ -110,6 +110,8 @@ impl Project {
                 cmd.env_remove(k);
             }
         }
+        // push's no-op memo goes to the project, not the user's cache folder.
+        cmd.env("VERTZ_CACHE_DIR", self.path(".vertz-cache"));
         cmd.envs(vars.iter().copied());
         cmd.output().expect("running vertz").into()
     }

@@ -103,6 +103,15 @@ impl Context {
         self.schema.is_some() || s.resolved.schema.is_some()
     }
 
+    /// The schema file the declared schema would be loaded from, when it comes from a file
+    /// (not from the library entry point's Rust schema).
+    pub fn schema_file<'s>(&self, s: &'s Settings) -> Option<&'s Path> {
+        if self.schema.is_some() {
+            return None;
+        }
+        s.resolved.schema.as_deref()
+    }
+
     /// The declared schema and how to name it in messages; a usage error when there is none.
     pub async fn schema(&self, s: &Settings) -> Result<(Schema, String), CliError> {
         if let Some(schema) = &self.schema {

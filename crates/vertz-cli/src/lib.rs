@@ -13,6 +13,7 @@ mod config;
 mod context;
 mod exit;
 mod output;
+mod push_memo;
 mod schema_source;
 
 use std::ffi::OsString;

@@ -295,13 +295,27 @@ impl Driver for SqliteDriver {
             .execute(&mut *conn)
             .await
             .map_err(|e| to_driver_error(&self.target, 0, "BEGIN IMMEDIATE", &e))?;
-        for (i, s) in statements.iter().enumerate() {
-            tracing::debug!(target: "vertz::sql", statement = i + 1, sql = %s.sql);
-            if let Err(e) = bind(sqlx::query(&s.sql), &s.params)
-                .execute(&mut *conn)
-                .await
-            {
-                let err = to_driver_error(&self.target, i + 1, &s.sql, &e);
+        let mut i = 0;
+        while i < statements.len() {
+            let run = run_of_plain(&statements[i..]);
+            let result = if run > 1 {
+                execute_script(&mut conn, &statements[i..i + run])
+                    .await
+                    .map_err(|(k, e)| (i + k, e))
+            } else {
+                let s = &statements[i];
+                tracing::debug!(target: "vertz::sql", statement = i + 1, sql = %s.sql);
+                // A statement without parameters runs once: no need to keep it prepared.
+                bind(sqlx::query(&s.sql), &s.params)
+                    .persistent(!s.params.is_empty())
+                    .execute(&mut *conn)
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| (i, e))
+            };
+            i += run.max(1);
+            if let Err((k, e)) = result {
+                let err = to_driver_error(&self.target, k + 1, &statements[k].sql, &e);
                 // After some errors (a full disk, an I/O error, SQLITE_BUSY in some cases) SQLite has
                 // already rolled the transaction back itself; only another failure is news.
                 if let Err(rollback) = sqlx::query("ROLLBACK").execute(&mut *conn).await
@@ -323,6 +337,58 @@ impl Driver for SqliteDriver {
         }
         Ok(())
     }
+}
+
+/// At most this many statements go to SQLite in one call: sqlx keeps each statement of a call
+/// prepared until the call ends, so a whole `--tx-mode all` deploy in one call would hold
+/// thousands of them in memory.
+const SCRIPT_STATEMENTS: usize = 64;
+
+/// How many statements at the head of `statements` can go to SQLite as one script (at most
+/// [`SCRIPT_STATEMENTS`]): those without parameters whose last line has no `--`. A `;` put after
+/// a line comment would be part of the comment, and a newline before it would become part of
+/// the text SQLite stores for a table with options (`) STRICT\n`), so those run alone.
+fn run_of_plain(statements: &[Statement]) -> usize {
+    statements
+        .iter()
+        .take(SCRIPT_STATEMENTS)
+        .take_while(|s| {
+            s.params.is_empty() && !s.sql.rsplit('\n').next().unwrap_or("").contains("--")
+        })
+        .count()
+}
+
+/// Runs `statements` (none with parameters) as one script: one round trip to sqlx's worker
+/// thread instead of one per statement. SQLite reports each statement's completion, so a failure
+/// is attributed to its statement (0-based in `statements`).
+async fn execute_script(
+    conn: &mut SqliteConnection,
+    statements: &[Statement],
+) -> Result<(), (usize, sqlx::Error)> {
+    use futures_core::Stream;
+    // Each statement is followed by `;` directly, as if it ended the text: SQLite stores the text
+    // of a CREATE up to its last token or the `;`, so the stored schema is the same as when the
+    // statement runs alone. An empty statement (a lone `;`) is skipped by SQLite and reports
+    // nothing, so the count below stays one per statement.
+    let script = statements
+        .iter()
+        .map(|s| s.sql.as_str())
+        .collect::<Vec<_>>()
+        .join(";");
+    for (i, s) in statements.iter().enumerate() {
+        tracing::debug!(target: "vertz::sql", statement = i + 1, sql = %s.sql);
+    }
+    let mut done = 0;
+    let mut results = sqlx::raw_sql(&script).execute_many(&mut *conn);
+    while let Some(result) =
+        std::future::poll_fn(|cx| Stream::poll_next(results.as_mut(), cx)).await
+    {
+        match result {
+            Ok(_) => done += 1,
+            Err(e) => return Err((done.min(statements.len() - 1), e)),
+        }
+    }
+    Ok(())
 }
 
 /// Fresh private in-memory SQLite databases, for replaying migration files

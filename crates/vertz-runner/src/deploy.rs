@@ -234,9 +234,10 @@ pub async fn deploy(
     let clock = Instant::now();
     // A first check without the lock: a bad folder fails before anything is written, and an
     // up-to-date database is a read-only no-op.
-    let history = history::read(driver).await.map_err(driver_err(&[]))?;
+    let (history, wrangler_rows) = read_state(driver, &options.wrangler).await?;
     let verdict = verify(&history, files, options.verify)?;
-    let to_record = check_wrangler(driver, &history, files, &options.wrangler).await?;
+    let to_record =
+        check_wrangler(&history, wrangler_rows, files, &options.wrangler).map_err(|e| *e)?;
     let mut report = DeployReport {
         dry_run: options.dry_run,
         ..Default::default()
@@ -285,12 +286,13 @@ async fn apply_locked(
     report: &mut DeployReport,
 ) -> Result<(), DeployError> {
     // Under the lock, read again: another process may have deployed meanwhile.
-    let history = history::read(driver).await.map_err(driver_err(&[]))?;
+    let (history, wrangler_rows) = read_state(driver, &options.wrangler).await?;
     let Verdict {
         pending,
         accept_checksums,
     } = verify(&history, files, options.verify)?;
-    let to_record = check_wrangler(driver, &history, files, &options.wrangler).await?;
+    let to_record =
+        check_wrangler(&history, wrangler_rows, files, &options.wrangler).map_err(|e| *e)?;
     if !to_record.is_empty() {
         // Files vertz applied before the option was on: one unit records them all for wrangler.
         let table = &options.wrangler.table;
@@ -343,9 +345,11 @@ async fn apply_locked(
         let clock = Instant::now();
         // The lock's renewal is part of the unit (no transaction of its own), and its check
         // fails the unit when another process took the lock over.
-        let mut unit = vec![history::create_table_statement()];
-        unit.extend(guard.renewal_statements());
+        let mut unit: Vec<Statement> = guard.renewal_statements().into();
         let lock_check = unit.len();
+        // After the renewal, so that it and the first file's statements (none with parameters)
+        // reach SQLite together.
+        unit.push(history::create_table_statement());
         // Where each file's statements start in the unit (0-based).
         let mut starts = Vec::with_capacity(unit_files.len());
         for &i in unit_files {
@@ -419,25 +423,35 @@ async fn apply_locked(
     Ok(())
 }
 
+/// The history and the file names in wrangler's table (`None` when it does not exist), read
+/// together ([`history::read_with`]: on D1 two requests).
+async fn read_state(
+    driver: &dyn Driver,
+    options: &WranglerOptions,
+) -> Result<(Vec<history::HistoryEntry>, Option<Vec<String>>), DeployError> {
+    let select = wrangler::select_statement(&options.table);
+    let (history, rows) = history::read_with(driver, Some((&options.table, &select)))
+        .await
+        .map_err(driver_err(&[]))?;
+    Ok((history, rows.map(wrangler::names)))
+}
+
 /// Refuses when wrangler applied files vertz never recorded (whether or not the option is on: a
 /// second run would fail or duplicate their effect), and returns, when the option is on, the
 /// applied files wrangler's table lacks.
-async fn check_wrangler(
-    driver: &dyn Driver,
+fn check_wrangler(
     history: &[history::HistoryEntry],
+    rows: Option<Vec<String>>,
     files: &[MigrationFile],
     options: &WranglerOptions,
-) -> Result<Vec<String>, DeployError> {
-    let rows = wrangler::read(driver, &options.table)
-        .await
-        .map_err(driver_err(&[]))?;
+) -> Result<Vec<String>, Box<DeployError>> {
     if let Some(rows) = &rows {
         let only = wrangler::applied_by_wrangler_only(rows, history, files);
         if !only.is_empty() {
-            return Err(DeployError::AppliedByWrangler {
+            return Err(Box::new(DeployError::AppliedByWrangler {
                 table: options.table.clone(),
                 files: only.iter().map(|f| f.path.display().to_string()).collect(),
-            });
+            }));
         }
     }
     if !options.record {

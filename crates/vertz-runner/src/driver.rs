@@ -198,24 +198,42 @@ pub trait Driver: Send + Sync {
 
     /// Reads the live schema (user tables only: `sqlite_`, `_cf_` and `_vertz_` tables are not).
     async fn introspect(&self) -> Result<Schema, DriverError> {
-        // One `query_many`: one consistent snapshot, and one round trip on D1.
-        let mut sqls: Vec<&str> = introspect::QUERIES.to_vec();
-        sqls.push(introspect::OBJECTS_QUERY);
-        let results = self.query_many(&sqls).await?;
-        let [tables, columns, index_columns, foreign_keys, objects]: [Rows; 5] =
-            results.try_into().map_err(|_| {
-                DriverError::Other("introspection returned the wrong number of results".into())
-            })?;
-        let raw = RawSchema {
-            tables: to_raw(tables),
-            columns: to_raw(columns),
-            index_columns: to_raw(index_columns),
-            foreign_keys: to_raw(foreign_keys),
-        };
-        let mut schema = introspect::from_raw(&raw)?;
-        introspect::objects_from_rows(&mut schema, &to_raw(objects))?;
+        let (schema, _) = introspect_with(self, &[]).await?;
         Ok(schema)
     }
+}
+
+/// Reads the live schema like [`Driver::introspect`]'s default, and runs the `extra` read
+/// queries in the same `query_many` (the same snapshot; on D1 the same round trip), returning
+/// their rows in order.
+pub async fn introspect_with<D: Driver + ?Sized>(
+    driver: &D,
+    extra: &[&str],
+) -> Result<(Schema, Vec<Rows>), DriverError> {
+    // One `query_many`: one consistent snapshot, and one round trip on D1.
+    let mut sqls: Vec<&str> = introspect::QUERIES.to_vec();
+    sqls.push(introspect::OBJECTS_QUERY);
+    sqls.extend_from_slice(extra);
+    let mut results = driver.query_many(&sqls).await?;
+    if results.len() != 5 + extra.len() {
+        return Err(DriverError::Other(
+            "introspection returned the wrong number of results".into(),
+        ));
+    }
+    let extra_rows = results.split_off(5);
+    let [tables, columns, index_columns, foreign_keys, objects]: [Rows; 5] =
+        results.try_into().map_err(|_| {
+            DriverError::Other("introspection returned the wrong number of results".into())
+        })?;
+    let raw = RawSchema {
+        tables: to_raw(tables),
+        columns: to_raw(columns),
+        index_columns: to_raw(index_columns),
+        foreign_keys: to_raw(foreign_keys),
+    };
+    let mut schema = introspect::from_raw(&raw)?;
+    introspect::objects_from_rows(&mut schema, &to_raw(objects))?;
+    Ok((schema, extra_rows))
 }
 
 /// Rows as the pure introspection ([`introspect::from_raw`]) takes them.

@@ -193,26 +193,61 @@ pub async fn check_shape(driver: &dyn Driver) -> Result<(), DriverError> {
 
 /// Every history row, oldest first (empty when the table does not exist yet).
 pub async fn read(driver: &dyn Driver) -> Result<Vec<HistoryEntry>, DriverError> {
-    if !exists(driver).await? {
-        return Ok(Vec::new());
-    }
-    let rows = match driver
+    Ok(read_with(driver, None).await?.0)
+}
+
+/// [`read`], and the rows of `also` (another table, with its SELECT) when that table exists,
+/// read in the same snapshot: one query for which of the two tables exist, one
+/// [`Driver::query_many`] for their rows (on D1, two requests in all).
+pub async fn read_with(
+    driver: &dyn Driver,
+    also: Option<(&str, &str)>,
+) -> Result<(Vec<HistoryEntry>, Option<crate::driver::Rows>), DriverError> {
+    let other = also.map_or(HISTORY_TABLE, |(table, _)| table);
+    let existing = driver
         .query(
-            &format!(
-                "SELECT \"name\", \"checksum\", \"applied_at\", \"execution_ms\", \"kind\", \"schema_hash\" FROM {} ORDER BY \"applied_at\", rowid",
-                ident(HISTORY_TABLE)
-            ),
-            &[],
+            "SELECT name FROM sqlite_schema WHERE type = 'table' AND name IN (?, ?)",
+            &[HISTORY_TABLE.into(), other.into()],
         )
-        .await
-    {
-        Ok(rows) => rows,
-        Err(e) => {
-            check_shape(driver).await?;
-            return Err(e);
+        .await?;
+    let exists = |name: &str| existing.iter().any(|r| r[0].as_str() == Some(name));
+    let select = format!(
+        "SELECT \"name\", \"checksum\", \"applied_at\", \"execution_ms\", \"kind\", \"schema_hash\" FROM {} ORDER BY \"applied_at\", rowid",
+        ident(HISTORY_TABLE)
+    );
+    let mut sqls: Vec<&str> = Vec::new();
+    if exists(HISTORY_TABLE) {
+        sqls.push(&select);
+    }
+    let also = also.filter(|(table, _)| exists(table));
+    if let Some((_, sql)) = also {
+        sqls.push(sql);
+    }
+    let mut results = match sqls.len() {
+        0 => Vec::new(),
+        1 => vec![driver.query(sqls[0], &[]).await],
+        _ => match driver.query_many(&sqls).await {
+            Ok(all) => all.into_iter().map(Ok).collect(),
+            Err(e) => vec![Err(e)],
+        },
+    }
+    .into_iter();
+    let rows = if exists(HISTORY_TABLE) {
+        match results.next().transpose() {
+            Ok(rows) => rows.unwrap_or_default(),
+            Err(e) => {
+                check_shape(driver).await?;
+                return Err(e);
+            }
         }
+    } else {
+        Vec::new()
     };
-    Ok(rows
+    let other_rows = match also {
+        Some(_) => Some(results.next().transpose()?.unwrap_or_default()),
+        None => None,
+    };
+    let entries = rows
         .into_iter()
         .map(|r| HistoryEntry {
             name: r[0].as_str().unwrap_or_default().to_string(),
@@ -222,7 +257,8 @@ pub async fn read(driver: &dyn Driver) -> Result<Vec<HistoryEntry>, DriverError>
             kind: r[4].as_str().unwrap_or_default().to_string(),
             schema_hash: r[5].as_str().map(str::to_string),
         })
-        .collect())
+        .collect();
+    Ok((entries, other_rows))
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 //! `_vertz_migrations` ([`history`]), the migration lock ([`lock`]), migration files
 //! ([`migrations`]) and their verification ([`verify`]), and the operations that change or read
 //! a live database: push and status ([`push`]), deploy ([`deploy`]), rollback ([`rollback`]),
-//! status with drift ([`drift`]), `migrate dev` ([`dev`]), auto-migrate on start ([`auto`]) and
+//! status with drift ([`drift`]), the no-op memo of push ([`push_state`]), `migrate dev` ([`dev`]), auto-migrate on start ([`auto`]) and
 //! wrangler's migrations table with `migrate adopt --from wrangler` ([`wrangler`]).
 //! Every change and its history row are applied as one atomic unit.
 //!
@@ -22,6 +22,7 @@ pub mod history;
 pub mod lock;
 pub mod migrations;
 pub mod push;
+pub mod push_state;
 pub mod replay;
 pub mod rollback;
 pub mod verify;

@@ -327,7 +327,9 @@ pub fn read_dir(dir: &Path) -> Result<Vec<MigrationFile>, MigrationErrors> {
             paths.push(path);
         }
     }
-    paths.sort();
+    // All in one folder: ordering by file name is ordering by path, without comparing every
+    // path component by component (measurable at 1,000 files).
+    paths.sort_by(|a, b| a.file_name().cmp(&b.file_name()));
     let mut files = Vec::new();
     let mut errors = Vec::new();
     for path in paths {

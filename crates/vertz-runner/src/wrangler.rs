@@ -92,17 +92,20 @@ pub async fn read(driver: &dyn Driver, table: &str) -> Result<Option<Vec<String>
     if exists.is_empty() {
         return Ok(None);
     }
-    let rows = driver
-        .query(
-            &format!("SELECT \"name\" FROM {} ORDER BY \"id\"", ident(table)),
-            &[],
-        )
-        .await?;
-    Ok(Some(
-        rows.into_iter()
-            .filter_map(|r| r.into_iter().next()?.as_str().map(str::to_string))
-            .collect(),
-    ))
+    let rows = driver.query(&select_statement(table), &[]).await?;
+    Ok(Some(names(rows)))
+}
+
+/// The SELECT of the file names in wrangler's table `table`, in wrangler's order.
+pub fn select_statement(table: &str) -> String {
+    format!("SELECT \"name\" FROM {} ORDER BY \"id\"", ident(table))
+}
+
+/// The file names of [`select_statement`]'s rows.
+pub fn names(rows: Rows) -> Vec<String> {
+    rows.into_iter()
+        .filter_map(|r| r.into_iter().next()?.as_str().map(str::to_string))
+        .collect()
 }
 
 /// Whether a history entry records an applied file.

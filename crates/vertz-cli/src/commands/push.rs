@@ -10,7 +10,7 @@ use crate::cli::{PushArgs, RenamesMode};
 use crate::context::Context;
 use crate::exit::{self, CliError};
 use crate::output::{self, say};
-use crate::schema_source;
+use crate::{push_memo, schema_source};
 
 pub async fn run(ctx: &Context, args: PushArgs) -> Result<u8, CliError> {
     let settings = ctx.settings(
@@ -19,6 +19,36 @@ pub async fn run(ctx: &Context, args: PushArgs) -> Result<u8, CliError> {
         None,
     )?;
     let database = ctx.database(&settings)?;
+    // A push that was found to be a no-op before, with the same schema file, vertz build and
+    // live schema, answers from its kept fingerprint without loading the file.
+    let memo = memo_inputs(ctx, &settings, &database, &args);
+    let mut opened = None;
+    if let Some((inputs, db_path)) = &memo
+        && let Some((kept, schema_hash)) = push_memo::read(db_path)
+    {
+        let driver = schema_source::open_database(&database).await?;
+        let now = vertz_runner::push_state::fingerprint(driver.as_ref(), inputs)
+            .await
+            .map_err(anyhow::Error::from)?;
+        if now == kept {
+            ctx.announce("db push", &settings, &database, args.json);
+            if !args.dry_run {
+                ctx.confirm("db push", &settings, &database)?;
+            }
+            let report = vertz_runner::push_state::noop_report(schema_hash);
+            if args.json {
+                output::json(&push_json(&report, &database));
+            } else {
+                let name = ctx.schema_file(&settings).map(|p| p.display().to_string());
+                say!(
+                    "The database already matches {}; nothing to do.",
+                    name.unwrap_or_default()
+                );
+            }
+            return Ok(exit::OK);
+        }
+        opened = Some(driver);
+    }
     let (schema, schema_name) = ctx.schema(&settings).await?;
     ctx.announce("db push", &settings, &database, args.json);
     if !args.dry_run {
@@ -31,7 +61,10 @@ pub async fn run(ctx: &Context, args: PushArgs) -> Result<u8, CliError> {
     } else {
         database.as_str()
     };
-    let driver = schema_source::open_database(url).await?;
+    let driver = match opened {
+        Some(driver) => driver,
+        None => schema_source::open_database(url).await?,
+    };
     let mut renames = Renames::default();
     for (old, new) in &args.rename_table {
         renames.tables.insert(old.clone(), new.clone());
@@ -57,19 +90,36 @@ pub async fn run(ctx: &Context, args: PushArgs) -> Result<u8, CliError> {
         RenamesMode::Accept => Box::new(AcceptAbove::default()),
         RenamesMode::Never => Box::new(NeverRename),
     };
-    let report = vertz_runner::push_with(driver.as_ref(), &schema, &options, resolver.as_mut())
+    let report = match &memo {
+        Some((inputs, db_path)) => vertz_runner::push_state::push_observed(
+            driver.as_ref(),
+            &schema,
+            &options,
+            resolver.as_mut(),
+            inputs,
+        )
         .await
-        .map_err(|e| match e {
-            PushError::UnsettledRenames { ambiguities } => CliError::new(
-                exit::REFUSED,
-                anyhow::anyhow!(unsettled_message(&ambiguities)),
-            ),
-            PushError::BadRename(e) => CliError::new(
-                exit::USAGE,
-                anyhow::anyhow!("{e}; check the --rename and --rename-table flags"),
-            ),
-            other => anyhow::Error::from(other).into(),
-        })?;
+        .map(|(report, found)| {
+            if let Some(fingerprint) = found {
+                push_memo::write(db_path, &fingerprint, &report.schema_hash);
+            }
+            report
+        }),
+        None => {
+            vertz_runner::push_with(driver.as_ref(), &schema, &options, resolver.as_mut()).await
+        }
+    }
+    .map_err(|e| match e {
+        PushError::UnsettledRenames { ambiguities } => CliError::new(
+            exit::REFUSED,
+            anyhow::anyhow!(unsettled_message(&ambiguities)),
+        ),
+        PushError::BadRename(e) => CliError::new(
+            exit::USAGE,
+            anyhow::anyhow!("{e}; check the --rename and --rename-table flags"),
+        ),
+        other => anyhow::Error::from(other).into(),
+    })?;
     if args.json {
         output::json(&push_json(&report, &database));
         return Ok(exit::OK);
@@ -101,6 +151,53 @@ pub async fn run(ctx: &Context, args: PushArgs) -> Result<u8, CliError> {
         say!("warning: {w}");
     }
     Ok(exit::OK)
+}
+
+/// The key of the no-op memo ([`vertz_runner::push_state`]) for this push and the database file,
+/// when the memo may be used: a schema file that can be read, an existing SQLite file (`sqlite:`;
+/// D1 keeps its one-request introspection, and a missing file must not be created before the
+/// schema is known to load), no renames given by flags (a no-op would not check them), and a
+/// known vertz build.
+fn memo_inputs(
+    ctx: &Context,
+    settings: &crate::context::Settings,
+    database: &str,
+    args: &PushArgs,
+) -> Option<(String, std::path::PathBuf)> {
+    if !args.rename.is_empty() || !args.rename_table.is_empty() || database == "sqlite::memory:" {
+        return None;
+    }
+    let db_path = vertz_dialect_sqlite::driver::parse_url(database).filter(|p| p.is_file())?;
+    let file = ctx.schema_file(settings)?;
+    let source = std::fs::read(file).ok()?;
+    // The kind of file decides how its bytes are read.
+    let mut keyed = file
+        .extension()?
+        .to_string_lossy()
+        .to_ascii_lowercase()
+        .into_bytes();
+    keyed.push(0);
+    keyed.extend_from_slice(&source);
+    let inputs = vertz_runner::push_state::inputs_key(&build_identity()?, "sqlite", &keyed);
+    Some((inputs, db_path))
+}
+
+/// This vertz build: its version, and the executable's size and modification time, so a
+/// rebuilt binary (which may plan differently under the same version) does not trust the memos
+/// of the one before.
+fn build_identity() -> Option<String> {
+    let meta = std::env::current_exe().ok()?.metadata().ok()?;
+    let modified = meta
+        .modified()
+        .ok()?
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?
+        .as_nanos();
+    Some(format!(
+        "{} {} {modified}",
+        env!("CARGO_PKG_VERSION"),
+        meta.len()
+    ))
 }
 
 /// Why an unsettled rename refused the push, and the flags that settle each one.
