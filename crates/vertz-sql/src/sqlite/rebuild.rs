@@ -224,8 +224,8 @@ impl SqliteFamily {
             let old_col = s.old;
             let no_default = matches!(c.default, None | Some(DefaultValue::Null));
             let is_rowid = integer_key && new.primary_key[0] == c.name;
-            let old_name = renames.old_column_name(name, &c.name);
-            let was_rowid = super::rowid_alias_key(old) && old.primary_key[0] == old_name;
+            let was_rowid = super::rowid_alias_key(old)
+                && old_col.is_some_and(|o| o.name == old.primary_key[0]);
             // A NULL copied into a rowid alias silently takes a new rowid: an existing column
             // becoming one must hold no NULL (a new one is filled with rowids on purpose).
             let rowid_fills = is_rowid && !new.without_rowid && (old_col.is_none() || was_rowid);
@@ -340,7 +340,7 @@ impl SqliteFamily {
                 }
             }
         }
-        out.extend(filled_key_checks(old, new, renames, &src, &out));
+        out.extend(filled_key_checks(new, &sources, &src, &out));
         for change in own_changes {
             match change {
                 Change::AddUnique { columns, .. } => out.push(DataCheck {
@@ -483,21 +483,17 @@ fn fills_nulls(o: &Column, c: &Column) -> bool {
 /// new table (primary key, UNIQUE column or constraint, unique index without expressions or
 /// WHERE) that holds a filled column, unless `existing` counts the same duplicates already.
 fn filled_key_checks<'s>(
-    old: &Table,
     new: &Table,
-    renames: &Renames,
+    sources: &[Source],
     src: &dyn Fn() -> &'s str,
     existing: &[DataCheck],
 ) -> Vec<DataCheck> {
     let name = &new.name;
-    let filled: Vec<&Column> = new
-        .columns
+    let filled: Vec<&Column> = sources
         .iter()
-        .filter(|c| c.generated.is_none())
-        .filter(|c| {
-            old.column(renames.old_column_name(name, &c.name))
-                .is_some_and(|o| fills_nulls(o, c))
-        })
+        .filter(|s| s.column.generated.is_none())
+        .filter(|s| s.old.is_some_and(|o| fills_nulls(o, s.column)))
+        .map(|s| s.column)
         .collect();
     if filled.is_empty() {
         return Vec::new();
