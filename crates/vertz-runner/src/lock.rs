@@ -10,7 +10,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use vertz_sql::quote::ident;
+use vertz_sql::quote::{ident, literal};
 
 use crate::driver::{Driver, DriverError, Statement, Value};
 
@@ -196,20 +196,17 @@ impl LockGuard {
     /// unit fails at the second statement, [`LockGuard::lost`] says who holds the lock.
     pub fn renewal_statements(&self) -> [Statement; 2] {
         let table = ident(LOCK_TABLE);
+        // The owner is written as a literal, not bound: statements without parameters join the
+        // unit's script (one round trip to the database for the run, not one each).
+        let owner = literal(&self.owner);
         [
-            Statement::with_params(
-                format!(
-                    "UPDATE {table} SET \"expires_at\" = {} WHERE \"id\" = 1 AND \"owner\" = ?",
-                    expiry(self.ttl)
-                ),
-                vec![self.owner.as_str().into()],
-            ),
-            Statement::with_params(
-                format!(
-                    "INSERT INTO {table} (\"id\", \"owner\", \"acquired_at\", \"expires_at\") SELECT 0, NULL, '', '' WHERE NOT EXISTS (SELECT 1 FROM {table} WHERE \"id\" = 1 AND \"owner\" = ?)"
-                ),
-                vec![self.owner.as_str().into()],
-            ),
+            Statement::new(format!(
+                "UPDATE {table} SET \"expires_at\" = {} WHERE \"id\" = 1 AND \"owner\" = {owner}",
+                expiry(self.ttl)
+            )),
+            Statement::new(format!(
+                "INSERT INTO {table} (\"id\", \"owner\", \"acquired_at\", \"expires_at\") SELECT 0, NULL, '', '' WHERE NOT EXISTS (SELECT 1 FROM {table} WHERE \"id\" = 1 AND \"owner\" = {owner})"
+            )),
         ]
     }
 
