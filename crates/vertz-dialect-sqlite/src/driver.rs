@@ -299,7 +299,7 @@ impl Driver for SqliteDriver {
         while i < statements.len() {
             let run = run_of_plain(&statements[i..]);
             let result = if run > 1 {
-                execute_script(&mut conn, &statements[i..i + run])
+                execute_script(&mut conn, i, &statements[i..i + run])
                     .await
                     .map_err(|(k, e)| (i + k, e))
             } else {
@@ -358,11 +358,13 @@ fn run_of_plain(statements: &[Statement]) -> usize {
         .count()
 }
 
-/// Runs `statements` (none with parameters) as one script: one round trip to sqlx's worker
+/// Runs `statements` (none with parameters; the first is statement `first` of its unit, 0-based)
+/// as one script: one round trip to sqlx's worker
 /// thread instead of one per statement. SQLite reports each statement's completion, so a failure
 /// is attributed to its statement (0-based in `statements`).
 async fn execute_script(
     conn: &mut SqliteConnection,
+    first: usize,
     statements: &[Statement],
 ) -> Result<(), (usize, sqlx::Error)> {
     use futures_core::Stream;
@@ -375,8 +377,10 @@ async fn execute_script(
         .map(|s| s.sql.as_str())
         .collect::<Vec<_>>()
         .join(";");
+    // Numbered in the whole unit (`first` is the script's 0-based place), like a statement
+    // that runs alone.
     for (i, s) in statements.iter().enumerate() {
-        tracing::debug!(target: "vertz::sql", statement = i + 1, sql = %s.sql);
+        tracing::debug!(target: "vertz::sql", statement = first + i + 1, sql = %s.sql);
     }
     let mut done = 0;
     let mut results = sqlx::raw_sql(&script).execute_many(&mut *conn);

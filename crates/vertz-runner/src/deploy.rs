@@ -350,6 +350,9 @@ async fn apply_locked(
         // After the renewal, so that it and the first file's statements (none with parameters)
         // reach SQLite together.
         unit.push(history::create_table_statement());
+        if options.wrangler.record {
+            unit.push(wrangler::create_table_statement(&options.wrangler.table));
+        }
         // Where each file's statements start in the unit (0-based).
         let mut starts = Vec::with_capacity(unit_files.len());
         for &i in unit_files {
@@ -369,7 +372,6 @@ async fn apply_locked(
                 history::julian_now(),
             ));
             if options.wrangler.record {
-                unit.push(wrangler::create_table_statement(&options.wrangler.table));
                 unit.push(wrangler::insert_statement(&options.wrangler.table, file));
             }
         }
@@ -477,16 +479,12 @@ async fn settle_unanswered(
     let DriverError::OutcomeUnknown { target, message } = &error else {
         return Err(driver_err(completed)(error));
     };
-    match history::read(driver).await {
-        Ok(rows)
-            if rows
-                .iter()
-                .any(|r| r.name == file.name && r.checksum == file.checksum) =>
-        {
+    match history::recorded(driver, &file.name, &file.checksum).await {
+        Ok(true) => {
             tracing::warn!(target: "vertz", migration = %file.name, error = %error, "no answer from the database, but the history shows the migration applied");
             Ok(())
         }
-        Ok(_) => Err(DeployError::Unanswered {
+        Ok(false) => Err(DeployError::Unanswered {
             name: file.name.clone(),
             target: target.clone(),
             message: message.clone(),

@@ -190,6 +190,19 @@ pub async fn check_shape(driver: &dyn Driver) -> Result<(), DriverError> {
     )))
 }
 
+/// Whether the history has a row for `name` with `checksum`: how a unit whose commit got no
+/// answer is settled (the unit carries that row, so it committed exactly when the row is there).
+pub async fn recorded(
+    driver: &dyn Driver,
+    name: &str,
+    checksum: &str,
+) -> Result<bool, DriverError> {
+    Ok(read(driver)
+        .await?
+        .iter()
+        .any(|r| r.name == name && r.checksum == checksum))
+}
+
 /// Every history row, oldest first (empty when the table does not exist yet).
 pub async fn read(driver: &dyn Driver) -> Result<Vec<HistoryEntry>, DriverError> {
     Ok(read_with(driver, None).await?.0)

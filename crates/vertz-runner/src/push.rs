@@ -247,13 +247,10 @@ async fn settle_unanswered(
     let DriverError::OutcomeUnknown { target, message } = &error else {
         return Err(error.into());
     };
-    let Ok(rows) = history::read(driver).await else {
+    let Ok(applied) = history::recorded(driver, name, checksum).await else {
         return Err(error.into());
     };
-    if rows
-        .iter()
-        .any(|r| r.name == name && r.checksum == checksum)
-    {
+    if applied {
         tracing::warn!(target: "vertz", push = %name, error = %error, "no answer from the database, but the history shows the push applied");
         return Ok(());
     }

@@ -518,18 +518,7 @@ impl SqliteFamily {
                     format!("DROP INDEX {}", ident(&index.name)),
                 )),
                 Change::CreateIndex { table, index } => {
-                    if let Some(cols) = unique_index_columns(index) {
-                        unique_index_checks.push(DataCheck {
-                            comment: format!("no duplicates under unique index {}", index.name),
-                            count_sql: check::duplicates_sql(&ident(table), &cols),
-                            before: format!(
-                                "unique index {} on {table} ({}) cannot be created: ",
-                                index.name,
-                                cols.join(", ")
-                            ),
-                            after: " row(s) share their values with another row; remove the duplicates first".into(),
-                        });
-                    }
+                    unique_index_checks.extend(unique_index_check(table, index, || ident(table)));
                     late_indexes.push(PlannedStatement::new(
                         format!("index {} on {table}", index.name),
                         self.create_index(table, index),
@@ -820,8 +809,29 @@ fn drop_table(t: &Table) -> PlannedStatement {
     )
 }
 
+/// The data check in front of creating `index` on `table` when it is unique (over plain
+/// columns, without a WHERE clause): no two rows of `rows` (the table, or the old rows under the
+/// new column names when it is rebuilt) may share its key.
+pub(crate) fn unique_index_check<S: AsRef<str>>(
+    table: &str,
+    index: &vertz_snapshot::Index,
+    rows: impl FnOnce() -> S,
+) -> Option<DataCheck> {
+    let cols = unique_index_columns(index)?;
+    Some(DataCheck {
+        comment: format!("no duplicates under unique index {}", index.name),
+        count_sql: check::duplicates_sql(rows().as_ref(), &cols),
+        before: format!(
+            "unique index {} on {table} ({}) cannot be created: ",
+            index.name,
+            cols.join(", ")
+        ),
+        after: " row(s) share their values with another row; remove the duplicates first".into(),
+    })
+}
+
 /// The key columns of a unique index over plain columns without a WHERE clause.
-fn unique_index_columns(index: &vertz_snapshot::Index) -> Option<Vec<String>> {
+pub(crate) fn unique_index_columns(index: &vertz_snapshot::Index) -> Option<Vec<String>> {
     if !index.unique || index.where_clause.is_some() {
         return None;
     }

@@ -17,6 +17,7 @@ use vertz_diff::{Change, Diff, Renames};
 use vertz_snapshot::{Column, ColumnType, DefaultValue, Schema, Table};
 
 use super::check::{self, DataCheck};
+use super::plan::{unique_index_check, unique_index_columns};
 use super::{SqliteFamily, column_at, render_default};
 use crate::dialect::{Dialect, PlanError, PlannedStatement};
 use crate::quote::{ident, literal, push_ident};
@@ -432,28 +433,7 @@ impl SqliteFamily {
                     });
                 }
                 Change::CreateIndex { index, .. } => {
-                    if index.unique
-                        && index.where_clause.is_none()
-                        && let Some(cols) = index
-                            .columns
-                            .iter()
-                            .map(|p| match &p.key {
-                                vertz_snapshot::IndexKey::Column(c) => Some(c.clone()),
-                                vertz_snapshot::IndexKey::Expression(_) => None,
-                            })
-                            .collect::<Option<Vec<String>>>()
-                    {
-                        out.push(DataCheck {
-                            comment: format!("no duplicates under unique index {}", index.name),
-                            count_sql: check::duplicates_sql(src(), &cols),
-                            before: format!(
-                                "unique index {} on {name} ({}) cannot be created: ",
-                                index.name,
-                                cols.join(", ")
-                            ),
-                            after: " row(s) share their values with another row; remove the duplicates first".into(),
-                        });
-                    }
+                    out.extend(unique_index_check(name, index, src));
                 }
                 _ => {}
             }
@@ -511,20 +491,8 @@ fn filled_key_checks<'s>(
     for u in &new.unique_constraints {
         keys.push((format!("UNIQUE ({})", u.join(", ")), u.clone()));
     }
-    for i in new
-        .indexes
-        .iter()
-        .filter(|i| i.unique && i.where_clause.is_none())
-    {
-        let cols: Option<Vec<String>> = i
-            .columns
-            .iter()
-            .map(|p| match &p.key {
-                vertz_snapshot::IndexKey::Column(c) => Some(c.clone()),
-                vertz_snapshot::IndexKey::Expression(_) => None,
-            })
-            .collect();
-        if let Some(cols) = cols {
+    for i in &new.indexes {
+        if let Some(cols) = unique_index_columns(i) {
             keys.push((
                 format!("unique index {} ({})", i.name, cols.join(", ")),
                 cols,
@@ -581,15 +549,11 @@ fn sources<'a>(old: &'a Table, new: &'a Table, renames: &Renames) -> Vec<Source<
             let old_col = column_at(old, i, old_name);
             // A generated column computes its values: it is never written to.
             let expr = old_col.filter(|_| c.generated.is_none()).map(|o| {
-                let mut e = ident(old_name);
-                if o.nullable
-                    && !c.nullable
-                    && let Some(d) = &c.default
-                    && *d != DefaultValue::Null
-                {
-                    e = format!("coalesce({e}, {})", render_default(d));
+                let e = ident(old_name);
+                match &c.default {
+                    Some(d) if fills_nulls(o, c) => format!("coalesce({e}, {})", render_default(d)),
+                    _ => e,
                 }
-                e
             });
             Source {
                 column: c,
