@@ -54,6 +54,15 @@ fn wrangler(p: &Project, args: &[&str]) -> Run {
     run
 }
 
+/// `vertz db <command> --database <database> --migrations migrations <extra>`.
+fn at(p: &Project, database: &str, command: &[&str], extra: &[&str]) -> Run {
+    let mut args = vec!["db"];
+    args.extend_from_slice(command);
+    args.extend_from_slice(&["--database", database, "--migrations", "migrations"]);
+    args.extend_from_slice(extra);
+    p.vertz(&args)
+}
+
 /// `vertz db migrate dev` against the D1 dialect (a `d1-local:` scratch file), writing the next
 /// file into migrations/.
 fn dev(p: &Project, schema: &str, name: &str) {
@@ -126,15 +135,7 @@ fn wrangler_applies_vertz_files_vertz_adopts_them_and_records_its_own_for_wrangl
 
     // A deploy before adopting refuses rather than running wrangler's files again.
     let before = local.schema_text();
-    let refused = p.vertz(&[
-        "db",
-        "migrate",
-        "deploy",
-        "--database",
-        &d1_local,
-        "--migrations",
-        "migrations",
-    ]);
+    let refused = at(&p, &d1_local, &["migrate", "deploy"], &[]);
     refused.code(6);
     assert!(
         refused.stderr.contains("wrangler already applied 2 file(s) that vertz has not recorded (rows in d1_migrations, none in _vertz_migrations): migrations/0001_init.sql, migrations/0002_add_name.sql; run `vertz db migrate adopt --from wrangler` to check the schema and record them, then deploy again; nothing was changed"),
@@ -144,18 +145,12 @@ fn wrangler_applies_vertz_files_vertz_adopts_them_and_records_its_own_for_wrangl
     assert_eq!(local.schema_text(), before);
 
     // Adopting is one command; status is then in sync.
-    let adopted = p.vertz(&[
-        "db",
-        "migrate",
-        "adopt",
-        "--from",
-        "wrangler",
-        "--database",
+    let adopted = at(
+        &p,
         &d1_local,
-        "--migrations",
-        "migrations",
-        "--json",
-    ]);
+        &["migrate", "adopt", "--from", "wrangler"],
+        &["--json"],
+    );
     adopted.code(0);
     let json: serde_json::Value = serde_json::from_str(&adopted.stdout).unwrap();
     assert_eq!(
@@ -167,28 +162,16 @@ fn wrangler_applies_vertz_files_vertz_adopts_them_and_records_its_own_for_wrangl
         local.rows("SELECT name, kind FROM _vertz_migrations ORDER BY rowid"),
         [["0001_init", "migration"], ["0002_add_name", "migration"]]
     );
-    p.vertz(&[
-        "db",
-        "status",
-        "--database",
-        &d1_local,
-        "--migrations",
-        "migrations",
-    ])
-    .code(0);
+    at(&p, &d1_local, &["status"], &[]).code(0);
 
     // vertz deploys a new file and records it for wrangler: wrangler has nothing to apply.
     dev(&p, V3, "tags");
-    let deployed = p.vertz(&[
-        "db",
-        "migrate",
-        "deploy",
-        "--database",
+    let deployed = at(
+        &p,
         &d1_local,
-        "--migrations",
-        "migrations",
-        "--wrangler-history",
-    ]);
+        &["migrate", "deploy"],
+        &["--wrangler-history"],
+    );
     deployed.code(0);
     assert!(
         deployed.stdout.contains("Applied 1 migration(s), each in its own transaction with its row in wrangler's d1_migrations."),
@@ -208,16 +191,7 @@ fn wrangler_applies_vertz_files_vertz_adopts_them_and_records_its_own_for_wrangl
     );
 
     // A rollback with the option removes wrangler's row too: wrangler sees the file pending.
-    p.vertz(&[
-        "db",
-        "rollback",
-        "--database",
-        &d1_local,
-        "--migrations",
-        "migrations",
-        "--wrangler-history",
-    ])
-    .code(0);
+    at(&p, &d1_local, &["rollback"], &["--wrangler-history"]).code(0);
     assert_eq!(
         names(&local, "d1_migrations"),
         ["0001_init.sql", "0002_add_name.sql"]
@@ -229,33 +203,24 @@ fn wrangler_applies_vertz_files_vertz_adopts_them_and_records_its_own_for_wrangl
 
     // wrangler applies it; vertz (option on) refuses to run it again, and adopts it.
     wrangler(&p, &["d1", "migrations", "apply", "DB", "--local"]).code(0);
-    let refused = p.vertz(&[
-        "db",
-        "migrate",
-        "deploy",
-        "--database",
+    let refused = at(
+        &p,
         &d1_local,
-        "--migrations",
-        "migrations",
-        "--wrangler-history",
-    ]);
+        &["migrate", "deploy"],
+        &["--wrangler-history"],
+    );
     refused.code(6);
     assert!(
         refused.stderr.contains("wrangler already applied 1 file(s) that vertz has not recorded (rows in d1_migrations, none in _vertz_migrations): migrations/0003_tags.sql;"),
         "{}",
         refused.stderr
     );
-    let adopted = p.vertz(&[
-        "db",
-        "migrate",
-        "adopt",
-        "--from",
-        "wrangler",
-        "--database",
+    let adopted = at(
+        &p,
         &d1_local,
-        "--migrations",
-        "migrations",
-    ]);
+        &["migrate", "adopt", "--from", "wrangler"],
+        &[],
+    );
     adopted.code(0);
     assert!(
         adopted
@@ -265,15 +230,7 @@ fn wrangler_applies_vertz_files_vertz_adopts_them_and_records_its_own_for_wrangl
         "{}",
         adopted.stdout
     );
-    p.vertz(&[
-        "db",
-        "status",
-        "--database",
-        &d1_local,
-        "--migrations",
-        "migrations",
-    ])
-    .code(0);
+    at(&p, &d1_local, &["status"], &[]).code(0);
 }
 
 /// A sqlite database that wrangler's history says has 0001 applied, set up by hand the way
@@ -293,20 +250,12 @@ fn wrangler_migrated(p: &Project) -> Db {
 }
 
 fn adopt(p: &Project, db: &Db, extra: &[&str]) -> Run {
-    let url = db.url();
-    let mut args = vec![
-        "db",
-        "migrate",
-        "adopt",
-        "--from",
-        "wrangler",
-        "--database",
-        &url,
-        "--migrations",
-        "migrations",
-    ];
-    args.extend_from_slice(extra);
-    p.vertz(&args)
+    at(
+        p,
+        &db.url(),
+        &["migrate", "adopt", "--from", "wrangler"],
+        extra,
+    )
 }
 
 #[test]
