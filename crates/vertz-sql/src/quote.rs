@@ -16,12 +16,26 @@ pub fn push_ident(out: &mut String, name: &str) {
     push_quoted(out, name, '"');
 }
 
+/// Appends the identifier `prefix` + `name`, quoted as [`ident`] quotes it, without making the
+/// joined name first (a rebuild writes thousands of temporary names).
+pub fn push_prefixed_ident(out: &mut String, prefix: &str, name: &str) {
+    out.push('"');
+    for part in [prefix, name] {
+        if part.contains('"') {
+            out.push_str(&part.replace('"', "\"\""));
+        } else {
+            out.push_str(part);
+        }
+    }
+    out.push('"');
+}
+
 /// Appends `text` between two `quote` characters, each `quote` inside doubled.
 fn push_quoted(out: &mut String, text: &str, quote: char) {
     out.push(quote);
     // Names are short and seldom hold a quote: one pass over the bytes decides (`quote` is
     // ASCII, so no byte of a multi-byte character matches it).
-    if text.bytes().any(|b| u32::from(b) == u32::from(quote)) {
+    if text.as_bytes().contains(&(quote as u8)) {
         for c in text.chars() {
             if c == quote {
                 out.push(quote);
@@ -53,6 +67,11 @@ pub fn literal(value: &str) -> String {
     out
 }
 
+/// Appends [`literal`]`(value)` to `out`.
+pub fn push_literal(out: &mut String, value: &str) {
+    push_quoted(out, value, '\'');
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -67,5 +86,8 @@ mod tests {
         assert_eq!(ident(r#""a""#), r#""""a""""#);
         assert_eq!(ident(""), r#""""#);
         assert_eq!(idents(&["a", "b c"]), r#""a", "b c""#);
+        let mut s = String::new();
+        push_prefixed_ident(&mut s, "__new_", r#"we"ird"#);
+        assert_eq!(s, ident(r#"__new_we"ird"#));
     }
 }

@@ -20,7 +20,7 @@ use vertz_snapshot::{
 };
 
 use crate::dialect::{Capabilities, Dialect, MigrationPlan, PlanError};
-use crate::quote::{ident, idents, literal, push_ident};
+use crate::quote::{idents, literal, push_ident, push_literal};
 
 /// A dialect of the SQLite family. [`SqliteFamily::sqlite`] is plain SQLite; other backends
 /// (D1) build one with their own name and capabilities and override only what differs.
@@ -158,11 +158,11 @@ impl SqliteFamily {
         }
         if let Some(d) = &column.default {
             s.push_str(" DEFAULT ");
-            s.push_str(&render_default(d));
+            push_default(s, d);
         }
         if let Some(c) = &column.collation {
             s.push_str(" COLLATE ");
-            s.push_str(&bare_or_quoted(c));
+            push_bare_or_quoted(s, c);
         }
         if let Some(g) = &column.generated {
             let storage = if g.stored { "STORED" } else { "VIRTUAL" };
@@ -190,31 +190,33 @@ impl SqliteFamily {
 
     /// `CREATE INDEX` for an index of `table`.
     pub fn create_index(&self, table: &str, index: &Index) -> String {
-        let parts: Vec<String> = index
-            .columns
-            .iter()
-            .map(|p| {
-                let mut s = match &p.key {
-                    IndexKey::Column(c) => ident(c),
-                    IndexKey::Expression(e) => e.clone(),
-                };
-                if let Some(c) = &p.collation {
-                    s.push_str(" COLLATE ");
-                    s.push_str(&bare_or_quoted(c));
-                }
-                if p.desc {
-                    s.push_str(" DESC");
-                }
-                s
-            })
-            .collect();
-        let unique = if index.unique { "UNIQUE " } else { "" };
-        let mut sql = format!(
-            "CREATE {unique}INDEX {} ON {} ({})",
-            ident(&index.name),
-            ident(table),
-            parts.join(", ")
-        );
+        let mut sql = String::with_capacity(48 + index.name.len() + table.len());
+        sql.push_str(if index.unique {
+            "CREATE UNIQUE INDEX "
+        } else {
+            "CREATE INDEX "
+        });
+        push_ident(&mut sql, &index.name);
+        sql.push_str(" ON ");
+        push_ident(&mut sql, table);
+        sql.push_str(" (");
+        for (i, p) in index.columns.iter().enumerate() {
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            match &p.key {
+                IndexKey::Column(c) => push_ident(&mut sql, c),
+                IndexKey::Expression(e) => sql.push_str(e),
+            }
+            if let Some(c) = &p.collation {
+                sql.push_str(" COLLATE ");
+                push_bare_or_quoted(&mut sql, c);
+            }
+            if p.desc {
+                sql.push_str(" DESC");
+            }
+        }
+        sql.push(')');
         if let Some(w) = &index.where_clause {
             sql.push_str(" WHERE ");
             sql.push_str(w);
@@ -340,16 +342,27 @@ fn push_foreign_key_clause(s: &mut String, fk: &ForeignKey, parent: &str) {
 
 /// A DEFAULT value as SQL.
 pub fn render_default(d: &DefaultValue) -> String {
+    let mut s = String::new();
+    push_default(&mut s, d);
+    s
+}
+
+/// Appends [`render_default`]`(d)` to `s`.
+pub(crate) fn push_default(s: &mut String, d: &DefaultValue) {
     match d {
-        DefaultValue::String(s) => literal(s),
-        DefaultValue::Number(n) => n.clone(),
-        DefaultValue::Boolean(true) => "TRUE".into(),
-        DefaultValue::Boolean(false) => "FALSE".into(),
-        DefaultValue::Null => "NULL".into(),
-        DefaultValue::CurrentTimestamp => "CURRENT_TIMESTAMP".into(),
-        DefaultValue::CurrentDate => "CURRENT_DATE".into(),
-        DefaultValue::CurrentTime => "CURRENT_TIME".into(),
-        DefaultValue::Expression(e) => format!("({e})"),
+        DefaultValue::String(v) => push_literal(s, v),
+        DefaultValue::Number(n) => s.push_str(n),
+        DefaultValue::Boolean(true) => s.push_str("TRUE"),
+        DefaultValue::Boolean(false) => s.push_str("FALSE"),
+        DefaultValue::Null => s.push_str("NULL"),
+        DefaultValue::CurrentTimestamp => s.push_str("CURRENT_TIMESTAMP"),
+        DefaultValue::CurrentDate => s.push_str("CURRENT_DATE"),
+        DefaultValue::CurrentTime => s.push_str("CURRENT_TIME"),
+        DefaultValue::Expression(e) => {
+            s.push('(');
+            s.push_str(e);
+            s.push(')');
+        }
     }
 }
 
@@ -382,11 +395,15 @@ fn declared_type(ty: &ColumnType) -> &str {
 }
 
 /// A collation name bare when it is a plain word (`NOCASE`), quoted otherwise.
-fn bare_or_quoted(name: &str) -> String {
+fn push_bare_or_quoted(s: &mut String, name: &str) {
     let plain = name
         .chars()
         .next()
         .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-    if plain { name.to_string() } else { ident(name) }
+    if plain {
+        s.push_str(name);
+    } else {
+        push_ident(s, name);
+    }
 }

@@ -61,16 +61,21 @@ impl SqliteFamily {
             recased = vertz_diff::diff_with_renames(from, to, &renames);
             &recased
         };
-        let (statements, warnings) = self.plan_forward(from, to, diff)?;
+        // The inverse of a plan is the plan of the inverse diff: it is planned by the same code,
+        // so a rollback is as FK-safe and as checked as the forward SQL.
+        let rollback = || {
+            let back = vertz_diff::diff_with_renames(to, from, &reverse_renames(&diff.renames));
+            self.plan_forward(to, from, &back)
+        };
+        let forward = || self.plan_forward(from, to, diff);
+        let (forward, rollback) = both(forward, rollback, from.tables.len() + to.tables.len());
+        let (statements, warnings) = forward?;
         let mut plan = MigrationPlan {
             statements,
             warnings,
             ..MigrationPlan::default()
         };
-        // The inverse of a plan is the plan of the inverse diff: it is planned by the same code,
-        // so a rollback is as FK-safe and as checked as the forward SQL.
-        let back = vertz_diff::diff_with_renames(to, from, &reverse_renames(&diff.renames));
-        match self.plan_forward(to, from, &back) {
+        match rollback {
             Ok((statements, _)) => plan.rollback = statements,
             Err(e) => plan
                 .rollback_losses
@@ -850,39 +855,46 @@ pub(crate) fn unique_index_columns(index: &vertz_snapshot::Index) -> Option<Vec<
 pub(crate) fn children_first<'a>(tables: &[&'a Table]) -> Vec<&'a Table> {
     let mut sorted: Vec<&Table> = tables.to_vec();
     sorted.sort_by(|a, b| a.name.cmp(&b.name));
-    // The tables referencing each table, in name order (gathered once: n tables with a foreign
-    // key each would otherwise cost n² scans).
-    let mut referencing: BTreeMap<&str, Vec<&'a Table>> = BTreeMap::new();
-    for other in &sorted {
-        let parents: BTreeSet<&str> = other
-            .foreign_keys
-            .iter()
-            .map(|fk| fk.references_table.as_str())
-            .filter(|p| *p != other.name)
-            .collect();
-        for parent in parents {
-            referencing.entry(parent).or_default().push(other);
+    sorted.dedup_by(|a, b| a.name == b.name);
+    let at = |name: &str| sorted.binary_search_by(|t| t.name.as_str().cmp(name)).ok();
+    // The tables referencing each table (by position in `sorted`), in name order: gathered
+    // once, as n tables with a foreign key each would otherwise cost n² scans.
+    let mut referencing: Vec<Vec<usize>> = vec![Vec::new(); sorted.len()];
+    let mut parents: Vec<usize> = Vec::new();
+    for (child, other) in sorted.iter().enumerate() {
+        parents.clear();
+        for fk in &other.foreign_keys {
+            if let Some(parent) = at(&fk.references_table)
+                && parent != child
+                && !parents.contains(&parent)
+            {
+                parents.push(parent);
+            }
+        }
+        for &parent in &parents {
+            referencing[parent].push(child);
         }
     }
-    let mut done: BTreeSet<&str> = BTreeSet::new();
-    let mut out = Vec::new();
+    let mut done = vec![false; sorted.len()];
+    let mut out = Vec::with_capacity(sorted.len());
     fn visit<'a>(
-        t: &'a Table,
-        referencing: &BTreeMap<&str, Vec<&'a Table>>,
-        done: &mut BTreeSet<&'a str>,
+        t: usize,
+        sorted: &[&'a Table],
+        referencing: &[Vec<usize>],
+        done: &mut [bool],
         out: &mut Vec<&'a Table>,
     ) {
-        if !done.insert(&t.name) {
+        if std::mem::replace(&mut done[t], true) {
             return;
         }
         // Every table referencing `t` goes first.
-        for other in referencing.get(t.name.as_str()).into_iter().flatten() {
-            visit(other, referencing, done, out);
+        for &other in &referencing[t] {
+            visit(other, sorted, referencing, done, out);
         }
-        out.push(t);
+        out.push(sorted[t]);
     }
-    for t in &sorted {
-        visit(t, &referencing, &mut done, &mut out);
+    for t in 0..sorted.len() {
+        visit(t, &sorted, &referencing, &mut done, &mut out);
     }
     out
 }
@@ -944,6 +956,40 @@ pub(crate) fn case_renames(from: &Schema, to: &Schema, settled: &Renames) -> Ren
 }
 
 /// The renames that turn the target back into the source.
+/// Schemas with at least this many tables (both sides counted) plan the rollback on a second
+/// thread: the forward plan and the rollback are independent and each costs milliseconds there
+/// (`cargo bench -p vertz-sql --bench plan`), where a thread costs tens of microseconds.
+const PARALLEL_FROM_TABLES: usize = 200;
+
+/// `a()` and `b()`, run side by side on a scoped thread when `size` reaches
+/// [`PARALLEL_FROM_TABLES`], else one after the other. Where threads cannot be made (a target
+/// without them, such as wasm32-unknown-unknown), both run here. Either way the results are the
+/// same values: the plan does not depend on which thread made it.
+fn both<A: Send, B: Send>(
+    a: impl FnOnce() -> A + Send,
+    b: impl FnOnce() -> B + Send,
+    size: usize,
+) -> (A, B) {
+    if size < PARALLEL_FROM_TABLES {
+        return (a(), b());
+    }
+    // `b` waits in a slot: the thread takes it, or this thread does when no thread can be made.
+    let slot = std::sync::Mutex::new(Some(b));
+    let take = || slot.lock().ok().and_then(|mut b| b.take());
+    std::thread::scope(|scope| {
+        let spawned = std::thread::Builder::new()
+            .name("vertz-plan-rollback".into())
+            .spawn_scoped(scope, || take().map(|b| b()));
+        let a = a();
+        let b = match spawned.map(|handle| handle.join()) {
+            Ok(Ok(Some(b))) => b,
+            Ok(Err(panic)) => std::panic::resume_unwind(panic),
+            Ok(Ok(None)) | Err(_) => take().expect("b runs exactly once")(),
+        };
+        (a, b)
+    })
+}
+
 fn reverse_renames(r: &Renames) -> Renames {
     let mut back = Renames::default();
     for (old, new) in &r.tables {

@@ -18,9 +18,9 @@ use vertz_snapshot::{Column, ColumnType, DefaultValue, Schema, Table};
 
 use super::check::{self, DataCheck};
 use super::plan::{unique_index_check, unique_index_columns};
-use super::{SqliteFamily, column_at, render_default};
+use super::{SqliteFamily, column_at, push_default, render_default};
 use crate::dialect::{Dialect, PlanError, PlannedStatement};
-use crate::quote::{ident, literal, push_ident};
+use crate::quote::{ident, literal, push_ident, push_prefixed_ident};
 
 /// The prefix of the temporary name a table is rebuilt under.
 pub const REBUILD_PREFIX: &str = "__vertz_new_";
@@ -37,7 +37,34 @@ struct Source<'a> {
     /// The old column it continues (under its old name), if any.
     old: Option<&'a Column>,
     /// The expression over the old table, or `None` for a new column (it takes its DEFAULT).
-    expr: Option<String>,
+    expr: Option<Expr<'a>>,
+}
+
+/// A value of the old table, as the copy reads it.
+enum Expr<'a> {
+    /// The old column, by its old name.
+    Column(&'a str),
+    /// The old column with its NULLs replaced by the new column's DEFAULT.
+    Coalesce(&'a str, &'a DefaultValue),
+    /// Any other expression (SQL text).
+    Sql(Cow<'a, str>),
+}
+
+impl Expr<'_> {
+    /// Appends the expression's SQL to `out`.
+    fn push_to(&self, out: &mut String) {
+        match self {
+            Expr::Column(c) => push_ident(out, c),
+            Expr::Coalesce(c, d) => {
+                out.push_str("coalesce(");
+                push_ident(out, c);
+                out.push_str(", ");
+                push_default(out, d);
+                out.push(')');
+            }
+            Expr::Sql(e) => out.push_str(e),
+        }
+    }
 }
 
 impl SqliteFamily {
@@ -58,7 +85,7 @@ impl SqliteFamily {
         drop_order.retain(|t| rebuild.contains(&t.name));
         let copy_order: Vec<&Table> = drop_order.iter().rev().copied().collect();
 
-        let mut out = Vec::new();
+        let mut out = Vec::with_capacity(6 * copy_order.len());
         for t in &copy_order {
             let refs: Vec<&str> = t
                 .foreign_keys
@@ -67,13 +94,18 @@ impl SqliteFamily {
                 .map(|fk| fk.references_table.as_str())
                 .collect();
             let why = if refs.is_empty() {
-                format!("rebuild {}: the new table under a temporary name", t.name)
+                concat(&[
+                    "rebuild ",
+                    &t.name,
+                    ": the new table under a temporary name",
+                ])
             } else {
-                format!(
-                    "rebuild {}: the new table, its foreign keys naming the new {}",
-                    t.name,
-                    dedup(&refs).join(", ")
-                )
+                concat(&[
+                    "rebuild ",
+                    &t.name,
+                    ": the new table, its foreign keys naming the new ",
+                    &dedup(&refs).join(", "),
+                ])
             };
             out.push(PlannedStatement::new(
                 why,
@@ -89,22 +121,28 @@ impl SqliteFamily {
         for t in &copy_order {
             let old = self.table_in(from, renames.old_table_name(&t.name))?;
             let sources = sources(old, t, renames);
-            let mut copied: Vec<(&str, Cow<str>)> = sources
+            let mut copied: Vec<(&str, &Expr)> = sources
                 .iter()
-                .filter_map(|s| Some((s.column.name.as_str(), s.expr.as_deref()?.into())))
+                .filter_map(|s| Some((s.column.name.as_str(), s.expr.as_ref()?)))
                 .collect();
             // No column carries over (the only old column dropped, new ones added): the rows
             // stay, each with the new columns' defaults. `INSERT ... () SELECT FROM` is not SQL,
             // so the first writable column is given its DEFAULT (found by the evolve test).
+            let default;
             if copied.is_empty()
                 && let Some(c) = t.columns.iter().find(|c| c.generated.is_none())
             {
-                let default = c.default.as_ref().map_or("NULL".into(), render_default);
-                copied.push((&c.name, default.into()));
+                default = Expr::Sql(
+                    c.default
+                        .as_ref()
+                        .map_or("NULL".into(), render_default)
+                        .into(),
+                );
+                copied.push((&c.name, &default));
             }
             let mut sql = String::with_capacity(64 + 48 * copied.len());
             sql.push_str("INSERT INTO ");
-            push_ident(&mut sql, &temp_name(&t.name));
+            push_prefixed_ident(&mut sql, REBUILD_PREFIX, &t.name);
             sql.push_str(" (");
             for (i, (column, _)) in copied.iter().enumerate() {
                 if i > 0 {
@@ -117,12 +155,12 @@ impl SqliteFamily {
                 if i > 0 {
                     sql.push_str(", ");
                 }
-                sql.push_str(expr);
+                expr.push_to(&mut sql);
             }
             sql.push_str(" FROM ");
             push_ident(&mut sql, &t.name);
             out.push(PlannedStatement::new(
-                format!("rebuild {}: copy every row", t.name),
+                concat(&["rebuild ", &t.name, ": copy every row"]),
                 sql,
             ));
             // AUTOINCREMENT promises never to reuse a key, also one whose row was deleted: carry
@@ -148,31 +186,37 @@ impl SqliteFamily {
             }
         }
         for t in &drop_order {
+            let mut sql = String::with_capacity(14 + t.name.len());
+            sql.push_str("DROP TABLE ");
+            push_ident(&mut sql, &t.name);
             out.push(PlannedStatement::new(
-                format!(
-                    "rebuild {}: drop the old table (its rows are copied)",
-                    t.name
-                ),
-                format!("DROP TABLE {}", ident(&t.name)),
+                concat(&[
+                    "rebuild ",
+                    &t.name,
+                    ": drop the old table (its rows are copied)",
+                ]),
+                sql,
             ));
         }
         for t in &copy_order {
+            let mut sql = String::with_capacity(40 + 2 * t.name.len());
+            sql.push_str("ALTER TABLE ");
+            push_prefixed_ident(&mut sql, REBUILD_PREFIX, &t.name);
+            sql.push_str(" RENAME TO ");
+            push_ident(&mut sql, &t.name);
             out.push(PlannedStatement::new(
-                format!(
-                    "rebuild {}: rename the new table into place (rewrites references to it)",
-                    t.name
-                ),
-                format!(
-                    "ALTER TABLE {} RENAME TO {}",
-                    ident(&temp_name(&t.name)),
-                    ident(&t.name)
-                ),
+                concat(&[
+                    "rebuild ",
+                    &t.name,
+                    ": rename the new table into place (rewrites references to it)",
+                ]),
+                sql,
             ));
         }
         for t in &copy_order {
             for index in &t.indexes {
                 out.push(PlannedStatement::new(
-                    format!("rebuild {}: index {}", t.name, index.name),
+                    concat(&["rebuild ", &t.name, ": index ", &index.name]),
                     self.create_index(&t.name, index),
                 ));
             }
@@ -199,18 +243,24 @@ impl SqliteFamily {
         let src_text = OnceCell::new();
         let src = || -> &str {
             src_text.get_or_init(|| {
-                let projection: Vec<String> = sources
-                    .iter()
-                    .map(|s| {
-                        let e = match (&s.expr, &s.column.default) {
-                            (Some(e), _) => e.clone(),
-                            (None, Some(d)) => render_default(d),
-                            (None, None) => "NULL".into(),
-                        };
-                        format!("{e} AS {}", ident(&s.column.name))
-                    })
-                    .collect();
-                format!("(SELECT {} FROM {})", projection.join(", "), ident(name))
+                let mut text = String::with_capacity(32 + 64 * sources.len());
+                text.push_str("(SELECT ");
+                for (i, s) in sources.iter().enumerate() {
+                    if i > 0 {
+                        text.push_str(", ");
+                    }
+                    match (&s.expr, &s.column.default) {
+                        (Some(e), _) => e.push_to(&mut text),
+                        (None, Some(d)) => push_default(&mut text, d),
+                        (None, None) => text.push_str("NULL"),
+                    }
+                    text.push_str(" AS ");
+                    push_ident(&mut text, &s.column.name);
+                }
+                text.push_str(" FROM ");
+                push_ident(&mut text, name);
+                text.push(')');
+                text
             })
         };
         let integer_key = new.primary_key.len() == 1
@@ -535,7 +585,7 @@ fn filled_key_checks<'s>(
 /// values; NULL becoming NOT NULL with a DEFAULT fills the DEFAULT in. A changed type is not
 /// CAST: the new column's type affinity converts every value that converts without loss and
 /// keeps the others as they are, where `CAST('abc' AS INTEGER)` would silently store 0.
-fn sources<'a>(old: &'a Table, new: &'a Table, renames: &Renames) -> Vec<Source<'a>> {
+fn sources<'a>(old: &'a Table, new: &'a Table, renames: &'a Renames) -> Vec<Source<'a>> {
     // This table's column renames, looked up once (the planner asks for every rebuilt table).
     let renamed: Vec<(&str, &str)> = renames.column_renames_of(&new.name).collect();
     new.columns
@@ -548,13 +598,12 @@ fn sources<'a>(old: &'a Table, new: &'a Table, renames: &Renames) -> Vec<Source<
                 .map_or(c.name.as_str(), |(from, _)| from);
             let old_col = column_at(old, i, old_name);
             // A generated column computes its values: it is never written to.
-            let expr = old_col.filter(|_| c.generated.is_none()).map(|o| {
-                let e = ident(old_name);
-                match &c.default {
-                    Some(d) if fills_nulls(o, c) => format!("coalesce({e}, {})", render_default(d)),
-                    _ => e,
-                }
-            });
+            let expr = old_col
+                .filter(|_| c.generated.is_none())
+                .map(|o| match &c.default {
+                    Some(d) if fills_nulls(o, c) => Expr::Coalesce(old_name, d),
+                    _ => Expr::Column(old_name),
+                });
             Source {
                 column: c,
                 old: old_col,
@@ -562,6 +611,15 @@ fn sources<'a>(old: &'a Table, new: &'a Table, renames: &Renames) -> Vec<Source<
             }
         })
         .collect()
+}
+
+/// `parts` joined, in one allocation (the comments of a rebuild's thousands of statements).
+fn concat(parts: &[&str]) -> String {
+    let mut out = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    for p in parts {
+        out.push_str(p);
+    }
+    out
 }
 
 fn dedup<'a>(items: &[&'a str]) -> Vec<&'a str> {
