@@ -665,3 +665,29 @@ fn a_default_filling_nulls_into_a_unique_duplicate_is_stopped_with_the_count() {
     );
     in_sync(&p, &db);
 }
+
+/// In a WITHOUT ROWID table a single INTEGER primary key is an ordinary column, not the rowid:
+/// when a STRICT table's key becomes INTEGER over a value that is not one, the STRICT data check
+/// must count it (the copy would otherwise fail with SQLite's own message naming vertz's
+/// temporary table). A rowid table's INTEGER key has the rowid check instead.
+#[test]
+fn a_without_rowid_strict_key_becoming_integer_over_text_is_stopped_by_the_strict_check() {
+    stopped(
+        "CREATE TABLE k (id TEXT PRIMARY KEY, v TEXT) STRICT, WITHOUT ROWID;\n",
+        "INSERT INTO k VALUES ('7', 'a'), ('x y', 'b');",
+        "CREATE TABLE k (id INTEGER PRIMARY KEY, v TEXT) STRICT, WITHOUT ROWID;\n",
+        "table k cannot be STRICT: column k.id is INTEGER and 1 row(s) hold a value of another type, which STRICT refuses; convert or clear them first",
+    );
+    let (_p, db) = case(
+        "CREATE TABLE k (id TEXT PRIMARY KEY, v TEXT) STRICT, WITHOUT ROWID;\n",
+        "INSERT INTO k VALUES ('7', 'a'), ('12', 'b');",
+        "CREATE TABLE k (id INTEGER PRIMARY KEY, v TEXT) STRICT, WITHOUT ROWID;\n",
+        "SELECT id, typeof(id), v FROM k ORDER BY id",
+        &[&["7", "integer", "a"], &["12", "integer", "b"]],
+    );
+    assert!(
+        db.schema_text().contains("WITHOUT ROWID"),
+        "{}",
+        db.schema_text()
+    );
+}

@@ -35,8 +35,10 @@ fn workload() -> (Schema, Schema) {
         .build()
         .expect("runtime");
     let load = |name: &str| {
-        rt.block_on(vertz_dialect_sqlite::schema_sql::load_file(&dir.path().join(name)))
-            .unwrap_or_else(|e| panic!("{name}: {e}"))
+        rt.block_on(vertz_dialect_sqlite::schema_sql::load_file(
+            &dir.path().join(name),
+        ))
+        .unwrap_or_else(|e| panic!("{name}: {e}"))
     };
     (load("schema_1000.sql"), load("schema_1000_v2.sql"))
 }

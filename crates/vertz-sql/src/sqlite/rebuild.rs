@@ -263,10 +263,9 @@ impl SqliteFamily {
                 text
             })
         };
-        let integer_key = new.primary_key.len() == 1
-            && new
-                .column(&new.primary_key[0])
-                .is_some_and(|c| c.ty == ColumnType::Integer);
+        // The rowid alias of the new table, if it has one (in a WITHOUT ROWID table an INTEGER
+        // key is an ordinary column, which STRICT checks like any other).
+        let rowid_key = super::rowid_alias_key(new);
 
         let mut out = Vec::new();
         for s in &sources {
@@ -274,12 +273,12 @@ impl SqliteFamily {
             let q = || ident(&c.name);
             let old_col = s.old;
             let no_default = matches!(c.default, None | Some(DefaultValue::Null));
-            let is_rowid = integer_key && new.primary_key[0] == c.name;
+            let is_rowid = rowid_key && new.primary_key[0] == c.name;
             let was_rowid = super::rowid_alias_key(old)
                 && old_col.is_some_and(|o| o.name == old.primary_key[0]);
             // A NULL copied into a rowid alias silently takes a new rowid: an existing column
             // becoming one must hold no NULL (a new one is filled with rowids on purpose).
-            let rowid_fills = is_rowid && !new.without_rowid && (old_col.is_none() || was_rowid);
+            let rowid_fills = is_rowid && (old_col.is_none() || was_rowid);
             if !c.nullable && no_default && !rowid_fills {
                 match old_col {
                     Some(o) if o.nullable => out.push(DataCheck {
@@ -329,7 +328,6 @@ impl SqliteFamily {
             // A rowid alias holds integers only: a column that becomes one refuses any other
             // value with SQLite's bare "datatype mismatch"; count them before the copy does.
             if is_rowid
-                && !new.without_rowid
                 && !was_rowid
                 && s.expr.is_some()
                 && let Some(cond) = check::strict_refuses_sql(&q(), "INTEGER")
