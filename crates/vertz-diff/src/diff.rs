@@ -694,6 +694,8 @@ pub fn column_aspects(
 /// in the common case.
 fn same_type(a_schema: &Schema, a: &ColumnType, b_schema: &Schema, b: &ColumnType) -> bool {
     match (a, b) {
+        // The same text is the same type (the common case of a schema read from SQL).
+        (ColumnType::Sql(x), ColumnType::Sql(y)) if x == y => true,
         (ColumnType::Sql(_), _) | (_, ColumnType::Sql(_)) => {
             type_key(a_schema, a) == type_key(b_schema, b)
         }
