@@ -305,7 +305,7 @@ fn a_database_with_user_objects_takes_the_full_path_and_one_with_only_history_do
     );
     push(&p, &db, &[]).code(0);
     assert!(
-        crate::support::sql_of(&db, "todos").starts_with("CREATE TABLE IF NOT EXISTS \"todos\""),
+        crate::support::sql_of(&db, "todos").starts_with("CREATE TABLE \"todos\" (\n  \"id\""),
         "{}",
         crate::support::sql_of(&db, "todos")
     );

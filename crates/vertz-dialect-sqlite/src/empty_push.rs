@@ -48,12 +48,21 @@ pub struct EmptyPushed {
     pub fingerprint: Option<String>,
 }
 
-/// Pushes the schema file at `schema_file` into the SQLite database at `database` when that
-/// database has no user objects (vertz's own tables do not count) or does not exist. `None`
-/// when this path does not apply or anything failed; nothing was changed then, and the caller
-/// runs the full push.
+/// The database to push into.
+#[derive(Debug, Clone, Copy)]
+pub enum Target<'a> {
+    /// An existing database, opened (the caller's full push reuses the connection).
+    Open(&'a SqliteDriver),
+    /// A file that does not exist yet: built under a temporary name beside it, then published.
+    Missing(&'a Path),
+}
+
+/// Pushes the schema file at `schema_file` into `target` when that database has no user objects
+/// (vertz's own tables do not count) or does not exist. `None` when this path does not apply or
+/// anything failed; nothing was changed then (no file was created), and the caller runs the
+/// full push.
 pub async fn push_into_empty(
-    database: &Path,
+    target: Target<'_>,
     schema_file: &Path,
     options: &PushOptions,
     resolver: &mut (dyn Resolver + Send),
@@ -64,42 +73,57 @@ pub async fn push_into_empty(
     }
     let text = String::from_utf8(std::fs::read(schema_file).ok()?).ok()?;
     let statements = schema_sql::checked_statements(&text, schema_file).ok()?;
-    let fresh = !database.exists();
-    let target = if fresh {
-        scratch_name(database)?
-    } else {
-        database.to_path_buf()
+    let file = Declared {
+        text: &text,
+        statements: &statements,
+        path: schema_file,
     };
-    let outcome = match SqliteDriver::open(&target).await {
-        Ok(driver) => {
-            let file = Declared {
-                text: &text,
-                statements: &statements,
-                path: schema_file,
-            };
-            let outcome = attempt(&driver, &file, options, resolver, memo_inputs).await;
-            if fresh {
-                // Closed before it is published: the journal is gone and the file complete.
-                let _ = driver.close().await;
-            }
-            outcome
-        }
-        Err(e) => Err(e.to_string()),
+    let (outcome, name) = match target {
+        Target::Open(driver) => (
+            attempt(driver, &file, options, resolver, memo_inputs).await,
+            driver.target(),
+        ),
+        Target::Missing(database) => (
+            build_and_publish(database, &file, options, resolver, memo_inputs).await,
+            database.display().to_string(),
+        ),
     };
-    let published = match (&outcome, fresh) {
-        (Ok(_), true) => std::fs::hard_link(&target, database).map_err(|e| e.to_string()),
-        _ => Ok(()),
-    };
-    if fresh {
-        remove_scratch(&target);
-    }
-    match (outcome, published) {
-        (Ok(pushed), Ok(())) => Some(pushed),
-        (Err(why), _) | (Ok(_), Err(why)) => {
-            tracing::debug!(target: "vertz", database = %database.display(), why = %why, "push: the one-pass push into an empty database did not apply; running the full push");
+    match outcome {
+        Ok(pushed) => Some(pushed),
+        Err(why) => {
+            tracing::debug!(target: "vertz", database = %name, why = %why, "push: the one-pass push into an empty database did not apply; running the full push");
             None
         }
     }
+}
+
+/// Builds the missing `database` under a temporary name beside it, then publishes it with a
+/// hard link, which fails rather than replace a file that appeared meanwhile. The temporary
+/// file is always removed.
+async fn build_and_publish(
+    database: &Path,
+    file: &Declared<'_>,
+    options: &PushOptions,
+    resolver: &mut (dyn Resolver + Send),
+    memo_inputs: Option<&str>,
+) -> Result<EmptyPushed, String> {
+    let scratch = scratch_name(database).ok_or("no file name")?;
+    let outcome = match SqliteDriver::open(&scratch).await {
+        Ok(driver) => {
+            let outcome = attempt(&driver, file, options, resolver, memo_inputs).await;
+            // Closed before it is published: the journal is gone and the file complete.
+            let closed = driver.close().await.map_err(|e| e.to_string());
+            outcome.and_then(|pushed| closed.map(|()| pushed))
+        }
+        Err(e) => Err(e.to_string()),
+    };
+    let published = outcome.and_then(|pushed| {
+        std::fs::hard_link(&scratch, database)
+            .map(|()| pushed)
+            .map_err(|e| format!("publishing {}: {e}", database.display()))
+    });
+    remove_scratch(&scratch);
+    published
 }
 
 /// The schema file, split and checked.
@@ -109,17 +133,13 @@ struct Declared<'a> {
     path: &'a Path,
 }
 
-/// A name beside `database` for building it before it is published.
+/// The name beside `database` under which it is built before it is published: one per
+/// database, so a file left by a killed push is reused (SQLite rolls back its hot journal) and
+/// removed by the next one. Two pushes into the same missing file meet there: the second waits
+/// for the first's transaction, then finds the database not empty and takes the full path.
 fn scratch_name(database: &Path) -> Option<PathBuf> {
     let name = database.file_name()?.to_string_lossy().into_owned();
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .ok()?
-        .as_nanos();
-    Some(database.with_file_name(format!(
-        ".{name}.vertz-push-{}-{nanos}.tmp",
-        std::process::id()
-    )))
+    Some(database.with_file_name(format!(".{name}.vertz-push.tmp")))
 }
 
 fn remove_scratch(path: &Path) {
@@ -130,6 +150,10 @@ fn remove_scratch(path: &Path) {
     }
 }
 
+/// Any object but SQLite's and vertz's own: the database is not empty (checked exactly, by
+/// introspection, inside the transaction).
+const OTHER_OBJECTS: &str = r"SELECT 1 FROM sqlite_schema WHERE name NOT LIKE 'sqlite\_%' ESCAPE '\' AND name NOT LIKE '\_vertz\_%' ESCAPE '\' AND tbl_name NOT LIKE '\_vertz\_%' ESCAPE '\' LIMIT 1";
+
 /// The push in one transaction; on any error, rolled back.
 async fn attempt(
     driver: &SqliteDriver,
@@ -139,6 +163,15 @@ async fn attempt(
     memo_inputs: Option<&str>,
 ) -> Result<EmptyPushed, String> {
     let mut conn = driver.conn.lock().await;
+    // A database with objects of its own is the common case: one cheap read says so, before
+    // any lock is taken or anything is introspected.
+    let others = sqlx::query(OTHER_OBJECTS)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(|e| e.to_string())?;
+    if others.is_some() {
+        return Err("the database is not empty".into());
+    }
     run(&mut conn, "BEGIN IMMEDIATE").await?;
     let result = in_transaction(
         &mut conn,
@@ -178,12 +211,15 @@ async fn in_transaction(
         return Err("the database is not empty".into());
     }
     let clock = Instant::now();
-    let statements: Vec<Statement> = file
-        .statements
-        .iter()
-        .map(|s| Statement::new(s.sql.clone()))
-        .collect();
-    execute(conn, &statements).await?;
+    // Laid out as the full path's unit: the history table first, the schema, the history row
+    // last (the INSERT runs once the report is known); numbered alike in the logs.
+    let mut statements = vec![history::create_table_statement()];
+    statements.extend(
+        file.statements
+            .iter()
+            .map(|s| Statement::new(s.sql.clone())),
+    );
+    execute(conn, 0, &statements).await?;
     // The model SQLite made of the file, as the scratch load reads it; then the file's hints and
     // the model's rules, as the loader applies them.
     let stored = read_model(conn).await?;
@@ -213,8 +249,8 @@ async fn in_transaction(
         ));
     }
     let nothing = diff.changes.is_empty() && plan.warnings.is_empty();
-    let (name, _, history) = vertz_runner::record_statements(&report, history::julian_now());
-    execute(conn, &history).await?;
+    let (name, _, [_, insert]) = vertz_runner::record_statements(&report, history::julian_now());
+    execute(conn, statements.len(), std::slice::from_ref(&insert)).await?;
     let fingerprint = match memo_inputs {
         Some(inputs) if nothing => {
             let rows = sqlx::query(push_state::SCHEMA_ROWS)
@@ -262,15 +298,19 @@ async fn run(conn: &mut SqliteConnection, sql: &str) -> Result<(), String> {
         .map_err(|e| e.to_string())
 }
 
-/// Runs `statements` (none with parameters) in the open transaction, in scripts like the
-/// driver's atomic units.
-async fn execute(conn: &mut SqliteConnection, statements: &[Statement]) -> Result<(), String> {
+/// Runs `statements` (none with parameters; the first is statement `first` of the unit,
+/// 0-based) in the open transaction, in scripts like the driver's atomic units.
+async fn execute(
+    conn: &mut SqliteConnection,
+    first: usize,
+    statements: &[Statement],
+) -> Result<(), String> {
     let mut i = 0;
     while i < statements.len() {
         let n = run_of_plain(&statements[i..]).max(1);
-        execute_script(conn, i, &statements[i..i + n])
+        execute_script(conn, first + i, &statements[i..i + n])
             .await
-            .map_err(|(k, e)| format!("statement {}: {e}", i + k + 1))?;
+            .map_err(|(k, e)| format!("statement {}: {e}", first + i + k + 1))?;
         i += n;
     }
     Ok(())

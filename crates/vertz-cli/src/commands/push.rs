@@ -23,12 +23,13 @@ pub async fn run(ctx: &Context, args: PushArgs) -> Result<u8, CliError> {
     // live schema, answers from its kept fingerprint without loading the file.
     let key = memo_inputs(ctx, &settings, &database, &args);
     let memo = key.clone().filter(|(_, db_path)| db_path.is_file());
+    // The memo is only kept for `sqlite:` files: this is a SQLite connection.
     let mut opened = None;
     if let Some((inputs, db_path)) = &memo
         && let Some((kept, schema_hash)) = push_memo::read(db_path)
     {
-        let driver = schema_source::open_database(&database).await?;
-        let now = vertz_runner::push_state::fingerprint(driver.as_ref(), inputs)
+        let driver = schema_source::open_sqlite(&database).await?;
+        let now = vertz_runner::push_state::fingerprint(&driver, inputs)
             .await
             .map_err(anyhow::Error::from)?;
         if now == kept {
@@ -78,34 +79,47 @@ pub async fn run(ctx: &Context, args: PushArgs) -> Result<u8, CliError> {
     // Into an empty SQLite database, a schema.sql file's statements run once, in the target
     // (vertz_dialect_sqlite::empty_push); anything else, or any failure there (which changes
     // nothing), takes the full path below, which gives the errors.
-    if opened.is_none()
+    if !args.dry_run
         && ctx.confirms_silently(&settings)
         && let Some(file) = ctx.schema_file(&settings)
         && file
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("sql"))
+        && database.starts_with("sqlite:")
         && database != "sqlite::memory:"
         && let Some(db_path) = vertz_dialect_sqlite::driver::parse_url(&database)
-        && database.starts_with("sqlite:")
-        && let Some(pushed) = vertz_dialect_sqlite::empty_push::push_into_empty(
-            &db_path,
-            file,
-            &options,
-            resolver.as_mut(),
-            key.as_ref().map(|(inputs, _)| inputs.as_str()),
-        )
-        .await
     {
-        ctx.announce("db push", &settings, &database, args.json);
-        if let (Some(fingerprint), Some((_, db_path))) = (&pushed.fingerprint, &key) {
-            push_memo::write(db_path, fingerprint, &pushed.report.schema_hash);
+        use vertz_dialect_sqlite::empty_push::{Target, push_into_empty};
+        let inputs = key.as_ref().map(|(inputs, _)| inputs.as_str());
+        if opened.is_none() && db_path.exists() {
+            // When it cannot be opened, the full path below says why.
+            opened = vertz_dialect_sqlite::SqliteDriver::open(&db_path)
+                .await
+                .ok();
         }
-        return Ok(show(
-            &pushed.report,
-            &file.display().to_string(),
-            &database,
-            &args,
-        ));
+        let target = match &opened {
+            Some(driver) => Some(Target::Open(driver)),
+            None if !db_path.exists() => Some(Target::Missing(&db_path)),
+            None => None,
+        };
+        let pushed = match target {
+            Some(target) => {
+                push_into_empty(target, file, &options, resolver.as_mut(), inputs).await
+            }
+            None => None,
+        };
+        if let Some(pushed) = pushed {
+            ctx.announce("db push", &settings, &database, args.json);
+            if let (Some(fingerprint), Some((_, db_path))) = (&pushed.fingerprint, &key) {
+                push_memo::write(db_path, fingerprint, &pushed.report.schema_hash);
+            }
+            return Ok(show(
+                &pushed.report,
+                &file.display().to_string(),
+                &database,
+                &args,
+            ));
+        }
     }
     let (schema, schema_name) = ctx.schema(&settings).await?;
     ctx.announce("db push", &settings, &database, args.json);
@@ -119,8 +133,8 @@ pub async fn run(ctx: &Context, args: PushArgs) -> Result<u8, CliError> {
     } else {
         database.as_str()
     };
-    let driver = match opened {
-        Some(driver) => driver,
+    let driver: Box<dyn vertz_runner::Driver> = match opened {
+        Some(driver) => Box::new(driver),
         None => schema_source::open_database(url).await?,
     };
     let report = match &memo {
