@@ -211,6 +211,8 @@ async fn in_transaction(
         return Err("the database is not empty".into());
     }
     let clock = Instant::now();
+    // The history row's execution time runs from here, as the full path's from its unit.
+    let started = history::julian_now();
     // Laid out as the full path's unit: the history table first, the schema, the history row
     // last (the INSERT runs once the report is known); numbered alike in the logs.
     let mut statements = vec![history::create_table_statement()];
@@ -225,23 +227,43 @@ async fn in_transaction(
     let stored = read_model(conn).await?;
     let desired = schema_sql::finish(file.text, file.statements, stored, file.path)
         .map_err(|e| e.to_string())?;
-    let mut report = vertz_runner::prepare(dialect, &live, &desired, options, resolver)
-        .map_err(|e| e.to_string())?;
+    // The push is decided as the full path decides it. The schema's hash (a sizeable share of
+    // this work at a thousand tables) is computed meanwhile on a second thread: all of this is
+    // pure, and the database's thread is idle.
+    let hintless = without_hints(&desired);
+    let (hash, decided, again) = std::thread::scope(|scope| {
+        let hasher = scope.spawn(|| vertz_snapshot::schema_hash(&desired));
+        let decided = vertz_runner::prepare_with_hash(
+            dialect,
+            &live,
+            &desired,
+            options,
+            resolver,
+            String::new(),
+        );
+        // Commit only a fixpoint: a push of the same schema against what is now stored (the
+        // model without the hints, which only the declared side carries) plans nothing, so
+        // the full path's end state is this one.
+        let again = match &decided {
+            Ok(_) => Some(vertz_runner::plan_against(
+                dialect,
+                hintless.as_ref().unwrap_or(&desired),
+                &desired,
+                &PushOptions::default(),
+                &mut vertz_diff::NeverRename,
+            )),
+            Err(_) => None,
+        };
+        (hasher.join(), decided, again)
+    });
+    let mut report = decided.map_err(|e| e.to_string())?;
+    report.schema_hash = hash.map_err(|_| "hashing the schema failed".to_string())?;
     if report.plan.is_empty() {
         return Err("nothing to create".into());
     }
-    // Commit only a fixpoint: a push of the same schema against what is now stored (the model
-    // without the hints, which only the declared side carries) plans nothing, so the full
-    // path's end state is this one.
-    let hintless = without_hints(&desired);
-    let (diff, plan) = vertz_runner::plan_against(
-        dialect,
-        hintless.as_ref().unwrap_or(&desired),
-        &desired,
-        &PushOptions::default(),
-        &mut vertz_diff::NeverRename,
-    )
-    .map_err(|e| e.to_string())?;
+    let (diff, plan) = again
+        .ok_or("no fixpoint check")?
+        .map_err(|e| e.to_string())?;
     if !plan.is_empty() {
         return Err(format!(
             "the stored schema is not what a push would leave ({} more statement(s) planned)",
@@ -249,7 +271,7 @@ async fn in_transaction(
         ));
     }
     let nothing = diff.changes.is_empty() && plan.warnings.is_empty();
-    let (name, _, [_, insert]) = vertz_runner::record_statements(&report, history::julian_now());
+    let (name, _, [_, insert]) = vertz_runner::record_statements(&report, started);
     execute(conn, statements.len(), std::slice::from_ref(&insert)).await?;
     let fingerprint = match memo_inputs {
         Some(inputs) if nothing => {

@@ -32,7 +32,7 @@ pub use auto::{AutoError, AutoMigrateOptions, AutoOutcome, AutoReport, Environme
 pub use deploy::{DeployError, DeployOptions, DeployReport, Progress, TxMode, deploy};
 pub use driver::{Driver, DriverError, Statement, Value};
 pub use push::{
-    PushError, PushOptions, PushReport, StatusReport, plan_against, prepare, push, push_with,
-    record_statements, status,
+    PushError, PushOptions, PushReport, StatusReport, plan_against, prepare, prepare_with_hash,
+    push, push_with, record_statements, status,
 };
 pub use replay::ScratchDatabase;

@@ -152,7 +152,14 @@ pub async fn push_with(
 ) -> Result<PushReport, PushError> {
     check_expressions(desired)?;
     let live = driver.introspect().await?;
-    let report = decide(driver.dialect(), &live, desired, options, resolver)?;
+    let report = decide(
+        driver.dialect(),
+        &live,
+        desired,
+        options,
+        resolver,
+        schema_hash(desired),
+    )?;
     if report.plan.is_empty() || options.dry_run {
         return Ok(report);
     }
@@ -198,8 +205,28 @@ pub fn prepare(
     options: &PushOptions,
     resolver: &mut (dyn Resolver + Send),
 ) -> Result<PushReport, PushError> {
+    prepare_with_hash(
+        dialect,
+        live,
+        desired,
+        options,
+        resolver,
+        schema_hash(desired),
+    )
+}
+
+/// [`prepare`] with the declared schema's hash computed by the caller (on another thread, say:
+/// at a thousand tables it is a sizeable share of a push's own work).
+pub fn prepare_with_hash(
+    dialect: &dyn vertz_sql::Dialect,
+    live: &Schema,
+    desired: &Schema,
+    options: &PushOptions,
+    resolver: &mut (dyn Resolver + Send),
+    schema_hash: String,
+) -> Result<PushReport, PushError> {
     check_expressions(desired)?;
-    decide(dialect, live, desired, options, resolver)
+    decide(dialect, live, desired, options, resolver, schema_hash)
 }
 
 /// Each expression of `desired` must be one SQL expression.
@@ -246,6 +273,7 @@ fn decide(
     desired: &Schema,
     options: &PushOptions,
     resolver: &mut (dyn Resolver + Send),
+    schema_hash: String,
 ) -> Result<PushReport, PushError> {
     let (diff, plan) = plan_against(dialect, live, desired, options, resolver)?;
     let report = PushReport {
@@ -253,7 +281,7 @@ fn decide(
         plan,
         applied: false,
         history_name: None,
-        schema_hash: schema_hash(desired),
+        schema_hash,
     };
     if !options.force && !options.dry_run {
         let destructive: Vec<String> = report
