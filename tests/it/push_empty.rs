@@ -275,6 +275,23 @@ fn a_rejected_or_refused_schema_leaves_no_file_and_gives_the_full_paths_error() 
         "error: schema.sql: the schema has 1 problem:\n  - foreign key t(p) references unknown table \"missing\"\n"
     );
     assert_eq!(files(&p), ["schema.sql"]);
+    // Refused before SQLite sees it: a virtual table vertz does not model.
+    p.write(
+        "schema.sql",
+        "CREATE TABLE t (\n  id INTEGER PRIMARY KEY\n);\nCREATE VIRTUAL TABLE r USING rtree(id, a, b);\n",
+    );
+    let run = push(&p, &db, &["--force"]);
+    run.code(3);
+    assert!(
+        run.stderr.starts_with("error: schema.sql:4: a virtual table other than FTS5 (R*Tree, FTS3/FTS4, ...) cannot be declared in a schema"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(files(&p), ["schema.sql"]);
+    p.write(
+        "schema.sql",
+        "CREATE TABLE t (\n  id INTEGER PRIMARY KEY,\n  p INTEGER REFERENCES missing (id)\n);\n",
+    );
     // Into an existing empty database: the file stays byte for byte the same.
     db.exec("CREATE TABLE scratch (x); DROP TABLE scratch;");
     let before = std::fs::read(&db.path).unwrap();
