@@ -104,7 +104,11 @@ fn push_killed_at_random_moments_is_all_or_nothing() {
         } else {
             None
         };
+        // A push into a missing file builds it under a scratch name beside it and publishes it
+        // whole (vertz_dialect_sqlite::empty_push): a kill leaves no file, or the scratch file.
+        let scratch = p.path(".app.db.vertz-push.tmp");
         match state {
+            None if !finished && scratch.exists() => killed_midway += 1,
             None => {} // killed before the file was created: "before"
             Some((tables, history, integrity)) => {
                 assert_eq!(integrity, "ok", "trial {trial}: the file is damaged");
@@ -117,16 +121,17 @@ fn push_killed_at_random_moments_is_all_or_nothing() {
                 }
             }
         }
-        // A re-run finishes the job.
+        // A re-run finishes the job, and removes a scratch file left by the kill.
         p.vertz(&args).code(0);
         assert_eq!(
             snapshot(&db),
             (TABLES, 1, "ok".to_string()),
             "trial {trial}: re-run"
         );
+        assert!(!scratch.exists(), "trial {trial}: the scratch file is left");
     }
     eprintln!(
-        "crash trials: {} ({killed_midway} killed after opening the file and before commit), push takes {full:?}",
+        "crash trials: {} ({killed_midway} killed after opening the file or its scratch file and before commit), push takes {full:?}",
         trials(12)
     );
     assert!(

@@ -23,6 +23,7 @@ mod faults;
 mod migrate;
 mod objects;
 mod push;
+mod push_empty;
 mod push_memo;
 mod rebuild;
 mod renames;

@@ -144,10 +144,16 @@ impl Context {
         }
     }
 
+    /// Whether [`Context::confirm`] passes without asking anyone: the environment is not
+    /// protected, or `--yes` was given.
+    pub fn confirms_silently(&self, s: &Settings) -> bool {
+        !s.resolved.protected || self.yes
+    }
+
     /// Before a deploying or destructive command: against a protected environment, ask on a
     /// terminal, or require `--yes` (exit 5 without it).
     pub fn confirm(&self, verb: &str, s: &Settings, database: &str) -> Result<(), CliError> {
-        if !s.resolved.protected || self.yes {
+        if self.confirms_silently(s) {
             return Ok(());
         }
         let env = s.resolved.environment.as_deref().unwrap_or("?");

@@ -1,7 +1,9 @@
 //! Where `db push` keeps its no-op memo ([`vertz_runner::push_state`]): one small file per
 //! database in the user's cache folder (`$VERTZ_CACHE_DIR`, else `$XDG_CACHE_HOME/vertz`, else
 //! `~/.cache/vertz`; `VERTZ_CACHE_DIR=` empty turns it off), holding the fingerprint of the last
-//! push of that database found to be a no-op and the declared schema's hash then.
+//! push of that database found to be a no-op (or of the schema a one-pass push into the empty
+//! database left, once it checked that a push of it plans nothing) and the declared schema's
+//! hash then.
 //!
 //! Outside the database on purpose: a no-op push writes nothing to the database (no new table,
 //! no changed file). A memo is a claim that is true whenever it was written, checked against the

@@ -78,15 +78,19 @@ pub async fn open_database_hiding(
     }))
 }
 
+/// Opens a `sqlite:` URL, as [`open_database`] does.
+pub async fn open_sqlite(url: &str) -> Result<vertz_dialect_sqlite::SqliteDriver, CliError> {
+    Ok(vertz_dialect_sqlite::SqliteDriver::open_url(url)
+        .await
+        .map_err(anyhow::Error::from)
+        .with_context(|| format!("opening {url}"))?)
+}
+
 /// Opens the database named by a URL: `sqlite:PATH`, `d1://ACCOUNT_ID/DATABASE_ID` or
 /// `d1-local:PATH`.
 pub async fn open_database(url: &str) -> Result<Box<dyn vertz_runner::Driver>, CliError> {
     if url.starts_with("sqlite:") {
-        let driver = vertz_dialect_sqlite::SqliteDriver::open_url(url)
-            .await
-            .map_err(anyhow::Error::from)
-            .with_context(|| format!("opening {url}"))?;
-        return Ok(Box::new(driver));
+        return Ok(Box::new(open_sqlite(url).await?));
     }
     if url.starts_with("d1-local:") {
         let driver = vertz_dialect_d1::local::open_url(url)

@@ -20,7 +20,7 @@ pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A connection to one SQLite database.
 pub struct SqliteDriver {
-    conn: Mutex<SqliteConnection>,
+    pub(crate) conn: Mutex<SqliteConnection>,
     target: String,
     dialect: Box<dyn Dialect>,
 }
@@ -106,6 +106,17 @@ impl SqliteDriver {
         self
     }
 
+    /// Closes the connection (a file's journal is gone once this returns).
+    pub(crate) async fn close(self) -> Result<(), DriverError> {
+        use sqlx::Connection;
+        let target = self.target.clone();
+        self.conn
+            .into_inner()
+            .close()
+            .await
+            .map_err(|e| DriverError::Other(format!("closing {target}: {}", message(&e))))
+    }
+
     /// Runs a script of several statements outside any transaction (for loading schema files into
     /// a scratch database). Returns the index of the failing statement with the error.
     pub async fn execute_each(&self, statements: &[&str]) -> Result<(), (usize, DriverError)> {
@@ -139,7 +150,7 @@ fn message(e: &sqlx::Error) -> String {
 
 /// SQLite reads SQL as a C string, and sqlx loops forever on a statement with a NUL byte: refuse
 /// it before it is sent (the lexer refuses NULs in files with their line; this guards the rest).
-fn refuse_nul(index: usize, sql: &str) -> Result<(), DriverError> {
+pub(crate) fn refuse_nul(index: usize, sql: &str) -> Result<(), DriverError> {
     if sql.contains('\0') {
         return Err(DriverError::statement(
             index,
@@ -152,7 +163,12 @@ fn refuse_nul(index: usize, sql: &str) -> Result<(), DriverError> {
 
 /// A sqlx error as the runner's, by SQLite's (extended) result code: another writer, a read-only
 /// database and a full disk get messages that say so and what to do; the rest name the statement.
-fn to_driver_error(target: &str, index: usize, sql: &str, e: &sqlx::Error) -> DriverError {
+pub(crate) fn to_driver_error(
+    target: &str,
+    index: usize,
+    sql: &str,
+    e: &sqlx::Error,
+) -> DriverError {
     if let sqlx::Error::Database(db) = e {
         let code: i64 = db.code().and_then(|c| c.parse().ok()).unwrap_or(-1);
         // The primary result code is the low byte of an extended one.
@@ -206,7 +222,7 @@ fn bind<'q>(
     q
 }
 
-fn row_values(row: &SqliteRow) -> Vec<Value> {
+pub(crate) fn row_values(row: &SqliteRow) -> Vec<Value> {
     (0..row.columns().len())
         .map(|i| {
             let Ok(raw) = row.try_get_raw(i) else {
@@ -348,7 +364,7 @@ const SCRIPT_STATEMENTS: usize = 64;
 /// [`SCRIPT_STATEMENTS`]): those without parameters whose last line has no `--`. A `;` put after
 /// a line comment would be part of the comment, and a newline before it would become part of
 /// the text SQLite stores for a table with options (`) STRICT\n`), so those run alone.
-fn run_of_plain(statements: &[Statement]) -> usize {
+pub(crate) fn run_of_plain(statements: &[Statement]) -> usize {
     statements
         .iter()
         .take(SCRIPT_STATEMENTS)
@@ -362,7 +378,7 @@ fn run_of_plain(statements: &[Statement]) -> usize {
 /// as one script: one round trip to sqlx's worker
 /// thread instead of one per statement. SQLite reports each statement's completion, so a failure
 /// is attributed to its statement (0-based in `statements`).
-async fn execute_script(
+pub(crate) async fn execute_script(
     conn: &mut SqliteConnection,
     first: usize,
     statements: &[Statement],

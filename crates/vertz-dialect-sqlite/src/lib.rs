@@ -6,6 +6,7 @@
 //! must not generate DDL of its own, so SQLite and D1 cannot drift apart.
 
 pub mod driver;
+pub mod empty_push;
 pub mod schema_sql;
 
 pub use driver::{SqliteDriver, SqliteScratch};

@@ -124,6 +124,23 @@ pub async fn load_file(path: &Path) -> Result<Schema, SchemaSqlError> {
 
 /// Loads schema SQL text; `path` is only used in errors.
 pub async fn load_str(text: &str, path: &Path) -> Result<Schema, SchemaSqlError> {
+    let statements = checked_statements(text, path)?;
+    let schema = match parts(&statements) {
+        Some(parts) if parts.len() > 1 => match load_in_parts(&statements, &parts).await {
+            Some(schema) => schema,
+            None => load_whole(&statements, path).await?,
+        },
+        _ => load_whole(&statements, path).await?,
+    };
+    finish(text, &statements, schema, path)
+}
+
+/// The statements of a schema file, split, each checked before SQLite sees it: only CREATE,
+/// no reserved name, no virtual table other than FTS5. Errors name the file and line.
+pub(crate) fn checked_statements(
+    text: &str,
+    path: &Path,
+) -> Result<Vec<lex::Statement>, SchemaSqlError> {
     let statements = split_statements(text).map_err(|e: lex::LexError| SchemaSqlError::Lex {
         path: path.into(),
         line: e.line,
@@ -158,14 +175,18 @@ pub async fn load_str(text: &str, path: &Path) -> Result<Schema, SchemaSqlError>
             });
         }
     }
-    let mut schema = match parts(&statements) {
-        Some(parts) if parts.len() > 1 => match load_in_parts(&statements, &parts).await {
-            Some(schema) => schema,
-            None => load_whole(&statements, path).await?,
-        },
-        _ => load_whole(&statements, path).await?,
-    };
-    apply_rename_hints(text, &statements, &mut schema);
+    Ok(statements)
+}
+
+/// The declared schema from the model SQLite gave for the file's `statements`: the rename hints
+/// of its comments applied, then validated.
+pub(crate) fn finish(
+    text: &str,
+    statements: &[lex::Statement],
+    mut schema: Schema,
+    path: &Path,
+) -> Result<Schema, SchemaSqlError> {
+    apply_rename_hints(text, statements, &mut schema);
     validate(&schema).map_err(|errors| SchemaSqlError::Invalid {
         path: path.into(),
         errors,
@@ -270,15 +291,15 @@ async fn load_in_parts(statements: &[lex::Statement], parts: &[Vec<usize>]) -> O
     let mut queries: Vec<&str> = introspect::QUERIES.to_vec();
     queries.push(introspect::OBJECTS_QUERY);
     queries.push("SELECT lower(name) FROM sqlite_schema");
-    let mut merged: Vec<Vec<Vec<RawValue>>> = vec![Vec::new(); queries.len()];
-    for part in parts {
-        let scratch = SqliteDriver::memory().await.ok()?;
-        let sqls: Vec<&str> = part.iter().map(|&i| statements[i].sql.as_str()).collect();
-        scratch.execute_each(&sqls).await.ok()?;
-        let results = scratch.query_many(&queries).await.ok()?;
-        for (all, rows) in merged.iter_mut().zip(results) {
-            all.extend(to_raw(rows));
-        }
+    // Two lanes: each scratch connection runs on its own sqlx worker thread, so the lanes load
+    // their parts on two cores at once. The rows are sorted below, so lane order is irrelevant.
+    let (even, odd) = tokio::join!(
+        load_lane(statements, parts.iter().step_by(2), &queries),
+        load_lane(statements, parts.iter().skip(1).step_by(2), &queries),
+    );
+    let mut merged = even?;
+    for (all, rows) in merged.iter_mut().zip(odd?) {
+        all.extend(rows);
     }
     let names = merged.pop()?;
     let mut seen = std::collections::HashSet::with_capacity(names.len());
@@ -309,6 +330,26 @@ async fn load_in_parts(statements: &[lex::Statement], parts: &[Vec<usize>]) -> O
     let mut schema = introspect::from_raw(&raw).ok()?;
     introspect::objects_from_rows(&mut schema, &objects).ok()?;
     Some(schema)
+}
+
+/// Loads each of `parts` into its own scratch database, one after the other, and runs
+/// `queries` on each: the rows of each query, all parts together. `None` when a part fails.
+async fn load_lane<'a>(
+    statements: &[lex::Statement],
+    parts: impl Iterator<Item = &'a Vec<usize>>,
+    queries: &[&str],
+) -> Option<Vec<Vec<Vec<RawValue>>>> {
+    let mut merged: Vec<Vec<Vec<RawValue>>> = vec![Vec::new(); queries.len()];
+    for part in parts {
+        let scratch = SqliteDriver::memory().await.ok()?;
+        let sqls: Vec<&str> = part.iter().map(|&i| statements[i].sql.as_str()).collect();
+        scratch.execute_each(&sqls).await.ok()?;
+        let results = scratch.query_many(queries).await.ok()?;
+        for (all, rows) in merged.iter_mut().zip(results) {
+            all.extend(to_raw(rows));
+        }
+    }
+    Some(merged)
 }
 
 /// Introspection leaves `sqlite_`, `_cf_` and `_vertz_` tables out, so a schema declaring one

@@ -221,6 +221,13 @@ pub async fn introspect_with<D: Driver + ?Sized>(
         ));
     }
     let extra_rows = results.split_off(5);
+    Ok((schema_from_rows(results)?, extra_rows))
+}
+
+/// The model from the rows of [`introspect::QUERIES`] followed by those of
+/// [`introspect::OBJECTS_QUERY`], for a caller that runs them itself (inside its own
+/// transaction).
+pub fn schema_from_rows(results: Vec<Rows>) -> Result<Schema, DriverError> {
     let [tables, columns, index_columns, foreign_keys, objects]: [Rows; 5] =
         results.try_into().map_err(|_| {
             DriverError::Other("introspection returned the wrong number of results".into())
@@ -233,7 +240,7 @@ pub async fn introspect_with<D: Driver + ?Sized>(
     };
     let mut schema = introspect::from_raw(&raw)?;
     introspect::objects_from_rows(&mut schema, &to_raw(objects))?;
-    Ok((schema, extra_rows))
+    Ok(schema)
 }
 
 /// Rows as the pure introspection ([`introspect::from_raw`]) takes them.

@@ -31,5 +31,8 @@ pub mod wrangler;
 pub use auto::{AutoError, AutoMigrateOptions, AutoOutcome, AutoReport, Environment, auto_migrate};
 pub use deploy::{DeployError, DeployOptions, DeployReport, Progress, TxMode, deploy};
 pub use driver::{Driver, DriverError, Statement, Value};
-pub use push::{PushError, PushOptions, PushReport, StatusReport, push, push_with, status};
+pub use push::{
+    PushError, PushOptions, PushReport, StatusReport, plan_against, prepare, prepare_with_hash,
+    push, push_with, record_statements, status,
+};
 pub use replay::ScratchDatabase;

@@ -150,57 +150,24 @@ pub async fn push_with(
     options: &PushOptions,
     resolver: &mut (dyn Resolver + Send),
 ) -> Result<PushReport, PushError> {
-    let bad = vertz_sql::expr::check_schema(desired);
-    if !bad.is_empty() {
-        return Err(PushError::InvalidExpressions { errors: bad });
-    }
+    check_expressions(desired)?;
     let live = driver.introspect().await?;
-    check_renames(&live, desired, &options.renames)?;
-    // The diff is taken against what this backend stores for `desired` (D1 writes no
-    // AUTOINCREMENT), so a second push is a no-op; the plan still sees the declared schema, so
-    // the dialect can warn about what it writes differently. The hash is the declared schema's.
-    let effective = driver.dialect().effective_schema(desired);
-    let renames = known_renames(driver.dialect(), &live, &effective, &options.renames);
-    let settlement = settle(&live, &effective, &renames, resolver);
-    if !settlement.unsettled.is_empty() {
-        return Err(PushError::UnsettledRenames {
-            ambiguities: settlement.unsettled,
-        });
-    }
-    let diff = diff_with_renames(&live, &effective, &settlement.renames);
-    let plan = driver.dialect().plan(&live, desired, &diff)?;
-    let hash = schema_hash(desired);
-    let mut report = PushReport {
-        diff,
-        plan,
-        applied: false,
-        history_name: None,
-        schema_hash: hash.clone(),
-    };
-
-    if !options.force {
-        let destructive: Vec<String> = report
-            .diff
-            .changes
-            .iter()
-            .filter(|c| c.safety() == Safety::Destructive)
-            .map(Change::describe)
-            .collect();
-        if !destructive.is_empty() && !options.dry_run {
-            return Err(PushError::Destructive {
-                changes: destructive,
-            });
-        }
-    }
+    let report = decide(
+        driver.dialect(),
+        &live,
+        desired,
+        options,
+        resolver,
+        schema_hash(desired),
+    )?;
     if report.plan.is_empty() || options.dry_run {
         return Ok(report);
     }
-
+    let mut report = report;
     let started = history::julian_now();
     let clock = Instant::now();
-    let sql = report.plan.to_sql();
-    let name = format!("push_{}", history::utc_stamp());
-    let mut statements = vec![history::create_table_statement()];
+    let (name, checksum, tail) = record_statements(&report, started);
+    let mut statements = vec![tail[0].clone()];
     statements.extend(
         report
             .plan
@@ -208,16 +175,10 @@ pub async fn push_with(
             .iter()
             .map(|s| Statement::new(s.sql.clone())),
     );
-    statements.push(history::insert_statement(
-        &name,
-        &sha256_hex(sql.as_bytes()),
-        EntryKind::Push,
-        Some(&hash),
-        started,
-    ));
+    statements.push(tail[1].clone());
     if let Err(e) = driver.execute_atomic(&statements).await {
         if let DriverError::OutcomeUnknown { .. } = &e {
-            settle_unanswered(driver, &live, &name, &sha256_hex(sql.as_bytes()), e).await?;
+            settle_unanswered(driver, &live, &name, &checksum, e).await?;
         } else {
             // The unit rolled back as a whole. When the history table was edited by hand, say
             // that rather than the failing INSERT (checked only now: it costs a round trip on
@@ -230,6 +191,129 @@ pub async fn push_with(
     report.applied = true;
     report.history_name = Some(name);
     Ok(report)
+}
+
+/// Everything a push decides before it writes, against `live` (already read): the expression
+/// check, the renames (given ones checked, the rest settled by `resolver`), the diff, the plan
+/// and the destructive-change refusal. Pure; the report is not applied. [`push_with`] runs it
+/// between reading and writing; a backend that reads the model somewhere else (the SQLite push
+/// into an empty database) runs it to refuse exactly as a push would.
+pub fn prepare(
+    dialect: &dyn vertz_sql::Dialect,
+    live: &Schema,
+    desired: &Schema,
+    options: &PushOptions,
+    resolver: &mut (dyn Resolver + Send),
+) -> Result<PushReport, PushError> {
+    prepare_with_hash(
+        dialect,
+        live,
+        desired,
+        options,
+        resolver,
+        schema_hash(desired),
+    )
+}
+
+/// [`prepare`] with the declared schema's hash computed by the caller (on another thread, say:
+/// at a thousand tables it is a sizeable share of a push's own work).
+pub fn prepare_with_hash(
+    dialect: &dyn vertz_sql::Dialect,
+    live: &Schema,
+    desired: &Schema,
+    options: &PushOptions,
+    resolver: &mut (dyn Resolver + Send),
+    schema_hash: String,
+) -> Result<PushReport, PushError> {
+    check_expressions(desired)?;
+    decide(dialect, live, desired, options, resolver, schema_hash)
+}
+
+/// Each expression of `desired` must be one SQL expression.
+fn check_expressions(desired: &Schema) -> Result<(), PushError> {
+    let bad = vertz_sql::expr::check_schema(desired);
+    if !bad.is_empty() {
+        return Err(PushError::InvalidExpressions { errors: bad });
+    }
+    Ok(())
+}
+
+/// The diff and plan of a push from `live` to `desired`: the renames (given ones checked, the
+/// rest settled by `resolver`), then the diff against what the dialect stores for `desired`.
+/// No expression check, no refusal of destructive changes, no hash: [`prepare`] adds those. A
+/// caller that only asks whether a push would change anything uses this.
+pub fn plan_against(
+    dialect: &dyn vertz_sql::Dialect,
+    live: &Schema,
+    desired: &Schema,
+    options: &PushOptions,
+    resolver: &mut (dyn Resolver + Send),
+) -> Result<(Diff, MigrationPlan), PushError> {
+    check_renames(live, desired, &options.renames)?;
+    // The diff is taken against what this backend stores for `desired` (D1 writes no
+    // AUTOINCREMENT), so a second push is a no-op; the plan still sees the declared schema, so
+    // the dialect can warn about what it writes differently. The hash is the declared schema's.
+    let effective = dialect.effective_schema(desired);
+    let renames = known_renames(dialect, live, &effective, &options.renames);
+    let settlement = settle(live, &effective, &renames, resolver);
+    if !settlement.unsettled.is_empty() {
+        return Err(PushError::UnsettledRenames {
+            ambiguities: settlement.unsettled,
+        });
+    }
+    let diff = diff_with_renames(live, &effective, &settlement.renames);
+    let plan = dialect.plan(live, desired, &diff)?;
+    Ok((diff, plan))
+}
+
+/// [`decide`], and the refusal of destructive changes without `force`.
+fn decide(
+    dialect: &dyn vertz_sql::Dialect,
+    live: &Schema,
+    desired: &Schema,
+    options: &PushOptions,
+    resolver: &mut (dyn Resolver + Send),
+    schema_hash: String,
+) -> Result<PushReport, PushError> {
+    let (diff, plan) = plan_against(dialect, live, desired, options, resolver)?;
+    let report = PushReport {
+        diff,
+        plan,
+        applied: false,
+        history_name: None,
+        schema_hash,
+    };
+    if !options.force && !options.dry_run {
+        let destructive: Vec<String> = report
+            .diff
+            .changes
+            .iter()
+            .filter(|c| c.safety() == Safety::Destructive)
+            .map(Change::describe)
+            .collect();
+        if !destructive.is_empty() {
+            return Err(PushError::Destructive {
+                changes: destructive,
+            });
+        }
+    }
+    Ok(report)
+}
+
+/// The history of a push of `report` started at `started` (a Julian day): its entry's name, the
+/// checksum of its SQL, and the two statements that go around the plan in its atomic unit (the
+/// history table's `CREATE ... IF NOT EXISTS` first, the entry's `INSERT` last).
+pub fn record_statements(report: &PushReport, started: f64) -> (String, String, [Statement; 2]) {
+    let name = format!("push_{}", history::utc_stamp());
+    let checksum = sha256_hex(report.plan.to_sql().as_bytes());
+    let insert = history::insert_statement(
+        &name,
+        &checksum,
+        EntryKind::Push,
+        Some(&report.schema_hash),
+        started,
+    );
+    (name, checksum, [history::create_table_statement(), insert])
 }
 
 /// The push's unit got no answer (D1: a timeout, or a server error after it was sent). It is

@@ -28,7 +28,7 @@ use crate::push::{PushError, PushOptions, PushReport, push_with};
 
 /// Every object of the database, in a stable order, with the engine's version on each row (read
 /// in one statement, so both come from one snapshot).
-const SCHEMA_ROWS: &str =
+pub const SCHEMA_ROWS: &str =
     "SELECT type, name, tbl_name, sql, sqlite_version() FROM sqlite_schema ORDER BY type, name";
 
 /// The key of what the caller declares: `source` (the schema file's bytes), `tool` (the build of
@@ -44,8 +44,11 @@ pub fn inputs_key(tool: &str, dialect: &str, source: &[u8]) -> String {
     format!("{:x}", h.finalize())
 }
 
-/// The fingerprint of `inputs` against the rows of [`SCHEMA_ROWS`].
-fn fingerprint_of(inputs: &str, rows: &Rows) -> String {
+/// The fingerprint of `inputs` against the rows of [`SCHEMA_ROWS`]. Public for a caller that
+/// reads those rows itself inside its own transaction (the SQLite push into an empty database
+/// reads them before its COMMIT); it must only keep the result as a no-op memo when it has
+/// checked that a push of the same inputs against that schema finds nothing to do.
+pub fn fingerprint_of(inputs: &str, rows: &Rows) -> String {
     let mut h = Sha256::new();
     h.update(b"vertz push no-op fingerprint v1\0");
     h.update(inputs.as_bytes());

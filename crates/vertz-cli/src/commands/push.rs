@@ -21,13 +21,15 @@ pub async fn run(ctx: &Context, args: PushArgs) -> Result<u8, CliError> {
     let database = ctx.database(&settings)?;
     // A push that was found to be a no-op before, with the same schema file, vertz build and
     // live schema, answers from its kept fingerprint without loading the file.
-    let memo = memo_inputs(ctx, &settings, &database, &args);
+    let key = memo_inputs(ctx, &settings, &database, &args);
+    let memo = key.clone().filter(|(_, db_path)| db_path.is_file());
+    // The memo is only kept for `sqlite:` files: this is a SQLite connection.
     let mut opened = None;
     if let Some((inputs, db_path)) = &memo
         && let Some((kept, schema_hash)) = push_memo::read(db_path)
     {
-        let driver = schema_source::open_database(&database).await?;
-        let now = vertz_runner::push_state::fingerprint(driver.as_ref(), inputs)
+        let driver = schema_source::open_sqlite(&database).await?;
+        let now = vertz_runner::push_state::fingerprint(&driver, inputs)
             .await
             .map_err(anyhow::Error::from)?;
         if now == kept {
@@ -49,22 +51,6 @@ pub async fn run(ctx: &Context, args: PushArgs) -> Result<u8, CliError> {
         }
         opened = Some(driver);
     }
-    let (schema, schema_name) = ctx.schema(&settings).await?;
-    ctx.announce("db push", &settings, &database, args.json);
-    if !args.dry_run {
-        ctx.confirm("db push", &settings, &database)?;
-    }
-    // A dry run must not even create the database file: plan against an empty scratch database.
-    let missing = vertz_dialect_sqlite::driver::parse_url(&database).is_some_and(|p| !p.exists());
-    let url = if args.dry_run && missing {
-        "sqlite::memory:"
-    } else {
-        database.as_str()
-    };
-    let driver = match opened {
-        Some(driver) => driver,
-        None => schema_source::open_database(url).await?,
-    };
     let mut renames = Renames::default();
     for (old, new) in &args.rename_table {
         renames.tables.insert(old.clone(), new.clone());
@@ -89,6 +75,67 @@ pub async fn run(ctx: &Context, args: PushArgs) -> Result<u8, CliError> {
         RenamesMode::Ask => Box::new(LeaveUnsettled),
         RenamesMode::Accept => Box::new(AcceptAbove::default()),
         RenamesMode::Never => Box::new(NeverRename),
+    };
+    // Into an empty SQLite database, a schema.sql file's statements run once, in the target
+    // (vertz_dialect_sqlite::empty_push); anything else, or any failure there (which changes
+    // nothing), takes the full path below, which gives the errors.
+    if !args.dry_run
+        && ctx.confirms_silently(&settings)
+        && let Some(file) = ctx.schema_file(&settings)
+        && file
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("sql"))
+        && database.starts_with("sqlite:")
+        && database != "sqlite::memory:"
+        && let Some(db_path) = vertz_dialect_sqlite::driver::parse_url(&database)
+    {
+        use vertz_dialect_sqlite::empty_push::{Target, push_into_empty};
+        let inputs = key.as_ref().map(|(inputs, _)| inputs.as_str());
+        if opened.is_none() && db_path.exists() {
+            // When it cannot be opened, the full path below says why.
+            opened = vertz_dialect_sqlite::SqliteDriver::open(&db_path)
+                .await
+                .ok();
+        }
+        let target = match &opened {
+            Some(driver) => Some(Target::Open(driver)),
+            None if !db_path.exists() => Some(Target::Missing(&db_path)),
+            None => None,
+        };
+        let pushed = match target {
+            Some(target) => {
+                push_into_empty(target, file, &options, resolver.as_mut(), inputs).await
+            }
+            None => None,
+        };
+        if let Some(pushed) = pushed {
+            ctx.announce("db push", &settings, &database, args.json);
+            if let (Some(fingerprint), Some((_, db_path))) = (&pushed.fingerprint, &key) {
+                push_memo::write(db_path, fingerprint, &pushed.report.schema_hash);
+            }
+            return Ok(show(
+                &pushed.report,
+                &file.display().to_string(),
+                &database,
+                &args,
+            ));
+        }
+    }
+    let (schema, schema_name) = ctx.schema(&settings).await?;
+    ctx.announce("db push", &settings, &database, args.json);
+    if !args.dry_run {
+        ctx.confirm("db push", &settings, &database)?;
+    }
+    // A dry run must not even create the database file: plan against an empty scratch database.
+    let missing = vertz_dialect_sqlite::driver::parse_url(&database).is_some_and(|p| !p.exists());
+    let url = if args.dry_run && missing {
+        "sqlite::memory:"
+    } else {
+        database.as_str()
+    };
+    let driver: Box<dyn vertz_runner::Driver> = match opened {
+        Some(driver) => Box::new(driver),
+        None => schema_source::open_database(url).await?,
     };
     let report = match &memo {
         Some((inputs, db_path)) => vertz_runner::push_state::push_observed(
@@ -120,13 +167,18 @@ pub async fn run(ctx: &Context, args: PushArgs) -> Result<u8, CliError> {
         ),
         other => anyhow::Error::from(other).into(),
     })?;
+    Ok(show(&report, &schema_name, &database, &args))
+}
+
+/// Prints what a push did (or would do), as text or `--json`.
+fn show(report: &PushReport, schema_name: &str, database: &str, args: &PushArgs) -> u8 {
     if args.json {
-        output::json(&push_json(&report, &database));
-        return Ok(exit::OK);
+        output::json(&push_json(report, database));
+        return exit::OK;
     }
     if report.plan.is_empty() {
         say!("The database already matches {schema_name}; nothing to do.");
-        return Ok(exit::OK);
+        return exit::OK;
     }
     for change in shown_changes(&report.diff) {
         let (sign, sgr) = sign(change);
@@ -150,14 +202,14 @@ pub async fn run(ctx: &Context, args: PushArgs) -> Result<u8, CliError> {
     for w in &report.plan.warnings {
         say!("warning: {w}");
     }
-    Ok(exit::OK)
+    exit::OK
 }
 
 /// The key of the no-op memo ([`vertz_runner::push_state`]) for this push and the database file,
-/// when the memo may be used: a schema file that can be read, an existing SQLite file (`sqlite:`;
-/// D1 keeps its one-request introspection, and a missing file must not be created before the
-/// schema is known to load), no renames given by flags (a no-op would not check them), and a
-/// known vertz build.
+/// when the memo may be used: a schema file that can be read, a SQLite file (`sqlite:`; D1 keeps
+/// its one-request introspection; the caller reads a memo only for an existing file, since a
+/// missing one must not be created before the schema is known to load), no renames given by
+/// flags (a no-op would not check them), and a known vertz build.
 fn memo_inputs(
     ctx: &Context,
     settings: &crate::context::Settings,
@@ -167,7 +219,7 @@ fn memo_inputs(
     if !args.rename.is_empty() || !args.rename_table.is_empty() || database == "sqlite::memory:" {
         return None;
     }
-    let db_path = vertz_dialect_sqlite::driver::parse_url(database).filter(|p| p.is_file())?;
+    let db_path = vertz_dialect_sqlite::driver::parse_url(database)?;
     let file = ctx.schema_file(settings)?;
     let source = std::fs::read(file).ok()?;
     // The kind of file decides how its bytes are read.
