@@ -691,3 +691,38 @@ fn a_without_rowid_strict_key_becoming_integer_over_text_is_stopped_by_the_stric
         db.schema_text()
     );
 }
+
+/// Values that only collide once converted to the new type ('1' and '1.0' both become the
+/// integer 1) pass the duplicates check, which counts the stored values; SQLite then refuses the
+/// copy. The error names the plan step and the user's table, never vertz's temporary name, says
+/// what to do, and nothing is applied.
+#[test]
+fn values_colliding_only_after_a_type_change_are_reported_with_the_tables_own_name() {
+    let p = Project::new();
+    let db = p.db("app.db");
+    push(
+        &p,
+        &db,
+        "CREATE TABLE u (id INTEGER PRIMARY KEY, code TEXT UNIQUE);\n",
+        0,
+    );
+    db.exec("INSERT INTO u VALUES (1, '1'), (2, '1.0'), (3, 'x');");
+    let schema = db.schema_text();
+    let history = db.count("_vertz_migrations");
+    let run = push(
+        &p,
+        &db,
+        "CREATE TABLE u (id INTEGER PRIMARY KEY, code INTEGER UNIQUE);\n",
+        4,
+    );
+    assert_eq!(
+        run.stderr,
+        "error: the push stopped at step 3 of 5 (rebuild u: copy every row): UNIQUE constraint failed: u.code; nothing was applied. The rows of table u do not fit its new definition (a changed type, collation or constraint makes them collide or refuses them): change those rows, or the declaration, and push again\n  statement: INSERT INTO \"__vertz_new_u\" (\"id\", \"code\") SELECT \"id\", \"code\" FROM \"u\"\n"
+    );
+    assert_eq!(db.schema_text(), schema);
+    assert_eq!(db.count("_vertz_migrations"), history);
+    assert_eq!(
+        db.rows("SELECT id, code, typeof(code) FROM u ORDER BY id"),
+        [["1", "1", "text"], ["2", "1.0", "text"], ["3", "x", "text"]]
+    );
+}

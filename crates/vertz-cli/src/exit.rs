@@ -108,7 +108,9 @@ impl From<anyhow::Error> for CliError {
             INVALID_INPUT
         } else if let Some(p) = error.downcast_ref::<PushError>() {
             match p {
-                PushError::Driver(_) | PushError::Unanswered { .. } => DATABASE,
+                PushError::Driver(_) | PushError::Unanswered { .. } | PushError::Failed { .. } => {
+                    DATABASE
+                }
                 PushError::BadRename(_) => USAGE,
                 PushError::InvalidExpressions { .. } => INVALID_INPUT,
                 _ => REFUSED,

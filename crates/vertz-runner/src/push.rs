@@ -57,6 +57,24 @@ pub enum PushError {
         /// What the database showed, and what to do.
         state: String,
     },
+    /// A statement of the plan failed in the database; the push's unit rolled back as a whole.
+    #[error(
+        "the push stopped at step {index} of {total} ({step}): {message}; nothing was applied{hint}\n  statement: {sql}"
+    )]
+    Failed {
+        /// 1-based position of the statement in the plan.
+        index: usize,
+        /// The plan's statements.
+        total: usize,
+        /// What the statement does (the plan's comment).
+        step: String,
+        /// The database's message, naming tables as the user declared them.
+        message: String,
+        /// What to do, when vertz knows.
+        hint: String,
+        /// The statement (shortened when long).
+        sql: String,
+    },
     /// Destructive changes were planned and `force` was not given.
     #[error("refusing to apply destructive changes without --force:\n{}", list(.changes))]
     Destructive {
@@ -184,7 +202,7 @@ pub async fn push_with(
             // that rather than the failing INSERT (checked only now: it costs a round trip on
             // D1).
             history::check_shape(driver).await?;
-            return Err(e.into());
+            return Err(failed_step(e, &report.plan));
         }
     }
     tracing::info!(target: "vertz", name = %name, statements = report.plan.statements.len(), ms = clock.elapsed().as_millis() as u64, "push applied");
@@ -298,6 +316,50 @@ fn decide(
         }
     }
     Ok(report)
+}
+
+/// A statement of the push's unit (the history table's CREATE, the plan's statements, the
+/// history INSERT) failed: said as the plan step it is, with the rebuilt tables under their own
+/// names. Any other error is passed on as it is.
+fn failed_step(error: DriverError, plan: &MigrationPlan) -> PushError {
+    let DriverError::Statement {
+        index,
+        sql,
+        message,
+    } = error
+    else {
+        return error.into();
+    };
+    let Some((at, step)) = index
+        .checked_sub(2)
+        .and_then(|i| Some((i + 1, plan.statements.get(i)?)))
+    else {
+        return DriverError::Statement {
+            index,
+            sql,
+            message,
+        }
+        .into();
+    };
+    let rebuilt = step
+        .comment
+        .strip_prefix("rebuild ")
+        .and_then(|rest| rest.split_once(": "))
+        .map(|(table, _)| table);
+    let hint = match rebuilt {
+        Some(table) if step.sql.starts_with("INSERT INTO ") => format!(
+            ". The rows of table {table} do not fit its new definition (a changed type, collation or constraint makes them collide or refuses them): change those rows, or the declaration, and push again"
+        ),
+        _ => String::new(),
+    };
+    PushError::Failed {
+        index: at,
+        total: plan.statements.len(),
+        step: step.comment.clone(),
+        message: vertz_sql::sqlite::rebuild::own_names(&message).into_owned(),
+        hint,
+        sql,
+    }
 }
 
 /// The history of a push of `report` started at `started` (a Julian day): its entry's name, the

@@ -30,6 +30,16 @@ pub fn temp_name(table: &str) -> String {
     format!("{REBUILD_PREFIX}{table}")
 }
 
+/// `message` (a database's error text) with every temporary name of a rebuilt table
+/// (`__vertz_new_t`) replaced by the table's own name (`t`): what the user declared, not what
+/// vertz names it while the rebuild runs (names starting `__vertz_` are vertz's own).
+pub fn own_names(message: &str) -> Cow<'_, str> {
+    if !message.contains(REBUILD_PREFIX) {
+        return Cow::Borrowed(message);
+    }
+    Cow::Owned(message.replace(REBUILD_PREFIX, ""))
+}
+
 /// Where each column of the rebuilt table takes its values from.
 struct Source<'a> {
     /// The new column.
