@@ -20,6 +20,7 @@ mod errors;
 mod evolve;
 mod evolve_found;
 mod faults;
+mod journal;
 mod migrate;
 mod objects;
 mod push;
