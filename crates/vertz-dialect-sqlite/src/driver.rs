@@ -41,11 +41,6 @@ impl SqliteDriver {
     /// Opens (creating when missing) the SQLite file at `path`. A file created here is in WAL
     /// mode; a file that exists keeps the journal mode it has.
     pub async fn open(path: &Path) -> Result<SqliteDriver, DriverError> {
-        let mut options = SqliteConnectOptions::new()
-            .filename(path)
-            .create_if_missing(true)
-            .foreign_keys(true)
-            .busy_timeout(BUSY_TIMEOUT);
         // Why WAL for a new file (what sqlx-cli's `database create` and Rails 7.1 do): a commit
         // syncs once (the WAL) instead of four times in rollback-journal mode, which is most of
         // a per-file deploy's time, and readers (the application) do not block the migrator.
@@ -53,8 +48,13 @@ impl SqliteDriver {
         // is never switched: its owner chose its mode (a switch also needs an exclusive lock).
         // See ARCHITECTURE.md, "Journal mode".
         if std::fs::symlink_metadata(path).is_err() {
-            options = options.journal_mode(SqliteJournalMode::Wal);
+            create_in_wal_mode(path).await;
         }
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .foreign_keys(true)
+            .busy_timeout(BUSY_TIMEOUT);
         SqliteDriver::connect(options, format!("sqlite:{}", path.display())).await
     }
 
@@ -155,6 +155,48 @@ impl Drop for SqliteDriver {
         {
             tracing::warn!(target: "vertz", target_db = %self.target, error = %e, "closing the database failed");
         }
+    }
+}
+
+/// Creates `path` as an empty database in WAL mode, atomically: the database is made in a
+/// temporary file beside it and hard-linked into place. A link never replaces a file, so when
+/// several processes create the same database at once (eight deploys started together) one
+/// file wins and every process opens it; switching a file that others already have open to WAL
+/// would fail with "database is locked" instead. Best effort: when anything fails (a file system
+/// without hard links, a folder that cannot be written), the caller's plain open creates the
+/// file in SQLite's default mode or reports the error.
+async fn create_in_wal_mode(path: &Path) {
+    let Some(name) = path.file_name() else {
+        return;
+    };
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    let mut tmp_name = std::ffi::OsString::from(".");
+    tmp_name.push(name);
+    tmp_name.push(format!(".vertz-{}-{nanos:x}.tmp", std::process::id()));
+    let tmp = path.with_file_name(tmp_name);
+    let made = async {
+        let conn = SqliteConnectOptions::new()
+            .filename(&tmp)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .connect()
+            .await?;
+        conn.close().await
+    }
+    .await;
+    if made.is_ok()
+        && let Err(e) = std::fs::hard_link(&tmp, path)
+        && e.kind() != std::io::ErrorKind::AlreadyExists
+    {
+        tracing::debug!(target: "vertz", error = %e, "could not create the database in WAL mode; SQLite creates it in its default mode");
+    }
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let mut file = tmp.clone().into_os_string();
+        file.push(suffix);
+        let _ = std::fs::remove_file(file);
     }
 }
 
