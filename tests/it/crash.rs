@@ -14,6 +14,20 @@ use std::time::{Duration, Instant};
 
 use crate::support::{Db, Project, vertz_bin};
 
+/// Removes a database file and whatever SQLite keeps beside it (a rollback journal, or a WAL
+/// and its shared-memory index: a WAL left beside a new file would be replayed into it).
+fn remove_db(p: &Project, name: &str) {
+    for suffix in ["", "-journal", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(p.path(&format!("{name}{suffix}")));
+    }
+}
+
+/// Whether `name` + `suffix` (`-journal`, `-wal`) is a non-empty file: a kill left a hot journal
+/// (a transaction to roll back) or a WAL (frames to recover, committed or not).
+fn left_beside(p: &Project, name: &str, suffix: &str) -> bool {
+    std::fs::metadata(p.path(&format!("{name}{suffix}"))).is_ok_and(|m| m.len() > 0)
+}
+
 /// A small deterministic PRNG (xorshift64*), so a failing trial can be replayed from its seed.
 pub struct Rng(u64);
 
@@ -84,8 +98,7 @@ fn push_killed_at_random_moments_is_all_or_nothing() {
     let mut rng = Rng::new(0x5eed_0001);
     let mut killed_midway = 0;
     for trial in 0..trials(12) {
-        std::fs::remove_file(&db.path).unwrap();
-        let _ = std::fs::remove_file(p.path("app.db-journal"));
+        remove_db(&p, "app.db");
         let delay = Duration::from_micros(rng.below(full.as_micros() as u64 * 12 / 10));
         let mut child = Command::new(vertz_bin())
             .args(args)
@@ -287,9 +300,12 @@ fn deploy_of_60_files_killed_at_random_moments_leaves_each_file_all_or_nothing()
         "--lock-timeout",
         "30",
     ];
-    let reset = || {
-        for f in ["app.db", "app.db-journal"] {
-            let _ = std::fs::remove_file(p.path(f));
+    // Even trials: vertz creates the file, in WAL mode. Odd trials: the file exists, empty,
+    // so it keeps SQLite's default rollback journal (DELETE mode).
+    let reset = |trial: usize| {
+        remove_db(&p, "app.db");
+        if trial % 2 == 1 {
+            std::fs::write(p.path("app.db"), b"").unwrap();
         }
     };
     vertz_bin();
@@ -308,21 +324,28 @@ fn deploy_of_60_files_killed_at_random_moments_leaves_each_file_all_or_nothing()
     );
 
     let mut rng = Rng::new(0x5eed_0002);
-    let (mut between, mut hot_journal, mut lock_left) = (0, 0, 0);
+    let (mut between, mut hot_journal, mut wal_left, mut lock_left) = (0, 0, 0, 0);
     let trials = trials(12);
     for trial in 0..trials {
-        reset();
+        reset(trial);
         let delay = Duration::from_micros(rng.below(full.as_micros() as u64 * 12 / 10));
         let finished = run_and_kill(&p, &args, &[], delay);
-        let context = format!("trial {trial} (kill after {delay:?})");
+        let context = format!(
+            "trial {trial} ({} mode, kill after {delay:?})",
+            if trial % 2 == 1 { "DELETE" } else { "WAL" }
+        );
         if !db.path.exists() {
             p.vertz(&args).code(0);
             continue;
         }
         // Before anything opens the file: a journal left behind means the kill landed inside a
-        // transaction (the next open rolls it back).
-        if std::fs::metadata(p.path("app.db-journal")).is_ok_and(|m| m.len() > 0) {
+        // transaction (the next open rolls it back); a WAL left behind, that it landed while
+        // the database was open (the next open recovers the committed frames only).
+        if left_beside(&p, "app.db", "-journal") {
             hot_journal += 1;
+        }
+        if left_beside(&p, "app.db", "-wal") {
+            wal_left += 1;
         }
         assert_eq!(
             db.rows("PRAGMA integrity_check")[0][0],
@@ -372,10 +395,10 @@ fn deploy_of_60_files_killed_at_random_moments_leaves_each_file_all_or_nothing()
         );
     }
     eprintln!(
-        "deploy crash trials: {trials}; {between} killed between files with some applied, {hot_journal} inside a transaction (hot journal), {lock_left} left a lock taken over after expiry; a deploy of {FILES} files takes {full:?}"
+        "deploy crash trials: {trials}; {between} killed between files with some applied, {hot_journal} inside a transaction (hot journal), {wal_left} with the WAL left, {lock_left} left a lock taken over after expiry; a deploy of {FILES} files takes {full:?}"
     );
     assert!(
-        trials < 8 || (between > 0 && hot_journal > 0),
+        trials < 8 || (between > 0 && hot_journal + wal_left > 0),
         "the kills did not land inside the deploy; the harness is not testing anything"
     );
 }
@@ -400,6 +423,8 @@ fn push_rebuilding_a_parent_over_rows_killed_at_random_keeps_every_row() {
     let p = Project::new();
     let base = p.db("base.db");
     crate::support::push_forced(&p, &base, v1, 0);
+    // vertz created base.db in WAL mode; the copies of odd trials are switched back to SQLite's
+    // default rollback journal, so both recoveries are exercised.
     base.exec(&format!(
         "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < {PARENTS}) INSERT INTO parent SELECT x, CASE WHEN x % 10 = 0 THEN NULL ELSE 'p' || x END FROM n;
          INSERT INTO child SELECT id * 2, id, 'a' FROM parent;
@@ -417,9 +442,12 @@ fn push_rebuilding_a_parent_over_rows_killed_at_random_keeps_every_row() {
         "schema.sql",
         "--force",
     ];
-    let reset = || {
-        let _ = std::fs::remove_file(p.path("app.db-journal"));
+    let reset = |trial: usize| {
+        remove_db(&p, "app.db");
         std::fs::copy(&base.path, &db.path).unwrap();
+        if trial % 2 == 1 {
+            db.exec("PRAGMA journal_mode = DELETE");
+        }
     };
     let rows = |db: &Db| {
         db.rows(
@@ -429,7 +457,7 @@ fn push_rebuilding_a_parent_over_rows_killed_at_random_keeps_every_row() {
     let expected_rows = rows(&base);
     assert_eq!(expected_rows[0][0], PARENTS.to_string());
 
-    reset();
+    reset(0);
     let clock = Instant::now();
     p.vertz(&args).code(0);
     let full = clock.elapsed();
@@ -437,15 +465,21 @@ fn push_rebuilding_a_parent_over_rows_killed_at_random_keeps_every_row() {
     assert_ne!(new_sql, old_sql);
 
     let mut rng = Rng::new(0x5eed_0003);
-    let (mut before, mut after, mut hot_journal) = (0, 0, 0);
+    let (mut before, mut after, mut hot_journal, mut wal_left) = (0, 0, 0, 0);
     let trials = trials(12);
     for trial in 0..trials {
-        reset();
+        reset(trial);
         let delay = Duration::from_micros(rng.below(full.as_micros() as u64 * 12 / 10));
         let finished = run_and_kill(&p, &args, &[], delay);
-        let context = format!("trial {trial} (kill after {delay:?})");
-        if std::fs::metadata(p.path("app.db-journal")).is_ok_and(|m| m.len() > 0) {
+        let context = format!(
+            "trial {trial} ({} mode, kill after {delay:?})",
+            if trial % 2 == 1 { "DELETE" } else { "WAL" }
+        );
+        if left_beside(&p, "app.db", "-journal") {
             hot_journal += 1;
+        }
+        if left_beside(&p, "app.db", "-wal") {
+            wal_left += 1;
         }
         assert_eq!(db.rows("PRAGMA integrity_check")[0][0], "ok", "{context}");
         assert!(
@@ -481,10 +515,12 @@ fn push_rebuilding_a_parent_over_rows_killed_at_random_keeps_every_row() {
         assert_eq!(db.count("_vertz_migrations"), 2, "{context}");
     }
     eprintln!(
-        "rebuild crash trials: {trials}; {before} killed before commit (old schema intact), {after} after, {hot_journal} inside the transaction (hot journal); the push takes {full:?}"
+        "rebuild crash trials: {trials}; {before} killed before commit (old schema intact), {after} after, {hot_journal} inside the transaction (hot journal), {wal_left} with the WAL left; the push takes {full:?}"
     );
     assert!(
-        trials < 8 || hot_journal > 0,
+        // Either mode's leftover counts: with half the trials in each mode, asking for both
+        // would fail by chance on a short run.
+        trials < 8 || hot_journal + wal_left > 0,
         "no kill landed inside the rebuild; the harness is not testing anything"
     );
 }

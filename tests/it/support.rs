@@ -153,6 +153,10 @@ impl Db {
         block_on(async {
             let mut c = self.conn().await;
             sqlx::raw_sql(sql).execute(&mut c).await.expect("exec");
+            // Closed before returning (not dropped, which sqlx finishes on its own thread
+            // later): a WAL database's changes are then in the file, and its -wal file gone,
+            // when the test reads or copies the file.
+            c.close().await.expect("close db");
         })
     }
 
@@ -161,6 +165,7 @@ impl Db {
         block_on(async {
             let mut c = self.conn().await;
             let rows = sqlx::query(sql).fetch_all(&mut c).await.expect("query");
+            c.close().await.expect("close db");
             rows.iter()
                 .map(|r| {
                     (0..r.len())

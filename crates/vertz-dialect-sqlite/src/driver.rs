@@ -2,16 +2,19 @@
 //! transactions, values converted to the runner's [`Value`].
 //!
 //! Owns every sqlx call vertz makes. Foreign keys are on (sqlx's default, and what applications
-//! run with), so migrations are planned to be correct with them on.
+//! run with), so migrations are planned to be correct with them on. A file vertz creates is
+//! created in WAL mode; a file that exists keeps its journal mode. The connection is closed when
+//! the driver is dropped, so SQLite checkpoints the WAL and removes the `-wal` and `-shm` files
+//! before the process exits (the database file alone then holds every change).
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection, SqliteRow};
-use sqlx::{ConnectOptions, Row, TypeInfo, ValueRef};
-use tokio::sync::Mutex;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqliteRow};
+use sqlx::{ConnectOptions, Connection, Row, TypeInfo, ValueRef};
+use tokio::sync::{MappedMutexGuard, Mutex, MutexGuard};
 use vertz_runner::driver::{Driver, DriverError, Rows, Statement, Value};
 use vertz_sql::{Dialect, SqliteFamily};
 
@@ -20,7 +23,8 @@ pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A connection to one SQLite database.
 pub struct SqliteDriver {
-    pub(crate) conn: Mutex<SqliteConnection>,
+    /// `None` only while the driver is dropped (see its `Drop`).
+    conn: Mutex<Option<SqliteConnection>>,
     target: String,
     dialect: Box<dyn Dialect>,
 }
@@ -34,8 +38,18 @@ impl std::fmt::Debug for SqliteDriver {
 }
 
 impl SqliteDriver {
-    /// Opens (creating when missing) the SQLite file at `path`.
+    /// Opens (creating when missing) the SQLite file at `path`. A file created here is in WAL
+    /// mode; a file that exists keeps the journal mode it has.
     pub async fn open(path: &Path) -> Result<SqliteDriver, DriverError> {
+        // Why WAL for a new file (what sqlx-cli's `database create` and Rails 7.1 do): a commit
+        // syncs once (the WAL) instead of four times in rollback-journal mode, which is most of
+        // a per-file deploy's time, and readers (the application) do not block the migrator.
+        // WAL is a property of the file, kept by every later connection, so a file that exists
+        // is never switched: its owner chose its mode (a switch also needs an exclusive lock).
+        // See ARCHITECTURE.md, "Journal mode".
+        if std::fs::symlink_metadata(path).is_err() {
+            create_in_wal_mode(path).await;
+        }
         let options = SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(true)
@@ -79,7 +93,7 @@ impl SqliteDriver {
             message: message(&e),
         })?;
         let driver = SqliteDriver {
-            conn: Mutex::new(conn),
+            conn: Mutex::new(Some(conn)),
             target,
             dialect: Box::new(SqliteFamily::sqlite()),
         };
@@ -97,6 +111,14 @@ impl SqliteDriver {
         Ok(driver)
     }
 
+    /// The connection, for one call (calls take turns).
+    pub(crate) async fn conn(&self) -> MappedMutexGuard<'_, SqliteConnection> {
+        MutexGuard::map(self.conn.lock().await, |c| {
+            c.as_mut()
+                .expect("the connection is only taken when the driver is dropped")
+        })
+    }
+
     /// The same connection, planning with another dialect of the SQLite family and named
     /// `target` in messages. Used for the local file of `wrangler dev` (`d1-local:PATH`), a
     /// plain SQLite file whose migrations must obey D1's rules.
@@ -107,20 +129,20 @@ impl SqliteDriver {
     }
 
     /// Closes the connection (a file's journal is gone once this returns).
-    pub(crate) async fn close(self) -> Result<(), DriverError> {
+    pub(crate) async fn close(mut self) -> Result<(), DriverError> {
         use sqlx::Connection;
-        let target = self.target.clone();
-        self.conn
-            .into_inner()
-            .close()
+        let Some(conn) = self.conn.get_mut().take() else {
+            return Ok(());
+        };
+        conn.close()
             .await
-            .map_err(|e| DriverError::Other(format!("closing {target}: {}", message(&e))))
+            .map_err(|e| DriverError::Other(format!("closing {}: {}", self.target, message(&e))))
     }
 
     /// Runs a script of several statements outside any transaction (for loading schema files into
     /// a scratch database). Returns the index of the failing statement with the error.
     pub async fn execute_each(&self, statements: &[&str]) -> Result<(), (usize, DriverError)> {
-        let mut conn = self.conn.lock().await;
+        let mut conn = self.conn().await;
         for (i, sql) in statements.iter().enumerate() {
             refuse_nul(i + 1, sql).map_err(|e| (i, e))?;
             sqlx::raw_sql(sql)
@@ -129,6 +151,63 @@ impl SqliteDriver {
                 .map_err(|e| (i, to_driver_error(&self.target, i + 1, sql, &e)))?;
         }
         Ok(())
+    }
+}
+
+impl Drop for SqliteDriver {
+    /// Closes the connection and waits until SQLite has: sqlx closes a dropped connection on
+    /// its worker thread, which the process does not wait for at exit, and a WAL database left
+    /// open keeps its `-wal` and `-shm` files (a copy of the database file alone would lack the
+    /// changes still in the WAL). Closing the last connection checkpoints the WAL into the file
+    /// and removes both. Blocking here is short: it waits for sqlx's own thread, not for tokio.
+    fn drop(&mut self) {
+        if let Some(conn) = self.conn.get_mut().take()
+            && let Err(e) = futures_executor::block_on(conn.close())
+        {
+            tracing::warn!(target: "vertz", target_db = %self.target, error = %e, "closing the database failed");
+        }
+    }
+}
+
+/// Creates `path` as an empty database in WAL mode, atomically: the database is made in a
+/// temporary file beside it and hard-linked into place. A link never replaces a file, so when
+/// several processes create the same database at once (eight deploys started together) one
+/// file wins and every process opens it; switching a file that others already have open to WAL
+/// would fail with "database is locked" instead. Best effort: when anything fails (a file system
+/// without hard links, a folder that cannot be written), the caller's plain open creates the
+/// file in SQLite's default mode or reports the error.
+async fn create_in_wal_mode(path: &Path) {
+    let Some(name) = path.file_name() else {
+        return;
+    };
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    let mut tmp_name = std::ffi::OsString::from(".");
+    tmp_name.push(name);
+    tmp_name.push(format!(".vertz-{}-{nanos:x}.tmp", std::process::id()));
+    let tmp = path.with_file_name(tmp_name);
+    let made = async {
+        let conn = SqliteConnectOptions::new()
+            .filename(&tmp)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .connect()
+            .await?;
+        conn.close().await
+    }
+    .await;
+    if made.is_ok()
+        && let Err(e) = std::fs::hard_link(&tmp, path)
+        && e.kind() != std::io::ErrorKind::AlreadyExists
+    {
+        tracing::debug!(target: "vertz", error = %e, "could not create the database in WAL mode; SQLite creates it in its default mode");
+    }
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let mut file = tmp.clone().into_os_string();
+        file.push(suffix);
+        let _ = std::fs::remove_file(file);
     }
 }
 
@@ -265,7 +344,7 @@ impl Driver for SqliteDriver {
 
     async fn query(&self, sql: &str, params: &[Value]) -> Result<Rows, DriverError> {
         refuse_nul(1, sql)?;
-        let mut conn = self.conn.lock().await;
+        let mut conn = self.conn().await;
         let rows = bind(sqlx::query(sql), params)
             .fetch_all(&mut *conn)
             .await
@@ -274,7 +353,7 @@ impl Driver for SqliteDriver {
     }
 
     async fn query_many(&self, sqls: &[&str]) -> Result<Vec<Rows>, DriverError> {
-        let mut conn = self.conn.lock().await;
+        let mut conn = self.conn().await;
         // One read transaction: every query sees the same snapshot, even with writers around.
         sqlx::query("BEGIN")
             .execute(&mut *conn)
@@ -304,54 +383,84 @@ impl Driver for SqliteDriver {
         for (i, s) in statements.iter().enumerate() {
             refuse_nul(i + 1, &s.sql)?;
         }
-        let mut conn = self.conn.lock().await;
-        // IMMEDIATE takes the write lock up front, so two migrators queue instead of failing
-        // half-way with SQLITE_BUSY on their first write.
-        sqlx::query("BEGIN IMMEDIATE")
-            .execute(&mut *conn)
-            .await
-            .map_err(|e| to_driver_error(&self.target, 0, "BEGIN IMMEDIATE", &e))?;
+        let mut conn = self.conn().await;
+        let n = statements.len();
+        // BEGIN IMMEDIATE joins the first script and COMMIT the last, so a unit whose
+        // statements need no parameters (a migration file with its history row and the lock's
+        // renewal) is one round trip to sqlx's worker thread. IMMEDIATE takes the write lock up
+        // front, so two migrators queue instead of failing half-way with SQLITE_BUSY on their
+        // first write.
+        let mut begun = false;
         let mut i = 0;
-        while i < statements.len() {
+        loop {
             let run = run_of_plain(&statements[i..]);
-            let result = if run > 1 {
-                execute_script(&mut conn, i, &statements[i..i + run])
-                    .await
-                    .map_err(|(k, e)| (i + k, e))
-            } else {
+            if run == 0 && i < n {
+                // A statement with parameters (or ending in a line comment) runs alone.
+                if !begun {
+                    execute_script(&mut conn, &["BEGIN IMMEDIATE"])
+                        .await
+                        .map_err(|(_, e)| {
+                            to_driver_error(&self.target, 0, "BEGIN IMMEDIATE", &e)
+                        })?;
+                    begun = true;
+                }
                 let s = &statements[i];
                 tracing::debug!(target: "vertz::sql", statement = i + 1, sql = %s.sql);
                 // A statement without parameters runs once: no need to keep it prepared.
-                bind(sqlx::query(&s.sql), &s.params)
+                let result = bind(sqlx::query(&s.sql), &s.params)
                     .persistent(!s.params.is_empty())
                     .execute(&mut *conn)
-                    .await
-                    .map(|_| ())
-                    .map_err(|e| (i, e))
-            };
-            i += run.max(1);
-            if let Err((k, e)) = result {
-                let err = to_driver_error(&self.target, k + 1, &statements[k].sql, &e);
-                // After some errors (a full disk, an I/O error, SQLITE_BUSY in some cases) SQLite has
-                // already rolled the transaction back itself; only another failure is news.
-                if let Err(rollback) = sqlx::query("ROLLBACK").execute(&mut *conn).await
-                    && !rollback.to_string().contains("no transaction is active")
-                {
-                    tracing::error!(target: "vertz", error = %rollback, "ROLLBACK failed after a failed statement");
+                    .await;
+                if let Err(e) = result {
+                    let err = to_driver_error(&self.target, i + 1, &s.sql, &e);
+                    rollback(&mut conn).await;
+                    return Err(err);
                 }
+                i += 1;
+                continue;
+            }
+            let with_begin = !begun;
+            let with_commit = i + run == n;
+            let mut script: Vec<&str> = Vec::with_capacity(run + 2);
+            if with_begin {
+                script.push("BEGIN IMMEDIATE");
+            }
+            for (k, s) in statements[i..i + run].iter().enumerate() {
+                tracing::debug!(target: "vertz::sql", statement = i + k + 1, sql = %s.sql);
+                script.push(&s.sql);
+            }
+            if with_commit {
+                script.push("COMMIT");
+            }
+            if let Err((at, e)) = execute_script(&mut conn, &script).await {
+                let err = if with_begin && at == 0 {
+                    to_driver_error(&self.target, 0, "BEGIN IMMEDIATE", &e)
+                } else if with_commit && at == script.len() - 1 {
+                    to_driver_error(&self.target, n + 1, "COMMIT", &e)
+                } else {
+                    let k = i + at - usize::from(with_begin);
+                    to_driver_error(&self.target, k + 1, &statements[k].sql, &e)
+                };
+                rollback(&mut conn).await;
                 return Err(err);
             }
+            begun = true;
+            i += run;
+            if with_commit {
+                return Ok(());
+            }
         }
-        if let Err(e) = sqlx::query("COMMIT").execute(&mut *conn).await {
-            let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
-            return Err(to_driver_error(
-                &self.target,
-                statements.len() + 1,
-                "COMMIT",
-                &e,
-            ));
-        }
-        Ok(())
+    }
+}
+
+/// Ends a failed unit. After some errors (a full disk, an I/O error, SQLITE_BUSY in some cases,
+/// a failed BEGIN) SQLite has already rolled the transaction back itself, or none was begun;
+/// only another failure is news.
+async fn rollback(conn: &mut SqliteConnection) {
+    if let Err(e) = sqlx::query("ROLLBACK").execute(&mut *conn).await
+        && !e.to_string().contains("no transaction is active")
+    {
+        tracing::error!(target: "vertz", error = %e, "ROLLBACK failed after a failed statement");
     }
 }
 
@@ -374,30 +483,19 @@ pub(crate) fn run_of_plain(statements: &[Statement]) -> usize {
         .count()
 }
 
-/// Runs `statements` (none with parameters; the first is statement `first` of its unit, 0-based)
-/// as one script: one round trip to sqlx's worker
+/// Runs `statements` (none with parameters) as one script: one round trip to sqlx's worker
 /// thread instead of one per statement. SQLite reports each statement's completion, so a failure
 /// is attributed to its statement (0-based in `statements`).
 pub(crate) async fn execute_script(
     conn: &mut SqliteConnection,
-    first: usize,
-    statements: &[Statement],
+    statements: &[&str],
 ) -> Result<(), (usize, sqlx::Error)> {
     use futures_core::Stream;
     // Each statement is followed by `;` directly, as if it ended the text: SQLite stores the text
     // of a CREATE up to its last token or the `;`, so the stored schema is the same as when the
     // statement runs alone. An empty statement (a lone `;`) is skipped by SQLite and reports
     // nothing, so the count below stays one per statement.
-    let script = statements
-        .iter()
-        .map(|s| s.sql.as_str())
-        .collect::<Vec<_>>()
-        .join(";");
-    // Numbered in the whole unit (`first` is the script's 0-based place), like a statement
-    // that runs alone.
-    for (i, s) in statements.iter().enumerate() {
-        tracing::debug!(target: "vertz::sql", statement = first + i + 1, sql = %s.sql);
-    }
+    let script = statements.join(";");
     let mut done = 0;
     let mut results = sqlx::raw_sql(&script).execute_many(&mut *conn);
     while let Some(result) =

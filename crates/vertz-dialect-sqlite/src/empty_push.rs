@@ -162,7 +162,7 @@ async fn attempt(
     resolver: &mut (dyn Resolver + Send),
     memo_inputs: Option<&str>,
 ) -> Result<EmptyPushed, String> {
-    let mut conn = driver.conn.lock().await;
+    let mut conn = driver.conn().await;
     // A database with objects of its own is the common case: one cheap read says so, before
     // any lock is taken or anything is introspected.
     let others = sqlx::query(OTHER_OBJECTS)
@@ -330,7 +330,16 @@ async fn execute(
     let mut i = 0;
     while i < statements.len() {
         let n = run_of_plain(&statements[i..]).max(1);
-        execute_script(conn, first + i, &statements[i..i + n])
+        let script: Vec<&str> = statements[i..i + n]
+            .iter()
+            .enumerate()
+            .map(|(k, s)| {
+                // Numbered in the whole unit, as the driver logs a unit's statements.
+                tracing::debug!(target: "vertz::sql", statement = first + i + k + 1, sql = %s.sql);
+                s.sql.as_str()
+            })
+            .collect();
+        execute_script(conn, &script)
             .await
             .map_err(|(k, e)| format!("statement {}: {e}", first + i + k + 1))?;
         i += n;

@@ -261,13 +261,13 @@ pub async fn deploy(
         return Ok(report);
     }
 
-    let guard = lock::acquire(driver, &options.lock)
+    let mut guard = lock::acquire(driver, &options.lock)
         .await
         .map_err(|cause| DeployError::Lock {
             cause,
             completed: Vec::new(),
         })?;
-    let result = apply_locked(driver, files, options, &guard, &mut report).await;
+    let result = apply_locked(driver, files, options, &mut guard, &mut report).await;
     // Released on every path, including a failed file; a failed release only warns, since the
     // lock expires on its own.
     if let Err(e) = guard.release(driver).await {
@@ -282,7 +282,7 @@ async fn apply_locked(
     driver: &dyn Driver,
     files: &[MigrationFile],
     options: &DeployOptions,
-    guard: &lock::LockGuard,
+    guard: &mut lock::LockGuard,
     report: &mut DeployReport,
 ) -> Result<(), DeployError> {
     // Under the lock, read again: another process may have deployed meanwhile.
@@ -341,17 +341,20 @@ async fn apply_locked(
         TxMode::File => pending.chunks(1).collect(),
         TxMode::All => vec![pending.as_slice()],
     };
-    for unit_files in units {
+    for (n, unit_files) in units.into_iter().enumerate() {
         let clock = Instant::now();
         // The lock's renewal is part of the unit (no transaction of its own), and its check
         // fails the unit when another process took the lock over.
-        let mut unit: Vec<Statement> = guard.renewal_statements().into();
+        let mut unit: Vec<Statement> = guard.renewal_statements();
         let lock_check = unit.len();
-        // After the renewal, so that it and the first file's statements (none with parameters)
-        // reach SQLite together.
-        unit.push(history::create_table_statement());
-        if options.wrangler.record {
-            unit.push(wrangler::create_table_statement(&options.wrangler.table));
+        // The tables of the history are created by the first unit only (later units of this run
+        // find them: nothing else drops them while the lock is held), after the renewal so that
+        // they and the first file's statements (none with parameters) reach SQLite together.
+        if n == 0 {
+            unit.push(history::create_table_statement());
+            if options.wrangler.record {
+                unit.push(wrangler::create_table_statement(&options.wrangler.table));
+            }
         }
         // Where each file's statements start in the unit (0-based).
         let mut starts = Vec::with_capacity(unit_files.len());

@@ -323,16 +323,24 @@ pub fn read_dir(dir: &Path) -> Result<Vec<MigrationFile>, MigrationErrors> {
             }])
         })?;
         let path = entry.path();
-        if path.is_file() && path.extension().is_some_and(|e| e == "sql") {
-            paths.push(path);
+        // The entry's type comes with the folder listing (no stat per file); a symbolic link
+        // is followed, as before.
+        let is_file = match entry.file_type() {
+            Ok(t) if t.is_symlink() => path.is_file(),
+            Ok(t) => t.is_file(),
+            Err(_) => path.is_file(),
+        };
+        if is_file && path.extension().is_some_and(|e| e == "sql") {
+            paths.push((entry.file_name(), path));
         }
     }
-    // All in one folder: ordering by file name is ordering by path, without comparing every
-    // path component by component (measurable at 1,000 files).
-    paths.sort_by(|a, b| a.file_name().cmp(&b.file_name()));
+    // All in one folder: ordering by file name is ordering by path. The names are taken from
+    // the folder's entries once, not parsed out of each path at every comparison (at 1,000
+    // files that was a tenth of a no-op deploy's instructions).
+    paths.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     let mut files = Vec::new();
     let mut errors = Vec::new();
-    for path in paths {
+    for (_, path) in paths {
         match std::fs::read(&path) {
             Ok(bytes) => match parse(&path, &bytes) {
                 Ok(f) => files.push(f),
