@@ -320,7 +320,7 @@ fn decide(
 
 /// A statement of the push's unit (the history table's CREATE, the plan's statements, the
 /// history INSERT) failed: said as the plan step it is, with the rebuilt tables under their own
-/// names. Any other error is passed on as it is.
+/// names. A failed data check, and any other error, is passed on as it is.
 fn failed_step(error: DriverError, plan: &MigrationPlan) -> PushError {
     let DriverError::Statement {
         index,
@@ -330,10 +330,12 @@ fn failed_step(error: DriverError, plan: &MigrationPlan) -> PushError {
     else {
         return error.into();
     };
-    let Some((at, step)) = index
+    // A data check says what it found in its own words (the CLI shows that message).
+    let step = index
         .checked_sub(2)
         .and_then(|i| Some((i + 1, plan.statements.get(i)?)))
-    else {
+        .filter(|_| vertz_sql::sqlite::check::message_in(&message).is_none());
+    let Some((at, step)) = step else {
         return DriverError::Statement {
             index,
             sql,
