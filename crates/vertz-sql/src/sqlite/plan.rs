@@ -61,21 +61,17 @@ impl SqliteFamily {
             recased = vertz_diff::diff_with_renames(from, to, &renames);
             &recased
         };
-        // The inverse of a plan is the plan of the inverse diff: it is planned by the same code,
-        // so a rollback is as FK-safe and as checked as the forward SQL.
-        let rollback = || {
-            let back = vertz_diff::diff_with_renames(to, from, &reverse_renames(&diff.renames));
-            self.plan_forward(to, from, &back)
-        };
-        let forward = || self.plan_forward(from, to, diff);
-        let (forward, rollback) = both(forward, rollback, from.tables.len() + to.tables.len());
-        let (statements, warnings) = forward?;
+        let (statements, warnings) = self.plan_forward(from, to, diff)?;
         let mut plan = MigrationPlan {
             statements,
             warnings,
             ..MigrationPlan::default()
         };
-        match rollback {
+        // The inverse of a plan is the plan of the inverse diff: it is planned by the same code,
+        // so a rollback is as FK-safe and as checked as the forward SQL. (Planning it on a
+        // second thread was measured and did not pay on the 2-core machine: BENCHMARKS.md.)
+        let back = vertz_diff::diff_with_renames(to, from, &reverse_renames(&diff.renames));
+        match self.plan_forward(to, from, &back) {
             Ok((statements, _)) => plan.rollback = statements,
             Err(e) => plan
                 .rollback_losses
@@ -956,40 +952,6 @@ pub(crate) fn case_renames(from: &Schema, to: &Schema, settled: &Renames) -> Ren
 }
 
 /// The renames that turn the target back into the source.
-/// Schemas with at least this many tables (both sides counted) plan the rollback on a second
-/// thread: the forward plan and the rollback are independent and each costs milliseconds there
-/// (`cargo bench -p vertz-sql --bench plan`), where a thread costs tens of microseconds.
-const PARALLEL_FROM_TABLES: usize = 200;
-
-/// `a()` and `b()`, run side by side on a scoped thread when `size` reaches
-/// [`PARALLEL_FROM_TABLES`], else one after the other. Where threads cannot be made (a target
-/// without them, such as wasm32-unknown-unknown), both run here. Either way the results are the
-/// same values: the plan does not depend on which thread made it.
-fn both<A: Send, B: Send>(
-    a: impl FnOnce() -> A + Send,
-    b: impl FnOnce() -> B + Send,
-    size: usize,
-) -> (A, B) {
-    if size < PARALLEL_FROM_TABLES {
-        return (a(), b());
-    }
-    // `b` waits in a slot: the thread takes it, or this thread does when no thread can be made.
-    let slot = std::sync::Mutex::new(Some(b));
-    let take = || slot.lock().ok().and_then(|mut b| b.take());
-    std::thread::scope(|scope| {
-        let spawned = std::thread::Builder::new()
-            .name("vertz-plan-rollback".into())
-            .spawn_scoped(scope, || take().map(|b| b()));
-        let a = a();
-        let b = match spawned.map(|handle| handle.join()) {
-            Ok(Ok(Some(b))) => b,
-            Ok(Err(panic)) => std::panic::resume_unwind(panic),
-            Ok(Ok(None)) | Err(_) => take().expect("b runs exactly once")(),
-        };
-        (a, b)
-    })
-}
-
 fn reverse_renames(r: &Renames) -> Renames {
     let mut back = Renames::default();
     for (old, new) in &r.tables {
