@@ -362,7 +362,7 @@ impl SqliteFamily {
                 && c.generated.is_none()
                 && let declared = self.column_type(to, c)
                 // The old rowid holds integers only, which every STRICT type but BLOB takes.
-                && !(was_rowid && !declared.trim().eq_ignore_ascii_case("BLOB"))
+                && (!was_rowid || declared.trim().eq_ignore_ascii_case("BLOB"))
                 && let Some(cond) = check::strict_refuses_sql(&q(), &declared)
             {
                 out.push(DataCheck {
