@@ -181,3 +181,37 @@ fn tx_mode_comes_from_vertz_tx_mode_and_an_unknown_one_is_a_usage_error() {
         run.stdout
     );
 }
+
+/// `--tx-mode all` writes the history rows of its files together, a hundred per statement: 205
+/// files give three statements, and every row is there once, in file order, with its checksum,
+/// and `status` then finds the database in sync with the folder.
+#[test]
+fn tx_mode_all_records_every_files_row_in_order_across_grouped_inserts() {
+    let p = Project::new();
+    let names: Vec<String> = (1..=205).map(|i| format!("{i:04}_t{i}")).collect();
+    for (i, name) in names.iter().enumerate() {
+        mig(
+            &p,
+            name,
+            &format!("CREATE TABLE t{i} (id INTEGER PRIMARY KEY);\n"),
+        );
+    }
+    deploy(&p, &["--tx-mode", "all"]).code(0);
+    assert_eq!(history(&p), names);
+    let db = p.db("app.db");
+    assert_eq!(
+        db.rows(
+            "SELECT count(DISTINCT checksum), count(*), min(kind), max(kind) FROM _vertz_migrations"
+        ),
+        [["205", "205", "migration", "migration"]]
+    );
+    let status = p.vertz(&[
+        "db",
+        "status",
+        "--database",
+        "sqlite:app.db",
+        "--migrations",
+        "migrations",
+    ]);
+    status.code(0);
+}

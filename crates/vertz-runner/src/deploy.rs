@@ -358,6 +358,11 @@ async fn apply_locked(
         }
         // Where each file's statements start in the unit (0-based).
         let mut starts = Vec::with_capacity(unit_files.len());
+        // A unit of several files writes their history rows together after the last file
+        // (about one statement per hundred files instead of one per file; each row's time is
+        // the unit's, as the report says). A unit of one file writes its row after it.
+        let started = history::julian_now();
+        let mut rows: Vec<history::NewEntry> = Vec::with_capacity(unit_files.len());
         for &i in unit_files {
             let file = &files[i];
             let hash = if Some(i) == last {
@@ -367,16 +372,28 @@ async fn apply_locked(
             };
             starts.push(unit.len());
             unit.extend(file.forward.iter().map(|s| Statement::new(s.sql.clone())));
-            unit.push(history::insert_statement(
-                &file.name,
-                &file.checksum,
-                EntryKind::Migration,
-                hash,
-                history::julian_now(),
-            ));
+            rows.push(history::NewEntry {
+                name: &file.name,
+                checksum: &file.checksum,
+                schema_hash: hash,
+            });
+            if unit_files.len() == 1 {
+                unit.extend(history::insert_many_statements(
+                    &rows,
+                    EntryKind::Migration,
+                    started,
+                ));
+            }
             if options.wrangler.record {
                 unit.push(wrangler::insert_statement(&options.wrangler.table, file));
             }
+        }
+        if unit_files.len() > 1 {
+            unit.extend(history::insert_many_statements(
+                &rows,
+                EntryKind::Migration,
+                started,
+            ));
         }
         let mut outcome = driver.execute_atomic(&unit).await;
         if let Err(e @ DriverError::OutcomeUnknown { .. }) = outcome {

@@ -56,16 +56,76 @@ pub fn insert_statement(
     schema_hash: Option<&str>,
     started: f64,
 ) -> Statement {
+    let mut sql = insert_head();
+    push_row(&mut sql, name, checksum, kind, schema_hash, started);
+    Statement::new(sql)
+}
+
+/// One history row to write ([`insert_many_statements`]).
+#[derive(Debug, Clone, Copy)]
+pub struct NewEntry<'a> {
+    /// The entry's name (a migration file's name).
+    pub name: &'a str,
+    /// The sha256 of its SQL.
+    pub checksum: &'a str,
+    /// The schema's hash after it, when known.
+    pub schema_hash: Option<&'a str>,
+}
+
+/// Rows at most per statement of [`insert_many_statements`]: D1 refuses a statement longer
+/// than 100 KB, and a row is about 250 bytes.
+pub const ROWS_PER_INSERT: usize = 100;
+
+/// The history rows of `entries`, all of `kind` and started at `started` (so each row's
+/// `execution_ms` is the time from `started` to its statement), as multi-row `INSERT`s of at most
+/// [`ROWS_PER_INSERT`] rows: a deploy of all pending files in one transaction writes its
+/// thousand rows in ten statements instead of a thousand. Rows keep their order.
+pub fn insert_many_statements(
+    entries: &[NewEntry<'_>],
+    kind: EntryKind,
+    started: f64,
+) -> Vec<Statement> {
+    entries
+        .chunks(ROWS_PER_INSERT)
+        .map(|chunk| {
+            let mut sql = insert_head();
+            for (i, e) in chunk.iter().enumerate() {
+                if i > 0 {
+                    sql.push_str(", ");
+                }
+                push_row(&mut sql, e.name, e.checksum, kind, e.schema_hash, started);
+            }
+            Statement::new(sql)
+        })
+        .collect()
+}
+
+/// `INSERT INTO <history> (columns) VALUES `, for the rows [`push_row`] appends.
+fn insert_head() -> String {
+    format!(
+        "INSERT INTO {} (\"name\", \"checksum\", \"applied_at\", \"execution_ms\", \"kind\", \"schema_hash\") VALUES ",
+        ident(HISTORY_TABLE)
+    )
+}
+
+/// Appends one row's `(...)` of values, every value a literal.
+fn push_row(
+    sql: &mut String,
+    name: &str,
+    checksum: &str,
+    kind: EntryKind,
+    schema_hash: Option<&str>,
+    started: f64,
+) {
     // A Julian day number is finite and positive; `Display` of an f64 never uses an exponent.
     let started = if started.is_finite() { started } else { 0.0 };
-    Statement::new(format!(
-        "INSERT INTO {} (\"name\", \"checksum\", \"applied_at\", \"execution_ms\", \"kind\", \"schema_hash\") VALUES ({}, {}, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), MAX(0, CAST(round((julianday('now') - {started}) * 86400000.0) AS INTEGER)), {}, {})",
-        ident(HISTORY_TABLE),
+    sql.push_str(&format!(
+        "({}, {}, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), MAX(0, CAST(round((julianday('now') - {started}) * 86400000.0) AS INTEGER)), {}, {})",
         literal(name),
         literal(checksum),
         literal(kind.as_str()),
         schema_hash.map_or("NULL".to_string(), literal),
-    ))
+    ));
 }
 
 /// Now, as a Julian day number (what SQLite's `julianday('now')` returns).
@@ -276,6 +336,39 @@ pub async fn read_with(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn many_rows_go_in_inserts_of_at_most_a_hundred_in_order() {
+        let names: Vec<String> = (0..250).map(|i| format!("{i:04}_it's")).collect();
+        let entries: Vec<NewEntry> = names
+            .iter()
+            .map(|n| NewEntry {
+                name: n,
+                checksum: "abc",
+                schema_hash: None,
+            })
+            .collect();
+        let statements = insert_many_statements(&entries, EntryKind::Migration, 2_460_000.5);
+        assert_eq!(statements.len(), 3);
+        let rows: Vec<usize> = statements
+            .iter()
+            .map(|s| s.sql.matches("strftime(").count())
+            .collect();
+        assert_eq!(rows, [100, 100, 50]);
+        assert!(statements.iter().all(|s| s.params.is_empty()));
+        assert!(
+            statements[0]
+                .sql
+                .contains("('0000_it''s', 'abc', strftime(")
+        );
+        assert!(statements[2].sql.ends_with("'migration', NULL)"));
+        assert!(statements[2].sql.contains("('0249_it''s'"));
+        // One row is the single-row statement exactly.
+        assert_eq!(
+            insert_many_statements(&entries[..1], EntryKind::Migration, 2_460_000.5)[0].sql,
+            insert_statement(&names[0], "abc", EntryKind::Migration, None, 2_460_000.5).sql
+        );
+    }
 
     #[test]
     fn civil_dates() {
