@@ -1,6 +1,7 @@
 //! `migrate deploy`: verify the files against the history, then apply the pending ones in order,
 //! each file with its history row in one atomic unit (or, with [`TxMode::All`], all of them in
-//! one), under the migration lock, renewed inside each unit.
+//! one, their history rows written together after the last file), under the migration lock,
+//! renewed inside each unit.
 //!
 //! Owns the order of those steps and the report of a failure after partial progress (which files
 //! did complete). Verification is [`crate::verify`]'s, atomicity the driver's, mutual exclusion
