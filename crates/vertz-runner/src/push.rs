@@ -343,13 +343,8 @@ fn failed_step(error: DriverError, plan: &MigrationPlan) -> PushError {
         }
         .into();
     };
-    let rebuilt = step
-        .comment
-        .strip_prefix("rebuild ")
-        .and_then(|rest| rest.split_once(": "))
-        .map(|(table, _)| table);
-    let hint = match rebuilt {
-        Some(table) if step.sql.starts_with("INSERT INTO ") => format!(
+    let hint = match vertz_sql::sqlite::rebuild::copied_table(step) {
+        Some(table) => format!(
             ". The rows of table {table} do not fit its new definition (a changed type, collation or constraint makes them collide or refuses them): change those rows, or the declaration, and push again"
         ),
         _ => String::new(),

@@ -40,6 +40,17 @@ pub fn own_names(message: &str) -> Cow<'_, str> {
     Cow::Owned(message.replace(REBUILD_PREFIX, ""))
 }
 
+/// What the comment of a rebuild's copy says after `rebuild <table>`.
+const COPY_STEP: &str = ": copy every row";
+
+/// The table whose rows `step` copies into its rebuilt form, when `step` is the copy of a
+/// rebuild (the statement SQLite refuses when old rows do not fit the new definition).
+pub fn copied_table(step: &PlannedStatement) -> Option<&str> {
+    step.comment
+        .strip_prefix("rebuild ")?
+        .strip_suffix(COPY_STEP)
+}
+
 /// Where each column of the rebuilt table takes its values from.
 struct Source<'a> {
     /// The new column.
@@ -104,18 +115,20 @@ impl SqliteFamily {
                 .map(|fk| fk.references_table.as_str())
                 .collect();
             let why = if refs.is_empty() {
-                concat(&[
+                [
                     "rebuild ",
                     &t.name,
                     ": the new table under a temporary name",
-                ])
+                ]
+                .concat()
             } else {
-                concat(&[
+                [
                     "rebuild ",
                     &t.name,
                     ": the new table, its foreign keys naming the new ",
                     &dedup(&refs).join(", "),
-                ])
+                ]
+                .concat()
             };
             out.push(PlannedStatement::new(
                 why,
@@ -170,7 +183,7 @@ impl SqliteFamily {
             sql.push_str(" FROM ");
             push_ident(&mut sql, &t.name);
             out.push(PlannedStatement::new(
-                concat(&["rebuild ", &t.name, ": copy every row"]),
+                ["rebuild ", &t.name, COPY_STEP].concat(),
                 sql,
             ));
             // AUTOINCREMENT promises never to reuse a key, also one whose row was deleted: carry
@@ -200,11 +213,12 @@ impl SqliteFamily {
             sql.push_str("DROP TABLE ");
             push_ident(&mut sql, &t.name);
             out.push(PlannedStatement::new(
-                concat(&[
+                [
                     "rebuild ",
                     &t.name,
                     ": drop the old table (its rows are copied)",
-                ]),
+                ]
+                .concat(),
                 sql,
             ));
         }
@@ -215,18 +229,19 @@ impl SqliteFamily {
             sql.push_str(" RENAME TO ");
             push_ident(&mut sql, &t.name);
             out.push(PlannedStatement::new(
-                concat(&[
+                [
                     "rebuild ",
                     &t.name,
                     ": rename the new table into place (rewrites references to it)",
-                ]),
+                ]
+                .concat(),
                 sql,
             ));
         }
         for t in &copy_order {
             for index in &t.indexes {
                 out.push(PlannedStatement::new(
-                    concat(&["rebuild ", &t.name, ": index ", &index.name]),
+                    ["rebuild ", &t.name, ": index ", &index.name].concat(),
                     self.create_index(&t.name, index),
                 ));
             }
@@ -621,15 +636,6 @@ fn sources<'a>(old: &'a Table, new: &'a Table, renames: &'a Renames) -> Vec<Sour
             }
         })
         .collect()
-}
-
-/// `parts` joined, in one allocation (the comments of a rebuild's thousands of statements).
-fn concat(parts: &[&str]) -> String {
-    let mut out = String::with_capacity(parts.iter().map(|p| p.len()).sum());
-    for p in parts {
-        out.push_str(p);
-    }
-    out
 }
 
 fn dedup<'a>(items: &[&'a str]) -> Vec<&'a str> {
