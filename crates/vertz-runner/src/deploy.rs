@@ -359,11 +359,12 @@ async fn apply_locked(
         }
         // Where each file's statements start in the unit (0-based).
         let mut starts = Vec::with_capacity(unit_files.len());
-        // A unit of several files writes their history rows together after the last file
-        // (about one statement per hundred files instead of one per file; each row's time is
-        // the unit's, as the report says). A unit of one file writes its row after it.
+        // The files' history rows (and wrangler's) follow the last file, the history rows
+        // together (one statement per hundred files instead of one per file; each row's time
+        // is the unit's, as the report says).
         let started = history::julian_now();
         let mut rows: Vec<history::NewEntry> = Vec::with_capacity(unit_files.len());
+        let mut wrangler_rows = Vec::new();
         for &i in unit_files {
             let file = &files[i];
             let hash = if Some(i) == last {
@@ -378,24 +379,16 @@ async fn apply_locked(
                 checksum: &file.checksum,
                 schema_hash: hash,
             });
-            if unit_files.len() == 1 {
-                unit.extend(history::insert_many_statements(
-                    &rows,
-                    EntryKind::Migration,
-                    started,
-                ));
-            }
             if options.wrangler.record {
-                unit.push(wrangler::insert_statement(&options.wrangler.table, file));
+                wrangler_rows.push(wrangler::insert_statement(&options.wrangler.table, file));
             }
         }
-        if unit_files.len() > 1 {
-            unit.extend(history::insert_many_statements(
-                &rows,
-                EntryKind::Migration,
-                started,
-            ));
-        }
+        unit.extend(history::insert_many_statements(
+            &rows,
+            EntryKind::Migration,
+            started,
+        ));
+        unit.extend(wrangler_rows);
         let mut outcome = driver.execute_atomic(&unit).await;
         if let Err(e @ DriverError::OutcomeUnknown { .. }) = outcome {
             // The unit carries the history row of its last file: the history says whether it ran.
