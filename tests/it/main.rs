@@ -27,6 +27,7 @@ mod objects;
 mod push;
 mod push_empty;
 mod push_memo;
+mod push_same_text;
 mod rebuild;
 mod renames;
 mod rollback;

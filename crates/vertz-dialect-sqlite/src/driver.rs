@@ -16,6 +16,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection, SqliteJournalMode, Sq
 use sqlx::{ConnectOptions, Connection, Row, TypeInfo, ValueRef};
 use tokio::sync::{MappedMutexGuard, Mutex, MutexGuard};
 use vertz_runner::driver::{Driver, DriverError, Rows, Statement, Value};
+use vertz_sql::sqlite::introspect;
 use vertz_sql::{Dialect, SqliteFamily};
 
 /// How long a statement waits for another writer before failing with "database is locked".
@@ -301,6 +302,73 @@ fn bind<'q>(
     q
 }
 
+/// The rows of a read query without parameters. The introspection queries are read as one row
+/// of JSON each ([`introspect::one_row_form`]): at a thousand tables they return ~12,000 rows,
+/// which sqlx would hand over one by one from its worker thread, copying and allocating every
+/// value. The plain query runs when that form fails (an SQLite older than 3.44).
+pub(crate) async fn fetch_rows(
+    conn: &mut SqliteConnection,
+    sql: &str,
+) -> Result<Rows, sqlx::Error> {
+    if let Some(one) = introspect::one_row_form(sql)
+        && let Ok(row) = sqlx::query(&one).fetch_one(&mut *conn).await
+        && let Ok(text) = row.try_get::<&str, _>(0)
+        && let Ok(JsonRows(rows)) = serde_json::from_str(text)
+    {
+        return Ok(rows);
+    }
+    let rows = sqlx::query(sql).fetch_all(&mut *conn).await?;
+    Ok(rows.iter().map(row_values).collect())
+}
+
+/// Rows read from the JSON of [`introspect::one_row_form`]: an array of arrays of values, each
+/// null, an integer, a real or a string (SQLite's JSON cannot hold a blob).
+struct JsonRows(Rows);
+
+impl<'de> serde::Deserialize<'de> for JsonRows {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct JsonValue(Value);
+        impl<'de> serde::Deserialize<'de> for JsonValue {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                d.deserialize_any(ValueVisitor).map(JsonValue)
+            }
+        }
+        struct ValueVisitor;
+        impl serde::de::Visitor<'_> for ValueVisitor {
+            type Value = Value;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("null, a number or a string")
+            }
+            fn visit_unit<E>(self) -> Result<Value, E> {
+                Ok(Value::Null)
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+                Ok(Value::Int(v))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Value, E> {
+                i64::try_from(v)
+                    .map(Value::Int)
+                    .map_err(|_| E::custom("an integer out of range"))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+                Ok(Value::Real(v))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+                Ok(Value::Text(v.to_owned()))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Value, E> {
+                Ok(Value::Text(v))
+            }
+        }
+        let rows: Vec<Vec<JsonValue>> = serde::Deserialize::deserialize(d)?;
+        Ok(JsonRows(
+            rows.into_iter()
+                .map(|r| r.into_iter().map(|JsonValue(v)| v).collect())
+                .collect(),
+        ))
+    }
+}
+
 pub(crate) fn row_values(row: &SqliteRow) -> Vec<Value> {
     (0..row.columns().len())
         .map(|i| {
@@ -364,8 +432,8 @@ impl Driver for SqliteDriver {
             refuse_nul(i + 1, sql)?;
         }
         for (i, sql) in sqls.iter().enumerate() {
-            match sqlx::query(sql).fetch_all(&mut *conn).await {
-                Ok(rows) => out.push(rows.iter().map(row_values).collect()),
+            match fetch_rows(&mut conn, sql).await {
+                Ok(rows) => out.push(rows),
                 Err(e) => {
                     let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
                     return Err(to_driver_error(&self.target, i + 1, sql, &e));
@@ -518,5 +586,58 @@ pub struct SqliteScratch;
 impl vertz_runner::replay::ScratchDatabase for SqliteScratch {
     async fn open_scratch(&self) -> Result<Box<dyn Driver>, DriverError> {
         Ok(Box::new(SqliteDriver::memory().await?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each introspection query read as one JSON row gives exactly the rows of the plain query:
+    /// values of every kind the pragmas return (NULL, integers, text with quotes, backslashes,
+    /// control characters and non-ASCII), in the same order.
+    #[test]
+    fn the_one_row_form_reads_the_rows_of_the_plain_query() {
+        let schema = "CREATE TABLE \"a \"\"b\"\"\" (id INTEGER PRIMARY KEY, \"wé\\ird\" TEXT DEFAULT 'it''s\t\"x\"' COLLATE NOCASE, n REAL DEFAULT -1.5, big INTEGER DEFAULT 9223372036854775807, g TEXT AS (upper(\"wé\\ird\")) VIRTUAL, UNIQUE (n, big));\n\
+            CREATE TABLE z (id INTEGER PRIMARY KEY AUTOINCREMENT, a INTEGER NOT NULL REFERENCES \"a \"\"b\"\"\" (id) ON DELETE CASCADE, b TEXT CHECK (b <> ''));\n\
+            CREATE INDEX z_expr ON z (lower(b) DESC, a) WHERE b IS NOT NULL;\n\
+            CREATE VIEW v AS SELECT a FROM z;\n\
+            CREATE TRIGGER t AFTER INSERT ON z BEGIN SELECT 1; END;";
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(async {
+                let driver = SqliteDriver::memory().await.unwrap();
+                let mut conn = driver.conn().await;
+                sqlx::raw_sql(schema).execute(&mut *conn).await.unwrap();
+                for sql in introspect::QUERIES
+                    .iter()
+                    .chain([&introspect::OBJECTS_QUERY])
+                {
+                    let plain: Rows = sqlx::query(sql)
+                        .fetch_all(&mut *conn)
+                        .await
+                        .unwrap()
+                        .iter()
+                        .map(row_values)
+                        .collect();
+                    assert!(!plain.is_empty(), "{sql}");
+                    let one = introspect::one_row_form(sql).unwrap();
+                    let text: String = sqlx::query(&one)
+                        .fetch_one(&mut *conn)
+                        .await
+                        .unwrap()
+                        .get(0);
+                    let JsonRows(rows) = serde_json::from_str(&text).unwrap();
+                    assert_eq!(rows, plain, "{sql}");
+                    assert_eq!(fetch_rows(&mut conn, sql).await.unwrap(), plain);
+                }
+                // Any other query is read as it is.
+                assert_eq!(introspect::one_row_form("SELECT 1"), None);
+                assert_eq!(
+                    fetch_rows(&mut conn, "SELECT x'00', 2.5").await.unwrap(),
+                    [vec![Value::Blob(vec![0]), Value::Real(2.5)]]
+                );
+            });
     }
 }

@@ -34,7 +34,7 @@ use vertz_snapshot::Schema;
 use vertz_sql::Dialect;
 use vertz_sql::sqlite::introspect;
 
-use crate::driver::{SqliteDriver, execute_script, row_values, run_of_plain};
+use crate::driver::{SqliteDriver, execute_script, fetch_rows, row_values, run_of_plain};
 use crate::schema_sql;
 
 /// What the one-pass push did: the report (applied, with its history entry), and the no-op
@@ -295,7 +295,7 @@ async fn in_transaction(
 
 /// `schema` without its rename hints (what introspection reads back), or `None` when it has
 /// none (then it is that already).
-fn without_hints(schema: &Schema) -> Option<Schema> {
+pub(crate) fn without_hints(schema: &Schema) -> Option<Schema> {
     let hinted = schema
         .tables
         .values()
@@ -349,17 +349,13 @@ async fn execute(
 
 /// The model of the database as the driver's introspection reads it (the same queries and
 /// conversion), in the open transaction.
-async fn read_model(conn: &mut SqliteConnection) -> Result<Schema, String> {
+pub(crate) async fn read_model(conn: &mut SqliteConnection) -> Result<Schema, String> {
     let mut results = Vec::with_capacity(5);
     for sql in introspect::QUERIES
         .iter()
         .chain([&introspect::OBJECTS_QUERY])
     {
-        let rows = sqlx::query(sql)
-            .fetch_all(&mut *conn)
-            .await
-            .map_err(|e| e.to_string())?;
-        results.push(rows.iter().map(row_values).collect());
+        results.push(fetch_rows(conn, sql).await.map_err(|e| e.to_string())?);
     }
     schema_from_rows(results).map_err(|e| e.to_string())
 }

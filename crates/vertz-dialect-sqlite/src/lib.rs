@@ -7,6 +7,7 @@
 
 pub mod driver;
 pub mod empty_push;
+pub mod same_text;
 pub mod schema_sql;
 
 pub use driver::{SqliteDriver, SqliteScratch};

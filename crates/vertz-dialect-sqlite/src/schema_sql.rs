@@ -408,6 +408,10 @@ fn shorten(sql: &str) -> String {
 /// Applies `@renamed from=old` comments: in a table's header (before its column list) the hint
 /// is the table's; on the line where a column's definition starts, the column's.
 fn apply_rename_hints(text: &str, statements: &[lex::Statement], schema: &mut Schema) {
+    // Most files have no hint at all: then no statement needs reading again.
+    if !text.contains(MARK) {
+        return;
+    }
     for s in statements {
         let Ok(tokens) = lex::tokenize(&s.sql) else {
             continue;
@@ -465,9 +469,11 @@ fn apply_rename_hints(text: &str, statements: &[lex::Statement], schema: &mut Sc
     }
 }
 
+/// What starts a rename hint in a comment.
+const MARK: &str = "@renamed from=";
+
 /// Every `@renamed from=NAME` in comments of `text`, with its byte offset.
 fn hints(text: &str) -> Vec<(usize, String)> {
-    const MARK: &str = "@renamed from=";
     let mut out = Vec::new();
     let mut from = 0;
     while let Some(i) = text[from..].find(MARK) {

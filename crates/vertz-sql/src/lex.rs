@@ -84,6 +84,12 @@ pub struct LexError {
 
 /// Tokenizes SQL text, skipping white space and comments.
 pub fn tokenize(src: &str) -> Result<Vec<Token>, LexError> {
+    tokenize_first(src, usize::MAX)
+}
+
+/// The first `limit` tokens of `src` (all of them when it has fewer): for a caller that reads
+/// only a statement's head.
+pub fn tokenize_first(src: &str, limit: usize) -> Result<Vec<Token>, LexError> {
     // SQLite reads SQL as a C string: a NUL ends the text wherever it stands, so what runs is
     // not what the file shows (and the sqlx driver loops forever on it).
     if let Some(at) = src.find('\0') {
@@ -96,7 +102,7 @@ pub fn tokenize(src: &str) -> Result<Vec<Token>, LexError> {
     let mut tokens = Vec::new();
     let mut i = 0;
     let mut line = 1;
-    while i < bytes.len() {
+    while i < bytes.len() && tokens.len() < limit {
         let c = bytes[i];
         let start = i;
         let start_line = line;

@@ -76,9 +76,11 @@ pub async fn run(ctx: &Context, args: PushArgs) -> Result<u8, CliError> {
         RenamesMode::Accept => Box::new(AcceptAbove::default()),
         RenamesMode::Never => Box::new(NeverRename),
     };
-    // Into an empty SQLite database, a schema.sql file's statements run once, in the target
-    // (vertz_dialect_sqlite::empty_push); anything else, or any failure there (which changes
-    // nothing), takes the full path below, which gives the errors.
+    // Against a SQLite database that holds exactly a schema.sql file's statements, a push that
+    // finds nothing to do is answered from the database's own model
+    // (vertz_dialect_sqlite::same_text); into an empty one, the file's statements run once, in
+    // the target (vertz_dialect_sqlite::empty_push). Anything else, or any failure there (which
+    // changes nothing), takes the full path below, which gives the errors.
     if !args.dry_run
         && ctx.confirms_silently(&settings)
         && let Some(file) = ctx.schema_file(&settings)
@@ -96,6 +98,27 @@ pub async fn run(ctx: &Context, args: PushArgs) -> Result<u8, CliError> {
             opened = vertz_dialect_sqlite::SqliteDriver::open(&db_path)
                 .await
                 .ok();
+        }
+        if let Some(driver) = &opened
+            && let Some(found) = vertz_dialect_sqlite::same_text::noop_push(
+                driver,
+                file,
+                &options,
+                resolver.as_mut(),
+                inputs,
+            )
+            .await
+        {
+            ctx.announce("db push", &settings, &database, args.json);
+            if let (Some(fingerprint), Some((_, db_path))) = (&found.fingerprint, &key) {
+                push_memo::write(db_path, fingerprint, &found.report.schema_hash);
+            }
+            return Ok(show(
+                &found.report,
+                &file.display().to_string(),
+                &database,
+                &args,
+            ));
         }
         let target = match &opened {
             Some(driver) => Some(Target::Open(driver)),

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use vertz_snapshot::{Fts5Column, Fts5Table};
 
-use crate::lex::{TokenKind, matching_paren, split_top_level, tokenize};
+use crate::lex::{TokenKind, matching_paren, split_top_level, tokenize, tokenize_first};
 use crate::quote::{ident, literal};
 
 /// `CREATE VIRTUAL TABLE "name" USING fts5("col", "col" UNINDEXED, key='value', ...)`, options in
@@ -48,7 +48,8 @@ pub fn rebuild_fts5(name: &str) -> String {
 /// The module of a `CREATE VIRTUAL TABLE` statement (`fts5`, `rtree`, ... lower-cased), or
 /// `None` when `sql` is not one.
 pub fn virtual_table_module(sql: &str) -> Option<String> {
-    let tokens = tokenize(sql).ok()?;
+    // Only the head is read: `CREATE VIRTUAL TABLE [IF NOT EXISTS] [schema.]name USING module`.
+    let tokens = tokenize_first(sql, 11).ok()?;
     if !(tokens.len() > 2 && tokens[0].is_word(sql, "CREATE") && tokens[1].is_word(sql, "VIRTUAL"))
     {
         return None;
@@ -167,6 +168,14 @@ mod tests {
             Some("rtree")
         );
         assert_eq!(virtual_table_module("CREATE TABLE t (a)"), None);
+        // The longest head, read only up to the module's name.
+        assert_eq!(
+            virtual_table_module(
+                "CREATE VIRTUAL TABLE IF NOT EXISTS main.\"x\" USING FTS5(a, 'unterminated"
+            )
+            .as_deref(),
+            Some("fts5")
+        );
     }
 
     #[test]
