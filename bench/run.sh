@@ -25,6 +25,8 @@ fi
 cargo build --release -q -p vertz-cli
 VERTZ_BIN=$(pwd)/target/release/vertz
 export VERTZ=1
+# A no-op row reads a JSON snapshot of the schema (`db pull`) to build its database.
+export VERTZ_PULL="$VERTZ_BIN db pull"
 export VERTZ_PUSH="$VERTZ_BIN db push --force --renames=never --database sqlite:@DB@ --schema"
 # Deploy of a migrations folder (the folder is appended).
 if "$VERTZ_BIN" db migrate deploy --help >/dev/null 2>&1; then
