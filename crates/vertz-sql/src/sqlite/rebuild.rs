@@ -17,7 +17,7 @@ use vertz_diff::{Change, Diff, Renames};
 use vertz_snapshot::{Column, ColumnType, DefaultValue, Schema, Table};
 
 use super::check::{self, DataCheck};
-use super::plan::{unique_index_check, unique_index_columns};
+use super::plan::{OldNames, unique_index_check, unique_index_columns};
 use super::{SqliteFamily, column_at, push_default, render_default};
 use crate::dialect::{Dialect, PlanError, PlannedStatement};
 use crate::quote::{ident, literal, push_ident, push_prefixed_ident};
@@ -95,6 +95,7 @@ impl SqliteFamily {
         from: &Schema,
         to: &Schema,
         renames: &Renames,
+        old_names: &OldNames,
         rebuild: &BTreeSet<String>,
     ) -> Result<Vec<PlannedStatement>, PlanError> {
         let mut tables: Vec<&Table> = Vec::new();
@@ -102,8 +103,8 @@ impl SqliteFamily {
             tables.push(self.table_in(to, name)?);
         }
         // Parents first for the copies (fewer deferred violations); children first for drops.
-        let mut drop_order = super::plan::children_first(&tables);
-        drop_order.retain(|t| rebuild.contains(&t.name));
+        // (`children_first` returns only tables it is given: every one is in `rebuild`.)
+        let drop_order = super::plan::children_first(&tables);
         let copy_order: Vec<&Table> = drop_order.iter().rev().copied().collect();
 
         let mut out = Vec::with_capacity(6 * copy_order.len());
@@ -132,17 +133,17 @@ impl SqliteFamily {
             };
             out.push(PlannedStatement::new(
                 why,
-                self.create_table_with(to, t, &temp_name(&t.name), &|parent| {
+                self.create_table_with(to, t, REBUILD_PREFIX, &t.name, &|parent| {
                     if rebuild.contains(parent) {
-                        temp_name(parent).into()
+                        REBUILD_PREFIX
                     } else {
-                        parent.into()
+                        ""
                     }
                 }),
             ));
         }
         for t in &copy_order {
-            let old = self.table_in(from, renames.old_table_name(&t.name))?;
+            let old = self.table_in(from, old_names.of(&t.name))?;
             let sources = sources(old, t, renames);
             let mut copied: Vec<(&str, &Expr)> = sources
                 .iter()
@@ -255,13 +256,14 @@ impl SqliteFamily {
         from: &Schema,
         to: &Schema,
         diff: &Diff,
+        old_names: &OldNames,
         name: &str,
         own_changes: &[&Change],
         rebuild: &BTreeSet<String>,
     ) -> Result<Vec<DataCheck>, PlanError> {
         let renames = &diff.renames;
         let new = self.table_in(to, name)?;
-        let old = self.table_in(from, renames.old_table_name(name))?;
+        let old = self.table_in(from, old_names.of(name))?;
         let sources = sources(old, new, renames);
         // The old rows seen under the new column names: new columns show their DEFAULT. Built
         // only when a check needs it (most rebuilt tables need none).
