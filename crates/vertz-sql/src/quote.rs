@@ -66,7 +66,11 @@ fn holds(bytes: &[u8], byte: u8) -> bool {
             return true;
         }
     }
-    chunks.remainder().contains(&byte)
+    // The last 0 to 7 bytes, padded with a byte that is not `byte`, as one more word.
+    let mut word = [!byte; 8];
+    word[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
+    let x = u64::from_ne_bytes(word) ^ pattern;
+    x.wrapping_sub(ONES) & !x & HIGHS != 0
 }
 
 /// Quotes a list of identifiers, comma-separated.

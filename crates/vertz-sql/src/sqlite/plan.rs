@@ -143,7 +143,7 @@ impl SqliteFamily {
             .collect();
 
         // Tables whose own changes need a rebuild.
-        let mut direct: BTreeSet<String> = BTreeSet::new();
+        let mut direct: BTreeSet<&str> = BTreeSet::new();
         for change in &diff.changes {
             let makes_without_rowid = match change {
                 Change::CreateTable { table } => table.without_rowid,
@@ -176,10 +176,10 @@ impl SqliteFamily {
                 | Change::AddCheck { table, .. }
                 | Change::DropCheck { table, .. }
                 | Change::AlterTableOptions { table, .. } => {
-                    direct.insert(table.clone());
+                    direct.insert(table);
                 }
                 Change::RenameColumn { table, .. } if !caps.alter_rename_column => {
-                    direct.insert(table.clone());
+                    direct.insert(table);
                 }
                 Change::RenameColumn {
                     table, from: old, ..
@@ -188,18 +188,18 @@ impl SqliteFamily {
                     old,
                 ) =>
                 {
-                    direct.insert(table.clone());
+                    direct.insert(table);
                 }
                 Change::AddColumn { table, column } => {
                     let t = self.target(change, to, table)?;
                     if !self.can_add_column(t, column) {
-                        direct.insert(table.clone());
+                        direct.insert(table);
                     }
                 }
                 Change::DropColumn { table, column } => {
                     let old = self.source(change, from, old_names.of(table))?;
                     if !self.can_drop_column(old, column) {
-                        direct.insert(table.clone());
+                        direct.insert(table);
                     }
                 }
                 Change::AlterEnum { to: e, .. } => {
@@ -209,7 +209,7 @@ impl SqliteFamily {
                             .iter()
                             .any(|c| c.ty == ColumnType::Enum(e.name.clone()))
                         {
-                            direct.insert((*name).to_string());
+                            direct.insert(name);
                         }
                     }
                 }
@@ -251,11 +251,11 @@ impl SqliteFamily {
             }
         }
         let mut rebuild = direct.clone();
-        let mut pending: Vec<String> = direct.iter().cloned().collect();
+        let mut pending: Vec<&str> = direct.iter().copied().collect();
         while let Some(parent) = pending.pop() {
-            for child in children.get(parent.as_str()).into_iter().flatten() {
-                if rebuild.insert((*child).to_string()) {
-                    pending.push((*child).to_string());
+            for &child in children.get(parent).into_iter().flatten() {
+                if rebuild.insert(child) {
+                    pending.push(child);
                 }
             }
         }
@@ -451,7 +451,7 @@ impl SqliteFamily {
         let after_rebuilds = |t: &Table| {
             t.foreign_keys
                 .iter()
-                .any(|fk| rebuild.contains(&fk.references_table))
+                .any(|fk| rebuild.contains(fk.references_table.as_str()))
                 && !referenced_by_rebuilt.contains(t.name.as_str())
         };
         let mut late_tables = Vec::new();
@@ -542,7 +542,7 @@ impl SqliteFamily {
             }
         }
         for name in &direct {
-            let own = changes_of.get(name.as_str()).map_or(&[][..], Vec::as_slice);
+            let own = changes_of.get(name).map_or(&[][..], Vec::as_slice);
             data_checks
                 .extend(self.rebuild_checks(from, to, diff, &old_names, name, own, &rebuild)?);
         }
@@ -558,11 +558,15 @@ impl SqliteFamily {
 
         // 6. Rebuilds.
         if !rebuild.is_empty() {
-            let carried: Vec<&String> = rebuild.iter().filter(|r| !direct.contains(*r)).collect();
+            let carried: Vec<&str> = rebuild
+                .iter()
+                .copied()
+                .filter(|r| !direct.contains(r))
+                .collect();
             if !carried.is_empty() {
                 warnings.push(format!(
                     "rebuilt together with the tables they reference, so that no ON DELETE action fires: {}",
-                    carried.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+                    carried.join(", ")
                 ));
             }
             out.extend(self.rebuild_statements(from, to, renames, &old_names, &rebuild)?);

@@ -96,9 +96,9 @@ impl SqliteFamily {
         to: &Schema,
         renames: &Renames,
         old_names: &OldNames,
-        rebuild: &BTreeSet<String>,
+        rebuild: &BTreeSet<&str>,
     ) -> Result<Vec<PlannedStatement>, PlanError> {
-        let mut tables: Vec<&Table> = Vec::new();
+        let mut tables: Vec<&Table> = Vec::with_capacity(rebuild.len());
         for name in rebuild {
             tables.push(self.table_in(to, name)?);
         }
@@ -109,28 +109,35 @@ impl SqliteFamily {
 
         let mut out = Vec::with_capacity(6 * copy_order.len());
         for t in &copy_order {
-            let refs: Vec<&str> = t
-                .foreign_keys
-                .iter()
-                .filter(|fk| rebuild.contains(&fk.references_table))
-                .map(|fk| fk.references_table.as_str())
-                .collect();
-            let why = if refs.is_empty() {
-                [
+            // The rebuilt parents, each once, in the order of the foreign keys.
+            let mut why = String::new();
+            for (i, fk) in t.foreign_keys.iter().enumerate() {
+                let parent = fk.references_table.as_str();
+                if !rebuild.contains(parent)
+                    || t.foreign_keys[..i]
+                        .iter()
+                        .any(|f| f.references_table == parent)
+                {
+                    continue;
+                }
+                if why.is_empty() {
+                    why.reserve(64 + 2 * t.name.len());
+                    why.push_str("rebuild ");
+                    why.push_str(&t.name);
+                    why.push_str(": the new table, its foreign keys naming the new ");
+                } else {
+                    why.push_str(", ");
+                }
+                why.push_str(parent);
+            }
+            if why.is_empty() {
+                why = [
                     "rebuild ",
                     &t.name,
                     ": the new table under a temporary name",
                 ]
-                .concat()
-            } else {
-                [
-                    "rebuild ",
-                    &t.name,
-                    ": the new table, its foreign keys naming the new ",
-                    &dedup(&refs).join(", "),
-                ]
-                .concat()
-            };
+                .concat();
+            }
             out.push(PlannedStatement::new(
                 why,
                 self.create_table_with(to, t, REBUILD_PREFIX, &t.name, &|parent| {
@@ -145,10 +152,12 @@ impl SqliteFamily {
         for t in &copy_order {
             let old = self.table_in(from, old_names.of(&t.name))?;
             let sources = sources(old, t, renames);
-            let mut copied: Vec<(&str, &Expr)> = sources
-                .iter()
-                .filter_map(|s| Some((s.column.name.as_str(), s.expr.as_ref()?)))
-                .collect();
+            let mut copied: Vec<(&str, &Expr)> = Vec::with_capacity(sources.len());
+            copied.extend(
+                sources
+                    .iter()
+                    .filter_map(|s| Some((s.column.name.as_str(), s.expr.as_ref()?))),
+            );
             // No column carries over (the only old column dropped, new ones added): the rows
             // stay, each with the new columns' defaults. `INSERT ... () SELECT FROM` is not SQL,
             // so the first writable column is given its DEFAULT (found by the evolve test).
@@ -259,7 +268,7 @@ impl SqliteFamily {
         old_names: &OldNames,
         name: &str,
         own_changes: &[&Change],
-        rebuild: &BTreeSet<String>,
+        rebuild: &BTreeSet<&str>,
     ) -> Result<Vec<DataCheck>, PlanError> {
         let renames = &diff.renames;
         let new = self.table_in(to, name)?;
@@ -461,7 +470,7 @@ impl SqliteFamily {
                         .references_columns
                         .iter()
                         .map(|c| {
-                            if rebuild.contains(parent) {
+                            if rebuild.contains(parent.as_str()) {
                                 renames.old_column_name(parent, c).to_string()
                             } else {
                                 c.clone()
@@ -638,14 +647,4 @@ fn sources<'a>(old: &'a Table, new: &'a Table, renames: &'a Renames) -> Vec<Sour
             }
         })
         .collect()
-}
-
-fn dedup<'a>(items: &[&'a str]) -> Vec<&'a str> {
-    let mut out: Vec<&str> = Vec::new();
-    for i in items {
-        if !out.contains(i) {
-            out.push(i);
-        }
-    }
-    out
 }
