@@ -11,13 +11,13 @@
 
 use std::borrow::Cow;
 use std::cell::OnceCell;
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 
 use vertz_diff::{Change, Diff, Renames};
 use vertz_snapshot::{Column, ColumnType, DefaultValue, Schema, Table};
 
 use super::check::{self, DataCheck};
-use super::plan::{OldNames, unique_index_check, unique_index_columns};
+use super::plan::{Kept, unique_index_check, unique_index_columns};
 use super::{SqliteFamily, column_at, push_default, render_default};
 use crate::dialect::{Dialect, PlanError, PlannedStatement};
 use crate::quote::{ident, literal, push_ident, push_prefixed_ident};
@@ -89,22 +89,19 @@ impl Expr<'_> {
 }
 
 impl SqliteFamily {
-    /// The rebuild of every table of `rebuild` (names in the target schema), as one group.
+    /// The rebuild of every table of `rebuild` (by name in the target schema, with its new and
+    /// old definitions), as one group.
     pub(crate) fn rebuild_statements(
         &self,
-        from: &Schema,
         to: &Schema,
         renames: &Renames,
-        old_names: &OldNames,
-        rebuild: &BTreeSet<&str>,
-    ) -> Result<Vec<PlannedStatement>, PlanError> {
-        let mut tables: Vec<&Table> = Vec::with_capacity(rebuild.len());
-        for name in rebuild {
-            tables.push(self.table_in(to, name)?);
-        }
+        rebuild: &BTreeMap<&str, Kept>,
+    ) -> Vec<PlannedStatement> {
+        let kept: Vec<Kept> = rebuild.values().copied().collect();
+        let tables: Vec<&Table> = kept.iter().map(|k| k.new).collect();
         // Parents first for the copies (fewer deferred violations); children first for drops.
-        // (`children_first` returns only tables it is given: every one is in `rebuild`.)
-        let drop_order = super::plan::children_first(&tables);
+        let drop_positions = super::plan::children_first_positions(&tables);
+        let drop_order: Vec<&Table> = drop_positions.iter().map(|&i| tables[i]).collect();
         let copy_order: Vec<&Table> = drop_order.iter().rev().copied().collect();
 
         let mut out = Vec::with_capacity(6 * copy_order.len());
@@ -113,7 +110,7 @@ impl SqliteFamily {
             let mut why = String::new();
             for (i, fk) in t.foreign_keys.iter().enumerate() {
                 let parent = fk.references_table.as_str();
-                if !rebuild.contains(parent)
+                if !rebuild.contains_key(parent)
                     || t.foreign_keys[..i]
                         .iter()
                         .any(|f| f.references_table == parent)
@@ -141,7 +138,7 @@ impl SqliteFamily {
             out.push(PlannedStatement::new(
                 why,
                 self.create_table_with(to, t, REBUILD_PREFIX, &t.name, &|parent| {
-                    if rebuild.contains(parent) {
+                    if rebuild.contains_key(parent) {
                         REBUILD_PREFIX
                     } else {
                         ""
@@ -149,8 +146,8 @@ impl SqliteFamily {
                 }),
             ));
         }
-        for t in &copy_order {
-            let old = self.table_in(from, old_names.of(&t.name))?;
+        for &i in drop_positions.iter().rev() {
+            let Kept { new: t, old } = kept[i];
             let sources = sources(old, t, renames);
             let mut copied: Vec<(&str, &Expr)> = Vec::with_capacity(sources.len());
             copied.extend(
@@ -256,7 +253,7 @@ impl SqliteFamily {
                 ));
             }
         }
-        Ok(out)
+        out
     }
 
     /// The data checks in front of the rebuild of `name` (its name in the target schema).
@@ -265,14 +262,12 @@ impl SqliteFamily {
         from: &Schema,
         to: &Schema,
         diff: &Diff,
-        old_names: &OldNames,
         name: &str,
+        Kept { new, old }: Kept,
         own_changes: &[&Change],
-        rebuild: &BTreeSet<&str>,
+        rebuild: &BTreeMap<&str, Kept>,
     ) -> Result<Vec<DataCheck>, PlanError> {
         let renames = &diff.renames;
-        let new = self.table_in(to, name)?;
-        let old = self.table_in(from, old_names.of(name))?;
         let sources = sources(old, new, renames);
         // The old rows seen under the new column names: new columns show their DEFAULT. Built
         // only when a check needs it (most rebuilt tables need none).
@@ -470,7 +465,7 @@ impl SqliteFamily {
                         .references_columns
                         .iter()
                         .map(|c| {
-                            if rebuild.contains(parent.as_str()) {
+                            if rebuild.contains_key(parent.as_str()) {
                                 renames.old_column_name(parent, c).to_string()
                             } else {
                                 c.clone()
@@ -527,7 +522,11 @@ impl SqliteFamily {
         Ok(out)
     }
 
-    fn table_in<'a>(&self, schema: &'a Schema, name: &str) -> Result<&'a Table, PlanError> {
+    pub(crate) fn table_in<'a>(
+        &self,
+        schema: &'a Schema,
+        name: &str,
+    ) -> Result<&'a Table, PlanError> {
         schema.table(name).ok_or_else(|| PlanError::Unsupported {
             change: format!("rebuild table {name}"),
             dialect: self.name.to_string(),
