@@ -440,12 +440,19 @@ impl SqliteFamily {
             }
         }
 
-        // 2. Dropped tables that no surviving table references: children first.
-        let referenced_old: BTreeSet<&str> = surviving
-            .iter()
-            .map(|(_, kept)| kept.old)
-            .flat_map(|t| t.foreign_keys.iter().map(|fk| fk.references_table.as_str()))
-            .collect();
+        // 2. Dropped tables that no surviving table references: children first. (Only the
+        //    dropped tables' names are gathered, not every referenced one.)
+        let dropped_names: BTreeSet<&str> = dropped.iter().map(|t| t.name.as_str()).collect();
+        let mut referenced_old: BTreeSet<&str> = BTreeSet::new();
+        if !dropped_names.is_empty() {
+            for (_, kept) in &surviving {
+                for fk in &kept.old.foreign_keys {
+                    if dropped_names.contains(fk.references_table.as_str()) {
+                        referenced_old.insert(&fk.references_table);
+                    }
+                }
+            }
+        }
         let referenced_by_survivor = |old_name: &str| referenced_old.contains(old_name);
         let (late_drops, early_drops): (Vec<&Table>, Vec<&Table>) = dropped
             .iter()
@@ -458,16 +465,25 @@ impl SqliteFamily {
         // that no rebuilt table references, is created after the rebuilds: while its parent's
         // old copy is dropped, SQLite prepares the child's foreign keys, and one naming a table
         // already dropped in the rebuild fails ("no such table"; found by the evolve test).
-        let referenced_by_rebuilt: BTreeSet<&str> = rebuild
-            .values()
-            .map(|r| r.new)
-            .flat_map(|r| r.foreign_keys.iter().map(|fk| fk.references_table.as_str()))
-            .collect();
+        // Gathered only when a new table references a rebuilt one.
+        let referenced_by_rebuilt: std::cell::OnceCell<BTreeSet<&str>> = std::cell::OnceCell::new();
         let after_rebuilds = |t: &Table| {
             t.foreign_keys
                 .iter()
                 .any(|fk| rebuild.contains_key(fk.references_table.as_str()))
-                && !referenced_by_rebuilt.contains(t.name.as_str())
+                && !referenced_by_rebuilt
+                    .get_or_init(|| {
+                        rebuild
+                            .values()
+                            .flat_map(|r| {
+                                r.new
+                                    .foreign_keys
+                                    .iter()
+                                    .map(|fk| fk.references_table.as_str())
+                            })
+                            .collect()
+                    })
+                    .contains(t.name.as_str())
         };
         let mut late_tables = Vec::new();
         for change in &diff.changes {

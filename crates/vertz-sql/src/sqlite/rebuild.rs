@@ -105,18 +105,18 @@ impl SqliteFamily {
         let copy_order: Vec<&Table> = drop_order.iter().rev().copied().collect();
 
         let mut out = Vec::with_capacity(6 * copy_order.len());
+        // The rebuilt tables each table references (one buffer for all tables).
+        let mut rebuilt_parents: Vec<&str> = Vec::new();
         for t in &copy_order {
             // The rebuilt parents, each once, in the order of the foreign keys.
             let mut why = String::new();
-            for (i, fk) in t.foreign_keys.iter().enumerate() {
+            rebuilt_parents.clear();
+            for fk in &t.foreign_keys {
                 let parent = fk.references_table.as_str();
-                if !rebuild.contains_key(parent)
-                    || t.foreign_keys[..i]
-                        .iter()
-                        .any(|f| f.references_table == parent)
-                {
+                if rebuilt_parents.contains(&parent) || !rebuild.contains_key(parent) {
                     continue;
                 }
+                rebuilt_parents.push(parent);
                 if why.is_empty() {
                     why.reserve(64 + 2 * t.name.len());
                     why.push_str("rebuild ");
@@ -138,7 +138,7 @@ impl SqliteFamily {
             out.push(PlannedStatement::new(
                 why,
                 self.create_table_with(to, t, REBUILD_PREFIX, &t.name, &|parent| {
-                    if rebuild.contains_key(parent) {
+                    if rebuilt_parents.contains(&parent) {
                         REBUILD_PREFIX
                     } else {
                         ""
@@ -146,20 +146,23 @@ impl SqliteFamily {
                 }),
             ));
         }
+        // One buffer for every table's sources (a rebuild of 1,000 tables would allocate 1,000).
+        let mut sources: Vec<Source> = Vec::new();
         for &i in drop_positions.iter().rev() {
             let Kept { new: t, old } = kept[i];
-            let sources = sources(old, t, renames);
-            let mut copied: Vec<(&str, &Expr)> = Vec::with_capacity(sources.len());
-            copied.extend(
+            sources.clear();
+            sources_into(old, t, renames, &mut sources);
+            let carried = || {
                 sources
                     .iter()
-                    .filter_map(|s| Some((s.column.name.as_str(), s.expr.as_ref()?))),
-            );
+                    .filter_map(|s| Some((s.column.name.as_str(), s.expr.as_ref()?)))
+            };
             // No column carries over (the only old column dropped, new ones added): the rows
             // stay, each with the new columns' defaults. `INSERT ... () SELECT FROM` is not SQL,
             // so the first writable column is given its DEFAULT (found by the evolve test).
             let default;
-            if copied.is_empty()
+            let mut fallback = None;
+            if carried().next().is_none()
                 && let Some(c) = t.columns.iter().find(|c| c.generated.is_none())
             {
                 default = Expr::Sql(
@@ -168,20 +171,21 @@ impl SqliteFamily {
                         .map_or("NULL".into(), render_default)
                         .into(),
                 );
-                copied.push((&c.name, &default));
+                fallback = Some((c.name.as_str(), &default));
             }
-            let mut sql = String::with_capacity(64 + 48 * copied.len());
+            let copied = || carried().chain(fallback);
+            let mut sql = String::with_capacity(64 + 48 * sources.len());
             sql.push_str("INSERT INTO ");
             push_prefixed_ident(&mut sql, REBUILD_PREFIX, &t.name);
             sql.push_str(" (");
-            for (i, (column, _)) in copied.iter().enumerate() {
+            for (i, (column, _)) in copied().enumerate() {
                 if i > 0 {
                     sql.push_str(", ");
                 }
                 push_ident(&mut sql, column);
             }
             sql.push_str(") SELECT ");
-            for (i, (_, expr)) in copied.iter().enumerate() {
+            for (i, (_, expr)) in copied().enumerate() {
                 if i > 0 {
                     sql.push_str(", ");
                 }
@@ -621,29 +625,37 @@ fn filled_key_checks<'s>(
 /// CAST: the new column's type affinity converts every value that converts without loss and
 /// keeps the others as they are, where `CAST('abc' AS INTEGER)` would silently store 0.
 fn sources<'a>(old: &'a Table, new: &'a Table, renames: &'a Renames) -> Vec<Source<'a>> {
+    let mut out = Vec::with_capacity(new.columns.len());
+    sources_into(old, new, renames, &mut out);
+    out
+}
+
+/// [`sources`], appended to `out`.
+fn sources_into<'a>(
+    old: &'a Table,
+    new: &'a Table,
+    renames: &'a Renames,
+    out: &mut Vec<Source<'a>>,
+) {
     // This table's column renames, looked up once (the planner asks for every rebuilt table).
     let renamed: Vec<(&str, &str)> = renames.column_renames_of(&new.name).collect();
-    new.columns
-        .iter()
-        .enumerate()
-        .map(|(i, c)| {
-            let old_name = renamed
-                .iter()
-                .find(|(_, to)| *to == c.name)
-                .map_or(c.name.as_str(), |(from, _)| from);
-            let old_col = column_at(old, i, old_name);
-            // A generated column computes its values: it is never written to.
-            let expr = old_col
-                .filter(|_| c.generated.is_none())
-                .map(|o| match &c.default {
-                    Some(d) if fills_nulls(o, c) => Expr::Coalesce(old_name, d),
-                    _ => Expr::Column(old_name),
-                });
-            Source {
-                column: c,
-                old: old_col,
-                expr,
-            }
-        })
-        .collect()
+    out.extend(new.columns.iter().enumerate().map(|(i, c)| {
+        let old_name = renamed
+            .iter()
+            .find(|(_, to)| *to == c.name)
+            .map_or(c.name.as_str(), |(from, _)| from);
+        let old_col = column_at(old, i, old_name);
+        // A generated column computes its values: it is never written to.
+        let expr = old_col
+            .filter(|_| c.generated.is_none())
+            .map(|o| match &c.default {
+                Some(d) if fills_nulls(o, c) => Expr::Coalesce(old_name, d),
+                _ => Expr::Column(old_name),
+            });
+        Source {
+            column: c,
+            old: old_col,
+            expr,
+        }
+    }));
 }
