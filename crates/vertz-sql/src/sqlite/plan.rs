@@ -578,8 +578,7 @@ impl SqliteFamily {
                 from,
                 to,
                 diff,
-                name,
-                rebuild[name],
+                (name, rebuild[name]),
                 own,
                 &rebuild,
             )?);

@@ -260,14 +260,14 @@ impl SqliteFamily {
         out
     }
 
-    /// The data checks in front of the rebuild of `name` (its name in the target schema).
+    /// The data checks in front of the rebuild of the table `name` (its name in the target
+    /// schema), with its new and old definitions.
     pub(crate) fn rebuild_checks(
         &self,
         from: &Schema,
         to: &Schema,
         diff: &Diff,
-        name: &str,
-        Kept { new, old }: Kept,
+        (name, Kept { new, old }): (&str, Kept),
         own_changes: &[&Change],
         rebuild: &BTreeMap<&str, Kept>,
     ) -> Result<Vec<DataCheck>, PlanError> {
