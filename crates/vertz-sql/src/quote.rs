@@ -32,6 +32,7 @@ pub fn push_prefixed_ident(out: &mut String, prefix: &str, name: &str) {
 
 /// Appends `text` between two `quote` characters, each `quote` inside doubled.
 fn push_quoted(out: &mut String, text: &str, quote: char) {
+    out.reserve(text.len() + 2);
     out.push(quote);
     // Names are short and seldom hold a quote: one pass over the bytes decides (`quote` is
     // ASCII, so no byte of a multi-byte character matches it).
@@ -55,22 +56,23 @@ fn holds(bytes: &[u8], byte: u8) -> bool {
     const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
     const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
     let pattern = u64::from_ne_bytes([byte; 8]);
-    let mut chunks = bytes.chunks_exact(8);
-    for chunk in &mut chunks {
+    // Whether the 8 bytes of `chunk` hold `byte`: a zero byte of `x` is a byte equal to it
+    // (the classic "has a zero byte" test, exact as a yes/no answer).
+    let word_holds = |chunk: &[u8]| {
         let mut word = [0u8; 8];
         word.copy_from_slice(chunk);
-        // A zero byte in `x` is a byte equal to `byte` (the classic "has a zero byte" test;
-        // exact as a yes/no answer).
         let x = u64::from_ne_bytes(word) ^ pattern;
-        if x.wrapping_sub(ONES) & !x & HIGHS != 0 {
-            return true;
-        }
+        x.wrapping_sub(ONES) & !x & HIGHS != 0
+    };
+    if bytes.len() < 8 {
+        return bytes.iter().any(|&b| b == byte);
     }
-    // The last 0 to 7 bytes, padded with a byte that is not `byte`, as one more word.
-    let mut word = [!byte; 8];
-    word[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
-    let x = u64::from_ne_bytes(word) ^ pattern;
-    x.wrapping_sub(ONES) & !x & HIGHS != 0
+    let mut chunks = bytes.chunks_exact(8);
+    if (&mut chunks).any(word_holds) {
+        return true;
+    }
+    // The last 1 to 7 bytes, read as the last 8 (overlapping bytes already seen).
+    !chunks.remainder().is_empty() && word_holds(&bytes[bytes.len() - 8..])
 }
 
 /// Quotes a list of identifiers, comma-separated.
