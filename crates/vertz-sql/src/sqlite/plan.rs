@@ -996,8 +996,11 @@ pub(crate) fn case_renames(from: &Schema, to: &Schema, settled: &Renames) -> Ren
     let mut out = Renames::default();
     let taken_old: BTreeSet<&str> = settled.tables.keys().map(String::as_str).collect();
     let taken_new: BTreeSet<&str> = settled.tables.values().map(String::as_str).collect();
+    // Both schemas are in name order: whether `from` has a name is found by walking it along.
+    let mut from_walk = from.tables.keys().peekable();
     for new in to.tables.keys() {
-        if from.tables.contains_key(new) || taken_new.contains(new.as_str()) {
+        while from_walk.next_if(|k| *k < new).is_some() {}
+        if from_walk.peek() == Some(&new) || taken_new.contains(new.as_str()) {
             continue;
         }
         let olds: Vec<&String> = from
@@ -1010,14 +1013,22 @@ pub(crate) fn case_renames(from: &Schema, to: &Schema, settled: &Renames) -> Ren
             out.tables.insert((*old).clone(), new.clone());
         }
     }
-    for new_t in to.tables.values() {
+    let settled_old = OldNames::new(settled);
+    let mut from_walk = from.tables.iter().peekable();
+    for (key, new_t) in &to.tables {
         let old_name = out
             .tables
             .iter()
             .find(|(_, n)| *n == &new_t.name)
             .map(|(o, _)| o.as_str())
-            .unwrap_or_else(|| settled.old_table_name(&new_t.name));
-        let Some(old_t) = from.table(old_name) else {
+            .unwrap_or_else(|| settled_old.of(&new_t.name));
+        let old_t = if old_name == key {
+            while from_walk.next_if(|(k, _)| *k < key).is_some() {}
+            from_walk.peek().filter(|(k, _)| *k == key).map(|(_, t)| *t)
+        } else {
+            from.table(old_name)
+        };
+        let Some(old_t) = old_t else {
             continue;
         };
         for (i, c) in new_t.columns.iter().enumerate() {
