@@ -65,10 +65,16 @@ fn holds(bytes: &[u8], byte: u8) -> bool {
         x.wrapping_sub(ONES) & !x & HIGHS != 0
     };
     if bytes.len() < 8 {
-        return bytes.iter().any(|&b| b == byte);
+        // Byte by byte, inline (`contains` would call core's `memchr` for these few bytes).
+        for &b in bytes {
+            if b == byte {
+                return true;
+            }
+        }
+        return false;
     }
     let mut chunks = bytes.chunks_exact(8);
-    if (&mut chunks).any(word_holds) {
+    if chunks.any(word_holds) {
         return true;
     }
     // The last 1 to 7 bytes, read as the last 8 (overlapping bytes already seen).
