@@ -12,15 +12,13 @@ pub mod rebuild;
 #[cfg(test)]
 mod tests;
 
-use std::borrow::Cow;
-
 use vertz_diff::Diff;
 use vertz_snapshot::{
     Column, ColumnType, DefaultValue, ForeignKey, Index, IndexKey, Schema, Table,
 };
 
 use crate::dialect::{Capabilities, Dialect, MigrationPlan, PlanError};
-use crate::quote::{idents, literal, push_ident, push_literal};
+use crate::quote::{literal, push_ident, push_idents, push_literal, push_prefixed_ident};
 
 /// A dialect of the SQLite family. [`SqliteFamily::sqlite`] is plain SQLite; other backends
 /// (D1) build one with their own name and capabilities and override only what differs.
@@ -61,22 +59,24 @@ impl SqliteFamily {
 
     /// `CREATE TABLE` for `table` under another name (used by rebuilds).
     pub fn create_table_named(&self, schema: &Schema, table: &Table, name: &str) -> String {
-        self.create_table_with(schema, table, name, &|parent| parent.into())
+        self.create_table_with(schema, table, "", name, &|_| "")
     }
 
-    /// `CREATE TABLE` for `table` under `name`, each foreign key naming `parent(its table)`
-    /// (a rebuild points children at their parents' temporary names). Built in one buffer: a
-    /// rebuild of a large schema writes thousands of these.
+    /// `CREATE TABLE` for `table` under `prefix` + `name`, each foreign key naming its table
+    /// with `parent_prefix(its table)` in front (a rebuild points children at their parents'
+    /// temporary names). Built in one buffer, the prefixed names written without being made
+    /// first: a rebuild of a large schema writes thousands of these.
     pub(crate) fn create_table_with(
         &self,
         schema: &Schema,
         table: &Table,
+        prefix: &str,
         name: &str,
-        parent: &dyn Fn(&str) -> Cow<'_, str>,
+        parent_prefix: &dyn Fn(&str) -> &'static str,
     ) -> String {
         let mut s = String::with_capacity(64 + 48 * table.columns.len());
         s.push_str("CREATE TABLE ");
-        push_ident(&mut s, name);
+        push_prefixed_ident(&mut s, prefix, name);
         s.push_str(" (");
         let mut first = true;
         let mut part = |s: &mut String| {
@@ -90,13 +90,13 @@ impl SqliteFamily {
         if table.primary_key.len() > 1 {
             part(&mut s);
             s.push_str("PRIMARY KEY (");
-            s.push_str(&idents(&table.primary_key));
+            push_idents(&mut s, &table.primary_key);
             s.push(')');
         }
         for u in &table.unique_constraints {
             part(&mut s);
             s.push_str("UNIQUE (");
-            s.push_str(&idents(u));
+            push_idents(&mut s, u);
             s.push(')');
         }
         for check in &table.checks {
@@ -112,7 +112,12 @@ impl SqliteFamily {
         }
         for fk in &table.foreign_keys {
             part(&mut s);
-            push_foreign_key_clause(&mut s, fk, &parent(&fk.references_table));
+            push_foreign_key_clause(
+                &mut s,
+                fk,
+                parent_prefix(&fk.references_table),
+                &fk.references_table,
+            );
         }
         s.push_str("\n)");
         let mut options = Vec::new();
@@ -317,18 +322,18 @@ impl Dialect for SqliteFamily {
 /// `FOREIGN KEY (...) REFERENCES t (...) [ON DELETE ...] [ON UPDATE ...]`.
 pub fn foreign_key_clause(fk: &ForeignKey) -> String {
     let mut s = String::new();
-    push_foreign_key_clause(&mut s, fk, &fk.references_table);
+    push_foreign_key_clause(&mut s, fk, "", &fk.references_table);
     s
 }
 
-/// Appends [`foreign_key_clause`] to `s`, naming `parent` as the referenced table.
-fn push_foreign_key_clause(s: &mut String, fk: &ForeignKey, parent: &str) {
+/// Appends [`foreign_key_clause`] to `s`, naming `prefix` + `parent` as the referenced table.
+fn push_foreign_key_clause(s: &mut String, fk: &ForeignKey, prefix: &str, parent: &str) {
     s.push_str("FOREIGN KEY (");
-    s.push_str(&idents(&fk.columns));
+    push_idents(s, &fk.columns);
     s.push_str(") REFERENCES ");
-    push_ident(s, parent);
+    push_prefixed_ident(s, prefix, parent);
     s.push_str(" (");
-    s.push_str(&idents(&fk.references_columns));
+    push_idents(s, &fk.references_columns);
     s.push(')');
     if fk.on_delete != vertz_snapshot::FkAction::NoAction {
         s.push_str(" ON DELETE ");
