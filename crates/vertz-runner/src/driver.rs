@@ -179,6 +179,14 @@ pub trait Driver: Send + Sync {
     /// The database as the user named it, for messages (never with secrets).
     fn target(&self) -> String;
 
+    /// Whether a read of many rows is cheaper as one row that holds them all as JSON text
+    /// (SQLite's `json_group_array`, as [`crate::history`] reads the history): the SQLite driver
+    /// hands each row from its worker thread to the caller, one thread wake-up each, while D1
+    /// answers all rows in one response either way. The default is no.
+    fn rows_as_json(&self) -> bool {
+        false
+    }
+
     /// Runs one read query.
     async fn query(&self, sql: &str, params: &[Value]) -> Result<Rows, DriverError>;
 
