@@ -6,6 +6,12 @@
 //! created in WAL mode; a file that exists keeps its journal mode. The connection is closed when
 //! the driver is dropped, so SQLite checkpoints the WAL and removes the `-wal` and `-shm` files
 //! before the process exits (the database file alone then holds every change).
+//!
+//! sqlx runs SQLite on a worker thread and hands every statement's result and every row to the
+//! caller one at a time, one thread wake-up each (on a loaded machine, a context switch each):
+//! units of more than [`SCRIPT_STATEMENTS`] statements go as one `sqlite3_exec` script, which
+//! answers once; a unit that fails that way is rolled back and run again statement by statement
+//! to name the failing statement (a failure SQLite reports as busy is not run again).
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
