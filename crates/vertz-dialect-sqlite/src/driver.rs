@@ -255,9 +255,7 @@ pub(crate) fn to_driver_error(
     e: &sqlx::Error,
 ) -> DriverError {
     if let sqlx::Error::Database(db) = e {
-        let code: i64 = db.code().and_then(|c| c.parse().ok()).unwrap_or(-1);
-        // The primary result code is the low byte of an extended one.
-        match code & 0xff {
+        match primary_code(e) {
             // SQLITE_BUSY, SQLITE_LOCKED
             5 | 6 => {
                 return DriverError::Busy {
@@ -547,11 +545,17 @@ fn first_word(sql: &str) -> &str {
 /// Whether SQLite answered SQLITE_BUSY or SQLITE_LOCKED (another writer held the database past
 /// the busy timeout).
 fn busy(e: &sqlx::Error) -> bool {
+    matches!(primary_code(e), 5 | 6)
+}
+
+/// SQLite's primary result code of a database error (the low byte of an extended one), -1 for
+/// any other error.
+fn primary_code(e: &sqlx::Error) -> i64 {
     let sqlx::Error::Database(db) = e else {
-        return false;
+        return -1;
     };
     let code: i64 = db.code().and_then(|c| c.parse().ok()).unwrap_or(-1);
-    matches!(code & 0xff, 5 | 6)
+    if code < 0 { code } else { code & 0xff }
 }
 
 /// Ends a failed unit. After some errors (a full disk, an I/O error, SQLITE_BUSY in some cases,
