@@ -640,6 +640,32 @@ mod tests {
         assert_eq!(f.rollback.unwrap()[0].sql, "DROP TABLE x");
     }
 
+    /// One buffer serves the whole folder: a file bigger than it (grown to fit), a smaller one
+    /// after it (only its own bytes), and CRLF text all read back exactly.
+    #[test]
+    fn read_dir_reads_each_file_whole_with_one_buffer() {
+        let dir = tempfile::tempdir().unwrap();
+        let big: String = (0..4000)
+            .map(|i| format!("INSERT INTO a VALUES ({i}, 'a row long enough to add up');\n"))
+            .collect();
+        assert!(big.len() > 3 * 64 * 1024);
+        let big = format!("CREATE TABLE a (x, y);\n{big}");
+        let small = "CREATE TABLE b (x);\r\n-- @rollback\r\n-- DROP TABLE b;\r\n";
+        std::fs::write(dir.path().join("0001_big.sql"), &big).unwrap();
+        std::fs::write(dir.path().join("0002_small.sql"), small).unwrap();
+        let files = read_dir(dir.path()).unwrap();
+        assert_eq!(files[0].checksum, checksum(&big));
+        assert_eq!(files[0].forward.len(), 4001);
+        assert_eq!(files[0].forward[4000].line, 4001);
+        assert_eq!(files[1].checksum, checksum(small));
+        assert_eq!(files[1].checksum, checksum(&small.replace("\r\n", "\n")));
+        assert_eq!(sqls(&files[1].forward), [(1, "CREATE TABLE b (x)")]);
+        assert_eq!(
+            sqls(files[1].rollback.as_deref().unwrap()),
+            [(3, "DROP TABLE b")]
+        );
+    }
+
     #[test]
     fn next_names() {
         assert_eq!(next_file_name(&[], "Add users!"), "0001_add_users.sql");
