@@ -17,6 +17,7 @@ mod deploy;
 mod deploy_noop;
 mod deploy_script;
 mod deploy_tx;
+mod deploy_whole;
 mod errors;
 mod evolve;
 mod evolve_found;

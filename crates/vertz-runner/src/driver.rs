@@ -179,6 +179,14 @@ pub trait Driver: Send + Sync {
     /// The database as the user named it, for messages (never with secrets).
     fn target(&self) -> String;
 
+    /// Whether a read of many rows is cheaper as one row that holds them all as JSON text
+    /// (SQLite's `json_group_array`, as [`crate::history`] reads the history): the SQLite driver
+    /// hands each row from its worker thread to the caller, one thread wake-up each, while D1
+    /// answers all rows in one response either way. The default is no.
+    fn rows_as_json(&self) -> bool {
+        false
+    }
+
     /// Runs one read query.
     async fn query(&self, sql: &str, params: &[Value]) -> Result<Rows, DriverError>;
 
@@ -241,6 +249,57 @@ pub fn schema_from_rows(results: Vec<Rows>) -> Result<Schema, DriverError> {
     let mut schema = introspect::from_raw(&raw)?;
     introspect::objects_from_rows(&mut schema, &to_raw(objects))?;
     Ok(schema)
+}
+
+/// The rows held by the JSON text of `json_group_array(json_array(...))` (an array of rows,
+/// each an array of values), as the plain query would give them: text, integers, reals, NULL.
+/// `None` when the text is not that (SQLite refuses to put a blob in JSON, so a query with a
+/// blob fails instead). Backends that read many rows as one ([`Driver::rows_as_json`]) use it.
+pub fn rows_from_json(text: &str) -> Option<Rows> {
+    let parsed: Vec<Vec<JsonValue>> = serde_json::from_str(text).ok()?;
+    Some(
+        parsed
+            .into_iter()
+            .map(|r| r.into_iter().map(|JsonValue(v)| v).collect())
+            .collect(),
+    )
+}
+
+/// One value of [`rows_from_json`], read straight into a [`Value`] (through `serde_json::Value`
+/// it cost a third more of a no-op deploy's history read).
+struct JsonValue(Value);
+
+impl<'de> serde::Deserialize<'de> for JsonValue {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<JsonValue, D::Error> {
+        struct Visit;
+        impl serde::de::Visitor<'_> for Visit {
+            type Value = JsonValue;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("text, a number or null")
+            }
+            fn visit_unit<E>(self) -> Result<JsonValue, E> {
+                Ok(JsonValue(Value::Null))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<JsonValue, E> {
+                Ok(JsonValue(Value::Int(v)))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<JsonValue, E> {
+                i64::try_from(v)
+                    .map(|v| JsonValue(Value::Int(v)))
+                    .map_err(E::custom)
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<JsonValue, E> {
+                Ok(JsonValue(Value::Real(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<JsonValue, E> {
+                Ok(JsonValue(Value::Text(v.to_string())))
+            }
+            fn visit_string<E>(self, v: String) -> Result<JsonValue, E> {
+                Ok(JsonValue(Value::Text(v)))
+            }
+        }
+        d.deserialize_any(Visit)
+    }
 }
 
 /// Rows as the pure introspection ([`introspect::from_raw`]) takes them.

@@ -275,6 +275,25 @@ pub async fn read_with(
     driver: &dyn Driver,
     also: Option<(&str, &str)>,
 ) -> Result<(Vec<HistoryEntry>, Option<crate::driver::Rows>), DriverError> {
+    if driver.rows_as_json() {
+        // Any failure (a table edited by hand, a value JSON cannot hold) is read again the
+        // plain way, which reports it as before.
+        if let Ok(Some(read)) = read_rows(driver, also, true).await {
+            return Ok(read);
+        }
+    }
+    read_rows(driver, also, false)
+        .await
+        .map(|read| read.expect("a plain read always has rows"))
+}
+
+/// [`read_with`], with the history's rows as one JSON text when `json` is set (`None` when that
+/// text is not what [`json_rows`] expects).
+async fn read_rows(
+    driver: &dyn Driver,
+    also: Option<(&str, &str)>,
+    json: bool,
+) -> Result<Option<(Vec<HistoryEntry>, Option<crate::driver::Rows>)>, DriverError> {
     let other = also.map_or(HISTORY_TABLE, |(table, _)| table);
     let existing = driver
         .query(
@@ -283,10 +302,18 @@ pub async fn read_with(
         )
         .await?;
     let exists = |name: &str| existing.iter().any(|r| r[0].as_str() == Some(name));
-    let select = format!(
-        "SELECT \"name\", \"checksum\", \"applied_at\", \"execution_ms\", \"kind\", \"schema_hash\" FROM {} ORDER BY \"applied_at\", rowid",
-        ident(HISTORY_TABLE)
-    );
+    let columns = COLUMNS.map(ident).join(", ");
+    let select = if json {
+        format!(
+            "SELECT json_group_array(json_array({columns}) ORDER BY \"applied_at\", rowid) FROM {}",
+            ident(HISTORY_TABLE)
+        )
+    } else {
+        format!(
+            "SELECT {columns} FROM {} ORDER BY \"applied_at\", rowid",
+            ident(HISTORY_TABLE)
+        )
+    };
     let mut sqls: Vec<&str> = Vec::new();
     if exists(HISTORY_TABLE) {
         sqls.push(&select);
@@ -306,7 +333,12 @@ pub async fn read_with(
     .into_iter();
     let rows = if exists(HISTORY_TABLE) {
         match results.next().transpose() {
+            Ok(rows) if json => match json_rows(rows.unwrap_or_default()) {
+                Some(rows) => rows,
+                None => return Ok(None),
+            },
             Ok(rows) => rows.unwrap_or_default(),
+            Err(_) if json => return Ok(None),
             Err(e) => {
                 check_shape(driver).await?;
                 return Err(e);
@@ -330,12 +362,23 @@ pub async fn read_with(
             schema_hash: r[5].as_str().map(str::to_string),
         })
         .collect();
-    Ok((entries, other_rows))
+    Ok(Some((entries, other_rows)))
+}
+
+/// The rows of the one-row answer of `json_group_array(json_array(...))`: each row's values
+/// as the plain query would give them (text, integers, reals, NULL). `None` when the answer is
+/// not that (a value JSON has no form for would make SQLite fail the query instead).
+fn json_rows(rows: crate::driver::Rows) -> Option<crate::driver::Rows> {
+    let [row] = rows.as_slice() else {
+        return None;
+    };
+    crate::driver::rows_from_json(row.first()?.as_str()?)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::driver::Value;
 
     #[test]
     fn many_rows_go_in_inserts_of_at_most_a_hundred_in_order() {
@@ -368,6 +411,42 @@ mod tests {
             insert_many_statements(&entries[..1], EntryKind::Migration, 2_460_000.5)[0].sql,
             insert_statement(&names[0], "abc", EntryKind::Migration, None, 2_460_000.5).sql
         );
+    }
+
+    #[test]
+    fn json_rows_read_back_as_the_plain_query_gives_them() {
+        let text = r#"[["0001_a","abc","2026-01-01T00:00:00.000Z",3,"migration",null],["0002_it's \"b\"","d",".",-1,"push","h"]]"#;
+        let rows = json_rows(vec![vec![Value::Text(text.into())]]).unwrap();
+        assert_eq!(
+            rows,
+            [
+                vec![
+                    Value::from("0001_a"),
+                    "abc".into(),
+                    "2026-01-01T00:00:00.000Z".into(),
+                    Value::Int(3),
+                    "migration".into(),
+                    Value::Null
+                ],
+                vec![
+                    Value::from("0002_it's \"b\""),
+                    "d".into(),
+                    ".".into(),
+                    Value::Int(-1),
+                    "push".into(),
+                    "h".into()
+                ],
+            ]
+        );
+        assert_eq!(
+            json_rows(vec![vec![Value::Text("[]".into())]]),
+            Some(vec![])
+        );
+        // Anything else is read the plain way.
+        assert_eq!(json_rows(vec![]), None);
+        assert_eq!(json_rows(vec![vec![Value::Int(1)]]), None);
+        assert_eq!(json_rows(vec![vec![Value::Text("[[true]]".into())]]), None);
+        assert_eq!(json_rows(vec![vec![Value::Text("not json".into())]]), None);
     }
 
     #[test]
