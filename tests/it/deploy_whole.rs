@@ -73,36 +73,28 @@ fn a_big_unit_whose_last_file_fails_at_its_last_statement_names_it() {
     assert_eq!(p.db("app.db").objects(), ["table _vertz_lock"]);
 }
 
-/// A file that commits on its own inside a big unit is not run as one script (sqlx would count
-/// a transaction that the file ended behind its back): the deploy ends as it does when the same
-/// file is in a small unit, with the same error, exit code and objects left.
+/// A file that commits on its own would end its transaction half-way, and what follows would
+/// run and be recorded outside it. It is refused with its line before anything runs, in a big
+/// unit as in a small one, and the database is not even created.
 #[test]
-fn a_file_that_commits_inside_a_big_unit_ends_as_in_a_small_unit() {
-    let run = |files: usize| {
+fn a_file_that_commits_on_its_own_is_refused_before_anything_runs() {
+    for files in [70, 2] {
         let p = Project::new();
         many(&p, files);
-        mig(&p, "0999_c", "/* ends it */ COMMIT;\nCREATE TABLE c (x);\n");
-        let run = deploy(&p, &["--tx-mode", "all"]);
-        let objects = p.db("app.db").objects().len();
-        (run, objects)
-    };
-    let (big, big_objects) = run(70);
-    let (small, small_objects) = run(2);
-    assert_ne!(small.code, 0, "{}", small.stderr);
-    assert_eq!(big.code, small.code, "{}", big.stderr);
-    // The message numbers the statement in the unit, which differs with the files before it.
-    let without_number = |s: &str| {
-        let (head, rest) = s.split_once(" failed: ").unwrap_or((s, ""));
-        (
-            head.trim_end_matches(char::is_numeric).to_string(),
-            rest.to_string(),
-        )
-    };
-    assert_eq!(without_number(&big.stderr), without_number(&small.stderr));
-    // Each file makes a table: the objects differ by the 68 more files of the big run, or by
-    // none when nothing stayed.
-    assert!(
-        big_objects == small_objects || big_objects == small_objects + 68,
-        "{big_objects} {small_objects}"
-    );
+        mig(
+            &p,
+            "0999_c",
+            "CREATE TABLE c (x);\n/* ends it */ COMMIT;\nCREATE TABLE d (x);\n",
+        );
+        for mode in ["all", "file"] {
+            let run = deploy(&p, &["--tx-mode", mode]);
+            run.code(3);
+            assert!(
+                run.stderr.contains("migrations/0999_c.sql:2: `COMMIT` controls the transaction, which vertz does itself"),
+                "{files} files, {mode}: {}",
+                run.stderr
+            );
+            assert!(!p.path("app.db").exists(), "{files} files, {mode}");
+        }
+    }
 }

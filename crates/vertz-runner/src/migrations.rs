@@ -129,6 +129,20 @@ pub enum MigrationFileError {
         /// The line.
         line: usize,
     },
+    /// A statement that begins, ends or nests a transaction. vertz runs each file in its own
+    /// transaction; a `COMMIT` in the file would end it half-way, and what follows would run
+    /// and be recorded outside it.
+    #[error(
+        "{path}:{line}: `{statement}` controls the transaction, which vertz does itself (each file runs in its own transaction, or every pending file in one with `--tx-mode all`); remove it"
+    )]
+    TransactionControl {
+        /// The file.
+        path: PathBuf,
+        /// The statement's first line.
+        line: usize,
+        /// The statement, shortened.
+        statement: String,
+    },
     /// The rollback marker has no statement under it.
     #[error(
         "{path}:{line}: `-- @rollback` has no statement under it; write the SQL that undoes this migration on the following lines, each commented with `-- `, or remove the marker"
@@ -242,13 +256,14 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<MigrationFile, MigrationFileEr
             line: last.line,
         });
     }
-    let forward = forward_raw
+    let forward: Vec<FileStatement> = forward_raw
         .into_iter()
         .map(|s| FileStatement {
             sql: s.sql,
             line: s.line,
         })
         .collect();
+    refuse_transaction_control(path, &forward)?;
 
     let rollback = match marker {
         None => None,
@@ -276,15 +291,15 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<MigrationFile, MigrationFileEr
                     line: m + 1,
                 });
             }
-            Some(
-                statements
-                    .into_iter()
-                    .map(|s| FileStatement {
-                        sql: s.sql,
-                        line: s.line + m + 1,
-                    })
-                    .collect(),
-            )
+            let statements: Vec<FileStatement> = statements
+                .into_iter()
+                .map(|s| FileStatement {
+                    sql: s.sql,
+                    line: s.line + m + 1,
+                })
+                .collect();
+            refuse_transaction_control(path, &statements)?;
+            Some(statements)
         }
     };
     Ok(MigrationFile {
@@ -295,6 +310,32 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<MigrationFile, MigrationFileEr
         forward,
         rollback,
     })
+}
+
+/// The first statement that begins, ends or nests a transaction (`BEGIN`, `COMMIT`, `END`,
+/// `ROLLBACK`, `SAVEPOINT`, `RELEASE`) is an error. A trigger's `BEGIN ... END` is inside its
+/// CREATE statement, so it is not one of these.
+fn refuse_transaction_control(
+    path: &Path,
+    statements: &[FileStatement],
+) -> Result<(), MigrationFileError> {
+    const CONTROL: [&str; 6] = ["BEGIN", "COMMIT", "END", "ROLLBACK", "SAVEPOINT", "RELEASE"];
+    for s in statements {
+        // A split statement starts at its first token.
+        let word = s
+            .sql
+            .split(|c: char| !c.is_ascii_alphabetic())
+            .next()
+            .unwrap_or_default();
+        if CONTROL.iter().any(|k| k.eq_ignore_ascii_case(word)) {
+            return Err(MigrationFileError::TransactionControl {
+                path: path.into(),
+                line: s.line,
+                statement: vertz_sql::lex::shorten(&s.sql, 60),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Checks a set of parsed files for numbers used twice; returns them ordered by number.
@@ -505,6 +546,44 @@ mod tests {
         ] {
             assert_eq!(parse_name(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn statements_that_control_the_transaction_are_refused_with_their_line() {
+        for (text, line, statement) in [
+            (
+                "CREATE TABLE a (x);\nBEGIN;\nCREATE TABLE b (x);\n",
+                2,
+                "BEGIN",
+            ),
+            ("INSERT INTO a VALUES (1);\n\n  commit ;\n", 3, "commit"),
+            (
+                "CREATE TABLE a (x);\nEND TRANSACTION;\n",
+                2,
+                "END TRANSACTION",
+            ),
+            ("SAVEPOINT s;\nCREATE TABLE a (x);\n", 1, "SAVEPOINT s"),
+            (
+                "CREATE TABLE a (x);\n-- @rollback\n-- DROP TABLE a;\n-- ROLLBACK;\n",
+                4,
+                "ROLLBACK",
+            ),
+        ] {
+            assert_eq!(
+                check("0002_x.sql", text).unwrap_err(),
+                format!(
+                    "0002_x.sql:{line}: `{statement}` controls the transaction, which vertz does itself (each file runs in its own transaction, or every pending file in one with `--tx-mode all`); remove it"
+                ),
+                "{text}"
+            );
+        }
+        // A trigger's BEGIN ... END is part of its statement; words that only start alike pass.
+        let f = check(
+            "0002_x.sql",
+            "CREATE TRIGGER t AFTER INSERT ON a BEGIN\n  SELECT 1;\nEND;\nCREATE TABLE beginning (x);\nUPDATE a SET x = 1;\n",
+        )
+        .unwrap();
+        assert_eq!(f.forward.len(), 3);
     }
 
     #[test]
