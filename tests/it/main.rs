@@ -33,6 +33,7 @@ mod rebuild;
 mod renames;
 mod rollback;
 mod roundtrip;
+mod stdout_closed;
 mod support;
 mod tidy;
 mod tooling;

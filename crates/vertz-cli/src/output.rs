@@ -27,10 +27,29 @@ pub fn quiet() -> bool {
 
 /// Prints a JSON document on standard output, pretty, even with `-q`.
 pub fn json(value: &serde_json::Value) {
-    println!(
+    outln!(
         "{}",
         serde_json::to_string_pretty(value).expect("serializable")
     );
+}
+
+/// Writes to standard output; every print of a command goes through here ([`out!`], [`outln!`],
+/// [`say!`]). A reader that went away (`vertz status --json | head -1`) is not the command's
+/// failure: the rest of the output is dropped, and the command finishes its work and keeps its
+/// exit code (`print!` would panic, with exit code 101, possibly between two migrations). Any
+/// other write error is reported once on standard error.
+pub fn print(args: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    static FAILED: AtomicBool = AtomicBool::new(false);
+    if FAILED.load(Ordering::Relaxed) {
+        return;
+    }
+    if let Err(e) = std::io::stdout().lock().write_fmt(args) {
+        FAILED.store(true, Ordering::Relaxed);
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            eprintln!("warning: cannot write to standard output: {e}");
+        }
+    }
 }
 
 /// Whether standard output gets colors.
@@ -94,11 +113,25 @@ pub fn highlight_sql(src: &str, color: bool) -> String {
     out
 }
 
+/// `print!` through [`print`].
+macro_rules! out {
+    ($($t:tt)*) => {
+        $crate::output::print(format_args!($($t)*))
+    };
+}
+
+/// `println!` through [`print`].
+macro_rules! outln {
+    ($($t:tt)*) => {
+        $crate::output::print(format_args!("{}\n", format_args!($($t)*)))
+    };
+}
+
 /// Human output on standard output; nothing with `-q`.
 macro_rules! say {
     ($($t:tt)*) => {
         if !$crate::output::quiet() {
-            println!($($t)*);
+            $crate::output::outln!($($t)*);
         }
     };
 }
@@ -112,7 +145,7 @@ macro_rules! note {
     };
 }
 
-pub(crate) use {note, say};
+pub(crate) use {note, out, outln, say};
 
 #[cfg(test)]
 mod tests {

@@ -306,15 +306,20 @@ fn bind<'q>(
     q
 }
 
-/// The rows of a read query without parameters. The introspection queries are read as one row
-/// of JSON each ([`introspect::one_row_form`]): at a thousand tables they return ~12,000 rows,
+/// The rows of a read query without parameters. The reads of many rows (the introspection
+/// queries, and the no-op fingerprint's read of `sqlite_schema`) are read as one row of JSON each
+/// ([`introspect::one_row_form`]): at a thousand tables they return ~12,000 and ~2,700 rows,
 /// which sqlx would hand over one by one from its worker thread, copying and allocating every
 /// value. The plain query runs when that form fails (an SQLite older than 3.44).
 pub(crate) async fn fetch_rows(
     conn: &mut SqliteConnection,
     sql: &str,
 ) -> Result<Rows, sqlx::Error> {
-    if let Some(one) = introspect::one_row_form(sql)
+    let many_rows = introspect::QUERIES.contains(&sql)
+        || sql == introspect::OBJECTS_QUERY
+        || sql == vertz_runner::push_state::SCHEMA_ROWS;
+    if many_rows
+        && let Some(one) = introspect::one_row_form(sql)
         && let Ok(row) = sqlx::query(&one).fetch_one(&mut *conn).await
         && let Ok(text) = row.try_get::<&str, _>(0)
         && let Some(rows) = vertz_runner::driver::rows_from_json(text)
@@ -373,6 +378,11 @@ impl Driver for SqliteDriver {
     async fn query(&self, sql: &str, params: &[Value]) -> Result<Rows, DriverError> {
         refuse_nul(1, sql)?;
         let mut conn = self.conn().await;
+        if params.is_empty() {
+            return fetch_rows(&mut conn, sql)
+                .await
+                .map_err(|e| to_driver_error(&self.target, 1, sql, &e));
+        }
         let rows = bind(sqlx::query(sql), params)
             .fetch_all(&mut *conn)
             .await
@@ -667,10 +677,10 @@ mod tests {
                 let driver = SqliteDriver::memory().await.unwrap();
                 let mut conn = driver.conn().await;
                 sqlx::raw_sql(schema).execute(&mut *conn).await.unwrap();
-                for sql in introspect::QUERIES
-                    .iter()
-                    .chain([&introspect::OBJECTS_QUERY])
-                {
+                for sql in introspect::QUERIES.iter().chain([
+                    &introspect::OBJECTS_QUERY,
+                    &vertz_runner::push_state::SCHEMA_ROWS,
+                ]) {
                     let plain: Rows = sqlx::query(sql)
                         .fetch_all(&mut *conn)
                         .await
@@ -689,8 +699,13 @@ mod tests {
                     assert_eq!(rows, plain, "{sql}");
                     assert_eq!(fetch_rows(&mut conn, sql).await.unwrap(), plain);
                 }
-                // Any other query is read as it is.
+                // Any other query is read as it is; the rewrite needs its form.
                 assert_eq!(introspect::one_row_form("SELECT 1"), None);
+                assert_eq!(introspect::one_row_form("SELECT FROM t ORDER BY a"), None);
+                assert_eq!(
+                    introspect::one_row_form("SELECT 1 AS a FROM t ORDER BY a").as_deref(),
+                    Some("SELECT json_group_array(json_array(1 AS a) ORDER BY a) FROM t")
+                );
                 assert_eq!(
                     fetch_rows(&mut conn, "SELECT x'00', 2.5").await.unwrap(),
                     [vec![Value::Blob(vec![0]), Value::Real(2.5)]]

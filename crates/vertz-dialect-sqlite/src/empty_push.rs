@@ -34,7 +34,7 @@ use vertz_snapshot::Schema;
 use vertz_sql::Dialect;
 use vertz_sql::sqlite::introspect;
 
-use crate::driver::{SqliteDriver, execute_script, fetch_rows, row_values, run_of_plain};
+use crate::driver::{SqliteDriver, execute_script, fetch_rows, run_of_plain};
 use crate::schema_sql;
 
 /// What the one-pass push did: the report (applied, with its history entry), and the no-op
@@ -275,11 +275,9 @@ async fn in_transaction(
     execute(conn, statements.len(), std::slice::from_ref(&insert)).await?;
     let fingerprint = match memo_inputs {
         Some(inputs) if nothing => {
-            let rows = sqlx::query(push_state::SCHEMA_ROWS)
-                .fetch_all(&mut *conn)
+            let rows = fetch_rows(conn, push_state::SCHEMA_ROWS)
                 .await
                 .map_err(|e| e.to_string())?;
-            let rows: Vec<_> = rows.iter().map(row_values).collect();
             Some(push_state::fingerprint_of(inputs, &rows))
         }
         _ => None,

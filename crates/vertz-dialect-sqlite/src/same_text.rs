@@ -32,7 +32,7 @@ use vertz_runner::driver::{Rows, Value};
 use vertz_runner::{PushOptions, PushReport, push_state};
 use vertz_sql::lex;
 
-use crate::driver::{SqliteDriver, row_values};
+use crate::driver::{SqliteDriver, fetch_rows};
 use crate::empty_push::{read_model, without_hints};
 use crate::schema_sql;
 
@@ -91,13 +91,9 @@ async fn attempt(
         .await
         .map_err(|e| e.to_string())?;
     let read = async {
-        let rows: Rows = sqlx::query(push_state::SCHEMA_ROWS)
-            .fetch_all(&mut *conn)
+        let rows = fetch_rows(&mut conn, push_state::SCHEMA_ROWS)
             .await
-            .map_err(|e| e.to_string())?
-            .iter()
-            .map(row_values)
-            .collect();
+            .map_err(|e| e.to_string())?;
         if live_texts(&rows)? != declared {
             return Err("the database's schema text differs from the file's".to_string());
         }
@@ -233,6 +229,7 @@ pub(crate) fn stored_text(sql: &str) -> Option<(&'static str, String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::driver::row_values;
 
     /// What SQLite itself stores for each statement, run as a file would run it (`;` and all),
     /// must be what [`stored_text`] predicts.

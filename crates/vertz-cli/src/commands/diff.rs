@@ -58,13 +58,14 @@ pub async fn run(args: DiffArgs) -> Result<u8, CliError> {
     }
     // The SQL is the command's data: printed even with -q.
     if plan.is_empty() {
-        println!(
+        crate::output::outln!(
             "-- {} and {} have the same schema; no SQL.",
-            args.from, args.to
+            args.from,
+            args.to
         );
     } else {
-        println!("-- From {} to {}:\n", args.from, args.to);
-        print!("{}", plan.to_sql());
+        crate::output::outln!("-- From {} to {}:\n", args.from, args.to);
+        crate::output::out!("{}", plan.to_sql());
     }
     Ok(exit::OK)
 }

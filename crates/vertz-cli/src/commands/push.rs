@@ -210,7 +210,7 @@ fn show(report: &PushReport, schema_name: &str, database: &str, args: &PushArgs)
     if args.dry_run {
         say!("\nDry run: this SQL would run (nothing was changed):\n");
         if !output::quiet() {
-            print!(
+            output::out!(
                 "{}",
                 output::highlight_sql(&report.plan.to_sql(), output::color())
             );

@@ -22,7 +22,7 @@ pub fn emit(out: Option<&Path>, text: &str) -> Result<(), CliError> {
         Some(path) => vertz_snapshot::snapshot::write_atomically(path, text.as_bytes())
             .map_err(|e| CliError::new(exit::INTERNAL, anyhow::Error::from(e))),
         None => {
-            print!("{text}");
+            crate::output::out!("{text}");
             Ok(())
         }
     }

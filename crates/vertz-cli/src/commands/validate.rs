@@ -64,7 +64,7 @@ pub fn run(args: ValidateArgs) -> Result<u8, CliError> {
                 "fix": f.fix,
             })).collect::<Vec<_>>(),
         });
-        println!(
+        crate::output::outln!(
             "{}",
             serde_json::to_string_pretty(&json).expect("serializable")
         );
@@ -74,7 +74,7 @@ pub fn run(args: ValidateArgs) -> Result<u8, CliError> {
                 Severity::Error => "error",
                 Severity::Warning => "warning",
             };
-            println!(
+            crate::output::outln!(
                 "{}:{}: {severity} [{}] {}\n  fix: {}",
                 path.display(),
                 f.line,
