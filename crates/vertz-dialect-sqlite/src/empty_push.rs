@@ -29,24 +29,13 @@ use sqlx::sqlite::SqliteConnection;
 use vertz_diff::Resolver;
 use vertz_runner::Driver;
 use vertz_runner::driver::{Statement, schema_from_rows};
-use vertz_runner::{PushOptions, PushReport, history, push_state};
+use vertz_runner::{PushOptions, history, push_state};
 use vertz_snapshot::Schema;
 use vertz_sql::Dialect;
 use vertz_sql::sqlite::introspect;
 
 use crate::driver::{SqliteDriver, execute_script, fetch_rows, run_of_plain};
-use crate::schema_sql;
-
-/// What the one-pass push did: the report (applied, with its history entry), and the no-op
-/// fingerprint of `memo_inputs` against the schema it left, when a push of the same inputs is
-/// known to find nothing at all to do there.
-#[derive(Debug)]
-pub struct EmptyPushed {
-    /// The push's report, as the full path gives it.
-    pub report: PushReport,
-    /// The fingerprint to keep as the no-op memo ([`push_state`]).
-    pub fingerprint: Option<String>,
-}
+use crate::{Answered, schema_sql};
 
 /// The database to push into.
 #[derive(Debug, Clone, Copy)]
@@ -67,7 +56,7 @@ pub async fn push_into_empty(
     options: &PushOptions,
     resolver: &mut (dyn Resolver + Send),
     memo_inputs: Option<&str>,
-) -> Option<EmptyPushed> {
+) -> Option<Answered> {
     if options.dry_run || !options.renames.is_empty() {
         return None;
     }
@@ -106,7 +95,7 @@ async fn build_and_publish(
     options: &PushOptions,
     resolver: &mut (dyn Resolver + Send),
     memo_inputs: Option<&str>,
-) -> Result<EmptyPushed, String> {
+) -> Result<Answered, String> {
     let scratch = scratch_name(database).ok_or("no file name")?;
     let outcome = match SqliteDriver::open(&scratch).await {
         Ok(driver) => {
@@ -161,7 +150,7 @@ async fn attempt(
     options: &PushOptions,
     resolver: &mut (dyn Resolver + Send),
     memo_inputs: Option<&str>,
-) -> Result<EmptyPushed, String> {
+) -> Result<Answered, String> {
     let mut conn = driver.conn().await;
     // A database with objects of its own is the common case: one cheap read says so, before
     // any lock is taken or anything is introspected.
@@ -204,7 +193,7 @@ async fn in_transaction(
     options: &PushOptions,
     resolver: &mut (dyn Resolver + Send),
     memo_inputs: Option<&str>,
-) -> Result<EmptyPushed, String> {
+) -> Result<Answered, String> {
     // Empty as the full push sees it: its introspection finds nothing.
     let live = read_model(conn).await?;
     if live != Schema::default() {
@@ -285,7 +274,7 @@ async fn in_transaction(
     tracing::info!(target: "vertz", name = %name, statements = report.plan.statements.len(), ms = clock.elapsed().as_millis() as u64, "push applied (one pass: the schema file's statements, into an empty database)");
     report.applied = true;
     report.history_name = Some(name);
-    Ok(EmptyPushed {
+    Ok(Answered {
         report,
         fingerprint,
     })

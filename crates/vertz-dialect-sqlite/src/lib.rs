@@ -13,6 +13,18 @@ pub mod same_text;
 pub mod schema_sql;
 
 pub use driver::{SqliteDriver, SqliteScratch};
+
+/// A push answered by one of this crate's paths ([`empty_push`], [`same_text`]) instead of the
+/// full one.
+#[derive(Debug)]
+pub struct Answered {
+    /// The push's report, as the full path gives it.
+    pub report: vertz_runner::PushReport,
+    /// The no-op fingerprint of the memo inputs against the schema the push left or compared
+    /// ([`vertz_runner::push_state`]), when a push of the same inputs is known to find nothing
+    /// at all to do there.
+    pub fingerprint: Option<String>,
+}
 pub use vertz_sql::SqliteFamily;
 
 /// The SQLite dialect.

@@ -29,22 +29,12 @@ use std::path::Path;
 use vertz_diff::Resolver;
 use vertz_runner::Driver;
 use vertz_runner::driver::{Rows, Value};
-use vertz_runner::{PushOptions, PushReport, push_state};
+use vertz_runner::{PushOptions, push_state};
 use vertz_sql::lex;
 
 use crate::driver::{SqliteDriver, fetch_rows};
 use crate::empty_push::{read_model, without_hints};
-use crate::schema_sql;
-
-/// A push found to do nothing, and the no-op fingerprint of the memo inputs against the
-/// schema it compared (for [`push_state`]'s memo).
-#[derive(Debug)]
-pub struct SameText {
-    /// The push's report: no change, no SQL, the declared schema's hash.
-    pub report: PushReport,
-    /// The fingerprint to keep as the no-op memo, when memo inputs were given.
-    pub fingerprint: Option<String>,
-}
+use crate::{Answered, schema_sql};
 
 /// Answers a push of the schema file at `schema_file` into `driver`'s database when the
 /// database's objects are exactly the file's statements and the push finds nothing to do.
@@ -55,7 +45,7 @@ pub async fn noop_push(
     options: &PushOptions,
     resolver: &mut (dyn Resolver + Send),
     memo_inputs: Option<&str>,
-) -> Option<SameText> {
+) -> Option<Answered> {
     if options.dry_run || !options.renames.is_empty() {
         return None;
     }
@@ -78,7 +68,7 @@ async fn attempt(
     options: &PushOptions,
     resolver: &mut (dyn Resolver + Send),
     memo_inputs: Option<&str>,
-) -> Result<SameText, String> {
+) -> Result<Answered, String> {
     let text = String::from_utf8(std::fs::read(schema_file).map_err(|e| e.to_string())?)
         .map_err(|_| "not UTF-8")?;
     let statements =
@@ -129,7 +119,7 @@ async fn attempt(
         return Err("a push would change something".into());
     }
     report.schema_hash = hash.map_err(|_| "hashing the schema failed".to_string())?;
-    Ok(SameText {
+    Ok(Answered {
         report,
         fingerprint: memo_inputs.map(|inputs| push_state::fingerprint_of(inputs, &rows)),
     })

@@ -99,45 +99,34 @@ pub async fn run(ctx: &Context, args: PushArgs) -> Result<u8, CliError> {
                 .await
                 .ok();
         }
-        if let Some(driver) = &opened
-            && let Some(found) = vertz_dialect_sqlite::same_text::noop_push(
+        let mut answered = None;
+        if let Some(driver) = &opened {
+            answered = vertz_dialect_sqlite::same_text::noop_push(
                 driver,
                 file,
                 &options,
                 resolver.as_mut(),
                 inputs,
             )
-            .await
-        {
-            ctx.announce("db push", &settings, &database, args.json);
-            if let (Some(fingerprint), Some((_, db_path))) = (&found.fingerprint, &key) {
-                push_memo::write(db_path, fingerprint, &found.report.schema_hash);
-            }
-            return Ok(show(
-                &found.report,
-                &file.display().to_string(),
-                &database,
-                &args,
-            ));
+            .await;
         }
-        let target = match &opened {
-            Some(driver) => Some(Target::Open(driver)),
-            None if !db_path.exists() => Some(Target::Missing(&db_path)),
-            None => None,
-        };
-        let pushed = match target {
-            Some(target) => {
-                push_into_empty(target, file, &options, resolver.as_mut(), inputs).await
+        if answered.is_none() {
+            let target = match &opened {
+                Some(driver) => Some(Target::Open(driver)),
+                None if !db_path.exists() => Some(Target::Missing(&db_path)),
+                None => None,
+            };
+            if let Some(target) = target {
+                answered = push_into_empty(target, file, &options, resolver.as_mut(), inputs).await;
             }
-            None => None,
-        };
-        if let Some(pushed) = pushed {
+        }
+        if let Some(answered) = answered {
             ctx.announce("db push", &settings, &database, args.json);
-            if let (Some(fingerprint), Some((_, db_path))) = (&pushed.fingerprint, &key) {
-                push_memo::write(db_path, fingerprint, &pushed.report.schema_hash);
+            if let (Some(fingerprint), Some((_, db_path))) = (&answered.fingerprint, &key) {
+                push_memo::write(db_path, fingerprint, &answered.report.schema_hash);
             }
             return Ok(show(
-                &pushed.report,
+                &answered.report,
                 &file.display().to_string(),
                 &database,
                 &args,
