@@ -34,8 +34,9 @@ use vertz_snapshot::Schema;
 use vertz_sql::Dialect;
 use vertz_sql::sqlite::introspect;
 
+use crate::Answered;
 use crate::driver::{SqliteDriver, execute_script, fetch_rows, run_of_plain};
-use crate::{Answered, schema_sql};
+use crate::schema_sql::{self, SchemaFile};
 
 /// The database to push into.
 #[derive(Debug, Clone, Copy)]
@@ -46,13 +47,13 @@ pub enum Target<'a> {
     Missing(&'a Path),
 }
 
-/// Pushes the schema file at `schema_file` into `target` when that database has no user objects
+/// Pushes the schema file `file` into `target` when that database has no user objects
 /// (vertz's own tables do not count) or does not exist. `None` when this path does not apply or
 /// anything failed; nothing was changed then (no file was created), and the caller runs the
 /// full push.
 pub async fn push_into_empty(
     target: Target<'_>,
-    schema_file: &Path,
+    file: &SchemaFile,
     options: &PushOptions,
     resolver: &mut (dyn Resolver + Send),
     memo_inputs: Option<&str>,
@@ -60,20 +61,13 @@ pub async fn push_into_empty(
     if options.dry_run || !options.renames.is_empty() {
         return None;
     }
-    let text = String::from_utf8(std::fs::read(schema_file).ok()?).ok()?;
-    let statements = schema_sql::checked_statements(&text, schema_file).ok()?;
-    let file = Declared {
-        text: &text,
-        statements: &statements,
-        path: schema_file,
-    };
     let (outcome, name) = match target {
         Target::Open(driver) => (
-            attempt(driver, &file, options, resolver, memo_inputs).await,
+            attempt(driver, file, options, resolver, memo_inputs).await,
             driver.target(),
         ),
         Target::Missing(database) => (
-            build_and_publish(database, &file, options, resolver, memo_inputs).await,
+            build_and_publish(database, file, options, resolver, memo_inputs).await,
             database.display().to_string(),
         ),
     };
@@ -91,7 +85,7 @@ pub async fn push_into_empty(
 /// file is always removed.
 async fn build_and_publish(
     database: &Path,
-    file: &Declared<'_>,
+    file: &SchemaFile,
     options: &PushOptions,
     resolver: &mut (dyn Resolver + Send),
     memo_inputs: Option<&str>,
@@ -113,13 +107,6 @@ async fn build_and_publish(
     });
     remove_scratch(&scratch);
     published
-}
-
-/// The schema file, split and checked.
-struct Declared<'a> {
-    text: &'a str,
-    statements: &'a [vertz_sql::lex::Statement],
-    path: &'a Path,
 }
 
 /// The name beside `database` under which it is built before it is published: one per
@@ -146,7 +133,7 @@ const OTHER_OBJECTS: &str = r"SELECT 1 FROM sqlite_schema WHERE name NOT LIKE 's
 /// The push in one transaction; on any error, rolled back.
 async fn attempt(
     driver: &SqliteDriver,
-    file: &Declared<'_>,
+    file: &SchemaFile,
     options: &PushOptions,
     resolver: &mut (dyn Resolver + Send),
     memo_inputs: Option<&str>,
@@ -189,7 +176,7 @@ async fn attempt(
 async fn in_transaction(
     conn: &mut SqliteConnection,
     dialect: &dyn Dialect,
-    file: &Declared<'_>,
+    file: &SchemaFile,
     options: &PushOptions,
     resolver: &mut (dyn Resolver + Send),
     memo_inputs: Option<&str>,
@@ -214,7 +201,7 @@ async fn in_transaction(
     // The model SQLite made of the file, as the scratch load reads it; then the file's hints and
     // the model's rules, as the loader applies them.
     let stored = read_model(conn).await?;
-    let desired = schema_sql::finish(file.text, file.statements, stored, file.path)
+    let desired = schema_sql::finish(&file.text, &file.statements, stored, &file.path)
         .map_err(|e| e.to_string())?;
     // The push is decided as the full path decides it. The schema's hash (a sizeable share of
     // this work at a thousand tables) is computed meanwhile on a second thread: all of this is

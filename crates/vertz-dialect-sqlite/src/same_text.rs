@@ -24,7 +24,6 @@
 //! not: write to the database, or run for dry runs, renames given by flags or D1.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use vertz_diff::Resolver;
 use vertz_runner::Driver;
@@ -32,16 +31,17 @@ use vertz_runner::driver::{Rows, Value};
 use vertz_runner::{PushOptions, push_state};
 use vertz_sql::lex;
 
+use crate::Answered;
 use crate::driver::{SqliteDriver, fetch_rows};
 use crate::empty_push::{read_model, without_hints};
-use crate::{Answered, schema_sql};
+use crate::schema_sql::{self, SchemaFile};
 
-/// Answers a push of the schema file at `schema_file` into `driver`'s database when the
+/// Answers a push of the schema file `file` into `driver`'s database when the
 /// database's objects are exactly the file's statements and the push finds nothing to do.
 /// `None` otherwise (nothing was changed; the caller runs the full push).
 pub async fn noop_push(
     driver: &SqliteDriver,
-    schema_file: &Path,
+    file: &SchemaFile,
     options: &PushOptions,
     resolver: &mut (dyn Resolver + Send),
     memo_inputs: Option<&str>,
@@ -49,7 +49,7 @@ pub async fn noop_push(
     if options.dry_run || !options.renames.is_empty() {
         return None;
     }
-    let outcome = attempt(driver, schema_file, options, resolver, memo_inputs).await;
+    let outcome = attempt(driver, file, options, resolver, memo_inputs).await;
     match outcome {
         Ok(found) => {
             tracing::info!(target: "vertz", database = %driver.target(), "push: nothing to do; the database holds the schema file's statements (compared as the text SQLite keeps, without loading the file)");
@@ -64,16 +64,12 @@ pub async fn noop_push(
 
 async fn attempt(
     driver: &SqliteDriver,
-    schema_file: &Path,
+    file: &SchemaFile,
     options: &PushOptions,
     resolver: &mut (dyn Resolver + Send),
     memo_inputs: Option<&str>,
 ) -> Result<Answered, String> {
-    let text = String::from_utf8(std::fs::read(schema_file).map_err(|e| e.to_string())?)
-        .map_err(|_| "not UTF-8")?;
-    let statements =
-        schema_sql::checked_statements(&text, schema_file).map_err(|e| e.to_string())?;
-    let declared = declared_texts(&statements)?;
+    let declared = declared_texts(&file.statements)?;
     let mut conn = driver.conn().await;
     // One read transaction: the texts compared, the model and the fingerprint are one snapshot.
     sqlx::raw_sql("BEGIN")
@@ -94,8 +90,8 @@ async fn attempt(
     let _ = sqlx::raw_sql("COMMIT").execute(&mut *conn).await;
     drop(conn);
     let (rows, live) = read?;
-    let desired =
-        schema_sql::finish(&text, &statements, live, schema_file).map_err(|e| e.to_string())?;
+    let desired = schema_sql::finish(&file.text, &file.statements, live, &file.path)
+        .map_err(|e| e.to_string())?;
     // The database's model is the declared one without the file's rename hints.
     let hintless = without_hints(&desired);
     let live = hintless.as_ref().unwrap_or(&desired);

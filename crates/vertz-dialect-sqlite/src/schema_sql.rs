@@ -111,28 +111,59 @@ pub enum SchemaSqlError {
     },
 }
 
+/// A schema file read, split into statements and each checked ([`checked_statements`]), not
+/// yet loaded: read once by `db push` for the paths that need no load ([`crate::same_text`],
+/// [`crate::empty_push`]).
+#[derive(Debug)]
+pub struct SchemaFile {
+    pub(crate) path: PathBuf,
+    pub(crate) text: String,
+    pub(crate) statements: Vec<lex::Statement>,
+}
+
+impl SchemaFile {
+    /// Reads and checks the file at `path`.
+    pub fn read(path: &Path) -> Result<SchemaFile, SchemaSqlError> {
+        let bytes = std::fs::read(path).map_err(|source| SchemaSqlError::Read {
+            path: path.into(),
+            source,
+        })?;
+        let text =
+            String::from_utf8(bytes).map_err(|_| SchemaSqlError::NotUtf8 { path: path.into() })?;
+        Self::checked(text, path)
+    }
+
+    fn checked(text: String, path: &Path) -> Result<SchemaFile, SchemaSqlError> {
+        let statements = checked_statements(&text, path)?;
+        Ok(SchemaFile {
+            path: path.into(),
+            text,
+            statements,
+        })
+    }
+
+    /// Loads the file into SQLite and reads the declared model (hints applied, validated).
+    pub async fn load(&self) -> Result<Schema, SchemaSqlError> {
+        let (statements, path) = (&self.statements, self.path.as_path());
+        let schema = match parts(statements) {
+            Some(parts) if parts.len() > 1 => match load_in_parts(statements, &parts).await {
+                Some(schema) => schema,
+                None => load_whole(statements, path).await?,
+            },
+            _ => load_whole(statements, path).await?,
+        };
+        finish(&self.text, statements, schema, path)
+    }
+}
+
 /// Reads and loads a schema file.
 pub async fn load_file(path: &Path) -> Result<Schema, SchemaSqlError> {
-    let bytes = std::fs::read(path).map_err(|source| SchemaSqlError::Read {
-        path: path.into(),
-        source,
-    })?;
-    let text =
-        String::from_utf8(bytes).map_err(|_| SchemaSqlError::NotUtf8 { path: path.into() })?;
-    load_str(&text, path).await
+    SchemaFile::read(path)?.load().await
 }
 
 /// Loads schema SQL text; `path` is only used in errors.
 pub async fn load_str(text: &str, path: &Path) -> Result<Schema, SchemaSqlError> {
-    let statements = checked_statements(text, path)?;
-    let schema = match parts(&statements) {
-        Some(parts) if parts.len() > 1 => match load_in_parts(&statements, &parts).await {
-            Some(schema) => schema,
-            None => load_whole(&statements, path).await?,
-        },
-        _ => load_whole(&statements, path).await?,
-    };
-    finish(text, &statements, schema, path)
+    SchemaFile::checked(text.to_string(), path)?.load().await
 }
 
 /// The statements of a schema file, split, each checked before SQLite sees it: only CREATE,

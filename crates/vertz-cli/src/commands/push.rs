@@ -93,6 +93,9 @@ pub async fn run(ctx: &Context, args: PushArgs) -> Result<u8, CliError> {
     {
         use vertz_dialect_sqlite::empty_push::{Target, push_into_empty};
         let inputs = key.as_ref().map(|(inputs, _)| inputs.as_str());
+        // Read and checked once for both paths; a file that cannot be read or split is the
+        // full path's to report.
+        let declared = vertz_dialect_sqlite::schema_sql::SchemaFile::read(file).ok();
         if opened.is_none() && db_path.exists() {
             // When it cannot be opened, the full path below says why.
             opened = vertz_dialect_sqlite::SqliteDriver::open(&db_path)
@@ -100,24 +103,27 @@ pub async fn run(ctx: &Context, args: PushArgs) -> Result<u8, CliError> {
                 .ok();
         }
         let mut answered = None;
-        if let Some(driver) = &opened {
+        if let (Some(driver), Some(declared)) = (&opened, &declared) {
             answered = vertz_dialect_sqlite::same_text::noop_push(
                 driver,
-                file,
+                declared,
                 &options,
                 resolver.as_mut(),
                 inputs,
             )
             .await;
         }
-        if answered.is_none() {
+        if answered.is_none()
+            && let Some(declared) = &declared
+        {
             let target = match &opened {
                 Some(driver) => Some(Target::Open(driver)),
                 None if !db_path.exists() => Some(Target::Missing(&db_path)),
                 None => None,
             };
             if let Some(target) = target {
-                answered = push_into_empty(target, file, &options, resolver.as_mut(), inputs).await;
+                answered =
+                    push_into_empty(target, declared, &options, resolver.as_mut(), inputs).await;
             }
         }
         if let Some(answered) = answered {
