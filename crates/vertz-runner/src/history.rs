@@ -303,16 +303,13 @@ async fn read_rows(
         .await?;
     let exists = |name: &str| existing.iter().any(|r| r[0].as_str() == Some(name));
     let columns = COLUMNS.map(ident).join(", ");
-    let select = if json {
-        format!(
-            "SELECT json_group_array(json_array({columns}) ORDER BY \"applied_at\", rowid) FROM {}",
-            ident(HISTORY_TABLE)
-        )
-    } else {
-        format!(
-            "SELECT {columns} FROM {} ORDER BY \"applied_at\", rowid",
-            ident(HISTORY_TABLE)
-        )
+    let plain = format!(
+        "SELECT {columns} FROM {} ORDER BY \"applied_at\", rowid",
+        ident(HISTORY_TABLE)
+    );
+    let select = match json {
+        true => vertz_sql::sqlite::introspect::one_row_form(&plain).unwrap_or(plain),
+        false => plain,
     };
     let mut sqls: Vec<&str> = Vec::new();
     if exists(HISTORY_TABLE) {
