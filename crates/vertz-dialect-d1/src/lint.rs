@@ -289,7 +289,10 @@ impl Linter {
             ));
         }
         match first.as_str() {
-            "begin" | "commit" | "end" | "rollback" | "savepoint" | "release" => {
+            w if vertz_sql::lex::TRANSACTION_CONTROL
+                .iter()
+                .any(|k| k.eq_ignore_ascii_case(w)) =>
+            {
                 out.push(finding(
                     ctx.line,
                     "d1/no-transaction",

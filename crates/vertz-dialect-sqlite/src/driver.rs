@@ -545,31 +545,7 @@ fn runs_in_exec(s: &Statement) -> bool {
     if !s.params.is_empty() || s.sql.rsplit('\n').next().unwrap_or("").contains("--") {
         return false;
     }
-    let word = first_word(&s.sql).to_ascii_uppercase();
-    !matches!(
-        word.as_str(),
-        "BEGIN" | "COMMIT" | "END" | "ROLLBACK" | "SAVEPOINT" | "RELEASE"
-    )
-}
-
-/// The first word of a statement, after white space and comments (empty when there is none, or
-/// when a comment is not closed).
-fn first_word(sql: &str) -> &str {
-    let mut rest = sql;
-    loop {
-        rest = rest.trim_start();
-        if let Some(r) = rest.strip_prefix("--") {
-            rest = r.split_once('\n').map_or("", |(_, after)| after);
-        } else if let Some(r) = rest.strip_prefix("/*") {
-            rest = r.split_once("*/").map_or("", |(_, after)| after);
-        } else {
-            break;
-        }
-    }
-    let end = rest
-        .find(|c: char| !c.is_ascii_alphabetic())
-        .unwrap_or(rest.len());
-    &rest[..end]
+    !vertz_sql::lex::controls_transaction(&s.sql)
 }
 
 /// Whether SQLite answered SQLITE_BUSY or SQLITE_LOCKED (another writer held the database past
@@ -740,7 +716,5 @@ mod tests {
             "INSERT INTO a VALUES (?)",
             vec![Value::Int(1)]
         )));
-        assert_eq!(first_word("/* open"), "");
-        assert_eq!(first_word("-- only a comment"), "");
     }
 }

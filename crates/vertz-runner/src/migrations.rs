@@ -312,22 +312,14 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<MigrationFile, MigrationFileEr
     })
 }
 
-/// The first statement that begins, ends or nests a transaction (`BEGIN`, `COMMIT`, `END`,
-/// `ROLLBACK`, `SAVEPOINT`, `RELEASE`) is an error. A trigger's `BEGIN ... END` is inside its
-/// CREATE statement, so it is not one of these.
+/// The first statement that begins, ends or nests a transaction
+/// ([`vertz_sql::lex::controls_transaction`]) is an error.
 fn refuse_transaction_control(
     path: &Path,
     statements: &[FileStatement],
 ) -> Result<(), MigrationFileError> {
-    const CONTROL: [&str; 6] = ["BEGIN", "COMMIT", "END", "ROLLBACK", "SAVEPOINT", "RELEASE"];
     for s in statements {
-        // A split statement starts at its first token.
-        let word = s
-            .sql
-            .split(|c: char| !c.is_ascii_alphabetic())
-            .next()
-            .unwrap_or_default();
-        if CONTROL.iter().any(|k| k.eq_ignore_ascii_case(word)) {
+        if vertz_sql::lex::controls_transaction(&s.sql) {
             return Err(MigrationFileError::TransactionControl {
                 path: path.into(),
                 line: s.line,

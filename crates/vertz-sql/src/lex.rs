@@ -82,6 +82,20 @@ pub struct LexError {
     pub message: String,
 }
 
+/// The first words of the statements that begin, end or nest a transaction.
+pub const TRANSACTION_CONTROL: [&str; 6] =
+    ["BEGIN", "COMMIT", "END", "ROLLBACK", "SAVEPOINT", "RELEASE"];
+
+/// Whether the statement `sql` begins, ends or nests a transaction: its first token (after
+/// white space and comments) is one of [`TRANSACTION_CONTROL`]. A trigger's `BEGIN ... END` is
+/// inside its CREATE statement, so it is not one of these.
+pub fn controls_transaction(sql: &str) -> bool {
+    tokenize_first(sql, 1)
+        .ok()
+        .and_then(|tokens| tokens.into_iter().next())
+        .is_some_and(|t| TRANSACTION_CONTROL.iter().any(|k| t.is_word(sql, k)))
+}
+
 /// Tokenizes SQL text, skipping white space and comments.
 pub fn tokenize(src: &str) -> Result<Vec<Token>, LexError> {
     tokenize_first(src, usize::MAX)
@@ -450,6 +464,31 @@ mod tests {
         let expect: Vec<(String, usize)> =
             expect.iter().map(|(s, l)| (s.to_string(), *l)).collect();
         assert_eq!(got, expect);
+    }
+
+    #[test]
+    fn transaction_control_is_the_first_token_after_comments() {
+        for sql in [
+            "BEGIN",
+            "  commit transaction",
+            "-- done\nEND",
+            "/* x */ ROLLBACK",
+            "Begin Immediate",
+            "SAVEPOINT s",
+            "RELEASE s",
+        ] {
+            assert!(controls_transaction(sql), "{sql}");
+        }
+        for sql in [
+            "CREATE TRIGGER t AFTER INSERT ON a BEGIN SELECT 1; END",
+            "BEGINNING",
+            "-- BEGIN\nCREATE TABLE a (x)",
+            "/* open",
+            "-- only a comment",
+            "",
+        ] {
+            assert!(!controls_transaction(sql), "{sql}");
+        }
     }
 
     #[test]
