@@ -53,6 +53,71 @@ pub fn trials(default: usize) -> usize {
         .unwrap_or(default)
 }
 
+/// The kill times of one crash test, and when it has drawn enough of them.
+///
+/// Times are drawn uniformly from 0 to 1.2 times an uninterrupted run's length, measured once
+/// before the trials. CI runs the tests in parallel on a small machine, so that one measurement
+/// can be far off the trials' runs, and a fixed number of trials then lands no kill where the
+/// test needs one (the assertion "the harness is not testing anything" failed that way). Two
+/// corrections: a trial whose process had exited before its kill narrows the window to 1.2
+/// times that delay (the run is shorter), and while no kill has landed where the test needs one
+/// ([`Kills::landed`]), up to three times the planned trials are drawn.
+pub struct Kills {
+    rng: Rng,
+    window: Duration,
+    planned: usize,
+    drawn: usize,
+    landed: bool,
+}
+
+impl Kills {
+    /// `planned` trials (see [`trials`]) over a run that took `full` once.
+    pub fn new(seed: u64, full: Duration, planned: usize) -> Kills {
+        Kills {
+            rng: Rng::new(seed),
+            window: full * 12 / 10,
+            planned,
+            drawn: 0,
+            landed: false,
+        }
+    }
+
+    /// The next trial's number and kill delay, or `None` when enough were drawn.
+    pub fn next(&mut self) -> Option<(usize, Duration)> {
+        let more = self.drawn < self.planned || (!self.landed && self.drawn < self.planned * 3);
+        if !more {
+            return None;
+        }
+        let trial = self.drawn;
+        self.drawn += 1;
+        let delay = Duration::from_micros(self.rng.below(self.window.as_micros() as u64));
+        Some((trial, delay))
+    }
+
+    /// What [`run_and_kill`] said: whether the process had exited before its kill at `delay`.
+    pub fn finished(&mut self, delay: Duration, finished: bool) {
+        if finished {
+            self.window = self.window.min(delay * 12 / 10);
+        }
+    }
+
+    /// A kill landed where the test needs one.
+    pub fn landed(&mut self) {
+        self.landed = true;
+    }
+
+    /// How many trials were drawn.
+    pub fn drawn(&self) -> usize {
+        self.drawn
+    }
+
+    /// Whether the run is long enough to require a kill where the test needs one (a short run,
+    /// `VERTZ_CRASH_TRIALS=2` say, may by chance land none).
+    pub fn must_land(&self, at_least: usize) -> bool {
+        self.planned >= at_least
+    }
+}
+
 /// A schema big enough that a push takes a while: `n` tables, each with an index and a foreign
 /// key to the previous table.
 fn big_schema(n: usize) -> String {
@@ -95,22 +160,12 @@ fn push_killed_at_random_moments_is_all_or_nothing() {
     let full = clock.elapsed();
     assert_eq!(db.count("_vertz_migrations"), 1);
 
-    let mut rng = Rng::new(0x5eed_0001);
+    let mut kills = Kills::new(0x5eed_0001, full, trials(12));
     let mut killed_midway = 0;
-    for trial in 0..trials(12) {
+    while let Some((trial, delay)) = kills.next() {
         remove_db(&p, "app.db");
-        let delay = Duration::from_micros(rng.below(full.as_micros() as u64 * 12 / 10));
-        let mut child = Command::new(vertz_bin())
-            .args(args)
-            .current_dir(p.dir.path())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        std::thread::sleep(delay);
-        let finished = child.try_wait().unwrap().is_some();
-        let _ = child.kill(); // SIGKILL
-        child.wait().unwrap();
+        let finished = run_and_kill(&p, &args, &[], delay);
+        kills.finished(delay, finished);
 
         let state = if db.path.exists() {
             Some(snapshot(&db))
@@ -121,7 +176,10 @@ fn push_killed_at_random_moments_is_all_or_nothing() {
         // whole (vertz_dialect_sqlite::empty_push): a kill leaves no file, or the scratch file.
         let scratch = p.path(".app.db.vertz-push.tmp");
         match state {
-            None if !finished && scratch.exists() => killed_midway += 1,
+            None if !finished && scratch.exists() => {
+                killed_midway += 1;
+                kills.landed();
+            }
             None => {} // killed before the file was created: "before"
             Some((tables, history, integrity)) => {
                 assert_eq!(integrity, "ok", "trial {trial}: the file is damaged");
@@ -131,6 +189,7 @@ fn push_killed_at_random_moments_is_all_or_nothing() {
                 );
                 if !finished && tables == 0 && db.path.exists() {
                     killed_midway += 1;
+                    kills.landed();
                 }
             }
         }
@@ -145,11 +204,12 @@ fn push_killed_at_random_moments_is_all_or_nothing() {
     }
     eprintln!(
         "crash trials: {} ({killed_midway} killed after opening the file or its scratch file and before commit), push takes {full:?}",
-        trials(12)
+        kills.drawn()
     );
     assert!(
-        killed_midway > 0 || trials(12) < 8,
-        "no kill landed inside a push; the harness is not testing anything"
+        killed_midway > 0 || !kills.must_land(8),
+        "no kill landed inside a push in {} trials; the harness is not testing anything",
+        kills.drawn()
     );
 }
 
@@ -323,13 +383,12 @@ fn deploy_of_60_files_killed_at_random_moments_leaves_each_file_all_or_nothing()
         FILES
     );
 
-    let mut rng = Rng::new(0x5eed_0002);
+    let mut kills = Kills::new(0x5eed_0002, full, trials(12));
     let (mut between, mut hot_journal, mut wal_left, mut lock_left) = (0, 0, 0, 0);
-    let trials = trials(12);
-    for trial in 0..trials {
+    while let Some((trial, delay)) = kills.next() {
         reset(trial);
-        let delay = Duration::from_micros(rng.below(full.as_micros() as u64 * 12 / 10));
         let finished = run_and_kill(&p, &args, &[], delay);
+        kills.finished(delay, finished);
         let context = format!(
             "trial {trial} ({} mode, kill after {delay:?})",
             if trial % 2 == 1 { "DELETE" } else { "WAL" }
@@ -361,6 +420,9 @@ fn deploy_of_60_files_killed_at_random_moments_leaves_each_file_all_or_nothing()
         );
         if !finished && applied > 0 && applied < FILES {
             between += 1;
+        }
+        if between > 0 && hot_journal + wal_left > 0 {
+            kills.landed();
         }
         // A lock left by the killed process expires within its time to live.
         if table_exists(&db, "_vertz_lock") {
@@ -400,11 +462,13 @@ fn deploy_of_60_files_killed_at_random_moments_leaves_each_file_all_or_nothing()
         }
     }
     eprintln!(
-        "deploy crash trials: {trials}; {between} killed between files with some applied, {hot_journal} inside a transaction (hot journal), {wal_left} with the WAL left, {lock_left} left a lock taken over after expiry; a deploy of {FILES} files takes {full:?}"
+        "deploy crash trials: {}; {between} killed between files with some applied, {hot_journal} inside a transaction (hot journal), {wal_left} with the WAL left, {lock_left} left a lock taken over after expiry; a deploy of {FILES} files takes {full:?}",
+        kills.drawn()
     );
     assert!(
-        trials < 8 || (between > 0 && hot_journal + wal_left > 0),
-        "the kills did not land inside the deploy; the harness is not testing anything"
+        !kills.must_land(8) || (between > 0 && hot_journal + wal_left > 0),
+        "the kills did not land inside the deploy in {} trials; the harness is not testing anything",
+        kills.drawn()
     );
 }
 
@@ -469,13 +533,12 @@ fn push_rebuilding_a_parent_over_rows_killed_at_random_keeps_every_row() {
     let new_sql = crate::support::sql_of(&db, "parent");
     assert_ne!(new_sql, old_sql);
 
-    let mut rng = Rng::new(0x5eed_0003);
+    let mut kills = Kills::new(0x5eed_0003, full, trials(12));
     let (mut before, mut after, mut hot_journal, mut wal_left) = (0, 0, 0, 0);
-    let trials = trials(12);
-    for trial in 0..trials {
+    while let Some((trial, delay)) = kills.next() {
         reset(trial);
-        let delay = Duration::from_micros(rng.below(full.as_micros() as u64 * 12 / 10));
         let finished = run_and_kill(&p, &args, &[], delay);
+        kills.finished(delay, finished);
         let context = format!(
             "trial {trial} ({} mode, kill after {delay:?})",
             if trial % 2 == 1 { "DELETE" } else { "WAL" }
@@ -485,6 +548,9 @@ fn push_rebuilding_a_parent_over_rows_killed_at_random_keeps_every_row() {
         }
         if left_beside(&p, "app.db", "-wal") {
             wal_left += 1;
+        }
+        if hot_journal + wal_left > 0 {
+            kills.landed();
         }
         assert_eq!(db.rows("PRAGMA integrity_check")[0][0], "ok", "{context}");
         assert!(
@@ -520,13 +586,15 @@ fn push_rebuilding_a_parent_over_rows_killed_at_random_keeps_every_row() {
         assert_eq!(db.count("_vertz_migrations"), 2, "{context}");
     }
     eprintln!(
-        "rebuild crash trials: {trials}; {before} killed before commit (old schema intact), {after} after, {hot_journal} inside the transaction (hot journal), {wal_left} with the WAL left; the push takes {full:?}"
+        "rebuild crash trials: {}; {before} killed before commit (old schema intact), {after} after, {hot_journal} inside the transaction (hot journal), {wal_left} with the WAL left; the push takes {full:?}",
+        kills.drawn()
     );
     assert!(
         // Either mode's leftover counts: with half the trials in each mode, asking for both
         // would fail by chance on a short run.
-        trials < 8 || hot_journal + wal_left > 0,
-        "no kill landed inside the rebuild; the harness is not testing anything"
+        !kills.must_land(8) || hot_journal + wal_left > 0,
+        "no kill landed inside the rebuild in {} trials; the harness is not testing anything",
+        kills.drawn()
     );
 }
 
@@ -639,25 +707,20 @@ fn deploy_to_d1_killed_at_random_moments_leaves_each_file_all_or_nothing() {
         FILES
     );
 
-    let mut rng = Rng::new(0x5eed_0004);
+    let mut kills = Kills::new(0x5eed_0004, full, trials(6));
     let (mut between, mut lock_left) = (0, 0);
-    let planned = trials(6);
-    let mut trials = 0;
-    // Kill times are drawn from the first run's length; on a loaded machine the runs vary, so
-    // a few more trials (up to three times as many) are drawn until one lands between files.
-    while trials < planned || (between == 0 && planned >= 4 && trials < planned * 3) {
-        let trial = trials;
-        trials += 1;
+    while let Some((trial, delay)) = kills.next() {
         let id = crate::d1_engine::fresh_id("crash");
         let a = args(&crate::d1_engine::url(&id));
         let a: Vec<&str> = a.iter().map(String::as_str).collect();
-        let delay = Duration::from_micros(rng.below(full.as_micros() as u64 * 12 / 10));
         let finished = run_and_kill(&p, &a, &env, delay);
+        kills.finished(delay, finished);
         let context = format!("D1 trial {trial} (kill after {delay:?})");
         let (history, tables, left) = d1_state(&id);
         let applied = check_many_files_state(&history, &tables, FILES, ROWS, &context);
         if !finished && applied > 0 && applied < FILES {
             between += 1;
+            kills.landed();
         }
         if let Some(seconds) = left {
             lock_left += 1;
@@ -686,10 +749,12 @@ fn deploy_to_d1_killed_at_random_moments_leaves_each_file_all_or_nothing() {
         }
     }
     eprintln!(
-        "D1 deploy crash trials: {trials}; {between} killed between files with some applied, {lock_left} left a lock taken over after expiry; a deploy of {FILES} files takes {full:?}"
+        "D1 deploy crash trials: {}; {between} killed between files with some applied, {lock_left} left a lock taken over after expiry; a deploy of {FILES} files takes {full:?}",
+        kills.drawn()
     );
     assert!(
-        planned < 4 || between > 0,
-        "no kill landed inside the deploy in {trials} trials; the harness is not testing anything"
+        !kills.must_land(4) || between > 0,
+        "no kill landed inside the deploy in {} trials; the harness is not testing anything",
+        kills.drawn()
     );
 }
