@@ -58,10 +58,10 @@ pub fn trials(default: usize) -> usize {
 /// Times are drawn uniformly from 0 to 1.2 times an uninterrupted run's length, measured once
 /// before the trials. CI runs the tests in parallel on a small machine, so that one measurement
 /// can be far off the trials' runs, and a fixed number of trials then lands no kill where the
-/// test needs one (the assertion "the harness is not testing anything" failed that way). Two
-/// corrections: a trial whose process had exited before its kill narrows the window to 1.2
-/// times that delay (the run is shorter), and while no kill has landed where the test needs one
-/// ([`Kills::landed`]), up to three times the planned trials are drawn.
+/// test needs one. Two corrections while no kill has landed where the test needs one
+/// ([`Kills::landed`]): a trial whose process had exited before its kill narrows the window to
+/// 1.2 times that delay (the run is shorter), and up to three times the planned trials are
+/// drawn.
 pub struct Kills {
     rng: Rng,
     window: Duration,
@@ -95,8 +95,10 @@ impl Kills {
     }
 
     /// What [`run_and_kill`] said: whether the process had exited before its kill at `delay`.
+    /// Only corrects the window until a kill has landed: narrowing it on every early exit would
+    /// creep down to the fastest run and leave no kill after the commit.
     pub fn finished(&mut self, delay: Duration, finished: bool) {
-        if finished {
+        if finished && !self.landed {
             self.window = self.window.min(delay * 12 / 10);
         }
     }
