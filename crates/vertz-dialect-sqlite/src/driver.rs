@@ -683,6 +683,10 @@ mod tests {
                     Some("SELECT json_group_array(json_array(1 AS a) ORDER BY a) FROM t")
                 );
                 assert_eq!(
+                    introspect::one_row_form("SELECT a, b FROM t WHERE a > 1").as_deref(),
+                    Some("SELECT json_group_array(json_array(a, b)) FROM t WHERE a > 1")
+                );
+                assert_eq!(
                     fetch_rows(&mut conn, "SELECT x'00', 2.5").await.unwrap(),
                     [vec![Value::Blob(vec![0]), Value::Real(2.5)]]
                 );

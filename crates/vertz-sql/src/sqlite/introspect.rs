@@ -11,7 +11,7 @@ use vertz_snapshot::{
     IndexColumn, IndexKey, Schema, Table, Trigger, View,
 };
 
-use crate::lex::{Token, TokenKind, matching_paren, split_top_level, tokenize};
+use crate::lex::{Token, TokenKind, matching_paren, split_top_level, tokenize, tokenize_first};
 
 /// The introspection queries, in the order [`RawSchema`]'s fields are filled. Tables whose names
 /// start with `sqlite_`, `_cf_` (D1's own) or `_vertz_` (vertz's history and lock) are left out;
@@ -31,24 +31,29 @@ pub const QUERIES: [&str; 4] = [
 /// [`objects_from_rows`]. Objects of `sqlite_`, `_cf_` and `_vertz_` tables are left out.
 pub const OBJECTS_QUERY: &str = r"SELECT type, name, tbl_name, sql FROM sqlite_schema WHERE type IN ('view', 'trigger') AND name NOT LIKE 'sqlite\_%' ESCAPE '\' AND tbl_name NOT LIKE '\_cf\_%' ESCAPE '\' AND tbl_name NOT LIKE '\_vertz\_%' ESCAPE '\' AND name NOT LIKE '\_vertz\_%' ESCAPE '\' ORDER BY type, name";
 
-/// A query of the form `SELECT columns FROM rest ORDER BY order` (such as [`QUERIES`] and
-/// [`OBJECTS_QUERY`]; no ` FROM ` inside the columns, no ` ORDER BY ` inside the order)
-/// rewritten to return one row whose only value is a JSON array of the query's rows, each an
-/// array of its values, in the query's order:
+/// A query of the form `SELECT columns FROM rest [ORDER BY order]` (such as [`QUERIES`] and
+/// [`OBJECTS_QUERY`]; no ` FROM ` inside the columns, no ` ORDER BY ` inside the order, nothing
+/// in `rest` that groups or limits) rewritten to return one row whose only value is a JSON array
+/// of the query's rows, each an array of its values, in the query's order:
 /// `SELECT json_group_array(json_array(columns) ORDER BY order) FROM rest` (SQLite 3.44 or
-/// later). For a backend that pays per row (sqlx hands every row from its worker thread to the
-/// caller, with an allocation per value): the same rows, read in one. `None` for a query of
-/// another form.
+/// later), or without `ORDER BY` for a query without one (the rows then come in the order the
+/// scan meets them, as the plain query's do). For a backend that pays per row (sqlx hands every
+/// row from its worker thread to the caller, with an allocation per value): the same rows, read
+/// in one. `None` for a query of another form.
 pub fn one_row_form(query: &str) -> Option<String> {
     let columns_end = query.find(" FROM ")?;
-    let order_at = query.rfind(" ORDER BY ")?;
     let columns = query
         .strip_prefix("SELECT ")?
         .get(..columns_end.checked_sub("SELECT ".len())?)?;
-    let order = &query[order_at + " ORDER BY ".len()..];
-    let rest = &query[columns_end..order_at];
+    let (rest, order) = match query.rfind(" ORDER BY ") {
+        Some(at) => (
+            &query[columns_end..at],
+            format!(" ORDER BY {}", &query[at + " ORDER BY ".len()..]),
+        ),
+        None => (&query[columns_end..], String::new()),
+    };
     Some(format!(
-        "SELECT json_group_array(json_array({columns}) ORDER BY {order}){rest}"
+        "SELECT json_group_array(json_array({columns}){order}){rest}"
     ))
 }
 
@@ -331,9 +336,10 @@ fn shadow_tables(raw: &RawSchema) -> std::collections::BTreeSet<String> {
     out
 }
 
-/// Whether a stored `CREATE` text is a `CREATE VIRTUAL TABLE`.
+/// Whether a stored `CREATE` text is a `CREATE VIRTUAL TABLE` (its second token: only the head
+/// is read).
 fn is_virtual(sql: &str) -> bool {
-    tokenize(sql).is_ok_and(|t| t.len() > 1 && t[1].is_word(sql, "VIRTUAL"))
+    tokenize_first(sql, 2).is_ok_and(|t| t.len() > 1 && t[1].is_word(sql, "VIRTUAL"))
 }
 
 fn read_indexes(raw: &RawSchema, schema: &mut Schema) -> Result<(), IntrospectError> {
