@@ -116,17 +116,58 @@ fn pure_crates_have_no_io_in_their_dependency_tree() {
 }
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    files_ending(dir, &[".rs"], out);
+}
+
+/// The files under `dir` whose names end with one of `endings` (build output, npm packages and
+/// dot folders left out).
+fn files_ending(dir: &Path, endings: &[&str], out: &mut Vec<PathBuf>) {
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
         let name = path.file_name().unwrap().to_string_lossy();
         if path.is_dir() {
             if name != "target" && name != "node_modules" && !name.starts_with('.') {
-                rust_files(&path, out);
+                files_ending(&path, endings, out);
             }
-        } else if name.ends_with(".rs") {
+        } else if endings.iter().any(|e| name.ends_with(e)) {
             out.push(path);
         }
     }
+}
+
+/// A merge that left its conflict markers in a file (ARCHITECTURE.md once kept both sides of a
+/// conflict, markers and all, for a session) fails here rather than in a reader's hands.
+#[test]
+fn no_file_keeps_merge_conflict_markers() {
+    let mut files = Vec::new();
+    files_ending(
+        &root(),
+        &[
+            ".rs", ".md", ".toml", ".sh", ".py", ".json", ".sql", ".yml", ".yaml", "run",
+        ],
+        &mut files,
+    );
+    assert!(files.len() > 10);
+    let mut found = Vec::new();
+    for f in &files {
+        let Ok(text) = std::fs::read_to_string(f) else {
+            continue;
+        };
+        for (i, line) in text.lines().enumerate() {
+            // Not the `=======` between the sides: Markdown underlines headings with it.
+            if ["<<<<<<< ", ">>>>>>> "].iter().any(|m| line.starts_with(m)) {
+                found.push(format!(
+                    "{}:{}: {line}",
+                    f.strip_prefix(root()).unwrap().display(),
+                    i + 1
+                ));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "merge conflict markers left in files: {found:#?}"
+    );
 }
 
 #[test]

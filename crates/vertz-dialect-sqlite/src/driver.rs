@@ -307,17 +307,20 @@ fn bind<'q>(
 }
 
 /// The rows of a read query without parameters. The reads of many rows (the introspection
-/// queries, and the no-op fingerprint's read of `sqlite_schema`) are read as one row of JSON each
-/// ([`introspect::one_row_form`]): at a thousand tables they return ~12,000 and ~2,700 rows,
-/// which sqlx would hand over one by one from its worker thread, copying and allocating every
-/// value. The plain query runs when that form fails (an SQLite older than 3.44).
+/// queries, the no-op fingerprint's read of `sqlite_schema` and the history) are read as one
+/// row of JSON each ([`introspect::one_row_form`]): at a thousand tables or files they return
+/// ~12,000, ~2,700 and 1,000 rows, which sqlx would hand over one by one from its worker thread,
+/// copying and allocating every value. This is the one place that decides it: a caller sends
+/// the plain query. The plain query runs when that form fails (an SQLite older than 3.44, a
+/// value JSON cannot hold, a history table edited by hand), so errors are the plain query's.
 pub(crate) async fn fetch_rows(
     conn: &mut SqliteConnection,
     sql: &str,
 ) -> Result<Rows, sqlx::Error> {
     let many_rows = introspect::QUERIES.contains(&sql)
         || sql == introspect::OBJECTS_QUERY
-        || sql == vertz_runner::push_state::SCHEMA_ROWS;
+        || sql == vertz_runner::push_state::SCHEMA_ROWS
+        || sql == vertz_runner::history::SELECT_ALL;
     if many_rows
         && let Some(one) = introspect::one_row_form(sql)
         && let Ok(row) = sqlx::query(&one).fetch_one(&mut *conn).await
@@ -369,10 +372,6 @@ impl Driver for SqliteDriver {
 
     fn target(&self) -> String {
         self.target.clone()
-    }
-
-    fn rows_as_json(&self) -> bool {
-        true
     }
 
     async fn query(&self, sql: &str, params: &[Value]) -> Result<Rows, DriverError> {
@@ -636,16 +635,19 @@ impl vertz_runner::replay::ScratchDatabase for SqliteScratch {
 mod tests {
     use super::*;
 
-    /// Each introspection query read as one JSON row gives exactly the rows of the plain query:
-    /// values of every kind the pragmas return (NULL, integers, text with quotes, backslashes,
-    /// control characters and non-ASCII), in the same order.
+    /// Each query of many rows (introspection, the fingerprint's read, the history) read as one
+    /// JSON row gives exactly the rows of the plain query: values of every kind they return
+    /// (NULL, integers, text with quotes, backslashes, control characters and non-ASCII), in
+    /// the same order.
     #[test]
     fn the_one_row_form_reads_the_rows_of_the_plain_query() {
         let schema = "CREATE TABLE \"a \"\"b\"\"\" (id INTEGER PRIMARY KEY, \"wé\\ird\" TEXT DEFAULT 'it''s\t\"x\"' COLLATE NOCASE, n REAL DEFAULT -1.5, big INTEGER DEFAULT 9223372036854775807, g TEXT AS (upper(\"wé\\ird\")) VIRTUAL, UNIQUE (n, big));\n\
             CREATE TABLE z (id INTEGER PRIMARY KEY AUTOINCREMENT, a INTEGER NOT NULL REFERENCES \"a \"\"b\"\"\" (id) ON DELETE CASCADE, b TEXT CHECK (b <> ''));\n\
             CREATE INDEX z_expr ON z (lower(b) DESC, a) WHERE b IS NOT NULL;\n\
             CREATE VIEW v AS SELECT a FROM z;\n\
-            CREATE TRIGGER t AFTER INSERT ON z BEGIN SELECT 1; END;";
+            CREATE TRIGGER t AFTER INSERT ON z BEGIN SELECT 1; END;\n\
+            CREATE TABLE _vertz_migrations (name TEXT PRIMARY KEY, checksum TEXT NOT NULL, applied_at TEXT NOT NULL, execution_ms INTEGER NOT NULL, kind TEXT NOT NULL, schema_hash TEXT);\n\
+            INSERT INTO _vertz_migrations VALUES ('0002_it''s \"b\"', 'd', '2026-01-01T00:00:00.000Z', -1, 'push', 'h'), ('0001_a', 'abc', '2026-01-01T00:00:00.000Z', 3, 'migration', NULL);";
         tokio::runtime::Builder::new_current_thread()
             .build()
             .unwrap()
@@ -656,6 +658,7 @@ mod tests {
                 for sql in introspect::QUERIES.iter().chain([
                     &introspect::OBJECTS_QUERY,
                     &vertz_runner::push_state::SCHEMA_ROWS,
+                    &vertz_runner::history::SELECT_ALL,
                 ]) {
                     let plain: Rows = sqlx::query(sql)
                         .fetch_all(&mut *conn)

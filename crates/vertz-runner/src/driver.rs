@@ -179,14 +179,6 @@ pub trait Driver: Send + Sync {
     /// The database as the user named it, for messages (never with secrets).
     fn target(&self) -> String;
 
-    /// Whether a read of many rows is cheaper as one row that holds them all as JSON text
-    /// (SQLite's `json_group_array`, as [`crate::history`] reads the history): the SQLite driver
-    /// hands each row from its worker thread to the caller, one thread wake-up each, while D1
-    /// answers all rows in one response either way. The default is no.
-    fn rows_as_json(&self) -> bool {
-        false
-    }
-
     /// Runs one read query.
     async fn query(&self, sql: &str, params: &[Value]) -> Result<Rows, DriverError>;
 
@@ -254,7 +246,8 @@ pub fn schema_from_rows(results: Vec<Rows>) -> Result<Schema, DriverError> {
 /// The rows held by the JSON text of `json_group_array(json_array(...))` (an array of rows,
 /// each an array of values), as the plain query would give them: text, integers, reals, NULL.
 /// `None` when the text is not that (SQLite refuses to put a blob in JSON, so a query with a
-/// blob fails instead). Backends that read many rows as one ([`Driver::rows_as_json`]) use it.
+/// blob fails instead). For a backend that reads a query of many rows as one row of JSON (the
+/// SQLite driver, for the introspection queries and [`crate::history::SELECT_ALL`]).
 pub fn rows_from_json(text: &str) -> Option<Rows> {
     let parsed: Vec<Vec<JsonValue>> = serde_json::from_str(text).ok()?;
     Some(

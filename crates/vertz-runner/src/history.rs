@@ -222,6 +222,12 @@ const COLUMNS: [&str; 6] = [
     "schema_hash",
 ];
 
+/// Every history row, oldest first: the query [`read_with`] runs ([`COLUMNS`] of
+/// [`HISTORY_TABLE`], quoted). Public so that a driver that reads a query of many rows in one
+/// piece can know it (the SQLite driver reads it, like the introspection queries, as one row of
+/// JSON); the text must stay exactly this.
+pub const SELECT_ALL: &str = r#"SELECT "name", "checksum", "applied_at", "execution_ms", "kind", "schema_hash" FROM "_vertz_migrations" ORDER BY "applied_at", rowid"#;
+
 /// Fails with a clear message when the history table exists but does not have the columns vertz
 /// writes (someone edited it by hand). Callers run it after a failed read or unit, to explain
 /// the failure; the unit itself rolled back as a whole.
@@ -275,25 +281,6 @@ pub async fn read_with(
     driver: &dyn Driver,
     also: Option<(&str, &str)>,
 ) -> Result<(Vec<HistoryEntry>, Option<crate::driver::Rows>), DriverError> {
-    if driver.rows_as_json() {
-        // Any failure (a table edited by hand, a value JSON cannot hold) is read again the
-        // plain way, which reports it as before.
-        if let Ok(Some(read)) = read_rows(driver, also, true).await {
-            return Ok(read);
-        }
-    }
-    read_rows(driver, also, false)
-        .await
-        .map(|read| read.expect("a plain read always has rows"))
-}
-
-/// [`read_with`], with the history's rows as one JSON text when `json` is set (`None` when that
-/// text is not what [`json_rows`] expects).
-async fn read_rows(
-    driver: &dyn Driver,
-    also: Option<(&str, &str)>,
-    json: bool,
-) -> Result<Option<(Vec<HistoryEntry>, Option<crate::driver::Rows>)>, DriverError> {
     let other = also.map_or(HISTORY_TABLE, |(table, _)| table);
     let existing = driver
         .query(
@@ -302,18 +289,9 @@ async fn read_rows(
         )
         .await?;
     let exists = |name: &str| existing.iter().any(|r| r[0].as_str() == Some(name));
-    let columns = COLUMNS.map(ident).join(", ");
-    let plain = format!(
-        "SELECT {columns} FROM {} ORDER BY \"applied_at\", rowid",
-        ident(HISTORY_TABLE)
-    );
-    let select = match json {
-        true => vertz_sql::sqlite::introspect::one_row_form(&plain).unwrap_or(plain),
-        false => plain,
-    };
     let mut sqls: Vec<&str> = Vec::new();
     if exists(HISTORY_TABLE) {
-        sqls.push(&select);
+        sqls.push(SELECT_ALL);
     }
     let also = also.filter(|(table, _)| exists(table));
     if let Some((_, sql)) = also {
@@ -330,12 +308,7 @@ async fn read_rows(
     .into_iter();
     let rows = if exists(HISTORY_TABLE) {
         match results.next().transpose() {
-            Ok(rows) if json => match json_rows(rows.unwrap_or_default()) {
-                Some(rows) => rows,
-                None => return Ok(None),
-            },
             Ok(rows) => rows.unwrap_or_default(),
-            Err(_) if json => return Ok(None),
             Err(e) => {
                 check_shape(driver).await?;
                 return Err(e);
@@ -359,23 +332,12 @@ async fn read_rows(
             schema_hash: r[5].as_str().map(str::to_string),
         })
         .collect();
-    Ok(Some((entries, other_rows)))
-}
-
-/// The rows of the one-row answer of `json_group_array(json_array(...))`: each row's values
-/// as the plain query would give them (text, integers, reals, NULL). `None` when the answer is
-/// not that (a value JSON has no form for would make SQLite fail the query instead).
-fn json_rows(rows: crate::driver::Rows) -> Option<crate::driver::Rows> {
-    let [row] = rows.as_slice() else {
-        return None;
-    };
-    crate::driver::rows_from_json(row.first()?.as_str()?)
+    Ok((entries, other_rows))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::driver::Value;
 
     #[test]
     fn many_rows_go_in_inserts_of_at_most_a_hundred_in_order() {
@@ -411,39 +373,15 @@ mod tests {
     }
 
     #[test]
-    fn json_rows_read_back_as_the_plain_query_gives_them() {
-        let text = r#"[["0001_a","abc","2026-01-01T00:00:00.000Z",3,"migration",null],["0002_it's \"b\"","d",".",-1,"push","h"]]"#;
-        let rows = json_rows(vec![vec![Value::Text(text.into())]]).unwrap();
+    fn the_history_query_is_the_quoted_columns_of_the_history_table() {
+        let columns = COLUMNS.map(ident).join(", ");
         assert_eq!(
-            rows,
-            [
-                vec![
-                    Value::from("0001_a"),
-                    "abc".into(),
-                    "2026-01-01T00:00:00.000Z".into(),
-                    Value::Int(3),
-                    "migration".into(),
-                    Value::Null
-                ],
-                vec![
-                    Value::from("0002_it's \"b\""),
-                    "d".into(),
-                    ".".into(),
-                    Value::Int(-1),
-                    "push".into(),
-                    "h".into()
-                ],
-            ]
+            SELECT_ALL,
+            format!(
+                "SELECT {columns} FROM {} ORDER BY \"applied_at\", rowid",
+                ident(HISTORY_TABLE)
+            )
         );
-        assert_eq!(
-            json_rows(vec![vec![Value::Text("[]".into())]]),
-            Some(vec![])
-        );
-        // Anything else is read the plain way.
-        assert_eq!(json_rows(vec![]), None);
-        assert_eq!(json_rows(vec![vec![Value::Int(1)]]), None);
-        assert_eq!(json_rows(vec![vec![Value::Text("[[true]]".into())]]), None);
-        assert_eq!(json_rows(vec![vec![Value::Text("not json".into())]]), None);
     }
 
     #[test]
