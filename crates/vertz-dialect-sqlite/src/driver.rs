@@ -65,6 +65,37 @@ impl SqliteDriver {
         SqliteDriver::connect(options, format!("sqlite:{}", path.display())).await
     }
 
+    /// Opens `path` in SQLite's default rollback-journal mode, creating it when missing: for a
+    /// file that is built whole and published afterwards ([`crate::empty_push`]), where the WAL
+    /// would only write every new page twice (to the WAL, then into the file at the checkpoint).
+    /// Such a file is switched to WAL with [`SqliteDriver::switch_to_wal`] before it is
+    /// published, like every file vertz creates.
+    pub(crate) async fn open_to_build(path: &Path) -> Result<SqliteDriver, DriverError> {
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .foreign_keys(true)
+            .busy_timeout(BUSY_TIMEOUT);
+        SqliteDriver::connect(options, format!("sqlite:{}", path.display())).await
+    }
+
+    /// Switches the file to WAL mode (outside any transaction; it needs the file to itself).
+    pub(crate) async fn switch_to_wal(&self) -> Result<(), DriverError> {
+        let mut conn = self.conn().await;
+        let sql = "PRAGMA journal_mode = WAL";
+        let mode: String = sqlx::query_scalar(sql)
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(|e| to_driver_error(&self.target, 1, sql, &e))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(DriverError::Other(format!(
+                "{}: the journal mode stayed {mode}",
+                self.target
+            )));
+        }
+        Ok(())
+    }
+
     /// Opens a private in-memory database.
     pub async fn memory() -> Result<SqliteDriver, DriverError> {
         let options = SqliteConnectOptions::from_str("sqlite::memory:")

@@ -82,7 +82,11 @@ pub async fn push_into_empty(
 
 /// Builds the missing `database` under a temporary name beside it, then publishes it with a
 /// hard link, which fails rather than replace a file that appeared meanwhile. The temporary
-/// file is always removed.
+/// file is always removed. It is built in SQLite's rollback-journal mode, where a new file's
+/// pages are written once (in WAL mode each is written to the WAL and again into the file at
+/// the checkpoint: 15% of `sqlite3`'s own time for 1,000 tables), and switched to WAL, the mode
+/// of every file vertz creates, before it is published; a kill in between leaves only the
+/// temporary file, whose hot journal the next push rolls back.
 async fn build_and_publish(
     database: &Path,
     file: &SchemaFile,
@@ -91,9 +95,16 @@ async fn build_and_publish(
     memo_inputs: Option<&str>,
 ) -> Result<Answered, String> {
     let scratch = scratch_name(database).ok_or("no file name")?;
-    let outcome = match SqliteDriver::open(&scratch).await {
+    let outcome = match SqliteDriver::open_to_build(&scratch).await {
         Ok(driver) => {
-            let outcome = attempt(&driver, file, options, resolver, memo_inputs).await;
+            let outcome = match attempt(&driver, file, options, resolver, memo_inputs).await {
+                Ok(pushed) => driver
+                    .switch_to_wal()
+                    .await
+                    .map(|()| pushed)
+                    .map_err(|e| e.to_string()),
+                Err(e) => Err(e),
+            };
             // Closed before it is published: the journal is gone and the file complete.
             let closed = driver.close().await.map_err(|e| e.to_string());
             outcome.and_then(|pushed| closed.map(|()| pushed))
