@@ -57,6 +57,11 @@ impl SqliteDriver {
         if std::fs::symlink_metadata(path).is_err() {
             create_in_wal_mode(path).await;
         }
+        SqliteDriver::open_file(path).await
+    }
+
+    /// Opens the file at `path`, creating it in SQLite's default mode when missing.
+    async fn open_file(path: &Path) -> Result<SqliteDriver, DriverError> {
         let options = SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(true)
@@ -71,12 +76,7 @@ impl SqliteDriver {
     /// Such a file is switched to WAL with [`SqliteDriver::switch_to_wal`] before it is
     /// published, like every file vertz creates.
     pub(crate) async fn open_to_build(path: &Path) -> Result<SqliteDriver, DriverError> {
-        let options = SqliteConnectOptions::new()
-            .filename(path)
-            .create_if_missing(true)
-            .foreign_keys(true)
-            .busy_timeout(BUSY_TIMEOUT);
-        SqliteDriver::connect(options, format!("sqlite:{}", path.display())).await
+        SqliteDriver::open_file(path).await
     }
 
     /// Switches the file to WAL mode (outside any transaction; it needs the file to itself).
