@@ -10,7 +10,7 @@ use std::path::Path;
 use vertz_runner::{Driver, PushOptions};
 use vertz_snapshot::Schema;
 
-use crate::support::{Db, Project, Run, TODO_SQL};
+use crate::support::{Db, Project, TODO_SQL, push_schema as push};
 
 /// Shapes SQLite reads from the text: STRICT, WITHOUT ROWID, generated columns, collations,
 /// named and enum CHECKs, AUTOINCREMENT, a foreign key without a column list, a quoted
@@ -79,13 +79,6 @@ fn rt() -> tokio::runtime::Runtime {
         .enable_all()
         .build()
         .unwrap()
-}
-
-fn push(p: &Project, db: &Db, extra: &[&str]) -> Run {
-    let url = db.url();
-    let mut args = vec!["db", "push", "--database", &url, "--schema", "schema.sql"];
-    args.extend_from_slice(extra);
-    p.vertz(&args)
 }
 
 /// The full push of the library (the schema file loaded in memory, vertz's plan run in the

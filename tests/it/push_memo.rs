@@ -6,21 +6,10 @@
 
 use std::path::PathBuf;
 
-use crate::support::{Db, Project, Run, TODO_SQL};
+use crate::support::{Db, Project, Run, TODO_SQL, push_schema};
 
 fn push(p: &Project, db: &Db, extra: &[&str]) -> Run {
-    let url = db.url();
-    let mut args = vec![
-        "db",
-        "push",
-        "--database",
-        &url,
-        "--schema",
-        "schema.sql",
-        "--force",
-    ];
-    args.extend_from_slice(extra);
-    p.vertz(&args)
+    push_schema(p, db, &[&["--force"], extra].concat())
 }
 
 fn memo_files(p: &Project) -> Vec<PathBuf> {

@@ -5,24 +5,13 @@
 //! database, and that anything else (one differing text, an extra object, a schema breaking
 //! vertz's rules) gets the full path's result.
 
-use crate::support::{Db, Project, Run, TODO_SQL};
+use crate::support::{Db, Project, Run, TODO_SQL, push_schema};
 
 /// The line `-v` logs when the same-text path answers.
 const ANSWERED: &str = "the database holds the schema file's statements";
 
 fn push(p: &Project, db: &Db, extra: &[&str]) -> Run {
-    let url = db.url();
-    let mut args = vec![
-        "db",
-        "push",
-        "--database",
-        &url,
-        "--schema",
-        "schema.sql",
-        "-v",
-    ];
-    args.extend_from_slice(extra);
-    p.vertz(&args)
+    push_schema(p, db, &[&["-v"], extra].concat())
 }
 
 fn json(run: &Run) -> serde_json::Value {

@@ -2,17 +2,10 @@
 //! `--rename-table` flags, `--renames=accept|never`, and the refusal of an unsettled rename when
 //! there is no terminal to ask on (the tests' stdin is never a terminal).
 
-use crate::support::{Db, Project, Run};
+use crate::support::{Db, Project, push_schema as push};
 
 const USERS_V1: &str = "CREATE TABLE users (\n  id INTEGER PRIMARY KEY,\n  username TEXT\n);\n";
 const USERS_V2: &str = "CREATE TABLE users (\n  id INTEGER PRIMARY KEY,\n  user_name TEXT\n);\n";
-
-fn push(p: &Project, db: &Db, extra: &[&str]) -> Run {
-    let url = db.url();
-    let mut args = vec!["db", "push", "--database", &url, "--schema", "schema.sql"];
-    args.extend_from_slice(extra);
-    p.vertz(&args)
-}
 
 /// A database at `v1` holding two users, with the schema file then changed to `v2`.
 fn users_with_rows(v1: &str, v2: &str) -> (Project, Db) {

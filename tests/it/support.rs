@@ -234,17 +234,17 @@ CREATE INDEX todos_user_idx ON todos (user_id);
 /// Writes `schema` as schema.sql and pushes it to `db` with `--force`, asserting the exit code.
 pub fn push_forced(p: &Project, db: &Db, schema: &str, code: i32) -> Run {
     p.write("schema.sql", schema);
-    let run = p.vertz(&[
-        "db",
-        "push",
-        "--database",
-        &db.url(),
-        "--schema",
-        "schema.sql",
-        "--force",
-    ]);
+    let run = push_schema(p, db, &["--force"]);
     run.code(code);
     run
+}
+
+/// Runs `vertz db push` of the project's `schema.sql` into `db`, with `extra` flags after.
+pub fn push_schema(p: &Project, db: &Db, extra: &[&str]) -> Run {
+    let url = db.url();
+    let mut args = vec!["db", "push", "--database", &url, "--schema", "schema.sql"];
+    args.extend_from_slice(extra);
+    p.vertz(&args)
 }
 
 /// The stored CREATE text of one schema object.
