@@ -360,6 +360,15 @@ pub(crate) async fn fetch_rows(
     {
         return Ok(rows);
     }
+    plain_rows(conn, sql).await
+}
+
+/// The rows of a read query without parameters, read the plain way: one row at a time from
+/// sqlx ([`fetch_rows`]' fallback, and what its tests compare the one-row form with).
+pub(crate) async fn plain_rows(
+    conn: &mut SqliteConnection,
+    sql: &str,
+) -> Result<Rows, sqlx::Error> {
     let rows = sqlx::query(sql).fetch_all(&mut *conn).await?;
     Ok(rows.iter().map(row_values).collect())
 }
@@ -691,13 +700,7 @@ mod tests {
                     &vertz_runner::push_state::SCHEMA_ROWS,
                     &vertz_runner::history::SELECT_ALL,
                 ]) {
-                    let plain: Rows = sqlx::query(sql)
-                        .fetch_all(&mut *conn)
-                        .await
-                        .unwrap()
-                        .iter()
-                        .map(row_values)
-                        .collect();
+                    let plain = plain_rows(&mut conn, sql).await.unwrap();
                     assert!(!plain.is_empty(), "{sql}");
                     let one = introspect::one_row_form(sql).unwrap();
                     let text: String = sqlx::query(&one)

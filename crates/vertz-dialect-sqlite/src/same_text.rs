@@ -215,7 +215,7 @@ pub(crate) fn stored_text(sql: &str) -> Option<(&'static str, String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::driver::row_values;
+    use crate::driver::plain_rows;
 
     /// What SQLite itself stores for each statement, run as a file would run it (`;` and all),
     /// must be what [`stored_text`] predicts.
@@ -261,13 +261,9 @@ mod tests {
                 let driver = SqliteDriver::memory().await.unwrap();
                 let mut conn = driver.conn().await;
                 sqlx::raw_sql(script).execute(&mut *conn).await.unwrap();
-                let rows: Rows = sqlx::query(push_state::SCHEMA_ROWS)
-                    .fetch_all(&mut *conn)
+                let rows = plain_rows(&mut conn, push_state::SCHEMA_ROWS)
                     .await
-                    .unwrap()
-                    .iter()
-                    .map(row_values)
-                    .collect();
+                    .unwrap();
                 live_texts(&rows).unwrap()
             })
     }
