@@ -29,6 +29,12 @@ fn dir() -> Option<PathBuf> {
     Some(base.join("push-noop"))
 }
 
+/// Whether memos are kept at all (`VERTZ_CACHE_DIR=` empty, or no home, turns them off): when
+/// not, a caller need not compute what it would keep.
+pub fn enabled() -> bool {
+    dir().is_some()
+}
+
 /// The memo file of the database at `db` (by its canonical path).
 fn file_for(db: &Path) -> Option<PathBuf> {
     let canonical = db.canonicalize().ok()?;

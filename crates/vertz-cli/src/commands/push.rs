@@ -227,14 +227,19 @@ fn show(report: &PushReport, schema_name: &str, database: &str, args: &PushArgs)
 /// when the memo may be used: a schema file that can be read, a SQLite file (`sqlite:`; D1 keeps
 /// its one-request introspection; the caller reads a memo only for an existing file, since a
 /// missing one must not be created before the schema is known to load), no renames given by
-/// flags (a no-op would not check them), and a known vertz build.
+/// flags (a no-op would not check them), a known vertz build, and memos kept at all (with
+/// `VERTZ_CACHE_DIR=` empty, nothing here is hashed).
 fn memo_inputs(
     ctx: &Context,
     settings: &crate::context::Settings,
     database: &str,
     args: &PushArgs,
 ) -> Option<(String, std::path::PathBuf)> {
-    if !args.rename.is_empty() || !args.rename_table.is_empty() || database == "sqlite::memory:" {
+    if !args.rename.is_empty()
+        || !args.rename_table.is_empty()
+        || database == "sqlite::memory:"
+        || !push_memo::enabled()
+    {
         return None;
     }
     let db_path = vertz_dialect_sqlite::driver::parse_url(database)?;
