@@ -35,6 +35,7 @@ mod rollback;
 mod roundtrip;
 mod stdout_closed;
 mod support;
+mod text_model;
 mod tidy;
 mod tooling;
 mod wrangler;

@@ -10,6 +10,10 @@ use crate::support::{Db, Project, Run, TODO_SQL, push_schema};
 /// The line `-v` logs when the same-text path answers.
 const ANSWERED: &str = "the database holds the schema file's statements";
 
+/// The end of that line when the database's model was worked out from the stored texts
+/// (`vertz_sql::sqlite::from_text`) rather than read with the pragmas.
+const FROM_TEXTS: &str = "the model read from those texts";
+
 fn push(p: &Project, db: &Db, extra: &[&str]) -> Run {
     push_schema(p, db, &[&["-v"], extra].concat())
 }
@@ -62,6 +66,7 @@ fn a_database_made_by_running_the_file_is_answered_without_loading_it() {
         let run = push(&p, &db, &["--json"]);
         run.code(0);
         assert!(run.stderr.contains(ANSWERED), "{what}: {}", run.stderr);
+        assert!(run.stderr.contains(FROM_TEXTS), "{what}: {}", run.stderr);
         assert_eq!(json(&run), json(&full), "{what}: the full path's report");
         assert_eq!(json(&run)["applied"], false, "{what}");
         assert_eq!(json(&run)["sql"].as_array().unwrap().len(), 0, "{what}");
@@ -82,6 +87,27 @@ fn a_database_made_by_running_the_file_is_answered_without_loading_it() {
             again.stdout
         );
     }
+}
+
+#[test]
+fn texts_the_model_reader_declines_are_answered_with_the_pragmas_model() {
+    // A descending INTEGER key is not the rowid (a quirk from_text leaves to the pragmas).
+    let schema = "CREATE TABLE q (id INTEGER PRIMARY KEY DESC, a TEXT UNIQUE);\n";
+    let p = Project::new();
+    p.write("schema.sql", schema);
+    let db = p.db("app.db");
+    db.exec(schema);
+    let full = push(&p, &db, &["--json", "--dry-run"]);
+    full.code(0);
+    let run = push(&p, &db, &["--json"]);
+    run.code(0);
+    assert!(run.stderr.contains(ANSWERED), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("the model read with the pragmas"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(json(&run), json(&full), "the full path's report");
 }
 
 #[test]

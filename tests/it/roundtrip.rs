@@ -3,6 +3,9 @@
 //! database cannot hold (column metadata, enum names). Generated schemas include FTS5 tables
 //! (internal and external content, with option presets) from `arbitrary::schema`.
 //!
+//! The same databases check the model worked out from the stored CREATE texts alone
+//! (`vertz_sql::sqlite::from_text`) against the pragmas'.
+//!
 //! 64 cases by default; `VERTZ_PROPTEST_CASES=1000` runs a longer search.
 
 use proptest::prelude::*;
@@ -161,6 +164,19 @@ fn round_trip(schema: &Schema) -> Result<Schema, String> {
                 .map_err(|e| format!("{e}\n{}", plan.to_sql()))?;
             let mut back = driver.introspect().await.map_err(|e| e.to_string())?;
             back.canonicalize();
+            // The model worked out from the stored texts alone is the pragmas' (or declined,
+            // which only a virtual table may cause among generated schemas).
+            match crate::text_model::from_texts(&driver).await {
+                Some(texts) if texts != back => {
+                    return Err(format!(
+                        "the model from the texts differs from the pragmas':\n{texts:#?}\nvs\n{back:#?}"
+                    ));
+                }
+                None if schema.fts5_tables.is_empty() => {
+                    return Err("the model from the texts was declined".into());
+                }
+                _ => {}
+            }
             Ok(back)
         })
 }

@@ -1,8 +1,12 @@
 //! `db push` of a `schema.sql` file against a database that already holds exactly that file's
 //! statements, compared object by object as the text SQLite keeps in `sqlite_schema`: the
-//! declared model is then the database's own, read once, so the file is not loaded into a
-//! scratch database (SQLite's DDL costs O(n²) in the number of objects) and only one side is
-//! introspected. This is the first no-op push against a database made by running the file
+//! declared model is then the database's own, so the file is not loaded into a scratch database
+//! (SQLite's DDL costs O(n²) in the number of objects) and only one side is read. That model is
+//! worked out from the texts already read ([`vertz_sql::sqlite::from_text`]; the pragmas cost a
+//! statement preparation per table and index, 100 ms at a thousand tables), or read with the
+//! pragmas when a text is outside what that reads. A model worked out wrong could only change
+//! this path's report (the schema's hash) or miss one of vertz's rules, never what is written:
+//! this path writes nothing. This is the first no-op push against a database made by running the file
 //! (sqlite3, another tool, vertz's one-pass push into an empty database); later identical
 //! pushes are answered by the no-op memo ([`vertz_runner::push_state`]).
 //!
@@ -30,6 +34,7 @@ use vertz_runner::Driver;
 use vertz_runner::driver::{Rows, Value};
 use vertz_runner::{PushOptions, push_state};
 use vertz_sql::lex;
+use vertz_sql::sqlite::from_text::{StoredObject, schema_from_texts};
 
 use crate::Answered;
 use crate::driver::{SqliteDriver, fetch_rows};
@@ -51,8 +56,8 @@ pub async fn noop_push(
     }
     let outcome = attempt(driver, file, options, resolver, memo_inputs).await;
     match outcome {
-        Ok(found) => {
-            tracing::info!(target: "vertz", database = %driver.target(), "push: nothing to do; the database holds the schema file's statements (compared as the text SQLite keeps, without loading the file)");
+        Ok((found, model)) => {
+            tracing::info!(target: "vertz", database = %driver.target(), "push: nothing to do; the database holds the schema file's statements (compared as the text SQLite keeps, without loading the file; the model read {model})");
             Some(found)
         }
         Err(why) => {
@@ -68,7 +73,7 @@ async fn attempt(
     options: &PushOptions,
     resolver: &mut (dyn Resolver + Send),
     memo_inputs: Option<&str>,
-) -> Result<Answered, String> {
+) -> Result<(Answered, &'static str), String> {
     let declared = declared_texts(&file.statements)?;
     let mut conn = driver.conn().await;
     // One read transaction: the texts compared, the model and the fingerprint are one snapshot.
@@ -83,13 +88,19 @@ async fn attempt(
         if live_texts(&rows)? != declared {
             return Err("the database's schema text differs from the file's".to_string());
         }
-        Ok((rows, read_model(&mut conn).await?))
+        // The texts are the file's: the model is worked out from them, as SQLite works it
+        // out, unless they hold something that reading leaves to the pragmas.
+        let (live, model) = match model_from_texts(&rows) {
+            Some(live) => (live, "from those texts"),
+            None => (read_model(&mut conn).await?, "with the pragmas"),
+        };
+        Ok((rows, live, model))
     }
     .await;
     // A read transaction: ending it cannot lose anything.
     let _ = sqlx::raw_sql("COMMIT").execute(&mut *conn).await;
     drop(conn);
-    let (rows, live) = read?;
+    let (rows, live, model) = read?;
     let desired = schema_sql::finish(&file.text, &file.statements, live, &file.path)
         .map_err(|e| e.to_string())?;
     // The database's model is the declared one without the file's rename hints.
@@ -115,10 +126,29 @@ async fn attempt(
         return Err("a push would change something".into());
     }
     report.schema_hash = hash.map_err(|_| "hashing the schema failed".to_string())?;
-    Ok(Answered {
+    let answered = Answered {
         report,
         fingerprint: memo_inputs.map(|inputs| push_state::fingerprint_of(inputs, &rows)),
-    })
+    };
+    Ok((answered, model))
+}
+
+/// The model of [`push_state::SCHEMA_ROWS`]'s rows, read from their CREATE texts
+/// ([`vertz_sql::sqlite::from_text`]), or `None` when that declines.
+fn model_from_texts(rows: &Rows) -> Option<vertz_snapshot::Schema> {
+    let objects: Vec<StoredObject<'_>> = rows
+        .iter()
+        .map(|row| {
+            let text = |i: usize| row.get(i).and_then(Value::as_str);
+            Some(StoredObject {
+                kind: text(0)?,
+                name: text(1)?,
+                table: text(2)?,
+                sql: text(3),
+            })
+        })
+        .collect::<Option<_>>()?;
+    schema_from_texts(&objects)
 }
 
 /// An object's type and name, and the CREATE text SQLite keeps for it.

@@ -253,20 +253,23 @@ impl ColumnType {
     /// The logical type for a declared SQL type: the canonical names map back to their logical
     /// type (case-insensitively), anything else is kept verbatim as [`ColumnType::Sql`].
     pub fn from_declared(declared: &str) -> ColumnType {
+        const NAMED: [(&str, ColumnType); 10] = [
+            ("TEXT", ColumnType::Text),
+            ("INTEGER", ColumnType::Integer),
+            ("REAL", ColumnType::Real),
+            ("BOOLEAN", ColumnType::Boolean),
+            ("TIMESTAMP", ColumnType::Timestamp),
+            ("DATE", ColumnType::Date),
+            ("UUID", ColumnType::Uuid),
+            ("JSON", ColumnType::Json),
+            ("BLOB", ColumnType::Blob),
+            ("DECIMAL", ColumnType::Decimal),
+        ];
         let trimmed = declared.trim();
-        match trimmed.to_ascii_uppercase().as_str() {
-            "TEXT" => ColumnType::Text,
-            "INTEGER" => ColumnType::Integer,
-            "REAL" => ColumnType::Real,
-            "BOOLEAN" => ColumnType::Boolean,
-            "TIMESTAMP" => ColumnType::Timestamp,
-            "DATE" => ColumnType::Date,
-            "UUID" => ColumnType::Uuid,
-            "JSON" => ColumnType::Json,
-            "BLOB" => ColumnType::Blob,
-            "DECIMAL" => ColumnType::Decimal,
-            _ => ColumnType::Sql(trimmed.to_string()),
-        }
+        NAMED
+            .into_iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case(trimmed))
+            .map_or_else(|| ColumnType::Sql(trimmed.to_string()), |(_, ty)| ty)
     }
 }
 

@@ -93,15 +93,22 @@ pub async fn run(ctx: &Context, args: PushArgs) -> Result<u8, CliError> {
     {
         use vertz_dialect_sqlite::empty_push::{Target, push_into_empty};
         let inputs = key.as_ref().map(|(inputs, _)| inputs.as_str());
-        // Read and checked once for both paths; a file that cannot be read or split is the
-        // full path's to report.
-        let declared = vertz_dialect_sqlite::schema_sql::SchemaFile::read(file).ok();
+        // Read and checked once for both paths, on another thread while SQLite opens the
+        // database and reads its schema; a file that cannot be read or split is the full path's
+        // to report.
+        let reading = {
+            let file = file.to_path_buf();
+            tokio::task::spawn_blocking(move || {
+                vertz_dialect_sqlite::schema_sql::SchemaFile::read(&file).ok()
+            })
+        };
         if opened.is_none() && db_path.exists() {
             // When it cannot be opened, the full path below says why.
             opened = vertz_dialect_sqlite::SqliteDriver::open(&db_path)
                 .await
                 .ok();
         }
+        let declared = reading.await.ok().flatten();
         let mut answered = None;
         if let (Some(driver), Some(declared)) = (&opened, &declared) {
             answered = vertz_dialect_sqlite::same_text::noop_push(

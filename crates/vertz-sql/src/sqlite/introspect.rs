@@ -92,13 +92,13 @@ pub enum RawValue {
 }
 
 impl RawValue {
-    fn text(&self) -> Option<&str> {
+    pub(crate) fn text(&self) -> Option<&str> {
         match self {
             RawValue::Text(s) => Some(s),
             _ => None,
         }
     }
-    fn int(&self) -> i64 {
+    pub(crate) fn int(&self) -> i64 {
         match self {
             RawValue::Int(i) => *i,
             RawValue::Real(r) => *r as i64,
@@ -233,11 +233,9 @@ pub fn from_raw(raw: &RawSchema) -> Result<Schema, IntrospectError> {
         }
         let name = row[2].string();
         let declared = row[3].string();
-        let p = &parsed[&table_name];
-        let info = p
-            .columns
-            .get(&name.to_lowercase())
-            .cloned()
+        let info = parsed
+            .get_mut(&table_name)
+            .and_then(|p| p.take_column(&name))
             .unwrap_or_default();
         let mut column = Column {
             name: name.clone(),
@@ -299,7 +297,6 @@ pub fn from_raw(raw: &RawSchema) -> Result<Schema, IntrospectError> {
 
     read_indexes(raw, &mut schema)?;
     read_foreign_keys(raw, &mut schema);
-    schema.canonicalize();
     resolve_reference_case(&mut schema);
     Ok(schema)
 }
@@ -486,32 +483,44 @@ pub fn parse_default(text: &str) -> DefaultValue {
 /// them as written (`REFERENCES Users (ID)` for a table `users` with a column `id`). The model
 /// compares names exactly, so each reference is spelled as the table and column are.
 fn resolve_reference_case(schema: &mut Schema) {
-    let tables: BTreeMap<String, (String, Vec<String>)> = schema
-        .tables
-        .values()
-        .map(|t| {
-            (
-                t.name.to_ascii_lowercase(),
-                (
-                    t.name.clone(),
-                    t.columns.iter().map(|c| c.name.clone()).collect(),
-                ),
-            )
-        })
-        .collect();
-    for table in schema.tables.values_mut() {
-        for fk in &mut table.foreign_keys {
-            if let Some((name, columns)) = tables.get(&fk.references_table.to_ascii_lowercase()) {
-                fk.references_table = name.clone();
-                for rc in &mut fk.references_columns {
-                    if let Some(c) = columns.iter().find(|c| c.eq_ignore_ascii_case(rc)) {
-                        *rc = c.clone();
-                    }
-                }
+    // (table, key, the parent's name, its columns) for each key written in another case.
+    let mut fixes = Vec::new();
+    for table in schema.tables.values() {
+        for (k, fk) in table.foreign_keys.iter().enumerate() {
+            let Some(parent) = schema.tables.get(&fk.references_table).or_else(|| {
+                schema
+                    .tables
+                    .values()
+                    .find(|t| t.name.eq_ignore_ascii_case(&fk.references_table))
+            }) else {
+                continue;
+            };
+            let columns: Vec<String> = fk
+                .references_columns
+                .iter()
+                .map(|rc| {
+                    let found = parent.column(rc).or_else(|| {
+                        parent
+                            .columns
+                            .iter()
+                            .find(|c| c.name.eq_ignore_ascii_case(rc))
+                    });
+                    found.map_or_else(|| rc.clone(), |c| c.name.clone())
+                })
+                .collect();
+            if parent.name != fk.references_table || columns != fk.references_columns {
+                fixes.push((table.name.clone(), k, parent.name.clone(), columns));
             }
         }
-        table.canonicalize();
     }
+    for (table, k, parent, columns) in fixes {
+        if let Some(t) = schema.tables.get_mut(&table) {
+            t.foreign_keys[k].references_table = parent;
+            t.foreign_keys[k].references_columns = columns;
+        }
+    }
+    // Sorted after the new spellings: a key's can move it in its table's order.
+    schema.canonicalize();
 }
 
 /// `"col" IN ('a', 'b')` (the CHECK vertz writes for an enum): the values, in order.
@@ -554,11 +563,28 @@ struct ColumnInfo {
 
 #[derive(Debug, Clone, Default)]
 struct ParsedCreate {
-    /// By lower-cased column name (SQLite names are case-insensitive).
-    columns: BTreeMap<String, ColumnInfo>,
+    /// In declaration order, by name as written.
+    columns: Vec<(String, ColumnInfo)>,
     table_checks: Vec<Check>,
     strict: bool,
     without_rowid: bool,
+}
+
+impl ParsedCreate {
+    /// Takes the information of the column `name` (as written, else in another ASCII case:
+    /// SQLite compares names that way), leaving a default in its place.
+    fn take_column(&mut self, name: &str) -> Option<ColumnInfo> {
+        let at = self
+            .columns
+            .iter()
+            .position(|(n, _)| n == name)
+            .or_else(|| {
+                self.columns
+                    .iter()
+                    .position(|(n, _)| n.eq_ignore_ascii_case(name))
+            })?;
+        Some(std::mem::take(&mut self.columns[at].1))
+    }
 }
 
 /// Reads what the pragmas do not report from a `CREATE TABLE` text.
@@ -596,7 +622,7 @@ fn parse_create_table(sql: &str) -> Result<ParsedCreate, String> {
             }
             continue;
         }
-        let column = first.value(sql).to_lowercase();
+        let column = first.value(sql);
         let mut info = ColumnInfo::default();
         let mut k = 1;
         while k < part.len() {
@@ -630,7 +656,7 @@ fn parse_create_table(sql: &str) -> Result<ParsedCreate, String> {
             }
             k += 1;
         }
-        out.columns.insert(column, info);
+        out.columns.push((column, info));
     }
     // Table options after the column list: `STRICT`, `WITHOUT ROWID`, comma-separated.
     for (k, t) in tokens[close + 1..].iter().enumerate() {
@@ -740,9 +766,11 @@ mod tests {
             r#"CREATE TABLE "t" ("id" INTEGER PRIMARY KEY AUTOINCREMENT, "Name" TEXT COLLATE NOCASE CHECK (length("Name") > 0), "n" DECIMAL(10, 2), CONSTRAINT "pos" CHECK (n >= 0), CHECK (id > 0))"#,
         )
         .unwrap();
-        assert!(p.columns["id"].autoincrement);
-        assert_eq!(p.columns["name"].collation.as_deref(), Some("NOCASE"));
-        assert_eq!(p.columns["name"].checks, [r#"length("Name") > 0"#]);
+        let mut p = p;
+        assert!(p.take_column("id").unwrap().autoincrement);
+        let name = p.take_column("name").unwrap();
+        assert_eq!(name.collation.as_deref(), Some("NOCASE"));
+        assert_eq!(name.checks, [r#"length("Name") > 0"#]);
         assert_eq!(
             p.table_checks,
             [

@@ -2,9 +2,11 @@
 //! dialect (SQLite itself, Cloudflare D1), configured by [`Capabilities`].
 //!
 //! Owns how a change becomes SQLite SQL. Must not execute anything: introspection's queries are
-//! run by the dialect crates, which hand the rows to [`introspect`].
+//! run by the dialect crates, which hand the rows to [`introspect`] (or the rows of
+//! `sqlite_schema` to [`from_text`]).
 
 pub mod check;
+pub mod from_text;
 pub mod fts5;
 pub mod introspect;
 mod plan;

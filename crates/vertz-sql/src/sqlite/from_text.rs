@@ -1,0 +1,734 @@
+//! Introspection without the pragmas: the rows [`introspect::from_raw`] reads (tables, columns,
+//! index keys, foreign keys) and the views and triggers, worked out from the CREATE texts of
+//! `sqlite_schema` alone, the way SQLite's parser works them out of the same texts.
+//!
+//! Why: the pragmas cost a statement preparation per table and per index (`pragma_table_xinfo`
+//! and its kin prepare a `PRAGMA` each time they are called), about 100 ms at a thousand tables,
+//! five times what SQLite needs to open the database and read its schema (BENCHMARKS.md, "No-op
+//! push: the model from the stored texts"). The texts are already read by a caller that compares
+//! them (the first no-op push of a `schema.sql` file), and SQLite derives every column, key and
+//! index from them.
+//!
+//! It reads a subset of SQLite's `CREATE TABLE` grammar, the one schemas are written in; anything
+//! else (a virtual table, a quoted type name, `DESC` or `COLLATE` inside a key constraint, an
+//! index key that is a bare `rowid` or in parentheses, a syntax this module does not know) makes
+//! it decline with `None`, and the caller runs the pragmas. As a check that holds at run time,
+//! the names of the indexes SQLite made for the PRIMARY KEY and UNIQUE constraints
+//! (`sqlite_autoindex_<table>_<n>`, numbered in the order SQLite made them) must be the ones this
+//! module predicts, or it declines. A test compares its model with the pragmas' on real
+//! databases (`tests/it/text_model.rs`).
+//!
+//! Owns that derivation. Must not: run anything, or guess: a text it does not fully read is
+//! declined, never approximated.
+
+use std::collections::BTreeMap;
+
+use vertz_snapshot::Schema;
+
+use super::introspect::{self, RawSchema, RawValue};
+use crate::lex::{Token, TokenKind, matching_paren, split_top_level, tokenize, tokenize_first};
+
+/// One row of `sqlite_schema`.
+#[derive(Debug, Clone, Copy)]
+pub struct StoredObject<'a> {
+    /// `type`: table, index, view or trigger.
+    pub kind: &'a str,
+    /// `name`.
+    pub name: &'a str,
+    /// `tbl_name`.
+    pub table: &'a str,
+    /// `sql` (NULL for the indexes SQLite makes for constraints).
+    pub sql: Option<&'a str>,
+}
+
+/// The rows of [`super::introspect::QUERIES`] and of [`super::introspect::OBJECTS_QUERY`] for
+/// the database whose `sqlite_schema` rows are `objects`, or `None` when a text is outside what
+/// this module reads. The index rows of primary keys are left out (`from_raw` skips them); every
+/// other row holds what the pragma would report.
+pub fn raw_from_texts(objects: &[StoredObject<'_>]) -> Option<(RawSchema, Vec<Vec<RawValue>>)> {
+    let mut tables: Vec<(&str, &str)> = Vec::new();
+    for o in objects {
+        if o.kind == "table" && !reserved(o.name) {
+            tables.push((o.name, o.sql?));
+        }
+    }
+    tables.sort_unstable();
+    // The indexes SQLite made for constraints, by table: their names are checked below.
+    let mut autoindexed: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for o in objects {
+        if o.kind == "index" && o.sql.is_none() {
+            autoindexed.entry(o.table).or_default().push(o.name);
+        }
+    }
+    let mut raw = RawSchema::default();
+    let mut defs: BTreeMap<&str, TableDef> = BTreeMap::new();
+    for &(name, sql) in &tables {
+        let def = TableDef::parse(sql)?;
+        raw.tables.push(vec![text(name), text(sql)]);
+        for (cid, c) in def.columns.iter().enumerate() {
+            let pk = def.pk.iter().position(|&p| p == cid).map_or(0, |at| at + 1);
+            let not_null = c.not_null || (def.without_rowid && pk > 0);
+            raw.columns.push(vec![
+                text(name),
+                RawValue::Int(cid as i64),
+                text(&c.name),
+                text(&c.ty),
+                RawValue::Int(i64::from(not_null)),
+                c.default.as_deref().map_or(RawValue::Null, text),
+                RawValue::Int(pk as i64),
+                RawValue::Int(c.hidden),
+            ]);
+        }
+        let autoindexes = def.autoindexes(name);
+        let mut stored = autoindexed.remove(name).unwrap_or_default();
+        // A WITHOUT ROWID table is its primary key's index: that one has no row of its own.
+        let mut predicted: Vec<&str> = autoindexes
+            .iter()
+            .filter(|(_, origin, _)| !(def.without_rowid && *origin == "pk"))
+            .map(|(n, ..)| n.as_str())
+            .collect();
+        stored.sort_unstable();
+        predicted.sort_unstable();
+        if stored != predicted {
+            return None;
+        }
+        for (index, origin, cols) in &autoindexes {
+            if *origin == "pk" {
+                continue;
+            }
+            for (seqno, &cid) in cols.iter().enumerate() {
+                let c = &def.columns[cid];
+                raw.index_columns.push(vec![
+                    text(name),
+                    text(index),
+                    RawValue::Int(1),
+                    text(origin),
+                    RawValue::Int(0),
+                    RawValue::Null,
+                    RawValue::Int(seqno as i64),
+                    RawValue::Int(cid as i64),
+                    text(&c.name),
+                    RawValue::Int(0),
+                    text(c.collation.as_deref().unwrap_or("BINARY")),
+                ]);
+            }
+        }
+        // SQLite lists a table's foreign keys last declared first (`id` 0 is the last).
+        for (id, fk) in def.foreign_keys.iter().rev().enumerate() {
+            for (seq, &from) in fk.from.iter().enumerate() {
+                let to = match &fk.to {
+                    Some(to) => text(to.get(seq)?),
+                    None => RawValue::Null,
+                };
+                raw.foreign_keys.push(vec![
+                    text(name),
+                    RawValue::Int(id as i64),
+                    RawValue::Int(seq as i64),
+                    text(&fk.table),
+                    text(&def.columns[from].name),
+                    to,
+                    text(&fk.on_update),
+                    text(&fk.on_delete),
+                ]);
+            }
+        }
+        defs.insert(name, def);
+    }
+    for o in objects {
+        let (Some(sql), "index") = (o.sql, o.kind) else {
+            continue;
+        };
+        if let Some(def) = defs.get(o.table) {
+            raw.index_columns
+                .extend(index_rows(o.table, o.name, sql, def)?);
+        }
+    }
+    raw.index_columns.sort_by(|a, b| {
+        (a[0].text(), a[1].text(), a[6].int()).cmp(&(b[0].text(), b[1].text(), b[6].int()))
+    });
+    let mut others: Vec<Vec<RawValue>> = objects
+        .iter()
+        .filter(|o| {
+            matches!(o.kind, "view" | "trigger")
+                && !starts_ci(o.name, "sqlite_")
+                && !starts_ci(o.name, "_vertz_")
+                && !starts_ci(o.table, "_cf_")
+                && !starts_ci(o.table, "_vertz_")
+        })
+        .map(|o| {
+            vec![
+                text(o.kind),
+                text(o.name),
+                text(o.table),
+                o.sql.map_or(RawValue::Null, text),
+            ]
+        })
+        .collect();
+    others.sort_by(|a, b| (a[0].text(), a[1].text()).cmp(&(b[0].text(), b[1].text())));
+    Some((raw, others))
+}
+
+fn text(s: &str) -> RawValue {
+    RawValue::Text(s.to_string())
+}
+
+/// `NOT LIKE 'prefix%'` as the introspection queries write it (ASCII case folded).
+fn starts_ci(s: &str, prefix: &str) -> bool {
+    s.get(..prefix.len())
+        .is_some_and(|p| p.eq_ignore_ascii_case(prefix))
+}
+
+/// The tables introspection leaves out: SQLite's, D1's and vertz's own.
+fn reserved(name: &str) -> bool {
+    starts_ci(name, "sqlite_") || starts_ci(name, "_cf_") || starts_ci(name, "_vertz_")
+}
+
+#[derive(Debug, Default)]
+struct ColumnDef {
+    name: String,
+    ty: String,
+    not_null: bool,
+    default: Option<String>,
+    collation: Option<String>,
+    /// As `pragma_table_xinfo` reports it: 0, or 2 (VIRTUAL generated) or 3 (STORED).
+    hidden: i64,
+}
+
+#[derive(Debug)]
+struct ForeignKeyDef {
+    from: Vec<usize>,
+    table: String,
+    to: Option<Vec<String>>,
+    on_update: String,
+    on_delete: String,
+}
+
+/// A PRIMARY KEY or UNIQUE constraint, in the order the text declares them (SQLite makes their
+/// indexes in that order).
+#[derive(Debug)]
+enum KeyConstraint {
+    Primary,
+    Unique(Vec<usize>),
+}
+
+#[derive(Debug, Default)]
+struct TableDef {
+    columns: Vec<ColumnDef>,
+    /// The primary key's columns, in key order.
+    pk: Vec<usize>,
+    keys: Vec<KeyConstraint>,
+    foreign_keys: Vec<ForeignKeyDef>,
+    without_rowid: bool,
+}
+
+/// Words that end a column's type: the first word of every column constraint that SQLite's
+/// grammar does not also accept as part of a type name.
+const TYPE_ENDS: [&str; 11] = [
+    "CONSTRAINT",
+    "DEFAULT",
+    "NULL",
+    "NOT",
+    "PRIMARY",
+    "UNIQUE",
+    "CHECK",
+    "REFERENCES",
+    "COLLATE",
+    "AS",
+    "DEFERRABLE",
+];
+
+/// A cursor over one column definition or table constraint.
+struct Cursor<'s, 't> {
+    sql: &'s str,
+    tokens: &'t [Token],
+    at: usize,
+}
+
+impl Cursor<'_, '_> {
+    fn word(&self, w: &str) -> bool {
+        self.tokens
+            .get(self.at)
+            .is_some_and(|t| t.is_word(self.sql, w))
+    }
+    fn op(&self, o: &str) -> bool {
+        self.tokens
+            .get(self.at)
+            .is_some_and(|t| t.is_op(self.sql, o))
+    }
+    fn done(&self) -> bool {
+        self.at >= self.tokens.len()
+    }
+    /// Takes the words `ws` when they come next.
+    fn take(&mut self, ws: &[&str]) -> bool {
+        let found = ws.iter().enumerate().all(|(k, w)| {
+            self.tokens
+                .get(self.at + k)
+                .is_some_and(|t| t.is_word(self.sql, w))
+        });
+        if found {
+            self.at += ws.len();
+        }
+        found
+    }
+    /// Takes the word `w`, or declines.
+    fn expect(&mut self, w: &str) -> Option<()> {
+        self.word(w).then(|| self.at += 1)
+    }
+    /// A name: a bare word, a quoted identifier or a string (SQLite takes all three).
+    fn name(&mut self) -> Option<String> {
+        let t = self.tokens.get(self.at)?;
+        matches!(
+            t.kind,
+            TokenKind::Word | TokenKind::QuotedIdent | TokenKind::Str
+        )
+        .then(|| {
+            self.at += 1;
+            t.value(self.sql)
+        })
+    }
+    /// Past the parenthesized group starting here (the cursor must be on its `(`).
+    fn skip_group(&mut self) -> Option<()> {
+        if !self.op("(") {
+            return None;
+        }
+        self.at = matching_paren(self.sql, self.tokens, self.at)? + 1;
+        Some(())
+    }
+    /// `ON CONFLICT resolution`, when present.
+    fn skip_conflict(&mut self) {
+        if self.word("ON")
+            && self
+                .tokens
+                .get(self.at + 1)
+                .is_some_and(|t| t.is_word(self.sql, "CONFLICT"))
+        {
+            self.at += 3;
+        }
+    }
+    /// A parenthesized list of plain column names (`ASC` allowed, `DESC` and `COLLATE` not),
+    /// as indexes into `columns`.
+    fn column_list(&mut self, columns: &[ColumnDef]) -> Option<Vec<usize>> {
+        if !self.op("(") {
+            return None;
+        }
+        let close = matching_paren(self.sql, self.tokens, self.at)?;
+        let mut out = Vec::new();
+        for part in split_top_level(self.sql, &self.tokens[self.at + 1..close]) {
+            let (first, rest) = part.split_first()?;
+            if !(rest.is_empty() || (rest.len() == 1 && rest[0].is_word(self.sql, "ASC"))) {
+                return None;
+            }
+            if !matches!(first.kind, TokenKind::Word | TokenKind::QuotedIdent) {
+                return None;
+            }
+            out.push(column_index(columns, &first.value(self.sql))?);
+        }
+        self.at = close + 1;
+        Some(out)
+    }
+    /// `REFERENCES table [(columns)] [ON DELETE|UPDATE action | MATCH name]...`, the cursor
+    /// past `REFERENCES`.
+    fn references(&mut self, from: Vec<usize>) -> Option<ForeignKeyDef> {
+        let table = self.name()?;
+        let mut to = None;
+        if self.op("(") {
+            let close = matching_paren(self.sql, self.tokens, self.at)?;
+            let mut names = Vec::new();
+            for part in split_top_level(self.sql, &self.tokens[self.at + 1..close]) {
+                let [t] = part else { return None };
+                if !t.is_name() {
+                    return None;
+                }
+                names.push(t.value(self.sql));
+            }
+            if names.len() != from.len() {
+                return None;
+            }
+            to = Some(names);
+            self.at = close + 1;
+        }
+        let mut fk = ForeignKeyDef {
+            from,
+            table,
+            to,
+            on_update: "NO ACTION".into(),
+            on_delete: "NO ACTION".into(),
+        };
+        loop {
+            if self.word("MATCH") {
+                self.at += 2;
+            } else if self.word("ON") {
+                self.at += 1;
+                let delete = self.take(&["DELETE"]);
+                if !delete {
+                    self.expect("UPDATE")?;
+                }
+                let action = if self.take(&["SET", "NULL"]) {
+                    "SET NULL"
+                } else if self.take(&["SET", "DEFAULT"]) {
+                    "SET DEFAULT"
+                } else if self.take(&["CASCADE"]) {
+                    "CASCADE"
+                } else if self.take(&["RESTRICT"]) {
+                    "RESTRICT"
+                } else if self.take(&["NO", "ACTION"]) {
+                    "NO ACTION"
+                } else {
+                    return None;
+                };
+                let slot = if delete {
+                    &mut fk.on_delete
+                } else {
+                    &mut fk.on_update
+                };
+                *slot = action.into();
+            } else {
+                return Some(fk);
+            }
+        }
+    }
+    /// `[NOT] DEFERRABLE [INITIALLY DEFERRED|IMMEDIATE]`, when present.
+    fn skip_deferrable(&mut self) -> bool {
+        let not = self.word("NOT")
+            && self
+                .tokens
+                .get(self.at + 1)
+                .is_some_and(|t| t.is_word(self.sql, "DEFERRABLE"));
+        if !(not || self.word("DEFERRABLE")) {
+            return false;
+        }
+        self.at += 1 + usize::from(not);
+        if self.word("INITIALLY") {
+            self.at += 2;
+        }
+        true
+    }
+}
+
+/// The column named `name` (ASCII case folded, as SQLite compares names).
+fn column_index(columns: &[ColumnDef], name: &str) -> Option<usize> {
+    columns
+        .iter()
+        .position(|c| c.name.eq_ignore_ascii_case(name))
+}
+
+impl TableDef {
+    /// Reads a stored `CREATE TABLE` text, or declines.
+    fn parse(sql: &str) -> Option<TableDef> {
+        let head = tokenize_first(sql, 2).ok()?;
+        if head.get(1).is_none_or(|t| !t.is_word(sql, "TABLE")) {
+            return None; // a virtual table, or not a table
+        }
+        let tokens = tokenize(sql).ok()?;
+        let open = tokens.iter().position(|t| t.is_op(sql, "("))?;
+        let close = matching_paren(sql, &tokens, open)?;
+        let mut def = TableDef::default();
+        for t in &tokens[close + 1..] {
+            if t.is_word(sql, "ROWID") {
+                def.without_rowid = true;
+            } else if !(t.is_word(sql, "WITHOUT") || t.is_word(sql, "STRICT") || t.is_op(sql, ","))
+            {
+                return None;
+            }
+        }
+        let mut constraints = false;
+        for part in split_top_level(sql, &tokens[open + 1..close]) {
+            let first = part.first()?;
+            constraints = constraints
+                || ["CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN"]
+                    .iter()
+                    .any(|k| first.is_word(sql, k));
+            let mut c = Cursor {
+                sql,
+                tokens: part,
+                at: 0,
+            };
+            if constraints {
+                def.table_constraints(&mut c)?;
+            } else {
+                def.column(&mut c)?;
+            }
+        }
+        Some(def)
+    }
+
+    /// One column definition.
+    fn column(&mut self, c: &mut Cursor<'_, '_>) -> Option<()> {
+        let sql = c.sql;
+        let name = c.name()?;
+        if column_index(&self.columns, &name).is_some() {
+            return None;
+        }
+        let cid = self.columns.len();
+        let type_start = c.at;
+        while c.tokens.get(c.at).is_some_and(|t| {
+            t.kind == TokenKind::Word && !TYPE_ENDS.iter().any(|w| t.is_word(sql, w))
+        }) {
+            c.at += 1;
+        }
+        if c.at > type_start && c.op("(") {
+            c.skip_group()?;
+        }
+        if matches!(
+            c.tokens.get(c.at).map(|t| t.kind),
+            Some(TokenKind::QuotedIdent | TokenKind::Str)
+        ) {
+            return None; // a quoted type name
+        }
+        let ty = if c.at > type_start {
+            declared_type(&sql[c.tokens[type_start].start..c.tokens[c.at - 1].end])
+        } else {
+            String::new()
+        };
+        self.columns.push(ColumnDef {
+            name,
+            ty,
+            ..ColumnDef::default()
+        });
+        while !c.done() {
+            if c.word("CONSTRAINT") {
+                c.at += 2;
+            } else if c.word("DEFAULT") {
+                c.at += 1;
+                let start = c.at;
+                if c.op("(") {
+                    c.skip_group()?;
+                } else {
+                    if c.op("+") || c.op("-") {
+                        c.at += 1;
+                    }
+                    c.at += 1;
+                }
+                let (first, last) = (c.tokens.get(start)?, c.tokens.get(c.at - 1)?);
+                self.columns[cid].default = Some(sql[first.start..last.end].to_string());
+            } else if c.word("NULL") {
+                c.at += 1;
+                c.skip_conflict();
+            } else if c.skip_deferrable() {
+                continue;
+            } else if c.take(&["NOT", "NULL"]) {
+                self.columns[cid].not_null = true;
+                c.skip_conflict();
+            } else if c.word("PRIMARY") {
+                c.at += 1;
+                c.expect("KEY")?;
+                if c.word("ASC") {
+                    c.at += 1;
+                } else if c.word("DESC") {
+                    return None;
+                }
+                c.skip_conflict();
+                if c.word("AUTOINCREMENT") {
+                    c.at += 1;
+                }
+                self.primary_key(vec![cid])?;
+            } else if c.word("UNIQUE") {
+                c.at += 1;
+                c.skip_conflict();
+                self.keys.push(KeyConstraint::Unique(vec![cid]));
+            } else if c.word("CHECK") {
+                c.at += 1;
+                c.skip_group()?;
+            } else if c.word("REFERENCES") {
+                c.at += 1;
+                let fk = c.references(vec![cid])?;
+                self.foreign_keys.push(fk);
+            } else if c.word("COLLATE") {
+                c.at += 1;
+                self.columns[cid].collation = Some(c.name()?);
+            } else if c.word("GENERATED") || c.word("AS") {
+                if c.word("GENERATED") {
+                    c.at += 1;
+                    c.expect("ALWAYS")?;
+                }
+                c.expect("AS")?;
+                c.skip_group()?;
+                self.columns[cid].hidden = if c.word("STORED") {
+                    c.at += 1;
+                    3
+                } else {
+                    if c.word("VIRTUAL") {
+                        c.at += 1;
+                    }
+                    2
+                };
+            } else {
+                return None;
+            }
+        }
+        Some(())
+    }
+
+    /// One part of the table constraints (SQLite needs no comma between them).
+    fn table_constraints(&mut self, c: &mut Cursor<'_, '_>) -> Option<()> {
+        while !c.done() {
+            if c.word("CONSTRAINT") {
+                c.at += 2;
+            } else if c.word("PRIMARY") {
+                c.at += 1;
+                c.expect("KEY")?;
+                let columns = c.column_list(&self.columns)?;
+                if c.word("AUTOINCREMENT") {
+                    c.at += 1;
+                }
+                c.skip_conflict();
+                self.primary_key(columns)?;
+            } else if c.word("UNIQUE") {
+                c.at += 1;
+                let columns = c.column_list(&self.columns)?;
+                c.skip_conflict();
+                self.keys.push(KeyConstraint::Unique(columns));
+            } else if c.word("CHECK") {
+                c.at += 1;
+                c.skip_group()?;
+                c.skip_conflict();
+            } else if c.word("FOREIGN") {
+                c.at += 1;
+                c.expect("KEY")?;
+                let from = c.column_list(&self.columns)?;
+                c.expect("REFERENCES")?;
+                let fk = c.references(from)?;
+                self.foreign_keys.push(fk);
+            } else if !c.skip_deferrable() {
+                return None;
+            }
+        }
+        Some(())
+    }
+
+    fn primary_key(&mut self, columns: Vec<usize>) -> Option<()> {
+        if !self.pk.is_empty() {
+            return None;
+        }
+        self.pk = columns;
+        self.keys.push(KeyConstraint::Primary);
+        Some(())
+    }
+
+    /// Whether the primary key is one column declared `INTEGER`: in a rowid table it is the
+    /// rowid and has no index; in a WITHOUT ROWID table SQLite makes its index last.
+    fn integer_key(&self) -> bool {
+        self.pk.len() == 1 && self.columns[self.pk[0]].ty.eq_ignore_ascii_case("INTEGER")
+    }
+
+    /// The indexes SQLite makes for the key constraints of table `table`: name, origin (`pk`
+    /// or `u`) and columns. A constraint on the same columns (in the same order) as an earlier
+    /// one gets no index of its own; one that repeats the primary key's makes the earlier index
+    /// the primary key's.
+    fn autoindexes(&self, table: &str) -> Vec<(String, &'static str, Vec<usize>)> {
+        let mut out: Vec<(String, &'static str, Vec<usize>)> = Vec::new();
+        let mut make = |origin: &'static str, columns: &[usize]| {
+            if let Some(found) = out.iter_mut().find(|(_, _, c)| c == columns) {
+                if origin == "pk" {
+                    found.1 = "pk";
+                }
+            } else {
+                let name = format!("sqlite_autoindex_{table}_{}", out.len() + 1);
+                out.push((name, origin, columns.to_vec()));
+            }
+        };
+        let integer_key = self.integer_key();
+        for key in &self.keys {
+            match key {
+                KeyConstraint::Primary if integer_key => {}
+                KeyConstraint::Primary => make("pk", &self.pk),
+                KeyConstraint::Unique(columns) => make("u", columns),
+            }
+        }
+        if self.without_rowid && integer_key {
+            make("pk", &self.pk);
+        }
+        out
+    }
+}
+
+/// The type `pragma_table_xinfo` reports for a column whose type tokens span `span`: as written,
+/// without a trailing `GENERATED ALWAYS` (SQLite's grammar reads those words into the type and
+/// `sqlite3AddColumn` cuts them off), and one of SQLite's standard type names in its own
+/// spelling (`int` is reported `INT`: SQLite keeps the name's number, not the text).
+fn declared_type(span: &str) -> String {
+    const STANDARD: [&str; 6] = ["ANY", "BLOB", "INT", "INTEGER", "REAL", "TEXT"];
+    let mut ty = span;
+    let ends_with =
+        |s: &str, w: &str| s.len() >= w.len() && s[s.len() - w.len()..].eq_ignore_ascii_case(w);
+    if ty.len() >= 16 && ends_with(ty, "always") {
+        ty = ty[..ty.len() - 6].trim_end();
+        if ty.len() >= 9 && ends_with(ty, "generated") {
+            ty = ty[..ty.len() - 9].trim_end();
+        }
+    }
+    match STANDARD.iter().find(|name| name.eq_ignore_ascii_case(ty)) {
+        Some(name) => (*name).to_string(),
+        None => ty.to_string(),
+    }
+}
+
+/// The index-key rows of the `CREATE INDEX` text `sql` (index `index` on table `table`).
+fn index_rows(table: &str, index: &str, sql: &str, def: &TableDef) -> Option<Vec<Vec<RawValue>>> {
+    let tokens = tokenize(sql).ok()?;
+    let unique = tokens.get(1).is_some_and(|t| t.is_word(sql, "UNIQUE"));
+    let on = tokens.iter().position(|t| t.is_word(sql, "ON"))?;
+    let open = (on..tokens.len()).find(|&k| tokens[k].is_op(sql, "("))?;
+    let close = matching_paren(sql, &tokens, open)?;
+    let partial = match &tokens[close + 1..] {
+        [] => false,
+        [w, _, ..] if w.is_word(sql, "WHERE") => true,
+        _ => return None,
+    };
+    let mut rows = Vec::new();
+    for (seqno, part) in split_top_level(sql, &tokens[open + 1..close])
+        .into_iter()
+        .enumerate()
+    {
+        let mut end = part.len();
+        let mut desc = false;
+        if let Some(last) = part.last()
+            && (last.is_word(sql, "DESC") || last.is_word(sql, "ASC"))
+        {
+            desc = last.is_word(sql, "DESC");
+            end -= 1;
+        }
+        let mut collation = None;
+        if end >= 2 && part[end - 2].is_word(sql, "COLLATE") {
+            collation = Some(part[end - 1].value(sql));
+            end -= 2;
+        }
+        let key = &part[..end];
+        let (cid, name) = match key {
+            [t] if t.is_name() => {
+                let cid = column_index(&def.columns, &t.value(sql))?;
+                let column = &def.columns[cid];
+                collation = collation.or_else(|| column.collation.clone());
+                (cid as i64, text(&column.name))
+            }
+            // One token that is no name, or a key in parentheses: a rowid, a literal, or a
+            // column SQLite may still resolve; not read here.
+            [_] | [] => return None,
+            [first, ..] if first.is_op(sql, "(") => return None,
+            _ => (-2, RawValue::Null),
+        };
+        rows.push(vec![
+            text(table),
+            text(index),
+            RawValue::Int(i64::from(unique)),
+            text("c"),
+            RawValue::Int(i64::from(partial)),
+            text(sql),
+            RawValue::Int(seqno as i64),
+            RawValue::Int(cid),
+            name,
+            RawValue::Int(i64::from(desc)),
+            text(collation.as_deref().unwrap_or("BINARY")),
+        ]);
+    }
+    Some(rows)
+}
+
+/// The model of the database whose `sqlite_schema` rows are `objects`, as introspection would
+/// read it ([`raw_from_texts`] fed to [`introspect::from_raw`]), or `None` when declined.
+pub fn schema_from_texts(objects: &[StoredObject<'_>]) -> Option<Schema> {
+    let (raw, others) = raw_from_texts(objects)?;
+    let mut schema = introspect::from_raw(&raw).ok()?;
+    introspect::objects_from_rows(&mut schema, &others).ok()?;
+    Some(schema)
+}
