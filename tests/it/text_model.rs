@@ -9,7 +9,7 @@
 use vertz_dialect_sqlite::driver::SqliteDriver;
 use vertz_runner::{Driver, Statement, push_state};
 use vertz_snapshot::Schema;
-use vertz_sql::sqlite::from_text::{StoredObject, schema_from_texts};
+use vertz_sql::sqlite::from_text::{PARALLEL_FROM, StoredObject, schema_from_texts};
 
 /// The model from the texts of the database behind `driver`, or `None` when declined.
 pub(crate) async fn from_texts(driver: &SqliteDriver) -> Option<Schema> {
@@ -152,6 +152,27 @@ async fn indexes_views_triggers_and_altered_texts_read_as_introspection_reads_th
         CREATE INDEX al_x ON al2 (x)"#,
     )
     .await;
+}
+
+#[tokio::test]
+async fn a_schema_read_in_two_halves_is_read_as_one() {
+    // Every table's parent is in the other half: keys written without columns get the parent's
+    // primary key (only when the name is written as the table is: SQLite looks it up so),
+    // references in another case are spelled as the parent is.
+    let n = PARALLEL_FROM + 40;
+    let mut script = String::new();
+    for i in 0..n {
+        let parent = (i + n / 2) % n;
+        script += &format!(
+            r#"CREATE TABLE t{i:04} (id INTEGER PRIMARY KEY, code TEXT UNIQUE,
+                p INTEGER REFERENCES T{parent:04}, r INTEGER REFERENCES t{parent:04},
+                q TEXT REFERENCES t{parent:04} (CODE) ON DELETE CASCADE,
+                status TEXT CHECK ("status" IN ('a', 'b')));
+            CREATE INDEX t{i:04}_p ON t{i:04} (p);
+            "#
+        );
+    }
+    assert_same(&script).await;
 }
 
 #[tokio::test]

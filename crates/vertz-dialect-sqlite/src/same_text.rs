@@ -41,12 +41,14 @@ use crate::driver::{SqliteDriver, fetch_rows};
 use crate::empty_push::{read_model, without_hints};
 use crate::schema_sql::{self, SchemaFile};
 
-/// Answers a push of the schema file `file` into `driver`'s database when the
-/// database's objects are exactly the file's statements and the push finds nothing to do.
-/// `None` otherwise (nothing was changed; the caller runs the full push).
+/// Answers a push of the schema file `file` (whose statements SQLite would keep as `texts`) into
+/// `driver`'s database when the database's objects are exactly the file's statements and the
+/// push finds nothing to do. `None` otherwise (nothing was changed; the caller runs the full
+/// push).
 pub async fn noop_push(
     driver: &SqliteDriver,
     file: &SchemaFile,
+    texts: &FileTexts,
     options: &PushOptions,
     resolver: &mut (dyn Resolver + Send),
     memo_inputs: Option<&str>,
@@ -54,7 +56,7 @@ pub async fn noop_push(
     if options.dry_run || !options.renames.is_empty() {
         return None;
     }
-    let outcome = attempt(driver, file, options, resolver, memo_inputs).await;
+    let outcome = attempt(driver, file, texts, options, resolver, memo_inputs).await;
     match outcome {
         Ok((found, model)) => {
             tracing::info!(target: "vertz", database = %driver.target(), "push: nothing to do; the database holds the schema file's statements (compared as the text SQLite keeps, without loading the file; the model read {model})");
@@ -70,11 +72,12 @@ pub async fn noop_push(
 async fn attempt(
     driver: &SqliteDriver,
     file: &SchemaFile,
+    texts: &FileTexts,
     options: &PushOptions,
     resolver: &mut (dyn Resolver + Send),
     memo_inputs: Option<&str>,
 ) -> Result<(Answered, &'static str), String> {
-    let declared = declared_texts(&file.statements)?;
+    let declared = texts.0.as_ref().map_err(Clone::clone)?;
     let mut conn = driver.conn().await;
     // One read transaction: the texts compared, the model and the fingerprint are one snapshot.
     sqlx::raw_sql("BEGIN")
@@ -85,7 +88,7 @@ async fn attempt(
         let rows = fetch_rows(&mut conn, push_state::SCHEMA_ROWS)
             .await
             .map_err(|e| e.to_string())?;
-        if live_texts(&rows)? != declared {
+        if !same_texts(declared, &live_texts(&rows)?) {
             return Err("the database's schema text differs from the file's".to_string());
         }
         // The texts are the file's: the model is worked out from them, as SQLite works it
@@ -100,25 +103,30 @@ async fn attempt(
     // A read transaction: ending it cannot lose anything.
     let _ = sqlx::raw_sql("COMMIT").execute(&mut *conn).await;
     drop(conn);
-    let (rows, live, model) = read?;
-    let desired = schema_sql::finish(&file.text, &file.statements, live, &file.path)
-        .map_err(|e| e.to_string())?;
+    let (rows, mut desired, model) = read?;
+    // What the loader's `finish` does, with the model's rules checked beside the hashing.
+    schema_sql::apply_rename_hints(&file.text, &file.statements, &mut desired);
     // The database's model is the declared one without the file's rename hints.
     let hintless = without_hints(&desired);
     let live = hintless.as_ref().unwrap_or(&desired);
     let (hash, decided) = std::thread::scope(|scope| {
         let hasher = scope.spawn(|| vertz_snapshot::schema_hash(&desired));
-        let decided = vertz_runner::prepare_with_hash(
-            driver.dialect(),
-            live,
-            &desired,
-            options,
-            resolver,
-            String::new(),
-        );
+        let decided = schema_sql::validated(&desired, &file.path)
+            .map_err(|e| e.to_string())
+            .and_then(|()| {
+                vertz_runner::prepare_with_hash(
+                    driver.dialect(),
+                    live,
+                    &desired,
+                    options,
+                    resolver,
+                    String::new(),
+                )
+                .map_err(|e| e.to_string())
+            });
         (hasher.join(), decided)
     });
-    let mut report = decided.map_err(|e| e.to_string())?;
+    let mut report = decided?;
     if !report.diff.changes.is_empty()
         || !report.plan.is_empty()
         || !report.plan.warnings.is_empty()
@@ -130,6 +138,9 @@ async fn attempt(
         report,
         fingerprint: memo_inputs.map(|inputs| push_state::fingerprint_of(inputs, &rows)),
     };
+    // A thousand tables' models and rows take milliseconds to free: freed on another thread,
+    // off the answer's path (inline if no thread can be had).
+    let _ = std::thread::Builder::new().spawn(move || drop((desired, hintless, rows)));
     Ok((answered, model))
 }
 
@@ -151,6 +162,19 @@ fn model_from_texts(rows: &Rows) -> Option<vertz_snapshot::Schema> {
     schema_from_texts(&objects)
 }
 
+/// The texts SQLite would keep for a schema file's statements (or why they cannot be
+/// predicted), worked out before the database is read: a caller can work them out while SQLite
+/// opens it.
+#[derive(Debug)]
+pub struct FileTexts(Result<Texts, String>);
+
+impl FileTexts {
+    /// The texts of `file`'s statements.
+    pub fn of(file: &SchemaFile) -> FileTexts {
+        FileTexts(declared_texts(&file.statements))
+    }
+}
+
 /// An object's type and name, and the CREATE text SQLite keeps for it.
 type Texts = BTreeMap<(&'static str, String), String>;
 
@@ -169,8 +193,8 @@ fn declared_texts(statements: &[lex::Statement]) -> Result<Texts, String> {
 
 /// The texts of the database's objects that push compares ([`push_state::SCHEMA_ROWS`]'s rows):
 /// SQLite's own, vertz's and D1's are left out, as introspection leaves them out.
-fn live_texts(rows: &Rows) -> Result<Texts, String> {
-    let mut texts = Texts::new();
+fn live_texts(rows: &Rows) -> Result<LiveTexts<'_>, String> {
+    let mut texts = LiveTexts::new();
     for row in rows {
         let text = |i: usize| row.get(i).and_then(Value::as_str).unwrap_or_default();
         let starts = |s: &str, prefix: &str| {
@@ -196,9 +220,24 @@ fn live_texts(rows: &Rows) -> Result<Texts, String> {
             .get(3)
             .and_then(Value::as_str)
             .ok_or_else(|| format!("{name} has no SQL text"))?;
-        texts.insert((kind, name.to_string()), sql.trim_end().to_string());
+        texts.insert((kind, name), sql.trim_end());
     }
     Ok(texts)
+}
+
+/// [`live_texts`]' texts, borrowed from the rows.
+type LiveTexts<'r> = BTreeMap<(&'static str, &'r str), &'r str>;
+
+/// Whether the database's texts are the file's, object for object (both maps are in the order
+/// of type and name).
+fn same_texts(declared: &Texts, live: &LiveTexts<'_>) -> bool {
+    declared.len() == live.len()
+        && declared
+            .iter()
+            .zip(live)
+            .all(|(((kind, name), text), ((live_kind, live_name), live_text))| {
+                kind == live_kind && name == live_name && text == live_text
+            })
 }
 
 /// The type, name and text SQLite keeps in `sqlite_schema` for the CREATE statement `sql` (as
@@ -294,7 +333,11 @@ mod tests {
                 let rows = plain_rows(&mut conn, push_state::SCHEMA_ROWS)
                     .await
                     .unwrap();
-                live_texts(&rows).unwrap()
+                live_texts(&rows)
+                    .unwrap()
+                    .into_iter()
+                    .map(|((kind, name), text)| ((kind, name.to_string()), text.to_string()))
+                    .collect()
             })
     }
 }

@@ -218,11 +218,17 @@ pub(crate) fn finish(
     path: &Path,
 ) -> Result<Schema, SchemaSqlError> {
     apply_rename_hints(text, statements, &mut schema);
-    validate(&schema).map_err(|errors| SchemaSqlError::Invalid {
+    validated(&schema, path)?;
+    Ok(schema)
+}
+
+/// The model's rules ([`validate`]) on the declared `schema` of the file at `path`: the second
+/// half of [`finish`], for a caller that runs it beside other work on the same model.
+pub(crate) fn validated(schema: &Schema, path: &Path) -> Result<(), SchemaSqlError> {
+    validate(schema).map_err(|errors| SchemaSqlError::Invalid {
         path: path.into(),
         errors,
-    })?;
-    Ok(schema)
+    })
 }
 
 /// Runs every statement in one scratch database and introspects it: SQLite's own errors, with
@@ -439,7 +445,7 @@ fn shorten(sql: &str) -> String {
 
 /// Applies `@renamed from=old` comments: in a table's header (before its column list) the hint
 /// is the table's; on the line where a column's definition starts, the column's.
-fn apply_rename_hints(text: &str, statements: &[lex::Statement], schema: &mut Schema) {
+pub(crate) fn apply_rename_hints(text: &str, statements: &[lex::Statement], schema: &mut Schema) {
     // Most files have no hint at all: then no statement needs reading again.
     if !text.contains(MARK) {
         return;

@@ -437,6 +437,33 @@ impl Schema {
     }
 }
 
+fn index_order(a: &Index, b: &Index) -> std::cmp::Ordering {
+    a.name.cmp(&b.name)
+}
+
+/// The actions break ties, so two keys that differ only in them have one order; keys equal in
+/// this order are equal.
+fn foreign_key_order(a: &ForeignKey, b: &ForeignKey) -> std::cmp::Ordering {
+    (
+        &a.columns,
+        &a.references_table,
+        &a.references_columns,
+        a.on_delete,
+        a.on_update,
+    )
+        .cmp(&(
+            &b.columns,
+            &b.references_table,
+            &b.references_columns,
+            b.on_delete,
+            b.on_update,
+        ))
+}
+
+fn check_order(a: &Check, b: &Check) -> std::cmp::Ordering {
+    (&a.expression, &a.name).cmp(&(&b.expression, &b.name))
+}
+
 impl Table {
     /// The column with this name.
     pub fn column(&self, name: &str) -> Option<&Column> {
@@ -455,29 +482,26 @@ impl Table {
 
     /// See [`Schema::canonicalize`]. Column order and key order are meaningful and kept.
     pub fn canonicalize(&mut self) {
-        self.indexes.sort_by(|a, b| a.name.cmp(&b.name));
-        self.foreign_keys.sort_by(|a, b| {
-            // The actions break ties, so two keys that differ only in them have one order.
-            (
-                &a.columns,
-                &a.references_table,
-                &a.references_columns,
-                a.on_delete,
-                a.on_update,
-            )
-                .cmp(&(
-                    &b.columns,
-                    &b.references_table,
-                    &b.references_columns,
-                    b.on_delete,
-                    b.on_update,
-                ))
-        });
+        self.indexes.sort_by(index_order);
+        self.foreign_keys.sort_by(foreign_key_order);
         self.foreign_keys.dedup();
-        self.checks
-            .sort_by(|a, b| (&a.expression, &a.name).cmp(&(&b.expression, &b.name)));
+        self.checks.sort_by(check_order);
         self.unique_constraints.sort();
         self.unique_constraints.dedup();
+    }
+
+    /// Whether [`Table::canonicalize`] would leave this table as it is.
+    pub fn is_canonical(&self) -> bool {
+        use std::cmp::Ordering::{Greater, Less};
+        self.indexes
+            .is_sorted_by(|a, b| index_order(a, b) != Greater)
+            && self
+                .foreign_keys
+                .is_sorted_by(|a, b| foreign_key_order(a, b) == Less)
+            && self
+                .checks
+                .is_sorted_by(|a, b| check_order(a, b) != Greater)
+            && self.unique_constraints.is_sorted_by(|a, b| a < b)
     }
 
     /// Whether this table references `other` through a foreign key.

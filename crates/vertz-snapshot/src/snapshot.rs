@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::model::Schema;
+use crate::model::{Schema, Table};
 use crate::validate::{SchemaErrors, validate};
 
 /// The snapshot format version this build writes and the newest it reads.
@@ -169,8 +169,27 @@ impl SchemaSnapshot {
 ///
 /// The canonical JSON is streamed into the hasher rather than built as a string first: for a
 /// 1,000-table schema that text is about 2 MB, and `db push` hashes on every run.
+///
+/// A schema that is already canonical (as every schema vertz reads or loads is) is serialized
+/// where it stands; only another is copied to be put in order.
 pub fn schema_hash(schema: &Schema) -> String {
-    let snapshot = SchemaSnapshot::new(schema.clone());
+    /// [`SchemaSnapshot`]'s fields, in its order, borrowing the schema: the same JSON.
+    #[derive(Serialize)]
+    struct Borrowed<'a> {
+        version: u32,
+        schema: &'a Schema,
+    }
+    let copy;
+    let schema = if schema.tables.values().all(Table::is_canonical) {
+        schema
+    } else {
+        copy = SchemaSnapshot::new(schema.clone()).schema;
+        &copy
+    };
+    let snapshot = Borrowed {
+        version: FORMAT_VERSION,
+        schema,
+    };
     let mut hasher = Sha256::new();
     {
         let mut out = std::io::BufWriter::with_capacity(64 * 1024, &mut hasher);
@@ -321,6 +340,48 @@ mod tests {
         );
     }
 
+    #[test]
+    fn a_schema_out_of_canonical_order_hashes_as_its_canonical_form() {
+        use crate::dsl::{self, integer, text};
+        use crate::model::FkAction;
+        let mut s = dsl::schema(|d| {
+            d.table("p", |t| {
+                t.column("id", integer().primary_key());
+            });
+            d.table("c", |t| {
+                t.column("id", integer().primary_key())
+                    .column("a", integer())
+                    .column("b", text())
+                    .index("c_b", ["b"])
+                    .index("c_a", ["a"])
+                    .foreign_key(["b"], "p", ["id"], FkAction::NoAction, FkAction::NoAction)
+                    .foreign_key(["a"], "p", ["id"], FkAction::Cascade, FkAction::NoAction)
+                    .check("b <> ''")
+                    .check("a > 0")
+                    .unique(["b", "a"])
+                    .unique(["a", "b"]);
+            });
+        })
+        .unwrap();
+        let canonical = schema_hash(&s);
+        let json = SchemaSnapshot::new(s.clone()).to_canonical_json();
+        assert_eq!(canonical, sha256_hex(json.as_bytes()));
+        let c = s.tables.get_mut("c").unwrap();
+        assert!(c.is_canonical());
+        for reverse in [
+            |t: &mut Table| t.indexes.reverse(),
+            |t: &mut Table| t.foreign_keys.reverse(),
+            |t: &mut Table| t.checks.reverse(),
+            |t: &mut Table| t.unique_constraints.reverse(),
+        ] {
+            let mut out_of_order = s.clone();
+            let t = out_of_order.tables.get_mut("c").unwrap();
+            reverse(t);
+            assert!(!t.is_canonical(), "{t:?}");
+            assert_eq!(schema_hash(&out_of_order), canonical);
+        }
+    }
+
     proptest::proptest! {
         // schema_hash streams the JSON into the hasher; it must hash exactly the canonical text,
         // also for schemas that arrive out of canonical order.
@@ -332,6 +393,15 @@ mod tests {
             }
             let json = SchemaSnapshot::new(s.clone()).to_canonical_json();
             proptest::prop_assert_eq!(schema_hash(&s), sha256_hex(json.as_bytes()));
+            // A canonical schema is hashed where it stands: the same hash.
+            let canonical = SchemaSnapshot::new(s.clone()).schema;
+            proptest::prop_assert_eq!(schema_hash(&canonical), sha256_hex(json.as_bytes()));
+            // is_canonical says whether canonicalize would change the table.
+            for t in s.tables.values().chain(canonical.tables.values()) {
+                let mut sorted = t.clone();
+                sorted.canonicalize();
+                proptest::prop_assert_eq!(t.is_canonical(), &sorted == t);
+            }
         }
     }
 

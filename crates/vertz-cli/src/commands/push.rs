@@ -92,28 +92,34 @@ pub async fn run(ctx: &Context, args: PushArgs) -> Result<u8, CliError> {
         && let Some(db_path) = vertz_dialect_sqlite::driver::parse_url(&database)
     {
         use vertz_dialect_sqlite::empty_push::{Target, push_into_empty};
+        use vertz_dialect_sqlite::same_text::FileTexts;
         let inputs = key.as_ref().map(|(inputs, _)| inputs.as_str());
         // Read and checked once for both paths, on another thread while SQLite opens the
-        // database and reads its schema; a file that cannot be read or split is the full path's
-        // to report.
+        // database and reads its schema, with the texts SQLite would keep for its statements
+        // when there is a database to compare them with; a file that cannot be read or split is
+        // the full path's to report.
+        let exists = db_path.exists();
         let reading = {
             let file = file.to_path_buf();
             tokio::task::spawn_blocking(move || {
-                vertz_dialect_sqlite::schema_sql::SchemaFile::read(&file).ok()
+                let declared = vertz_dialect_sqlite::schema_sql::SchemaFile::read(&file).ok()?;
+                let texts = exists.then(|| FileTexts::of(&declared));
+                Some((declared, texts))
             })
         };
-        if opened.is_none() && db_path.exists() {
+        if opened.is_none() && exists {
             // When it cannot be opened, the full path below says why.
             opened = vertz_dialect_sqlite::SqliteDriver::open(&db_path)
                 .await
                 .ok();
         }
-        let declared = reading.await.ok().flatten();
+        let (declared, texts) = reading.await.ok().flatten().unzip();
         let mut answered = None;
-        if let (Some(driver), Some(declared)) = (&opened, &declared) {
+        if let (Some(driver), Some(declared), Some(Some(texts))) = (&opened, &declared, &texts) {
             answered = vertz_dialect_sqlite::same_text::noop_push(
                 driver,
                 declared,
+                texts,
                 &options,
                 resolver.as_mut(),
                 inputs,

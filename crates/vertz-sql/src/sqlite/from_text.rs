@@ -46,106 +46,163 @@ pub struct StoredObject<'a> {
 /// this module reads. The index rows of primary keys are left out (`from_raw` skips them); every
 /// other row holds what the pragma would report.
 pub fn raw_from_texts(objects: &[StoredObject<'_>]) -> Option<(RawSchema, Vec<Vec<RawValue>>)> {
-    let mut tables: Vec<(&str, &str)> = Vec::new();
-    for o in objects {
-        if o.kind == "table" && !reserved(o.name) {
-            tables.push((o.name, o.sql?));
-        }
-    }
-    tables.sort_unstable();
-    // The indexes SQLite made for constraints, by table: their names are checked below.
-    let mut autoindexed: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-    for o in objects {
-        if o.kind == "index" && o.sql.is_none() {
-            autoindexed.entry(o.table).or_default().push(o.name);
-        }
-    }
-    let mut raw = RawSchema::default();
-    let mut defs: BTreeMap<&str, TableDef> = BTreeMap::new();
-    for &(name, sql) in &tables {
-        let def = TableDef::parse(sql)?;
-        raw.tables.push(vec![text(name), text(sql)]);
-        for (cid, c) in def.columns.iter().enumerate() {
-            let pk = def.pk.iter().position(|&p| p == cid).map_or(0, |at| at + 1);
-            let not_null = c.not_null || (def.without_rowid && pk > 0);
-            raw.columns.push(vec![
-                text(name),
-                RawValue::Int(cid as i64),
-                text(&c.name),
-                text(&c.ty),
-                RawValue::Int(i64::from(not_null)),
-                c.default.as_deref().map_or(RawValue::Null, text),
-                RawValue::Int(pk as i64),
-                RawValue::Int(c.hidden),
-            ]);
-        }
-        let autoindexes = def.autoindexes(name);
-        let mut stored = autoindexed.remove(name).unwrap_or_default();
-        // A WITHOUT ROWID table is its primary key's index: that one has no row of its own.
-        let mut predicted: Vec<&str> = autoindexes
-            .iter()
-            .filter(|(_, origin, _)| !(def.without_rowid && *origin == "pk"))
-            .map(|(n, ..)| n.as_str())
-            .collect();
-        stored.sort_unstable();
-        predicted.sort_unstable();
-        if stored != predicted {
-            return None;
-        }
-        for (index, origin, cols) in &autoindexes {
-            if *origin == "pk" {
-                continue;
+    let stored = Stored::of(objects)?;
+    Some((stored.table_rows(&stored.tables)?, other_rows(objects)))
+}
+
+/// The model of the database whose `sqlite_schema` rows are `objects`, as introspection would
+/// read it ([`raw_from_texts`] fed to [`introspect::from_raw`]), or `None` when declined. From
+/// [`PARALLEL_FROM`] tables on, the two halves of the tables are read on two threads and joined
+/// (`introspect::link_parent_keys` then resolves the foreign keys between them).
+pub fn schema_from_texts(objects: &[StoredObject<'_>]) -> Option<Schema> {
+    let stored = Stored::of(objects)?;
+    let model = |tables: &[(&str, &str)]| -> Option<Schema> {
+        introspect::from_raw(&stored.table_rows(tables)?).ok()
+    };
+    let mut schema = if stored.tables.len() < PARALLEL_FROM {
+        model(&stored.tables)?
+    } else {
+        let (first, second) = stored.tables.split_at(stored.tables.len() / 2);
+        let (first, second) = std::thread::scope(|scope| {
+            let second = scope.spawn(|| model(second));
+            (model(first), second.join().ok().flatten())
+        });
+        let (mut schema, second) = (first?, second?);
+        // Later tables' enums win a name, as in one pass over all the rows.
+        schema.tables.extend(second.tables);
+        schema.enums.extend(second.enums);
+        introspect::link_parent_keys(&mut schema);
+        schema
+    };
+    introspect::objects_from_rows(&mut schema, &other_rows(objects)).ok()?;
+    Some(schema)
+}
+
+/// From how many tables [`schema_from_texts`] reads on two threads: below, a thread costs more
+/// than it saves.
+pub const PARALLEL_FROM: usize = 200;
+
+/// The tables of `sqlite_schema` that introspection reads, and what the rows of their indexes
+/// need.
+struct Stored<'o, 'a> {
+    /// Name and CREATE text, sorted by name (the queries' `ORDER BY`).
+    tables: Vec<(&'a str, &'a str)>,
+    /// The indexes SQLite made for constraints, by table: their names are checked.
+    autoindexed: BTreeMap<&'a str, Vec<&'a str>>,
+    /// The indexes with a CREATE text.
+    indexes: Vec<&'o StoredObject<'a>>,
+}
+
+impl<'o, 'a> Stored<'o, 'a> {
+    fn of(objects: &'o [StoredObject<'a>]) -> Option<Stored<'o, 'a>> {
+        let mut stored = Stored {
+            tables: Vec::new(),
+            autoindexed: BTreeMap::new(),
+            indexes: Vec::new(),
+        };
+        for o in objects {
+            match (o.kind, o.sql) {
+                ("table", sql) if !reserved(o.name) => stored.tables.push((o.name, sql?)),
+                ("index", None) => stored.autoindexed.entry(o.table).or_default().push(o.name),
+                ("index", Some(_)) => stored.indexes.push(o),
+                _ => {}
             }
-            for (seqno, &cid) in cols.iter().enumerate() {
-                let c = &def.columns[cid];
-                raw.index_columns.push(vec![
+        }
+        stored.tables.sort_unstable();
+        Some(stored)
+    }
+
+    /// The rows of [`super::introspect::QUERIES`] for `tables` (some of [`Stored::tables`]).
+    fn table_rows(&self, tables: &[(&str, &str)]) -> Option<RawSchema> {
+        let mut raw = RawSchema::default();
+        let mut defs: BTreeMap<&str, TableDef> = BTreeMap::new();
+        for &(name, sql) in tables {
+            let def = TableDef::parse(sql)?;
+            raw.tables.push(vec![text(name), text(sql)]);
+            for (cid, c) in def.columns.iter().enumerate() {
+                let pk = def.pk.iter().position(|&p| p == cid).map_or(0, |at| at + 1);
+                let not_null = c.not_null || (def.without_rowid && pk > 0);
+                raw.columns.push(vec![
                     text(name),
-                    text(index),
-                    RawValue::Int(1),
-                    text(origin),
-                    RawValue::Int(0),
-                    RawValue::Null,
-                    RawValue::Int(seqno as i64),
                     RawValue::Int(cid as i64),
                     text(&c.name),
-                    RawValue::Int(0),
-                    text(c.collation.as_deref().unwrap_or("BINARY")),
+                    text(&c.ty),
+                    RawValue::Int(i64::from(not_null)),
+                    c.default.as_deref().map_or(RawValue::Null, text),
+                    RawValue::Int(pk as i64),
+                    RawValue::Int(c.hidden),
                 ]);
             }
+            let autoindexes = def.autoindexes(name);
+            let mut stored = self.autoindexed.get(name).cloned().unwrap_or_default();
+            // A WITHOUT ROWID table is its primary key's index: that one has no row of its own.
+            let mut predicted: Vec<&str> = autoindexes
+                .iter()
+                .filter(|(_, origin, _)| !(def.without_rowid && *origin == "pk"))
+                .map(|(n, ..)| n.as_str())
+                .collect();
+            stored.sort_unstable();
+            predicted.sort_unstable();
+            if stored != predicted {
+                return None;
+            }
+            for (index, origin, cols) in &autoindexes {
+                if *origin == "pk" {
+                    continue;
+                }
+                for (seqno, &cid) in cols.iter().enumerate() {
+                    let c = &def.columns[cid];
+                    raw.index_columns.push(vec![
+                        text(name),
+                        text(index),
+                        RawValue::Int(1),
+                        text(origin),
+                        RawValue::Int(0),
+                        RawValue::Null,
+                        RawValue::Int(seqno as i64),
+                        RawValue::Int(cid as i64),
+                        text(&c.name),
+                        RawValue::Int(0),
+                        text(c.collation.as_deref().unwrap_or("BINARY")),
+                    ]);
+                }
+            }
+            // SQLite lists a table's foreign keys last declared first (`id` 0 is the last).
+            for (id, fk) in def.foreign_keys.iter().rev().enumerate() {
+                for (seq, &from) in fk.from.iter().enumerate() {
+                    let to = match &fk.to {
+                        Some(to) => text(to.get(seq)?),
+                        None => RawValue::Null,
+                    };
+                    raw.foreign_keys.push(vec![
+                        text(name),
+                        RawValue::Int(id as i64),
+                        RawValue::Int(seq as i64),
+                        text(&fk.table),
+                        text(&def.columns[from].name),
+                        to,
+                        text(&fk.on_update),
+                        text(&fk.on_delete),
+                    ]);
+                }
+            }
+            defs.insert(name, def);
         }
-        // SQLite lists a table's foreign keys last declared first (`id` 0 is the last).
-        for (id, fk) in def.foreign_keys.iter().rev().enumerate() {
-            for (seq, &from) in fk.from.iter().enumerate() {
-                let to = match &fk.to {
-                    Some(to) => text(to.get(seq)?),
-                    None => RawValue::Null,
-                };
-                raw.foreign_keys.push(vec![
-                    text(name),
-                    RawValue::Int(id as i64),
-                    RawValue::Int(seq as i64),
-                    text(&fk.table),
-                    text(&def.columns[from].name),
-                    to,
-                    text(&fk.on_update),
-                    text(&fk.on_delete),
-                ]);
+        for o in &self.indexes {
+            if let (Some(def), Some(sql)) = (defs.get(o.table), o.sql) {
+                raw.index_columns
+                    .extend(index_rows(o.table, o.name, sql, def)?);
             }
         }
-        defs.insert(name, def);
+        raw.index_columns.sort_by(|a, b| {
+            (a[0].text(), a[1].text(), a[6].int()).cmp(&(b[0].text(), b[1].text(), b[6].int()))
+        });
+        Some(raw)
     }
-    for o in objects {
-        let (Some(sql), "index") = (o.sql, o.kind) else {
-            continue;
-        };
-        if let Some(def) = defs.get(o.table) {
-            raw.index_columns
-                .extend(index_rows(o.table, o.name, sql, def)?);
-        }
-    }
-    raw.index_columns.sort_by(|a, b| {
-        (a[0].text(), a[1].text(), a[6].int()).cmp(&(b[0].text(), b[1].text(), b[6].int()))
-    });
+}
+
+/// The rows of [`super::introspect::OBJECTS_QUERY`]: views and triggers.
+fn other_rows(objects: &[StoredObject<'_>]) -> Vec<Vec<RawValue>> {
     let mut others: Vec<Vec<RawValue>> = objects
         .iter()
         .filter(|o| {
@@ -165,7 +222,7 @@ pub fn raw_from_texts(objects: &[StoredObject<'_>]) -> Option<(RawSchema, Vec<Ve
         })
         .collect();
     others.sort_by(|a, b| (a[0].text(), a[1].text()).cmp(&(b[0].text(), b[1].text())));
-    Some((raw, others))
+    others
 }
 
 fn text(s: &str) -> RawValue {
@@ -722,13 +779,4 @@ fn index_rows(table: &str, index: &str, sql: &str, def: &TableDef) -> Option<Vec
         ]);
     }
     Some(rows)
-}
-
-/// The model of the database whose `sqlite_schema` rows are `objects`, as introspection would
-/// read it ([`raw_from_texts`] fed to [`introspect::from_raw`]), or `None` when declined.
-pub fn schema_from_texts(objects: &[StoredObject<'_>]) -> Option<Schema> {
-    let (raw, others) = raw_from_texts(objects)?;
-    let mut schema = introspect::from_raw(&raw).ok()?;
-    introspect::objects_from_rows(&mut schema, &others).ok()?;
-    Some(schema)
 }

@@ -479,22 +479,64 @@ pub fn parse_default(text: &str) -> DefaultValue {
     DefaultValue::Expression(t.to_string())
 }
 
+/// Joins models that [`from_raw`] read from disjoint sets of tables (merged into `schema`): a
+/// foreign key written without columns (`REFERENCES parent`) whose parent was in another set
+/// gets the parent's primary key, as [`read_foreign_keys`] gives it when both are read together,
+/// and reference cases are resolved across the sets.
+pub(crate) fn link_parent_keys(schema: &mut Schema) {
+    let mut fills = Vec::new();
+    for table in schema.tables.values() {
+        for (k, fk) in table.foreign_keys.iter().enumerate() {
+            if fk.references_columns.is_empty()
+                && let Some(parent) = schema.tables.get(&fk.references_table)
+                && !parent.primary_key.is_empty()
+            {
+                fills.push((table.name.clone(), k, parent.primary_key.clone()));
+            }
+        }
+    }
+    for (table, k, columns) in fills {
+        if let Some(t) = schema.tables.get_mut(&table) {
+            t.foreign_keys[k].references_columns = columns;
+        }
+    }
+    resolve_reference_case(schema);
+}
+
 /// SQLite resolves the table and columns a foreign key names case-insensitively, and reports
 /// them as written (`REFERENCES Users (ID)` for a table `users` with a column `id`). The model
 /// compares names exactly, so each reference is spelled as the table and column are.
 fn resolve_reference_case(schema: &mut Schema) {
+    // The tables by lower-cased name, made the first time a name is not found as written.
+    let mut folded: Option<BTreeMap<String, &Table>> = None;
     // (table, key, the parent's name, its columns) for each key written in another case.
     let mut fixes = Vec::new();
     for table in schema.tables.values() {
         for (k, fk) in table.foreign_keys.iter().enumerate() {
-            let Some(parent) = schema.tables.get(&fk.references_table).or_else(|| {
-                schema
-                    .tables
-                    .values()
-                    .find(|t| t.name.eq_ignore_ascii_case(&fk.references_table))
-            }) else {
-                continue;
+            let parent = match schema.tables.get(&fk.references_table) {
+                Some(parent) => parent,
+                None => {
+                    let folded = folded.get_or_insert_with(|| {
+                        schema
+                            .tables
+                            .values()
+                            .map(|t| (t.name.to_ascii_lowercase(), t))
+                            .collect()
+                    });
+                    match folded.get(&fk.references_table.to_ascii_lowercase()) {
+                        Some(parent) => parent,
+                        None => continue,
+                    }
+                }
             };
+            let exact = parent.name == fk.references_table
+                && fk
+                    .references_columns
+                    .iter()
+                    .all(|rc| parent.column(rc).is_some());
+            if exact {
+                continue;
+            }
             let columns: Vec<String> = fk
                 .references_columns
                 .iter()
@@ -508,9 +550,7 @@ fn resolve_reference_case(schema: &mut Schema) {
                     found.map_or_else(|| rc.clone(), |c| c.name.clone())
                 })
                 .collect();
-            if parent.name != fk.references_table || columns != fk.references_columns {
-                fixes.push((table.name.clone(), k, parent.name.clone(), columns));
-            }
+            fixes.push((table.name.clone(), k, parent.name.clone(), columns));
         }
     }
     for (table, k, parent, columns) in fixes {
