@@ -232,12 +232,11 @@ type LiveTexts<'r> = BTreeMap<(&'static str, &'r str), &'r str>;
 /// of type and name).
 fn same_texts(declared: &Texts, live: &LiveTexts<'_>) -> bool {
     declared.len() == live.len()
-        && declared
-            .iter()
-            .zip(live)
-            .all(|(((kind, name), text), ((live_kind, live_name), live_text))| {
+        && declared.iter().zip(live).all(
+            |(((kind, name), text), ((live_kind, live_name), live_text))| {
                 kind == live_kind && name == live_name && text == live_text
-            })
+            },
+        )
 }
 
 /// The type, name and text SQLite keeps in `sqlite_schema` for the CREATE statement `sql` (as
