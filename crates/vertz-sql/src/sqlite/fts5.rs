@@ -48,12 +48,13 @@ pub fn rebuild_fts5(name: &str) -> String {
 /// The module of a `CREATE VIRTUAL TABLE` statement (`fts5`, `rtree`, ... lower-cased), or
 /// `None` when `sql` is not one.
 pub fn virtual_table_module(sql: &str) -> Option<String> {
-    // Only the head is read: `CREATE VIRTUAL TABLE [IF NOT EXISTS] [schema.]name USING module`.
-    let tokens = tokenize_first(sql, 11).ok()?;
-    if !(tokens.len() > 2 && tokens[0].is_word(sql, "CREATE") && tokens[1].is_word(sql, "VIRTUAL"))
-    {
+    // Only the head is read: `CREATE VIRTUAL TABLE [IF NOT EXISTS] [schema.]name USING module`,
+    // and only two tokens of any other statement.
+    let head = tokenize_first(sql, 2).ok()?;
+    if !(head.len() > 1 && head[0].is_word(sql, "CREATE") && head[1].is_word(sql, "VIRTUAL")) {
         return None;
     }
+    let tokens = tokenize_first(sql, 11).ok()?;
     let using = tokens.iter().position(|t| t.is_word(sql, "USING"))?;
     tokens
         .get(using + 1)

@@ -222,8 +222,8 @@ pub fn from_raw(raw: &RawSchema) -> Result<Schema, IntrospectError> {
 
     let mut pk: BTreeMap<String, Vec<(i64, String)>> = BTreeMap::new();
     for row in &raw.columns {
-        let table_name = row[0].string();
-        let Some(table) = schema.tables.get_mut(&table_name) else {
+        let table_name = row[0].text().unwrap_or_default();
+        let Some(table) = schema.tables.get_mut(table_name) else {
             continue;
         };
         // hidden: 0 normal, 1 hidden (virtual tables), 2 VIRTUAL generated, 3 STORED generated.
@@ -232,38 +232,38 @@ pub fn from_raw(raw: &RawSchema) -> Result<Schema, IntrospectError> {
             continue;
         }
         let name = row[2].string();
-        let declared = row[3].string();
         let info = parsed
-            .get_mut(&table_name)
+            .get_mut(table_name)
             .and_then(|p| p.take_column(&name))
             .unwrap_or_default();
         let mut column = Column {
-            name: name.clone(),
-            ty: ColumnType::from_declared(&declared),
+            ty: ColumnType::from_declared(row[3].text().unwrap_or_default()),
             nullable: row[4].int() == 0,
             unique: false,
             default: row[5].text().map(parse_default),
             auto_increment: info.autoincrement,
-            checks: info.checks.clone(),
-            collation: info.collation.clone(),
+            checks: info.checks,
+            collation: info.collation,
             sensitive: false,
             hidden: false,
             renamed_from: None,
-            generated: match (hidden, &info.generated) {
+            generated: match (hidden, info.generated) {
                 (2 | 3, Some(g)) => Some(Generated {
-                    expression: g.expression.clone(),
+                    expression: g.expression,
                     stored: hidden == 3,
                 }),
                 _ => None,
             },
+            name,
         };
-        if let Some(values) = enum_values(&name, &column.checks)
+        let name = &column.name;
+        if let Some(values) = enum_values(name, &column.checks)
             && matches!(column.ty, ColumnType::Text)
         {
             let enum_name = format!("{table_name}_{name}");
             column
                 .checks
-                .retain(|c| enum_values(&name, std::slice::from_ref(c)).is_none());
+                .retain(|c| enum_values(name, std::slice::from_ref(c)).is_none());
             column.ty = ColumnType::Enum(enum_name.clone());
             schema.enums.insert(
                 enum_name.clone(),
@@ -275,9 +275,9 @@ pub fn from_raw(raw: &RawSchema) -> Result<Schema, IntrospectError> {
         }
         let pk_pos = row[6].int();
         if pk_pos > 0 {
-            pk.entry(table_name.clone())
+            pk.entry(table_name.to_string())
                 .or_default()
-                .push((pk_pos, name));
+                .push((pk_pos, column.name.clone()));
         }
         table.columns.push(column);
     }
@@ -287,9 +287,9 @@ pub fn from_raw(raw: &RawSchema) -> Result<Schema, IntrospectError> {
             t.primary_key = cols.into_iter().map(|(_, n)| n).collect();
         }
     }
-    for (name, p) in &parsed {
-        if let Some(t) = schema.tables.get_mut(name) {
-            t.checks = p.table_checks.clone();
+    for (name, p) in parsed {
+        if let Some(t) = schema.tables.get_mut(&name) {
+            t.checks = p.table_checks;
             t.strict = p.strict;
             t.without_rowid = p.without_rowid;
         }
@@ -341,22 +341,24 @@ fn is_virtual(sql: &str) -> bool {
 
 fn read_indexes(raw: &RawSchema, schema: &mut Schema) -> Result<(), IntrospectError> {
     // Group rows by (table, index).
-    let mut groups: BTreeMap<(String, String), Vec<&Vec<RawValue>>> = BTreeMap::new();
+    let mut groups: BTreeMap<(&str, &str), Vec<&Vec<RawValue>>> = BTreeMap::new();
     for row in &raw.index_columns {
         groups
-            .entry((row[0].string(), row[1].string()))
+            .entry((
+                row[0].text().unwrap_or_default(),
+                row[1].text().unwrap_or_default(),
+            ))
             .or_default()
             .push(row);
     }
     for ((table_name, index_name), rows) in groups {
-        let Some(table) = schema.tables.get_mut(&table_name) else {
+        let Some(table) = schema.tables.get_mut(table_name) else {
             continue;
         };
         let first = rows[0];
         let unique = first[2].int() == 1;
-        let origin = first[3].string();
-        let sql = first[5].text().map(str::to_string);
-        match origin.as_str() {
+        let sql = first[5].text();
+        match first[3].text().unwrap_or_default() {
             "pk" => continue,
             "u" => {
                 let cols: Vec<String> = rows.iter().map(|r| r[8].string()).collect();
@@ -371,10 +373,10 @@ fn read_indexes(raw: &RawSchema, schema: &mut Schema) -> Result<(), IntrospectEr
             }
             _ => {}
         }
-        let parsed = match &sql {
+        let parsed = match sql {
             Some(sql) => {
                 parse_create_index(sql).map_err(|reason| IntrospectError::UnreadableTable {
-                    table: table_name.clone(),
+                    table: table_name.to_string(),
                     reason: format!("index {index_name}: {reason}"),
                 })?
             }
@@ -400,7 +402,7 @@ fn read_indexes(raw: &RawSchema, schema: &mut Schema) -> Result<(), IntrospectEr
             })
             .collect();
         table.indexes.push(Index {
-            name: index_name,
+            name: index_name.to_string(),
             columns,
             unique,
             where_clause: parsed.where_clause,
@@ -410,34 +412,40 @@ fn read_indexes(raw: &RawSchema, schema: &mut Schema) -> Result<(), IntrospectEr
 }
 
 fn read_foreign_keys(raw: &RawSchema, schema: &mut Schema) {
-    let mut groups: BTreeMap<(String, i64), Vec<&Vec<RawValue>>> = BTreeMap::new();
+    let mut groups: BTreeMap<(&str, i64), Vec<&Vec<RawValue>>> = BTreeMap::new();
     for row in &raw.foreign_keys {
         groups
-            .entry((row[0].string(), row[1].int()))
+            .entry((row[0].text().unwrap_or_default(), row[1].int()))
             .or_default()
             .push(row);
     }
-    let pks: BTreeMap<String, Vec<String>> = schema
-        .tables
-        .values()
-        .map(|t| (t.name.clone(), t.primary_key.clone()))
-        .collect();
+    let mut keys = Vec::with_capacity(groups.len());
     for ((table_name, _), rows) in groups {
         let target = rows[0][3].string();
         let columns: Vec<String> = rows.iter().map(|r| r[4].string()).collect();
         // `REFERENCES parent` without columns means the parent's primary key.
-        let mut references_columns: Vec<String> = rows.iter().map(|r| r[5].string()).collect();
-        if rows.iter().all(|r| r[5] == RawValue::Null) {
-            references_columns = pks.get(&target).cloned().unwrap_or_default();
-        }
+        let references_columns = if rows.iter().all(|r| r[5] == RawValue::Null) {
+            schema
+                .tables
+                .get(&target)
+                .map(|t| t.primary_key.clone())
+                .unwrap_or_default()
+        } else {
+            rows.iter().map(|r| r[5].string()).collect()
+        };
         let fk = ForeignKey {
             columns,
             references_table: target,
             references_columns,
-            on_delete: FkAction::from_sql(&rows[0][7].string()).unwrap_or_default(),
-            on_update: FkAction::from_sql(&rows[0][6].string()).unwrap_or_default(),
+            on_delete: FkAction::from_sql(rows[0][7].text().unwrap_or_default())
+                .unwrap_or_default(),
+            on_update: FkAction::from_sql(rows[0][6].text().unwrap_or_default())
+                .unwrap_or_default(),
         };
-        if let Some(t) = schema.tables.get_mut(&table_name) {
+        keys.push((table_name, fk));
+    }
+    for (table_name, fk) in keys {
+        if let Some(t) = schema.tables.get_mut(table_name) {
             t.foreign_keys.push(fk);
         }
     }
