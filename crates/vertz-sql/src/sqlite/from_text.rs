@@ -25,7 +25,7 @@ use std::collections::BTreeMap;
 
 use vertz_snapshot::Schema;
 
-use super::introspect::{self, RawSchema, RawValue};
+use super::introspect::{self, ParsedCreate, RawSchema, RawValue};
 use crate::lex::{Token, TokenKind, matching_paren, split_top_level, tokenize, tokenize_first};
 
 /// One row of `sqlite_schema`.
@@ -47,7 +47,7 @@ pub struct StoredObject<'a> {
 /// other row holds what the pragma would report.
 pub fn raw_from_texts(objects: &[StoredObject<'_>]) -> Option<(RawSchema, Vec<Vec<RawValue>>)> {
     let stored = Stored::of(objects)?;
-    Some((stored.table_rows(&stored.tables)?, other_rows(objects)))
+    Some((stored.table_rows(&stored.tables)?.0, other_rows(objects)))
 }
 
 /// The model of the database whose `sqlite_schema` rows are `objects`, as introspection would
@@ -57,7 +57,8 @@ pub fn raw_from_texts(objects: &[StoredObject<'_>]) -> Option<(RawSchema, Vec<Ve
 pub fn schema_from_texts(objects: &[StoredObject<'_>]) -> Option<Schema> {
     let stored = Stored::of(objects)?;
     let model = |tables: &[(&str, &str)]| -> Option<Schema> {
-        introspect::from_raw(&stored.table_rows(tables)?).ok()
+        let (raw, read) = stored.table_rows(tables)?;
+        introspect::from_raw_with(&raw, read).ok()
     };
     let mut schema = if stored.tables.len() < PARALLEL_FROM {
         model(&stored.tables)?
@@ -113,11 +114,17 @@ impl<'o, 'a> Stored<'o, 'a> {
     }
 
     /// The rows of [`super::introspect::QUERIES`] for `tables` (some of [`Stored::tables`]).
-    fn table_rows(&self, tables: &[(&str, &str)]) -> Option<RawSchema> {
+    /// With them, what was read of each table's CREATE text for `from_raw` (by table name).
+    fn table_rows(
+        &self,
+        tables: &[(&str, &str)],
+    ) -> Option<(RawSchema, BTreeMap<String, ParsedCreate>)> {
         let mut raw = RawSchema::default();
+        let mut read = BTreeMap::new();
         let mut defs: BTreeMap<&str, TableDef> = BTreeMap::new();
         for &(name, sql) in tables {
-            let def = TableDef::parse(sql)?;
+            let (def, parsed) = TableDef::parse(sql)?;
+            read.insert(name.to_string(), parsed);
             raw.tables.push(vec![text(name), text(sql)]);
             for (cid, c) in def.columns.iter().enumerate() {
                 let pk = def.pk.iter().position(|&p| p == cid).map_or(0, |at| at + 1);
@@ -197,7 +204,7 @@ impl<'o, 'a> Stored<'o, 'a> {
         raw.index_columns.sort_by(|a, b| {
             (a[0].text(), a[1].text(), a[6].int()).cmp(&(b[0].text(), b[1].text(), b[6].int()))
         });
-        Some(raw)
+        Some((raw, read))
     }
 }
 
@@ -470,8 +477,9 @@ fn column_index(columns: &[ColumnDef], name: &str) -> Option<usize> {
 }
 
 impl TableDef {
-    /// Reads a stored `CREATE TABLE` text, or declines.
-    fn parse(sql: &str) -> Option<TableDef> {
+    /// Reads a stored `CREATE TABLE` text (and, from the same tokens, what `from_raw` reads
+    /// of it), or declines.
+    fn parse(sql: &str) -> Option<(TableDef, ParsedCreate)> {
         let head = tokenize_first(sql, 2).ok()?;
         if head.get(1).is_none_or(|t| !t.is_word(sql, "TABLE")) {
             return None; // a virtual table, or not a table
@@ -479,6 +487,7 @@ impl TableDef {
         let tokens = tokenize(sql).ok()?;
         let open = tokens.iter().position(|t| t.is_op(sql, "("))?;
         let close = matching_paren(sql, &tokens, open)?;
+        let read = introspect::parse_create_tokens(sql, &tokens).ok()?;
         let mut def = TableDef::default();
         for t in &tokens[close + 1..] {
             if t.is_word(sql, "ROWID") {
@@ -506,7 +515,7 @@ impl TableDef {
                 def.column(&mut c)?;
             }
         }
-        Some(def)
+        Some((def, read))
     }
 
     /// One column definition.

@@ -165,6 +165,14 @@ fn need(
 
 /// Builds the model from the rows of [`QUERIES`].
 pub fn from_raw(raw: &RawSchema) -> Result<Schema, IntrospectError> {
+    from_raw_with(raw, BTreeMap::new())
+}
+
+/// [`from_raw`], with the CREATE texts of some tables already read (by table name).
+pub(crate) fn from_raw_with(
+    raw: &RawSchema,
+    mut read: BTreeMap<String, ParsedCreate>,
+) -> Result<Schema, IntrospectError> {
     need(&raw.tables, "tables", 2)?;
     need(&raw.columns, "columns", 8)?;
     need(&raw.index_columns, "index columns", 11)?;
@@ -198,10 +206,15 @@ pub fn from_raw(raw: &RawSchema) -> Result<Schema, IntrospectError> {
             }
             continue;
         }
-        let p = parse_create_table(&sql).map_err(|reason| IntrospectError::UnreadableTable {
-            table: name.clone(),
-            reason,
-        })?;
+        let p = match read.remove(&name) {
+            Some(p) => p,
+            None => {
+                parse_create_table(&sql).map_err(|reason| IntrospectError::UnreadableTable {
+                    table: name.clone(),
+                    reason,
+                })?
+            }
+        };
         parsed.insert(name.clone(), p);
         schema.tables.insert(
             name.clone(),
@@ -610,7 +623,7 @@ struct ColumnInfo {
 }
 
 #[derive(Debug, Clone, Default)]
-struct ParsedCreate {
+pub(crate) struct ParsedCreate {
     /// In declaration order, by name as written.
     columns: Vec<(String, ColumnInfo)>,
     table_checks: Vec<Check>,
@@ -637,12 +650,16 @@ impl ParsedCreate {
 
 /// Reads what the pragmas do not report from a `CREATE TABLE` text.
 fn parse_create_table(sql: &str) -> Result<ParsedCreate, String> {
-    let tokens = tokenize(sql).map_err(|e| e.to_string())?;
+    parse_create_tokens(sql, &tokenize(sql).map_err(|e| e.to_string())?)
+}
+
+/// [`parse_create_table`] of the tokens of `sql`, for a caller that has them.
+pub(crate) fn parse_create_tokens(sql: &str, tokens: &[Token]) -> Result<ParsedCreate, String> {
     let open = tokens
         .iter()
         .position(|t| t.is_op(sql, "("))
         .ok_or("no column list")?;
-    let close = matching_paren(sql, &tokens, open).ok_or("unbalanced parentheses")?;
+    let close = matching_paren(sql, tokens, open).ok_or("unbalanced parentheses")?;
     let mut out = ParsedCreate::default();
     for part in split_top_level(sql, &tokens[open + 1..close]) {
         let Some(first) = part.first() else { continue };
