@@ -4,22 +4,22 @@
 //!
 //! Why: the pragmas cost a statement preparation per table and per index (`pragma_table_xinfo`
 //! and its kin prepare a `PRAGMA` each time they are called), about 100 ms at a thousand tables,
-//! five times what SQLite needs to open the database and read its schema (BENCHMARKS.md, "No-op
-//! push: the model from the stored texts"). The texts are already read by a caller that compares
-//! them (the first no-op push of a `schema.sql` file), and SQLite derives every column, key and
-//! index from them.
+//! five times what SQLite needs to open the database and read its schema (BENCHMARKS.md, "First
+//! no-op push: the model from the stored texts"). The texts are already read by a caller that
+//! compares them (the first no-op push of a `schema.sql` file), and SQLite derives every column,
+//! key and index from them.
 //!
 //! It reads a subset of SQLite's `CREATE TABLE` grammar, the one schemas are written in; anything
 //! else (a virtual table, a quoted type name, `DESC` or `COLLATE` inside a key constraint, an
-//! index key that is a bare `rowid` or in parentheses, a syntax this module does not know) makes
-//! it decline with `None`, and the caller runs the pragmas. As a check that holds at run time,
-//! the names of the indexes SQLite made for the PRIMARY KEY and UNIQUE constraints
-//! (`sqlite_autoindex_<table>_<n>`, numbered in the order SQLite made them) must be the ones this
-//! module predicts, or it declines. A test compares its model with the pragmas' on real
-//! databases (`tests/it/text_model.rs`).
+//! index key that names no column or is in parentheses, a syntax this module does not know)
+//! makes it decline with `None`, and the caller runs the pragmas. As a check that holds at run
+//! time, the names of the indexes SQLite made for the PRIMARY KEY and UNIQUE constraints
+//! (`sqlite_autoindex_<table>_<n>`, numbered in the order SQLite made them) must be the ones
+//! this module predicts, or it declines. Tests compare its model with the pragmas' on real
+//! databases (`tests/it/text_model.rs`, and every generated schema in `tests/it/roundtrip.rs`).
 //!
-//! Owns that derivation. Must not: run anything, or guess: a text it does not fully read is
-//! declined, never approximated.
+//! Owns that derivation. Must not: run SQL, or guess: a text it does not fully read is declined,
+//! never approximated. From [`PARALLEL_FROM`] tables on it reads on two threads.
 
 use std::collections::BTreeMap;
 
