@@ -6,9 +6,9 @@
 //! statement preparation per table and index, 100 ms at a thousand tables), or read with the
 //! pragmas when a text is outside what that reads. A model worked out wrong could only change
 //! this path's report (the schema's hash) or miss one of vertz's rules, never what is written:
-//! this path writes nothing. This is the first no-op push against a database made by running the file
-//! (sqlite3, another tool, vertz's one-pass push into an empty database); later identical
-//! pushes are answered by the no-op memo ([`vertz_runner::push_state`]).
+//! this path writes nothing. This is the first no-op push against a database made by running
+//! the file (sqlite3, another tool, vertz's one-pass push into an empty database); later
+//! identical pushes are answered by the no-op memo ([`vertz_runner::push_state`]).
 //!
 //! Why the model is the same: SQLite derives every column, index, key, view and trigger from
 //! the CREATE text it stores, and this process's SQLite reads the database's text as it would
