@@ -112,6 +112,8 @@ async fn types_and_defaults_read_as_sqlite_reports_them() {
     .await;
     assert_same("CREATE TABLE [my table] (`a b` INTEGER, \"c\"\"d\" TEXT PRIMARY KEY, [e] BLOB)")
         .await;
+    // A type of letters beyond ASCII, long enough to be tested for a cut `GENERATED ALWAYS`.
+    assert_same("CREATE TABLE u (a xÄÄÄÄÄÄÄÄ, b ÄÄÄÄÄÄÄÄx NOT NULL)").await;
 }
 
 #[tokio::test]

@@ -715,8 +715,13 @@ impl TableDef {
 fn declared_type(span: &str) -> String {
     const STANDARD: [&str; 6] = ["ANY", "BLOB", "INT", "INTEGER", "REAL", "TEXT"];
     let mut ty = span;
-    let ends_with =
-        |s: &str, w: &str| s.len() >= w.len() && s[s.len() - w.len()..].eq_ignore_ascii_case(w);
+    // Byte counts, as SQLite's; a cut inside a letter beyond ASCII is no match.
+    let ends_with = |s: &str, w: &str| {
+        s.len()
+            .checked_sub(w.len())
+            .and_then(|at| s.get(at..))
+            .is_some_and(|end| end.eq_ignore_ascii_case(w))
+    };
     if ty.len() >= 16 && ends_with(ty, "always") {
         ty = ty[..ty.len() - 6].trim_end();
         if ty.len() >= 9 && ends_with(ty, "generated") {
@@ -788,4 +793,70 @@ fn index_rows(table: &str, index: &str, sql: &str, def: &TableDef) -> Option<Vec
         ]);
     }
     Some(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Texts that reach every branch of the reader.
+    const TEXTS: [&str; 4] = [
+        r#"CREATE TABLE "t" (id INTEGER PRIMARY KEY AUTOINCREMENT, "a b" VARCHAR(10, 2) NOT NULL ON CONFLICT IGNORE DEFAULT -1 CHECK (a > 0) COLLATE NOCASE, p INT REFERENCES q (x) ON DELETE SET NULL ON UPDATE NO ACTION MATCH FULL NOT DEFERRABLE INITIALLY DEFERRED, g ÄÄÄÄÄÄÄÄ GENERATED ALWAYS AS (a + 1) STORED, h xÄÄÄÄÄÄÄÄ NOT NULL, CONSTRAINT c CHECK (id > 0) FOREIGN KEY (p) REFERENCES q CHECK (p <> 0)) WITHOUT ROWID, STRICT"#,
+        "CREATE TABLE q (x TEXT DEFAULT (lower('A')) UNIQUE, y DEFAULT +3, z AS (1) VIRTUAL, UNIQUE (y, x) ON CONFLICT REPLACE)",
+        "CREATE UNIQUE INDEX i ON t (\"a b\" COLLATE rtrim DESC, lower(p) ASC) WHERE p > 0",
+        "CREATE INDEX j ON q (x)",
+    ];
+
+    fn objects(texts: [&str; 4]) -> Vec<StoredObject<'_>> {
+        let object = |kind, name, table, sql| StoredObject {
+            kind,
+            name,
+            table,
+            sql,
+        };
+        vec![
+            object("table", "t", "t", Some(texts[0])),
+            object("table", "q", "q", Some(texts[1])),
+            object("index", "i", "t", Some(texts[2])),
+            object("index", "j", "q", Some(texts[3])),
+            object("index", "sqlite_autoindex_q_1", "q", None),
+            object("index", "sqlite_autoindex_q_2", "q", None),
+        ]
+    }
+
+    #[test]
+    fn a_cut_or_broken_text_is_declined_or_read_never_a_panic() {
+        let read = schema_from_texts(&objects(TEXTS)).expect("the texts are read");
+        assert_eq!(read.tables["q"].unique_constraints, [["y", "x"]]);
+        // Every text cut at every character, and with every token left out: the reader returns
+        // something or declines (a database's texts are input like any other).
+        let (mut read, mut declined) = (0, 0);
+        for which in 0..TEXTS.len() {
+            let text = TEXTS[which];
+            let tokens = tokenize(text).unwrap();
+            let mut variants: Vec<String> = text
+                .char_indices()
+                .map(|(at, _)| text[..at].to_string())
+                .collect();
+            for skip in 0..tokens.len() {
+                let mut out = String::new();
+                for (k, t) in tokens.iter().enumerate() {
+                    if k != skip {
+                        out.push_str(t.text(text));
+                        out.push(' ');
+                    }
+                }
+                variants.push(out);
+            }
+            for variant in &variants {
+                let mut texts = TEXTS;
+                texts[which] = variant;
+                match schema_from_texts(&objects(texts)) {
+                    Some(_) => read += 1,
+                    None => declined += 1,
+                }
+            }
+        }
+        assert!(read > 0 && declined > 0, "{read} read, {declined} declined");
+    }
 }
