@@ -118,8 +118,7 @@ async fn types_and_defaults_read_as_sqlite_reports_them() {
 
 #[tokio::test]
 async fn foreign_keys_read_as_sqlite_reports_them() {
-    assert_same(
-        r#"CREATE TABLE p (id INTEGER PRIMARY KEY, k1 TEXT, k2 TEXT, UNIQUE (k1, k2));
+    const SCRIPT: &str = r#"CREATE TABLE p (id INTEGER PRIMARY KEY, k1 TEXT, k2 TEXT, UNIQUE (k1, k2));
         CREATE TABLE ch (
             id integer primary key,
             P_ID INT REFERENCES P(ID) ON DELETE SET NULL ON UPDATE CASCADE DEFERRABLE INITIALLY DEFERRED,
@@ -128,9 +127,27 @@ async fn foreign_keys_read_as_sqlite_reports_them() {
             CONSTRAINT c1 CHECK (id > 0) UNIQUE (k1) ON CONFLICT REPLACE
             FOREIGN KEY (k2) REFERENCES p (k1)
         );
-        CREATE TABLE self (id INTEGER PRIMARY KEY, parent INTEGER REFERENCES self ON DELETE CASCADE)"#,
-    )
-    .await;
+        CREATE TABLE self (id INTEGER PRIMARY KEY, parent INTEGER REFERENCES self ON DELETE CASCADE)"#;
+    assert_same(SCRIPT).await;
+    // What both read: a key without columns gets the parent's primary key, a parent written in
+    // another case is spelled as the table is.
+    let (pragmas, _) = both(SCRIPT).await;
+    let key = |table: &str, column: &str| {
+        pragmas.tables[table]
+            .foreign_keys
+            .iter()
+            .find(|k| k.columns == [column])
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(key("ch", "other").references_columns, ["id"]);
+    assert_eq!(key("self", "parent").references_columns, ["id"]);
+    let p_id = key("ch", "P_ID");
+    assert_eq!(
+        (p_id.references_table.as_str(), p_id.references_columns),
+        ("p", vec!["id".to_string()])
+    );
+    assert_eq!(key("ch", "gone").references_columns, ["x"]);
 }
 
 #[tokio::test]

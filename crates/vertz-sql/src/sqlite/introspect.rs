@@ -310,7 +310,7 @@ pub(crate) fn from_raw_with(
 
     read_indexes(raw, &mut schema)?;
     read_foreign_keys(raw, &mut schema);
-    resolve_reference_case(&mut schema);
+    link_parent_keys(&mut schema);
     Ok(schema)
 }
 
@@ -432,32 +432,23 @@ fn read_foreign_keys(raw: &RawSchema, schema: &mut Schema) {
             .or_default()
             .push(row);
     }
-    let mut keys = Vec::with_capacity(groups.len());
     for ((table_name, _), rows) in groups {
-        let target = rows[0][3].string();
-        let columns: Vec<String> = rows.iter().map(|r| r[4].string()).collect();
-        // `REFERENCES parent` without columns means the parent's primary key.
+        // `REFERENCES parent` without columns means the parent's primary key: left empty here,
+        // filled by `link_parent_keys` once every table's key is read.
         let references_columns = if rows.iter().all(|r| r[5] == RawValue::Null) {
-            schema
-                .tables
-                .get(&target)
-                .map(|t| t.primary_key.clone())
-                .unwrap_or_default()
+            Vec::new()
         } else {
             rows.iter().map(|r| r[5].string()).collect()
         };
         let fk = ForeignKey {
-            columns,
-            references_table: target,
+            columns: rows.iter().map(|r| r[4].string()).collect(),
+            references_table: rows[0][3].string(),
             references_columns,
             on_delete: FkAction::from_sql(rows[0][7].text().unwrap_or_default())
                 .unwrap_or_default(),
             on_update: FkAction::from_sql(rows[0][6].text().unwrap_or_default())
                 .unwrap_or_default(),
         };
-        keys.push((table_name, fk));
-    }
-    for (table_name, fk) in keys {
         if let Some(t) = schema.tables.get_mut(table_name) {
             t.foreign_keys.push(fk);
         }
@@ -500,10 +491,10 @@ pub fn parse_default(text: &str) -> DefaultValue {
     DefaultValue::Expression(t.to_string())
 }
 
-/// Joins models that [`from_raw`] read from disjoint sets of tables (merged into `schema`): a
-/// foreign key written without columns (`REFERENCES parent`) whose parent was in another set
-/// gets the parent's primary key, as [`read_foreign_keys`] gives it when both are read together,
-/// and reference cases are resolved across the sets.
+/// Links each foreign key to its parent: a key written without columns (`REFERENCES parent`,
+/// the parent's name as written: SQLite looks it up so) gets the parent's primary key, and
+/// reference cases are resolved ([`resolve_reference_case`]). The end of [`from_raw`], and again
+/// for models that `from_raw` read from disjoint sets of tables, once merged into `schema`.
 pub(crate) fn link_parent_keys(schema: &mut Schema) {
     let mut fills = Vec::new();
     for table in schema.tables.values() {
