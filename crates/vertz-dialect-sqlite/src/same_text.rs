@@ -34,7 +34,7 @@ use vertz_runner::Driver;
 use vertz_runner::driver::{Rows, Value};
 use vertz_runner::{PushOptions, push_state};
 use vertz_sql::lex;
-use vertz_sql::sqlite::from_text::{StoredObject, schema_from_texts};
+use vertz_sql::sqlite::from_text::{StoredObject, left_out, schema_from_texts};
 
 use crate::Answered;
 use crate::driver::{SqliteDriver, fetch_rows};
@@ -197,16 +197,8 @@ fn live_texts(rows: &Rows) -> Result<LiveTexts<'_>, String> {
     let mut texts = LiveTexts::new();
     for row in rows {
         let text = |i: usize| row.get(i).and_then(Value::as_str).unwrap_or_default();
-        let starts = |s: &str, prefix: &str| {
-            s.get(..prefix.len())
-                .is_some_and(|p| p.eq_ignore_ascii_case(prefix))
-        };
         let (name, table) = (text(1), text(2));
-        if starts(name, "sqlite_")
-            || starts(name, "_vertz_")
-            || starts(table, "_vertz_")
-            || starts(table, "_cf_")
-        {
+        if left_out(name, table) {
             continue;
         }
         let kind = match text(0) {

@@ -41,17 +41,9 @@ pub struct StoredObject<'a> {
     pub sql: Option<&'a str>,
 }
 
-/// The rows of [`super::introspect::QUERIES`] and of [`super::introspect::OBJECTS_QUERY`] for
-/// the database whose `sqlite_schema` rows are `objects`, or `None` when a text is outside what
-/// this module reads. The index rows of primary keys are left out (`from_raw` skips them); every
-/// other row holds what the pragma would report.
-pub fn raw_from_texts(objects: &[StoredObject<'_>]) -> Option<(RawSchema, Vec<Vec<RawValue>>)> {
-    let stored = Stored::of(objects)?;
-    Some((stored.table_rows(&stored.tables)?.0, other_rows(objects)))
-}
-
 /// The model of the database whose `sqlite_schema` rows are `objects`, as introspection would
-/// read it ([`raw_from_texts`] fed to [`introspect::from_raw`]), or `None` when declined. From
+/// read it: the rows its queries would return, fed to [`introspect::from_raw`]; or `None` when a
+/// text is outside what this module reads. From
 /// [`PARALLEL_FROM`] tables on, the two halves of the tables are read on two threads and joined
 /// (`introspect::link_parent_keys` then resolves the foreign keys between them).
 pub fn schema_from_texts(objects: &[StoredObject<'_>]) -> Option<Schema> {
@@ -103,7 +95,7 @@ impl<'o, 'a> Stored<'o, 'a> {
         };
         for o in objects {
             match (o.kind, o.sql) {
-                ("table", sql) if !reserved(o.name) => stored.tables.push((o.name, sql?)),
+                ("table", sql) if !left_out(o.name, o.table) => stored.tables.push((o.name, sql?)),
                 ("index", None) => stored.autoindexed.entry(o.table).or_default().push(o.name),
                 ("index", Some(_)) => stored.indexes.push(o),
                 _ => {}
@@ -212,13 +204,7 @@ impl<'o, 'a> Stored<'o, 'a> {
 fn other_rows(objects: &[StoredObject<'_>]) -> Vec<Vec<RawValue>> {
     let mut others: Vec<Vec<RawValue>> = objects
         .iter()
-        .filter(|o| {
-            matches!(o.kind, "view" | "trigger")
-                && !starts_ci(o.name, "sqlite_")
-                && !starts_ci(o.name, "_vertz_")
-                && !starts_ci(o.table, "_cf_")
-                && !starts_ci(o.table, "_vertz_")
-        })
+        .filter(|o| matches!(o.kind, "view" | "trigger") && !left_out(o.name, o.table))
         .map(|o| {
             vec![
                 text(o.kind),
@@ -236,15 +222,18 @@ fn text(s: &str) -> RawValue {
     RawValue::Text(s.to_string())
 }
 
-/// `NOT LIKE 'prefix%'` as the introspection queries write it (ASCII case folded).
-fn starts_ci(s: &str, prefix: &str) -> bool {
-    s.get(..prefix.len())
-        .is_some_and(|p| p.eq_ignore_ascii_case(prefix))
-}
-
-/// The tables introspection leaves out: SQLite's, D1's and vertz's own.
-fn reserved(name: &str) -> bool {
-    starts_ci(name, "sqlite_") || starts_ci(name, "_cf_") || starts_ci(name, "_vertz_")
+/// Whether introspection leaves out the `sqlite_schema` object `name` of table `table`:
+/// SQLite's own objects, and those of D1's and vertz's tables (as the queries'
+/// `NOT LIKE 'prefix%'`: ASCII case folded). A table's `table` is its own name.
+pub fn left_out(name: &str, table: &str) -> bool {
+    let starts = |s: &str, prefix: &str| {
+        s.get(..prefix.len())
+            .is_some_and(|p| p.eq_ignore_ascii_case(prefix))
+    };
+    starts(name, "sqlite_")
+        || starts(name, "_vertz_")
+        || starts(table, "_vertz_")
+        || starts(table, "_cf_")
 }
 
 #[derive(Debug, Default)]
