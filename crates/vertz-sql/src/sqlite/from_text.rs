@@ -727,34 +727,16 @@ fn declared_type(span: &str) -> String {
 fn index_rows(table: &str, index: &str, sql: &str, def: &TableDef) -> Option<Vec<Vec<RawValue>>> {
     let tokens = tokenize(sql).ok()?;
     let unique = tokens.get(1).is_some_and(|t| t.is_word(sql, "UNIQUE"));
-    let on = tokens.iter().position(|t| t.is_word(sql, "ON"))?;
-    let open = (on..tokens.len()).find(|&k| tokens[k].is_op(sql, "("))?;
-    let close = matching_paren(sql, &tokens, open)?;
+    let (close, parts) = introspect::index_key_list(sql, &tokens).ok()?;
     let partial = match &tokens[close + 1..] {
         [] => false,
         [w, _, ..] if w.is_word(sql, "WHERE") => true,
         _ => return None,
     };
     let mut rows = Vec::new();
-    for (seqno, part) in split_top_level(sql, &tokens[open + 1..close])
-        .into_iter()
-        .enumerate()
-    {
-        let mut end = part.len();
-        let mut desc = false;
-        if let Some(last) = part.last()
-            && (last.is_word(sql, "DESC") || last.is_word(sql, "ASC"))
-        {
-            desc = last.is_word(sql, "DESC");
-            end -= 1;
-        }
-        let mut collation = None;
-        if end >= 2 && part[end - 2].is_word(sql, "COLLATE") {
-            collation = Some(part[end - 1].value(sql));
-            end -= 2;
-        }
-        let key = &part[..end];
-        let (cid, name) = match key {
+    for (seqno, part) in parts.into_iter().enumerate() {
+        let (desc, mut collation) = (part.desc, part.collation);
+        let (cid, name) = match part.key {
             [t] if t.is_name() => {
                 let cid = column_index(&def.columns, &t.value(sql))?;
                 let column = &def.columns[cid];

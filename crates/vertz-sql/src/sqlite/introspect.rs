@@ -738,6 +738,56 @@ fn paren_text(sql: &str, tokens: &[Token], open: usize) -> Option<String> {
     )
 }
 
+/// One part of an index's key list.
+pub(crate) struct KeyPart<'t> {
+    /// The key's tokens, without `COLLATE name` and `ASC` or `DESC`.
+    pub(crate) key: &'t [Token],
+    /// Whether it is `DESC`.
+    pub(crate) desc: bool,
+    /// Its explicit collation.
+    pub(crate) collation: Option<String>,
+}
+
+/// The key list of the `CREATE INDEX` text `sql`, whose tokens are `tokens`: the position of its
+/// closing `)` and each part.
+pub(crate) fn index_key_list<'t>(
+    sql: &str,
+    tokens: &'t [Token],
+) -> Result<(usize, Vec<KeyPart<'t>>), String> {
+    let on = tokens
+        .iter()
+        .position(|t| t.is_word(sql, "ON"))
+        .ok_or("no ON")?;
+    let open = (on..tokens.len())
+        .find(|&k| tokens[k].is_op(sql, "("))
+        .ok_or("no key list")?;
+    let close = matching_paren(sql, tokens, open).ok_or("unbalanced parentheses")?;
+    let parts = split_top_level(sql, &tokens[open + 1..close])
+        .into_iter()
+        .map(|part| {
+            let mut end = part.len();
+            let mut desc = false;
+            if let Some(last) = part.last()
+                && (last.is_word(sql, "ASC") || last.is_word(sql, "DESC"))
+            {
+                desc = last.is_word(sql, "DESC");
+                end -= 1;
+            }
+            let mut collation = None;
+            if end >= 2 && part[end - 2].is_word(sql, "COLLATE") {
+                collation = Some(part[end - 1].value(sql));
+                end -= 2;
+            }
+            KeyPart {
+                key: &part[..end],
+                desc,
+                collation,
+            }
+        })
+        .collect();
+    Ok((close, parts))
+}
+
 #[derive(Debug, Clone, Default)]
 struct ParsedIndex {
     /// Each key part's text without COLLATE / ASC / DESC.
@@ -750,32 +800,16 @@ struct ParsedIndex {
 /// Reads the key parts and the WHERE of a `CREATE INDEX` text.
 fn parse_create_index(sql: &str) -> Result<ParsedIndex, String> {
     let tokens = tokenize(sql).map_err(|e| e.to_string())?;
-    let on = tokens
-        .iter()
-        .position(|t| t.is_word(sql, "ON"))
-        .ok_or("no ON")?;
-    let open = (on..tokens.len())
-        .find(|&k| tokens[k].is_op(sql, "("))
-        .ok_or("no key list")?;
-    let close = matching_paren(sql, &tokens, open).ok_or("unbalanced parentheses")?;
+    let (close, parts) = index_key_list(sql, &tokens)?;
     let mut out = ParsedIndex::default();
-    for part in split_top_level(sql, &tokens[open + 1..close]) {
-        let mut end = part.len();
-        let mut collation = None;
-        if end > 0 && (part[end - 1].is_word(sql, "ASC") || part[end - 1].is_word(sql, "DESC")) {
-            end -= 1;
-        }
-        if end >= 2 && part[end - 2].is_word(sql, "COLLATE") {
-            collation = Some(part[end - 1].value(sql));
-            end -= 2;
-        }
-        let text = if end == 0 {
-            String::new()
-        } else {
-            sql[part[0].start..part[end - 1].end].to_string()
+    for part in parts {
+        let text = match part.key {
+            [] => String::new(),
+            [first, .., last] => sql[first.start..last.end].to_string(),
+            [only] => only.text(sql).to_string(),
         };
         out.parts.push(text);
-        out.collations.push(collation);
+        out.collations.push(part.collation);
     }
     if let Some(w) = tokens[close..].iter().position(|t| t.is_word(sql, "WHERE")) {
         let w = close + w;
