@@ -102,7 +102,10 @@ fn push_to_d1_then_a_second_push_is_a_no_op_and_status_is_in_sync() {
         )
         .await
         .unwrap();
-        assert_eq!(live, D1Dialect::new().effective_schema(&declared));
+        assert_eq!(
+            live,
+            D1Dialect::new().effective_schema(&declared).into_owned()
+        );
         let stored: Vec<String> = d
             .query("SELECT sql FROM sqlite_schema WHERE name = 'users'", &[])
             .await
@@ -369,7 +372,9 @@ fn push_both(
 /// Both databases' schemas and rows. The one intended difference, AUTOINCREMENT (D1's policy
 /// writes none), is taken out of the SQLite side with the D1 dialect's own `effective_schema`.
 async fn snapshot(sqlite: &SqliteDriver, d1: &D1HttpDriver) -> [(Schema, Vec<(String, Rows)>); 2] {
-    let s = D1Dialect::new().effective_schema(&sqlite.introspect().await.unwrap());
+    let s = D1Dialect::new()
+        .effective_schema(&sqlite.introspect().await.unwrap())
+        .into_owned();
     let d = d1.introspect().await.unwrap();
     [(s, all_rows(sqlite).await), (d, all_rows(d1).await)]
 }

@@ -136,8 +136,9 @@ async fn contents(d: &dyn Driver, schema: &Schema) -> Vec<(String, Rows)> {
 }
 
 async fn both(sqlite: &SqliteDriver, d1: &D1HttpDriver) -> [(Schema, Vec<(String, Rows)>); 2] {
-    let s =
-        vertz_dialect_d1::D1Dialect::new().effective_schema(&sqlite.introspect().await.unwrap());
+    let s = vertz_dialect_d1::D1Dialect::new()
+        .effective_schema(&sqlite.introspect().await.unwrap())
+        .into_owned();
     let d = d1.introspect().await.unwrap();
     let (rs, rd) = (contents(sqlite, &s).await, contents(d1, &d).await);
     [(s, rs), (d, rd)]

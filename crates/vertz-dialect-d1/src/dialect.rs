@@ -4,6 +4,8 @@
 //! Owns no SQL generation of its own: every statement comes from `vertz_sql::SqliteFamily`, so
 //! SQLite and D1 cannot drift apart. Pure.
 
+use std::borrow::Cow;
+
 use vertz_diff::{Change, Diff};
 use vertz_snapshot::{Column, Schema};
 use vertz_sql::{
@@ -104,11 +106,14 @@ impl Dialect for D1Dialect {
         Ok(plan)
     }
 
-    fn effective_schema(&self, declared: &Schema) -> Schema {
+    fn effective_schema<'s>(&self, declared: &'s Schema) -> Cow<'s, Schema> {
         let mut s = vertz_sql::sqlite::absorbed_uniques(declared);
-        for t in s.tables.values_mut() {
-            for c in &mut t.columns {
-                c.auto_increment = false;
+        let mut columns = s.tables.values().flat_map(|t| &t.columns);
+        if columns.any(|c| c.auto_increment) {
+            for t in s.to_mut().tables.values_mut() {
+                for c in &mut t.columns {
+                    c.auto_increment = false;
+                }
             }
         }
         s
@@ -196,9 +201,18 @@ mod tests {
         let s = todo();
         let e = D1Dialect::new().effective_schema(&s);
         assert!(!e.table("users").unwrap().columns[0].auto_increment);
-        let mut back = e.clone();
+        let mut back = e.into_owned();
         back.tables.get_mut("users").unwrap().columns[0].auto_increment = true;
         assert_eq!(back, s);
+        // Without AUTOINCREMENT or an absorbed UNIQUE there is nothing to take out: no copy.
+        let plain = schema(|d| {
+            d.table("notes", |t| {
+                t.column("id", integer().primary_key());
+            });
+        })
+        .unwrap();
+        let e = D1Dialect::new().effective_schema(&plain);
+        assert!(matches!(e, Cow::Borrowed(_)));
     }
 
     #[test]

@@ -14,6 +14,8 @@ pub mod rebuild;
 #[cfg(test)]
 mod tests;
 
+use std::borrow::Cow;
+
 use vertz_diff::Diff;
 use vertz_snapshot::{
     Column, ColumnType, DefaultValue, ForeignKey, Index, IndexKey, Schema, Table,
@@ -272,14 +274,26 @@ pub fn rowid_alias_key(t: &Table) -> bool {
 /// The declared schema as SQLite stores it: a UNIQUE on exactly the columns of a primary key
 /// that has an index of its own (any key but a rowid alias) would be the same index as the
 /// key's, and `CREATE TABLE` keeps only the key's, so introspection never sees it. Such UNIQUEs
-/// are taken out (the key enforces the same); everything else is left as declared.
-pub fn absorbed_uniques(declared: &Schema) -> Schema {
+/// are taken out (the key enforces the same); everything else is left as declared. Borrowed
+/// when no table has such a UNIQUE.
+pub fn absorbed_uniques(declared: &Schema) -> Cow<'_, Schema> {
+    // The key of `t` when a UNIQUE on it is absorbed; `None` when there is nothing to take out.
+    let absorbing = |t: &Table| {
+        let key = &t.primary_key;
+        let absorbs = !key.is_empty()
+            && !rowid_alias_key(t)
+            && (t.unique_constraints.contains(key)
+                || matches!(key.as_slice(), [only] if t.column(only).is_some_and(|c| c.unique)));
+        absorbs.then(|| key.clone())
+    };
+    if !declared.tables.values().any(|t| absorbing(t).is_some()) {
+        return Cow::Borrowed(declared);
+    }
     let mut s = declared.clone();
     for t in s.tables.values_mut() {
-        if t.primary_key.is_empty() || rowid_alias_key(t) {
+        let Some(key) = absorbing(t) else {
             continue;
-        }
-        let key = t.primary_key.clone();
+        };
         if let [only] = key.as_slice()
             && let Some(c) = t.column_mut(only)
         {
@@ -287,7 +301,7 @@ pub fn absorbed_uniques(declared: &Schema) -> Schema {
         }
         t.unique_constraints.retain(|u| *u != key);
     }
-    s
+    Cow::Owned(s)
 }
 
 impl Dialect for SqliteFamily {
@@ -295,7 +309,7 @@ impl Dialect for SqliteFamily {
         self.name
     }
 
-    fn effective_schema(&self, declared: &Schema) -> Schema {
+    fn effective_schema<'s>(&self, declared: &'s Schema) -> Cow<'s, Schema> {
         absorbed_uniques(declared)
     }
 

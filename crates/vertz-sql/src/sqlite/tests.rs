@@ -1901,4 +1901,20 @@ fn a_unique_on_exactly_an_indexed_key_is_absorbed_by_the_key() {
         "a UNIQUE on other columns than the key stays"
     );
     assert!(stored.tables["pairs"].unique_constraints.is_empty());
+    // Each kind alone is taken out too; with nothing to take out, the schema is not copied.
+    for only in ["codes", "pairs"] {
+        let mut alone = schema.clone();
+        alone.tables.retain(|name, _| name == only || name == "users");
+        let stored = SqliteFamily::sqlite().effective_schema(&alone);
+        assert!(matches!(stored, std::borrow::Cow::Owned(_)), "{only}");
+        assert!(!stored.tables[only].columns[0].unique, "{only}");
+        assert_eq!(
+            stored.tables[only].unique_constraints.len(),
+            alone.tables[only].unique_constraints.len() - usize::from(only == "pairs"),
+            "{only}"
+        );
+    }
+    schema.tables.retain(|name, _| name == "users");
+    let stored = SqliteFamily::sqlite().effective_schema(&schema);
+    assert!(matches!(stored, std::borrow::Cow::Borrowed(_)));
 }
