@@ -1904,7 +1904,9 @@ fn a_unique_on_exactly_an_indexed_key_is_absorbed_by_the_key() {
     // Each kind alone is taken out too; with nothing to take out, the schema is not copied.
     for only in ["codes", "pairs"] {
         let mut alone = schema.clone();
-        alone.tables.retain(|name, _| name == only || name == "users");
+        alone
+            .tables
+            .retain(|name, _| name == only || name == "users");
         let stored = SqliteFamily::sqlite().effective_schema(&alone);
         assert!(matches!(stored, std::borrow::Cow::Owned(_)), "{only}");
         assert!(!stored.tables[only].columns[0].unique, "{only}");
