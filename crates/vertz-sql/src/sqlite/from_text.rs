@@ -1,6 +1,11 @@
-//! Introspection without the pragmas: the rows [`introspect::from_raw`] reads (tables, columns,
-//! index keys, foreign keys) and the views and triggers, worked out from the CREATE texts of
-//! `sqlite_schema` alone, the way SQLite's parser works them out of the same texts.
+//! Introspection without the pragmas: the model [`introspect::from_raw`] builds from the
+//! pragmas' rows (tables, columns, index keys, foreign keys) and the views and triggers, worked
+//! out from the CREATE texts of `sqlite_schema` alone, the way SQLite's parser works them out of
+//! the same texts. What the rows would hold is built into the model directly, with the steps
+//! `from_raw` takes for each row ([`introspect::read_column`], [`introspect::read_index`],
+//! [`introspect::read_foreign_key`], [`introspect::add_unique`]), so the two readers keep one set
+//! of rules. The rows themselves were more than half of this module's instructions (140 M of
+//! them at 1,000 tables, 66 M without): their strings, copied again by `from_raw`, and grouped.
 //!
 //! Why: the pragmas cost a statement preparation per table and per index (`pragma_table_xinfo`
 //! and its kin prepare a `PRAGMA` each time they are called), about 100 ms at a thousand tables,
@@ -23,9 +28,9 @@
 
 use std::collections::BTreeMap;
 
-use vertz_snapshot::Schema;
+use vertz_snapshot::{Enum, Index, Schema, Table};
 
-use super::introspect::{self, ParsedCreate, RawSchema, RawValue};
+use super::introspect::{self, ColumnFacts, ParsedCreate, RawValue};
 use crate::lex::{Token, TokenKind, matching_paren, split_top_level, tokenize, tokenize_first};
 
 /// One row of `sqlite_schema`.
@@ -42,31 +47,29 @@ pub struct StoredObject<'a> {
 }
 
 /// The model of the database whose `sqlite_schema` rows are `objects`, as introspection would
-/// read it: the rows its queries would return, fed to [`introspect::from_raw`]; or `None` when a
-/// text is outside what this module reads. From
-/// [`PARALLEL_FROM`] tables on, the two halves of the tables are read on two threads and joined
-/// (`introspect::link_parent_keys` then resolves the foreign keys between them).
+/// read it; or `None` when a text is outside what this module reads. Each table is built with
+/// the same steps [`introspect::from_raw`] takes for the pragmas' rows ([`introspect::read_column`],
+/// [`introspect::read_index`], ...), from what the texts say those rows would hold. From
+/// [`PARALLEL_FROM`] tables on, the two halves of the tables are read on two threads and joined.
 pub fn schema_from_texts(objects: &[StoredObject<'_>]) -> Option<Schema> {
     let stored = Stored::of(objects)?;
-    let model = |tables: &[(&str, &str)]| -> Option<Schema> {
-        let (raw, read) = stored.table_rows(tables)?;
-        introspect::from_raw_with(&raw, read).ok()
-    };
     let mut schema = if stored.tables.len() < PARALLEL_FROM {
-        model(&stored.tables)?
+        stored.model(&stored.tables)?
     } else {
         let (first, second) = stored.tables.split_at(stored.tables.len() / 2);
         let (first, second) = std::thread::scope(|scope| {
-            let second = scope.spawn(|| model(second));
-            (model(first), second.join().ok().flatten())
+            let second = scope.spawn(|| stored.model(second));
+            (stored.model(first), second.join().ok().flatten())
         });
         let (mut schema, second) = (first?, second?);
-        // Later tables' enums win a name, as in one pass over all the rows.
+        // Later tables' enums win a name, as in one pass over all the tables.
         schema.tables.extend(second.tables);
         schema.enums.extend(second.enums);
-        introspect::link_parent_keys(&mut schema);
         schema
     };
+    // As at the end of `from_raw`: keys written without columns get their parent's key (in
+    // either half), references get the parent's spelling, and the tables are put in order.
+    introspect::link_parent_keys(&mut schema);
     introspect::objects_from_rows(&mut schema, &other_rows(objects)).ok()?;
     Some(schema)
 }
@@ -75,29 +78,32 @@ pub fn schema_from_texts(objects: &[StoredObject<'_>]) -> Option<Schema> {
 /// than it saves.
 pub const PARALLEL_FROM: usize = 200;
 
-/// The tables of `sqlite_schema` that introspection reads, and what the rows of their indexes
-/// need.
-struct Stored<'o, 'a> {
+/// The tables of `sqlite_schema` that introspection reads, and their indexes.
+struct Stored<'a> {
     /// Name and CREATE text, sorted by name (the queries' `ORDER BY`).
     tables: Vec<(&'a str, &'a str)>,
     /// The indexes SQLite made for constraints, by table: their names are checked.
     autoindexed: BTreeMap<&'a str, Vec<&'a str>>,
-    /// The indexes with a CREATE text.
-    indexes: Vec<&'o StoredObject<'a>>,
+    /// The indexes with a CREATE text, by table: name and text.
+    indexes: BTreeMap<&'a str, Vec<(&'a str, &'a str)>>,
 }
 
-impl<'o, 'a> Stored<'o, 'a> {
-    fn of(objects: &'o [StoredObject<'a>]) -> Option<Stored<'o, 'a>> {
+impl<'a> Stored<'a> {
+    fn of(objects: &[StoredObject<'a>]) -> Option<Stored<'a>> {
         let mut stored = Stored {
             tables: Vec::new(),
             autoindexed: BTreeMap::new(),
-            indexes: Vec::new(),
+            indexes: BTreeMap::new(),
         };
         for o in objects {
             match (o.kind, o.sql) {
                 ("table", sql) if !left_out(o.name, o.table) => stored.tables.push((o.name, sql?)),
                 ("index", None) => stored.autoindexed.entry(o.table).or_default().push(o.name),
-                ("index", Some(_)) => stored.indexes.push(o),
+                ("index", Some(sql)) => stored
+                    .indexes
+                    .entry(o.table)
+                    .or_default()
+                    .push((o.name, sql)),
                 _ => {}
             }
         }
@@ -105,98 +111,82 @@ impl<'o, 'a> Stored<'o, 'a> {
         Some(stored)
     }
 
-    /// The rows of [`super::introspect::QUERIES`] for `tables` (some of [`Stored::tables`]).
-    /// With them, what was read of each table's CREATE text for `from_raw` (by table name).
-    fn table_rows(
-        &self,
-        tables: &[(&str, &str)],
-    ) -> Option<(RawSchema, BTreeMap<String, ParsedCreate>)> {
-        let mut raw = RawSchema::default();
-        let mut read = BTreeMap::new();
-        let mut defs: BTreeMap<&str, TableDef> = BTreeMap::new();
+    /// The model of `tables` (some of [`Stored::tables`]) and the enums of their columns,
+    /// before [`introspect::link_parent_keys`].
+    fn model(&self, tables: &[(&str, &str)]) -> Option<Schema> {
+        let mut schema = Schema::default();
         for &(name, sql) in tables {
-            let (def, parsed) = TableDef::parse(sql)?;
-            read.insert(name.to_string(), parsed);
-            raw.tables.push(vec![text(name), text(sql)]);
-            for (cid, c) in def.columns.iter().enumerate() {
-                let pk = def.pk.iter().position(|&p| p == cid).map_or(0, |at| at + 1);
-                let not_null = c.not_null || (def.without_rowid && pk > 0);
-                raw.columns.push(vec![
-                    text(name),
-                    RawValue::Int(cid as i64),
-                    text(&c.name),
-                    text(&c.ty),
-                    RawValue::Int(i64::from(not_null)),
-                    c.default.as_deref().map_or(RawValue::Null, text),
-                    RawValue::Int(pk as i64),
-                    RawValue::Int(c.hidden),
-                ]);
-            }
-            let autoindexes = def.autoindexes(name);
-            let mut stored = self.autoindexed.get(name).cloned().unwrap_or_default();
-            // A WITHOUT ROWID table is its primary key's index: that one has no row of its own.
-            let mut predicted: Vec<&str> = autoindexes
-                .iter()
-                .filter(|(_, origin, _)| !(def.without_rowid && *origin == "pk"))
-                .map(|(n, ..)| n.as_str())
-                .collect();
-            stored.sort_unstable();
-            predicted.sort_unstable();
-            if stored != predicted {
-                return None;
-            }
-            for (index, origin, cols) in &autoindexes {
-                if *origin == "pk" {
-                    continue;
-                }
-                for (seqno, &cid) in cols.iter().enumerate() {
-                    let c = &def.columns[cid];
-                    raw.index_columns.push(vec![
-                        text(name),
-                        text(index),
-                        RawValue::Int(1),
-                        text(origin),
-                        RawValue::Int(0),
-                        RawValue::Null,
-                        RawValue::Int(seqno as i64),
-                        RawValue::Int(cid as i64),
-                        text(&c.name),
-                        RawValue::Int(0),
-                        text(c.collation.as_deref().unwrap_or("BINARY")),
-                    ]);
-                }
-            }
-            // SQLite lists a table's foreign keys last declared first (`id` 0 is the last).
-            for (id, fk) in def.foreign_keys.iter().rev().enumerate() {
-                for (seq, &from) in fk.from.iter().enumerate() {
-                    let to = match &fk.to {
-                        Some(to) => text(to.get(seq)?),
-                        None => RawValue::Null,
-                    };
-                    raw.foreign_keys.push(vec![
-                        text(name),
-                        RawValue::Int(id as i64),
-                        RawValue::Int(seq as i64),
-                        text(&fk.table),
-                        text(&def.columns[from].name),
-                        to,
-                        text(&fk.on_update),
-                        text(&fk.on_delete),
-                    ]);
-                }
-            }
-            defs.insert(name, def);
+            let table = self.table(name, sql, &mut schema.enums)?;
+            schema.tables.insert(name.to_string(), table);
         }
-        for o in &self.indexes {
-            if let (Some(def), Some(sql)) = (defs.get(o.table), o.sql) {
-                raw.index_columns
-                    .extend(index_rows(o.table, o.name, sql, def)?);
-            }
+        Some(schema)
+    }
+
+    /// The table `name` whose CREATE text is `sql`, as `from_raw` builds it from the rows the
+    /// pragmas would give: `pragma_table_xinfo`'s columns, `pragma_index_list`'s keys and
+    /// indexes, `pragma_foreign_key_list`'s keys.
+    fn table(&self, name: &str, sql: &str, enums: &mut BTreeMap<String, Enum>) -> Option<Table> {
+        let (def, mut parsed) = TableDef::parse(sql)?;
+        let autoindexes = def.autoindexes(name);
+        let mut stored = self.autoindexed.get(name).cloned().unwrap_or_default();
+        // A WITHOUT ROWID table is its primary key's index: that one has no row of its own.
+        let mut predicted: Vec<&str> = autoindexes
+            .iter()
+            .filter(|(_, origin, _)| !(def.without_rowid && *origin == "pk"))
+            .map(|(n, ..)| n.as_str())
+            .collect();
+        stored.sort_unstable();
+        predicted.sort_unstable();
+        if stored != predicted {
+            return None;
         }
-        raw.index_columns.sort_by(|a, b| {
-            (a[0].text(), a[1].text(), a[6].int()).cmp(&(b[0].text(), b[1].text(), b[6].int()))
-        });
-        Some((raw, read))
+        let column_name = |cid: usize| def.columns[cid].name.clone();
+        let uniques: Vec<Vec<String>> = autoindexes
+            .iter()
+            .filter(|(_, origin, _)| *origin == "u")
+            .map(|(_, _, columns)| columns.iter().map(|&cid| column_name(cid)).collect())
+            .collect();
+        let mut indexes = Vec::new();
+        for &(index, sql) in self.indexes.get(name).into_iter().flatten() {
+            indexes.push(read_index(index, sql, &def)?);
+        }
+        // SQLite lists a table's foreign keys last declared first.
+        let foreign_keys: Vec<_> = def
+            .foreign_keys
+            .iter()
+            .rev()
+            .map(|fk| {
+                introspect::read_foreign_key(
+                    fk.from.iter().map(|&cid| column_name(cid)).collect(),
+                    fk.table.clone(),
+                    fk.to.clone().unwrap_or_default(),
+                    fk.on_update,
+                    fk.on_delete,
+                )
+            })
+            .collect();
+        let mut table = introspect::empty_table(name.to_string());
+        table.primary_key = def.pk.iter().map(|&cid| column_name(cid)).collect();
+        for (cid, c) in def.columns.into_iter().enumerate() {
+            let in_key = def.pk.contains(&cid);
+            let info = parsed.take_column(&c.name).unwrap_or_default();
+            let declared = ColumnFacts {
+                declared_type: c.ty,
+                // SQLite makes a WITHOUT ROWID table's key NOT NULL.
+                not_null: c.not_null || (def.without_rowid && in_key),
+                default: c.default,
+                hidden: c.hidden,
+            };
+            let column = introspect::read_column(name, c.name, declared, info, enums);
+            table.columns.push(column);
+        }
+        parsed.read_table_options(&mut table);
+        for columns in uniques {
+            introspect::add_unique(&mut table, columns);
+        }
+        table.indexes = indexes;
+        table.foreign_keys = foreign_keys;
+        Some(table)
     }
 }
 
@@ -237,12 +227,13 @@ pub fn left_out(name: &str, table: &str) -> bool {
 }
 
 #[derive(Debug, Default)]
-struct ColumnDef {
+struct ColumnDef<'s> {
     name: String,
-    ty: String,
+    /// As `pragma_table_xinfo` reports it ([`declared_type`]).
+    ty: &'s str,
     not_null: bool,
-    default: Option<String>,
-    collation: Option<String>,
+    /// The DEFAULT's text.
+    default: Option<&'s str>,
     /// As `pragma_table_xinfo` reports it: 0, or 2 (VIRTUAL generated) or 3 (STORED).
     hidden: i64,
 }
@@ -252,8 +243,9 @@ struct ForeignKeyDef {
     from: Vec<usize>,
     table: String,
     to: Option<Vec<String>>,
-    on_update: String,
-    on_delete: String,
+    /// As `pragma_foreign_key_list` spells them.
+    on_update: &'static str,
+    on_delete: &'static str,
 }
 
 /// A PRIMARY KEY or UNIQUE constraint, in the order the text declares them (SQLite makes their
@@ -265,8 +257,8 @@ enum KeyConstraint {
 }
 
 #[derive(Debug, Default)]
-struct TableDef {
-    columns: Vec<ColumnDef>,
+struct TableDef<'s> {
+    columns: Vec<ColumnDef<'s>>,
     /// The primary key's columns, in key order.
     pk: Vec<usize>,
     keys: Vec<KeyConstraint>,
@@ -339,6 +331,15 @@ impl Cursor<'_, '_> {
             t.value(self.sql)
         })
     }
+    /// Past a name ([`Cursor::name`]), or declines.
+    fn skip_name(&mut self) -> Option<()> {
+        let t = self.tokens.get(self.at)?;
+        matches!(
+            t.kind,
+            TokenKind::Word | TokenKind::QuotedIdent | TokenKind::Str
+        )
+        .then(|| self.at += 1)
+    }
     /// Past the parenthesized group starting here (the cursor must be on its `(`).
     fn skip_group(&mut self) -> Option<()> {
         if !self.op("(") {
@@ -360,7 +361,7 @@ impl Cursor<'_, '_> {
     }
     /// A parenthesized list of plain column names (`ASC` allowed, `DESC` and `COLLATE` not),
     /// as indexes into `columns`.
-    fn column_list(&mut self, columns: &[ColumnDef]) -> Option<Vec<usize>> {
+    fn column_list(&mut self, columns: &[ColumnDef<'_>]) -> Option<Vec<usize>> {
         if !self.op("(") {
             return None;
         }
@@ -404,8 +405,8 @@ impl Cursor<'_, '_> {
             from,
             table,
             to,
-            on_update: "NO ACTION".into(),
-            on_delete: "NO ACTION".into(),
+            on_update: "NO ACTION",
+            on_delete: "NO ACTION",
         };
         loop {
             if self.word("MATCH") {
@@ -434,7 +435,7 @@ impl Cursor<'_, '_> {
                 } else {
                     &mut fk.on_update
                 };
-                *slot = action.into();
+                *slot = action;
             } else {
                 return Some(fk);
             }
@@ -459,16 +460,16 @@ impl Cursor<'_, '_> {
 }
 
 /// The column named `name` (ASCII case folded, as SQLite compares names).
-fn column_index(columns: &[ColumnDef], name: &str) -> Option<usize> {
+fn column_index(columns: &[ColumnDef<'_>], name: &str) -> Option<usize> {
     columns
         .iter()
         .position(|c| c.name.eq_ignore_ascii_case(name))
 }
 
-impl TableDef {
+impl<'s> TableDef<'s> {
     /// Reads a stored `CREATE TABLE` text (and, from the same tokens, what `from_raw` reads
     /// of it), or declines.
-    fn parse(sql: &str) -> Option<(TableDef, ParsedCreate)> {
+    fn parse(sql: &'s str) -> Option<(TableDef<'s>, ParsedCreate)> {
         let head = tokenize_first(sql, 2).ok()?;
         if head.get(1).is_none_or(|t| !t.is_word(sql, "TABLE")) {
             return None; // a virtual table, or not a table
@@ -508,7 +509,7 @@ impl TableDef {
     }
 
     /// One column definition.
-    fn column(&mut self, c: &mut Cursor<'_, '_>) -> Option<()> {
+    fn column(&mut self, c: &mut Cursor<'s, '_>) -> Option<()> {
         let sql = c.sql;
         let name = c.name()?;
         if column_index(&self.columns, &name).is_some() {
@@ -533,7 +534,7 @@ impl TableDef {
         let ty = if c.at > type_start {
             declared_type(&sql[c.tokens[type_start].start..c.tokens[c.at - 1].end])
         } else {
-            String::new()
+            ""
         };
         self.columns.push(ColumnDef {
             name,
@@ -555,7 +556,7 @@ impl TableDef {
                     c.at += 1;
                 }
                 let (first, last) = (c.tokens.get(start)?, c.tokens.get(c.at - 1)?);
-                self.columns[cid].default = Some(sql[first.start..last.end].to_string());
+                self.columns[cid].default = Some(&sql[first.start..last.end]);
             } else if c.word("NULL") {
                 c.at += 1;
                 c.skip_conflict();
@@ -589,8 +590,9 @@ impl TableDef {
                 let fk = c.references(vec![cid])?;
                 self.foreign_keys.push(fk);
             } else if c.word("COLLATE") {
+                // The collation is read from the same text by `parse_create_tokens`.
                 c.at += 1;
-                self.columns[cid].collation = Some(c.name()?);
+                c.skip_name()?;
             } else if c.word("GENERATED") || c.word("AS") {
                 if c.word("GENERATED") {
                     c.at += 1;
@@ -615,7 +617,7 @@ impl TableDef {
     }
 
     /// One part of the table constraints (SQLite needs no comma between them).
-    fn table_constraints(&mut self, c: &mut Cursor<'_, '_>) -> Option<()> {
+    fn table_constraints(&mut self, c: &mut Cursor<'s, '_>) -> Option<()> {
         while !c.done() {
             if c.word("CONSTRAINT") {
                 c.at += 2;
@@ -701,7 +703,7 @@ impl TableDef {
 /// without a trailing `GENERATED ALWAYS` (SQLite's grammar reads those words into the type and
 /// `sqlite3AddColumn` cuts them off), and one of SQLite's standard type names in its own
 /// spelling (`int` is reported `INT`: SQLite keeps the name's number, not the text).
-fn declared_type(span: &str) -> String {
+fn declared_type(span: &str) -> &str {
     const STANDARD: [&str; 6] = ["ANY", "BLOB", "INT", "INTEGER", "REAL", "TEXT"];
     let mut ty = span;
     // Byte counts, as SQLite's; a cut inside a letter beyond ASCII is no match.
@@ -718,52 +720,45 @@ fn declared_type(span: &str) -> String {
         }
     }
     match STANDARD.iter().find(|name| name.eq_ignore_ascii_case(ty)) {
-        Some(name) => (*name).to_string(),
-        None => ty.to_string(),
+        Some(name) => name,
+        None => ty,
     }
 }
 
-/// The index-key rows of the `CREATE INDEX` text `sql` (index `index` on table `table`).
-fn index_rows(table: &str, index: &str, sql: &str, def: &TableDef) -> Option<Vec<Vec<RawValue>>> {
+/// The index `index` whose `CREATE INDEX` text is `sql`, on the table `def`, as `from_raw`
+/// builds it from `pragma_index_xinfo`'s rows: each key part that names a column is that
+/// column, as the table spells it.
+fn read_index(index: &str, sql: &str, def: &TableDef<'_>) -> Option<Index> {
     let tokens = tokenize(sql).ok()?;
     let unique = tokens.get(1).is_some_and(|t| t.is_word(sql, "UNIQUE"));
     let (close, parts) = introspect::index_key_list(sql, &tokens).ok()?;
-    let partial = match &tokens[close + 1..] {
-        [] => false,
-        [w, _, ..] if w.is_word(sql, "WHERE") => true,
+    match &tokens[close + 1..] {
+        [] => {}
+        [w, _, ..] if w.is_word(sql, "WHERE") => {}
         _ => return None,
-    };
-    let mut rows = Vec::new();
-    for (seqno, part) in parts.into_iter().enumerate() {
-        let (desc, mut collation) = (part.desc, part.collation);
-        let (cid, name) = match part.key {
+    }
+    let mut keys = Vec::with_capacity(parts.len());
+    for part in &parts {
+        let key = match part.key {
             [t] if t.is_name() => {
                 let cid = column_index(&def.columns, &t.value(sql))?;
-                let column = &def.columns[cid];
-                collation = collation.or_else(|| column.collation.clone());
-                (cid as i64, text(&column.name))
+                (Some(def.columns[cid].name.clone()), part.desc)
             }
             // One token that is no name, or a key in parentheses: a rowid, a literal, or a
             // column SQLite may still resolve; not read here.
             [_] | [] => return None,
             [first, ..] if first.is_op(sql, "(") => return None,
-            _ => (-2, RawValue::Null),
+            _ => (None, part.desc),
         };
-        rows.push(vec![
-            text(table),
-            text(index),
-            RawValue::Int(i64::from(unique)),
-            text("c"),
-            RawValue::Int(i64::from(partial)),
-            text(sql),
-            RawValue::Int(seqno as i64),
-            RawValue::Int(cid),
-            name,
-            RawValue::Int(i64::from(desc)),
-            text(collation.as_deref().unwrap_or("BINARY")),
-        ]);
+        keys.push(key);
     }
-    Some(rows)
+    let parsed = introspect::parsed_index(sql, &tokens, close, parts);
+    Some(introspect::read_index(
+        index.to_string(),
+        unique,
+        parsed,
+        keys.into_iter(),
+    ))
 }
 
 #[cfg(test)]

@@ -165,14 +165,6 @@ fn need(
 
 /// Builds the model from the rows of [`QUERIES`].
 pub fn from_raw(raw: &RawSchema) -> Result<Schema, IntrospectError> {
-    from_raw_with(raw, BTreeMap::new())
-}
-
-/// [`from_raw`], with the CREATE texts of some tables already read (by table name).
-pub(crate) fn from_raw_with(
-    raw: &RawSchema,
-    mut read: BTreeMap<String, ParsedCreate>,
-) -> Result<Schema, IntrospectError> {
     need(&raw.tables, "tables", 2)?;
     need(&raw.columns, "columns", 8)?;
     need(&raw.index_columns, "index columns", 11)?;
@@ -206,31 +198,12 @@ pub(crate) fn from_raw_with(
             }
             continue;
         }
-        let p = match read.remove(&name) {
-            Some(p) => p,
-            None => {
-                parse_create_table(&sql).map_err(|reason| IntrospectError::UnreadableTable {
-                    table: name.clone(),
-                    reason,
-                })?
-            }
-        };
+        let p = parse_create_table(&sql).map_err(|reason| IntrospectError::UnreadableTable {
+            table: name.clone(),
+            reason,
+        })?;
         parsed.insert(name.clone(), p);
-        schema.tables.insert(
-            name.clone(),
-            Table {
-                name,
-                columns: Vec::new(),
-                primary_key: Vec::new(),
-                unique_constraints: Vec::new(),
-                indexes: Vec::new(),
-                foreign_keys: Vec::new(),
-                checks: Vec::new(),
-                renamed_from: None,
-                strict: false,
-                without_rowid: false,
-            },
-        );
+        schema.tables.insert(name.clone(), empty_table(name));
     }
 
     let mut pk: BTreeMap<String, Vec<(i64, String)>> = BTreeMap::new();
@@ -249,43 +222,13 @@ pub(crate) fn from_raw_with(
             .get_mut(table_name)
             .and_then(|p| p.take_column(&name))
             .unwrap_or_default();
-        let mut column = Column {
-            ty: ColumnType::from_declared(row[3].text().unwrap_or_default()),
-            nullable: row[4].int() == 0,
-            unique: false,
-            default: row[5].text().map(parse_default),
-            auto_increment: info.autoincrement,
-            checks: info.checks,
-            collation: info.collation,
-            sensitive: false,
-            hidden: false,
-            renamed_from: None,
-            generated: match (hidden, info.generated) {
-                (2 | 3, Some(g)) => Some(Generated {
-                    expression: g.expression,
-                    stored: hidden == 3,
-                }),
-                _ => None,
-            },
-            name,
+        let declared = ColumnFacts {
+            declared_type: row[3].text().unwrap_or_default(),
+            not_null: row[4].int() != 0,
+            default: row[5].text(),
+            hidden,
         };
-        let name = &column.name;
-        if let Some(values) = enum_values(name, &column.checks)
-            && matches!(column.ty, ColumnType::Text)
-        {
-            let enum_name = format!("{table_name}_{name}");
-            column
-                .checks
-                .retain(|c| enum_values(name, std::slice::from_ref(c)).is_none());
-            column.ty = ColumnType::Enum(enum_name.clone());
-            schema.enums.insert(
-                enum_name.clone(),
-                Enum {
-                    name: enum_name,
-                    values,
-                },
-            );
-        }
+        let column = read_column(table_name, name, declared, info, &mut schema.enums);
         let pk_pos = row[6].int();
         if pk_pos > 0 {
             pk.entry(table_name.to_string())
@@ -302,9 +245,7 @@ pub(crate) fn from_raw_with(
     }
     for (name, p) in parsed {
         if let Some(t) = schema.tables.get_mut(&name) {
-            t.checks = p.table_checks;
-            t.strict = p.strict;
-            t.without_rowid = p.without_rowid;
+            p.read_table_options(t);
         }
     }
 
@@ -312,6 +253,85 @@ pub(crate) fn from_raw_with(
     read_foreign_keys(raw, &mut schema);
     link_parent_keys(&mut schema);
     Ok(schema)
+}
+
+/// A table named `name` with nothing in it yet.
+pub(crate) fn empty_table(name: String) -> Table {
+    Table {
+        name,
+        columns: Vec::new(),
+        primary_key: Vec::new(),
+        unique_constraints: Vec::new(),
+        indexes: Vec::new(),
+        foreign_keys: Vec::new(),
+        checks: Vec::new(),
+        renamed_from: None,
+        strict: false,
+        without_rowid: false,
+    }
+}
+
+/// What `pragma_table_xinfo` reports of a column besides its name and key position.
+pub(crate) struct ColumnFacts<'a> {
+    /// `type`: the declared type as SQLite keeps it.
+    pub(crate) declared_type: &'a str,
+    /// `notnull`.
+    pub(crate) not_null: bool,
+    /// `dflt_value`: the DEFAULT's text.
+    pub(crate) default: Option<&'a str>,
+    /// `hidden`: 0 normal, 2 VIRTUAL generated, 3 STORED generated.
+    pub(crate) hidden: i64,
+}
+
+/// The model's column `name` of table `table_name`: `declared` as SQLite reports it, with
+/// what only its CREATE text says (`info`). A TEXT column whose CHECK is vertz's enum check
+/// becomes that enum, added to `enums` (a later table's wins the name).
+pub(crate) fn read_column(
+    table_name: &str,
+    name: String,
+    declared: ColumnFacts<'_>,
+    info: ColumnInfo,
+    enums: &mut BTreeMap<String, Enum>,
+) -> Column {
+    let hidden = declared.hidden;
+    let mut column = Column {
+        ty: ColumnType::from_declared(declared.declared_type),
+        nullable: !declared.not_null,
+        unique: false,
+        default: declared.default.map(parse_default),
+        auto_increment: info.autoincrement,
+        checks: info.checks,
+        collation: info.collation,
+        sensitive: false,
+        hidden: false,
+        renamed_from: None,
+        generated: match (hidden, info.generated) {
+            (2 | 3, Some(g)) => Some(Generated {
+                expression: g.expression,
+                stored: hidden == 3,
+            }),
+            _ => None,
+        },
+        name,
+    };
+    let name = &column.name;
+    if let Some(values) = enum_values(name, &column.checks)
+        && matches!(column.ty, ColumnType::Text)
+    {
+        let enum_name = format!("{table_name}_{name}");
+        column
+            .checks
+            .retain(|c| enum_values(name, std::slice::from_ref(c)).is_none());
+        column.ty = ColumnType::Enum(enum_name.clone());
+        enums.insert(
+            enum_name.clone(),
+            Enum {
+                name: enum_name,
+                values,
+            },
+        );
+    }
+    column
 }
 
 /// The suffixes of the tables SQLite's virtual-table modules keep their data in (FTS5, FTS3/4,
@@ -374,14 +394,7 @@ fn read_indexes(raw: &RawSchema, schema: &mut Schema) -> Result<(), IntrospectEr
         match first[3].text().unwrap_or_default() {
             "pk" => continue,
             "u" => {
-                let cols: Vec<String> = rows.iter().map(|r| r[8].string()).collect();
-                if cols.len() == 1 {
-                    if let Some(c) = table.column_mut(&cols[0]) {
-                        c.unique = true;
-                    }
-                } else {
-                    table.unique_constraints.push(cols);
-                }
+                add_unique(table, rows.iter().map(|r| r[8].string()).collect());
                 continue;
             }
             _ => {}
@@ -395,33 +408,60 @@ fn read_indexes(raw: &RawSchema, schema: &mut Schema) -> Result<(), IntrospectEr
             }
             None => ParsedIndex::default(),
         };
-        let columns = rows
+        let keys = rows
             .iter()
-            .enumerate()
-            .map(|(k, r)| {
-                let key = if r[7].int() == -2 {
-                    IndexKey::Expression(parsed.parts.get(k).cloned().unwrap_or_default())
-                } else {
-                    IndexKey::Column(r[8].string())
-                };
-                // Only an explicit COLLATE counts: the pragma also reports the collation a part
-                // inherits from its column, which the index's definition does not state.
-                let collation = parsed.collations.get(k).cloned().flatten();
-                IndexColumn {
-                    key,
-                    desc: r[9].int() == 1,
-                    collation,
-                }
-            })
-            .collect();
-        table.indexes.push(Index {
-            name: index_name.to_string(),
-            columns,
-            unique,
-            where_clause: parsed.where_clause,
-        });
+            .map(|r| ((r[7].int() != -2).then(|| r[8].string()), r[9].int() == 1));
+        let index = read_index(index_name.to_string(), unique, parsed, keys);
+        table.indexes.push(index);
     }
     Ok(())
+}
+
+/// A UNIQUE constraint on `columns` of `table`: a column's own `unique` when it is one column.
+pub(crate) fn add_unique(table: &mut Table, columns: Vec<String>) {
+    if let [only] = columns.as_slice() {
+        if let Some(c) = table.column_mut(only) {
+            c.unique = true;
+        }
+    } else {
+        table.unique_constraints.push(columns);
+    }
+}
+
+/// The model's index `name` with a CREATE text read as `parsed`: `keys` are its key parts, in
+/// order, each the column it names (`None` for an expression, whose text `parsed` has) and
+/// whether it is DESC. Only an explicit COLLATE counts: the pragma also reports the collation a
+/// part inherits from its column, which the index's definition does not state.
+pub(crate) fn read_index(
+    name: String,
+    unique: bool,
+    parsed: ParsedIndex,
+    keys: impl Iterator<Item = (Option<String>, bool)>,
+) -> Index {
+    let ParsedIndex {
+        mut parts,
+        mut collations,
+        where_clause,
+    } = parsed;
+    let columns = keys
+        .enumerate()
+        .map(|(k, (column, desc))| IndexColumn {
+            key: match column {
+                Some(column) => IndexKey::Column(column),
+                None => {
+                    IndexKey::Expression(parts.get_mut(k).map(std::mem::take).unwrap_or_default())
+                }
+            },
+            desc,
+            collation: collations.get_mut(k).and_then(Option::take),
+        })
+        .collect();
+    Index {
+        name,
+        columns,
+        unique,
+        where_clause,
+    }
 }
 
 fn read_foreign_keys(raw: &RawSchema, schema: &mut Schema) {
@@ -440,18 +480,35 @@ fn read_foreign_keys(raw: &RawSchema, schema: &mut Schema) {
         } else {
             rows.iter().map(|r| r[5].string()).collect()
         };
-        let fk = ForeignKey {
-            columns: rows.iter().map(|r| r[4].string()).collect(),
-            references_table: rows[0][3].string(),
+        let fk = read_foreign_key(
+            rows.iter().map(|r| r[4].string()).collect(),
+            rows[0][3].string(),
             references_columns,
-            on_delete: FkAction::from_sql(rows[0][7].text().unwrap_or_default())
-                .unwrap_or_default(),
-            on_update: FkAction::from_sql(rows[0][6].text().unwrap_or_default())
-                .unwrap_or_default(),
-        };
+            rows[0][6].text().unwrap_or_default(),
+            rows[0][7].text().unwrap_or_default(),
+        );
         if let Some(t) = schema.tables.get_mut(table_name) {
             t.foreign_keys.push(fk);
         }
+    }
+}
+
+/// The model's foreign key from `columns` to `references_columns` of `references_table` (none:
+/// the parent's primary key, filled by [`link_parent_keys`]), with the actions as
+/// `pragma_foreign_key_list` spells them.
+pub(crate) fn read_foreign_key(
+    columns: Vec<String>,
+    references_table: String,
+    references_columns: Vec<String>,
+    on_update: &str,
+    on_delete: &str,
+) -> ForeignKey {
+    ForeignKey {
+        columns,
+        references_table,
+        references_columns,
+        on_delete: FkAction::from_sql(on_delete).unwrap_or_default(),
+        on_update: FkAction::from_sql(on_update).unwrap_or_default(),
     }
 }
 
@@ -606,7 +663,7 @@ fn enum_values(column: &str, checks: &[String]) -> Option<Vec<String>> {
 }
 
 #[derive(Debug, Clone, Default)]
-struct ColumnInfo {
+pub(crate) struct ColumnInfo {
     checks: Vec<String>,
     collation: Option<String>,
     autoincrement: bool,
@@ -625,7 +682,7 @@ pub(crate) struct ParsedCreate {
 impl ParsedCreate {
     /// Takes the information of the column `name` (as written, else in another ASCII case:
     /// SQLite compares names that way), leaving a default in its place.
-    fn take_column(&mut self, name: &str) -> Option<ColumnInfo> {
+    pub(crate) fn take_column(&mut self, name: &str) -> Option<ColumnInfo> {
         let at = self
             .columns
             .iter()
@@ -636,6 +693,14 @@ impl ParsedCreate {
                     .position(|(n, _)| n.eq_ignore_ascii_case(name))
             })?;
         Some(std::mem::take(&mut self.columns[at].1))
+    }
+
+    /// Gives `table` what the text says of the table itself: its CHECKs, STRICT and WITHOUT
+    /// ROWID.
+    pub(crate) fn read_table_options(self, table: &mut Table) {
+        table.checks = self.table_checks;
+        table.strict = self.strict;
+        table.without_rowid = self.without_rowid;
     }
 }
 
@@ -789,7 +854,7 @@ pub(crate) fn index_key_list<'t>(
 }
 
 #[derive(Debug, Clone, Default)]
-struct ParsedIndex {
+pub(crate) struct ParsedIndex {
     /// Each key part's text without COLLATE / ASC / DESC.
     parts: Vec<String>,
     /// Each key part's explicit collation.
@@ -801,6 +866,17 @@ struct ParsedIndex {
 fn parse_create_index(sql: &str) -> Result<ParsedIndex, String> {
     let tokens = tokenize(sql).map_err(|e| e.to_string())?;
     let (close, parts) = index_key_list(sql, &tokens)?;
+    Ok(parsed_index(sql, &tokens, close, parts))
+}
+
+/// What the model keeps of a `CREATE INDEX` text whose tokens are `tokens`, and whose key list,
+/// closed at `tokens[close]`, is `parts` ([`index_key_list`]).
+pub(crate) fn parsed_index(
+    sql: &str,
+    tokens: &[Token],
+    close: usize,
+    parts: Vec<KeyPart<'_>>,
+) -> ParsedIndex {
     let mut out = ParsedIndex::default();
     for part in parts {
         let text = match part.key {
@@ -823,7 +899,7 @@ fn parse_create_index(sql: &str) -> Result<ParsedIndex, String> {
             );
         }
     }
-    Ok(out)
+    out
 }
 
 #[cfg(test)]
