@@ -396,13 +396,12 @@ fn check_reserved(sql: &str, line: usize, path: &Path) -> Result<(), SchemaSqlEr
     let Ok(tokens) = lex::tokenize_first(sql, 16) else {
         return Ok(());
     };
-    let words: Vec<String> = tokens
-        .iter()
-        .take(8)
-        .map(|t| t.text(sql).to_ascii_uppercase())
-        .collect();
-    let what = match words.iter().position(|w| w == "TABLE" || w == "INDEX") {
-        Some(i) if words[i] == "TABLE" => "table",
+    let head = tokens.iter().take(8);
+    let what = match head
+        .map(|t| (t.is_word(sql, "TABLE"), t.is_word(sql, "INDEX")))
+        .find(|&(table, index)| table || index)
+    {
+        Some((true, _)) => "table",
         Some(_) => "index",
         None => return Ok(()),
     };
@@ -420,12 +419,15 @@ fn check_reserved(sql: &str, line: usize, path: &Path) -> Result<(), SchemaSqlEr
         return Ok(());
     };
     let name = name_tok.value(sql);
-    let lower = name.to_ascii_lowercase();
-    let reason = if lower.starts_with("_vertz_") {
+    let starts = |prefix: &str| {
+        name.get(..prefix.len())
+            .is_some_and(|p| p.eq_ignore_ascii_case(prefix))
+    };
+    let reason = if starts("_vertz_") {
         "vertz keeps its history and lock in _vertz_ tables"
-    } else if lower.starts_with("_cf_") {
+    } else if starts("_cf_") {
         "Cloudflare D1 reserves _cf_ names"
-    } else if lower.starts_with("sqlite_") {
+    } else if starts("sqlite_") {
         "SQLite reserves sqlite_ names"
     } else {
         return Ok(());
@@ -536,6 +538,46 @@ fn hints(text: &str) -> Vec<(usize, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Reserved prefixes in any ASCII case, for tables and indexes; other names pass.
+    #[test]
+    fn reserved_names_are_refused_in_any_case() {
+        let path = Path::new("schema.sql");
+        let refused = |sql: &str| match check_reserved(sql, 7, path) {
+            Err(SchemaSqlError::Reserved {
+                what, name, reason, ..
+            }) => Some((what, name, reason)),
+            Err(other) => panic!("{other}"),
+            Ok(()) => None,
+        };
+        assert_eq!(
+            refused("CREATE TABLE IF NOT EXISTS \"_Vertz_Mine\" (x)"),
+            Some((
+                "table",
+                "_Vertz_Mine".to_string(),
+                "vertz keeps its history and lock in _vertz_ tables"
+            ))
+        );
+        assert_eq!(
+            refused("create unique index _CF_i on t (x)"),
+            Some((
+                "index",
+                "_CF_i".to_string(),
+                "Cloudflare D1 reserves _cf_ names"
+            ))
+        );
+        assert_eq!(
+            refused("CREATE TABLE main.SQLite_x (x)").map(|r| r.2),
+            Some("SQLite reserves sqlite_ names")
+        );
+        for ok in [
+            "CREATE TABLE vertz_t (x)",
+            "CREATE INDEX i_vertz_ ON _vertz (x)",
+            "CREATE VIEW _vertz_v AS SELECT 1",
+        ] {
+            assert_eq!(refused(ok), None, "{ok}");
+        }
+    }
 
     #[test]
     fn hint_values() {
