@@ -166,6 +166,7 @@ impl<'a> Stored<'a> {
             })
             .collect();
         let mut table = introspect::empty_table(name.to_string());
+        table.columns.reserve_exact(def.columns.len());
         table.primary_key = def.pk.iter().map(|&cid| column_name(cid)).collect();
         for (cid, c) in def.columns.into_iter().enumerate() {
             let in_key = def.pk.contains(&cid);
@@ -488,7 +489,9 @@ impl<'s> TableDef<'s> {
             }
         }
         let mut constraints = false;
-        for part in split_top_level(sql, &tokens[open + 1..close]) {
+        let parts = split_top_level(sql, &tokens[open + 1..close]);
+        def.columns.reserve_exact(parts.len());
+        for part in parts {
             let first = part.first()?;
             constraints = constraints
                 || ["CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN"]
