@@ -44,7 +44,11 @@ impl Token {
 
     /// Whether this is the word `kw` (case-insensitively).
     pub fn is_word(&self, src: &str, kw: &str) -> bool {
-        self.kind == TokenKind::Word && self.text(src).eq_ignore_ascii_case(kw)
+        // Lengths first, and bytes: no slice of a `str` (with its checks of character
+        // boundaries) for the many words a reader tries against each token.
+        self.kind == TokenKind::Word
+            && self.end - self.start == kw.len()
+            && src.as_bytes()[self.start..self.end].eq_ignore_ascii_case(kw.as_bytes())
     }
 
     /// Whether this is the operator or punctuation `op`.
@@ -58,8 +62,12 @@ impl Token {
         match self.kind {
             TokenKind::QuotedIdent if t.starts_with('[') => t[1..t.len() - 1].to_string(),
             TokenKind::QuotedIdent => {
-                let q = &t[..1];
-                t[1..t.len() - 1].replace(&format!("{q}{q}"), q)
+                let (q, inner) = (&t[..1], &t[1..t.len() - 1]);
+                if inner.contains(q) {
+                    inner.replace(&format!("{q}{q}"), q)
+                } else {
+                    inner.to_string()
+                }
             }
             TokenKind::Str => t[1..t.len() - 1].replace("''", "'"),
             _ => t.to_string(),
@@ -466,6 +474,24 @@ mod tests {
         let expect: Vec<(String, usize)> =
             expect.iter().map(|(s, l)| (s.to_string(), *l)).collect();
         assert_eq!(got, expect);
+    }
+
+    /// Each kind of quoting gives the name or value it denotes; `is_word` matches bare words
+    /// only, in any ASCII case, and never a longer or shorter word.
+    #[test]
+    fn values_unquote_and_words_match_whole() {
+        let sql = r#""a""b" "plain" [c d] `e``f` 'x''y' Create créate"#;
+        let tokens = tokenize(sql).unwrap();
+        let values: Vec<String> = tokens.iter().map(|t| t.value(sql)).collect();
+        assert_eq!(
+            values,
+            ["a\"b", "plain", "c d", "e`f", "x'y", "Create", "créate"]
+        );
+        assert!(tokens[5].is_word(sql, "CREATE"));
+        assert!(!tokens[5].is_word(sql, "CREAT"));
+        assert!(!tokens[5].is_word(sql, "CREATED"));
+        assert!(!tokens[6].is_word(sql, "CREATE"));
+        assert!(!tokens[1].is_word(sql, "plain"), "a quoted name is no word");
     }
 
     #[test]
