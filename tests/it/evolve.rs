@@ -841,16 +841,8 @@ impl Gen {
             return Outcome::Skip;
         };
         let mut t = Table {
-            name: name.clone(),
-            columns: Vec::new(),
-            primary_key: Vec::new(),
-            unique_constraints: Vec::new(),
-            indexes: Vec::new(),
-            foreign_keys: Vec::new(),
-            checks: Vec::new(),
-            renamed_from: None,
             strict: self.rng.chance(20),
-            without_rowid: false,
+            ..Table::new(name.clone())
         };
         let targets = self.fk_targets();
         let n = 1 + self.rng.below(4);

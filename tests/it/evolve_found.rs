@@ -16,16 +16,9 @@ fn column(name: &str, ty: ColumnType, nullable: bool) -> Column {
 
 fn table(name: &str, columns: Vec<Column>, key: &[&str]) -> Table {
     let mut t = Table {
-        name: name.into(),
         columns,
         primary_key: key.iter().map(|k| k.to_string()).collect(),
-        unique_constraints: Vec::new(),
-        indexes: Vec::new(),
-        foreign_keys: Vec::new(),
-        checks: Vec::new(),
-        renamed_from: None,
-        strict: false,
-        without_rowid: false,
+        ..Table::new(name)
     };
     t.canonicalize();
     t

@@ -104,18 +104,7 @@ impl SchemaBuilder {
     /// Declares a table.
     pub fn table(&mut self, name: &str, build: impl FnOnce(&mut TableBuilder)) -> &mut Self {
         let mut t = TableBuilder {
-            table: Table {
-                name: name.to_string(),
-                columns: Vec::new(),
-                primary_key: Vec::new(),
-                unique_constraints: Vec::new(),
-                indexes: Vec::new(),
-                foreign_keys: Vec::new(),
-                checks: Vec::new(),
-                renamed_from: None,
-                strict: false,
-                without_rowid: false,
-            },
+            table: Table::new(name),
             errors: Vec::new(),
         };
         build(&mut t);

@@ -465,6 +465,22 @@ fn check_order(a: &Check, b: &Check) -> std::cmp::Ordering {
 }
 
 impl Table {
+    /// A table named `name` with nothing in it yet.
+    pub fn new(name: impl Into<String>) -> Table {
+        Table {
+            name: name.into(),
+            columns: Vec::new(),
+            primary_key: Vec::new(),
+            unique_constraints: Vec::new(),
+            indexes: Vec::new(),
+            foreign_keys: Vec::new(),
+            checks: Vec::new(),
+            renamed_from: None,
+            strict: false,
+            without_rowid: false,
+        }
+    }
+
     /// The column with this name.
     pub fn column(&self, name: &str) -> Option<&Column> {
         self.columns.iter().find(|c| c.name == name)

@@ -136,16 +136,8 @@ fn mutate(a: &Schema, ops: &[Op], round: u8) -> Schema {
             b.tables.insert(
                 name.clone(),
                 Table {
-                    name,
                     columns: vec![fresh_column("id".into(), y)],
-                    primary_key: Vec::new(),
-                    unique_constraints: Vec::new(),
-                    indexes: Vec::new(),
-                    foreign_keys: Vec::new(),
-                    checks: Vec::new(),
-                    renamed_from: None,
-                    strict: false,
-                    without_rowid: false,
+                    ..Table::new(name)
                 },
             );
             continue;
@@ -162,16 +154,8 @@ fn mutate(a: &Schema, ops: &[Op], round: u8) -> Schema {
             0 => {
                 let name = next("new_t");
                 let mut t = Table {
-                    name: name.clone(),
                     columns: vec![fresh_column("id".into(), y), fresh_column("x".into(), z)],
-                    primary_key: Vec::new(),
-                    unique_constraints: Vec::new(),
-                    indexes: Vec::new(),
-                    foreign_keys: Vec::new(),
-                    checks: Vec::new(),
-                    renamed_from: None,
-                    strict: false,
-                    without_rowid: false,
+                    ..Table::new(name.clone())
                 };
                 if z % 2 == 0 {
                     t.foreign_keys.push(ForeignKey {
@@ -213,16 +197,8 @@ fn mutate(a: &Schema, ops: &[Op], round: u8) -> Schema {
                     b.tables.insert(
                         tn.clone(),
                         Table {
-                            name: tn.clone(),
                             columns: vec![fresh_column("other".into(), z)],
-                            primary_key: Vec::new(),
-                            unique_constraints: Vec::new(),
-                            indexes: Vec::new(),
-                            foreign_keys: Vec::new(),
-                            checks: Vec::new(),
-                            renamed_from: None,
-                            strict: false,
-                            without_rowid: false,
+                            ..Table::new(tn.clone())
                         },
                     );
                 }

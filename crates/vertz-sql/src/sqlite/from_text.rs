@@ -165,7 +165,7 @@ impl<'a> Stored<'a> {
                 )
             })
             .collect();
-        let mut table = introspect::empty_table(name.to_string());
+        let mut table = Table::new(name);
         table.columns.reserve_exact(def.columns.len());
         table.primary_key = def.pk.iter().map(|&cid| column_name(cid)).collect();
         for (cid, c) in def.columns.into_iter().enumerate() {

@@ -203,7 +203,7 @@ pub fn from_raw(raw: &RawSchema) -> Result<Schema, IntrospectError> {
             reason,
         })?;
         parsed.insert(name.clone(), p);
-        schema.tables.insert(name.clone(), empty_table(name));
+        schema.tables.insert(name.clone(), Table::new(name));
     }
 
     let mut pk: BTreeMap<String, Vec<(i64, String)>> = BTreeMap::new();
@@ -253,22 +253,6 @@ pub fn from_raw(raw: &RawSchema) -> Result<Schema, IntrospectError> {
     read_foreign_keys(raw, &mut schema);
     link_parent_keys(&mut schema);
     Ok(schema)
-}
-
-/// A table named `name` with nothing in it yet.
-pub(crate) fn empty_table(name: String) -> Table {
-    Table {
-        name,
-        columns: Vec::new(),
-        primary_key: Vec::new(),
-        unique_constraints: Vec::new(),
-        indexes: Vec::new(),
-        foreign_keys: Vec::new(),
-        checks: Vec::new(),
-        renamed_from: None,
-        strict: false,
-        without_rowid: false,
-    }
 }
 
 /// What `pragma_table_xinfo` reports of a column besides its name and key position.
