@@ -61,6 +61,13 @@ impl SqliteFamily {
             recased = vertz_diff::diff_with_renames(from, to, &renames);
             &recased
         };
+        // No change and no rename: nothing to write either way. Every statement, warning and
+        // loss comes from a change or a rename (and the inverse of an empty diff is empty), so
+        // the plan is empty; planning both ways and diffing back was most of a 1,000-table
+        // no-op push's plan (test `an_empty_diff_plans_nothing_either_way`).
+        if diff.changes.is_empty() && diff.renames.is_empty() {
+            return Ok(MigrationPlan::default());
+        }
         let (statements, warnings) = self.plan_forward(from, to, diff)?;
         let mut plan = MigrationPlan {
             statements,
@@ -106,7 +113,7 @@ impl SqliteFamily {
         self.capabilities.alter_drop_column && !blocked
     }
 
-    fn plan_forward(
+    pub(super) fn plan_forward(
         &self,
         from: &Schema,
         to: &Schema,

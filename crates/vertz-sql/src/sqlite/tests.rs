@@ -1920,3 +1920,72 @@ fn a_unique_on_exactly_an_indexed_key_is_absorbed_by_the_key() {
     let stored = SqliteFamily::sqlite().effective_schema(&schema);
     assert!(matches!(stored, std::borrow::Cow::Borrowed(_)));
 }
+
+/// What the planner's shortcut for an empty diff assumes, on schemas with keys, cascades,
+/// indexes, enums, views, triggers, FTS5, STRICT and WITHOUT ROWID tables, and with what the
+/// diff leaves out (rename hints of objects that are there, column order): the diff back is
+/// empty too, and planning the empty diff the long way writes, warns and loses nothing.
+#[test]
+fn an_empty_diff_plans_nothing_either_way() {
+    let mut rich = family(true);
+    let fts = docs_with(|d| {
+        d.fts5("docs_fts", |f| {
+            f.column("title").content("docs").content_rowid("id");
+        });
+    });
+    rich.tables.extend(fts.tables);
+    rich.fts5_tables.extend(fts.fts5_tables);
+    let users = s(|d| {
+        d.enumeration("level", ["low", "high"]);
+        d.table("users", |t| {
+            t.column("id", integer().primary_key());
+            t.column("level", enumeration("level"));
+            t.strict();
+        });
+    });
+    rich.tables.insert("accounts".into(), {
+        let mut t = users.tables["users"].clone();
+        t.name = "accounts".into();
+        t
+    });
+    rich.enums.extend(users.enums);
+    rich.views.insert(
+        "emails".into(),
+        vertz_snapshot::View {
+            name: "emails".into(),
+            sql: "CREATE VIEW emails AS SELECT email FROM users".into(),
+        },
+    );
+    rich.triggers.insert(
+        "users_ad".into(),
+        vertz_snapshot::Trigger {
+            name: "users_ad".into(),
+            table: "users".into(),
+            sql: "CREATE TRIGGER users_ad AFTER DELETE ON users BEGIN SELECT 1; END;".into(),
+        },
+    );
+    let mut keyed = rich.tables["tags"].clone();
+    keyed.name = "pairs".into();
+    keyed.without_rowid = true;
+    keyed.foreign_keys.clear();
+    rich.tables.insert("pairs".into(), keyed);
+    let mut hinted = rich.clone();
+    hinted.tables.get_mut("users").unwrap().renamed_from = Some("users".into());
+    hinted.tables.get_mut("todos").unwrap().columns.reverse();
+    for dialect in [SqliteFamily::sqlite(), d1_like()] {
+        for (from, to) in [(&rich, &rich), (&rich, &hinted), (&hinted, &rich)] {
+            let diff = vertz_diff::diff(from, to);
+            assert!(diff.changes.is_empty(), "{:?}", diff.changes);
+            let back = vertz_diff::diff(to, from);
+            assert!(back.changes.is_empty(), "{:?}", back.changes);
+            let (statements, warnings) = dialect.plan_forward(from, to, &diff).unwrap();
+            assert!(statements.is_empty() && warnings.is_empty());
+            let (statements, warnings) = dialect.plan_forward(to, from, &back).unwrap();
+            assert!(statements.is_empty() && warnings.is_empty());
+            assert_eq!(
+                dialect.plan(from, to, &diff).unwrap(),
+                crate::MigrationPlan::default()
+            );
+        }
+    }
+}
