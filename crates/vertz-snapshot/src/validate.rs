@@ -476,33 +476,34 @@ fn validate_table(schema: &Schema, table: &Table, errors: &mut Vec<SchemaError>)
         }
     }
 
-    let mut need_column = |what: String, column: &str| {
+    // `what` is only written out for an error: a thousand tables name ten thousand columns.
+    let mut need_column = |what: &dyn Fn() -> String, column: &str| {
         if !names.contains(column) {
             errors.push(SchemaError::UnknownColumn {
-                what,
+                what: what(),
                 table: t.clone(),
                 column: column.to_string(),
             });
         }
     };
     for c in &table.primary_key {
-        need_column("primary key".into(), c);
+        need_column(&|| "primary key".into(), c);
     }
     for u in &table.unique_constraints {
         for c in u {
-            need_column("unique constraint".into(), c);
+            need_column(&|| "unique constraint".into(), c);
         }
     }
     for index in &table.indexes {
         for part in &index.columns {
             if let IndexKey::Column(c) = &part.key {
-                need_column(format!("index {:?}", index.name), c);
+                need_column(&|| format!("index {:?}", index.name), c);
             }
         }
     }
     for fk in &table.foreign_keys {
         for c in &fk.columns {
-            need_column("foreign key".into(), c);
+            need_column(&|| "foreign key".into(), c);
         }
     }
 
@@ -556,7 +557,44 @@ fn validate_table(schema: &Schema, table: &Table, errors: &mut Vec<SchemaError>)
 
 #[cfg(test)]
 mod tests {
-    use super::is_numeric_literal;
+    use super::{is_numeric_literal, validate};
+    use crate::model::{ForeignKey, Table};
+
+    /// Each kind of reference to a column the table lacks is named in its own words.
+    #[test]
+    fn unknown_columns_are_named_by_what_names_them() {
+        let mut schema = crate::dsl::schema(|d| {
+            d.table("t", |t| {
+                t.column("id", crate::dsl::integer().primary_key());
+            });
+        })
+        .unwrap();
+        let t: &mut Table = schema.tables.get_mut("t").unwrap();
+        t.primary_key = vec!["pk".into()];
+        t.unique_constraints = vec![vec!["id".into(), "u".into()]];
+        t.foreign_keys = vec![ForeignKey {
+            columns: vec!["f".into()],
+            references_table: "t".into(),
+            references_columns: vec!["id".into()],
+            on_delete: Default::default(),
+            on_update: Default::default(),
+        }];
+        let got: Vec<String> = validate(&schema)
+            .unwrap_err()
+            .0
+            .iter()
+            .map(ToString::to_string)
+            .filter(|e| e.contains("names unknown column"))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                "primary key on table \"t\" names unknown column \"pk\"",
+                "unique constraint on table \"t\" names unknown column \"u\"",
+                "foreign key on table \"t\" names unknown column \"f\"",
+            ]
+        );
+    }
 
     #[test]
     fn numeric_literals() {
