@@ -215,6 +215,9 @@ struct Pretty {
     has_value: bool,
 }
 
+/// What a formatter's step returns.
+type Io = std::io::Result<()>;
+
 /// `,` and a line break, then the indentation of [`Pretty::MAX_LEVEL`] levels.
 const BREAK: [u8; 2 + 2 * Pretty::MAX_LEVEL] = {
     let mut b = [b' '; 2 + 2 * Pretty::MAX_LEVEL];
@@ -227,8 +230,24 @@ impl Pretty {
     /// The deepest level written in one piece (a schema's JSON nests 7 levels).
     const MAX_LEVEL: usize = 32;
 
+    /// An array or object opened with `bracket`, one level deeper.
+    fn open<W: ?Sized + Write>(&mut self, w: &mut W, bracket: &[u8]) -> Io {
+        self.level += 1;
+        self.has_value = false;
+        w.write_all(bracket)
+    }
+
+    /// An array or object closed with `bracket`, on a line of its own when it holds values.
+    fn close<W: ?Sized + Write>(&mut self, w: &mut W, bracket: &[u8]) -> Io {
+        self.level -= 1;
+        if self.has_value {
+            self.line(w, false)?;
+        }
+        w.write_all(bracket)
+    }
+
     /// A line break (after a `,` when `comma`) and the current level's indentation.
-    fn line<W: ?Sized + Write>(&self, w: &mut W, comma: bool) -> std::io::Result<()> {
+    fn line<W: ?Sized + Write>(&self, w: &mut W, comma: bool) -> Io {
         let start = usize::from(!comma);
         if self.level <= Self::MAX_LEVEL {
             return w.write_all(&BREAK[start..2 + 2 * self.level]);
@@ -239,52 +258,32 @@ impl Pretty {
 }
 
 impl serde_json::ser::Formatter for Pretty {
-    fn begin_array<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        self.level += 1;
-        self.has_value = false;
-        w.write_all(b"[")
+    fn begin_array<W: ?Sized + Write>(&mut self, w: &mut W) -> Io {
+        self.open(w, b"[")
     }
-    fn end_array<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        self.level -= 1;
-        if self.has_value {
-            self.line(w, false)?;
-        }
-        w.write_all(b"]")
+    fn end_array<W: ?Sized + Write>(&mut self, w: &mut W) -> Io {
+        self.close(w, b"]")
     }
-    fn begin_array_value<W: ?Sized + Write>(
-        &mut self,
-        w: &mut W,
-        first: bool,
-    ) -> std::io::Result<()> {
+    fn begin_array_value<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> Io {
         self.line(w, !first)
     }
-    fn end_array_value<W: ?Sized + Write>(&mut self, _w: &mut W) -> std::io::Result<()> {
+    fn end_array_value<W: ?Sized + Write>(&mut self, _w: &mut W) -> Io {
         self.has_value = true;
         Ok(())
     }
-    fn begin_object<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        self.level += 1;
-        self.has_value = false;
-        w.write_all(b"{")
+    fn begin_object<W: ?Sized + Write>(&mut self, w: &mut W) -> Io {
+        self.open(w, b"{")
     }
-    fn end_object<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        self.level -= 1;
-        if self.has_value {
-            self.line(w, false)?;
-        }
-        w.write_all(b"}")
+    fn end_object<W: ?Sized + Write>(&mut self, w: &mut W) -> Io {
+        self.close(w, b"}")
     }
-    fn begin_object_key<W: ?Sized + Write>(
-        &mut self,
-        w: &mut W,
-        first: bool,
-    ) -> std::io::Result<()> {
+    fn begin_object_key<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> Io {
         self.line(w, !first)
     }
-    fn begin_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+    fn begin_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> Io {
         w.write_all(b": ")
     }
-    fn end_object_value<W: ?Sized + Write>(&mut self, _w: &mut W) -> std::io::Result<()> {
+    fn end_object_value<W: ?Sized + Write>(&mut self, _w: &mut W) -> Io {
         self.has_value = true;
         Ok(())
     }
