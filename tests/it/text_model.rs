@@ -7,26 +7,19 @@
 //! too, in `roundtrip.rs`.
 
 use vertz_dialect_sqlite::driver::SqliteDriver;
+use vertz_dialect_sqlite::same_text::model_from_texts;
 use vertz_runner::{Driver, Statement, push_state};
 use vertz_snapshot::Schema;
-use vertz_sql::sqlite::from_text::{PARALLEL_FROM, StoredObject, schema_from_texts};
+use vertz_sql::sqlite::from_text::PARALLEL_FROM;
 
-/// The model from the texts of the database behind `driver`, or `None` when declined.
+/// The model from the texts of the database behind `driver` (read as the first no-op push reads
+/// it, `same_text::model_from_texts`), or `None` when declined.
 pub(crate) async fn from_texts(driver: &SqliteDriver) -> Option<Schema> {
     let rows = driver
         .query(push_state::SCHEMA_ROWS, &[])
         .await
         .expect("sqlite_schema reads");
-    let objects: Vec<StoredObject<'_>> = rows
-        .iter()
-        .map(|r| StoredObject {
-            kind: r[0].as_str().unwrap_or_default(),
-            name: r[1].as_str().unwrap_or_default(),
-            table: r[2].as_str().unwrap_or_default(),
-            sql: r[3].as_str(),
-        })
-        .collect();
-    schema_from_texts(&objects)
+    model_from_texts(&rows)
 }
 
 /// Runs `script` on a new database; the pragmas' model and the texts' (`None` when declined).

@@ -145,8 +145,9 @@ async fn attempt(
 }
 
 /// The model of [`push_state::SCHEMA_ROWS`]'s rows, read from their CREATE texts
-/// ([`vertz_sql::sqlite::from_text`]), or `None` when that declines.
-fn model_from_texts(rows: &Rows) -> Option<vertz_snapshot::Schema> {
+/// ([`vertz_sql::sqlite::from_text`]), or `None` when that declines. Public for the tests that
+/// hold it to the pragmas' model.
+pub fn model_from_texts(rows: &Rows) -> Option<vertz_snapshot::Schema> {
     let objects: Vec<StoredObject<'_>> = rows
         .iter()
         .map(|row| {
