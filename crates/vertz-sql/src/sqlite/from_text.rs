@@ -290,7 +290,7 @@ struct Cursor<'s, 't> {
     at: usize,
 }
 
-impl Cursor<'_, '_> {
+impl<'t> Cursor<'_, 't> {
     fn word(&self, w: &str) -> bool {
         self.tokens
             .get(self.at)
@@ -322,6 +322,15 @@ impl Cursor<'_, '_> {
     }
     /// A name: a bare word, a quoted identifier or a string (SQLite takes all three).
     fn name(&mut self) -> Option<String> {
+        let sql = self.sql;
+        self.name_token().map(|t| t.value(sql))
+    }
+    /// Past a name ([`Cursor::name`]), or declines.
+    fn skip_name(&mut self) -> Option<()> {
+        self.name_token().map(drop)
+    }
+    /// The name token here ([`Cursor::name`]), taken.
+    fn name_token(&mut self) -> Option<&'t Token> {
         let t = self.tokens.get(self.at)?;
         matches!(
             t.kind,
@@ -329,17 +338,8 @@ impl Cursor<'_, '_> {
         )
         .then(|| {
             self.at += 1;
-            t.value(self.sql)
+            t
         })
-    }
-    /// Past a name ([`Cursor::name`]), or declines.
-    fn skip_name(&mut self) -> Option<()> {
-        let t = self.tokens.get(self.at)?;
-        matches!(
-            t.kind,
-            TokenKind::Word | TokenKind::QuotedIdent | TokenKind::Str
-        )
-        .then(|| self.at += 1)
     }
     /// Past the parenthesized group starting here (the cursor must be on its `(`).
     fn skip_group(&mut self) -> Option<()> {
