@@ -305,3 +305,106 @@ fn a_hinted_rename_onto_the_name_of_a_dropped_table_keeps_the_renamed_rows() {
     );
     assert_eq!(db.objects(), ["table _vertz_migrations", "table posts"]);
 }
+
+/// A table hint wherever people write it renames the table with its rows: on the line of the
+/// `(` (sqldef's form), on the line before, as a block comment after the `)`; the hint names
+/// the old table in another case.
+#[test]
+fn table_hints_in_every_position_keep_the_rows() {
+    for (i, declared) in [
+        "CREATE TABLE users ( -- @renamed from=user_accounts\n  id INTEGER PRIMARY KEY,\n  name TEXT\n);\n",
+        "CREATE TABLE other (x);\n-- @renamed from=user_accounts\nCREATE TABLE users (\n  id INTEGER PRIMARY KEY,\n  name TEXT\n);\n",
+        "CREATE TABLE users (\n  id INTEGER PRIMARY KEY,\n  name TEXT\n) /* @renamed from=USER_ACCOUNTS */;\n",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let p = Project::new();
+        p.write(
+            "schema.sql",
+            "CREATE TABLE other (x);\nCREATE TABLE user_accounts (id INTEGER PRIMARY KEY, name TEXT);\n",
+        );
+        let db = p.db("app.db");
+        push(&p, &db, &[]).code(0);
+        db.exec("INSERT INTO user_accounts VALUES (1, 'ann'), (2, 'bob')");
+        p.write("schema.sql", declared);
+        push(&p, &db, &["--force"]).code(0);
+        assert_eq!(
+            db.rows("SELECT id, name FROM users ORDER BY id"),
+            [["1", "ann"], ["2", "bob"]],
+            "form {i}"
+        );
+        // The hint left in the file does nothing the next time.
+        let again = push(&p, &db, &[]);
+        again.code(0);
+        assert!(again.stdout.contains("nothing to do"), "form {i}: {}", again.stdout);
+    }
+}
+
+/// A column hint on a line that holds several columns belongs to the column it follows; a hint
+/// on its own line, to the column after it; chained renames (a to b, b to c) keep both
+/// columns' values, as hints and as flags.
+#[test]
+fn column_hints_on_shared_lines_and_chains_keep_the_values() {
+    let p = Project::new();
+    p.write(
+        "schema.sql",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, b TEXT, Email TEXT, n INTEGER);\n",
+    );
+    let db = p.db("app.db");
+    push(&p, &db, &[]).code(0);
+    db.exec("INSERT INTO t VALUES (1, 'A', 'B', 'e@x', 7)");
+    p.write(
+        "schema.sql",
+        "CREATE TABLE t (\n  id INTEGER PRIMARY KEY, b TEXT, -- @renamed from=a\n  c TEXT /* @renamed from=b */, mail TEXT, -- @renamed from=email\n  -- @renamed from=n\n  count INTEGER\n);\n",
+    );
+    push(&p, &db, &[]).code(0);
+    assert_eq!(
+        db.rows("SELECT id, b, c, mail, count FROM t"),
+        [["1", "A", "B", "e@x", "7"]]
+    );
+    let again = push(&p, &db, &[]);
+    again.code(0);
+    assert!(again.stdout.contains("nothing to do"), "{}", again.stdout);
+
+    // The same chain as flags.
+    let p = Project::new();
+    p.write(
+        "schema.sql",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, b TEXT);\n",
+    );
+    let db = p.db("app.db");
+    push(&p, &db, &[]).code(0);
+    db.exec("INSERT INTO t VALUES (1, 'A', 'B')");
+    p.write(
+        "schema.sql",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, b TEXT, c TEXT);\n",
+    );
+    push(&p, &db, &["--rename", "t.a=b", "--rename", "t.b=c"]).code(0);
+    assert_eq!(db.rows("SELECT id, b, c FROM t"), [["1", "A", "B"]]);
+}
+
+/// A hint vertz cannot attach is an error with its line (exit 3), and nothing changes.
+#[test]
+fn an_unattachable_hint_is_an_error_with_its_line() {
+    let p = Project::new();
+    p.write(
+        "schema.sql",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT);\n",
+    );
+    let db = p.db("app.db");
+    push(&p, &db, &[]).code(0);
+    let before = db.schema_text();
+    p.write(
+        "schema.sql",
+        "CREATE TABLE t (\n  id INTEGER PRIMARY KEY,\n  a TEXT,\n  CHECK (a <> '') -- @renamed from=old\n);\n",
+    );
+    let run = push(&p, &db, &["--force"]);
+    run.code(3);
+    assert!(
+        run.stderr.contains("schema.sql:4: the rename hint `@renamed from=old` cannot be attached: it stands by a table constraint, not a column;"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(db.schema_text(), before);
+}

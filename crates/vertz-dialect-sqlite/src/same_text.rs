@@ -105,7 +105,8 @@ async fn attempt(
     drop(conn);
     let (rows, mut desired, model) = read?;
     // What the loader's `finish` does, with the model's rules checked beside the hashing.
-    schema_sql::apply_rename_hints(&file.text, &file.statements, &mut desired);
+    schema_sql::apply_rename_hints(&file.text, &file.statements, &mut desired, &file.path)
+        .map_err(|e| e.to_string())?;
     // The database's model is the declared one without the file's rename hints.
     let hintless = without_hints(&desired);
     let live = hintless.as_ref().unwrap_or(&desired);

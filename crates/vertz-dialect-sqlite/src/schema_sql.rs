@@ -100,6 +100,21 @@ pub enum SchemaSqlError {
         /// Every problem.
         errors: SchemaErrors,
     },
+    /// A rename hint that vertz cannot attach to a table or column; ignoring it would drop the
+    /// old object with its rows.
+    #[error(
+        "{path}:{line}: the rename hint `@renamed from={old}` cannot be attached: {why}; put a table's hint in its header (`CREATE TABLE new ( -- @renamed from=old`) and a column's after it on its line (`new TEXT, -- @renamed from=old`)"
+    )]
+    UnattachedHint {
+        /// The file.
+        path: PathBuf,
+        /// The hint's line.
+        line: usize,
+        /// The old name it gives.
+        old: String,
+        /// Why it cannot be attached.
+        why: &'static str,
+    },
     /// The scratch database failed.
     #[error("{path}: {source}")]
     Scratch {
@@ -217,7 +232,7 @@ pub(crate) fn finish(
     mut schema: Schema,
     path: &Path,
 ) -> Result<Schema, SchemaSqlError> {
-    apply_rename_hints(text, statements, &mut schema);
+    apply_rename_hints(text, statements, &mut schema, path)?;
     validated(&schema, path)?;
     Ok(schema)
 }
@@ -445,68 +460,172 @@ fn shorten(sql: &str) -> String {
     lex::shorten(sql, 120)
 }
 
-/// Applies `@renamed from=old` comments: in a table's header (before its column list) the hint
-/// is the table's; on the line where a column's definition starts, the column's.
-pub(crate) fn apply_rename_hints(text: &str, statements: &[lex::Statement], schema: &mut Schema) {
+/// Applies `@renamed from=old` comments, wherever people write them:
+/// - a table's hint in its header (before or on the line of its `(`, sqldef's form), after its
+///   closing `)`, or on comment lines right before the statement;
+/// - a column's hint after the column on the line where the column ends (several columns on one
+///   line: the column it follows), or on its own line before the column;
+/// - an index's hint is accepted and does nothing (SQLite renames an index by dropping and
+///   creating it, which loses no row).
+///
+/// A hint vertz cannot attach to a table or column is an error naming its line: ignoring it
+/// would drop the old object with its rows.
+pub(crate) fn apply_rename_hints(
+    text: &str,
+    statements: &[lex::Statement],
+    schema: &mut Schema,
+    path: &Path,
+) -> Result<(), SchemaSqlError> {
     // Most files have no hint at all: then no statement needs reading again.
     if !text.contains(MARK) {
-        return;
+        return Ok(());
     }
-    for s in statements {
-        let Ok(tokens) = lex::tokenize(&s.sql) else {
-            continue;
+    let mut tokenized: Vec<Option<Vec<lex::Token>>> = vec![None; statements.len()];
+    for (pos, old) in hints(text) {
+        let line = 1 + text[..pos].matches('\n').count();
+        let unattached = |why: &'static str| SchemaSqlError::UnattachedHint {
+            path: path.into(),
+            line,
+            old: old.clone(),
+            why,
         };
-        let is_create_table = tokens.len() > 2
-            && tokens[0].is_word(&s.sql, "CREATE")
-            && tokens.iter().take(4).any(|t| t.is_word(&s.sql, "TABLE"));
-        if !is_create_table {
+        if old.is_empty() {
+            return Err(unattached("it names no old name"));
+        }
+        let Some(k) = owner_statement(text, statements, pos) else {
+            return Err(unattached("no statement follows it"));
+        };
+        let s = &statements[k];
+        let tokens = match &mut tokenized[k] {
+            Some(t) => t,
+            slot => slot.insert(lex::tokenize(&s.sql).unwrap_or_default()),
+        };
+        // Where the hint stands in the statement's own text (a hint before it stands first).
+        let rel = pos.saturating_sub(s.offset);
+        if tokens.iter().any(|t| t.start < rel && rel < t.end) {
+            // Inside a string or a quoted name: text, not a comment.
             continue;
         }
-        let Some(open) = tokens.iter().position(|t| t.is_op(&s.sql, "(")) else {
-            continue;
-        };
-        let Some(name_tok) = tokens[..open].iter().rev().find(|t| t.is_name()) else {
-            continue;
-        };
-        let table_name = name_tok.value(&s.sql);
-        // The statement text ends at its last token; hints may trail on the same line after it.
-        let stmt_end = s.offset + s.sql.len();
-        let end = text[stmt_end..]
-            .find('\n')
-            .map_or(text.len(), |n| stmt_end + n);
-        let region = &text[s.offset..end];
-        let open_offset = tokens[open].start;
-        for (pos, old) in hints(region) {
-            let Some(table) = schema.tables.get_mut(&table_name) else {
-                break;
-            };
-            if pos < open_offset {
-                table.renamed_from = Some(old);
-                continue;
+        match hint_target(&s.sql, tokens, rel) {
+            HintTarget::Index => {}
+            HintTarget::Other(what) => return Err(unattached(what)),
+            HintTarget::Table(table) => {
+                let t = table_mut(schema, &table).ok_or_else(|| unattached("no such table"))?;
+                if t.renamed_from.as_ref().is_some_and(|o| o != &old) {
+                    return Err(unattached("the table has another rename hint"));
+                }
+                t.renamed_from = Some(old.clone());
             }
-            let line = s.line + region[..pos].matches('\n').count();
-            let Some(close) = lex::matching_paren(&s.sql, &tokens, open) else {
-                continue;
-            };
-            let defs = lex::split_top_level(&s.sql, &tokens[open + 1..close]);
-            let owner = defs.iter().find(|d| {
-                d.first()
-                    .is_some_and(|t| s.line + s.sql[..t.start].matches('\n').count() == line)
-            });
-            if let Some(def) = owner
-                && let Some(first) = def.first()
-            {
-                let column = first.value(&s.sql);
-                if let Some(c) = table
+            HintTarget::Column(table, column) => {
+                let t = table_mut(schema, &table).ok_or_else(|| unattached("no such table"))?;
+                let c = t
                     .columns
                     .iter_mut()
                     .find(|c| c.name.eq_ignore_ascii_case(&column))
-                {
-                    c.renamed_from = Some(old);
+                    .ok_or_else(|| unattached("no such column"))?;
+                if c.renamed_from.as_ref().is_some_and(|o| o != &old) {
+                    return Err(unattached("the column has another rename hint"));
                 }
+                c.renamed_from = Some(old.clone());
             }
         }
     }
+    Ok(())
+}
+
+/// The statement a hint at byte `pos` of the file belongs to: the one whose text holds it or
+/// ends on its line (a trailing comment), else the next one (comment lines before a statement).
+fn owner_statement(text: &str, statements: &[lex::Statement], pos: usize) -> Option<usize> {
+    let started = statements.partition_point(|s| s.offset <= pos);
+    if let Some(k) = started.checked_sub(1) {
+        let end = statements[k].offset + statements[k].sql.len();
+        let line_end = text[end..].find('\n').map_or(text.len(), |n| end + n);
+        if pos <= line_end {
+            return Some(k);
+        }
+    }
+    (started < statements.len()).then_some(started)
+}
+
+/// The table (by the name the file spells) in `schema`, matched as SQLite matches names.
+fn table_mut<'s>(schema: &'s mut Schema, name: &str) -> Option<&'s mut vertz_snapshot::Table> {
+    if schema.tables.contains_key(name) {
+        return schema.tables.get_mut(name);
+    }
+    schema
+        .tables
+        .values_mut()
+        .find(|t| t.name.eq_ignore_ascii_case(name))
+}
+
+/// What a hint at offset `rel` of statement `sql` renames.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum HintTarget {
+    Table(String),
+    Column(String, String),
+    Index,
+    /// Nothing that can be renamed with its rows: why.
+    Other(&'static str),
+}
+
+fn hint_target(sql: &str, tokens: &[lex::Token], rel: usize) -> HintTarget {
+    let word = |k: usize, w: &str| tokens.get(k).is_some_and(|t| t.is_word(sql, w));
+    if !word(0, "CREATE") {
+        return HintTarget::Other("it is not in a CREATE statement");
+    }
+    let head: Vec<&lex::Token> = tokens.iter().take(4).collect();
+    if head.iter().any(|t| t.is_word(sql, "INDEX")) {
+        return HintTarget::Index;
+    }
+    if head.iter().any(|t| t.is_word(sql, "VIRTUAL")) {
+        return HintTarget::Other(
+            "a virtual table cannot be renamed by a hint; rename it in a migration file",
+        );
+    }
+    if !head.iter().any(|t| t.is_word(sql, "TABLE")) {
+        return HintTarget::Other("only tables and their columns can be renamed with their rows");
+    }
+    let Some(open) = tokens.iter().position(|t| t.is_op(sql, "(")) else {
+        return HintTarget::Other("the table has no column list");
+    };
+    let Some(name) = tokens[..open].iter().rev().find(|t| t.is_name()) else {
+        return HintTarget::Other("the table has no name");
+    };
+    let table = name.value(sql);
+    let Some(close) = lex::matching_paren(sql, tokens, open) else {
+        return HintTarget::Other("the table's column list is not closed");
+    };
+    let defs = lex::split_top_level(sql, &tokens[open + 1..close]);
+    let open_line = tokens[open].line;
+    let line = 1 + sql[..rel.min(sql.len())].matches('\n').count();
+    let first_def = defs.iter().find_map(|d| d.first());
+    // The header, the rest of the `(` line, and after the `)`: the table's own.
+    if rel < tokens[open].end
+        || rel >= tokens[close].start
+        || (line == open_line && first_def.is_none_or(|f| rel < f.start))
+    {
+        return HintTarget::Table(table);
+    }
+    // The column it follows on the line where that column ends, else the one after it.
+    let before = defs
+        .iter()
+        .rfind(|d| d.first().is_some_and(|f| f.start < rel));
+    let def = match before {
+        Some(d) if d.last().is_some_and(|l| l.line == line || rel < l.end) => Some(d),
+        _ => defs
+            .iter()
+            .find(|d| d.first().is_some_and(|f| f.start > rel)),
+    };
+    let Some(first) = def.and_then(|d| d.first()) else {
+        return HintTarget::Other("no column follows it");
+    };
+    let constraint = ["CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN"]
+        .iter()
+        .any(|w| first.is_word(sql, w));
+    if constraint || !first.is_name() {
+        return HintTarget::Other("it stands by a table constraint, not a column");
+    }
+    HintTarget::Column(table, first.value(sql))
 }
 
 /// What starts a rename hint in a comment.
@@ -527,9 +646,7 @@ fn hints(text: &str) -> Vec<(usize, String)> {
                 .unwrap_or_default()
                 .to_string()
         };
-        if !name.is_empty() {
-            out.push((at, name));
-        }
+        out.push((at, name));
         from = at + MARK.len();
     }
     out
@@ -589,6 +706,153 @@ mod tests {
 
     fn statements(text: &str) -> Vec<lex::Statement> {
         split_statements(text).unwrap()
+    }
+
+    /// What each hint of `text` renames, by its old name (the file's first statement).
+    fn targets(text: &str) -> Vec<(String, HintTarget)> {
+        let statements = statements(text);
+        hints(text)
+            .into_iter()
+            .map(|(pos, old)| {
+                let k = owner_statement(text, &statements, pos).expect("a statement");
+                let s = &statements[k];
+                let tokens = lex::tokenize(&s.sql).unwrap();
+                (
+                    old,
+                    hint_target(&s.sql, &tokens, pos.saturating_sub(s.offset)),
+                )
+            })
+            .collect()
+    }
+
+    fn table(name: &str) -> HintTarget {
+        HintTarget::Table(name.into())
+    }
+
+    fn column(table: &str, name: &str) -> HintTarget {
+        HintTarget::Column(table.into(), name.into())
+    }
+
+    /// Every place people write a hint attaches where they mean it.
+    #[test]
+    fn hints_attach_where_they_are_written() {
+        let check = |text: &str, want: &[(&str, HintTarget)]| {
+            let want: Vec<(String, HintTarget)> = want
+                .iter()
+                .map(|(o, t)| (o.to_string(), t.clone()))
+                .collect();
+            assert_eq!(targets(text), want, "{text}");
+        };
+        // sqldef's form: on the line of the `(`.
+        check(
+            "CREATE TABLE users ( -- @renamed from=accounts\n  id INTEGER\n);",
+            &[("accounts", table("users"))],
+        );
+        // In the header, before the statement, after it, as a block comment.
+        check(
+            "CREATE TABLE /* @renamed from=a */ b (x);",
+            &[("a", table("b"))],
+        );
+        check(
+            "CREATE TABLE x (y);\n-- @renamed from=a\nCREATE TABLE b (x);",
+            &[("a", table("b"))],
+        );
+        check(
+            "CREATE TABLE b (x); -- @renamed from=a\n",
+            &[("a", table("b"))],
+        );
+        check(
+            "CREATE TABLE b (\n  x\n) /* @renamed from=a */;",
+            &[("a", table("b"))],
+        );
+        // Columns: the one it follows on its line, several on one line, multi-line columns.
+        check(
+            "CREATE TABLE t (\n  a INTEGER, b TEXT, -- @renamed from=old_b\n  c TEXT -- @renamed from=old_c\n);",
+            &[("old_b", column("t", "b")), ("old_c", column("t", "c"))],
+        );
+        check(
+            "CREATE TABLE t (a, b /* @renamed from=x */, c);",
+            &[("x", column("t", "b"))],
+        );
+        check(
+            "CREATE TABLE t (\n  n INTEGER CHECK (\n    n > 0\n  ), -- @renamed from=m\n  z\n);",
+            &[("m", column("t", "n"))],
+        );
+        // On its own line: the column after it, also the first one.
+        check(
+            "CREATE TABLE t (\n  -- @renamed from=x\n  a TEXT,\n  -- @renamed from=y\n  b TEXT\n);",
+            &[("x", column("t", "a")), ("y", column("t", "b"))],
+        );
+        // A quoted column, a hint that names a quoted old name.
+        check(
+            "CREATE TABLE t (\"new col\" TEXT -- @renamed from=\"old col\"\n);",
+            &[("old col", column("t", "new col"))],
+        );
+        check(
+            "CREATE INDEX i /* @renamed from=j */ ON t (x);",
+            &[("j", HintTarget::Index)],
+        );
+        // What cannot take a hint.
+        let other = |text: &str| match targets(text).pop().map(|t| t.1) {
+            Some(HintTarget::Other(_)) => {}
+            got => panic!("{text}: {got:?}"),
+        };
+        other("CREATE TABLE t (a, CHECK (a > 0) -- @renamed from=x\n);");
+        other("CREATE VIEW v AS SELECT 1; -- @renamed from=w");
+        other("CREATE VIRTUAL TABLE d USING fts5(body); -- @renamed from=e");
+    }
+
+    /// A loaded file carries its hints on the model; one that cannot be attached is an error
+    /// with its line; a hint's text inside a string is not a hint.
+    #[tokio::test]
+    async fn loaded_hints_and_unattached_ones() {
+        let path = Path::new("schema.sql");
+        let schema = load_str(
+            "CREATE TABLE Users ( -- @renamed from=accounts\n  id INTEGER PRIMARY KEY, Name TEXT DEFAULT '-- @renamed from=q' -- @renamed from=login\n);",
+            path,
+        )
+        .await
+        .unwrap();
+        let users = &schema.tables["Users"];
+        assert_eq!(users.renamed_from.as_deref(), Some("accounts"));
+        assert_eq!(users.columns[1].renamed_from.as_deref(), Some("login"));
+        assert_eq!(users.columns[0].renamed_from, None);
+        for (text, line, why) in [
+            (
+                "CREATE TABLE t (a);\nCREATE VIEW v AS\n SELECT a FROM t; -- @renamed from=w",
+                3,
+                "only tables and their columns can be renamed with their rows",
+            ),
+            (
+                "CREATE TABLE t (a,\n  CHECK (a > 0) -- @renamed from=x\n);",
+                2,
+                "it stands by a table constraint, not a column",
+            ),
+            (
+                "CREATE TABLE t (a);\n-- @renamed from=x\n",
+                2,
+                "no statement follows it",
+            ),
+            (
+                "CREATE TABLE t (a -- @renamed from=\n);",
+                1,
+                "it names no old name",
+            ),
+            (
+                "CREATE TABLE t (a -- @renamed from=x\n, b);\n-- @renamed from=y\nCREATE TABLE u (a, b /* @renamed from=z */ -- @renamed from=w\n);",
+                4,
+                "the column has another rename hint",
+            ),
+        ] {
+            match load_str(text, path).await {
+                Err(SchemaSqlError::UnattachedHint {
+                    line: l, why: w, ..
+                }) => {
+                    assert_eq!((l, w), (line, why), "{text}")
+                }
+                other => panic!("{text}: {other:?}"),
+            }
+        }
     }
 
     /// 120 tables in the shapes that depend on other tables or on SQLite's own naming: foreign

@@ -48,62 +48,44 @@ fn column_renames_as_list<S: serde::Serializer>(
 
 impl Renames {
     /// The renames that the target schema's `renamed_from` hints state, where the old object
-    /// exists in `from`. The old name may be taken again by a new table or column (`todo`
-    /// renamed to `todos`, and a new `todo`).
+    /// exists in `from`. Hints match names as SQLite does, in any ASCII case. The old name may
+    /// be taken again by a new table or column (`todo` renamed to `todos`, and a new `todo`).
     ///
-    /// A table hint onto a name that `from` has too is followed when that old table is dropped
-    /// in the same step (the hint's old name is gone from `to`: `b` dropped and `a` renamed to
-    /// `b`), or when it is itself renamed away by another hint (a chain `b` to `c` then `a` to
-    /// `b`, or a swap of `a` and `b`). When the hint's old name is still declared and nothing
-    /// renames the table of the new name away, the hint is stale (`b` renamed from `a` long
-    /// ago, and a new `a` since) and is ignored: following it would drop `b` with its rows.
+    /// A hint onto a name that `from` has too is followed when that old object is dropped in
+    /// the same step (the hint's old name is gone from `to`: table `b` dropped and `a` renamed
+    /// to `b`; for columns [`Renames::applicable`] leaves this out), or when it is itself renamed away by a hint that is followed (a chain `b` to `c`
+    /// then `a` to `b`). When the hint's old name is still declared and nothing renames the
+    /// object of the new name away, the hint is stale (`b` renamed from `a` long ago, and a new
+    /// `a` since) and is ignored: following it would drop `b` with its rows. Hints that only
+    /// rename each other away (a swap of `a` and `b`) are not followed either: they read the
+    /// same before and after the swap, so following them would swap again on every push; a
+    /// swap is asked for once, with explicit renames.
     pub fn from_hints(from: &Schema, to: &Schema) -> Renames {
-        let mut renames = Renames::default();
-        // Hints onto a name `from` has while their old name is still declared: followed only
-        // if the table of that name is renamed away (found by a fixpoint below).
-        let mut onto_kept: BTreeMap<&str, &str> = BTreeMap::new();
-        for table in to.tables.values() {
-            let Some(old) = &table.renamed_from else {
-                continue;
-            };
-            if !from.tables.contains_key(old)
-                || renames.tables.contains_key(old)
-                || onto_kept.contains_key(old.as_str())
-            {
-                continue;
-            }
-            if !from.tables.contains_key(&table.name) || !to.tables.contains_key(old) {
-                renames.tables.insert(old.clone(), table.name.clone());
-            } else {
-                onto_kept.insert(old, &table.name);
-            }
-        }
-        // Keep a pending hint only while the table its new name displaces moves away too.
-        loop {
-            let before = onto_kept.len();
-            let kept = onto_kept.clone();
-            onto_kept.retain(|_, new| renames.tables.contains_key(*new) || kept.contains_key(new));
-            if onto_kept.len() == before {
-                break;
-            }
-        }
-        for (old, new) in onto_kept {
-            renames.tables.insert(old.to_string(), new.to_string());
-        }
+        let tables = settle_hints(
+            to.tables
+                .values()
+                .map(|t| (t.renamed_from.as_deref(), t.name.as_str())),
+            |name| resolve(from.tables.keys().map(String::as_str), name),
+            |name| to.tables.contains_key(name),
+        );
+        let mut renames = Renames {
+            tables,
+            columns: BTreeMap::new(),
+        };
         for table in to.tables.values() {
             let Some(old_table) = continuation(from, &renames, &table.name) else {
                 continue;
             };
-            for column in &table.columns {
-                if let Some(old) = &column.renamed_from
-                    && old_table.column(&column.name).is_none()
-                    && old_table.column(old).is_some()
-                {
-                    renames
-                        .columns
-                        .entry((table.name.clone(), old.clone()))
-                        .or_insert_with(|| column.name.clone());
-                }
+            let settled = settle_hints(
+                table
+                    .columns
+                    .iter()
+                    .map(|c| (c.renamed_from.as_deref(), c.name.as_str())),
+                |name| resolve(old_table.columns.iter().map(|c| c.name.as_str()), name),
+                |name| table.column(name).is_some(),
+            );
+            for (old, new) in settled {
+                renames.columns.insert((table.name.clone(), old), new);
             }
         }
         renames
@@ -176,9 +158,12 @@ impl Renames {
             let Some(old_table) = continuation(from, &out, table) else {
                 continue;
             };
+            // Onto a name the old table holds only when that column moves away too (a chain).
+            let free = old_table.column(new).is_none()
+                || self.columns.contains_key(&(table.clone(), new.clone()));
             if old != new
                 && old_table.column(old).is_some()
-                && old_table.column(new).is_none()
+                && free
                 && new_table.column(new).is_some()
                 && taken.insert((table, new))
             {
@@ -188,6 +173,58 @@ impl Renames {
         }
         out
     }
+}
+
+/// The old name `name` denotes among `names`: itself, else the one equal in any ASCII case.
+fn resolve<'a>(mut names: impl Iterator<Item = &'a str> + Clone, name: &str) -> Option<&'a str> {
+    names
+        .clone()
+        .find(|n| *n == name)
+        .or_else(|| names.find(|n| n.eq_ignore_ascii_case(name)))
+}
+
+/// Settles `(hinted old name, new name)` pairs of one kind of object (the tables of a schema,
+/// or the columns of a table) into old-to-new renames, by the rules of
+/// [`Renames::from_hints`]: `old` finds a hinted name among the old objects; `declared` says
+/// whether the new side declares a name.
+fn settle_hints<'a>(
+    hints: impl Iterator<Item = (Option<&'a str>, &'a str)>,
+    old: impl Fn(&str) -> Option<&'a str>,
+    declared: impl Fn(&str) -> bool,
+) -> BTreeMap<String, String> {
+    let mut renames: BTreeMap<String, String> = BTreeMap::new();
+    // Hints onto a name the old side holds while their old name is still declared: followed
+    // only once the object of that name is renamed away.
+    let mut onto_held: BTreeMap<&str, &str> = BTreeMap::new();
+    for (hint, new) in hints {
+        let Some(from) = hint.and_then(&old) else {
+            continue;
+        };
+        if from == new || renames.contains_key(from) || onto_held.contains_key(from) {
+            continue;
+        }
+        if old(new).is_none_or(|held| held == from) || !declared(from) {
+            renames.insert(from.to_string(), new.to_string());
+        } else {
+            onto_held.insert(from, new);
+        }
+    }
+    // A chain resolves from its free end; what is left waits on itself (a swap) or on nothing.
+    loop {
+        let ready: Vec<&str> = onto_held
+            .iter()
+            .filter(|(_, new)| old(new).is_some_and(|held| renames.contains_key(held)))
+            .map(|(from, _)| *from)
+            .collect();
+        if ready.is_empty() {
+            break;
+        }
+        for from in ready {
+            let new = onto_held.remove(from).expect("listed");
+            renames.insert(from.to_string(), new.to_string());
+        }
+    }
+    renames
 }
 
 /// The old table that the table `new` of the target continues: the same name, or the old name
@@ -209,13 +246,17 @@ pub(crate) fn continuation<'a>(
 /// Prefix of the temporary name a table goes through when renames form a cycle.
 pub const SWAP_PREFIX: &str = "__vertz_swap_";
 
-/// The table renames as changes a database can run one after the other: a rename onto a name
-/// that another renamed table still holds waits until that table has moved (`b` to `c` before
-/// `a` to `b`), and a cycle (a swap of `a` and `b`) goes through a temporary name
-/// ([`SWAP_PREFIX`]): `a` to `__vertz_swap_a`, `b` to `a`, `__vertz_swap_a` to `b`. A hand-written
-/// migration does the same; refusing would leave no way to declare a swap.
-fn table_renames_in_order(from: &Schema, to: &Schema, renames: &Renames) -> Vec<Change> {
-    let mut pending: BTreeMap<String, String> = renames.tables.clone();
+/// Renames (old name to new name, of tables or of one table's columns) in an order a database
+/// can run one after the other: a rename onto a name that another renamed object still holds
+/// waits until that object has moved (`b` to `c` before `a` to `b`), and a cycle (a swap of `a`
+/// and `b`) goes through a temporary name ([`SWAP_PREFIX`]): `a` to `__vertz_swap_a`, `b` to
+/// `a`, `__vertz_swap_a` to `b`. A hand-written migration does the same; refusing would leave
+/// no way to ask for a swap. `taken` says whether a name is used on either side.
+fn renames_in_order(
+    renames: &BTreeMap<String, String>,
+    taken: impl Fn(&str) -> bool,
+) -> Vec<(String, String)> {
+    let mut pending = renames.clone();
     let mut out = Vec::new();
     while !pending.is_empty() {
         let ready = pending
@@ -224,22 +265,16 @@ fn table_renames_in_order(from: &Schema, to: &Schema, renames: &Renames) -> Vec<
             .map(|(o, n)| (o.clone(), n.clone()));
         if let Some((old, new)) = ready {
             pending.remove(&old);
-            out.push(Change::RenameTable { from: old, to: new });
+            out.push((old, new));
             continue;
         }
-        // Every pending rename waits on another: a cycle. Move one table out of the way.
+        // Every pending rename waits on another: a cycle. Move one object out of the way.
         let (old, new) = pending.pop_first().expect("not empty");
         let mut via = format!("{SWAP_PREFIX}{old}");
-        while from.tables.contains_key(&via)
-            || to.tables.contains_key(&via)
-            || pending.contains_key(&via)
-        {
+        while taken(&via) || pending.contains_key(&via) {
             via.push('_');
         }
-        out.push(Change::RenameTable {
-            from: old,
-            to: via.clone(),
-        });
+        out.push((old, via.clone()));
         pending.insert(via, new);
     }
     out
@@ -462,19 +497,28 @@ pub fn diff_with_renames(from: &Schema, to: &Schema, renames: &Renames) -> Diff 
             table: table.clone(),
         });
     }
-    changes.extend(table_renames_in_order(from, to, &renames));
+    let table_taken = |n: &str| from.tables.contains_key(n) || to.tables.contains_key(n);
+    for (from, to) in renames_in_order(&renames.tables, table_taken) {
+        changes.push(Change::RenameTable { from, to });
+    }
     for new_table in to.tables.values() {
-        let Some(renamed) = lookup.column_old.get(new_table.name.as_str()) else {
+        let columns: BTreeMap<String, String> = renames
+            .column_renames_of(&new_table.name)
+            .map(|(o, n)| (o.to_string(), n.to_string()))
+            .collect();
+        if columns.is_empty() {
             continue;
+        }
+        let old_table = lookup.continuation(from, &new_table.name);
+        let taken = |n: &str| {
+            new_table.column(n).is_some() || old_table.is_some_and(|t| t.column(n).is_some())
         };
-        for column in &new_table.columns {
-            if let Some(old) = renamed.get(column.name.as_str()) {
-                changes.push(Change::RenameColumn {
-                    table: new_table.name.clone(),
-                    from: old.to_string(),
-                    to: column.name.clone(),
-                });
-            }
+        for (old, new) in renames_in_order(&columns, taken) {
+            changes.push(Change::RenameColumn {
+                table: new_table.name.clone(),
+                from: old,
+                to: new,
+            });
         }
     }
 

@@ -562,7 +562,7 @@ pub enum RenameError {
     },
     /// The new table is not in the declared schema, or already exists.
     #[error(
-        "rename of table {old:?} to {new:?}: {new:?} must be a table of the schema that the database does not have yet"
+        "rename of table {old:?} to {new:?}: {new:?} must be a table of the schema that the database does not have yet (or one renamed away by another --rename-table)"
     )]
     BadTableTarget {
         /// The old name given.
@@ -594,7 +594,7 @@ pub enum RenameError {
     },
     /// The new column is not in the declared table, or already exists.
     #[error(
-        "rename of column {table}.{old} to {new:?}: {new:?} must be a column of {table} in the schema that the database does not have yet"
+        "rename of column {table}.{old} to {new:?}: {new:?} must be a column of {table} in the schema that the database does not have yet (or one renamed away by another --rename)"
     )]
     BadColumnTarget {
         /// The table given.
@@ -623,7 +623,9 @@ pub fn check_renames(from: &Schema, to: &Schema, renames: &Renames) -> Result<()
                 new: new.clone(),
             });
         }
-        if !to.tables.contains_key(new) || from.tables.contains_key(new) || old == new {
+        // Onto a table the database has only when that one is renamed away too (a chain).
+        let held = from.tables.contains_key(new) && !renames.tables.contains_key(new);
+        if !to.tables.contains_key(new) || held || old == new {
             return Err(RenameError::BadTableTarget {
                 old: old.clone(),
                 new: new.clone(),
@@ -649,7 +651,9 @@ pub fn check_renames(from: &Schema, to: &Schema, renames: &Renames) -> Result<()
         if old_table.column(old).is_none() {
             return err(|table, old, new| RenameError::NoSuchColumn { table, old, new });
         }
-        if new_table.column(new).is_none() || old_table.column(new).is_some() {
+        let held = old_table.column(new).is_some()
+            && !renames.columns.contains_key(&(table.clone(), new.clone()));
+        if new_table.column(new).is_none() || held {
             return err(|table, old, new| RenameError::BadColumnTarget { table, old, new });
         }
     }

@@ -390,8 +390,9 @@ fn renames_serialize_to_json() {
 }
 
 /// Table hints onto a name the old schema has: followed when that table is dropped (its name
-/// taken by the rename) or renamed away (a chain, a swap); a stale hint whose old name is still
-/// declared, with nothing moving the table of its new name, is ignored.
+/// taken by the rename) or renamed away (a chain); a stale hint whose old name is still
+/// declared, with nothing moving the table of its new name, is ignored, and so are hints that
+/// only rename each other away (a swap would run again on every push).
 #[test]
 fn table_hints_onto_a_name_the_old_schema_has() {
     let table = |d: &mut SchemaBuilder, name: &str, from: Option<&str>| {
@@ -446,6 +447,72 @@ fn table_hints_onto_a_name_the_old_schema_has() {
         onto dropped: {"a": "b"} -> [drop table b (its rows are deleted); rename table a to b]
         stale: {} -> []
         chain: {"a": "b", "b": "c"} -> [rename table b to c; rename table a to b]
-        swap: {"a": "b", "b": "a"} -> [rename table a to __vertz_swap_a; rename table b to a; rename table __vertz_swap_a to b]
+        swap: {} -> []
+    "#]]
+    .assert_eq(&text);
+}
+
+/// Column hints follow the rules of table hints, and match old names in any ASCII case; a swap
+/// asked for with explicit renames runs through a temporary name. Unlike a table, a column is
+/// not renamed onto a column that stays until the end of the step ("onto dropped": the diff
+/// drops the hinted column and says so, as destructive).
+#[test]
+fn column_hints_chains_swaps_and_case() {
+    let table = |cols: &[(&str, Option<&str>)]| {
+        s(|d| {
+            d.table("t", |t| {
+                t.column("id", integer().primary_key());
+                for (name, from) in cols {
+                    let mut c = text();
+                    if let Some(f) = from {
+                        c = c.renamed_from(f);
+                    }
+                    t.column(name, c);
+                }
+            });
+        })
+    };
+    let from = table(&[("a", None), ("b", None), ("Email", None)]);
+    let cases = [
+        (
+            "chain",
+            table(&[("b", Some("a")), ("c", Some("b")), ("Email", None)]),
+        ),
+        (
+            "stale",
+            table(&[("a", None), ("b", Some("a")), ("Email", None)]),
+        ),
+        (
+            "swap",
+            table(&[("b", Some("a")), ("a", Some("b")), ("Email", None)]),
+        ),
+        ("onto dropped", table(&[("b", Some("a")), ("Email", None)])),
+        (
+            "any case",
+            table(&[("a", None), ("b", None), ("mail", Some("email"))]),
+        ),
+    ];
+    let describe = |d: &crate::Diff| {
+        let changes: Vec<String> = d.changes.iter().map(|c| c.describe()).collect();
+        format!("{:?} -> [{}]", d.renames.columns, changes.join("; "))
+    };
+    let mut text: String = cases
+        .iter()
+        .map(|(case, to)| format!("{case}: {}\n", describe(&crate::diff(&from, to))))
+        .collect();
+    let mut swap = crate::Renames::default();
+    for (o, n) in [("a", "b"), ("b", "a")] {
+        swap.columns.insert(("t".into(), o.into()), n.into());
+    }
+    let swapped = table(&[("b", None), ("a", None), ("Email", None)]);
+    let d = crate::diff_with_renames(&from, &swapped, &swap);
+    text.push_str(&format!("explicit swap: {}\n", describe(&d)));
+    expect![[r#"
+        chain: {("t", "a"): "b", ("t", "b"): "c"} -> [rename column t.b to c; rename column t.a to b]
+        stale: {} -> []
+        swap: {} -> []
+        onto dropped: {} -> [drop column t.a (its values are deleted)]
+        any case: {("t", "Email"): "mail"} -> [rename column t.Email to mail]
+        explicit swap: {("t", "a"): "b", ("t", "b"): "a"} -> [rename column t.a to __vertz_swap_a; rename column t.b to a; rename column t.__vertz_swap_a to b]
     "#]].assert_eq(&text);
 }
