@@ -591,7 +591,9 @@ fn add_column_check(column: &Column) -> Option<&'static str> {
         column.default,
         None | Some(vertz_snapshot::DefaultValue::Null)
     );
-    if !column.nullable && null_default {
+    if !column.nullable && column.generated.is_some() {
+        Some("NOT NULL generated: fails if a row computes NULL")
+    } else if !column.nullable && null_default {
         Some("NOT NULL without a default: fails if the table has rows")
     } else if column.unique && !null_default {
         Some("UNIQUE with a default: fails if the table has two rows or more")

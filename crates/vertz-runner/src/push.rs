@@ -343,7 +343,7 @@ fn failed_step(error: DriverError, plan: &MigrationPlan) -> PushError {
         }
         .into();
     };
-    let hint = match vertz_sql::sqlite::rebuild::copied_table(step) {
+    let hint = match vertz_sql::sqlite::rebuild::rows_refused_by(step, &message) {
         Some(table) => format!(
             ". The rows of table {table} do not fit its new definition (a changed type, collation or constraint makes them collide or refuses them): change those rows, or the declaration, and push again"
         ),

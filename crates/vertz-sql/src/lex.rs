@@ -4,6 +4,8 @@
 //! Used to run schema files and migration files statement by statement (so an error names the
 //! line), to read back the CREATE text SQLite stores, and by the lint. Pure.
 
+use std::borrow::Cow;
+
 /// What kind of token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TokenKind {
@@ -102,6 +104,36 @@ pub fn controls_transaction(sql: &str) -> bool {
         .ok()
         .and_then(|tokens| tokens.into_iter().next())
         .is_some_and(|t| TRANSACTION_CONTROL.iter().any(|k| t.is_word(sql, k)))
+}
+
+/// `text` without its comments: each run of white space and comments between two tokens that
+/// holds a comment becomes one space, and the text is trimmed. Expressions that a schema carries
+/// verbatim (CHECKs, defaults, generated columns, index keys and WHERE) are read so: a comment
+/// written inside one in `schema.sql` is no part of it, and pasted into generated DDL it would
+/// swallow the rest of a line. Text that does not lex is returned trimmed, as it is.
+pub fn without_comments(text: &str) -> Cow<'_, str> {
+    let t = text.trim();
+    if !t.contains("--") && !t.contains("/*") {
+        return Cow::Borrowed(t);
+    }
+    let Ok(tokens) = tokenize(t) else {
+        return Cow::Borrowed(t);
+    };
+    let mut out = String::with_capacity(t.len());
+    let mut last_end = None;
+    for tok in &tokens {
+        if let Some(end) = last_end {
+            let gap = &t[end..tok.start];
+            if gap.contains("--") || gap.contains("/*") {
+                out.push(' ');
+            } else {
+                out.push_str(gap);
+            }
+        }
+        out.push_str(tok.text(t));
+        last_end = Some(tok.end);
+    }
+    Cow::Owned(out)
 }
 
 /// Tokenizes SQL text, skipping white space and comments.
@@ -464,6 +496,20 @@ pub fn normalize(sql: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn comments_leave_expressions() {
+        for (text, want) in [
+            ("a > 0", "a > 0"),
+            ("  a >  0 ", "a >  0"),
+            ("a > 0 -- positive\n", "a > 0"),
+            ("a /* x */ * 2", "a * 2"),
+            ("'--not' || \"/*x*/\" -- c", "'--not' || \"/*x*/\""),
+            ("1 + -- one\n 2", "1 + 2"),
+        ] {
+            assert_eq!(without_comments(text), want, "{text}");
+        }
+    }
 
     fn check(src: &str, expect: &[(&str, usize)]) {
         let got: Vec<(String, usize)> = split_statements(src)

@@ -11,7 +11,9 @@ use vertz_snapshot::{
     IndexColumn, IndexKey, Schema, Table, Trigger, View,
 };
 
-use crate::lex::{Token, TokenKind, matching_paren, split_top_level, tokenize, tokenize_first};
+use crate::lex::{
+    Token, TokenKind, matching_paren, split_top_level, tokenize, tokenize_first, without_comments,
+};
 
 /// The introspection queries, in the order [`RawSchema`]'s fields are filled. Tables whose names
 /// start with `sqlite_`, `_cf_` (D1's own) or `_vertz_` (vertz's history and lock) are left out;
@@ -498,7 +500,7 @@ pub(crate) fn read_foreign_key(
 
 /// A DEFAULT as SQLite stores it (`dflt_value`) turned into the model.
 pub fn parse_default(text: &str) -> DefaultValue {
-    let t = text.trim();
+    let t = &*without_comments(text);
     let upper = t.to_ascii_uppercase();
     match upper.as_str() {
         "NULL" => return DefaultValue::Null,
@@ -513,6 +515,9 @@ pub fn parse_default(text: &str) -> DefaultValue {
         match tokens.as_slice() {
             [tok] if tok.kind == TokenKind::Str => return DefaultValue::String(tok.value(t)),
             [tok] if tok.kind == TokenKind::Number => return DefaultValue::Number(t.to_string()),
+            // SQLite reads a name written as a DEFAULT as a string: `DEFAULT "manual"` (how
+            // other tools write strings) and `DEFAULT manual` both give the text 'manual'.
+            [tok] if tok.is_name() => return DefaultValue::String(tok.value(t)),
             [sign, tok]
                 if tok.kind == TokenKind::Number && (sign.is_op(t, "-") || sign.is_op(t, "+")) =>
             {
@@ -700,6 +705,22 @@ pub(crate) fn parse_create_tokens(sql: &str, tokens: &[Token]) -> Result<ParsedC
         .position(|t| t.is_op(sql, "("))
         .ok_or("no column list")?;
     let close = matching_paren(sql, tokens, open).ok_or("unbalanced parentheses")?;
+    // A CHECK's columns qualified with the table's own name read as SQLite writes them after a
+    // rename (see `push_requalified`).
+    let table = tokens[..open]
+        .iter()
+        .rev()
+        .find(|t| t.is_name())
+        .map(|t| t.value(sql))
+        .unwrap_or_default();
+    let check_text = |expr: String| {
+        if !expr.contains('.') {
+            return expr;
+        }
+        let mut out = String::with_capacity(expr.len() + 2);
+        super::push_requalified(&mut out, &expr, &table, ("", &table));
+        out
+    };
     let mut out = ParsedCreate::default();
     for part in split_top_level(sql, &tokens[open + 1..close]) {
         let Some(first) = part.first() else { continue };
@@ -720,7 +741,7 @@ pub(crate) fn parse_create_tokens(sql: &str, tokens: &[Token]) -> Result<ParsedC
                 {
                     out.table_checks.push(Check {
                         name: name.take(),
-                        expression: expr,
+                        expression: check_text(expr),
                     });
                 }
                 k += 1;
@@ -734,7 +755,7 @@ pub(crate) fn parse_create_tokens(sql: &str, tokens: &[Token]) -> Result<ParsedC
             let t = &part[k];
             if t.is_word(sql, "CHECK") {
                 if let Some(expr) = paren_text(sql, part, k + 1) {
-                    info.checks.push(expr);
+                    info.checks.push(check_text(expr));
                 }
             } else if t.is_word(sql, "COLLATE") && k + 1 < part.len() {
                 info.collation = Some(part[k + 1].value(sql));
@@ -780,11 +801,7 @@ fn paren_text(sql: &str, tokens: &[Token], open: usize) -> Option<String> {
         return None;
     }
     let close = matching_paren(sql, tokens, open)?;
-    Some(
-        sql[tokens[open].end..tokens[close].start]
-            .trim()
-            .to_string(),
-    )
+    Some(without_comments(&sql[tokens[open].end..tokens[close].start]).into_owned())
 }
 
 /// One part of an index's key list.
@@ -865,7 +882,7 @@ pub(crate) fn parsed_index(
     for part in parts {
         let text = match part.key {
             [] => String::new(),
-            [first, .., last] => sql[first.start..last.end].to_string(),
+            [first, .., last] => without_comments(&sql[first.start..last.end]).into_owned(),
             [only] => only.text(sql).to_string(),
         };
         out.parts.push(text);
@@ -874,13 +891,8 @@ pub(crate) fn parsed_index(
     if let Some(w) = tokens[close..].iter().position(|t| t.is_word(sql, "WHERE")) {
         let w = close + w;
         if w + 1 < tokens.len() {
-            out.where_clause = Some(
-                sql[tokens[w + 1].start..]
-                    .trim()
-                    .trim_end_matches(';')
-                    .trim()
-                    .to_string(),
-            );
+            let clause = without_comments(&sql[tokens[w + 1].start..]);
+            out.where_clause = Some(clause.trim_end_matches(';').trim().to_string());
         }
     }
     out
@@ -907,6 +919,23 @@ mod tests {
         assert_eq!(
             parse_default("((1 + 2))"),
             DefaultValue::Expression("(1 + 2)".into())
+        );
+        // Names are strings to SQLite, as other tools write them.
+        for name in [r#""manual""#, "manual", "[manual]", "`manual`"] {
+            assert_eq!(
+                parse_default(name),
+                DefaultValue::String("manual".into()),
+                "{name}"
+            );
+        }
+        // Comments are no part of an expression.
+        assert_eq!(
+            parse_default("(1 /* one */ + -- two\n 1)"),
+            DefaultValue::Expression("1 + 1".into())
+        );
+        assert_eq!(
+            parse_default("'a' -- note"),
+            DefaultValue::String("a".into())
         );
     }
 

@@ -89,7 +89,7 @@ impl SqliteFamily {
         };
         for c in &table.columns {
             part(&mut s);
-            self.push_column_def(&mut s, schema, table, c);
+            self.push_column_def(&mut s, schema, table, c, (prefix, name));
         }
         if table.primary_key.len() > 1 {
             part(&mut s);
@@ -111,7 +111,7 @@ impl SqliteFamily {
                 s.push(' ');
             }
             s.push_str("CHECK (");
-            s.push_str(&check.expression);
+            push_requalified(&mut s, &check.expression, &table.name, (prefix, name));
             s.push(')');
         }
         for fk in &table.foreign_keys {
@@ -141,12 +141,19 @@ impl SqliteFamily {
     /// One column's definition inside `CREATE TABLE` or `ADD COLUMN`.
     pub fn column_def(&self, schema: &Schema, table: &Table, column: &Column) -> String {
         let mut s = String::new();
-        self.push_column_def(&mut s, schema, table, column);
+        self.push_column_def(&mut s, schema, table, column, ("", &table.name));
         s
     }
 
-    /// Appends [`SqliteFamily::column_def`] to `s`.
-    fn push_column_def(&self, s: &mut String, schema: &Schema, table: &Table, column: &Column) {
+    /// Appends [`SqliteFamily::column_def`] to `s`, for the table created as `prefix` + `name`.
+    fn push_column_def(
+        &self,
+        s: &mut String,
+        schema: &Schema,
+        table: &Table,
+        column: &Column,
+        (prefix, name): (&str, &str),
+    ) {
         push_ident(s, &column.name);
         let ty = declared_type(&column.ty);
         if !ty.is_empty() {
@@ -182,7 +189,7 @@ impl SqliteFamily {
         }
         for check in &column.checks {
             s.push_str(" CHECK (");
-            s.push_str(check);
+            push_requalified(s, check, &table.name, (prefix, name));
             s.push(')');
         }
         if let ColumnType::Enum(name) = &column.ty
@@ -199,6 +206,12 @@ impl SqliteFamily {
 
     /// `CREATE INDEX` for an index of `table`.
     pub fn create_index(&self, table: &str, index: &Index) -> String {
+        self.create_index_on("", table, index)
+    }
+
+    /// [`SqliteFamily::create_index`] on the table named `prefix` + `table` (a rebuild's new
+    /// table).
+    pub(crate) fn create_index_on(&self, prefix: &str, table: &str, index: &Index) -> String {
         let mut sql = String::with_capacity(48 + index.name.len() + table.len());
         sql.push_str(if index.unique {
             "CREATE UNIQUE INDEX "
@@ -207,7 +220,7 @@ impl SqliteFamily {
         });
         push_ident(&mut sql, &index.name);
         sql.push_str(" ON ");
-        push_ident(&mut sql, table);
+        push_prefixed_ident(&mut sql, prefix, table);
         sql.push_str(" (");
         for (i, p) in index.columns.iter().enumerate() {
             if i > 0 {
@@ -236,6 +249,8 @@ impl SqliteFamily {
     /// Whether SQLite's `ALTER TABLE ADD COLUMN` can add this column (its documented rules).
     pub fn can_add_column(&self, table: &Table, column: &Column) -> bool {
         let constant_default = match &column.default {
+            // A generated column has no default; SQLite checks its NOT NULL against the rows.
+            None if column.generated.is_some() => true,
             None | Some(DefaultValue::Null) => column.nullable,
             Some(DefaultValue::Expression(_))
             | Some(
@@ -427,4 +442,38 @@ fn push_bare_or_quoted(s: &mut String, name: &str) {
     } else {
         push_ident(s, name);
     }
+}
+
+/// Appends the expression `expr` of table `table` for the table created as `prefix` + `name`:
+/// columns qualified with the table's name (`"users"."age"`, as drizzle-kit writes CHECKs) are
+/// qualified with the name it is created under, which SQLite refuses otherwise ("no such
+/// column"); renaming the table into place rewrites them back, quoted. Introspection reads
+/// such qualifiers in that quoted form too ([`introspect`]), so a CHECK written `users.age`
+/// compares equal before and after a rebuild.
+pub(crate) fn push_requalified(
+    s: &mut String,
+    expr: &str,
+    table: &str,
+    (prefix, name): (&str, &str),
+) {
+    if !expr.contains('.') {
+        s.push_str(expr);
+        return;
+    }
+    let Ok(tokens) = crate::lex::tokenize(expr) else {
+        s.push_str(expr);
+        return;
+    };
+    let mut at = 0;
+    for (k, t) in tokens.iter().enumerate() {
+        let qualifies = t.is_name()
+            && t.value(expr).eq_ignore_ascii_case(table)
+            && tokens.get(k + 1).is_some_and(|d| d.is_op(expr, "."));
+        if qualifies {
+            s.push_str(&expr[at..t.start]);
+            push_prefixed_ident(s, prefix, name);
+            at = t.end;
+        }
+    }
+    s.push_str(&expr[at..]);
 }

@@ -561,6 +561,23 @@ impl SqliteFamily {
                 )),
                 Change::AddColumn { table, column } => {
                     let t = self.target(change, to, table)?;
+                    // SQLite's ADD COLUMN checks a NOT NULL generated column against every row
+                    // but names none: the check before it does.
+                    if let Some(g) = column.generated.as_ref().filter(|_| !column.nullable) {
+                        let computed_null = DataCheck {
+                            comment: format!("no NULL computed for {table}.{}", column.name),
+                            count_sql: check::count_where_sql(
+                                &ident(table),
+                                &format!("({}) IS NULL", g.expression),
+                            ),
+                            before: format!(
+                                "generated column {table}.{} cannot be NOT NULL: ",
+                                column.name
+                            ),
+                            after: " row(s) compute NULL from its expression; change those rows or the expression".into(),
+                        };
+                        out.extend(check::guarded(vec![computed_null.statement()]));
+                    }
                     out.push(PlannedStatement::new(
                         format!("add column {table}.{}", column.name),
                         format!(

@@ -14,7 +14,7 @@ use std::cell::OnceCell;
 use std::collections::BTreeMap;
 
 use vertz_diff::{Change, Diff, Renames};
-use vertz_snapshot::{Column, ColumnType, DefaultValue, Schema, Table};
+use vertz_snapshot::{Column, ColumnType, DefaultValue, Index, IndexKey, Schema, Table};
 
 use super::check::{self, DataCheck};
 use super::plan::{Kept, unique_index_check, unique_index_columns};
@@ -44,11 +44,17 @@ pub fn own_names(message: &str) -> Cow<'_, str> {
 const COPY_STEP: &str = ": copy every row";
 
 /// The table whose rows `step` copies into its rebuilt form, when `step` is the copy of a
-/// rebuild (the statement SQLite refuses when old rows do not fit the new definition).
-pub fn copied_table(step: &PlannedStatement) -> Option<&str> {
+/// rebuild that SQLite refused with `message` because old rows do not fit the new definition
+/// (a constraint or a STRICT type). Any other failure of the copy (a schema error such as
+/// "foreign key mismatch") is not the rows' doing: `None`.
+pub fn rows_refused_by<'s>(step: &'s PlannedStatement, message: &str) -> Option<&'s str> {
+    let by_rows = ["constraint failed", "cannot store", "datatype mismatch"]
+        .iter()
+        .any(|m| message.contains(m));
     step.comment
         .strip_prefix("rebuild ")?
         .strip_suffix(COPY_STEP)
+        .filter(|_| by_rows)
 }
 
 /// Where each column of the rebuilt table takes its values from.
@@ -146,6 +152,53 @@ impl SqliteFamily {
                 }),
             ));
         }
+        // A UNIQUE index that a rebuilt child's foreign key names is the parent's key for that
+        // key: SQLite refuses to write either table without it ("foreign key mismatch"). It is
+        // created on the new table before the copies, once the old table's index of that name
+        // is gone; the others after, as one sort each.
+        let early = |t: &Table, index: &Index| {
+            index.unique
+                && index.where_clause.is_none()
+                && tables.iter().any(|child| {
+                    child.foreign_keys.iter().any(|fk| {
+                        fk.references_table == t.name
+                            && fk.references_columns.len() == index.columns.len()
+                            && index.columns.iter().all(|p| {
+                                matches!(&p.key, IndexKey::Column(c) if fk.references_columns.contains(c))
+                            })
+                    })
+                })
+        };
+        for k in &kept {
+            for index in k.new.indexes.iter().filter(|i| early(k.new, i)) {
+                if k.old.indexes.iter().any(|o| o.name == index.name) {
+                    let mut sql = String::from("DROP INDEX ");
+                    push_ident(&mut sql, &index.name);
+                    out.push(PlannedStatement::new(
+                        [
+                            "rebuild ",
+                            &k.new.name,
+                            ": index ",
+                            &index.name,
+                            " moves to the new table",
+                        ]
+                        .concat(),
+                        sql,
+                    ));
+                }
+                out.push(PlannedStatement::new(
+                    [
+                        "rebuild ",
+                        &k.new.name,
+                        ": index ",
+                        &index.name,
+                        " (a foreign key's parent key)",
+                    ]
+                    .concat(),
+                    self.create_index_on(REBUILD_PREFIX, &k.new.name, index),
+                ));
+            }
+        }
         // One buffer for every table's sources (a rebuild of 1,000 tables would allocate 1,000).
         // The column renames by table, gathered once: `Renames::column_renames_of` makes a key
         // and searches the whole map for each table (about 840 instructions a call).
@@ -183,11 +236,15 @@ impl SqliteFamily {
                 );
                 fallback = Some((c.name.as_str(), &default));
             }
+            // A table whose rowid is no column keeps each row's rowid: FTS5 external-content
+            // indexes and applications refer to rows by it.
+            let rowid = if keeps_rowid(old, t) { "rowid, " } else { "" };
             let copied = || carried().chain(fallback);
             let mut sql = String::with_capacity(64 + 48 * sources.len());
             sql.push_str("INSERT INTO ");
             push_prefixed_ident(&mut sql, REBUILD_PREFIX, &t.name);
             sql.push_str(" (");
+            sql.push_str(rowid);
             for (i, (column, _)) in copied().enumerate() {
                 if i > 0 {
                     sql.push_str(", ");
@@ -195,6 +252,7 @@ impl SqliteFamily {
                 push_ident(&mut sql, column);
             }
             sql.push_str(") SELECT ");
+            sql.push_str(rowid);
             for (i, (_, expr)) in copied().enumerate() {
                 if i > 0 {
                     sql.push_str(", ");
@@ -260,7 +318,7 @@ impl SqliteFamily {
             ));
         }
         for t in &copy_order {
-            for index in &t.indexes {
+            for index in t.indexes.iter().filter(|i| !early(t, i)) {
                 out.push(PlannedStatement::new(
                     ["rebuild ", &t.name, ": index ", &index.name].concat(),
                     self.create_index(&t.name, index),
@@ -304,7 +362,10 @@ impl SqliteFamily {
                 }
                 text.push_str(" FROM ");
                 push_ident(&mut text, name);
-                text.push(')');
+                // Under the table's name: a CHECK may qualify its columns with it
+                // (`"users"."age" > 21`, as drizzle-kit writes them).
+                text.push_str(") AS ");
+                push_ident(&mut text, name);
                 text
             })
         };
@@ -324,7 +385,20 @@ impl SqliteFamily {
             // A NULL copied into a rowid alias silently takes a new rowid: an existing column
             // becoming one must hold no NULL (a new one is filled with rowids on purpose).
             let rowid_fills = is_rowid && (old_col.is_none() || was_rowid);
-            if !c.nullable && no_default && !rowid_fills {
+            if let Some(g) = c.generated.as_ref().filter(|_| !c.nullable) {
+                // Computed for every row: NOT NULL holds where the expression gives no NULL.
+                if old_col.is_none_or(|o| o.nullable || o.generated.as_ref() != Some(g)) {
+                    out.push(DataCheck {
+                        comment: format!("no NULL computed for {name}.{}", c.name),
+                        count_sql: check::count_where_sql(
+                            src(),
+                            &format!("({}) IS NULL", g.expression),
+                        ),
+                        before: format!("generated column {name}.{} cannot be NOT NULL: ", c.name),
+                        after: " row(s) compute NULL from its expression; change those rows or the expression".into(),
+                    });
+                }
+            } else if !c.nullable && no_default && !rowid_fills {
                 match old_col {
                     Some(o) if o.nullable => out.push(DataCheck {
                         comment: format!("no NULL in {name}.{}", c.name),
@@ -474,49 +548,61 @@ impl SqliteFamily {
                 } => {
                     let parent = &fk.references_table;
                     // The parent as it is when the checks run: renamed already, its columns under
-                    // their old names when it is rebuilt (renames are carried by the rebuild).
-                    let parent_cols: Vec<String> = fk
+                    // their old names when it is rebuilt (renames are carried by the rebuild). A
+                    // parent or a parent column that this change creates is not there yet: a new
+                    // table has no row, a new column holds its DEFAULT in every row.
+                    let old_parent = (!renames.tables.contains_key(parent))
+                        .then(|| from.tables.get(renames.old_table_name(parent)))
+                        .flatten();
+                    let new_parent = to.tables.get(parent);
+                    let parent_values: Vec<String> = fk
                         .references_columns
                         .iter()
                         .map(|c| {
-                            if rebuild.contains_key(parent.as_str()) {
-                                renames.old_column_name(parent, c).to_string()
-                            } else {
-                                c.clone()
+                            let old_name = renames.old_column_name(parent, c);
+                            if old_parent.is_some_and(|t| t.column(old_name).is_some()) {
+                                let at_check = if rebuild.contains_key(parent.as_str()) {
+                                    old_name
+                                } else {
+                                    c
+                                };
+                                return format!("\"vertz_parent\".{}", ident(at_check));
                             }
+                            let mut value = String::new();
+                            match new_parent
+                                .and_then(|t| t.column(c))
+                                .and_then(|c| c.default.as_ref())
+                            {
+                                Some(d) => push_default(&mut value, d),
+                                None => value.push_str("NULL"),
+                            }
+                            value
                         })
                         .collect();
                     let mut cond: Vec<String> = fk
                         .columns
                         .iter()
-                        .map(|c| format!("\"vertz_child\".{} IS NOT NULL", ident(c)))
+                        .map(|c| format!("{}.{} IS NOT NULL", ident(name), ident(c)))
                         .collect();
                     let matches: Vec<String> = fk
                         .columns
                         .iter()
-                        .zip(&parent_cols)
-                        .map(|(c, p)| {
-                            format!(
-                                "\"vertz_parent\".{} = \"vertz_child\".{}",
-                                ident(p),
-                                ident(c)
-                            )
-                        })
+                        .zip(&parent_values)
+                        .map(|(c, p)| format!("{p} = {}.{}", ident(name), ident(c)))
                         .collect();
-                    cond.push(format!(
-                        "NOT EXISTS (SELECT 1 FROM {} AS \"vertz_parent\" WHERE {})",
-                        ident(parent),
-                        matches.join(" AND ")
-                    ));
+                    if old_parent.is_some() {
+                        cond.push(format!(
+                            "NOT EXISTS (SELECT 1 FROM {} AS \"vertz_parent\" WHERE {})",
+                            ident(parent),
+                            matches.join(" AND ")
+                        ));
+                    }
                     out.push(DataCheck {
                         comment: format!(
                             "every {name}({}) has its row in {parent}",
                             fk.columns.join(", ")
                         ),
-                        count_sql: check::count_where_sql(
-                            &format!("{} AS \"vertz_child\"", src()),
-                            &cond.join(" AND "),
-                        ),
+                        count_sql: check::count_where_sql(src(), &cond.join(" AND ")),
                         before: format!(
                             "foreign key {name}({}) -> {parent}({}) cannot be added: ",
                             fk.columns.join(", "),
@@ -628,6 +714,24 @@ fn filled_key_checks<'s>(
         });
     }
     out
+}
+
+/// Whether a rebuild from `old` into `new` copies the rowid itself: both are rowid tables and
+/// `new` has no INTEGER PRIMARY KEY (which would carry it as a column), and no column takes a
+/// name of the rowid.
+fn keeps_rowid(old: &Table, new: &Table) -> bool {
+    let shadows = |t: &Table| {
+        t.columns.iter().any(|c| {
+            ["rowid", "oid", "_rowid_"]
+                .iter()
+                .any(|r| c.name.eq_ignore_ascii_case(r))
+        })
+    };
+    !old.without_rowid
+        && !new.without_rowid
+        && !super::rowid_alias_key(new)
+        && !shadows(old)
+        && !shadows(new)
 }
 
 /// Where each column of `new` takes its values from in `old`: a renamed column carries its

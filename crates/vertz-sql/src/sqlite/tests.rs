@@ -614,53 +614,53 @@ fn foreign_key_add_and_action_change() {
         base(None),
         base(Some(FkAction::Cascade)),
         expect![[r#"
-        -- check foreign keys at commit, not per statement, while tables are rebuilt
-        PRAGMA defer_foreign_keys = ON;
+            -- check foreign keys at commit, not per statement, while tables are rebuilt
+            PRAGMA defer_foreign_keys = ON;
 
-        -- data checks: a guard table; a failing check writes its message as a JSON path, which aborts
-        CREATE TABLE "_vertz_guard" ("message" TEXT NOT NULL);
+            -- data checks: a guard table; a failing check writes its message as a JSON path, which aborts
+            CREATE TABLE "_vertz_guard" ("message" TEXT NOT NULL);
 
-        -- data check: every todos(user_id) has its row in users
-        INSERT INTO "_vertz_guard" ("message") SELECT json_extract('{}', 'vertz data check failed: foreign key todos(user_id) -> users(id) cannot be added: ' || "n" || ' row(s) of todos have no matching row in users; delete them, set them to NULL or add their parents first') FROM (SELECT count(*) AS "n" FROM (SELECT "id" AS "id", "user_id" AS "user_id" FROM "todos") AS "vertz_child" WHERE "vertz_child"."user_id" IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "users" AS "vertz_parent" WHERE "vertz_parent"."id" = "vertz_child"."user_id")) WHERE "n" > 0;
+            -- data check: every todos(user_id) has its row in users
+            INSERT INTO "_vertz_guard" ("message") SELECT json_extract('{}', 'vertz data check failed: foreign key todos(user_id) -> users(id) cannot be added: ' || "n" || ' row(s) of todos have no matching row in users; delete them, set them to NULL or add their parents first') FROM (SELECT count(*) AS "n" FROM (SELECT "id" AS "id", "user_id" AS "user_id" FROM "todos") AS "todos" WHERE "todos"."user_id" IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "users" AS "vertz_parent" WHERE "vertz_parent"."id" = "todos"."user_id")) WHERE "n" > 0;
 
-        -- data checks passed: drop the guard
-        DROP TABLE "_vertz_guard";
+            -- data checks passed: drop the guard
+            DROP TABLE "_vertz_guard";
 
-        -- rebuild todos: the new table under a temporary name
-        CREATE TABLE "__vertz_new_todos" (
-          "id" INTEGER PRIMARY KEY NOT NULL,
-          "user_id" INTEGER,
-          FOREIGN KEY ("user_id") REFERENCES "users" ("id") ON DELETE CASCADE
-        );
+            -- rebuild todos: the new table under a temporary name
+            CREATE TABLE "__vertz_new_todos" (
+              "id" INTEGER PRIMARY KEY NOT NULL,
+              "user_id" INTEGER,
+              FOREIGN KEY ("user_id") REFERENCES "users" ("id") ON DELETE CASCADE
+            );
 
-        -- rebuild todos: copy every row
-        INSERT INTO "__vertz_new_todos" ("id", "user_id") SELECT "id", "user_id" FROM "todos";
+            -- rebuild todos: copy every row
+            INSERT INTO "__vertz_new_todos" ("id", "user_id") SELECT "id", "user_id" FROM "todos";
 
-        -- rebuild todos: drop the old table (its rows are copied)
-        DROP TABLE "todos";
+            -- rebuild todos: drop the old table (its rows are copied)
+            DROP TABLE "todos";
 
-        -- rebuild todos: rename the new table into place (rewrites references to it)
-        ALTER TABLE "__vertz_new_todos" RENAME TO "todos";
+            -- rebuild todos: rename the new table into place (rewrites references to it)
+            ALTER TABLE "__vertz_new_todos" RENAME TO "todos";
 
-        -- ROLLBACK
-        -- check foreign keys at commit, not per statement, while tables are rebuilt
-        PRAGMA defer_foreign_keys = ON;
+            -- ROLLBACK
+            -- check foreign keys at commit, not per statement, while tables are rebuilt
+            PRAGMA defer_foreign_keys = ON;
 
-        -- rebuild todos: the new table under a temporary name
-        CREATE TABLE "__vertz_new_todos" (
-          "id" INTEGER PRIMARY KEY NOT NULL,
-          "user_id" INTEGER
-        );
+            -- rebuild todos: the new table under a temporary name
+            CREATE TABLE "__vertz_new_todos" (
+              "id" INTEGER PRIMARY KEY NOT NULL,
+              "user_id" INTEGER
+            );
 
-        -- rebuild todos: copy every row
-        INSERT INTO "__vertz_new_todos" ("id", "user_id") SELECT "id", "user_id" FROM "todos";
+            -- rebuild todos: copy every row
+            INSERT INTO "__vertz_new_todos" ("id", "user_id") SELECT "id", "user_id" FROM "todos";
 
-        -- rebuild todos: drop the old table (its rows are copied)
-        DROP TABLE "todos";
+            -- rebuild todos: drop the old table (its rows are copied)
+            DROP TABLE "todos";
 
-        -- rebuild todos: rename the new table into place (rewrites references to it)
-        ALTER TABLE "__vertz_new_todos" RENAME TO "todos";
-    "#]],
+            -- rebuild todos: rename the new table into place (rewrites references to it)
+            ALTER TABLE "__vertz_new_todos" RENAME TO "todos";
+        "#]],
     );
     check(
         base(Some(FkAction::Cascade)),
@@ -673,7 +673,7 @@ fn foreign_key_add_and_action_change() {
             CREATE TABLE "_vertz_guard" ("message" TEXT NOT NULL);
 
             -- data check: every todos(user_id) has its row in users
-            INSERT INTO "_vertz_guard" ("message") SELECT json_extract('{}', 'vertz data check failed: foreign key todos(user_id) -> users(id) cannot be added: ' || "n" || ' row(s) of todos have no matching row in users; delete them, set them to NULL or add their parents first') FROM (SELECT count(*) AS "n" FROM (SELECT "id" AS "id", "user_id" AS "user_id" FROM "todos") AS "vertz_child" WHERE "vertz_child"."user_id" IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "users" AS "vertz_parent" WHERE "vertz_parent"."id" = "vertz_child"."user_id")) WHERE "n" > 0;
+            INSERT INTO "_vertz_guard" ("message") SELECT json_extract('{}', 'vertz data check failed: foreign key todos(user_id) -> users(id) cannot be added: ' || "n" || ' row(s) of todos have no matching row in users; delete them, set them to NULL or add their parents first') FROM (SELECT count(*) AS "n" FROM (SELECT "id" AS "id", "user_id" AS "user_id" FROM "todos") AS "todos" WHERE "todos"."user_id" IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "users" AS "vertz_parent" WHERE "vertz_parent"."id" = "todos"."user_id")) WHERE "n" > 0;
 
             -- data checks passed: drop the guard
             DROP TABLE "_vertz_guard";
@@ -702,7 +702,7 @@ fn foreign_key_add_and_action_change() {
             CREATE TABLE "_vertz_guard" ("message" TEXT NOT NULL);
 
             -- data check: every todos(user_id) has its row in users
-            INSERT INTO "_vertz_guard" ("message") SELECT json_extract('{}', 'vertz data check failed: foreign key todos(user_id) -> users(id) cannot be added: ' || "n" || ' row(s) of todos have no matching row in users; delete them, set them to NULL or add their parents first') FROM (SELECT count(*) AS "n" FROM (SELECT "id" AS "id", "user_id" AS "user_id" FROM "todos") AS "vertz_child" WHERE "vertz_child"."user_id" IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "users" AS "vertz_parent" WHERE "vertz_parent"."id" = "vertz_child"."user_id")) WHERE "n" > 0;
+            INSERT INTO "_vertz_guard" ("message") SELECT json_extract('{}', 'vertz data check failed: foreign key todos(user_id) -> users(id) cannot be added: ' || "n" || ' row(s) of todos have no matching row in users; delete them, set them to NULL or add their parents first') FROM (SELECT count(*) AS "n" FROM (SELECT "id" AS "id", "user_id" AS "user_id" FROM "todos") AS "todos" WHERE "todos"."user_id" IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "users" AS "vertz_parent" WHERE "vertz_parent"."id" = "todos"."user_id")) WHERE "n" > 0;
 
             -- data checks passed: drop the guard
             DROP TABLE "_vertz_guard";
@@ -741,61 +741,61 @@ fn enum_values_primary_key_unique_and_check() {
         with(&["open", "done"]),
         with(&["open", "closed"]),
         expect![[r#"
-        -- check foreign keys at commit, not per statement, while tables are rebuilt
-        PRAGMA defer_foreign_keys = ON;
+            -- check foreign keys at commit, not per statement, while tables are rebuilt
+            PRAGMA defer_foreign_keys = ON;
 
-        -- data checks: a guard table; a failing check writes its message as a JSON path, which aborts
-        CREATE TABLE "_vertz_guard" ("message" TEXT NOT NULL);
+            -- data checks: a guard table; a failing check writes its message as a JSON path, which aborts
+            CREATE TABLE "_vertz_guard" ("message" TEXT NOT NULL);
 
-        -- data check: values of todos.status are in enum status
-        INSERT INTO "_vertz_guard" ("message") SELECT json_extract('{}', 'vertz data check failed: column todos.status cannot be limited to the values of enum status (open, closed): ' || "n" || ' row(s) hold another value; update them first') FROM (SELECT count(*) AS "n" FROM (SELECT "id" AS "id", "status" AS "status" FROM "todos") WHERE NOT ("status" IN ('open', 'closed'))) WHERE "n" > 0;
+            -- data check: values of todos.status are in enum status
+            INSERT INTO "_vertz_guard" ("message") SELECT json_extract('{}', 'vertz data check failed: column todos.status cannot be limited to the values of enum status (open, closed): ' || "n" || ' row(s) hold another value; update them first') FROM (SELECT count(*) AS "n" FROM (SELECT "id" AS "id", "status" AS "status" FROM "todos") AS "todos" WHERE NOT ("status" IN ('open', 'closed'))) WHERE "n" > 0;
 
-        -- data checks passed: drop the guard
-        DROP TABLE "_vertz_guard";
+            -- data checks passed: drop the guard
+            DROP TABLE "_vertz_guard";
 
-        -- rebuild todos: the new table under a temporary name
-        CREATE TABLE "__vertz_new_todos" (
-          "id" INTEGER PRIMARY KEY NOT NULL,
-          "status" TEXT NOT NULL CHECK ("status" IN ('open', 'closed'))
-        );
+            -- rebuild todos: the new table under a temporary name
+            CREATE TABLE "__vertz_new_todos" (
+              "id" INTEGER PRIMARY KEY NOT NULL,
+              "status" TEXT NOT NULL CHECK ("status" IN ('open', 'closed'))
+            );
 
-        -- rebuild todos: copy every row
-        INSERT INTO "__vertz_new_todos" ("id", "status") SELECT "id", "status" FROM "todos";
+            -- rebuild todos: copy every row
+            INSERT INTO "__vertz_new_todos" ("id", "status") SELECT "id", "status" FROM "todos";
 
-        -- rebuild todos: drop the old table (its rows are copied)
-        DROP TABLE "todos";
+            -- rebuild todos: drop the old table (its rows are copied)
+            DROP TABLE "todos";
 
-        -- rebuild todos: rename the new table into place (rewrites references to it)
-        ALTER TABLE "__vertz_new_todos" RENAME TO "todos";
+            -- rebuild todos: rename the new table into place (rewrites references to it)
+            ALTER TABLE "__vertz_new_todos" RENAME TO "todos";
 
-        -- ROLLBACK
-        -- check foreign keys at commit, not per statement, while tables are rebuilt
-        PRAGMA defer_foreign_keys = ON;
+            -- ROLLBACK
+            -- check foreign keys at commit, not per statement, while tables are rebuilt
+            PRAGMA defer_foreign_keys = ON;
 
-        -- data checks: a guard table; a failing check writes its message as a JSON path, which aborts
-        CREATE TABLE "_vertz_guard" ("message" TEXT NOT NULL);
+            -- data checks: a guard table; a failing check writes its message as a JSON path, which aborts
+            CREATE TABLE "_vertz_guard" ("message" TEXT NOT NULL);
 
-        -- data check: values of todos.status are in enum status
-        INSERT INTO "_vertz_guard" ("message") SELECT json_extract('{}', 'vertz data check failed: column todos.status cannot be limited to the values of enum status (open, done): ' || "n" || ' row(s) hold another value; update them first') FROM (SELECT count(*) AS "n" FROM (SELECT "id" AS "id", "status" AS "status" FROM "todos") WHERE NOT ("status" IN ('open', 'done'))) WHERE "n" > 0;
+            -- data check: values of todos.status are in enum status
+            INSERT INTO "_vertz_guard" ("message") SELECT json_extract('{}', 'vertz data check failed: column todos.status cannot be limited to the values of enum status (open, done): ' || "n" || ' row(s) hold another value; update them first') FROM (SELECT count(*) AS "n" FROM (SELECT "id" AS "id", "status" AS "status" FROM "todos") AS "todos" WHERE NOT ("status" IN ('open', 'done'))) WHERE "n" > 0;
 
-        -- data checks passed: drop the guard
-        DROP TABLE "_vertz_guard";
+            -- data checks passed: drop the guard
+            DROP TABLE "_vertz_guard";
 
-        -- rebuild todos: the new table under a temporary name
-        CREATE TABLE "__vertz_new_todos" (
-          "id" INTEGER PRIMARY KEY NOT NULL,
-          "status" TEXT NOT NULL CHECK ("status" IN ('open', 'done'))
-        );
+            -- rebuild todos: the new table under a temporary name
+            CREATE TABLE "__vertz_new_todos" (
+              "id" INTEGER PRIMARY KEY NOT NULL,
+              "status" TEXT NOT NULL CHECK ("status" IN ('open', 'done'))
+            );
 
-        -- rebuild todos: copy every row
-        INSERT INTO "__vertz_new_todos" ("id", "status") SELECT "id", "status" FROM "todos";
+            -- rebuild todos: copy every row
+            INSERT INTO "__vertz_new_todos" ("id", "status") SELECT "id", "status" FROM "todos";
 
-        -- rebuild todos: drop the old table (its rows are copied)
-        DROP TABLE "todos";
+            -- rebuild todos: drop the old table (its rows are copied)
+            DROP TABLE "todos";
 
-        -- rebuild todos: rename the new table into place (rewrites references to it)
-        ALTER TABLE "__vertz_new_todos" RENAME TO "todos";
-    "#]],
+            -- rebuild todos: rename the new table into place (rewrites references to it)
+            ALTER TABLE "__vertz_new_todos" RENAME TO "todos";
+        "#]],
     );
     check(
         s(|d| {
@@ -822,13 +822,13 @@ fn enum_values_primary_key_unique_and_check() {
             CREATE TABLE "_vertz_guard" ("message" TEXT NOT NULL);
 
             -- data check: no duplicates under the new primary key of pairs
-            INSERT INTO "_vertz_guard" ("message") SELECT json_extract('{}', 'vertz data check failed: PRIMARY KEY (a, b) cannot be set on table pairs: ' || "n" || ' row(s) share their key with another row; remove the duplicates first') FROM (SELECT coalesce(sum("k"), 0) AS "n" FROM (SELECT count(*) AS "k" FROM (SELECT "a" AS "a", "b" AS "b" FROM "pairs") WHERE "a" IS NOT NULL AND "b" IS NOT NULL GROUP BY "a", "b" HAVING count(*) > 1)) WHERE "n" > 0;
+            INSERT INTO "_vertz_guard" ("message") SELECT json_extract('{}', 'vertz data check failed: PRIMARY KEY (a, b) cannot be set on table pairs: ' || "n" || ' row(s) share their key with another row; remove the duplicates first') FROM (SELECT coalesce(sum("k"), 0) AS "n" FROM (SELECT count(*) AS "k" FROM (SELECT "a" AS "a", "b" AS "b" FROM "pairs") AS "pairs" WHERE "a" IS NOT NULL AND "b" IS NOT NULL GROUP BY "a", "b" HAVING count(*) > 1)) WHERE "n" > 0;
 
             -- data check: no duplicates under UNIQUE (b, a) of pairs
-            INSERT INTO "_vertz_guard" ("message") SELECT json_extract('{}', 'vertz data check failed: UNIQUE (b, a) cannot be added on table pairs: ' || "n" || ' row(s) share their values with another row; remove the duplicates first') FROM (SELECT coalesce(sum("k"), 0) AS "n" FROM (SELECT count(*) AS "k" FROM (SELECT "a" AS "a", "b" AS "b" FROM "pairs") WHERE "b" IS NOT NULL AND "a" IS NOT NULL GROUP BY "b", "a" HAVING count(*) > 1)) WHERE "n" > 0;
+            INSERT INTO "_vertz_guard" ("message") SELECT json_extract('{}', 'vertz data check failed: UNIQUE (b, a) cannot be added on table pairs: ' || "n" || ' row(s) share their values with another row; remove the duplicates first') FROM (SELECT coalesce(sum("k"), 0) AS "n" FROM (SELECT count(*) AS "k" FROM (SELECT "a" AS "a", "b" AS "b" FROM "pairs") AS "pairs" WHERE "b" IS NOT NULL AND "a" IS NOT NULL GROUP BY "b", "a" HAVING count(*) > 1)) WHERE "n" > 0;
 
             -- data check: rows of pairs pass CHECK (a <> b)
-            INSERT INTO "_vertz_guard" ("message") SELECT json_extract('{}', 'vertz data check failed: CHECK (a <> b) cannot be added on table pairs: ' || "n" || ' row(s) violate it; fix them first') FROM (SELECT count(*) AS "n" FROM (SELECT "a" AS "a", "b" AS "b" FROM "pairs") WHERE NOT (a <> b)) WHERE "n" > 0;
+            INSERT INTO "_vertz_guard" ("message") SELECT json_extract('{}', 'vertz data check failed: CHECK (a <> b) cannot be added on table pairs: ' || "n" || ' row(s) violate it; fix them first') FROM (SELECT count(*) AS "n" FROM (SELECT "a" AS "a", "b" AS "b" FROM "pairs") AS "pairs" WHERE NOT (a <> b)) WHERE "n" > 0;
 
             -- data checks passed: drop the guard
             DROP TABLE "_vertz_guard";
@@ -843,7 +843,7 @@ fn enum_values_primary_key_unique_and_check() {
             );
 
             -- rebuild pairs: copy every row
-            INSERT INTO "__vertz_new_pairs" ("a", "b") SELECT "a", "b" FROM "pairs";
+            INSERT INTO "__vertz_new_pairs" (rowid, "a", "b") SELECT rowid, "a", "b" FROM "pairs";
 
             -- rebuild pairs: drop the old table (its rows are copied)
             DROP TABLE "pairs";
@@ -859,7 +859,7 @@ fn enum_values_primary_key_unique_and_check() {
             CREATE TABLE "_vertz_guard" ("message" TEXT NOT NULL);
 
             -- data check: no duplicates under the new primary key of pairs
-            INSERT INTO "_vertz_guard" ("message") SELECT json_extract('{}', 'vertz data check failed: PRIMARY KEY (a) cannot be set on table pairs: ' || "n" || ' row(s) share their key with another row; remove the duplicates first') FROM (SELECT coalesce(sum("k"), 0) AS "n" FROM (SELECT count(*) AS "k" FROM (SELECT "a" AS "a", "b" AS "b" FROM "pairs") WHERE "a" IS NOT NULL GROUP BY "a" HAVING count(*) > 1)) WHERE "n" > 0;
+            INSERT INTO "_vertz_guard" ("message") SELECT json_extract('{}', 'vertz data check failed: PRIMARY KEY (a) cannot be set on table pairs: ' || "n" || ' row(s) share their key with another row; remove the duplicates first') FROM (SELECT coalesce(sum("k"), 0) AS "n" FROM (SELECT count(*) AS "k" FROM (SELECT "a" AS "a", "b" AS "b" FROM "pairs") AS "pairs" WHERE "a" IS NOT NULL GROUP BY "a" HAVING count(*) > 1)) WHERE "n" > 0;
 
             -- data checks passed: drop the guard
             DROP TABLE "_vertz_guard";
@@ -871,7 +871,7 @@ fn enum_values_primary_key_unique_and_check() {
             );
 
             -- rebuild pairs: copy every row
-            INSERT INTO "__vertz_new_pairs" ("a", "b") SELECT "a", "b" FROM "pairs";
+            INSERT INTO "__vertz_new_pairs" (rowid, "a", "b") SELECT rowid, "a", "b" FROM "pairs";
 
             -- rebuild pairs: drop the old table (its rows are copied)
             DROP TABLE "pairs";
@@ -1177,7 +1177,7 @@ fn strict_and_without_rowid_rebuild_the_table() {
             CREATE TABLE "_vertz_guard" ("message" TEXT NOT NULL);
 
             -- data check: values of users.email fit STRICT type TEXT
-            INSERT INTO "_vertz_guard" ("message") SELECT json_extract('{}', 'vertz data check failed: table users cannot be STRICT: column users.email is TEXT and ' || "n" || ' row(s) hold a value of another type, which STRICT refuses; convert or clear them first') FROM (SELECT count(*) AS "n" FROM (SELECT "id" AS "id", "email" AS "email" FROM "users") WHERE "email" IS NOT NULL AND NOT (typeof("email") IN ('text', 'integer', 'real'))) WHERE "n" > 0;
+            INSERT INTO "_vertz_guard" ("message") SELECT json_extract('{}', 'vertz data check failed: table users cannot be STRICT: column users.email is TEXT and ' || "n" || ' row(s) hold a value of another type, which STRICT refuses; convert or clear them first') FROM (SELECT count(*) AS "n" FROM (SELECT "id" AS "id", "email" AS "email" FROM "users") AS "users" WHERE "email" IS NOT NULL AND NOT (typeof("email") IN ('text', 'integer', 'real'))) WHERE "n" > 0;
 
             -- data checks passed: drop the guard
             DROP TABLE "_vertz_guard";
@@ -1205,7 +1205,7 @@ fn strict_and_without_rowid_rebuild_the_table() {
             CREATE TABLE "_vertz_guard" ("message" TEXT NOT NULL);
 
             -- data check: values of users.id are integers (rowid)
-            INSERT INTO "_vertz_guard" ("message") SELECT json_extract('{}', 'vertz data check failed: column users.id cannot become the INTEGER PRIMARY KEY (the rowid) of table users: ' || "n" || ' row(s) hold a value that is not an integer; convert or clear them first') FROM (SELECT count(*) AS "n" FROM (SELECT "id" AS "id", "email" AS "email" FROM "users") WHERE "id" IS NOT NULL AND NOT (typeof("id") = 'integer' OR (typeof("id") = 'real' AND "id" = CAST("id" AS INTEGER)) OR (typeof("id") = 'text' AND (CAST(CAST("id" AS INTEGER) AS TEXT) = "id" OR (CAST(CAST("id" AS REAL) AS TEXT) = "id" AND CAST("id" AS REAL) = CAST(CAST("id" AS REAL) AS INTEGER)))))) WHERE "n" > 0;
+            INSERT INTO "_vertz_guard" ("message") SELECT json_extract('{}', 'vertz data check failed: column users.id cannot become the INTEGER PRIMARY KEY (the rowid) of table users: ' || "n" || ' row(s) hold a value that is not an integer; convert or clear them first') FROM (SELECT count(*) AS "n" FROM (SELECT "id" AS "id", "email" AS "email" FROM "users") AS "users" WHERE "id" IS NOT NULL AND NOT (typeof("id") = 'integer' OR (typeof("id") = 'real' AND "id" = CAST("id" AS INTEGER)) OR (typeof("id") = 'text' AND (CAST(CAST("id" AS INTEGER) AS TEXT) = "id" OR (CAST(CAST("id" AS REAL) AS TEXT) = "id" AND CAST("id" AS REAL) = CAST(CAST("id" AS REAL) AS INTEGER)))))) WHERE "n" > 0;
 
             -- data checks passed: drop the guard
             DROP TABLE "_vertz_guard";
@@ -1264,7 +1264,7 @@ fn view_and_trigger_from_the_dsl_are_recreated_around_a_rebuild() {
             CREATE TABLE "_vertz_guard" ("message" TEXT NOT NULL);
 
             -- data check: values of users.email fit STRICT type TEXT
-            INSERT INTO "_vertz_guard" ("message") SELECT json_extract('{}', 'vertz data check failed: table users cannot be STRICT: column users.email is TEXT and ' || "n" || ' row(s) hold a value of another type, which STRICT refuses; convert or clear them first') FROM (SELECT count(*) AS "n" FROM (SELECT "id" AS "id", "email" AS "email" FROM "users") WHERE "email" IS NOT NULL AND NOT (typeof("email") IN ('text', 'integer', 'real'))) WHERE "n" > 0;
+            INSERT INTO "_vertz_guard" ("message") SELECT json_extract('{}', 'vertz data check failed: table users cannot be STRICT: column users.email is TEXT and ' || "n" || ' row(s) hold a value of another type, which STRICT refuses; convert or clear them first') FROM (SELECT count(*) AS "n" FROM (SELECT "id" AS "id", "email" AS "email" FROM "users") AS "users" WHERE "email" IS NOT NULL AND NOT (typeof("email") IN ('text', 'integer', 'real'))) WHERE "n" > 0;
 
             -- data checks passed: drop the guard
             DROP TABLE "_vertz_guard";
@@ -1493,10 +1493,10 @@ fn a_rebuilt_content_table_refills_its_fts5_index_and_sync_triggers_follow_it() 
             CREATE TABLE "_vertz_guard" ("message" TEXT NOT NULL);
 
             -- data check: values of docs.title fit STRICT type TEXT
-            INSERT INTO "_vertz_guard" ("message") SELECT json_extract('{}', 'vertz data check failed: table docs cannot be STRICT: column docs.title is TEXT and ' || "n" || ' row(s) hold a value of another type, which STRICT refuses; convert or clear them first') FROM (SELECT count(*) AS "n" FROM (SELECT "id" AS "id", "title" AS "title", "body" AS "body" FROM "docs") WHERE "title" IS NOT NULL AND NOT (typeof("title") IN ('text', 'integer', 'real'))) WHERE "n" > 0;
+            INSERT INTO "_vertz_guard" ("message") SELECT json_extract('{}', 'vertz data check failed: table docs cannot be STRICT: column docs.title is TEXT and ' || "n" || ' row(s) hold a value of another type, which STRICT refuses; convert or clear them first') FROM (SELECT count(*) AS "n" FROM (SELECT "id" AS "id", "title" AS "title", "body" AS "body" FROM "docs") AS "docs" WHERE "title" IS NOT NULL AND NOT (typeof("title") IN ('text', 'integer', 'real'))) WHERE "n" > 0;
 
             -- data check: values of docs.body fit STRICT type TEXT
-            INSERT INTO "_vertz_guard" ("message") SELECT json_extract('{}', 'vertz data check failed: table docs cannot be STRICT: column docs.body is TEXT and ' || "n" || ' row(s) hold a value of another type, which STRICT refuses; convert or clear them first') FROM (SELECT count(*) AS "n" FROM (SELECT "id" AS "id", "title" AS "title", "body" AS "body" FROM "docs") WHERE "body" IS NOT NULL AND NOT (typeof("body") IN ('text', 'integer', 'real'))) WHERE "n" > 0;
+            INSERT INTO "_vertz_guard" ("message") SELECT json_extract('{}', 'vertz data check failed: table docs cannot be STRICT: column docs.body is TEXT and ' || "n" || ' row(s) hold a value of another type, which STRICT refuses; convert or clear them first') FROM (SELECT count(*) AS "n" FROM (SELECT "id" AS "id", "title" AS "title", "body" AS "body" FROM "docs") AS "docs" WHERE "body" IS NOT NULL AND NOT (typeof("body") IN ('text', 'integer', 'real'))) WHERE "n" > 0;
 
             -- data checks passed: drop the guard
             DROP TABLE "_vertz_guard";
@@ -1711,7 +1711,9 @@ fn a_rebuild_that_carries_no_column_keeps_the_rows_with_defaults() {
         .unwrap()
         .to_sql();
     assert!(
-        sql.contains(r#"INSERT INTO "__vertz_new_order" ("score") SELECT 1.5 FROM "order""#),
+        sql.contains(
+            r#"INSERT INTO "__vertz_new_order" (rowid, "score") SELECT rowid, 1.5 FROM "order""#
+        ),
         "{sql}"
     );
 }
