@@ -66,12 +66,8 @@ fn push_to_d1_then_a_second_push_is_a_no_op_and_status_is_in_sync() {
         "{}",
         run.stdout
     );
-    assert!(
-        run.stdout
-            .contains("warning: users.id is declared AUTOINCREMENT"),
-        "{}",
-        run.stdout
-    );
+    // D1 accepts AUTOINCREMENT: it is written as declared, with no warning.
+    assert!(!run.stdout.contains("AUTOINCREMENT"), "{}", run.stdout);
     let again = push(&p, &id, &[]);
     again.code(0);
     assert!(again.stdout.contains("nothing to do"), "{}", again.stdout);
@@ -94,7 +90,7 @@ fn push_to_d1_then_a_second_push_is_a_no_op_and_status_is_in_sync() {
 
     block_on(async {
         let d = driver(&id);
-        // What D1 stores: the todo schema without AUTOINCREMENT, and one push in the history.
+        // What D1 stores: the todo schema with its AUTOINCREMENT, and one push in the history.
         let live = d.introspect().await.unwrap();
         let declared = vertz_dialect_sqlite::schema_sql::load_str(
             TODO_SQL,
@@ -113,7 +109,7 @@ fn push_to_d1_then_a_second_push_is_a_no_op_and_status_is_in_sync() {
             .into_iter()
             .map(|r| r[0].as_str().unwrap().to_string())
             .collect();
-        assert!(!stored[0].contains("AUTOINCREMENT"), "{stored:?}");
+        assert!(stored[0].contains("AUTOINCREMENT"), "{stored:?}");
         assert_eq!(history_rows(&d).await, ["push"]);
         // The database enforces what the schema declares: the cascade works on D1.
         d.execute_atomic(&[
@@ -297,6 +293,84 @@ fn a_deferred_foreign_key_failure_blames_the_batch_not_a_statement() {
     });
 }
 
+/// A D1 table declared with AUTOINCREMENT keeps it (D1 accepts it, measured): a push of the same
+/// declaration leaves it alone, a rebuild keeps it and its counter, so a deleted last id is never
+/// handed out again; and a WITHOUT ROWID table is pushed to D1 as declared.
+#[test]
+fn autoincrement_is_kept_on_d1_and_deleted_ids_are_not_reused() {
+    const USERS: &str = "CREATE TABLE users (id INTEGER PRIMARY KEY AUTOINCREMENT, email TEXT);\n";
+    const KV: &str = "CREATE TABLE kv (k TEXT PRIMARY KEY, v TEXT) WITHOUT ROWID;\n";
+    let p = Project::new();
+    let id = fresh_id("autoinc");
+    let d = driver(&id);
+    let next_id = |d: &D1HttpDriver| {
+        block_on(async {
+            d.execute_atomic(&[
+                Statement::new("INSERT INTO users (email) VALUES ('new@x')"),
+                Statement::new("DELETE FROM users WHERE id = (SELECT max(id) FROM users)"),
+            ])
+            .await
+            .unwrap();
+            match d
+                .query("SELECT seq FROM sqlite_sequence WHERE name = 'users'", &[])
+                .await
+                .unwrap()[..]
+            {
+                [ref row] => row[0].clone(),
+                ref other => panic!("{other:?}"),
+            }
+        })
+    };
+    // The table exists already (created by wrangler, say), with its last row deleted.
+    block_on(async {
+        d.execute_atomic(&[
+            Statement::new(USERS.trim_end().trim_end_matches(';')),
+            Statement::new("INSERT INTO users (email) VALUES ('a@x'), ('b@x'), ('c@x')"),
+            Statement::new("DELETE FROM users WHERE id = 3"),
+        ])
+        .await
+        .unwrap();
+    });
+    // The same declaration plus a WITHOUT ROWID table: users is not touched.
+    p.write("schema.sql", &format!("{USERS}{KV}"));
+    let run = push(&p, &id, &[]);
+    run.code(0);
+    assert!(!run.stdout.contains("users"), "{}", run.stdout);
+    assert!(run.stdout.contains("+ create table kv"), "{}", run.stdout);
+    assert_eq!(next_id(&d), Value::Int(4), "id 3 was handed out once");
+    // A change only a rebuild can make: AUTOINCREMENT and its counter survive it.
+    p.write(
+        "schema.sql",
+        &format!(
+            "{}{KV}",
+            USERS.replace("email TEXT", "email TEXT NOT NULL DEFAULT ''")
+        ),
+    );
+    push(&p, &id, &[]).code(0);
+    assert_eq!(
+        next_id(&d),
+        Value::Int(5),
+        "ids 3 and 4 were handed out once"
+    );
+    block_on(async {
+        let sql = d
+            .query(
+                "SELECT name, sql FROM sqlite_schema WHERE name IN ('users', 'kv') ORDER BY name",
+                &[],
+            )
+            .await
+            .unwrap();
+        let text = format!("{sql:?}");
+        assert!(
+            text.contains("AUTOINCREMENT") && text.contains("WITHOUT ROWID"),
+            "{text}"
+        );
+    });
+    let again = push(&p, &id, &[]);
+    again.code(0);
+    assert!(again.stdout.contains("nothing to do"), "{}", again.stdout);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Parity: the same steps on a SQLite file and on D1 give the same schemas and the same rows.
 
@@ -369,8 +443,8 @@ fn push_both(
     (on_sqlite, on_d1)
 }
 
-/// Both databases' schemas and rows. The one intended difference, AUTOINCREMENT (D1's policy
-/// writes none), is taken out of the SQLite side with the D1 dialect's own `effective_schema`.
+/// Both databases' schemas and rows; the SQLite side as the D1 dialect compares it
+/// (`effective_schema`), AUTOINCREMENT included.
 async fn snapshot(sqlite: &SqliteDriver, d1: &D1HttpDriver) -> [(Schema, Vec<(String, Rows)>); 2] {
     let s = D1Dialect::new()
         .effective_schema(&sqlite.introspect().await.unwrap())
@@ -539,9 +613,11 @@ fn every_refused_rule_is_refused_by_the_real_engine() {
 
 #[test]
 fn ignored_and_lasting_pragmas_behave_on_the_engine_as_the_lint_says() {
+    let off = &lint::lint("PRAGMA foreign_keys = OFF;")[0];
     assert_eq!(
-        lint::lint("PRAGMA foreign_keys = OFF;")[0].rule,
-        "d1/foreign-keys-off"
+        (off.rule, off.severity),
+        ("d1/foreign-keys-off", Severity::Warning),
+        "nothing to lose in this file: it does nothing, a warning"
     );
     block_on(async {
         let d = driver(&fresh_id("fkoff"));
@@ -630,14 +706,15 @@ fn validate_reports_file_line_rule_and_fix_and_exits_3_on_errors() {
     for expected in [
         "0002_rebuild.sql:2: error [d1/foreign-keys-off]",
         "0002_rebuild.sql:3: error [d1/no-transaction]",
-        "0002_rebuild.sql:4: warning [d1/autoincrement]",
         "0002_rebuild.sql:6: error [d1/cascade-drop] DROP TABLE p fires the foreign-key actions of c (ON DELETE CASCADE)",
         "0002_rebuild.sql:8: error [d1/no-transaction]",
         "  fix: remove it: each migration file already runs as one atomic D1 batch",
-        "2 file(s) checked for d1: 4 error(s), 1 warning(s).",
+        "2 file(s) checked for d1: 4 error(s), 0 warning(s).",
     ] {
         assert!(out.contains(expected), "missing {expected:?} in\n{out}");
     }
+    // D1 accepts AUTOINCREMENT: no finding for line 4.
+    assert!(!out.contains("0002_rebuild.sql:4"), "{out}");
     assert!(!out.contains("notes.txt"), "{out}");
 
     // -q keeps the findings (the command's data) and drops the summary line.
@@ -660,7 +737,7 @@ fn validate_reports_file_line_rule_and_fix_and_exits_3_on_errors() {
     json.code(3);
     let v: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
     assert_eq!(v["errors"], 4);
-    assert_eq!(v["warnings"], 1);
+    assert_eq!(v["warnings"], 0);
     let first = &v["findings"][0];
     assert_eq!(first["line"], 2);
     assert_eq!(first["rule"], "d1/foreign-keys-off");
@@ -684,7 +761,7 @@ fn validate_passes_clean_files_and_warnings_only() {
     let p = Project::new();
     p.write(
         "db/0001_init.sql",
-        "CREATE TABLE a (id INTEGER PRIMARY KEY AUTOINCREMENT);\n",
+        "CREATE TABLE a (id INTEGER PRIMARY KEY AUTOINCREMENT);\nPRAGMA foreign_keys = OFF;\nDROP TABLE a;\n",
     );
     let run = p.vertz(&["db", "validate", "--dialect", "d1", "--migrations", "db"]);
     run.code(0);
@@ -752,12 +829,7 @@ fn d1_local_is_the_engines_own_file_and_plans_with_d1_rules() {
     p.write("schema.sql", &format!("{TODO_SQL}CREATE TABLE notes (\n  id INTEGER PRIMARY KEY AUTOINCREMENT,\n  body TEXT\n);\n"));
     let run = p.vertz(&["db", "push", "--database", &local, "--schema", "schema.sql"]);
     run.code(0);
-    assert!(
-        run.stdout
-            .contains("warning: notes.id is declared AUTOINCREMENT"),
-        "{}",
-        run.stdout
-    );
+    assert!(!run.stdout.contains("warning"), "{}", run.stdout);
     block_on(async {
         let d = driver(&id);
         let sql = d
@@ -765,7 +837,7 @@ fn d1_local_is_the_engines_own_file_and_plans_with_d1_rules() {
             .await
             .unwrap();
         let sql = sql[0][0].as_str().unwrap();
-        assert!(!sql.contains("AUTOINCREMENT"), "{sql}");
+        assert!(sql.contains("AUTOINCREMENT"), "{sql}");
         assert_eq!(history_rows(&d).await, ["push", "push"]);
     });
     vertz_d1(
@@ -1090,7 +1162,7 @@ fn deploy_to_d1_lints_first_and_applies_nothing_when_a_file_breaks_a_d1_rule() {
     );
     p.write(
         "migrations/0002_bad.sql",
-        "CREATE INDEX users_email ON users (email);\nPRAGMA foreign_keys = OFF;\n",
+        "CREATE INDEX users_email ON users (email);\nPRAGMA user_version = 3;\n",
     );
     let id = fresh_id("deploy-lint");
     let u = url(&id);
@@ -1115,7 +1187,7 @@ fn deploy_to_d1_lints_first_and_applies_nothing_when_a_file_breaks_a_d1_rule() {
         refused.stderr
     );
     assert!(
-        refused.stderr.contains("[d1/foreign-keys-off]"),
+        refused.stderr.contains("[d1/refused-pragma]"),
         "{}",
         refused.stderr
     );

@@ -809,8 +809,8 @@ impl Gen {
 
     /// The ON DELETE action of a new foreign key. D1 refuses on purpose (the d1/cascade-drop
     /// rule, see /work/shared/d1/FACTS.md) to rebuild a parent whose children CASCADE or SET
-    /// NULL, since its DROP TABLE would fire them; and it writes no WITHOUT ROWID table. So for
-    /// D1 the generator makes only NO ACTION keys and rowid tables.
+    /// NULL, since its DROP TABLE would fire them. So for D1 the generator makes only NO ACTION
+    /// keys.
     fn fk_action(&mut self) -> FkAction {
         if self.d1 {
             return FkAction::NoAction;
@@ -856,10 +856,9 @@ impl Gen {
                     ..plain_column(cname.clone(), ColumnType::Integer)
                 });
                 t.primary_key.push(cname);
-                t.without_rowid = !self.d1 && self.rng.chance(20);
-                // AUTOINCREMENT: SQLite only (the D1 dialect writes none, by policy), and not
-                // on a WITHOUT ROWID table (SQLite refuses it).
-                t.columns[0].auto_increment = !self.d1 && !t.without_rowid && self.rng.chance(30);
+                t.without_rowid = self.rng.chance(20);
+                // AUTOINCREMENT, not on a WITHOUT ROWID table (SQLite refuses it).
+                t.columns[0].auto_increment = !t.without_rowid && self.rng.chance(30);
             } else if i > 0 && !targets.is_empty() && self.rng.chance(30) {
                 let target = self.rng.pick(&targets).expect("a target").clone();
                 let pk = self.m.table(&target).primary_key[0].clone();
@@ -1575,9 +1574,6 @@ impl Gen {
         let Some(table) = self.pick_table() else {
             return Outcome::Skip;
         };
-        if self.d1 {
-            return Outcome::Skip;
-        }
         let t = self.m.table_mut(&table);
         if t.primary_key.is_empty() || t.columns.iter().any(|c| c.auto_increment) {
             return Outcome::Skip;
@@ -1756,8 +1752,7 @@ impl Gen {
             return Outcome::Skip;
         };
         let t = self.m.table(&table);
-        if self.d1
-            || t.without_rowid
+        if t.without_rowid
             || t.primary_key.len() != 1
             || t.column(&t.primary_key[0])
                 .is_none_or(|c| c.ty != ColumnType::Integer)

@@ -21,6 +21,7 @@ mod deploy_whole;
 mod errors;
 mod evolve;
 mod evolve_found;
+mod export;
 mod faults;
 mod journal;
 mod migrate;

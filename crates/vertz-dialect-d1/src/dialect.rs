@@ -1,12 +1,12 @@
-//! The D1 dialect: the SQLite family with D1's capabilities, plus what D1 needs on top: no
-//! AUTOINCREMENT (with a plan warning), the lint, and a last check of every plan against it.
+//! The D1 dialect: the SQLite family with D1's capabilities, plus what D1 needs on top: the lint,
+//! and a last check of every plan against it.
 //!
 //! Owns no SQL generation of its own: every statement comes from `vertz_sql::SqliteFamily`, so
 //! SQLite and D1 cannot drift apart. Pure.
 
 use std::borrow::Cow;
 
-use vertz_diff::{Change, Diff};
+use vertz_diff::Diff;
 use vertz_snapshot::{Column, Schema};
 use vertz_sql::{
     Capabilities, Dialect, LintFinding, MigrationPlan, PlanError, Severity, SqliteFamily,
@@ -14,9 +14,11 @@ use vertz_sql::{
 
 use crate::lint::{self, Linter};
 
-/// What vertz writes for D1 (see `shared/d1/FACTS.md`). D1 accepts AUTOINCREMENT, but the policy
-/// is to write none (nor WITHOUT ROWID); it refuses BEGIN, so atomicity comes from one batch per unit instead of a
-/// transaction; only `defer_foreign_keys` and read-only PRAGMAs may appear in a migration.
+/// What vertz writes for D1 (see `shared/d1/FACTS.md`). D1 accepts AUTOINCREMENT and WITHOUT ROWID
+/// (measured), so a declared one is written as on SQLite: without AUTOINCREMENT, D1 would give a
+/// deleted last row's id to a new row. It refuses BEGIN, so atomicity comes from one batch per
+/// unit instead of a transaction; only `defer_foreign_keys` and read-only PRAGMAs may appear in a
+/// migration.
 pub fn capabilities() -> Capabilities {
     Capabilities {
         alter_add_column: true,
@@ -24,7 +26,7 @@ pub fn capabilities() -> Capabilities {
         alter_rename_column: true,
         alter_rename_table: true,
         transactional_ddl: false,
-        autoincrement_keyword: false,
+        autoincrement_keyword: true,
         allowed_pragmas: &[
             "defer_foreign_keys",
             "foreign_key_check",
@@ -37,9 +39,7 @@ pub fn capabilities() -> Capabilities {
             "table_xinfo",
         ],
         max_statement_bytes: Some(lint::MAX_STATEMENT_BYTES),
-        // D1 accepts WITHOUT ROWID, but older D1 versions refused it: by policy vertz writes
-        // none on D1, and a plan that needs one is refused naming the table.
-        without_rowid: false,
+        without_rowid: true,
     }
 }
 
@@ -78,19 +78,7 @@ impl Dialect for D1Dialect {
     }
 
     fn plan(&self, from: &Schema, to: &Schema, diff: &Diff) -> Result<MigrationPlan, PlanError> {
-        let mut plan = self.family.plan(from, to, diff)?;
-        for change in &diff.changes {
-            if let Change::CreateTable { table } = change
-                && let Some(declared) = to.table(&table.name)
-            {
-                for c in declared.columns.iter().filter(|c| c.auto_increment) {
-                    plan.warnings.push(format!(
-                        "{}.{} is declared AUTOINCREMENT; D1 gets INTEGER PRIMARY KEY without it (policy), so the id of a deleted last row can be given to a new row",
-                        table.name, c.name
-                    ));
-                }
-            }
-        }
+        let plan = self.family.plan(from, to, diff)?;
         // The last line of defence: a plan must not contain anything D1 refuses or silently
         // mishandles (a reserved name, an oversized statement, a DROP that cascades into a
         // child the plan keeps). The linter starts from the live schema, so it knows every
@@ -107,16 +95,7 @@ impl Dialect for D1Dialect {
     }
 
     fn effective_schema<'s>(&self, declared: &'s Schema) -> Cow<'s, Schema> {
-        let mut s = vertz_sql::sqlite::absorbed_uniques(declared);
-        let mut columns = s.tables.values().flat_map(|t| &t.columns);
-        if columns.any(|c| c.auto_increment) {
-            for t in s.to_mut().tables.values_mut() {
-                for c in &mut t.columns {
-                    c.auto_increment = false;
-                }
-            }
-        }
-        s
+        self.family.effective_schema(declared)
     }
 
     fn lint(&self, sql: &str) -> Vec<LintFinding> {
@@ -127,6 +106,7 @@ impl Dialect for D1Dialect {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use vertz_diff::Change;
     use vertz_snapshot::dsl::*;
 
     fn todo() -> Schema {
@@ -151,7 +131,7 @@ mod tests {
     }
 
     #[test]
-    fn sqlite_and_d1_side_by_side_differ_only_in_autoincrement() {
+    fn sqlite_and_d1_side_by_side_write_the_same_sql_autoincrement_included() {
         let s = todo();
         let sqlite = SqliteFamily::sqlite().create_all(&s).unwrap().to_sql();
         let d1 = D1Dialect::new().create_all(&s).unwrap();
@@ -159,17 +139,9 @@ mod tests {
             sqlite.contains("\"id\" INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL"),
             "{sqlite}"
         );
-        assert_eq!(
-            d1.to_sql(),
-            sqlite.replace(" AUTOINCREMENT", ""),
-            "D1 writes the SQLite family's SQL minus AUTOINCREMENT"
-        );
-        assert_eq!(d1.warnings.len(), 1);
-        assert!(
-            d1.warnings[0].contains("users.id is declared AUTOINCREMENT"),
-            "{:?}",
-            d1.warnings
-        );
+        // D1 accepts AUTOINCREMENT (measured); without it a deleted last id would be reused.
+        assert_eq!(d1.to_sql(), sqlite);
+        assert!(d1.warnings.is_empty(), "{:?}", d1.warnings);
     }
 
     #[test]
@@ -179,32 +151,21 @@ mod tests {
             .unwrap()
             .to_sql()
             .to_uppercase();
-        for bad in [
-            "PRAGMA",
-            "AUTOINCREMENT",
-            "WITHOUT ROWID",
-            "BEGIN",
-            "COMMIT",
-            "SAVEPOINT",
-            "ATTACH",
-            "TEMP",
-        ] {
+        for bad in ["PRAGMA", "BEGIN", "COMMIT", "SAVEPOINT", "ATTACH", "TEMP"] {
             assert!(!d1.contains(bad), "{bad} in\n{d1}");
         }
         let caps = D1Dialect::new().capabilities();
-        assert!(!caps.transactional_ddl && !caps.autoincrement_keyword);
+        assert!(!caps.transactional_ddl && caps.autoincrement_keyword && caps.without_rowid);
         assert!(!caps.allowed_pragmas.contains(&"foreign_keys"));
     }
 
     #[test]
-    fn effective_schema_drops_autoincrement_only() {
+    fn effective_schema_keeps_autoincrement() {
         let s = todo();
         let e = D1Dialect::new().effective_schema(&s);
-        assert!(!e.table("users").unwrap().columns[0].auto_increment);
-        let mut back = e.into_owned();
-        back.tables.get_mut("users").unwrap().columns[0].auto_increment = true;
-        assert_eq!(back, s);
-        // Without AUTOINCREMENT or an absorbed UNIQUE there is nothing to take out: no copy.
+        assert!(e.table("users").unwrap().columns[0].auto_increment);
+        assert_eq!(*e, s);
+        // Without an absorbed UNIQUE there is nothing to take out: no copy.
         let plain = schema(|d| {
             d.table("notes", |t| {
                 t.column("id", integer().primary_key());

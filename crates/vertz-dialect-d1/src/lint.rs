@@ -59,7 +59,19 @@ pub const REFUSED_FUNCTIONS: &[&str] = &[
     "sqlite_version",
 ];
 
-/// Every rule id, with its severity. Stable: scripts and docs refer to them.
+/// SQLite's date and time functions: with no argument or `'now'` they read the clock.
+const TIME_FUNCTIONS: &[&str] = &[
+    "date",
+    "datetime",
+    "julianday",
+    "strftime",
+    "time",
+    "timediff",
+    "unixepoch",
+];
+
+/// Every rule id, with its severity. Stable: scripts and docs refer to them. What D1 accepts
+/// (AUTOINCREMENT, WITHOUT ROWID, deterministic functions in CHECK, measured) has no rule.
 pub const RULES: &[(&str, Severity)] = &[
     ("d1/syntax", Severity::Error),
     ("d1/no-transaction", Severity::Error),
@@ -72,13 +84,13 @@ pub const RULES: &[(&str, Severity)] = &[
     ("d1/statement-too-large", Severity::Error),
     ("d1/too-many-columns", Severity::Error),
     ("d1/too-many-parameters", Severity::Error),
+    // An error where the file would lose child rows, a warning elsewhere (see `file`).
     ("d1/foreign-keys-off", Severity::Error),
     ("d1/cascade-drop", Severity::Error),
     ("d1/virtual-module", Severity::Error),
     ("d1/add-stored-column", Severity::Error),
-    ("d1/autoincrement", Severity::Warning),
-    ("d1/without-rowid", Severity::Warning),
     ("d1/check-function", Severity::Warning),
+    ("d1/add-column-volatile-default", Severity::Warning),
     ("d1/pragma-not-reset", Severity::Warning),
     ("d1/missing-semicolon", Severity::Warning),
 ];
@@ -102,6 +114,15 @@ pub struct Linter {
     references: BTreeMap<String, Vec<Reference>>,
     /// Table (lower case) -> its number of columns.
     columns: BTreeMap<String, usize>,
+}
+
+/// The PRAGMAs of one file whose findings depend on the whole file.
+#[derive(Default)]
+struct FilePragmas {
+    /// Connection-level PRAGMAs: name -> (line, left on).
+    settings: BTreeMap<String, (usize, bool)>,
+    /// The lines of `PRAGMA foreign_keys = OFF`.
+    foreign_keys_off: Vec<usize>,
 }
 
 /// What a statement does to the state, applied after its checks.
@@ -146,8 +167,7 @@ impl Linter {
                 return out;
             }
         };
-        // Connection-level PRAGMAs: name -> (line, left on).
-        let mut settings: BTreeMap<String, (usize, bool)> = BTreeMap::new();
+        let mut pragmas = FilePragmas::default();
         let mut pending: Vec<Pending> = Vec::new();
         let mut dropped_later: Vec<(usize, String)> = Vec::new();
         for (k, st) in statements.iter().enumerate() {
@@ -168,7 +188,7 @@ impl Linter {
                     "end the statement with `;`",
                 ));
             }
-            self.statement_checks(&ctx, &line_of, &mut out, &mut settings);
+            self.statement_checks(&ctx, &line_of, &mut out, &mut pragmas);
             // State changes: CREATE TABLE, DROP TABLE, ALTER TABLE.
             let w = |i: usize| ctx.word(i);
             if w(0) == "create" {
@@ -213,6 +233,7 @@ impl Linter {
                 self.record_alter(&ctx, &line_of, &mut out);
             }
         }
+        let mut losing = Vec::new();
         for p in pending {
             // A child dropped later in the same file loses nothing it keeps.
             let lost: Vec<&Reference> = p
@@ -227,6 +248,7 @@ impl Linter {
             if lost.is_empty() {
                 continue;
             }
+            losing.push(p.parent.clone());
             let list = lost
                 .iter()
                 .map(|r| {
@@ -252,7 +274,30 @@ impl Linter {
                 "rebuild the children with the parent in one file: create each child's replacement referencing the parent's replacement, copy both, DROP the children before the parent, then rename the replacements",
             ));
         }
-        for (name, (line, on)) in settings {
+        for line in pragmas.foreign_keys_off {
+            // The PRAGMA does nothing on D1; it matters only where the file counts on it to
+            // keep a drop from firing the children's ON DELETE actions.
+            if losing.is_empty() {
+                out.push(finding_as(
+                    Severity::Warning,
+                    line,
+                    "d1/foreign-keys-off",
+                    "PRAGMA foreign_keys = OFF does nothing on D1: foreign keys stay on".into(),
+                    "remove it; use `PRAGMA defer_foreign_keys = on;` to defer the checks to the end of the batch",
+                ));
+            } else {
+                out.push(finding(
+                    line,
+                    "d1/foreign-keys-off",
+                    format!(
+                        "PRAGMA foreign_keys = OFF does nothing on D1: foreign keys stay on, so dropping {} in this file still fires ON DELETE CASCADE and SET NULL on its children's rows",
+                        losing.join(", ")
+                    ),
+                    "remove it; use `PRAGMA defer_foreign_keys = on;` to defer the checks to the end of the batch, and rebuild children together with their parent",
+                ));
+            }
+        }
+        for (name, (line, on)) in pragmas.settings {
             if on {
                 out.push(finding(
                     line,
@@ -273,7 +318,7 @@ impl Linter {
         ctx: &Stmt<'_>,
         line_of: &dyn Fn(&Token) -> usize,
         out: &mut Vec<LintFinding>,
-        settings: &mut BTreeMap<String, (usize, bool)>,
+        pragmas: &mut FilePragmas,
     ) {
         let w = |i: usize| ctx.word(i);
         let first = w(0);
@@ -315,7 +360,7 @@ impl Linter {
                 "VACUUM is refused by D1 (it cannot run inside the batch's transaction)".into(),
                 "remove it: D1 manages its storage itself",
             )),
-            "pragma" => self.pragma(ctx, out, settings),
+            "pragma" => self.pragma(ctx, out, pragmas),
             _ => {}
         }
         if first == "create" {
@@ -386,6 +431,25 @@ impl Linter {
                 "make the column VIRTUAL, or declare it in the schema and let vertz rebuild the table (vertz migrate dev)",
             ));
         }
+        if first == "alter"
+            && w(1) == "table"
+            && w(ctx.name_index_end(2)) == "add"
+            // `DEFAULT`, not `ON DELETE SET DEFAULT`.
+            && let Some(k) = (1..ctx.tokens.len()).find(|&k| w(k) == "default" && w(k - 1) != "set")
+            && let Some(default) = ctx.default_at(k + 1)
+            && !vertz_sql::sqlite::constant_default(&vertz_sql::sqlite::introspect::parse_default(
+                default,
+            ))
+        {
+            out.push(finding(
+                ctx.line,
+                "d1/add-column-volatile-default",
+                format!(
+                    "ADD COLUMN with the non-constant DEFAULT {default} works on an empty table and fails on one with rows, on D1 and SQLite alike (Cannot add a column with non-constant default)"
+                ),
+                "use a constant DEFAULT (or none) and fill the column with an UPDATE, or declare it in the schema and let vertz rebuild the table (vertz migrate dev)",
+            ));
+        }
         // ALTER TABLE x RENAME TO _cf_y: allowed by D1, and leaves a table nobody can use.
         if first == "alter"
             && w(1) == "table"
@@ -411,30 +475,13 @@ impl Linter {
                         named.insert(text.to_string());
                     }
                 }
-                TokenKind::Word if t.is_word(ctx.src, "autoincrement") => out.push(finding(
-                    line_of(t),
-                    "d1/autoincrement",
-                    "AUTOINCREMENT: D1 accepts it, but vertz's D1 policy writes INTEGER PRIMARY KEY (rowid ids) instead".into(),
-                    "drop AUTOINCREMENT; `id INTEGER PRIMARY KEY` still assigns ids (a deleted highest id may be reused)",
-                )),
-                TokenKind::Word
-                    if t.is_word(ctx.src, "without")
-                        && ctx.tokens.get(k + 1).is_some_and(|n| n.is_word(ctx.src, "rowid")) =>
-                {
-                    out.push(finding(
-                        line_of(t),
-                        "d1/without-rowid",
-                        "WITHOUT ROWID: accepted by D1 today, refused by older D1 versions, and avoided by vertz's D1 policy".into(),
-                        "remove WITHOUT ROWID",
-                    ))
-                }
                 TokenKind::Word if t.is_word(ctx.src, "check") => {
-                    if let Some(f) = ctx.function_inside(k + 1) {
+                    for f in ctx.current_time_calls(k + 1) {
                         out.push(finding(
                             line_of(t),
                             "d1/check-function",
-                            format!("CHECK calls the function {f}(); older D1 versions refused functions in CHECK constraints"),
-                            "keep the CHECK if your D1 accepts it (current D1 does); otherwise check the value in the application",
+                            format!("CHECK calls {f}() with the current time: D1 (as SQLite) creates the table, then refuses every INSERT and UPDATE the CHECK sees (non-deterministic use of {f}() in a CHECK constraint)"),
+                            "compare with a fixed date, or check the value in the application or a trigger",
                         ));
                     }
                 }
@@ -493,12 +540,7 @@ impl Linter {
         }
     }
 
-    fn pragma(
-        &self,
-        ctx: &Stmt<'_>,
-        out: &mut Vec<LintFinding>,
-        settings: &mut BTreeMap<String, (usize, bool)>,
-    ) {
+    fn pragma(&self, ctx: &Stmt<'_>, out: &mut Vec<LintFinding>, pragmas: &mut FilePragmas) {
         // PRAGMA [schema.]name [= value | (value)]
         let mut i = 1;
         if ctx.tokens.get(2).is_some_and(|t| t.is_op(ctx.src, ".")) {
@@ -530,15 +572,10 @@ impl Linter {
         let on = matches!(value.as_str(), "on" | "1" | "true" | "yes");
         let off = matches!(value.as_str(), "off" | "0" | "false" | "no");
         if name == "foreign_keys" && off {
-            out.push(finding(
-                ctx.line,
-                "d1/foreign-keys-off",
-                "PRAGMA foreign_keys = OFF does nothing on D1: foreign keys stay on, so a DROP TABLE still fires ON DELETE CASCADE and SET NULL".into(),
-                "remove it; use `PRAGMA defer_foreign_keys = on;` to defer the checks to the end of the batch, and rebuild children together with their parent",
-            ));
+            pragmas.foreign_keys_off.push(ctx.line);
         }
         if CONNECTION_PRAGMAS.contains(&name.as_str()) && (on || off) {
-            settings.insert(name, (ctx.line, on));
+            pragmas.settings.insert(name, (ctx.line, on));
         }
     }
 
@@ -711,6 +748,17 @@ fn finding(line: usize, rule: &'static str, message: String, fix: &str) -> LintF
         .find(|(r, _)| *r == rule)
         .map(|(_, s)| *s)
         .unwrap_or(Severity::Error);
+    finding_as(severity, line, rule, message, fix)
+}
+
+/// A finding of a rule whose severity depends on the file (`d1/foreign-keys-off`).
+fn finding_as(
+    severity: Severity,
+    line: usize,
+    rule: &'static str,
+    message: String,
+    fix: &str,
+) -> LintFinding {
     LintFinding {
         line,
         rule,
@@ -806,22 +854,57 @@ impl Stmt<'_> {
         Some((name, &self.tokens[open + 1..close]))
     }
 
-    /// The first function called inside the parenthesised expression opening at `open`.
-    fn function_inside(&self, open: usize) -> Option<String> {
-        if !self.tokens.get(open)?.is_op(self.src, "(") {
-            return None;
-        }
-        let close = lex::matching_paren(self.src, self.tokens, open)?;
-        (open + 1..close).find_map(|k| {
+    /// The text of the DEFAULT value starting at token `i`: a parenthesised expression, a signed
+    /// number, or one token.
+    fn default_at(&self, i: usize) -> Option<&str> {
+        let t = self.tokens.get(i)?;
+        let end = if t.is_op(self.src, "(") {
+            &self.tokens[lex::matching_paren(self.src, self.tokens, i)?]
+        } else if t.is_op(self.src, "-") || t.is_op(self.src, "+") {
+            self.tokens.get(i + 1)?
+        } else {
+            t
+        };
+        Some(&self.src[t.start..end.end])
+    }
+
+    /// The date and time functions called for the current time (no argument, or `'now'`)
+    /// inside the parenthesised expression opening at `open`: SQLite refuses them in a CHECK
+    /// when it runs (measured on D1), while every deterministic function is fine.
+    fn current_time_calls(&self, open: usize) -> Vec<String> {
+        let Some(close) = self
+            .tokens
+            .get(open)
+            .filter(|t| t.is_op(self.src, "("))
+            .and_then(|_| lex::matching_paren(self.src, self.tokens, open))
+        else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for k in open + 1..close {
             let t = &self.tokens[k];
-            let called = t.kind == TokenKind::Word
-                && self.tokens.get(k + 1).is_some_and(|n| n.is_op(self.src, "("))
-                // `x IN (...)`, `NOT EXISTS (...)` and `CAST(...)` are no function calls.
-                && !["in", "exists", "cast", "and", "or", "not"]
-                    .iter()
-                    .any(|w| t.is_word(self.src, w));
-            called.then(|| t.text(self.src).to_string())
-        })
+            if !(t.kind == TokenKind::Word && TIME_FUNCTIONS.iter().any(|f| t.is_word(self.src, f)))
+            {
+                continue;
+            }
+            let Some(end) = self
+                .tokens
+                .get(k + 1)
+                .filter(|n| n.is_op(self.src, "("))
+                .and_then(|_| lex::matching_paren(self.src, self.tokens, k + 1))
+            else {
+                continue;
+            };
+            let args = &self.tokens[k + 2..end];
+            let now = args.is_empty()
+                || args.iter().any(|a| {
+                    a.kind == TokenKind::Str && a.value(self.src).eq_ignore_ascii_case("now")
+                });
+            if now {
+                out.push(t.text(self.src).to_ascii_lowercase());
+            }
+        }
+        out
     }
 }
 
@@ -1003,12 +1086,52 @@ mod tests {
     }
 
     #[test]
-    fn foreign_keys_off_is_an_error_on_is_fine() {
+    fn foreign_keys_off_alone_is_a_warning_on_is_fine() {
+        let sql = "PRAGMA foreign_keys = OFF;\nPRAGMA foreign_keys=0;\nPRAGMA foreign_keys = ON;\nPRAGMA foreign_keys;";
         assert_eq!(
-            check(
-                "PRAGMA foreign_keys = OFF;\nPRAGMA foreign_keys=0;\nPRAGMA foreign_keys = ON;\nPRAGMA foreign_keys;"
-            ),
+            check(sql),
             ["1 d1/foreign-keys-off", "2 d1/foreign-keys-off"]
+        );
+        assert!(lint(sql).iter().all(|f| f.severity == Severity::Warning));
+        assert!(lint(sql)[0].message.contains("does nothing on D1"));
+    }
+
+    /// `foreign_keys = OFF` is an error only where the file counts on it: it drops a table that
+    /// others reference with ON DELETE CASCADE or SET NULL, known from this file or earlier ones.
+    #[test]
+    fn foreign_keys_off_is_an_error_only_where_child_rows_would_be_lost() {
+        let severity = |l: &mut Linter, sql: &str| -> Vec<(usize, Severity)> {
+            l.file(sql)
+                .iter()
+                .filter(|f| f.rule == "d1/foreign-keys-off")
+                .map(|f| (f.line, f.severity))
+                .collect()
+        };
+        let mut l = Linter::default();
+        assert!(l.file(PARENT_CHILD).is_empty());
+        // Dropping the parent of cascade children (created in an earlier file).
+        let drop_p = "PRAGMA foreign_keys = OFF;\nDROP TABLE p;\n";
+        assert_eq!(severity(&mut l.clone(), drop_p), [(1, Severity::Error)]);
+        // Dropping a table only `r` (no ON DELETE action) references, or the children themselves.
+        assert_eq!(
+            severity(
+                &mut l.clone(),
+                "PRAGMA foreign_keys = OFF;\nDROP TABLE c;\nDROP TABLE n;\n"
+            ),
+            [(1, Severity::Warning)]
+        );
+        let only_plain = "CREATE TABLE q (id INTEGER PRIMARY KEY);\nCREATE TABLE s (q_id INTEGER REFERENCES q (id));\nPRAGMA foreign_keys = OFF;\nDROP TABLE q;\n";
+        assert_eq!(
+            severity(&mut Linter::default(), only_plain),
+            [(3, Severity::Warning)]
+        );
+        // Parent and children dropped together lose nothing they keep.
+        let together = "PRAGMA foreign_keys = OFF;\nDROP TABLE p;\nDROP TABLE c;\nDROP TABLE n;\n";
+        assert_eq!(severity(&mut l.clone(), together), [(1, Severity::Warning)]);
+        // The same drop with no knowledge of the earlier file: nothing known to lose.
+        assert_eq!(
+            severity(&mut Linter::default(), drop_p),
+            [(1, Severity::Warning)]
         );
     }
 
@@ -1022,6 +1145,8 @@ mod tests {
         let f = l.file(rebuild);
         let got: Vec<String> = f.iter().map(|f| format!("{} {}", f.line, f.rule)).collect();
         assert_eq!(got, ["1 d1/foreign-keys-off", "4 d1/cascade-drop"]);
+        assert_eq!(f[0].severity, Severity::Error);
+        assert!(f[0].message.contains("dropping p"), "{}", f[0].message);
         assert!(
             f[1].message.contains("c (ON DELETE CASCADE)"),
             "{}",
@@ -1053,13 +1178,15 @@ mod tests {
         assert_eq!(check(&sql), Vec::<String>::new());
     }
 
+    /// What D1 accepts (measured): AUTOINCREMENT, WITHOUT ROWID, deterministic functions in a
+    /// CHECK (also date functions over a fixed date), `random()` and CURRENT_TIMESTAMP there.
     #[test]
-    fn autoincrement_is_a_warning_with_its_own_line() {
-        let f = lint("CREATE TABLE t (\n  id INTEGER PRIMARY KEY AUTOINCREMENT,\n  x TEXT\n);");
-        assert_eq!(f.len(), 1);
+    fn what_d1_accepts_has_no_finding() {
         assert_eq!(
-            (f[0].line, f[0].rule, f[0].severity),
-            (2, "d1/autoincrement", Severity::Warning)
+            check(
+                "CREATE TABLE t (\n  id INTEGER PRIMARY KEY AUTOINCREMENT,\n  x TEXT CHECK (length(x) > 0 AND lower(x) = x),\n  j TEXT CHECK (json_valid(j)),\n  d TEXT CHECK (d > date('2020-01-01')),\n  r CHECK (random() <> 0 AND r < CURRENT_TIMESTAMP)\n);\nCREATE TABLE kv (k TEXT PRIMARY KEY, v TEXT) WITHOUT ROWID;\nCREATE TABLE s (k TEXT PRIMARY KEY, v INTEGER) STRICT, WITHOUT ROWID;\n"
+            ),
+            Vec::<String>::new()
         );
     }
 
@@ -1093,21 +1220,53 @@ mod tests {
         );
     }
 
+    /// SQLite and D1 create the table, then refuse every write the CHECK sees (measured).
     #[test]
-    fn without_rowid_is_a_warning() {
-        assert_eq!(
-            check("CREATE TABLE kv (k TEXT PRIMARY KEY, v TEXT) WITHOUT ROWID;"),
-            ["1 d1/without-rowid"]
-        );
-    }
-
-    #[test]
-    fn check_with_a_function_is_a_warning() {
+    fn check_reading_the_clock_is_a_warning() {
         assert_eq!(
             check(
-                "CREATE TABLE t (\n  a TEXT CHECK (length(a) > 0),\n  b TEXT CHECK (b IN ('x', 'y')),\n  CHECK (a <> b)\n);"
+                "CREATE TABLE t (\n  a TEXT CHECK (length(a) > 0),\n  b TEXT CHECK (b < datetime('now')),\n  c TEXT,\n  CHECK (c < date() OR c > strftime('%s', 'NOW')),\n  CHECK (unixepoch(c) > 0)\n);"
             ),
-            ["2 d1/check-function"]
+            [
+                "3 d1/check-function",
+                "5 d1/check-function",
+                "5 d1/check-function"
+            ]
+        );
+        let f = &lint("CREATE TABLE t (b TEXT CHECK (b < datetime('now')));")[0];
+        assert_eq!(f.severity, Severity::Warning);
+        assert!(f.message.contains("datetime()"), "{}", f.message);
+    }
+
+    /// ADD COLUMN with a non-constant DEFAULT fails once the table has rows (measured on D1:
+    /// CURRENT_TIMESTAMP, a function, even `(1 + 2)`); literals, signed, in parentheses or
+    /// CAST, pass.
+    #[test]
+    fn add_column_with_a_non_constant_default_is_a_warning() {
+        assert_eq!(
+            check(
+                "ALTER TABLE t ADD COLUMN a TEXT DEFAULT CURRENT_TIMESTAMP;\nALTER TABLE t ADD b TEXT DEFAULT (datetime('now'));\nALTER TABLE t ADD COLUMN c REAL DEFAULT (random());\nALTER TABLE t ADD COLUMN d INTEGER NOT NULL DEFAULT (1 + 2);\nALTER TABLE \"t\" ADD COLUMN e TEXT DEFAULT current_date;\n"
+            ),
+            [
+                "1 d1/add-column-volatile-default",
+                "2 d1/add-column-volatile-default",
+                "3 d1/add-column-volatile-default",
+                "4 d1/add-column-volatile-default",
+                "5 d1/add-column-volatile-default"
+            ]
+        );
+        assert_eq!(
+            check(
+                "ALTER TABLE t ADD COLUMN a TEXT DEFAULT 'x';\nALTER TABLE t ADD COLUMN b INTEGER DEFAULT -5;\nALTER TABLE t ADD COLUMN c TEXT DEFAULT ('x');\nALTER TABLE t ADD COLUMN d INTEGER DEFAULT (-5);\nALTER TABLE t ADD COLUMN e BOOLEAN NOT NULL DEFAULT TRUE;\nALTER TABLE t ADD COLUMN f BLOB DEFAULT X'00';\nALTER TABLE t ADD COLUMN g DEFAULT NULL;\nALTER TABLE t ADD COLUMN h TEXT DEFAULT (CAST(1 AS TEXT));\nALTER TABLE t ADD COLUMN p INTEGER REFERENCES q (id) ON DELETE SET DEFAULT;\nCREATE TABLE u (at TEXT DEFAULT CURRENT_TIMESTAMP);\n"
+            ),
+            Vec::<String>::new()
+        );
+        let f = &lint("ALTER TABLE t ADD COLUMN at TEXT DEFAULT CURRENT_TIMESTAMP;")[0];
+        assert_eq!(f.severity, Severity::Warning);
+        assert!(
+            f.message.contains("DEFAULT CURRENT_TIMESTAMP"),
+            "{}",
+            f.message
         );
     }
 

@@ -141,7 +141,7 @@ pub async fn compare(
     renames: &Renames,
 ) -> Result<Diff, PushError> {
     let live = driver.introspect().await?;
-    // Compare with what this backend stores for `desired` (D1 writes no AUTOINCREMENT).
+    // Compare with what this backend stores for `desired` (an absorbed UNIQUE, for one).
     let desired = &driver.dialect().effective_schema(desired);
     let all = known_renames(driver.dialect(), &live, desired, renames);
     Ok(diff_with_renames(&live, desired, &all))

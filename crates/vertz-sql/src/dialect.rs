@@ -187,7 +187,8 @@ pub trait Dialect: Send + Sync {
     }
 
     /// The declared schema as this backend will store it: what the dialect deliberately writes
-    /// differently (D1 writes no AUTOINCREMENT) is taken out, so that a database pushed with
+    /// differently (the SQLite family stores no UNIQUE on exactly an indexed primary key) is
+    /// taken out, so that a database pushed with
     /// this dialect compares equal to its declared schema. The default changes nothing.
     /// Borrowed when nothing is taken out: a push or status compares a thousand tables' schema
     /// with it, and a copy of that schema took two fifths of the no-op plan (BENCHMARKS.md).

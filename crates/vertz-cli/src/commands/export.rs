@@ -15,13 +15,12 @@ pub async fn run(ctx: &Context, args: ExportArgs) -> Result<u8, CliError> {
     let dump = vertz_runner::export::dump(driver.as_ref())
         .await
         .map_err(anyhow::Error::from)?;
-    emit(args.out.as_deref(), &dump)?;
+    emit(args.out.as_deref(), &dump.sql)?;
+    for w in &dump.warnings {
+        eprintln!("warning: {w}");
+    }
     if let Some(out) = &args.out {
-        note!(
-            "wrote {} ({} rows)",
-            out.display(),
-            dump.matches("\nINSERT INTO ").count()
-        );
+        note!("wrote {} ({} rows)", out.display(), dump.rows);
     }
     Ok(exit::OK)
 }

@@ -252,13 +252,7 @@ impl SqliteFamily {
             // A generated column has no default; SQLite checks its NOT NULL against the rows.
             None if column.generated.is_some() => true,
             None | Some(DefaultValue::Null) => column.nullable,
-            Some(DefaultValue::Expression(_))
-            | Some(
-                DefaultValue::CurrentTimestamp
-                | DefaultValue::CurrentDate
-                | DefaultValue::CurrentTime,
-            ) => false,
-            Some(_) => true,
+            Some(d) => constant_default(d),
         };
         let in_fk = table
             .foreign_keys
@@ -373,6 +367,52 @@ fn push_foreign_key_clause(s: &mut String, fk: &ForeignKey, prefix: &str, parent
     if fk.on_update != vertz_snapshot::FkAction::NoAction {
         s.push_str(" ON UPDATE ");
         s.push_str(fk.on_update.as_sql());
+    }
+}
+
+/// Whether `ALTER TABLE ... ADD COLUMN` takes this DEFAULT on a table with rows: SQLite (and so
+/// D1) wants a constant there, a literal (signed, in parentheses, or CAST); a function call, an
+/// operator or `CURRENT_TIMESTAMP` fails with "Cannot add a column with non-constant default" as
+/// soon as the table has a row (measured), and works on an empty one.
+pub fn constant_default(d: &DefaultValue) -> bool {
+    match d {
+        DefaultValue::CurrentTimestamp | DefaultValue::CurrentDate | DefaultValue::CurrentTime => {
+            false
+        }
+        DefaultValue::Expression(e) => {
+            crate::lex::tokenize(e).is_ok_and(|tokens| constant_tokens(e, &tokens))
+        }
+        _ => true,
+    }
+}
+
+/// [`constant_default`] over the tokens of an expression.
+fn constant_tokens(src: &str, tokens: &[crate::lex::Token]) -> bool {
+    use crate::lex::TokenKind;
+    match tokens {
+        [open, inner @ .., close]
+            if open.is_op(src, "(")
+                && close.is_op(src, ")")
+                && crate::lex::matching_paren(src, tokens, 0) == Some(tokens.len() - 1) =>
+        {
+            constant_tokens(src, inner)
+        }
+        [t] => {
+            matches!(t.kind, TokenKind::Str | TokenKind::Number | TokenKind::Blob)
+                || ["null", "true", "false"].iter().any(|w| t.is_word(src, w))
+        }
+        [sign, n] => (sign.is_op(src, "-") || sign.is_op(src, "+")) && n.kind == TokenKind::Number,
+        // CAST(constant AS type)
+        [cast, open, rest @ ..]
+            if cast.is_word(src, "cast")
+                && open.is_op(src, "(")
+                && crate::lex::matching_paren(src, tokens, 1) == Some(tokens.len() - 1) =>
+        {
+            rest.iter()
+                .rposition(|t| t.is_word(src, "as"))
+                .is_some_and(|k| constant_tokens(src, &rest[..k]))
+        }
+        _ => false,
     }
 }
 
