@@ -39,5 +39,6 @@ mod support;
 mod text_model;
 mod tidy;
 mod tooling;
+mod world;
 mod wrangler;
 mod xtask_migrate;
