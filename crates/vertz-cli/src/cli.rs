@@ -359,6 +359,11 @@ pub struct DiffArgs {
     /// The schema to arrive at: a .sql or .json file, a migrations folder, or a database URL.
     #[arg(long, value_name = "SOURCE")]
     pub to: String,
+    /// The backend to plan for. Default: the backend of a database side (`--from` first:
+    /// `d1://` and `d1-local:` are D1), else `dialect` in vertz.toml (or VERTZ_DIALECT), else
+    /// sqlite.
+    #[arg(long, value_enum)]
+    pub dialect: Option<DialectName>,
     /// Print the result as JSON.
     #[arg(long)]
     pub json: bool,
