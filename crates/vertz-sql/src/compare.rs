@@ -70,3 +70,77 @@ pub fn compare(
         unsettled: settlement.unsettled,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use vertz_diff::{LeaveUnsettled, NeverRename};
+    use vertz_snapshot::dsl::*;
+
+    use super::*;
+    use crate::SqliteFamily;
+
+    fn codes(unique: bool, column: &str) -> Schema {
+        schema(|d| {
+            d.table("codes", |t| {
+                let key = text().primary_key();
+                t.column("code", if unique { key.unique() } else { key });
+                t.column(column, text().nullable());
+            });
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn the_diff_is_taken_against_what_the_dialect_stores() {
+        // A UNIQUE on exactly the TEXT key is the key's own index: nothing to do.
+        let c = compare(
+            &SqliteFamily::sqlite(),
+            &codes(false, "label"),
+            &codes(true, "label"),
+            &Renames::default(),
+            &mut LeaveUnsettled,
+        )
+        .unwrap();
+        assert!(c.diff.changes.is_empty(), "{:?}", c.diff.changes);
+        assert!(c.plan.unwrap().is_empty());
+    }
+
+    #[test]
+    fn open_renames_come_back_as_the_resolver_left_them_and_given_ones_are_checked() {
+        let (from, to) = (codes(false, "label"), codes(false, "labels"));
+        let open = compare(
+            &SqliteFamily::sqlite(),
+            &from,
+            &to,
+            &Renames::default(),
+            &mut LeaveUnsettled,
+        )
+        .unwrap();
+        assert_eq!(open.unsettled.len(), 1, "{:?}", open.unsettled);
+        assert!(open.declined.is_empty());
+        // Still planned, as a drop and an add, for a verb that only previews.
+        assert!(open.plan.unwrap().to_sql().contains("DROP COLUMN"));
+        let declined = compare(
+            &SqliteFamily::sqlite(),
+            &from,
+            &to,
+            &Renames::default(),
+            &mut NeverRename,
+        )
+        .unwrap();
+        assert_eq!(declined.declined, open.unsettled);
+        let mut given = Renames::default();
+        given
+            .columns
+            .insert(("codes".into(), "nope".into()), "labels".into());
+        let err = compare(
+            &SqliteFamily::sqlite(),
+            &from,
+            &to,
+            &given,
+            &mut LeaveUnsettled,
+        )
+        .unwrap_err();
+        assert!(matches!(err, RenameError::NoSuchColumn { .. }), "{err}");
+    }
+}
