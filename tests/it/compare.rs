@@ -315,3 +315,74 @@ fn d1_a_case_only_table_rename_keeps_the_rows() {
     )
     .code(0);
 }
+
+/// `db diff` takes the rename flags push takes, and plans what push plans with them; without
+/// one, a possible rename is planned as a drop and an add and named with the flag that settles
+/// it; a flag that cannot apply is a usage error, as in push.
+#[test]
+fn db_diff_takes_push_s_rename_flags() {
+    let p = Project::new();
+    p.write(
+        "v1.sql",
+        "CREATE TABLE users (id INTEGER PRIMARY KEY, username TEXT);\n",
+    );
+    p.write(
+        "v2.sql",
+        "CREATE TABLE users (id INTEGER PRIMARY KEY, user_name TEXT);\n",
+    );
+    dev(&p, "v1", "v1.sql").code(0);
+    let open = p.vertz(&["db", "diff", "--from", "migrations", "--to", "v2.sql"]);
+    open.code(0);
+    assert!(
+        open.stdout.contains("DROP COLUMN \"username\""),
+        "{}",
+        open.stdout
+    );
+    assert!(
+        open.stderr.contains(
+            "possible rename, planned as a drop and an add: column users.username is gone and users.user_name is new: a rename? (confidence 0.97); `--rename users.username=user_name` settles it"
+        ),
+        "{}",
+        open.stderr
+    );
+    let flag = ["--rename", "users.username=user_name", "--json"];
+    let mut args = vec!["db", "diff", "--from", "migrations", "--to", "v2.sql"];
+    args.extend_from_slice(&flag);
+    let diffed = p.vertz(&args);
+    diffed.code(0);
+    let diffed = sql_of(&diffed);
+    assert_eq!(
+        diffed,
+        ["ALTER TABLE \"users\" RENAME COLUMN \"username\" TO \"user_name\""]
+    );
+    let mut args = vec![
+        "db",
+        "push",
+        "--dry-run",
+        "--database",
+        "sqlite:app.db",
+        "--schema",
+        "v2.sql",
+    ];
+    args.extend_from_slice(&flag);
+    let pushed = p.vertz(&args);
+    pushed.code(0);
+    assert_eq!(sql_of(&pushed), diffed);
+    let bad = p.vertz(&[
+        "db",
+        "diff",
+        "--from",
+        "migrations",
+        "--to",
+        "v2.sql",
+        "--rename",
+        "users.nope=user_name",
+    ]);
+    bad.code(2);
+    assert!(
+        bad.stderr
+            .contains("check the --rename and --rename-table flags"),
+        "{}",
+        bad.stderr
+    );
+}

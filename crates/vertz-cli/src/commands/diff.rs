@@ -1,4 +1,4 @@
-//! `vertz db diff --from SOURCE --to SOURCE [--dialect sqlite|d1]`: the SQL that turns one schema
+//! `vertz db diff --from SOURCE --to SOURCE [--dialect sqlite|d1] [--rename ...]`: the SQL that turns one schema
 //! into another, where each side is a schema file (`.sql`, `.json`), a migrations folder (its
 //! files replayed in an in-memory SQLite) or a live database (a URL). Planned through the one
 //! comparison every verb makes (`vertz_sql::compare`), for the backend the user selected. Reads
@@ -75,16 +75,21 @@ pub async fn run(ctx: &Context, args: DiffArgs) -> Result<u8, CliError> {
         (None, Some(db), _) | (None, None, Some(db)) => db.dialect(),
         (None, None, None) => unreachable!("a dialect is chosen when no side is a database"),
     };
-    // No one to ask: a possible rename that no hint settles is a drop and an add here, and is
-    // named on standard error with the flag a push would take.
+    // No one to ask: a possible rename that no hint or flag settles is a drop and an add here,
+    // and is named on standard error with the flag that settles it.
     let compared = vertz_sql::compare(
         dialect,
         &from,
         &to,
-        &vertz_diff::Renames::default(),
+        &args.given.renames(),
         &mut vertz_diff::NeverRename,
     )
-    .map_err(anyhow::Error::from)?;
+    .map_err(|e| {
+        CliError::new(
+            exit::USAGE,
+            anyhow::anyhow!("{e}; check the --rename and --rename-table flags"),
+        )
+    })?;
     let plan = compared
         .plan
         .map_err(|e| CliError::new(exit::REFUSED, anyhow::Error::from(e)))?;
@@ -124,7 +129,7 @@ pub async fn run(ctx: &Context, args: DiffArgs) -> Result<u8, CliError> {
     }
     for a in &compared.declined {
         note!(
-            "possible rename, planned as a drop and an add: {a}; a push takes `{}`",
+            "possible rename, planned as a drop and an add: {a}; `{}` settles it",
             a.flag(&a.best().name)
         );
     }
