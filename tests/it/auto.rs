@@ -98,6 +98,42 @@ fn development_refuses_an_ambiguous_rename_unless_allowed() {
     });
 }
 
+/// Development compares with what SQLite stores for the declared schema, as push does: a UNIQUE
+/// on exactly a TEXT primary key is the key's own index, so a database that already has the
+/// table is up to date (and the next start takes the fast path), not "applied" with nothing
+/// done on every start.
+#[test]
+fn development_sees_a_unique_on_an_indexed_key_as_the_keys_own_index() {
+    use vertz_snapshot::dsl::{schema, text};
+    let dir = tempfile::tempdir().unwrap();
+    rt().block_on(async {
+        let db = SqliteDriver::open(&dir.path().join("app.db"))
+            .await
+            .unwrap();
+        let declared = schema(|d| {
+            d.table("codes", |t| {
+                t.column("code", text().primary_key().unique());
+                t.column("label", text().nullable());
+            });
+        })
+        .unwrap();
+        // The table made by hand (no history row, so no fast path).
+        db.execute_atomic(&[vertz_runner::Statement::new(
+            "CREATE TABLE codes (code TEXT PRIMARY KEY NOT NULL UNIQUE, label TEXT)",
+        )])
+        .await
+        .unwrap();
+        let r = auto_migrate(&db, &declared, &env(Environment::Development))
+            .await
+            .unwrap();
+        assert_eq!(r.outcome, AutoOutcome::UpToDate { fast_path: false });
+        let r = auto_migrate(&db, &declared, &env(Environment::Development))
+            .await
+            .unwrap();
+        assert_eq!(r.outcome, AutoOutcome::UpToDate { fast_path: true });
+    });
+}
+
 #[test]
 fn production_never_changes_the_schema_and_reports_as_configured() {
     let dir = tempfile::tempdir().unwrap();

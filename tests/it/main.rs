@@ -4,6 +4,7 @@
 
 mod auto;
 mod bad_input;
+mod compare;
 mod concurrency;
 mod config;
 mod crash;

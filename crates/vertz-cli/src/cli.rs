@@ -278,6 +278,13 @@ pub struct PushArgs {
     /// (confidence 0.8 or more), or never rename (drop and add).
     #[arg(long, value_enum, value_name = "MODE")]
     pub renames: Option<RenamesMode>,
+    #[command(flatten)]
+    pub given: RenameFlags,
+}
+
+/// Renames settled on the command line.
+#[derive(Debug, Args)]
+pub struct RenameFlags {
     /// A column rename, by the table's new name: `--rename users.username=user_name`
     /// (repeatable). The column's values are kept.
     #[arg(long = "rename", value_name = "TABLE.OLD=NEW", value_parser = parse_column_rename)]
@@ -285,6 +292,27 @@ pub struct PushArgs {
     /// A table rename: `--rename-table todo=todos` (repeatable). The rows are kept.
     #[arg(long = "rename-table", value_name = "OLD=NEW", value_parser = parse_table_rename)]
     pub rename_table: Vec<(String, String)>,
+}
+
+impl RenameFlags {
+    /// No flag given.
+    pub fn is_empty(&self) -> bool {
+        self.rename.is_empty() && self.rename_table.is_empty()
+    }
+
+    /// The flags as renames.
+    pub fn renames(&self) -> vertz_diff::Renames {
+        let mut renames = vertz_diff::Renames::default();
+        for (old, new) in &self.rename_table {
+            renames.tables.insert(old.clone(), new.clone());
+        }
+        for (table, old, new) in &self.rename {
+            renames
+                .columns
+                .insert((table.clone(), old.clone()), new.clone());
+        }
+        renames
+    }
 }
 
 /// How `db push` settles possible renames.
@@ -359,6 +387,13 @@ pub struct DiffArgs {
     /// The schema to arrive at: a .sql or .json file, a migrations folder, or a database URL.
     #[arg(long, value_name = "SOURCE")]
     pub to: String,
+    /// The backend to plan for. Default: the backend of a database side (`--from` first:
+    /// `d1://` and `d1-local:` are D1), else `dialect` in vertz.toml (or VERTZ_DIALECT), else
+    /// sqlite.
+    #[arg(long, value_enum)]
+    pub dialect: Option<DialectName>,
+    #[command(flatten)]
+    pub given: RenameFlags,
     /// Print the result as JSON.
     #[arg(long)]
     pub json: bool,

@@ -94,6 +94,17 @@ impl Dialect for D1Dialect {
         Ok(plan)
     }
 
+    // D1's names are SQLite's, case-insensitive: `Users` declared as `users` is a rename that
+    // keeps the rows, as on SQLite, never a drop and a create.
+    fn implied_renames(
+        &self,
+        from: &Schema,
+        to: &Schema,
+        settled: &vertz_diff::Renames,
+    ) -> vertz_diff::Renames {
+        self.family.implied_renames(from, to, settled)
+    }
+
     fn effective_schema<'s>(&self, declared: &'s Schema) -> Cow<'s, Schema> {
         self.family.effective_schema(declared)
     }
@@ -174,6 +185,47 @@ mod tests {
         .unwrap();
         let e = D1Dialect::new().effective_schema(&plain);
         assert!(matches!(e, Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn a_case_only_table_rename_is_a_rename_on_d1_as_on_sqlite() {
+        let users = |name: &str| {
+            schema(|d| {
+                d.table(name, |t| {
+                    t.column("id", integer().primary_key());
+                });
+            })
+            .unwrap()
+        };
+        let (from, to) = (users("Users"), users("users"));
+        let renames = vertz_diff::Renames::default();
+        for dialect in [
+            &D1Dialect::new() as &dyn Dialect,
+            &SqliteFamily::sqlite() as &dyn Dialect,
+        ] {
+            let compared = vertz_sql::compare(
+                dialect,
+                &from,
+                &to,
+                &renames,
+                &mut vertz_diff::LeaveUnsettled,
+            )
+            .unwrap();
+            assert!(compared.unsettled.is_empty(), "{}", dialect.name());
+            assert_eq!(
+                compared
+                    .diff
+                    .renames
+                    .tables
+                    .get("Users")
+                    .map(String::as_str),
+                Some("users"),
+                "{}",
+                dialect.name()
+            );
+            let sql = compared.plan.unwrap().to_sql();
+            assert!(!sql.contains("DROP TABLE"), "{}: {sql}", dialect.name());
+        }
     }
 
     #[test]

@@ -8,14 +8,14 @@
 
 use std::time::Instant;
 
-use vertz_diff::{Change, Renames, diff_with_renames};
+use vertz_diff::{Change, LeaveUnsettled, NeverRename, Renames, Resolver};
 use vertz_snapshot::{Schema, schema_hash};
 use vertz_sql::quote::ident;
 
 use crate::driver::{Driver, DriverError, Value};
 use crate::history::{self, EntryKind, HISTORY_TABLE};
 use crate::migrations::MigrationFile;
-use crate::push::{PushError, PushOptions, push};
+use crate::push::{PushError, PushReport};
 use crate::verify::inspect;
 
 /// Where the application runs.
@@ -186,9 +186,17 @@ pub async fn auto_migrate(
                 return Ok(done(AutoOutcome::UpToDate { fast_path: true }));
             }
             let live = driver.introspect().await?;
-            let renames =
-                crate::push::known_renames(driver.dialect(), &live, desired, &options.renames);
-            let diff = diff_with_renames(&live, desired, &renames);
+            // The comparison push makes; allowed drops and creates are what the resolver
+            // decides for every possible rename, otherwise they stay open and are refused below.
+            let resolver: &mut dyn Resolver = if options.allow_drop_and_create {
+                &mut NeverRename
+            } else {
+                &mut LeaveUnsettled
+            };
+            let compared =
+                vertz_sql::compare(driver.dialect(), &live, desired, &options.renames, resolver)
+                    .map_err(PushError::from)?;
+            let diff = compared.diff;
             if !diff.needs_sql() {
                 // Record the hash so the next start takes the fast path.
                 let started = history::julian_now();
@@ -215,16 +223,15 @@ pub async fn auto_migrate(
             for d in &destructive {
                 tracing::warn!(target: "vertz", change = %d, "auto-migrate: applying a destructive change");
             }
-            let report = push(
-                driver,
-                desired,
-                &PushOptions {
-                    dry_run: false,
-                    force: true,
-                    renames: options.renames.clone(),
-                },
-            )
-            .await?;
+            crate::push::check_expressions(desired)?;
+            let report = PushReport {
+                diff,
+                plan: compared.plan.map_err(PushError::from)?,
+                applied: false,
+                history_name: None,
+                schema_hash: hash.clone(),
+            };
+            let report = crate::push::apply(driver, &live, report).await?;
             let changes: Vec<String> = report.diff.changes.iter().map(Change::describe).collect();
             tracing::info!(target: "vertz", changes = changes.len(), statements = report.plan.statements.len(), micros = clock.elapsed().as_micros() as u64, "auto-migrate: applied");
             Ok(done(AutoOutcome::Applied {

@@ -7,7 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
-use vertz_diff::{Change, Renames, Safety, diff_with_renames};
+use vertz_diff::{Change, NeverRename, RenameError, Renames};
 use vertz_snapshot::{Schema, schema_hash};
 use vertz_sql::PlanError;
 
@@ -30,6 +30,9 @@ pub enum DevError {
     /// The dialect cannot express a change.
     #[error(transparent)]
     Plan(#[from] PlanError),
+    /// A rename given by the caller cannot apply to the migrations' schema and the declared one.
+    #[error(transparent)]
+    BadRename(#[from] RenameError),
     /// Destructive changes without `force`.
     #[error("refusing to write a migration that loses data without --force:{}", .changes.iter().map(|c| format!("\n  - {c}")).collect::<String>())]
     Destructive {
@@ -95,9 +98,16 @@ pub async fn migrate_dev(
         Vec::new()
     };
     let previous = replay(scratch, &files.iter().collect::<Vec<_>>()).await?;
-    let renames =
-        crate::push::known_renames(driver.dialect(), &previous, desired, &options.renames);
-    let diff = diff_with_renames(&previous, desired, &renames);
+    // The comparison push makes, with nobody to ask: a possible rename that no hint or given
+    // rename settles is a drop and an add, refused below as destructive without `force`.
+    let compared = vertz_sql::compare(
+        driver.dialect(),
+        &previous,
+        desired,
+        &options.renames,
+        &mut NeverRename,
+    )?;
+    let diff = compared.diff;
     let mut report = DevReport::default();
     if !diff.needs_sql() {
         tracing::info!(target: "vertz", "migrate dev: the migrations already produce the declared schema");
@@ -109,18 +119,13 @@ pub async fn migrate_dev(
         .filter(|c| !matches!(c, Change::CreateEnum { .. } | Change::DropEnum { .. }))
         .map(Change::describe)
         .collect();
-    let destructive: Vec<String> = diff
-        .changes
-        .iter()
-        .filter(|c| c.safety() == Safety::Destructive)
-        .map(Change::describe)
-        .collect();
+    let destructive: Vec<String> = diff.destructive().map(Change::describe).collect();
     if !destructive.is_empty() && !options.force {
         return Err(DevError::Destructive {
             changes: destructive,
         });
     }
-    let plan = driver.dialect().plan(&previous, desired, &diff)?;
+    let plan = compared.plan?;
     let file_name = migrations::next_file_name(&files, &options.name);
     let stem = file_name.trim_end_matches(".sql");
     let rollback = (!plan.rollback.is_empty()).then(|| plan.rollback_sql());

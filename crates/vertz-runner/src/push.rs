@@ -7,10 +7,7 @@
 use std::time::Instant;
 
 use serde::Serialize;
-use vertz_diff::{
-    Ambiguity, Change, Diff, LeaveUnsettled, RenameError, Renames, Resolver, Safety, check_renames,
-    diff_with_renames, settle,
-};
+use vertz_diff::{Ambiguity, Change, Diff, LeaveUnsettled, RenameError, Renames, Resolver, Safety};
 use vertz_snapshot::{Schema, schema_hash, sha256_hex};
 use vertz_sql::{MigrationPlan, PlanError};
 
@@ -117,34 +114,22 @@ pub struct PushReport {
     pub schema_hash: String,
 }
 
-/// The renames known without asking anyone: the target schema's `renamed_from` hints, the
-/// `given` ones (flags, settled earlier), and those the dialect's own rules imply (SQLite's
-/// case-insensitive names). Every comparison starts from these, so what is reported, refused
-/// and planned agree.
-pub(crate) fn known_renames(
-    dialect: &dyn vertz_sql::Dialect,
-    from: &Schema,
-    to: &Schema,
-    given: &Renames,
-) -> Renames {
-    let mut renames = Renames::from_hints(from, to);
-    renames.merge(given.clone());
-    let implied = dialect.implied_renames(from, to, &renames);
-    renames.merge(implied);
-    renames
-}
-
-/// The diff from the live database to `desired`, with the schema's hints and `renames` applied.
+/// The diff from the live database to `desired`, with the schema's hints and `renames` applied
+/// (the one comparison, [`vertz_sql::compare`]; possible renames left open are drops and adds).
 pub async fn compare(
     driver: &dyn Driver,
     desired: &Schema,
     renames: &Renames,
 ) -> Result<Diff, PushError> {
     let live = driver.introspect().await?;
-    // Compare with what this backend stores for `desired` (an absorbed UNIQUE, for one).
-    let desired = &driver.dialect().effective_schema(desired);
-    let all = known_renames(driver.dialect(), &live, desired, renames);
-    Ok(diff_with_renames(&live, desired, &all))
+    let compared = vertz_sql::compare(
+        driver.dialect(),
+        &live,
+        desired,
+        renames,
+        &mut LeaveUnsettled,
+    )?;
+    Ok(compared.diff)
 }
 
 /// Brings the live database to `desired` in one atomic unit, recorded in the history as a push.
@@ -178,10 +163,22 @@ pub async fn push_with(
         resolver,
         schema_hash(desired),
     )?;
-    if report.plan.is_empty() || options.dry_run {
+    if options.dry_run {
         return Ok(report);
     }
-    let mut report = report;
+    apply(driver, &live, report).await
+}
+
+/// Applies a decided `report` (its plan, from `live`, already read) in one atomic unit with its
+/// history row. Nothing to do when the plan is empty.
+pub(crate) async fn apply(
+    driver: &dyn Driver,
+    live: &Schema,
+    mut report: PushReport,
+) -> Result<PushReport, PushError> {
+    if report.plan.is_empty() {
+        return Ok(report);
+    }
     let started = history::julian_now();
     let clock = Instant::now();
     let (name, checksum, tail) = record_statements(&report, started);
@@ -196,7 +193,7 @@ pub async fn push_with(
     statements.push(tail[1].clone());
     if let Err(e) = driver.execute_atomic(&statements).await {
         if let DriverError::OutcomeUnknown { .. } = &e {
-            settle_unanswered(driver, &live, &name, &checksum, e).await?;
+            settle_unanswered(driver, live, &name, &checksum, e).await?;
         } else {
             // The unit rolled back as a whole. When the history table was edited by hand, say
             // that rather than the failing INSERT (checked only now: it costs a round trip on
@@ -248,7 +245,7 @@ pub fn prepare_with_hash(
 }
 
 /// Each expression of `desired` must be one SQL expression.
-fn check_expressions(desired: &Schema) -> Result<(), PushError> {
+pub(crate) fn check_expressions(desired: &Schema) -> Result<(), PushError> {
     let bad = vertz_sql::expr::check_schema(desired);
     if !bad.is_empty() {
         return Err(PushError::InvalidExpressions { errors: bad });
@@ -256,8 +253,9 @@ fn check_expressions(desired: &Schema) -> Result<(), PushError> {
     Ok(())
 }
 
-/// The diff and plan of a push from `live` to `desired`: the renames (given ones checked, the
-/// rest settled by `resolver`), then the diff against what the dialect stores for `desired`.
+/// The diff and plan of a push from `live` to `desired`: the one comparison
+/// ([`vertz_sql::compare`]: given renames checked, the diff against what the dialect stores for
+/// `desired`, the rest of the renames settled by `resolver`), with what stays unsettled refused.
 /// No expression check, no refusal of destructive changes, no hash: [`prepare`] adds those. A
 /// caller that only asks whether a push would change anything uses this.
 pub fn plan_against(
@@ -267,21 +265,13 @@ pub fn plan_against(
     options: &PushOptions,
     resolver: &mut (dyn Resolver + Send),
 ) -> Result<(Diff, MigrationPlan), PushError> {
-    check_renames(live, desired, &options.renames)?;
-    // The diff is taken against what this backend stores for `desired` (D1 writes no
-    // AUTOINCREMENT), so a second push is a no-op; the plan still sees the declared schema, so
-    // the dialect can warn about what it writes differently. The hash is the declared schema's.
-    let effective = dialect.effective_schema(desired);
-    let renames = known_renames(dialect, live, &effective, &options.renames);
-    let settlement = settle(live, &effective, &renames, resolver);
-    if !settlement.unsettled.is_empty() {
+    let compared = vertz_sql::compare(dialect, live, desired, &options.renames, resolver)?;
+    if !compared.unsettled.is_empty() {
         return Err(PushError::UnsettledRenames {
-            ambiguities: settlement.unsettled,
+            ambiguities: compared.unsettled,
         });
     }
-    let diff = diff_with_renames(live, &effective, &settlement.renames);
-    let plan = dialect.plan(live, desired, &diff)?;
-    Ok((diff, plan))
+    Ok((compared.diff, compared.plan?))
 }
 
 /// [`decide`], and the refusal of destructive changes without `force`.
@@ -434,23 +424,27 @@ pub struct StatusReport {
     pub possible_renames: Vec<Ambiguity>,
 }
 
-/// Compares the live database with `desired`.
+/// Compares the live database with `desired` (the one comparison, [`vertz_sql::compare`]);
+/// possible renames are reported, never settled.
 pub async fn status(driver: &dyn Driver, desired: &Schema) -> Result<StatusReport, PushError> {
     let live = driver.introspect().await?;
-    // Compared with what this backend stores for `desired` (see `push_with`).
-    let desired = &driver.dialect().effective_schema(desired);
-    let hints = known_renames(driver.dialect(), &live, desired, &Renames::default());
-    let diff = diff_with_renames(&live, desired, &hints);
-    let possible_renames = vertz_diff::detect(&live, desired, &hints);
-    let differences: Vec<String> = diff
+    let compared = vertz_sql::compare(
+        driver.dialect(),
+        &live,
+        desired,
+        &Renames::default(),
+        &mut LeaveUnsettled,
+    )?;
+    let differences: Vec<String> = compared
+        .diff
         .changes
         .iter()
         .filter(|c| !c.declared_only())
         .map(Change::describe)
         .collect();
     Ok(StatusReport {
-        in_sync: !diff.needs_sql(),
+        in_sync: !compared.diff.needs_sql(),
         differences,
-        possible_renames,
+        possible_renames: compared.unsettled,
     })
 }

@@ -176,7 +176,8 @@ pub trait Dialect: Send + Sync {
     /// Renames the database's own rules imply, beyond those `settled` already holds: on the
     /// SQLite family names are case-insensitive, so `USERS` gone and `users` new is one table
     /// renamed, never a drop and a create. Callers merge these before diffing, so what they
-    /// report (and refuse as destructive) matches what the plan does. None by default.
+    /// report (and refuse as destructive) matches what the plan does. None by default, so a
+    /// dialect built on another (D1 on the SQLite family) must forward it.
     fn implied_renames(
         &self,
         _from: &Schema,

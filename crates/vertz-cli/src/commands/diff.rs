@@ -1,58 +1,115 @@
-//! `vertz db diff --from SOURCE --to SOURCE`: the SQL that turns one schema into another, where
-//! each side is a schema file (`.sql`, `.json`), a migrations folder (its files replayed in an
-//! in-memory SQLite) or a live database (a URL). Reads only; changes nothing.
+//! `vertz db diff --from SOURCE --to SOURCE [--dialect sqlite|d1] [--rename ...]`: the SQL that turns one schema
+//! into another, where each side is a schema file (`.sql`, `.json`), a migrations folder (its
+//! files replayed in an in-memory SQLite) or a live database (a URL). Planned through the one
+//! comparison every verb makes (`vertz_sql::compare`), for the backend the user selected. Reads
+//! only; changes nothing.
 
 use std::path::Path;
 
+use clap::ValueEnum;
 use vertz_dialect_sqlite::SqliteScratch;
+use vertz_runner::Driver;
 use vertz_snapshot::Schema;
+use vertz_sql::Dialect;
 
-use crate::cli::DiffArgs;
+use crate::cli::{DialectName, DiffArgs};
 use crate::commands::migrate::read_migrations;
+use crate::context::Context;
 use crate::exit::{self, CliError};
-use crate::output::json;
+use crate::output::{json, note};
 use crate::schema_source;
 
-/// Reads one side: a URL (it has a scheme), a folder, or a schema file.
-async fn side(source: &str) -> Result<Schema, CliError> {
+/// Reads one side: a URL (it has a scheme), a folder, or a schema file. A database side comes
+/// with its driver, whose dialect is the one to plan for unless the user names another.
+async fn side(source: &str) -> Result<(Schema, Option<Box<dyn Driver>>), CliError> {
     if source.starts_with("sqlite:")
         || source.starts_with("d1://")
         || source.starts_with("d1-local:")
     {
         let driver = schema_source::open_database(source).await?;
-        return Ok(driver.introspect().await.map_err(anyhow::Error::from)?);
+        let schema = driver.introspect().await.map_err(anyhow::Error::from)?;
+        return Ok((schema, Some(driver)));
     }
     let path = Path::new(source);
     if path.is_dir() {
         let files = read_migrations(path)?;
         let refs: Vec<_> = files.iter().collect();
-        return Ok(vertz_runner::replay::replay(&SqliteScratch, &refs)
+        let schema = vertz_runner::replay::replay(&SqliteScratch, &refs)
             .await
-            .map_err(anyhow::Error::from)?);
+            .map_err(anyhow::Error::from)?;
+        return Ok((schema, None));
     }
-    schema_source::load(path).await
+    Ok((schema_source::load(path).await?, None))
 }
 
-pub async fn run(args: DiffArgs) -> Result<u8, CliError> {
-    let from = side(&args.from).await?;
-    let to = side(&args.to).await?;
-    let mut renames = vertz_diff::Renames::from_hints(&from, &to);
-    let dialect = vertz_sql::SqliteFamily::sqlite();
-    let implied = vertz_sql::Dialect::implied_renames(&dialect, &from, &to, &renames);
-    renames.merge(implied);
-    let diff = vertz_diff::diff_with_renames(&from, &to, &renames);
-    let plan = vertz_sql::Dialect::plan(&dialect, &from, &to, &diff)
+/// The dialect called `name`.
+fn named(name: DialectName) -> Box<dyn Dialect> {
+    match name {
+        DialectName::Sqlite => Box::new(vertz_dialect_sqlite::dialect()),
+        DialectName::D1 => Box::new(vertz_dialect_d1::dialect()),
+    }
+}
+
+pub async fn run(ctx: &Context, args: DiffArgs) -> Result<u8, CliError> {
+    let (from, from_db) = side(&args.from).await?;
+    let (to, to_db) = side(&args.to).await?;
+    // `--dialect`, else a database side's own, else vertz.toml's (or VERTZ_DIALECT), else SQLite.
+    let chosen = match args.dialect {
+        Some(name) => Some(named(name)),
+        None if from_db.is_some() || to_db.is_some() => None,
+        None => {
+            let resolved = ctx.settings(None, None, None)?.resolved.dialect;
+            let name = DialectName::from_str(&resolved, true).map_err(|_| {
+                CliError::new(
+                    exit::INVALID_INPUT,
+                    anyhow::anyhow!(
+                        "unknown dialect {resolved:?} (from `dialect` in vertz.toml or VERTZ_DIALECT); use sqlite or d1"
+                    ),
+                )
+            })?;
+            Some(named(name))
+        }
+    };
+    let dialect: &dyn Dialect = match (&chosen, &from_db, &to_db) {
+        (Some(d), _, _) => d.as_ref(),
+        (None, Some(db), _) | (None, None, Some(db)) => db.dialect(),
+        (None, None, None) => unreachable!("a dialect is chosen when no side is a database"),
+    };
+    // No one to ask: a possible rename that no hint or flag settles is a drop and an add here,
+    // and is named on standard error with the flag that settles it.
+    let compared = vertz_sql::compare(
+        dialect,
+        &from,
+        &to,
+        &args.given.renames(),
+        &mut vertz_diff::NeverRename,
+    )
+    .map_err(|e| {
+        CliError::new(
+            exit::USAGE,
+            anyhow::anyhow!("{e}; check the --rename and --rename-table flags"),
+        )
+    })?;
+    let plan = compared
+        .plan
         .map_err(|e| CliError::new(exit::REFUSED, anyhow::Error::from(e)))?;
+    let diff = compared.diff;
     if args.json {
         json(&serde_json::json!({
             "from": args.from,
             "to": args.to,
+            "dialect": dialect.name(),
             "changes": diff.changes.iter().map(|c| serde_json::json!({
                 "description": c.describe(),
                 "safety": c.safety(),
             })).collect::<Vec<_>>(),
             "sql": plan.statements.iter().map(|s| &s.sql).collect::<Vec<_>>(),
             "rollback": plan.rollback.iter().map(|s| &s.sql).collect::<Vec<_>>(),
+            "warnings": plan.warnings,
+            "possible_renames": compared.declined.iter().map(|a| serde_json::json!({
+                "description": a.to_string(),
+                "flag": a.flag(&a.best().name),
+            })).collect::<Vec<_>>(),
         }));
         return Ok(exit::OK);
     }
@@ -66,6 +123,15 @@ pub async fn run(args: DiffArgs) -> Result<u8, CliError> {
     } else {
         crate::output::outln!("-- From {} to {}:\n", args.from, args.to);
         crate::output::out!("{}", plan.to_sql());
+    }
+    for w in &plan.warnings {
+        note!("warning: {w}");
+    }
+    for a in &compared.declined {
+        note!(
+            "possible rename, planned as a drop and an add: {a}; `{}` settles it",
+            a.flag(&a.best().name)
+        );
     }
     Ok(exit::OK)
 }

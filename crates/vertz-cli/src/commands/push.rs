@@ -2,7 +2,7 @@
 
 use std::io::IsTerminal;
 
-use vertz_diff::{AcceptAbove, LeaveUnsettled, NeverRename, Renames, Resolver, settle_flags};
+use vertz_diff::{AcceptAbove, LeaveUnsettled, NeverRename, Resolver, settle_flags};
 use vertz_runner::{PushError, PushOptions, PushReport};
 
 use crate::ask::Ask;
@@ -51,19 +51,10 @@ pub async fn run(ctx: &Context, args: PushArgs) -> Result<u8, CliError> {
         }
         opened = Some(driver);
     }
-    let mut renames = Renames::default();
-    for (old, new) in &args.rename_table {
-        renames.tables.insert(old.clone(), new.clone());
-    }
-    for (table, old, new) in &args.rename {
-        renames
-            .columns
-            .insert((table.clone(), old.clone()), new.clone());
-    }
     let options = PushOptions {
         dry_run: args.dry_run,
         force: args.force,
-        renames,
+        renames: args.given.renames(),
     };
     let terminal = std::io::stdin().is_terminal();
     // Without a terminal, `ask` (given or default) can ask nobody: unsettled renames refuse.
@@ -248,11 +239,7 @@ fn memo_inputs(
     database: &str,
     args: &PushArgs,
 ) -> Option<(String, std::path::PathBuf)> {
-    if !args.rename.is_empty()
-        || !args.rename_table.is_empty()
-        || database == "sqlite::memory:"
-        || !push_memo::enabled()
-    {
+    if !args.given.is_empty() || database == "sqlite::memory:" || !push_memo::enabled() {
         return None;
     }
     let db_path = vertz_dialect_sqlite::driver::parse_url(database)?;

@@ -12,7 +12,7 @@ pub async fn run(ctx: &Context, verb: Tooling) -> Result<u8, CliError> {
         Tooling::Init(args) => super::init::run(args),
         Tooling::Pull(args) => super::pull::run(ctx, args).await,
         Tooling::Export(args) => super::export::run(ctx, args).await,
-        Tooling::Diff(args) => super::diff::run(args).await,
+        Tooling::Diff(args) => super::diff::run(ctx, args).await,
     }
 }
 
