@@ -461,15 +461,114 @@ impl Driver for SqliteDriver {
             refuse_nul(i + 1, &s.sql)?;
         }
         let mut conn = self.conn().await;
+        self.run_unit(&mut conn, statements, true).await
+    }
+
+    fn honours_foreign_keys_off(&self) -> bool {
+        true
+    }
+
+    /// `PRAGMA foreign_keys = OFF` on the connection before `BEGIN IMMEDIATE` (inside a
+    /// transaction SQLite ignores it), the unit, `PRAGMA foreign_key_check` before `COMMIT`, and
+    /// foreign keys back on afterwards, whatever happened.
+    async fn execute_atomic_foreign_keys_off(
+        &self,
+        statements: &[Statement],
+    ) -> Result<(), DriverError> {
+        for (i, s) in statements.iter().enumerate() {
+            refuse_nul(i + 1, &s.sql)?;
+        }
+        let mut conn = self.conn().await;
+        let off = "PRAGMA foreign_keys = OFF";
+        sqlx::query(off)
+            .execute(&mut *conn)
+            .await
+            .map_err(|e| to_driver_error(&self.target, 0, off, &e))?;
+        let result = self.run_unit_checked(&mut conn, statements).await;
+        if result.is_err() {
+            // A failed COMMIT may leave the transaction open; foreign keys can only be turned
+            // back on outside one.
+            rollback(&mut conn).await;
+        }
+        let on = "PRAGMA foreign_keys = ON";
+        let restored = sqlx::query(on)
+            .execute(&mut *conn)
+            .await
+            .map_err(|e| to_driver_error(&self.target, 0, on, &e));
+        result?;
+        restored?;
+        Ok(())
+    }
+}
+
+/// The rows of `PRAGMA foreign_key_check` (table, rowid, parent, foreign key id) counted per
+/// table and parent, in that order.
+fn dangling_rows(rows: &Rows) -> Vec<vertz_runner::driver::DanglingRows> {
+    let mut counts: std::collections::BTreeMap<(String, String), u64> = Default::default();
+    for r in rows {
+        let text = |i: usize| r.get(i).and_then(Value::as_str).unwrap_or("?").to_string();
+        *counts.entry((text(0), text(2))).or_default() += 1;
+    }
+    counts
+        .into_iter()
+        .map(|((table, parent), rows)| vertz_runner::driver::DanglingRows {
+            table,
+            parent,
+            rows,
+        })
+        .collect()
+}
+
+impl SqliteDriver {
+    /// The unit in a transaction left open, then `PRAGMA foreign_key_check`: any row fails it
+    /// with [`DriverError::ForeignKeyViolations`], none commits it.
+    async fn run_unit_checked(
+        &self,
+        conn: &mut SqliteConnection,
+        statements: &[Statement],
+    ) -> Result<(), DriverError> {
+        self.run_unit(conn, statements, false).await?;
+        let check = "PRAGMA foreign_key_check";
+        let rows = match plain_rows(conn, check).await {
+            Ok(rows) => rows,
+            Err(e) => {
+                rollback(conn).await;
+                return Err(to_driver_error(&self.target, statements.len() + 1, check, &e));
+            }
+        };
+        if !rows.is_empty() {
+            rollback(conn).await;
+            return Err(DriverError::ForeignKeyViolations {
+                target: self.target.clone(),
+                dangling: dangling_rows(&rows),
+            });
+        }
+        sqlx::query("COMMIT")
+            .execute(&mut *conn)
+            .await
+            .map_err(|e| {
+                to_driver_error(&self.target, statements.len() + 1, "COMMIT", &e)
+            })?;
+        Ok(())
+    }
+
+    /// Runs a unit in one `BEGIN IMMEDIATE` transaction on `conn`; with `commit`, commits it,
+    /// otherwise leaves it open for the caller. On error the transaction is rolled back.
+    async fn run_unit(
+        &self,
+        conn: &mut SqliteConnection,
+        statements: &[Statement],
+        commit: bool,
+    ) -> Result<(), DriverError> {
         let n = statements.len();
-        if n > SCRIPT_STATEMENTS && statements.iter().all(runs_in_exec) {
-            match execute_whole(&mut conn, statements).await {
+        if commit && n > SCRIPT_STATEMENTS && statements.iter().all(runs_in_exec) {
+            match execute_whole(conn, statements).await {
                 Ok(()) => return Ok(()),
                 Err(Whole::Commit(e)) => {
                     return Err(to_driver_error(&self.target, n + 1, "COMMIT", &e));
                 }
                 Err(Whole::Script(e)) => {
-                    rollback(&mut conn).await;
+                    rollback(conn).await;
                     if busy(&e) {
                         return Err(to_driver_error(&self.target, 0, "BEGIN IMMEDIATE", &e));
                     }
@@ -487,11 +586,21 @@ impl Driver for SqliteDriver {
         let mut begun = false;
         let mut i = 0;
         loop {
+            if i == n && !commit {
+                if !begun {
+                    execute_script(conn, &["BEGIN IMMEDIATE"])
+                        .await
+                        .map_err(|(_, e)| {
+                            to_driver_error(&self.target, 0, "BEGIN IMMEDIATE", &e)
+                        })?;
+                }
+                return Ok(());
+            }
             let run = run_of_plain(&statements[i..]);
             if run == 0 && i < n {
                 // A statement with parameters (or ending in a line comment) runs alone.
                 if !begun {
-                    execute_script(&mut conn, &["BEGIN IMMEDIATE"])
+                    execute_script(conn, &["BEGIN IMMEDIATE"])
                         .await
                         .map_err(|(_, e)| {
                             to_driver_error(&self.target, 0, "BEGIN IMMEDIATE", &e)
@@ -507,14 +616,14 @@ impl Driver for SqliteDriver {
                     .await;
                 if let Err(e) = result {
                     let err = to_driver_error(&self.target, i + 1, &s.sql, &e);
-                    rollback(&mut conn).await;
+                    rollback(conn).await;
                     return Err(err);
                 }
                 i += 1;
                 continue;
             }
             let with_begin = !begun;
-            let with_commit = i + run == n;
+            let with_commit = commit && i + run == n;
             let mut script: Vec<&str> = Vec::with_capacity(run + 2);
             if with_begin {
                 script.push("BEGIN IMMEDIATE");
@@ -526,7 +635,7 @@ impl Driver for SqliteDriver {
             if with_commit {
                 script.push("COMMIT");
             }
-            if let Err((at, e)) = execute_script(&mut conn, &script).await {
+            if let Err((at, e)) = execute_script(conn, &script).await {
                 let err = if with_begin && at == 0 {
                     to_driver_error(&self.target, 0, "BEGIN IMMEDIATE", &e)
                 } else if with_commit && at == script.len() - 1 {
@@ -535,7 +644,7 @@ impl Driver for SqliteDriver {
                     let k = i + at - usize::from(with_begin);
                     to_driver_error(&self.target, k + 1, &statements[k].sql, &e)
                 };
-                rollback(&mut conn).await;
+                rollback(conn).await;
                 return Err(err);
             }
             begun = true;

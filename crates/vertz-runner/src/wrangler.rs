@@ -426,6 +426,8 @@ mod tests {
                     checksum: String::new(),
                     forward: Vec::new(),
                     rollback: None,
+                    foreign_keys_off: false,
+                    rollback_foreign_keys_off: false,
                 }
             ),
             // A literal, not a parameter: the statement joins its unit's script.
