@@ -1090,7 +1090,7 @@ fn deploy_to_d1_lints_first_and_applies_nothing_when_a_file_breaks_a_d1_rule() {
     );
     p.write(
         "migrations/0002_bad.sql",
-        "CREATE INDEX users_email ON users (email);\nPRAGMA foreign_keys = OFF;\n",
+        "CREATE INDEX users_email ON users (email);\nPRAGMA journal_mode = WAL;\n",
     );
     let id = fresh_id("deploy-lint");
     let u = url(&id);
@@ -1115,7 +1115,7 @@ fn deploy_to_d1_lints_first_and_applies_nothing_when_a_file_breaks_a_d1_rule() {
         refused.stderr
     );
     assert!(
-        refused.stderr.contains("[d1/foreign-keys-off]"),
+        refused.stderr.contains("[d1/refused-pragma]"),
         "{}",
         refused.stderr
     );

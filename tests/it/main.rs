@@ -22,6 +22,7 @@ mod errors;
 mod evolve;
 mod evolve_found;
 mod faults;
+mod fk_off;
 mod journal;
 mod migrate;
 mod objects;

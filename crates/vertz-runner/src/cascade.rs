@@ -127,6 +127,7 @@ pub fn affected(schema: &Schema, parent: &str, gone: &BTreeSet<String>) -> Vec<C
             });
         }
     }
+    out.sort_by(|a, b| a.table.cmp(&b.table));
     out
 }
 
@@ -229,6 +230,7 @@ pub async fn check(driver: &dyn Driver, files: &[&MigrationFile]) -> Result<Chec
                     guard.push(c.table);
                 }
             }
+            guard.sort();
         } else {
             checked.findings.push(CascadeFinding {
                 path: file.path.clone(),
