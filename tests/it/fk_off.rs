@@ -59,10 +59,14 @@ BEGIN;
 
 /// Every row of the children, for "kept every row" checks.
 fn child_rows(db: &Db) -> Vec<Vec<Vec<String>>> {
-    ["SELECT * FROM c ORDER BY id", "SELECT * FROM n ORDER BY id", "SELECT * FROM g ORDER BY id"]
-        .iter()
-        .map(|q| db.rows(q))
-        .collect()
+    [
+        "SELECT * FROM c ORDER BY id",
+        "SELECT * FROM n ORDER BY id",
+        "SELECT * FROM g ORDER BY id",
+    ]
+    .iter()
+    .map(|q| db.rows(q))
+    .collect()
 }
 
 fn kept() -> Vec<Vec<Vec<String>>> {
@@ -125,11 +129,15 @@ fn sqlites_12_step_recipe_keeps_every_child_row_and_foreign_keys_are_on_again() 
     p.write("migrations/0002_rebuild_p.sql", RECIPE);
     // A later file of the same deploy (the same connection): its delete must cascade, so
     // foreign keys are on again after the rebuild.
-    p.write("migrations/0003_delete_one.sql", "DELETE FROM p WHERE id = 1;\n");
+    p.write(
+        "migrations/0003_delete_one.sql",
+        "DELETE FROM p WHERE id = 1;\n",
+    );
     let run = deploy_sqlite(&p, &[]);
     run.code(0);
     assert!(
-        run.stdout.contains("applied 0002_rebuild_p (5 statement(s), ")
+        run.stdout
+            .contains("applied 0002_rebuild_p (5 statement(s), ")
             && run.stdout.contains(" ms, foreign keys off)"),
         "{}",
         run.stdout
@@ -146,9 +154,15 @@ fn sqlites_12_step_recipe_keeps_every_child_row_and_foreign_keys_are_on_again() 
     );
     // p 1's child 10 (and its grandchild 30) cascaded away; n 20 was set NULL.
     assert_eq!(db.rows("SELECT id FROM c ORDER BY id"), [["11"], ["12"]]);
-    assert_eq!(db.rows("SELECT * FROM n ORDER BY id"), [["20", "NULL"], ["21", "2"]]);
+    assert_eq!(
+        db.rows("SELECT * FROM n ORDER BY id"),
+        [["20", "NULL"], ["21", "2"]]
+    );
     assert_eq!(db.rows("SELECT * FROM g ORDER BY id"), [["31", "12"]]);
-    assert_eq!(history(&db), ["0001_tables", "0002_rebuild_p", "0003_delete_one"]);
+    assert_eq!(
+        history(&db),
+        ["0001_tables", "0002_rebuild_p", "0003_delete_one"]
+    );
 }
 
 #[test]
@@ -162,6 +176,20 @@ fn the_recipe_alone_keeps_every_child_row() {
         db.rows("SELECT \"table\", on_delete FROM pragma_foreign_key_list('c')"),
         [["p", "CASCADE"]]
     );
+}
+
+/// The pragma alone, without BEGIN or COMMIT: before vertz understood it, the file ran with
+/// foreign keys on and `DROP TABLE p` emptied `c` and `g` and nulled `n`, reporting success.
+#[test]
+fn the_pragma_alone_keeps_every_child_row() {
+    let (p, db) = sqlite_with_rows();
+    p.write(
+        "migrations/0002_rebuild_p.sql",
+        "PRAGMA foreign_keys = OFF;\nCREATE TABLE new_p (id INTEGER PRIMARY KEY, name TEXT NOT NULL, rank INTEGER NOT NULL DEFAULT 0);\nINSERT INTO new_p (id, name) SELECT id, name FROM p;\nDROP TABLE p;\nALTER TABLE new_p RENAME TO p;\n",
+    );
+    deploy_sqlite(&p, &[]).code(0);
+    assert_eq!(child_rows(&db), kept());
+    assert_rebuilt(&db);
 }
 
 #[test]
@@ -188,7 +216,10 @@ fn drizzle_kits_shape_keeps_every_child_row() {
     let json = deploy_sqlite(&p, &["--dry-run", "--json"]);
     json.code(0);
     let json: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
-    assert_eq!(json["foreign_keys_off"], serde_json::json!(["0002_rebuild_p"]));
+    assert_eq!(
+        json["foreign_keys_off"],
+        serde_json::json!(["0002_rebuild_p"])
+    );
     assert_eq!(json["foreign_keys_off_honoured"], true);
     deploy_sqlite(&p, &[]).code(0);
     assert_rebuilt(&db);
@@ -213,7 +244,10 @@ fn a_file_that_leaves_a_dangling_reference_fails_and_leaves_the_database_as_it_w
         run.stderr
     );
     assert_eq!(db.schema_text(), schema);
-    assert_eq!(db.rows("SELECT * FROM p ORDER BY id"), [["1", "one"], ["2", "two"]]);
+    assert_eq!(
+        db.rows("SELECT * FROM p ORDER BY id"),
+        [["1", "one"], ["2", "two"]]
+    );
     assert_eq!(child_rows(&db), kept());
     assert_eq!(history(&db), ["0001_tables"]);
 }
@@ -245,7 +279,10 @@ fn with_tx_mode_all_the_whole_unit_runs_with_foreign_keys_off() {
     assert_rebuilt(&db);
     assert_eq!(history(&db), ["0001_tables", "0002_rows", "0003_rebuild_p"]);
     // Foreign keys are on again on later runs: a cascade works.
-    p.write("migrations/0004_delete.sql", "DELETE FROM p WHERE id = 2;\n");
+    p.write(
+        "migrations/0004_delete.sql",
+        "DELETE FROM p WHERE id = 2;\n",
+    );
     deploy_sqlite(&p, &["--tx-mode", "all"]).code(0);
     assert_eq!(db.rows("SELECT id FROM c ORDER BY id"), [["10"]]);
 }
@@ -290,7 +327,8 @@ fn other_transaction_control_is_still_refused_with_its_line() {
     let run = deploy_sqlite(&p, &[]);
     run.code(3);
     assert!(
-        run.stderr.contains("migrations/0002_x.sql:6: `COMMIT` controls the transaction"),
+        run.stderr
+            .contains("migrations/0002_x.sql:6: `COMMIT` controls the transaction"),
         "{}",
         run.stderr
     );
@@ -359,7 +397,11 @@ fn on_d1_a_rebuild_whose_children_hold_rows_is_refused_with_their_counts() {
             "{extra:?}\n{}",
             run.stderr
         );
-        assert!(run.stderr.contains("`vertz db migrate dev`"), "{}", run.stderr);
+        assert!(
+            run.stderr.contains("`vertz db migrate dev`"),
+            "{}",
+            run.stderr
+        );
         assert_eq!(block_on(d1_state(&d)), before, "{extra:?}");
     }
 }
@@ -378,9 +420,8 @@ fn on_d1_a_rebuild_whose_children_are_empty_runs() {
     let run = deploy_d1(&p, &id, &[]);
     run.code(0);
     assert!(
-        run.stderr.contains(
-            "warning: 0003_rebuild_p: PRAGMA foreign_keys = OFF does nothing on D1"
-        ),
+        run.stderr
+            .contains("warning: 0003_rebuild_p: PRAGMA foreign_keys = OFF does nothing on D1"),
         "{}",
         run.stderr
     );
@@ -394,7 +435,9 @@ fn on_d1_a_rebuild_whose_children_are_empty_runs() {
             ]
         );
         assert_eq!(
-            d1_rows(&d, "SELECT name FROM _vertz_migrations ORDER BY name").await.len(),
+            d1_rows(&d, "SELECT name FROM _vertz_migrations ORDER BY name")
+                .await
+                .len(),
             3
         );
         // The children still reference p, and now rows can go in.
@@ -448,7 +491,10 @@ impl Driver for RacingWriter {
 fn on_d1_a_child_row_written_after_the_check_fails_the_whole_unit() {
     let p = Project::new();
     p.write("migrations/0001_tables.sql", TABLES);
-    p.write("migrations/0002_parents.sql", "INSERT INTO p VALUES (1, 'one');\n");
+    p.write(
+        "migrations/0002_parents.sql",
+        "INSERT INTO p VALUES (1, 'one');\n",
+    );
     let id = fresh_id("fk-off-race");
     deploy_d1(&p, &id, &[]).code(0);
     p.write("migrations/0003_rebuild_p.sql", RECIPE);
@@ -467,11 +513,16 @@ fn on_d1_a_child_row_written_after_the_check_fails_the_whole_unit() {
     let d = driver(&id);
     block_on(async {
         // The raced row is there, p is not rebuilt, and the file is not recorded.
-        assert_eq!(d1_rows(&d, "SELECT id FROM c").await, [vec![Value::Int(10)]]);
+        assert_eq!(
+            d1_rows(&d, "SELECT id FROM c").await,
+            [vec![Value::Int(10)]]
+        );
         let p_sql = d1_rows(&d, "SELECT sql FROM sqlite_schema WHERE name = 'p'").await;
         assert!(!p_sql[0][0].as_str().unwrap().contains("rank"), "{p_sql:?}");
         assert_eq!(
-            d1_rows(&d, "SELECT name FROM _vertz_migrations ORDER BY name").await.len(),
+            d1_rows(&d, "SELECT name FROM _vertz_migrations ORDER BY name")
+                .await
+                .len(),
             2
         );
     });
@@ -524,6 +575,9 @@ fn on_d1_local_the_same_refusal_and_the_same_run() {
     block_on(async {
         let p_sql = d1_rows(&d, "SELECT sql FROM sqlite_schema WHERE name = 'p'").await;
         assert!(p_sql[0][0].as_str().unwrap().contains("rank"), "{p_sql:?}");
-        assert_eq!(d1_rows(&d, "SELECT count(*) FROM p").await, [vec![Value::Int(2)]]);
+        assert_eq!(
+            d1_rows(&d, "SELECT count(*) FROM p").await,
+            [vec![Value::Int(2)]]
+        );
     });
 }

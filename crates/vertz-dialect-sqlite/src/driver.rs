@@ -511,11 +511,13 @@ fn dangling_rows(rows: &Rows) -> Vec<vertz_runner::driver::DanglingRows> {
     }
     counts
         .into_iter()
-        .map(|((table, parent), rows)| vertz_runner::driver::DanglingRows {
-            table,
-            parent,
-            rows,
-        })
+        .map(
+            |((table, parent), rows)| vertz_runner::driver::DanglingRows {
+                table,
+                parent,
+                rows,
+            },
+        )
         .collect()
 }
 
@@ -533,7 +535,12 @@ impl SqliteDriver {
             Ok(rows) => rows,
             Err(e) => {
                 rollback(conn).await;
-                return Err(to_driver_error(&self.target, statements.len() + 1, check, &e));
+                return Err(to_driver_error(
+                    &self.target,
+                    statements.len() + 1,
+                    check,
+                    &e,
+                ));
             }
         };
         if !rows.is_empty() {
@@ -546,9 +553,7 @@ impl SqliteDriver {
         sqlx::query("COMMIT")
             .execute(&mut *conn)
             .await
-            .map_err(|e| {
-                to_driver_error(&self.target, statements.len() + 1, "COMMIT", &e)
-            })?;
+            .map_err(|e| to_driver_error(&self.target, statements.len() + 1, "COMMIT", &e))?;
         Ok(())
     }
 

@@ -46,7 +46,11 @@ pub fn drops(statements: &[FileStatement]) -> Vec<Drop> {
         let sql = s.sql.as_str();
         let word = |i: usize, kw: &str| tokens.get(i).is_some_and(|t| t.is_word(sql, kw));
         if word(0, "DROP") && word(1, "TABLE") {
-            let at = if word(2, "IF") && word(3, "EXISTS") { 4 } else { 2 };
+            let at = if word(2, "IF") && word(3, "EXISTS") {
+                4
+            } else {
+                2
+            };
             if let Some((name, _)) = table_name(sql, &tokens, at) {
                 let table = renamed.remove(&name).unwrap_or(name);
                 out.push(Drop {

@@ -184,7 +184,9 @@ pub enum DriverError {
         dangling: Vec<DanglingRows>,
     },
     /// The backend cannot run a unit with foreign keys off (D1 ignores `PRAGMA foreign_keys`).
-    #[error("{target} cannot run a unit with foreign keys off: it ignores PRAGMA foreign_keys = OFF")]
+    #[error(
+        "{target} cannot run a unit with foreign keys off: it ignores PRAGMA foreign_keys = OFF"
+    )]
     ForeignKeysOffUnsupported {
         /// The database, as the user named it.
         target: String,

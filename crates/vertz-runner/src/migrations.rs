@@ -635,7 +635,11 @@ mod tests {
             assert_eq!(f.forward.iter().map(|s| s.line).collect::<Vec<_>>(), lines);
             assert_eq!(f.checksum, checksum(text));
         }
-        let on_only = check("0002_x.sql", "PRAGMA foreign_keys = ON;\nCREATE TABLE a (x);\n").unwrap();
+        let on_only = check(
+            "0002_x.sql",
+            "PRAGMA foreign_keys = ON;\nCREATE TABLE a (x);\n",
+        )
+        .unwrap();
         assert!(!on_only.foreign_keys_off);
         assert_eq!(sqls(&on_only.forward), [(2, "CREATE TABLE a (x)")]);
         let rollback = check(
@@ -645,18 +649,31 @@ mod tests {
         .unwrap();
         assert!(!rollback.foreign_keys_off);
         assert!(rollback.rollback_foreign_keys_off);
-        assert_eq!(sqls(rollback.rollback.as_deref().unwrap()), [(4, "DROP TABLE p")]);
+        assert_eq!(
+            sqls(rollback.rollback.as_deref().unwrap()),
+            [(4, "DROP TABLE p")]
+        );
         // Transaction control anywhere else is still refused with its line.
         for (text, line) in [
-            ("PRAGMA foreign_keys=OFF;\nCREATE TABLE a (x);\nCOMMIT;\n", 3),
+            (
+                "PRAGMA foreign_keys=OFF;\nCREATE TABLE a (x);\nCOMMIT;\n",
+                3,
+            ),
             ("BEGIN;\nPRAGMA foreign_keys=OFF;\nCREATE TABLE a (x);\n", 1),
-            ("PRAGMA foreign_keys=OFF;\nCOMMIT;\nCREATE TABLE a (x);\n", 2),
+            (
+                "PRAGMA foreign_keys=OFF;\nCOMMIT;\nCREATE TABLE a (x);\n",
+                2,
+            ),
             ("PRAGMA foreign_keys=OFF;\nROLLBACK;\n", 2),
-            ("PRAGMA defer_foreign_keys=ON;\nBEGIN;\nCREATE TABLE a (x);\n", 2),
+            (
+                "PRAGMA defer_foreign_keys=ON;\nBEGIN;\nCREATE TABLE a (x);\n",
+                2,
+            ),
         ] {
             let err = check("0002_x.sql", text).unwrap_err();
             assert!(
-                err.starts_with(&format!("0002_x.sql:{line}: `")) && err.contains("controls the transaction"),
+                err.starts_with(&format!("0002_x.sql:{line}: `"))
+                    && err.contains("controls the transaction"),
                 "{text}\n{err}"
             );
         }

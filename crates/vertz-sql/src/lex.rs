@@ -591,7 +591,12 @@ mod tests {
 
     #[test]
     fn begin_and_commit_alone() {
-        for sql in ["BEGIN", "begin transaction", "BEGIN IMMEDIATE", "BEGIN EXCLUSIVE TRANSACTION"] {
+        for sql in [
+            "BEGIN",
+            "begin transaction",
+            "BEGIN IMMEDIATE",
+            "BEGIN EXCLUSIVE TRANSACTION",
+        ] {
             assert!(begins_transaction(sql), "{sql}");
             assert!(!commits_transaction(sql), "{sql}");
         }
@@ -599,8 +604,17 @@ mod tests {
             assert!(commits_transaction(sql), "{sql}");
             assert!(!begins_transaction(sql), "{sql}");
         }
-        for sql in ["ROLLBACK", "SAVEPOINT s", "BEGIN x", "COMMIT TRANSACTION t", "BEGINNING"] {
-            assert!(!begins_transaction(sql) && !commits_transaction(sql), "{sql}");
+        for sql in [
+            "ROLLBACK",
+            "SAVEPOINT s",
+            "BEGIN x",
+            "COMMIT TRANSACTION t",
+            "BEGINNING",
+        ] {
+            assert!(
+                !begins_transaction(sql) && !commits_transaction(sql),
+                "{sql}"
+            );
         }
     }
 
