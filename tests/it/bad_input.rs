@@ -521,12 +521,12 @@ fn setup_cases() -> Vec<(Setup, Case)> {
                 name: "D1-forbidden statement in a migration file for D1",
                 files: vec![text(
                     "migrations/0001_pragma.sql",
-                    "CREATE TABLE a (x);\nPRAGMA foreign_keys = OFF;\n",
+                    "CREATE TABLE a (x);\nPRAGMA journal_mode = WAL;\n",
                 )],
                 args: deploy("d1-local"),
                 code: 3,
                 expect: Expect::StartsWith(
-                    "error: the D1 lint refused 1 finding(s); nothing was applied:\n  migrations/0001_pragma.sql:2: PRAGMA foreign_keys = OFF does nothing on D1",
+                    "error: the D1 lint refused 1 finding(s); nothing was applied:\n  migrations/0001_pragma.sql:2: D1 refuses PRAGMA journal_mode",
                 ),
             },
         ),
