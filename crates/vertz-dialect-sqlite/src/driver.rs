@@ -844,6 +844,64 @@ mod tests {
             });
     }
 
+    /// A unit with foreign keys off: the parent's drop fires no action, a dangling reference
+    /// fails it with the table and count and leaves nothing, and foreign keys are on again after
+    /// either (also through `Box<dyn Driver>`, which must pass the calls on).
+    #[test]
+    fn a_unit_with_foreign_keys_off_keeps_children_checks_and_turns_them_on_again() {
+        let rebuild = |copy: &str| {
+            [
+                "CREATE TABLE new_p (id INTEGER PRIMARY KEY, v TEXT)".to_string(),
+                format!("INSERT INTO new_p SELECT * FROM p {copy}"),
+                "DROP TABLE p".into(),
+                "ALTER TABLE new_p RENAME TO p".into(),
+            ]
+            .map(Statement::new)
+        };
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(async {
+                let d: Box<dyn Driver> = Box::new(SqliteDriver::memory().await.unwrap());
+                assert!(d.honours_foreign_keys_off());
+                d.execute_atomic(&[
+                    Statement::new("CREATE TABLE p (id INTEGER PRIMARY KEY, v TEXT)"),
+                    Statement::new("CREATE TABLE c (id INTEGER PRIMARY KEY, p INTEGER REFERENCES p (id) ON DELETE CASCADE)"),
+                    Statement::new("INSERT INTO p VALUES (1, 'a'), (2, 'b')"),
+                    Statement::new("INSERT INTO c VALUES (10, 1), (11, 2), (12, 2)"),
+                ])
+                .await
+                .unwrap();
+                let count = |sql: &'static str| {
+                    let d = &d;
+                    async move { d.query(sql, &[]).await.unwrap()[0][0].clone() }
+                };
+                let err = d
+                    .execute_atomic_foreign_keys_off(&rebuild("WHERE id = 1"))
+                    .await
+                    .unwrap_err();
+                assert!(
+                    matches!(&err, DriverError::ForeignKeyViolations { dangling, .. }
+                        if dangling.len() == 1 && dangling[0].table == "c" && dangling[0].parent == "p" && dangling[0].rows == 2),
+                    "{err}"
+                );
+                assert_eq!(count("SELECT count(*) FROM p").await, Value::Int(2));
+                assert_eq!(count("PRAGMA foreign_keys").await, Value::Int(1));
+                d.execute_atomic_foreign_keys_off(&rebuild("")).await.unwrap();
+                assert_eq!(count("SELECT count(*) FROM c").await, Value::Int(3));
+                assert_eq!(count("PRAGMA foreign_keys").await, Value::Int(1));
+                // A failing statement turns them on again too.
+                let mut failing = rebuild("").to_vec();
+                failing.insert(0, Statement::new("INSERT INTO nowhere VALUES (1)"));
+                assert!(d.execute_atomic_foreign_keys_off(&failing).await.is_err());
+                assert_eq!(count("PRAGMA foreign_keys").await, Value::Int(1));
+                d.execute_atomic(&[Statement::new("DELETE FROM p WHERE id = 2")])
+                    .await
+                    .unwrap();
+                assert_eq!(count("SELECT count(*) FROM c").await, Value::Int(1));
+            });
+    }
+
     #[test]
     fn statements_that_end_or_nest_a_transaction_or_end_in_a_comment_run_alone() {
         for sql in [
