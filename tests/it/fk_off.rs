@@ -581,3 +581,39 @@ fn on_d1_local_the_same_refusal_and_the_same_run() {
         );
     });
 }
+
+/// The check costs two requests per deploy (the schema, then the row counts of the live
+/// children), however many files drop tables, and none when no pending file drops one.
+#[test]
+fn on_d1_the_check_costs_two_requests_per_deploy() {
+    let tables = ("0001_tables", TABLES);
+    let parents = ("0002_parents", "INSERT INTO p VALUES (1, 'one');\n");
+    // The requests of deploying `pending` onto a database that holds the first two files.
+    let requests = |pending: &[(&str, &str)]| {
+        let p = Project::new();
+        let d = driver(&fresh_id("fk-off-requests"));
+        for (name, sql) in [tables, parents] {
+            p.write(&format!("migrations/{name}.sql"), sql);
+        }
+        let files = vertz_runner::migrations::read_dir(&p.path("migrations")).unwrap();
+        block_on(deploy(&d, &files, &DeployOptions::default())).unwrap();
+        let before = d.requests();
+        for (name, sql) in pending {
+            p.write(&format!("migrations/{name}.sql"), sql);
+        }
+        let files = vertz_runner::migrations::read_dir(&p.path("migrations")).unwrap();
+        block_on(deploy(&d, &files, &DeployOptions::default())).unwrap();
+        d.requests() - before
+    };
+    let index = ("0003_index", "CREATE INDEX c_p ON c (p_id);\n");
+    let rebuild = ("0003_rebuild_p", RECIPE);
+    let again = RECIPE.replace("rank", "rank2");
+    let rebuild_again = ("0004_rebuild_p_again", again.as_str());
+    let plain = requests(&[index]);
+    assert_eq!(requests(&[rebuild]), plain + 2);
+    assert_eq!(
+        requests(&[rebuild, rebuild_again]),
+        plain + 3,
+        "one more file, one more batch; the check is still two"
+    );
+}
