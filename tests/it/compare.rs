@@ -170,8 +170,8 @@ fn migrate_dev_takes_a_unique_on_an_indexed_key_as_the_keys_own_index() {
 }
 
 /// `db diff` plans for the dialect the user selected: a `d1-local:` side, `--dialect d1`, or
-/// vertz.toml's `dialect`; D1 writes no AUTOINCREMENT, and a case-only table rename is a rename
-/// on D1 as on SQLite.
+/// vertz.toml's `dialect`; a case-only table rename is a rename on D1 as on SQLite, and D1's own
+/// refusals (a statement over D1's size limit) apply to D1's plan only.
 #[test]
 fn db_diff_plans_with_the_selected_dialect() {
     let p = Project::new();
@@ -183,74 +183,74 @@ fn db_diff_plans_with_the_selected_dialect() {
     );
     let sqlite_url = db.url();
     let local_url = format!("d1-local:{}", db.path.display());
-    let diff = |args: &[&str]| {
-        let mut all = vec!["db", "diff"];
+    let dialect_of = |args: &[&str]| {
+        let mut all = vec!["db", "diff", "--json"];
         all.extend_from_slice(args);
         let run = p.vertz(&all);
         run.code(0);
-        run.stdout
+        let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+        let sql = json["sql"].to_string();
+        assert!(sql.contains("RENAME TO \\\"users\\\""), "{sql}");
+        assert!(!sql.contains("DROP TABLE"), "{sql}");
+        json["dialect"].as_str().unwrap().to_string()
     };
-    let sqlite = diff(&["--from", &sqlite_url, "--to", "schema.sql"]);
-    assert!(sqlite.contains("AUTOINCREMENT"), "{sqlite}");
-    for d1 in [
-        diff(&["--from", &local_url, "--to", "schema.sql"]),
-        diff(&[
-            "--from",
-            &sqlite_url,
-            "--to",
-            "schema.sql",
-            "--dialect",
-            "d1",
-        ]),
-    ] {
-        assert!(!d1.contains("AUTOINCREMENT"), "{d1}");
-        assert!(d1.contains("RENAME TO \"users\""), "{d1}");
-        assert!(!d1.contains("DROP TABLE"), "{d1}");
-    }
+    assert_eq!(
+        dialect_of(&["--from", &sqlite_url, "--to", "schema.sql"]),
+        "sqlite"
+    );
+    assert_eq!(
+        dialect_of(&["--from", &local_url, "--to", "schema.sql"]),
+        "d1"
+    );
+    let to = ["--to", "schema.sql"];
+    assert_eq!(
+        dialect_of(&[&["--from", &sqlite_url][..], &to, &["--dialect", "d1"]].concat()),
+        "d1"
+    );
     // `--dialect` wins over the URL.
-    let forced = diff(&[
-        "--from",
-        &local_url,
-        "--to",
-        "schema.sql",
-        "--dialect",
-        "sqlite",
-    ]);
-    assert_eq!(forced, sqlite.replace(&sqlite_url, &local_url));
+    assert_eq!(
+        dialect_of(&[&["--from", &local_url][..], &to, &["--dialect", "sqlite"]].concat()),
+        "sqlite"
+    );
     // Without a URL side, vertz.toml's dialect.
     std::fs::create_dir(p.path("migrations")).unwrap();
-    let plain = diff(&["--from", "migrations", "--to", "schema.sql"]);
-    assert!(plain.contains("AUTOINCREMENT"), "{plain}");
     p.write("vertz.toml", "dialect = \"d1\"\n");
-    let configured = diff(&["--from", "migrations", "--to", "schema.sql"]);
-    assert_eq!(configured, plain.replace(" AUTOINCREMENT", ""));
-    // D1's own refusals apply to its plan: vertz writes no WITHOUT ROWID table there.
+    // D1's own refusals apply to its plan: a statement over D1's 100,000 bytes.
+    let values: Vec<String> = (0..12_000).map(|i| format!("'value{i}'")).collect();
     p.write(
-        "kv.sql",
-        "CREATE TABLE kv (k TEXT PRIMARY KEY, v TEXT) WITHOUT ROWID;\n",
+        "big.sql",
+        &format!(
+            "CREATE TABLE big (v TEXT CHECK (v IN ({})));\n",
+            values.join(", ")
+        ),
     );
-    let refused = p.vertz(&["db", "diff", "--from", "migrations", "--to", "kv.sql"]);
-    refused.code(5);
+    let refused = p.vertz(&["db", "diff", "--from", "migrations", "--to", "big.sql"]);
+    assert_ne!(refused.code, 0, "{}", refused.stdout);
     assert!(
-        refused.stderr.contains("cannot create table kv on d1"),
+        refused
+            .stderr
+            .contains("d1/statement-too-large: this statement is"),
         "{}",
         refused.stderr
     );
-    diff(&[
+    p.vertz(&[
+        "db",
+        "diff",
         "--from",
         "migrations",
         "--to",
-        "kv.sql",
+        "big.sql",
         "--dialect",
         "sqlite",
-    ]);
+    ])
+    .code(0);
     let bad = p.vertz(&[
         "db",
         "diff",
         "--from",
         "migrations",
         "--to",
-        "kv.sql",
+        "big.sql",
         "--dialect",
         "postgres",
     ]);

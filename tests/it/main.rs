@@ -24,6 +24,7 @@ mod evolve;
 mod evolve_found;
 mod export;
 mod faults;
+mod fk_off;
 mod journal;
 mod migrate;
 mod objects;

@@ -70,6 +70,7 @@ impl From<anyhow::Error> for CliError {
             DeployError::Verify(_) => INVALID_INPUT,
             DeployError::AppliedByWrangler { .. } => NOT_IN_SYNC,
             DeployError::Lock { cause, .. } => lock_code(cause),
+            DeployError::CascadeDrop { .. } => REFUSED,
             _ => DATABASE,
         };
         let code = if let Some(d) = error.downcast_ref::<DeployError>() {

@@ -461,15 +461,119 @@ impl Driver for SqliteDriver {
             refuse_nul(i + 1, &s.sql)?;
         }
         let mut conn = self.conn().await;
+        self.run_unit(&mut conn, statements, true).await
+    }
+
+    fn honours_foreign_keys_off(&self) -> bool {
+        true
+    }
+
+    /// `PRAGMA foreign_keys = OFF` on the connection before `BEGIN IMMEDIATE` (inside a
+    /// transaction SQLite ignores it), the unit, `PRAGMA foreign_key_check` before `COMMIT`, and
+    /// foreign keys back on afterwards, whatever happened.
+    async fn execute_atomic_foreign_keys_off(
+        &self,
+        statements: &[Statement],
+    ) -> Result<(), DriverError> {
+        for (i, s) in statements.iter().enumerate() {
+            refuse_nul(i + 1, &s.sql)?;
+        }
+        let mut conn = self.conn().await;
+        let off = "PRAGMA foreign_keys = OFF";
+        sqlx::query(off)
+            .execute(&mut *conn)
+            .await
+            .map_err(|e| to_driver_error(&self.target, 0, off, &e))?;
+        let result = self.run_unit_checked(&mut conn, statements).await;
+        if result.is_err() {
+            // A failed COMMIT may leave the transaction open; foreign keys can only be turned
+            // back on outside one.
+            rollback(&mut conn).await;
+        }
+        let on = "PRAGMA foreign_keys = ON";
+        let restored = sqlx::query(on)
+            .execute(&mut *conn)
+            .await
+            .map_err(|e| to_driver_error(&self.target, 0, on, &e));
+        result?;
+        restored?;
+        Ok(())
+    }
+}
+
+/// The rows of `PRAGMA foreign_key_check` (table, rowid, parent, foreign key id) counted per
+/// table and parent, in that order.
+fn dangling_rows(rows: &Rows) -> Vec<vertz_runner::driver::DanglingRows> {
+    let mut counts: std::collections::BTreeMap<(String, String), u64> = Default::default();
+    for r in rows {
+        let text = |i: usize| r.get(i).and_then(Value::as_str).unwrap_or("?").to_string();
+        *counts.entry((text(0), text(2))).or_default() += 1;
+    }
+    counts
+        .into_iter()
+        .map(
+            |((table, parent), rows)| vertz_runner::driver::DanglingRows {
+                table,
+                parent,
+                rows,
+            },
+        )
+        .collect()
+}
+
+impl SqliteDriver {
+    /// The unit in a transaction left open, then `PRAGMA foreign_key_check`: any row fails it
+    /// with [`DriverError::ForeignKeyViolations`], none commits it.
+    async fn run_unit_checked(
+        &self,
+        conn: &mut SqliteConnection,
+        statements: &[Statement],
+    ) -> Result<(), DriverError> {
+        self.run_unit(conn, statements, false).await?;
+        let check = "PRAGMA foreign_key_check";
+        let rows = match plain_rows(conn, check).await {
+            Ok(rows) => rows,
+            Err(e) => {
+                rollback(conn).await;
+                return Err(to_driver_error(
+                    &self.target,
+                    statements.len() + 1,
+                    check,
+                    &e,
+                ));
+            }
+        };
+        if !rows.is_empty() {
+            rollback(conn).await;
+            return Err(DriverError::ForeignKeyViolations {
+                target: self.target.clone(),
+                dangling: dangling_rows(&rows),
+            });
+        }
+        sqlx::query("COMMIT")
+            .execute(&mut *conn)
+            .await
+            .map_err(|e| to_driver_error(&self.target, statements.len() + 1, "COMMIT", &e))?;
+        Ok(())
+    }
+
+    /// Runs a unit in one `BEGIN IMMEDIATE` transaction on `conn`; with `commit`, commits it,
+    /// otherwise leaves it open for the caller. On error the transaction is rolled back.
+    async fn run_unit(
+        &self,
+        conn: &mut SqliteConnection,
+        statements: &[Statement],
+        commit: bool,
+    ) -> Result<(), DriverError> {
         let n = statements.len();
-        if n > SCRIPT_STATEMENTS && statements.iter().all(runs_in_exec) {
-            match execute_whole(&mut conn, statements).await {
+        if commit && n > SCRIPT_STATEMENTS && statements.iter().all(runs_in_exec) {
+            match execute_whole(conn, statements).await {
                 Ok(()) => return Ok(()),
                 Err(Whole::Commit(e)) => {
                     return Err(to_driver_error(&self.target, n + 1, "COMMIT", &e));
                 }
                 Err(Whole::Script(e)) => {
-                    rollback(&mut conn).await;
+                    rollback(conn).await;
                     if busy(&e) {
                         return Err(to_driver_error(&self.target, 0, "BEGIN IMMEDIATE", &e));
                     }
@@ -487,11 +591,21 @@ impl Driver for SqliteDriver {
         let mut begun = false;
         let mut i = 0;
         loop {
+            if i == n && !commit {
+                if !begun {
+                    execute_script(conn, &["BEGIN IMMEDIATE"])
+                        .await
+                        .map_err(|(_, e)| {
+                            to_driver_error(&self.target, 0, "BEGIN IMMEDIATE", &e)
+                        })?;
+                }
+                return Ok(());
+            }
             let run = run_of_plain(&statements[i..]);
             if run == 0 && i < n {
                 // A statement with parameters (or ending in a line comment) runs alone.
                 if !begun {
-                    execute_script(&mut conn, &["BEGIN IMMEDIATE"])
+                    execute_script(conn, &["BEGIN IMMEDIATE"])
                         .await
                         .map_err(|(_, e)| {
                             to_driver_error(&self.target, 0, "BEGIN IMMEDIATE", &e)
@@ -507,14 +621,14 @@ impl Driver for SqliteDriver {
                     .await;
                 if let Err(e) = result {
                     let err = to_driver_error(&self.target, i + 1, &s.sql, &e);
-                    rollback(&mut conn).await;
+                    rollback(conn).await;
                     return Err(err);
                 }
                 i += 1;
                 continue;
             }
             let with_begin = !begun;
-            let with_commit = i + run == n;
+            let with_commit = commit && i + run == n;
             let mut script: Vec<&str> = Vec::with_capacity(run + 2);
             if with_begin {
                 script.push("BEGIN IMMEDIATE");
@@ -526,7 +640,7 @@ impl Driver for SqliteDriver {
             if with_commit {
                 script.push("COMMIT");
             }
-            if let Err((at, e)) = execute_script(&mut conn, &script).await {
+            if let Err((at, e)) = execute_script(conn, &script).await {
                 let err = if with_begin && at == 0 {
                     to_driver_error(&self.target, 0, "BEGIN IMMEDIATE", &e)
                 } else if with_commit && at == script.len() - 1 {
@@ -535,7 +649,7 @@ impl Driver for SqliteDriver {
                     let k = i + at - usize::from(with_begin);
                     to_driver_error(&self.target, k + 1, &statements[k].sql, &e)
                 };
-                rollback(&mut conn).await;
+                rollback(conn).await;
                 return Err(err);
             }
             begun = true;
@@ -727,6 +841,64 @@ mod tests {
                     fetch_rows(&mut conn, "SELECT x'00', 2.5").await.unwrap(),
                     [vec![Value::Blob(vec![0]), Value::Real(2.5)]]
                 );
+            });
+    }
+
+    /// A unit with foreign keys off: the parent's drop fires no action, a dangling reference
+    /// fails it with the table and count and leaves nothing, and foreign keys are on again after
+    /// either (also through `Box<dyn Driver>`, which must pass the calls on).
+    #[test]
+    fn a_unit_with_foreign_keys_off_keeps_children_checks_and_turns_them_on_again() {
+        let rebuild = |copy: &str| {
+            [
+                "CREATE TABLE new_p (id INTEGER PRIMARY KEY, v TEXT)".to_string(),
+                format!("INSERT INTO new_p SELECT * FROM p {copy}"),
+                "DROP TABLE p".into(),
+                "ALTER TABLE new_p RENAME TO p".into(),
+            ]
+            .map(Statement::new)
+        };
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(async {
+                let d: Box<dyn Driver> = Box::new(SqliteDriver::memory().await.unwrap());
+                assert!(d.honours_foreign_keys_off());
+                d.execute_atomic(&[
+                    Statement::new("CREATE TABLE p (id INTEGER PRIMARY KEY, v TEXT)"),
+                    Statement::new("CREATE TABLE c (id INTEGER PRIMARY KEY, p INTEGER REFERENCES p (id) ON DELETE CASCADE)"),
+                    Statement::new("INSERT INTO p VALUES (1, 'a'), (2, 'b')"),
+                    Statement::new("INSERT INTO c VALUES (10, 1), (11, 2), (12, 2)"),
+                ])
+                .await
+                .unwrap();
+                let count = |sql: &'static str| {
+                    let d = &d;
+                    async move { d.query(sql, &[]).await.unwrap()[0][0].clone() }
+                };
+                let err = d
+                    .execute_atomic_foreign_keys_off(&rebuild("WHERE id = 1"))
+                    .await
+                    .unwrap_err();
+                assert!(
+                    matches!(&err, DriverError::ForeignKeyViolations { dangling, .. }
+                        if dangling.len() == 1 && dangling[0].table == "c" && dangling[0].parent == "p" && dangling[0].rows == 2),
+                    "{err}"
+                );
+                assert_eq!(count("SELECT count(*) FROM p").await, Value::Int(2));
+                assert_eq!(count("PRAGMA foreign_keys").await, Value::Int(1));
+                d.execute_atomic_foreign_keys_off(&rebuild("")).await.unwrap();
+                assert_eq!(count("SELECT count(*) FROM c").await, Value::Int(3));
+                assert_eq!(count("PRAGMA foreign_keys").await, Value::Int(1));
+                // A failing statement turns them on again too.
+                let mut failing = rebuild("").to_vec();
+                failing.insert(0, Statement::new("INSERT INTO nowhere VALUES (1)"));
+                assert!(d.execute_atomic_foreign_keys_off(&failing).await.is_err());
+                assert_eq!(count("PRAGMA foreign_keys").await, Value::Int(1));
+                d.execute_atomic(&[Statement::new("DELETE FROM p WHERE id = 2")])
+                    .await
+                    .unwrap();
+                assert_eq!(count("SELECT count(*) FROM c").await, Value::Int(1));
             });
     }
 

@@ -12,7 +12,8 @@ use std::time::Instant;
 
 use vertz_sql::quote::ident;
 
-use crate::driver::{Driver, DriverError, Statement};
+use crate::cascade::{self, CascadeFinding};
+use crate::driver::{DanglingRows, Driver, DriverError, Statement, dangling_list};
 use crate::history::{self, EntryKind, HISTORY_TABLE};
 use crate::lock::{self, LockError, LockOptions};
 use crate::migrations::MigrationFile;
@@ -100,6 +101,8 @@ pub struct AppliedFile {
     /// How long its unit took, in ms (with [`TxMode::All`], the whole unit's time, the same
     /// for every file).
     pub ms: u64,
+    /// Its unit ran with foreign keys off (with [`TxMode::All`], every file's when one asked).
+    pub foreign_keys_off: bool,
 }
 
 /// What a deploy did (or, in a dry run, would do).
@@ -114,6 +117,11 @@ pub struct DeployReport {
     /// Applied files recorded in wrangler's table (or, in a dry run, to record) that it lacked:
     /// files applied before the wrangler option was on. The files of `applied` are not listed.
     pub wrangler_recorded: Vec<String>,
+    /// Pending files (in a dry run, those that would run) that turn foreign keys off
+    /// ([`MigrationFile::foreign_keys_off`]), in order: on a backend that honours it they run
+    /// with foreign keys off; on D1, which ignores it, they run as written, after
+    /// [`crate::cascade`]'s check.
+    pub foreign_keys_off: Vec<String>,
     /// Whether this was a dry run.
     pub dry_run: bool,
 }
@@ -137,6 +145,52 @@ pub enum DeployError {
         table: String,
         /// The files, as paths.
         files: Vec<String>,
+    },
+    /// A pending file drops a table whose children (ON DELETE CASCADE or SET NULL) hold rows, on
+    /// a backend that ignores `PRAGMA foreign_keys = OFF`: the drop would delete or null them.
+    /// Nothing ran.
+    #[error(
+        "refusing to deploy: {} DROP TABLE statement(s) would delete or null rows of the tables that reference the dropped table [d1/cascade-drop]:{}\n  D1 ignores PRAGMA foreign_keys = OFF, and defer_foreign_keys does not stop a cascade, so these rows would be lost while D1 reports success; nothing was applied. Fix: rebuild each of those tables in the same file too (create its replacement referencing the new parent, copy its rows, and drop it before the parent), or let vertz plan the change with `vertz db push` or `vertz db migrate dev`, which rebuild them",
+        .findings.len(),
+        .findings.iter().map(|f| format!("\n  - {f}")).collect::<String>()
+    )]
+    CascadeDrop {
+        /// Each drop, with the tables holding rows it reaches.
+        findings: Vec<CascadeFinding>,
+    },
+    /// A file's guard found rows in a table its drop reaches, which were not there at the check
+    /// before the deploy (a writer raced it, or an earlier file filled the table); the unit
+    /// failed, so nothing of the file was applied.
+    #[error(
+        "{path}: the migration {name} drops a table referenced with ON DELETE CASCADE or SET NULL by {}, which were empty when the deploy checked them but hold rows now (another writer, or an earlier file of this deploy); the drop would have deleted or nulled them, so the migration stopped and nothing of it was applied. Run the deploy again: it counts the rows and says how to keep them{}",
+        .tables.join(", "),
+        completed_note(.completed)
+    )]
+    CascadeRace {
+        /// The migration.
+        name: String,
+        /// Its file.
+        path: PathBuf,
+        /// The tables guarded.
+        tables: Vec<String>,
+        /// Files applied before the failure, in order.
+        completed: Vec<String>,
+    },
+    /// A unit run with foreign keys off left rows whose foreign key points at no row; it was
+    /// rolled back.
+    #[error(
+        "{}: ran with foreign keys off and left rows whose foreign key points at no row: {}; PRAGMA foreign_key_check stopped it, so nothing of it was applied (foreign keys are on again). Make the file keep every reference whole (copy the parent's rows into its replacement, or delete or update those rows), then deploy again{}",
+        .files.join(", "),
+        dangling_list(.dangling),
+        completed_note(.completed)
+    )]
+    ForeignKeyCheck {
+        /// The unit's files (one, unless `--tx-mode all`).
+        files: Vec<String>,
+        /// The rows in the way, per table and parent.
+        dangling: Vec<DanglingRows>,
+        /// Files applied before the failure, in order.
+        completed: Vec<String>,
     },
     /// The lock could not be taken or was lost. (The cause is part of the message, so it is not
     /// also given as the error's source, which would print it twice.)
@@ -198,8 +252,12 @@ impl DeployError {
     /// The files applied before the failure.
     pub fn completed(&self) -> &[String] {
         match self {
-            DeployError::Verify(_) | DeployError::AppliedByWrangler { .. } => &[],
+            DeployError::Verify(_)
+            | DeployError::AppliedByWrangler { .. }
+            | DeployError::CascadeDrop { .. } => &[],
             DeployError::Lock { completed, .. }
+            | DeployError::CascadeRace { completed, .. }
+            | DeployError::ForeignKeyCheck { completed, .. }
             | DeployError::Statement { completed, .. }
             | DeployError::Unanswered { completed, .. }
             | DeployError::Driver { completed, .. } => completed,
@@ -241,9 +299,16 @@ pub async fn deploy(
         check_wrangler(&history, wrangler_rows, files, &options.wrangler).map_err(|e| *e)?;
     let mut report = DeployReport {
         dry_run: options.dry_run,
+        foreign_keys_off: verdict
+            .pending
+            .iter()
+            .filter(|&&i| files[i].foreign_keys_off)
+            .map(|&i| files[i].name.clone())
+            .collect(),
         ..Default::default()
     };
     if options.dry_run {
+        check_cascades(driver, files, &verdict.pending).await?;
         report.would_apply = verdict
             .pending
             .iter()
@@ -294,6 +359,13 @@ async fn apply_locked(
     } = verify(&history, files, options.verify)?;
     let to_record =
         check_wrangler(&history, wrangler_rows, files, &options.wrangler).map_err(|e| *e)?;
+    // Before anything is written: the drops' children, on a backend that ignores foreign_keys.
+    let guards = check_cascades(driver, files, &pending).await?;
+    report.foreign_keys_off = pending
+        .iter()
+        .filter(|&&i| files[i].foreign_keys_off)
+        .map(|&i| files[i].name.clone())
+        .collect();
     if !to_record.is_empty() {
         // Files vertz applied before the option was on: one unit records them all for wrangler.
         let table = &options.wrangler.table;
@@ -357,8 +429,9 @@ async fn apply_locked(
                 unit.push(wrangler::create_table_statement(&options.wrangler.table));
             }
         }
-        // Where each file's statements start in the unit (0-based).
+        // Where each file's statements start in the unit (0-based), and its guard's place.
         let mut starts = Vec::with_capacity(unit_files.len());
+        let mut guard_at: Vec<(usize, &Vec<String>)> = Vec::new();
         // The files' history rows (and wrangler's) follow the last file, the history rows
         // together (one statement per hundred files instead of one per file; each row's time
         // is the unit's, as the report says).
@@ -372,6 +445,10 @@ async fn apply_locked(
             } else {
                 None
             };
+            if let Some(tables) = guards.get(&file.name) {
+                guard_at.push((unit.len(), tables));
+                unit.push(cascade::guard_statement(tables));
+            }
             starts.push(unit.len());
             unit.extend(file.forward.iter().map(|s| Statement::new(s.sql.clone())));
             rows.push(history::NewEntry {
@@ -389,7 +466,15 @@ async fn apply_locked(
             started,
         ));
         unit.extend(wrangler_rows);
-        let mut outcome = driver.execute_atomic(&unit).await;
+        // One file turning foreign keys off turns them off for its whole unit (with
+        // `--tx-mode all`, for every file of the run), where the backend honours it.
+        let foreign_keys_off = driver.honours_foreign_keys_off()
+            && unit_files.iter().any(|&i| files[i].foreign_keys_off);
+        let mut outcome = if foreign_keys_off {
+            driver.execute_atomic_foreign_keys_off(&unit).await
+        } else {
+            driver.execute_atomic(&unit).await
+        };
         if let Err(e @ DriverError::OutcomeUnknown { .. }) = outcome {
             // The unit carries the history row of its last file: the history says whether it ran.
             let last_file = &files[*unit_files.last().expect("a unit has a file")];
@@ -400,6 +485,33 @@ async fn apply_locked(
             if matches!(e, DriverError::Statement { index, .. } if index == lock_check) {
                 return Err(DeployError::Lock {
                     cause: guard.lost(driver).await,
+                    completed,
+                });
+            }
+            if let DriverError::ForeignKeyViolations { dangling, .. } = e {
+                return Err(DeployError::ForeignKeyCheck {
+                    files: unit_files
+                        .iter()
+                        .map(|&i| files[i].path.display().to_string())
+                        .collect(),
+                    dangling,
+                    completed,
+                });
+            }
+            if let DriverError::Statement { index, .. } = &e
+                && let Some(k) = guard_at.iter().position(|(at, _)| at + 1 == *index)
+            {
+                let file = unit_files
+                    .iter()
+                    .zip(&starts)
+                    .filter(|(_, start)| **start > guard_at[k].0)
+                    .map(|(&i, _)| &files[i])
+                    .next()
+                    .expect("a guard precedes its file");
+                return Err(DeployError::CascadeRace {
+                    name: file.name.clone(),
+                    path: file.path.clone(),
+                    tables: guard_at[k].1.clone(),
                     completed,
                 });
             }
@@ -429,6 +541,7 @@ async fn apply_locked(
                 name: file.name.clone(),
                 statements: file.forward.len(),
                 ms,
+                foreign_keys_off,
             });
             completed.push(file.name.clone());
             if let Some(Progress(report_progress)) = &options.progress {
@@ -437,6 +550,29 @@ async fn apply_locked(
         }
     }
     Ok(())
+}
+
+/// On a backend that ignores `PRAGMA foreign_keys = OFF` (D1), [`cascade::check`] of the
+/// `pending` files: refuses when a drop would delete or null rows, and returns each file's guard
+/// otherwise. Nothing to check (and no request) on a backend that honours it.
+async fn check_cascades(
+    driver: &dyn Driver,
+    files: &[MigrationFile],
+    pending: &[usize],
+) -> Result<std::collections::BTreeMap<String, Vec<String>>, DeployError> {
+    if driver.honours_foreign_keys_off() {
+        return Ok(Default::default());
+    }
+    let pending: Vec<&MigrationFile> = pending.iter().map(|&i| &files[i]).collect();
+    let checked = cascade::check(driver, &pending)
+        .await
+        .map_err(driver_err(&[]))?;
+    if !checked.findings.is_empty() {
+        return Err(DeployError::CascadeDrop {
+            findings: checked.findings,
+        });
+    }
+    Ok(checked.guards)
 }
 
 /// The history and the file names in wrangler's table (`None` when it does not exist), read

@@ -94,6 +94,26 @@ impl Statement {
 /// Rows of a query, each a list of values in column order.
 pub type Rows = Vec<Vec<Value>>;
 
+/// Rows of one table whose foreign key to one parent table points at no row, as `PRAGMA
+/// foreign_key_check` finds them.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct DanglingRows {
+    /// The table holding the rows.
+    pub table: String,
+    /// The table their foreign key references.
+    pub parent: String,
+    /// How many rows.
+    pub rows: u64,
+}
+
+/// `table: N row(s) referencing parent`, joined with `; `.
+pub fn dangling_list(rows: &[DanglingRows]) -> String {
+    rows.iter()
+        .map(|d| format!("{}: {} row(s) referencing {}", d.table, d.rows, d.parent))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 /// A database operation failed.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -151,6 +171,26 @@ pub enum DriverError {
         /// What happened.
         message: String,
     },
+    /// A unit run with foreign keys off left rows whose foreign key points at no row, so it was
+    /// rolled back: nothing of it was applied, and foreign keys are on again.
+    #[error(
+        "{target}: the unit ran with foreign keys off and left rows whose foreign key points at no row ({}); it was rolled back, so nothing of it was applied",
+        dangling_list(.dangling)
+    )]
+    ForeignKeyViolations {
+        /// The database, as the user named it.
+        target: String,
+        /// The rows in the way, per table and parent.
+        dangling: Vec<DanglingRows>,
+    },
+    /// The backend cannot run a unit with foreign keys off (D1 ignores `PRAGMA foreign_keys`).
+    #[error(
+        "{target} cannot run a unit with foreign keys off: it ignores PRAGMA foreign_keys = OFF"
+    )]
+    ForeignKeysOffUnsupported {
+        /// The database, as the user named it.
+        target: String,
+    },
     /// The live schema could not be read into the model.
     #[error("cannot read the database's schema: {0}")]
     Introspect(#[from] introspect::IntrospectError),
@@ -195,6 +235,28 @@ pub trait Driver: Send + Sync {
 
     /// Runs the statements as one atomic unit: all of them, or none (on error nothing stays).
     async fn execute_atomic(&self, statements: &[Statement]) -> Result<(), DriverError>;
+
+    /// Whether [`Driver::execute_atomic_foreign_keys_off`] works: SQLite honours `PRAGMA
+    /// foreign_keys = OFF` outside a transaction; D1 ignores it (FACTS.md), so a D1 driver keeps
+    /// this default.
+    fn honours_foreign_keys_off(&self) -> bool {
+        false
+    }
+
+    /// [`Driver::execute_atomic`] with foreign keys off for the unit (what a migration file's
+    /// `PRAGMA foreign_keys = OFF` asks for): no ON DELETE action fires and no reference is
+    /// checked while it runs; before it commits every reference is checked, and a row whose
+    /// foreign key points at no row fails it with [`DriverError::ForeignKeyViolations`]. Foreign
+    /// keys are on again afterwards, on every path.
+    async fn execute_atomic_foreign_keys_off(
+        &self,
+        statements: &[Statement],
+    ) -> Result<(), DriverError> {
+        let _ = statements;
+        Err(DriverError::ForeignKeysOffUnsupported {
+            target: self.target(),
+        })
+    }
 
     /// Reads the live schema (user tables only: `sqlite_`, `_cf_` and `_vertz_` tables are not).
     async fn introspect(&self) -> Result<Schema, DriverError> {

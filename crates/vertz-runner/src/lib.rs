@@ -4,7 +4,8 @@
 //! `_vertz_migrations` ([`history`]), the migration lock ([`lock`]), migration files
 //! ([`migrations`]) and their verification ([`verify`]), and the operations that change or read
 //! a live database: push and status ([`push`]), deploy ([`deploy`]), rollback ([`rollback`]),
-//! status with drift ([`drift`]), the no-op memo of push ([`push_state`]), `migrate dev` ([`dev`]), auto-migrate on start ([`auto`]) and
+//! the check that stands in for `PRAGMA foreign_keys = OFF` where a backend ignores it
+//! ([`cascade`]), status with drift ([`drift`]), the no-op memo of push ([`push_state`]), `migrate dev` ([`dev`]), auto-migrate on start ([`auto`]) and
 //! wrangler's migrations table with `migrate adopt --from wrangler` ([`wrangler`]).
 //! Every change and its history row are applied as one atomic unit.
 //!
@@ -13,6 +14,7 @@
 //! command lines, or print: it returns reports and typed errors, and logs through `tracing`.
 
 pub mod auto;
+pub mod cascade;
 pub mod deploy;
 pub mod dev;
 pub mod drift;

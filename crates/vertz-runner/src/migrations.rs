@@ -41,6 +41,13 @@ pub struct MigrationFile {
     pub forward: Vec<FileStatement>,
     /// The rollback statements (uncommented), when the file has a `-- @rollback` section.
     pub rollback: Option<Vec<FileStatement>>,
+    /// The forward SQL turns foreign keys off (`PRAGMA foreign_keys = OFF`, SQLite's 12-step
+    /// table rebuild): it runs with foreign keys off where the backend honours that, checked with
+    /// `PRAGMA foreign_key_check` before it commits. The `foreign_keys` pragmas themselves are
+    /// not in [`MigrationFile::forward`] (inside a transaction SQLite ignores them).
+    pub foreign_keys_off: bool,
+    /// The same for the rollback section.
+    pub rollback_foreign_keys_off: bool,
 }
 
 /// A migration file is wrong. Each variant names the file, and the line where one applies.
@@ -263,7 +270,8 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<MigrationFile, MigrationFileEr
             line: s.line,
         })
         .collect();
-    refuse_transaction_control(path, &forward)?;
+    let (forward, foreign_keys_off) = take_foreign_keys_pragmas(path, forward)?;
+    let mut rollback_foreign_keys_off = false;
 
     let rollback = match marker {
         None => None,
@@ -298,7 +306,8 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<MigrationFile, MigrationFileEr
                     line: s.line + m + 1,
                 })
                 .collect();
-            refuse_transaction_control(path, &statements)?;
+            let (statements, off) = take_foreign_keys_pragmas(path, statements)?;
+            rollback_foreign_keys_off = off;
             Some(statements)
         }
     };
@@ -309,25 +318,48 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<MigrationFile, MigrationFileEr
         checksum,
         forward,
         rollback,
+        foreign_keys_off,
+        rollback_foreign_keys_off,
     })
 }
 
-/// The first statement that begins, ends or nests a transaction
-/// ([`vertz_sql::lex::controls_transaction`]) is an error.
-fn refuse_transaction_control(
+/// Takes the `PRAGMA foreign_keys = ...` statements out of a section, and says whether one turns
+/// foreign keys off. The transaction control written right around those pragmas (`COMMIT;
+/// PRAGMA foreign_keys=OFF; BEGIN;`, drizzle-kit's shape, or SQLite's recipe `PRAGMA
+/// foreign_keys=OFF; BEGIN TRANSACTION; ... COMMIT; PRAGMA foreign_keys=ON;`) asks for exactly
+/// what vertz then does (foreign keys off around the file's own transaction), so it is taken out
+/// too; any other statement that begins, ends or nests a transaction is an error with its line.
+fn take_foreign_keys_pragmas(
     path: &Path,
-    statements: &[FileStatement],
-) -> Result<(), MigrationFileError> {
-    for s in statements {
-        if vertz_sql::lex::controls_transaction(&s.sql) {
-            return Err(MigrationFileError::TransactionControl {
-                path: path.into(),
-                line: s.line,
-                statement: vertz_sql::lex::shorten(&s.sql, 60),
-            });
+    statements: Vec<FileStatement>,
+) -> Result<(Vec<FileStatement>, bool), MigrationFileError> {
+    use vertz_sql::lex::{begins_transaction, commits_transaction, foreign_keys_setting};
+    let settings: Vec<Option<bool>> = statements
+        .iter()
+        .map(|s| foreign_keys_setting(&s.sql))
+        .collect();
+    let off = settings.contains(&Some(false));
+    let pragma_at = |i: usize| settings.get(i).is_some_and(Option::is_some);
+    let mut kept = Vec::with_capacity(statements.len());
+    for (i, s) in statements.into_iter().enumerate() {
+        if settings[i].is_some() {
+            continue;
         }
+        if vertz_sql::lex::controls_transaction(&s.sql) {
+            let around_pragma = (commits_transaction(&s.sql) && pragma_at(i + 1))
+                || (begins_transaction(&s.sql) && i > 0 && pragma_at(i - 1));
+            if !around_pragma {
+                return Err(MigrationFileError::TransactionControl {
+                    path: path.into(),
+                    line: s.line,
+                    statement: vertz_sql::lex::shorten(&s.sql, 60),
+                });
+            }
+            continue;
+        }
+        kept.push(s);
     }
-    Ok(())
+    Ok((kept, off))
 }
 
 /// Checks a set of parsed files for numbers used twice; returns them ordered by number.
@@ -576,6 +608,75 @@ mod tests {
         )
         .unwrap();
         assert_eq!(f.forward.len(), 3);
+    }
+
+    /// SQLite's 12-step recipe as written, and drizzle-kit's shape: the foreign_keys pragmas and
+    /// the transaction control right around them are taken out of what runs (the checksum is
+    /// still the file's), and the file is marked as running with foreign keys off.
+    #[test]
+    fn foreign_keys_off_files_in_the_shapes_they_are_written() {
+        for (text, lines) in [
+            (
+                "PRAGMA foreign_keys=OFF;\nBEGIN TRANSACTION;\nCREATE TABLE n (x);\nDROP TABLE p;\nCOMMIT;\nPRAGMA foreign_keys=ON;\n",
+                vec![3, 4],
+            ),
+            (
+                "COMMIT;\nPRAGMA foreign_keys=OFF;\nBEGIN;\nCREATE TABLE n (x);\nDROP TABLE p;\nEND;\nPRAGMA foreign_keys=ON;\nBEGIN;\n",
+                vec![4, 5],
+            ),
+            (
+                "pragma foreign_keys = 0;\nCREATE TABLE n (x);\nDROP TABLE p;\n",
+                vec![2, 3],
+            ),
+        ] {
+            let f = check("0002_x.sql", text).unwrap();
+            assert!(f.foreign_keys_off, "{text}");
+            assert!(!f.rollback_foreign_keys_off, "{text}");
+            assert_eq!(f.forward.iter().map(|s| s.line).collect::<Vec<_>>(), lines);
+            assert_eq!(f.checksum, checksum(text));
+        }
+        let on_only = check(
+            "0002_x.sql",
+            "PRAGMA foreign_keys = ON;\nCREATE TABLE a (x);\n",
+        )
+        .unwrap();
+        assert!(!on_only.foreign_keys_off);
+        assert_eq!(sqls(&on_only.forward), [(2, "CREATE TABLE a (x)")]);
+        let rollback = check(
+            "0002_x.sql",
+            "CREATE TABLE a (x);\n-- @rollback\n-- PRAGMA foreign_keys=OFF;\n-- DROP TABLE p;\n",
+        )
+        .unwrap();
+        assert!(!rollback.foreign_keys_off);
+        assert!(rollback.rollback_foreign_keys_off);
+        assert_eq!(
+            sqls(rollback.rollback.as_deref().unwrap()),
+            [(4, "DROP TABLE p")]
+        );
+        // Transaction control anywhere else is still refused with its line.
+        for (text, line) in [
+            (
+                "PRAGMA foreign_keys=OFF;\nCREATE TABLE a (x);\nCOMMIT;\n",
+                3,
+            ),
+            ("BEGIN;\nPRAGMA foreign_keys=OFF;\nCREATE TABLE a (x);\n", 1),
+            (
+                "PRAGMA foreign_keys=OFF;\nCOMMIT;\nCREATE TABLE a (x);\n",
+                2,
+            ),
+            ("PRAGMA foreign_keys=OFF;\nROLLBACK;\n", 2),
+            (
+                "PRAGMA defer_foreign_keys=ON;\nBEGIN;\nCREATE TABLE a (x);\n",
+                2,
+            ),
+        ] {
+            let err = check("0002_x.sql", text).unwrap_err();
+            assert!(
+                err.starts_with(&format!("0002_x.sql:{line}: `"))
+                    && err.contains("controls the transaction"),
+                "{text}\n{err}"
+            );
+        }
     }
 
     #[test]

@@ -3,7 +3,9 @@
 //!
 //! Owns the refusal before anything runs (a migration without a rollback section, a missing or
 //! changed file, fewer applied migrations than asked) and the report of partial progress. With
-//! the wrangler option on, each unit also removes the file's row from wrangler's table.
+//! the wrangler option on, each unit also removes the file's row from wrangler's table. A
+//! rollback section with `PRAGMA foreign_keys = OFF` runs with foreign keys off where the backend
+//! honours it, checked before it commits.
 
 use std::path::PathBuf;
 
@@ -142,7 +144,14 @@ pub async fn rollback_with(
             if let Some(table) = wrangler_table {
                 unit.push(wrangler::delete_statement(table, file));
             }
-            if let Err(e) = driver.execute_atomic(&unit).await {
+            // A rollback section that turns foreign keys off runs with them off, as a forward
+            // file does (deploy's `foreign_keys_off`).
+            let outcome = if file.rollback_foreign_keys_off && driver.honours_foreign_keys_off() {
+                driver.execute_atomic_foreign_keys_off(&unit).await
+            } else {
+                driver.execute_atomic(&unit).await
+            };
+            if let Err(e) = outcome {
                 let completed = report.rolled_back.clone();
                 return Err(match &e {
                     DriverError::Statement { index, message, .. }

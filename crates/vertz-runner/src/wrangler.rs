@@ -373,6 +373,17 @@ impl<D: Driver> Driver for HideWranglerTable<D> {
         self.inner.execute_atomic(statements).await
     }
 
+    fn honours_foreign_keys_off(&self) -> bool {
+        self.inner.honours_foreign_keys_off()
+    }
+
+    async fn execute_atomic_foreign_keys_off(
+        &self,
+        statements: &[Statement],
+    ) -> Result<(), DriverError> {
+        self.inner.execute_atomic_foreign_keys_off(statements).await
+    }
+
     async fn introspect(&self) -> Result<Schema, DriverError> {
         Ok(hide(self.inner.introspect().await?, &self.table))
     }
@@ -398,6 +409,19 @@ impl Driver for Box<dyn Driver> {
 
     async fn execute_atomic(&self, statements: &[Statement]) -> Result<(), DriverError> {
         self.as_ref().execute_atomic(statements).await
+    }
+
+    fn honours_foreign_keys_off(&self) -> bool {
+        self.as_ref().honours_foreign_keys_off()
+    }
+
+    async fn execute_atomic_foreign_keys_off(
+        &self,
+        statements: &[Statement],
+    ) -> Result<(), DriverError> {
+        self.as_ref()
+            .execute_atomic_foreign_keys_off(statements)
+            .await
     }
 
     async fn introspect(&self) -> Result<Schema, DriverError> {
@@ -426,6 +450,8 @@ mod tests {
                     checksum: String::new(),
                     forward: Vec::new(),
                     rollback: None,
+                    foreign_keys_off: false,
+                    rollback_foreign_keys_off: false,
                 }
             ),
             // A literal, not a parameter: the statement joins its unit's script.

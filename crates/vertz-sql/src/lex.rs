@@ -136,6 +136,79 @@ pub fn without_comments(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// What a `PRAGMA foreign_keys = ...` statement sets: `Some(false)` for off (`OFF`, `0`, `FALSE`,
+/// `NO`), `Some(true)` for on (`ON`, `1`, `TRUE`, `YES`), `None` for any other statement (a read
+/// of the pragma too). Any case and spacing, with or without a schema name, `= value` or
+/// `(value)`, the value bare, quoted or a string, as SQLite reads it.
+pub fn foreign_keys_setting(sql: &str) -> Option<bool> {
+    let tokens = tokenize_first(sql, 8).ok()?;
+    let mut t = tokens.iter();
+    if !t.next()?.is_word(sql, "PRAGMA") {
+        return None;
+    }
+    let mut name = t.next()?;
+    let mut next = t.next()?;
+    if next.is_op(sql, ".") {
+        name = t.next()?;
+        next = t.next()?;
+    }
+    if !name.is_name() || !name.value(sql).eq_ignore_ascii_case("foreign_keys") {
+        return None;
+    }
+    let value = if next.is_op(sql, "=") {
+        t.next()?
+    } else if next.is_op(sql, "(") {
+        let v = t.next()?;
+        t.next()?.is_op(sql, ")").then_some(v)?
+    } else {
+        return None;
+    };
+    if t.next().is_some() {
+        return None;
+    }
+    match value.value(sql).to_ascii_lowercase().as_str() {
+        "off" | "0" | "false" | "no" => Some(false),
+        "on" | "1" | "true" | "yes" => Some(true),
+        _ => None,
+    }
+}
+
+/// Whether `sql` is exactly `BEGIN [DEFERRED | IMMEDIATE | EXCLUSIVE] [TRANSACTION]`.
+pub fn begins_transaction(sql: &str) -> bool {
+    let Ok(tokens) = tokenize_first(sql, 4) else {
+        return false;
+    };
+    let mut t = tokens.iter().peekable();
+    if !t.next().is_some_and(|b| b.is_word(sql, "BEGIN")) {
+        return false;
+    }
+    if t.peek().is_some_and(|m| {
+        ["DEFERRED", "IMMEDIATE", "EXCLUSIVE"]
+            .iter()
+            .any(|k| m.is_word(sql, k))
+    }) {
+        t.next();
+    }
+    if t.peek().is_some_and(|w| w.is_word(sql, "TRANSACTION")) {
+        t.next();
+    }
+    t.next().is_none()
+}
+
+/// Whether `sql` is exactly `COMMIT [TRANSACTION]` or `END [TRANSACTION]`.
+pub fn commits_transaction(sql: &str) -> bool {
+    let Ok(tokens) = tokenize_first(sql, 3) else {
+        return false;
+    };
+    match tokens.as_slice() {
+        [c] => c.is_word(sql, "COMMIT") || c.is_word(sql, "END"),
+        [c, t] => {
+            (c.is_word(sql, "COMMIT") || c.is_word(sql, "END")) && t.is_word(sql, "TRANSACTION")
+        }
+        _ => false,
+    }
+}
+
 /// Tokenizes SQL text, skipping white space and comments.
 pub fn tokenize(src: &str) -> Result<Vec<Token>, LexError> {
     tokenize_first(src, usize::MAX)
@@ -538,6 +611,57 @@ mod tests {
         assert!(!tokens[5].is_word(sql, "CREATED"));
         assert!(!tokens[6].is_word(sql, "CREATE"));
         assert!(!tokens[1].is_word(sql, "plain"), "a quoted name is no word");
+    }
+
+    #[test]
+    fn foreign_keys_settings_in_any_spelling() {
+        for (sql, expect) in [
+            ("PRAGMA foreign_keys=OFF", Some(false)),
+            ("pragma  Foreign_Keys = off", Some(false)),
+            ("PRAGMA main.foreign_keys = 0", Some(false)),
+            ("PRAGMA \"foreign_keys\" = false", Some(false)),
+            ("PRAGMA foreign_keys('no')", Some(false)),
+            ("-- off\nPRAGMA foreign_keys = OFF", Some(false)),
+            ("PRAGMA foreign_keys = ON", Some(true)),
+            ("PRAGMA foreign_keys=1", Some(true)),
+            ("PRAGMA foreign_keys = yes", Some(true)),
+            ("PRAGMA foreign_keys", None),
+            ("PRAGMA defer_foreign_keys = ON", None),
+            ("PRAGMA foreign_keys = maybe", None),
+            ("PRAGMA foreign_key_check", None),
+            ("SELECT 'PRAGMA foreign_keys=OFF'", None),
+        ] {
+            assert_eq!(foreign_keys_setting(sql), expect, "{sql}");
+        }
+    }
+
+    #[test]
+    fn begin_and_commit_alone() {
+        for sql in [
+            "BEGIN",
+            "begin transaction",
+            "BEGIN IMMEDIATE",
+            "BEGIN EXCLUSIVE TRANSACTION",
+        ] {
+            assert!(begins_transaction(sql), "{sql}");
+            assert!(!commits_transaction(sql), "{sql}");
+        }
+        for sql in ["COMMIT", "commit transaction", "END", "END TRANSACTION"] {
+            assert!(commits_transaction(sql), "{sql}");
+            assert!(!begins_transaction(sql), "{sql}");
+        }
+        for sql in [
+            "ROLLBACK",
+            "SAVEPOINT s",
+            "BEGIN x",
+            "COMMIT TRANSACTION t",
+            "BEGINNING",
+        ] {
+            assert!(
+                !begins_transaction(sql) && !commits_transaction(sql),
+                "{sql}"
+            );
+        }
     }
 
     #[test]

@@ -100,6 +100,7 @@ pub async fn deploy_run(ctx: &Context, args: DeployArgs) -> Result<u8, CliError>
     if driver.dialect().name() == "d1" {
         lint_for_d1(&files)?;
     }
+    let honours_fk_off = driver.honours_foreign_keys_off();
     let options = DeployOptions {
         verify: VerifyOptions {
             allow_out_of_order: args.allow_out_of_order,
@@ -143,6 +144,13 @@ pub async fn deploy_run(ctx: &Context, args: DeployArgs) -> Result<u8, CliError>
         bar.finish_and_clear();
     }
     let report = result.map_err(anyhow::Error::from)?;
+    if !honours_fk_off {
+        for name in &report.foreign_keys_off {
+            note!(
+                "warning: {name}: PRAGMA foreign_keys = OFF does nothing on D1 (it ignores it); the file ran as written, after vertz checked that no table it drops is referenced by rows with ON DELETE CASCADE or SET NULL"
+            );
+        }
+    }
     if args.json {
         let json = serde_json::json!({
             "database": database,
@@ -152,6 +160,8 @@ pub async fn deploy_run(ctx: &Context, args: DeployArgs) -> Result<u8, CliError>
             "would_apply": report.would_apply,
             "accepted_checksums": report.accepted_checksums,
             "wrangler_recorded": report.wrangler_recorded,
+            "foreign_keys_off": report.foreign_keys_off,
+            "foreign_keys_off_honoured": honours_fk_off,
         });
         output::json(&json);
         return Ok(exit::OK);
@@ -178,9 +188,28 @@ pub async fn deploy_run(ctx: &Context, args: DeployArgs) -> Result<u8, CliError>
             say!("Dry run: nothing pending.");
         } else {
             say!("Dry run: these files would run, in order (nothing was changed):");
+            if honours_fk_off
+                && options.tx_mode == TxMode::All
+                && !report.foreign_keys_off.is_empty()
+            {
+                say!(
+                    "With --tx-mode all, the whole unit runs with foreign keys off, as {} asks.",
+                    report.foreign_keys_off.join(", ")
+                );
+            }
             for name in &report.would_apply {
                 let file = files.iter().find(|f| &f.name == name).expect("listed file");
-                say!("\n-- {name}");
+                if !file.foreign_keys_off {
+                    say!("\n-- {name}");
+                } else if honours_fk_off {
+                    say!(
+                        "\n-- {name} (runs with foreign keys off, checked with PRAGMA foreign_key_check before it commits)"
+                    );
+                } else {
+                    say!(
+                        "\n-- {name} (turns foreign keys off, which D1 ignores: its drops were checked against the rows of the tables they reach)"
+                    );
+                }
                 for s in &file.forward {
                     say!(
                         "{}",
@@ -196,10 +225,15 @@ pub async fn deploy_run(ctx: &Context, args: DeployArgs) -> Result<u8, CliError>
     } else {
         for a in &report.applied {
             say!(
-                "  applied {} ({} statement(s), {} ms)",
+                "  applied {} ({} statement(s), {} ms{})",
                 a.name,
                 a.statements,
-                a.ms
+                a.ms,
+                if a.foreign_keys_off {
+                    ", foreign keys off"
+                } else {
+                    ""
+                }
             );
         }
         say!(
@@ -364,9 +398,15 @@ pub async fn adopt_run(ctx: &Context, args: AdoptArgs) -> Result<u8, CliError> {
     Ok(exit::OK)
 }
 
+/// The lint's rules that deploy's check of the live database decides instead
+/// (`vertz_runner::cascade`): whether a drop deletes or nulls rows depends on the rows there are
+/// (none in a new environment deploying an old folder), which the lint cannot see.
+const DECIDED_BY_DEPLOY: [&str; 2] = ["d1/foreign-keys-off", "d1/cascade-drop"];
+
 /// Before a deploy to D1: the D1 lint over every file's forward SQL, in order (one linter, so a
 /// late file's rebuild of an early file's table is judged with that table known). Any error
-/// finding refuses the whole deploy before anything runs (exit 3).
+/// finding refuses the whole deploy before anything runs (exit 3), except those of
+/// [`DECIDED_BY_DEPLOY`].
 fn lint_for_d1(files: &[vertz_runner::migrations::MigrationFile]) -> Result<(), CliError> {
     let mut linter = vertz_dialect_d1::Linter::default();
     let mut errors = Vec::new();
@@ -385,7 +425,7 @@ fn lint_for_d1(files: &[vertz_runner::migrations::MigrationFile]) -> Result<(), 
             line += 1 + st.sql.matches('\n').count();
         }
         for f in linter.file(&text) {
-            if f.severity == vertz_sql::Severity::Error {
+            if f.severity == vertz_sql::Severity::Error && !DECIDED_BY_DEPLOY.contains(&f.rule) {
                 errors.push(format!(
                     "{}:{}: {} [{}]; fix: {}",
                     file.path.display(),
