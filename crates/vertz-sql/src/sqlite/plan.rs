@@ -483,6 +483,24 @@ impl SqliteFamily {
                 }
             }
         }
+        // A dropped table that a late one references is late too: dropped first, its ON DELETE
+        // actions would run through the late table into the survivor's rows (`projects` <-
+        // `items` <- `comments`, only `comments` kept: dropping `projects` first empties it).
+        loop {
+            let before = referenced_old.len();
+            for t in &dropped {
+                if referenced_old.contains(t.name.as_str()) {
+                    for fk in &t.foreign_keys {
+                        if let Some(parent) = dropped_names.get(fk.references_table.as_str()) {
+                            referenced_old.insert(parent);
+                        }
+                    }
+                }
+            }
+            if referenced_old.len() == before {
+                break;
+            }
+        }
         let referenced_by_survivor = |old_name: &str| referenced_old.contains(old_name);
         let (late_drops, early_drops): (Vec<&Table>, Vec<&Table>) = dropped
             .iter()
