@@ -287,6 +287,52 @@ impl SqliteFamily {
                 ));
             }
         }
+        // Dropping an old table deletes its rows, and SQLite looks up each row's children in
+        // every table still referencing it: an old table that references itself, or a parent
+        // dropped before it (a cycle), is searched through its key's columns once per row. An
+        // index on them (gone with the table) makes that a lookup instead of a scan: without
+        // it the rebuild of a tree grows with the square of its rows.
+        let drop_rank: BTreeMap<&str, usize> = drop_order
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.name.as_str(), i))
+            .collect();
+        for &i in &drop_positions {
+            let Kept { new: t, old } = kept[i];
+            for (n, fk) in old.foreign_keys.iter().enumerate() {
+                let parent = renames
+                    .tables
+                    .get(&fk.references_table)
+                    .map_or(fk.references_table.as_str(), String::as_str);
+                let searched = drop_rank
+                    .get(parent)
+                    .is_some_and(|p| drop_rank.get(t.name.as_str()).is_some_and(|c| p <= c));
+                if !searched || leads_an_index(old, &fk.columns) {
+                    continue;
+                }
+                let mut sql = String::from("CREATE INDEX ");
+                push_prefixed_ident(&mut sql, FK_INDEX_PREFIX, &format!("{}_{n}", t.name));
+                sql.push_str(" ON ");
+                push_ident(&mut sql, &t.name);
+                sql.push_str(" (");
+                for (k, c) in fk.columns.iter().enumerate() {
+                    if k > 0 {
+                        sql.push_str(", ");
+                    }
+                    push_ident(&mut sql, c);
+                }
+                sql.push(')');
+                out.push(PlannedStatement::new(
+                    [
+                        "rebuild ",
+                        &t.name,
+                        ": index the old table's foreign key, so that dropping it looks up children instead of scanning",
+                    ]
+                    .concat(),
+                    sql,
+                ));
+            }
+        }
         for t in &drop_order {
             let mut sql = String::with_capacity(14 + t.name.len());
             sql.push_str("DROP TABLE ");
@@ -714,6 +760,35 @@ fn filled_key_checks<'s>(
         });
     }
     out
+}
+
+/// The prefix of the index a rebuild puts on an old table's foreign key before dropping it.
+const FK_INDEX_PREFIX: &str = "__vertz_fk_";
+
+/// Whether `columns` lead an index of `t` (its primary key's or another without WHERE), which
+/// SQLite searches a foreign key's children through.
+fn leads_an_index(t: &Table, columns: &[String]) -> bool {
+    let leads = |keys: &mut dyn Iterator<Item = Option<&str>>| {
+        columns
+            .iter()
+            .all(|c| keys.next().flatten().is_some_and(|k| k == c))
+    };
+    (!t.primary_key.is_empty() && leads(&mut t.primary_key.iter().map(|k| Some(k.as_str()))))
+        || t.unique_constraints
+            .iter()
+            .any(|u| leads(&mut u.iter().map(|k| Some(k.as_str()))))
+        || t.columns
+            .iter()
+            .any(|c| c.unique && leads(&mut std::iter::once(Some(c.name.as_str()))))
+        || t.indexes
+            .iter()
+            .filter(|i| i.where_clause.is_none())
+            .any(|i| {
+                leads(&mut i.columns.iter().map(|p| match &p.key {
+                    IndexKey::Column(c) => Some(c.as_str()),
+                    IndexKey::Expression(_) => None,
+                }))
+            })
 }
 
 /// Whether a rebuild from `old` into `new` copies the rowid itself: both are rowid tables and

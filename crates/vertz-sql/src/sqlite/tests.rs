@@ -474,120 +474,126 @@ fn parent_rebuild_takes_children_and_grandchildren_along() {
         family(false),
         family(true),
         expect![[r#"
-        -- check foreign keys at commit, not per statement, while tables are rebuilt
-        PRAGMA defer_foreign_keys = ON;
+            -- check foreign keys at commit, not per statement, while tables are rebuilt
+            PRAGMA defer_foreign_keys = ON;
 
-        -- rebuild users: the new table under a temporary name
-        CREATE TABLE "__vertz_new_users" (
-          "id" INTEGER PRIMARY KEY NOT NULL,
-          "email" TEXT NOT NULL,
-          "note" TEXT NOT NULL DEFAULT ''
-        );
+            -- rebuild users: the new table under a temporary name
+            CREATE TABLE "__vertz_new_users" (
+              "id" INTEGER PRIMARY KEY NOT NULL,
+              "email" TEXT NOT NULL,
+              "note" TEXT NOT NULL DEFAULT ''
+            );
 
-        -- rebuild todos: the new table, its foreign keys naming the new users
-        CREATE TABLE "__vertz_new_todos" (
-          "id" INTEGER PRIMARY KEY NOT NULL,
-          "user_id" INTEGER NOT NULL,
-          FOREIGN KEY ("user_id") REFERENCES "__vertz_new_users" ("id") ON DELETE CASCADE
-        );
+            -- rebuild todos: the new table, its foreign keys naming the new users
+            CREATE TABLE "__vertz_new_todos" (
+              "id" INTEGER PRIMARY KEY NOT NULL,
+              "user_id" INTEGER NOT NULL,
+              FOREIGN KEY ("user_id") REFERENCES "__vertz_new_users" ("id") ON DELETE CASCADE
+            );
 
-        -- rebuild tags: the new table, its foreign keys naming the new tags, todos
-        CREATE TABLE "__vertz_new_tags" (
-          "id" INTEGER PRIMARY KEY NOT NULL,
-          "todo_id" INTEGER NOT NULL,
-          "parent_id" INTEGER,
-          FOREIGN KEY ("parent_id") REFERENCES "__vertz_new_tags" ("id"),
-          FOREIGN KEY ("todo_id") REFERENCES "__vertz_new_todos" ("id") ON DELETE CASCADE
-        );
+            -- rebuild tags: the new table, its foreign keys naming the new tags, todos
+            CREATE TABLE "__vertz_new_tags" (
+              "id" INTEGER PRIMARY KEY NOT NULL,
+              "todo_id" INTEGER NOT NULL,
+              "parent_id" INTEGER,
+              FOREIGN KEY ("parent_id") REFERENCES "__vertz_new_tags" ("id"),
+              FOREIGN KEY ("todo_id") REFERENCES "__vertz_new_todos" ("id") ON DELETE CASCADE
+            );
 
-        -- rebuild users: copy every row
-        INSERT INTO "__vertz_new_users" ("id", "email", "note") SELECT "id", "email", coalesce("note", '') FROM "users";
+            -- rebuild users: copy every row
+            INSERT INTO "__vertz_new_users" ("id", "email", "note") SELECT "id", "email", coalesce("note", '') FROM "users";
 
-        -- rebuild todos: copy every row
-        INSERT INTO "__vertz_new_todos" ("id", "user_id") SELECT "id", "user_id" FROM "todos";
+            -- rebuild todos: copy every row
+            INSERT INTO "__vertz_new_todos" ("id", "user_id") SELECT "id", "user_id" FROM "todos";
 
-        -- rebuild tags: copy every row
-        INSERT INTO "__vertz_new_tags" ("id", "todo_id", "parent_id") SELECT "id", "todo_id", "parent_id" FROM "tags";
+            -- rebuild tags: copy every row
+            INSERT INTO "__vertz_new_tags" ("id", "todo_id", "parent_id") SELECT "id", "todo_id", "parent_id" FROM "tags";
 
-        -- rebuild tags: drop the old table (its rows are copied)
-        DROP TABLE "tags";
+            -- rebuild tags: index the old table's foreign key, so that dropping it looks up children instead of scanning
+            CREATE INDEX "__vertz_fk_tags_0" ON "tags" ("parent_id");
 
-        -- rebuild todos: drop the old table (its rows are copied)
-        DROP TABLE "todos";
+            -- rebuild tags: drop the old table (its rows are copied)
+            DROP TABLE "tags";
 
-        -- rebuild users: drop the old table (its rows are copied)
-        DROP TABLE "users";
+            -- rebuild todos: drop the old table (its rows are copied)
+            DROP TABLE "todos";
 
-        -- rebuild users: rename the new table into place (rewrites references to it)
-        ALTER TABLE "__vertz_new_users" RENAME TO "users";
+            -- rebuild users: drop the old table (its rows are copied)
+            DROP TABLE "users";
 
-        -- rebuild todos: rename the new table into place (rewrites references to it)
-        ALTER TABLE "__vertz_new_todos" RENAME TO "todos";
+            -- rebuild users: rename the new table into place (rewrites references to it)
+            ALTER TABLE "__vertz_new_users" RENAME TO "users";
 
-        -- rebuild tags: rename the new table into place (rewrites references to it)
-        ALTER TABLE "__vertz_new_tags" RENAME TO "tags";
+            -- rebuild todos: rename the new table into place (rewrites references to it)
+            ALTER TABLE "__vertz_new_todos" RENAME TO "todos";
 
-        -- rebuild todos: index todos_user_idx
-        CREATE INDEX "todos_user_idx" ON "todos" ("user_id");
-        -- WARNING: rebuilt together with the tables they reference, so that no ON DELETE action fires: tags, todos
+            -- rebuild tags: rename the new table into place (rewrites references to it)
+            ALTER TABLE "__vertz_new_tags" RENAME TO "tags";
 
-        -- ROLLBACK
-        -- check foreign keys at commit, not per statement, while tables are rebuilt
-        PRAGMA defer_foreign_keys = ON;
+            -- rebuild todos: index todos_user_idx
+            CREATE INDEX "todos_user_idx" ON "todos" ("user_id");
+            -- WARNING: rebuilt together with the tables they reference, so that no ON DELETE action fires: tags, todos
 
-        -- rebuild users: the new table under a temporary name
-        CREATE TABLE "__vertz_new_users" (
-          "id" INTEGER PRIMARY KEY NOT NULL,
-          "email" TEXT NOT NULL,
-          "note" TEXT
-        );
+            -- ROLLBACK
+            -- check foreign keys at commit, not per statement, while tables are rebuilt
+            PRAGMA defer_foreign_keys = ON;
 
-        -- rebuild todos: the new table, its foreign keys naming the new users
-        CREATE TABLE "__vertz_new_todos" (
-          "id" INTEGER PRIMARY KEY NOT NULL,
-          "user_id" INTEGER NOT NULL,
-          FOREIGN KEY ("user_id") REFERENCES "__vertz_new_users" ("id") ON DELETE CASCADE
-        );
+            -- rebuild users: the new table under a temporary name
+            CREATE TABLE "__vertz_new_users" (
+              "id" INTEGER PRIMARY KEY NOT NULL,
+              "email" TEXT NOT NULL,
+              "note" TEXT
+            );
 
-        -- rebuild tags: the new table, its foreign keys naming the new tags, todos
-        CREATE TABLE "__vertz_new_tags" (
-          "id" INTEGER PRIMARY KEY NOT NULL,
-          "todo_id" INTEGER NOT NULL,
-          "parent_id" INTEGER,
-          FOREIGN KEY ("parent_id") REFERENCES "__vertz_new_tags" ("id"),
-          FOREIGN KEY ("todo_id") REFERENCES "__vertz_new_todos" ("id") ON DELETE CASCADE
-        );
+            -- rebuild todos: the new table, its foreign keys naming the new users
+            CREATE TABLE "__vertz_new_todos" (
+              "id" INTEGER PRIMARY KEY NOT NULL,
+              "user_id" INTEGER NOT NULL,
+              FOREIGN KEY ("user_id") REFERENCES "__vertz_new_users" ("id") ON DELETE CASCADE
+            );
 
-        -- rebuild users: copy every row
-        INSERT INTO "__vertz_new_users" ("id", "email", "note") SELECT "id", "email", "note" FROM "users";
+            -- rebuild tags: the new table, its foreign keys naming the new tags, todos
+            CREATE TABLE "__vertz_new_tags" (
+              "id" INTEGER PRIMARY KEY NOT NULL,
+              "todo_id" INTEGER NOT NULL,
+              "parent_id" INTEGER,
+              FOREIGN KEY ("parent_id") REFERENCES "__vertz_new_tags" ("id"),
+              FOREIGN KEY ("todo_id") REFERENCES "__vertz_new_todos" ("id") ON DELETE CASCADE
+            );
 
-        -- rebuild todos: copy every row
-        INSERT INTO "__vertz_new_todos" ("id", "user_id") SELECT "id", "user_id" FROM "todos";
+            -- rebuild users: copy every row
+            INSERT INTO "__vertz_new_users" ("id", "email", "note") SELECT "id", "email", "note" FROM "users";
 
-        -- rebuild tags: copy every row
-        INSERT INTO "__vertz_new_tags" ("id", "todo_id", "parent_id") SELECT "id", "todo_id", "parent_id" FROM "tags";
+            -- rebuild todos: copy every row
+            INSERT INTO "__vertz_new_todos" ("id", "user_id") SELECT "id", "user_id" FROM "todos";
 
-        -- rebuild tags: drop the old table (its rows are copied)
-        DROP TABLE "tags";
+            -- rebuild tags: copy every row
+            INSERT INTO "__vertz_new_tags" ("id", "todo_id", "parent_id") SELECT "id", "todo_id", "parent_id" FROM "tags";
 
-        -- rebuild todos: drop the old table (its rows are copied)
-        DROP TABLE "todos";
+            -- rebuild tags: index the old table's foreign key, so that dropping it looks up children instead of scanning
+            CREATE INDEX "__vertz_fk_tags_0" ON "tags" ("parent_id");
 
-        -- rebuild users: drop the old table (its rows are copied)
-        DROP TABLE "users";
+            -- rebuild tags: drop the old table (its rows are copied)
+            DROP TABLE "tags";
 
-        -- rebuild users: rename the new table into place (rewrites references to it)
-        ALTER TABLE "__vertz_new_users" RENAME TO "users";
+            -- rebuild todos: drop the old table (its rows are copied)
+            DROP TABLE "todos";
 
-        -- rebuild todos: rename the new table into place (rewrites references to it)
-        ALTER TABLE "__vertz_new_todos" RENAME TO "todos";
+            -- rebuild users: drop the old table (its rows are copied)
+            DROP TABLE "users";
 
-        -- rebuild tags: rename the new table into place (rewrites references to it)
-        ALTER TABLE "__vertz_new_tags" RENAME TO "tags";
+            -- rebuild users: rename the new table into place (rewrites references to it)
+            ALTER TABLE "__vertz_new_users" RENAME TO "users";
 
-        -- rebuild todos: index todos_user_idx
-        CREATE INDEX "todos_user_idx" ON "todos" ("user_id");
-    "#]],
+            -- rebuild todos: rename the new table into place (rewrites references to it)
+            ALTER TABLE "__vertz_new_todos" RENAME TO "todos";
+
+            -- rebuild tags: rename the new table into place (rewrites references to it)
+            ALTER TABLE "__vertz_new_tags" RENAME TO "tags";
+
+            -- rebuild todos: index todos_user_idx
+            CREATE INDEX "todos_user_idx" ON "todos" ("user_id");
+        "#]],
     );
 }
 
