@@ -408,3 +408,51 @@ fn an_unattachable_hint_is_an_error_with_its_line() {
     );
     assert_eq!(db.schema_text(), before);
 }
+
+/// A table renamed only in case keeps its columns' rename hints (before, the hinted column was
+/// dropped and added empty), on SQLite and on the D1 engine.
+#[test]
+fn a_case_only_table_rename_keeps_its_column_hints() {
+    let v1 = "CREATE TABLE labels (id INTEGER PRIMARY KEY, name TEXT);\n";
+    let v2 = "CREATE TABLE LABELS (\n  id INTEGER PRIMARY KEY,\n  title TEXT -- @renamed from=name\n);\n";
+    let p = Project::new();
+    p.write("schema.sql", v1);
+    let db = p.db("app.db");
+    push(&p, &db, &[]).code(0);
+    db.exec("INSERT INTO labels VALUES (1, 'x')");
+    p.write("schema.sql", v2);
+    push(&p, &db, &[]).code(0);
+    assert_eq!(db.rows("SELECT id, title FROM LABELS"), [["1", "x"]]);
+
+    let id = crate::d1_engine::fresh_id("case-hints");
+    let u = crate::d1_engine::url(&id);
+    let d1 = |schema: &str| {
+        p.write("schema.sql", schema);
+        crate::d1_engine::vertz_d1(
+            &p,
+            &["db", "push", "--database", &u, "--schema", "schema.sql"],
+        )
+    };
+    d1(v1).code(0);
+    let d = crate::d1_engine::driver(&id);
+    crate::d1_engine::block_on(async {
+        use vertz_runner::Driver;
+        d.execute_atomic(&[vertz_runner::Statement::new(
+            "INSERT INTO labels VALUES (1, 'x')",
+        )])
+        .await
+        .unwrap();
+    });
+    d1(v2).code(0);
+    let rows = crate::d1_engine::block_on(async {
+        use vertz_runner::Driver;
+        d.query("SELECT id, title FROM LABELS", &[]).await.unwrap()
+    });
+    assert_eq!(
+        rows,
+        [vec![
+            vertz_runner::Value::Int(1),
+            vertz_runner::Value::Text("x".into())
+        ]]
+    );
+}

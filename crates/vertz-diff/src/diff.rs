@@ -72,8 +72,17 @@ impl Renames {
             tables,
             columns: BTreeMap::new(),
         };
+        renames.add_column_hints(from, to);
+        renames
+    }
+
+    /// Adds the column renames that `to`'s hints state for each table these table renames
+    /// continue (see [`Renames::from_hints`]); a column rename already here wins. Called again
+    /// once table renames settled elsewhere are known (a case-only rename the dialect implies),
+    /// so a renamed table's column hints are never lost.
+    pub fn add_column_hints(&mut self, from: &Schema, to: &Schema) {
         for table in to.tables.values() {
-            let Some(old_table) = continuation(from, &renames, &table.name) else {
+            let Some(old_table) = continuation(from, self, &table.name) else {
                 continue;
             };
             let settled = settle_hints(
@@ -85,10 +94,9 @@ impl Renames {
                 |name| table.column(name).is_some(),
             );
             for (old, new) in settled {
-                renames.columns.insert((table.name.clone(), old), new);
+                self.columns.entry((table.name.clone(), old)).or_insert(new);
             }
         }
-        renames
     }
 
     /// The name a table had in the old schema.

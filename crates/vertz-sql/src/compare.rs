@@ -40,7 +40,12 @@ fn known_renames(dialect: &dyn Dialect, from: &Schema, to: &Schema, given: &Rena
     let mut renames = Renames::from_hints(from, to);
     renames.merge(given.clone());
     let implied = dialect.implied_renames(from, to, &renames);
+    let case_renamed = !implied.tables.is_empty();
     renames.merge(implied);
+    if case_renamed {
+        // The column hints of a table renamed only in case count as for any renamed table.
+        renames.add_column_hints(from, to);
+    }
     renames
 }
 
