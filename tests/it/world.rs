@@ -100,6 +100,14 @@ const CASES: &[Case] = &[
         query: "SELECT id, item_id, body FROM comments",
         rows: &[&["100", "10", "kept"]],
     },
+    Case {
+        name: "an index name moves from a table dropped late",
+        v1: "CREATE TABLE projects (id INTEGER PRIMARY KEY, code TEXT);\nCREATE INDEX by_code ON projects (code);\nCREATE TABLE comments (id INTEGER PRIMARY KEY, project_id INTEGER REFERENCES projects (id) ON DELETE CASCADE, body TEXT);\n",
+        seed: "INSERT INTO projects VALUES (1, 'p'); INSERT INTO comments VALUES (100, 1, 'kept')",
+        v2: "CREATE TABLE comments (id INTEGER PRIMARY KEY, project_id INTEGER, body TEXT);\nCREATE TABLE zebras (stripes REAL, code TEXT);\nCREATE INDEX by_code ON zebras (code);\n",
+        query: "SELECT id, project_id, body FROM comments",
+        rows: &[&["100", "1", "kept"]],
+    },
 ];
 
 fn text(v: &Value) -> String {

@@ -508,6 +508,27 @@ impl SqliteFamily {
         for t in children_first(&early_drops) {
             out.push(drop_table(t));
         }
+        // A table dropped late keeps its indexes until then; one whose name the target gives
+        // another index (moved to a new or rebuilt table) goes now, or creating that one fails
+        // ("index already exists").
+        for t in &late_drops {
+            for index in &t.indexes {
+                let taken = to.tables.values().any(|n| {
+                    n.indexes
+                        .iter()
+                        .any(|i| i.name.eq_ignore_ascii_case(&index.name))
+                });
+                if taken {
+                    out.push(PlannedStatement::new(
+                        format!(
+                            "drop index {} of table {} (its name moves)",
+                            index.name, t.name
+                        ),
+                        format!("DROP INDEX {}", ident(&index.name)),
+                    ));
+                }
+            }
+        }
 
         // 3. New tables with their indexes. A new table that references a rebuilt table, and
         // that no rebuilt table references, is created after the rebuilds: while its parent's
