@@ -108,6 +108,22 @@ const CASES: &[Case] = &[
         query: "SELECT id, project_id, body FROM comments",
         rows: &[&["100", "1", "kept"]],
     },
+    Case {
+        name: "both tables of a cycle dropped (one key RESTRICT)",
+        v1: "CREATE TABLE a (id INTEGER PRIMARY KEY, b_id INTEGER REFERENCES b (id));\nCREATE TABLE b (id INTEGER PRIMARY KEY, a_id INTEGER REFERENCES a (id) ON DELETE RESTRICT);\nCREATE TABLE keep (x);\n",
+        seed: "INSERT INTO a VALUES (1, NULL); INSERT INTO b VALUES (1, 1); UPDATE a SET b_id = 1; INSERT INTO keep VALUES ('k')",
+        v2: "CREATE TABLE keep (x);\n",
+        query: "SELECT x, (SELECT count(*) FROM sqlite_schema WHERE name IN ('a', 'b')) FROM keep",
+        rows: &[&["k", "0"]],
+    },
+    Case {
+        name: "both tables of a cycle dropped (the other key RESTRICT)",
+        v1: "CREATE TABLE b (id INTEGER PRIMARY KEY, a_id INTEGER REFERENCES a (id));\nCREATE TABLE a (id INTEGER PRIMARY KEY, b_id INTEGER REFERENCES b (id) ON DELETE RESTRICT);\nCREATE TABLE keep (x);\n",
+        seed: "INSERT INTO b VALUES (1, NULL); INSERT INTO a VALUES (1, 1); UPDATE b SET a_id = 1; INSERT INTO keep VALUES ('k')",
+        v2: "CREATE TABLE keep (x);\n",
+        query: "SELECT x, (SELECT count(*) FROM sqlite_schema WHERE name IN ('a', 'b')) FROM keep",
+        rows: &[&["k", "0"]],
+    },
 ];
 
 fn text(v: &Value) -> String {
@@ -254,6 +270,45 @@ fn a_generated_column_computing_null_is_refused_with_the_rows_named() {
         );
         assert_eq!(db.schema_text(), before, "{kind}");
         assert_eq!(db.count("t1"), 3, "{kind}");
+    }
+}
+
+/// Changes the rows do not allow are refused before anything runs, naming the rows: a column
+/// that becomes the rowid while holding NULLs (each would silently take a new id), and NULLs a
+/// DEFAULT would fill with a value its foreign key finds no parent for.
+#[test]
+fn changes_the_rows_refuse_are_named_before_anything_runs() {
+    for (v1, seed, v2, message) in [
+        (
+            "CREATE TABLE t (id INTEGER, v TEXT);\n",
+            "INSERT INTO t VALUES (5, 'a'), (NULL, 'b')",
+            "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT);\n",
+            "column t.id cannot become the INTEGER PRIMARY KEY (the rowid) of table t: 1 row(s) hold NULL there, which would silently take new ids",
+        ),
+        (
+            "CREATE TABLE p (code TEXT PRIMARY KEY);\nCREATE TABLE c (id INTEGER PRIMARY KEY, pc TEXT REFERENCES p (code));\n",
+            "INSERT INTO p VALUES ('a'); INSERT INTO c VALUES (1, 'a'), (2, NULL), (3, NULL)",
+            "CREATE TABLE p (code TEXT PRIMARY KEY);\nCREATE TABLE c (id INTEGER PRIMARY KEY, pc TEXT NOT NULL DEFAULT '' REFERENCES p (code));\n",
+            "column c.pc cannot fill its NULLs with its DEFAULT: its foreign key to p would then name 2 missing row(s) of p",
+        ),
+    ] {
+        let p = Project::new();
+        let db = p.db("app.db");
+        let push = |extra: &[&str]| {
+            let url = db.url();
+            let mut args = vec!["db", "push", "--database", &url, "--schema", "schema.sql"];
+            args.extend_from_slice(extra);
+            p.vertz(&args)
+        };
+        p.write("schema.sql", v1);
+        push(&[]).code(0);
+        db.exec(seed);
+        let before = db.schema_text();
+        p.write("schema.sql", v2);
+        let run = push(&["--force"]);
+        run.code(4);
+        assert!(run.stderr.contains(message), "{}", run.stderr);
+        assert_eq!(db.schema_text(), before);
     }
 }
 

@@ -307,11 +307,35 @@ impl SqliteFamily {
 
         let mut out = Vec::new();
         let mut warnings = Vec::new();
-        if !rebuild.is_empty() && caps.allowed_pragmas.contains(&"defer_foreign_keys") {
-            out.push(PlannedStatement::new(
-                "check foreign keys at commit, not per statement, while tables are rebuilt",
-                "PRAGMA defer_foreign_keys = ON",
-            ));
+        // Dropped tables in a cycle cannot each go after the tables referencing them: the key of
+        // one dropped before its referencing table is checked at COMMIT, when both are gone.
+        let drops_in_a_cycle = || {
+            let order = children_first(&dropped);
+            let position: BTreeMap<&str, usize> = order
+                .iter()
+                .enumerate()
+                .map(|(i, t)| (t.name.as_str(), i))
+                .collect();
+            order.iter().enumerate().any(|(i, t)| {
+                t.foreign_keys.iter().any(|fk| {
+                    position
+                        .get(fk.references_table.as_str())
+                        .is_some_and(|&parent| parent < i)
+                })
+            })
+        };
+        if caps.allowed_pragmas.contains(&"defer_foreign_keys") {
+            if !rebuild.is_empty() {
+                out.push(PlannedStatement::new(
+                    "check foreign keys at commit, not per statement, while tables are rebuilt",
+                    "PRAGMA defer_foreign_keys = ON",
+                ));
+            } else if dropped.len() > 1 && drops_in_a_cycle() {
+                out.push(PlannedStatement::new(
+                    "check foreign keys at commit, not per statement, while tables that reference each other are dropped",
+                    "PRAGMA defer_foreign_keys = ON",
+                ));
+            }
         }
 
         // 0. Views and triggers that go away or change, and those that depend on a table that is
@@ -1046,7 +1070,21 @@ pub(crate) fn children_first_positions(sorted: &[&Table]) -> Vec<usize> {
         }
         out.push(t);
     }
-    for t in 0..sorted.len() {
+    // A RESTRICT key is checked at once, even when keys are deferred: in a cycle, the table
+    // that such a key references is visited first, so that its referencing table goes before
+    // it (a cycle's first table visited comes last).
+    let mut restricted = vec![false; sorted.len()];
+    for child in sorted {
+        for fk in &child.foreign_keys {
+            if fk.on_delete == vertz_snapshot::FkAction::Restrict
+                && let Some(parent) = at(&fk.references_table)
+            {
+                restricted[parent] = true;
+            }
+        }
+    }
+    let (first, rest): (Vec<usize>, Vec<usize>) = (0..sorted.len()).partition(|&t| restricted[t]);
+    for t in first.into_iter().chain(rest) {
         visit(t, &referencing, &mut done, &mut out);
     }
     out

@@ -464,6 +464,18 @@ impl SqliteFamily {
                     }),
                 }
             }
+            // A NULL copied into a column that becomes the rowid silently takes a new id.
+            if is_rowid && !was_rowid && c.nullable && old_col.is_some() {
+                out.push(DataCheck {
+                    comment: format!("no NULL in {name}.{} (it becomes the rowid)", c.name),
+                    count_sql: check::count_where_sql(src(), &format!("{} IS NULL", q())),
+                    before: format!(
+                        "column {name}.{} cannot become the INTEGER PRIMARY KEY (the rowid) of table {name}: ",
+                        c.name
+                    ),
+                    after: " row(s) hold NULL there, which would silently take new ids; fill them in or delete those rows first".into(),
+                });
+            }
             // A new column without a default holds only NULLs, which never collide.
             let all_null = s.expr.is_none() && no_default;
             if c.unique && !old_col.is_some_and(|o| o.unique) && !all_null {
@@ -557,6 +569,70 @@ impl SqliteFamily {
             }
         }
         out.extend(filled_key_checks(new, &sources, &src, &out));
+        // The rows of this table whose key `fk` names no parent row once the change runs: a
+        // key added, or one whose NULLs a DEFAULT fills in.
+        let fk_check = |fk: &vertz_snapshot::ForeignKey, before: String, after: String| {
+            let parent = &fk.references_table;
+            // The parent as it is when the checks run: renamed already, its columns under
+            // their old names when it is rebuilt (renames are carried by the rebuild). A
+            // parent or a parent column that this change creates is not there yet: a new
+            // table has no row, a new column holds its DEFAULT in every row.
+            let old_parent = (!renames.tables.contains_key(parent))
+                .then(|| from.tables.get(renames.old_table_name(parent)))
+                .flatten();
+            let new_parent = to.tables.get(parent);
+            let parent_values: Vec<String> = fk
+                .references_columns
+                .iter()
+                .map(|c| {
+                    let old_name = renames.old_column_name(parent, c);
+                    if old_parent.is_some_and(|t| t.column(old_name).is_some()) {
+                        let at_check = if rebuild.contains_key(parent.as_str()) {
+                            old_name
+                        } else {
+                            c
+                        };
+                        return format!("\"vertz_parent\".{}", ident(at_check));
+                    }
+                    let mut value = String::new();
+                    match new_parent
+                        .and_then(|t| t.column(c))
+                        .and_then(|c| c.default.as_ref())
+                    {
+                        Some(d) => push_default(&mut value, d),
+                        None => value.push_str("NULL"),
+                    }
+                    value
+                })
+                .collect();
+            let mut cond: Vec<String> = fk
+                .columns
+                .iter()
+                .map(|c| format!("{}.{} IS NOT NULL", ident(name), ident(c)))
+                .collect();
+            let matches: Vec<String> = fk
+                .columns
+                .iter()
+                .zip(&parent_values)
+                .map(|(c, p)| format!("{p} = {}.{}", ident(name), ident(c)))
+                .collect();
+            if old_parent.is_some() {
+                cond.push(format!(
+                    "NOT EXISTS (SELECT 1 FROM {} AS \"vertz_parent\" WHERE {})",
+                    ident(parent),
+                    matches.join(" AND ")
+                ));
+            }
+            DataCheck {
+                comment: format!(
+                    "every {name}({}) has its row in {parent}",
+                    fk.columns.join(", ")
+                ),
+                count_sql: check::count_where_sql(src(), &cond.join(" AND ")),
+                before,
+                after,
+            }
+        };
         for change in own_changes {
             match change {
                 Change::AddUnique { columns, .. } => out.push(DataCheck {
@@ -593,76 +669,44 @@ impl SqliteFamily {
                     foreign_key: fk, ..
                 } => {
                     let parent = &fk.references_table;
-                    // The parent as it is when the checks run: renamed already, its columns under
-                    // their old names when it is rebuilt (renames are carried by the rebuild). A
-                    // parent or a parent column that this change creates is not there yet: a new
-                    // table has no row, a new column holds its DEFAULT in every row.
-                    let old_parent = (!renames.tables.contains_key(parent))
-                        .then(|| from.tables.get(renames.old_table_name(parent)))
-                        .flatten();
-                    let new_parent = to.tables.get(parent);
-                    let parent_values: Vec<String> = fk
-                        .references_columns
-                        .iter()
-                        .map(|c| {
-                            let old_name = renames.old_column_name(parent, c);
-                            if old_parent.is_some_and(|t| t.column(old_name).is_some()) {
-                                let at_check = if rebuild.contains_key(parent.as_str()) {
-                                    old_name
-                                } else {
-                                    c
-                                };
-                                return format!("\"vertz_parent\".{}", ident(at_check));
-                            }
-                            let mut value = String::new();
-                            match new_parent
-                                .and_then(|t| t.column(c))
-                                .and_then(|c| c.default.as_ref())
-                            {
-                                Some(d) => push_default(&mut value, d),
-                                None => value.push_str("NULL"),
-                            }
-                            value
-                        })
-                        .collect();
-                    let mut cond: Vec<String> = fk
-                        .columns
-                        .iter()
-                        .map(|c| format!("{}.{} IS NOT NULL", ident(name), ident(c)))
-                        .collect();
-                    let matches: Vec<String> = fk
-                        .columns
-                        .iter()
-                        .zip(&parent_values)
-                        .map(|(c, p)| format!("{p} = {}.{}", ident(name), ident(c)))
-                        .collect();
-                    if old_parent.is_some() {
-                        cond.push(format!(
-                            "NOT EXISTS (SELECT 1 FROM {} AS \"vertz_parent\" WHERE {})",
-                            ident(parent),
-                            matches.join(" AND ")
-                        ));
-                    }
-                    out.push(DataCheck {
-                        comment: format!(
-                            "every {name}({}) has its row in {parent}",
-                            fk.columns.join(", ")
-                        ),
-                        count_sql: check::count_where_sql(src(), &cond.join(" AND ")),
-                        before: format!(
+                    out.push(fk_check(
+                        fk,
+                        format!(
                             "foreign key {name}({}) -> {parent}({}) cannot be added: ",
                             fk.columns.join(", "),
                             fk.references_columns.join(", ")
                         ),
-                        after: format!(
+                        format!(
                             " row(s) of {name} have no matching row in {parent}; delete them, set them to NULL or add their parents first"
                         ),
-                    });
+                    ));
                 }
                 Change::CreateIndex { index, .. } => {
                     out.extend(unique_index_check(name, index, src));
                 }
                 _ => {}
+            }
+        }
+        // A kept key whose NULLs a DEFAULT fills in must find that value's parent row.
+        for fk in &new.foreign_keys {
+            let added = own_changes.iter().any(
+                |c| matches!(c, Change::AddForeignKey { foreign_key, .. } if foreign_key == fk),
+            );
+            let filled = sources.iter().find(|s| {
+                fk.columns.contains(&s.column.name) && matches!(s.expr, Some(Expr::Coalesce(..)))
+            });
+            if let (false, Some(f)) = (added, filled) {
+                let parent = &fk.references_table;
+                out.push(fk_check(
+                    fk,
+                    format!(
+                        "column {name}.{} cannot fill its NULLs with its DEFAULT: its foreign key to {parent} would then name ",
+                        f.column.name
+                    ),
+                    format!(
+                        " missing row(s) of {parent}; add the parent row, or fill those NULLs yourself first"
+                    ),
+                ));
             }
         }
         Ok(out)
