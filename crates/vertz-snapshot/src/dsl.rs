@@ -30,11 +30,11 @@
 
 use std::collections::BTreeMap;
 
-pub use crate::model::FkAction;
 use crate::model::{
     Check, Column, ColumnType, DefaultValue, Enum, ForeignKey, Generated, Index, IndexColumn,
     IndexKey, Schema, Table, Trigger, View,
 };
+pub use crate::model::{Conflict, FkAction};
 use crate::model::{Fts5Column, Fts5Table};
 use crate::validate::{SchemaError, SchemaErrors, validate};
 
@@ -384,7 +384,9 @@ fn def(ty: ColumnType) -> ColumnDef {
             name: String::new(),
             ty,
             nullable: false,
+            not_null_on_conflict: None,
             unique: false,
+            unique_on_conflict: None,
             default: None,
             auto_increment: false,
             checks: Vec::new(),
@@ -504,6 +506,19 @@ impl ColumnDef {
     /// A UNIQUE constraint on this column alone.
     pub fn unique(mut self) -> Self {
         self.column.unique = true;
+        self
+    }
+    /// A UNIQUE constraint on this column alone with `ON CONFLICT resolution` (a duplicate
+    /// insert is ignored, replaces the row, ... instead of failing).
+    pub fn unique_on_conflict(mut self, resolution: Conflict) -> Self {
+        self.column.unique = true;
+        self.column.unique_on_conflict = Some(resolution);
+        self
+    }
+    /// `NOT NULL ON CONFLICT resolution` (with `Replace`, an inserted NULL takes the default).
+    pub fn not_null_on_conflict(mut self, resolution: Conflict) -> Self {
+        self.column.nullable = false;
+        self.column.not_null_on_conflict = Some(resolution);
         self
     }
     /// A literal default.

@@ -185,6 +185,7 @@ impl<'a> Stored<'a> {
         for columns in uniques {
             introspect::add_unique(&mut table, columns);
         }
+        introspect::settle_conflicts(&mut table);
         table.indexes = indexes;
         table.foreign_keys = foreign_keys;
         Some(table)
