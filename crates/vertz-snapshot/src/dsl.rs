@@ -35,7 +35,7 @@ use crate::model::{
     IndexKey, Schema, Table, Trigger, View,
 };
 pub use crate::model::{Conflict, FkAction};
-use crate::model::{Fts5Column, Fts5Table};
+use crate::model::{Fts5Column, Fts5Table, UniqueConflict};
 use crate::validate::{SchemaError, SchemaErrors, validate};
 
 /// Builds and validates a schema.
@@ -338,6 +338,27 @@ impl TableBuilder {
         self.table
             .unique_constraints
             .push(columns.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Adds a composite UNIQUE constraint with `ON CONFLICT resolution`.
+    pub fn unique_on_conflict<I: IntoIterator<Item = S>, S: Into<String>>(
+        &mut self,
+        columns: I,
+        resolution: Conflict,
+    ) -> &mut Self {
+        let columns: Vec<String> = columns.into_iter().map(Into::into).collect();
+        self.table.unique_on_conflict.push(UniqueConflict {
+            columns: columns.clone(),
+            on_conflict: resolution,
+        });
+        self.table.unique_constraints.push(columns);
+        self
+    }
+
+    /// Gives the primary key `ON CONFLICT resolution`.
+    pub fn primary_key_on_conflict(&mut self, resolution: Conflict) -> &mut Self {
+        self.table.primary_key_on_conflict = Some(resolution);
         self
     }
 

@@ -1027,6 +1027,66 @@ mod tests {
     use super::*;
 
     #[test]
+    fn create_text_gives_on_conflict_clauses() {
+        use Conflict::*;
+        let sql = "CREATE TABLE t (id TEXT CONSTRAINT k PRIMARY KEY DESC on conflict rollback, \
+                   a TEXT NOT NULL ON CONFLICT REPLACE DEFAULT 'x' UNIQUE ON CONFLICT IGNORE, \
+                   b INT NOT NULL CHECK (b NOT NULL) UNIQUE, c INT, \
+                   UNIQUE (B, \"c\" COLLATE nocase) ON CONFLICT FAIL, UNIQUE (c) ON CONFLICT ABORT)";
+        let p = parse_create_table(sql).unwrap();
+        assert_eq!(p.primary_key_conflict, Some(Rollback));
+        let info = |name: &str| p.columns.iter().find(|(n, _)| n == name).unwrap().1.clone();
+        assert_eq!(info("a").not_null_conflict, Some(Replace));
+        assert_eq!(info("a").unique_conflict, Some(Ignore));
+        assert_eq!(info("b").not_null_conflict, None);
+        assert_eq!(info("b").unique_conflict, None);
+        let mut table = Table::new("t");
+        for name in ["id", "a", "b", "c"] {
+            table.columns.push(read_column(
+                "t",
+                name.into(),
+                ColumnFacts {
+                    declared_type: "INT",
+                    not_null: true,
+                    default: None,
+                    hidden: 0,
+                },
+                p.clone().take_column(name).unwrap(),
+                &mut BTreeMap::new(),
+            ));
+        }
+        table.primary_key = vec!["id".into()];
+        p.read_table_options(&mut table);
+        add_unique(&mut table, vec!["a".into()]);
+        add_unique(&mut table, vec!["b".into(), "c".into()]);
+        add_unique(&mut table, vec!["c".into()]);
+        settle_conflicts(&mut table);
+        assert_eq!(table.primary_key_on_conflict, Some(Rollback));
+        assert_eq!(
+            table.unique_on_conflict,
+            [UniqueConflict {
+                columns: vec!["b".into(), "c".into()],
+                on_conflict: Fail,
+            }],
+            "the columns as declared, not as the constraint spells them"
+        );
+        let conflicts: Vec<_> = table
+            .columns
+            .iter()
+            .map(|c| (c.not_null_on_conflict, c.unique_on_conflict))
+            .collect();
+        assert_eq!(
+            conflicts,
+            [
+                (None, None),
+                (Some(Replace), Some(Ignore)),
+                (None, None),
+                (None, Some(Abort))
+            ]
+        );
+    }
+
+    #[test]
     fn defaults_parse_back() {
         assert_eq!(parse_default("'x''y'"), DefaultValue::String("x'y".into()));
         assert_eq!(parse_default("-1.5"), DefaultValue::Number("-1.5".into()));
