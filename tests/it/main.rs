@@ -27,6 +27,7 @@ mod faults;
 mod journal;
 mod migrate;
 mod objects;
+mod on_conflict;
 mod push;
 mod push_empty;
 mod push_memo;
