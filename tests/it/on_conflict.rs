@@ -191,3 +191,34 @@ fn on_conflict_clauses_survive_a_rebuild_and_their_change_is_applied_on_d1() {
         "d1",
     );
 }
+
+/// A rebuild's copy ignores the new table's clauses: values a type change makes equal fail the
+/// push, as they do without a clause, instead of losing a row to IGNORE.
+#[test]
+fn a_rebuild_loses_no_row_to_an_ignore_clause() {
+    let p = Project::new();
+    let db = p.db("codes.db");
+    crate::support::push_forced(
+        &p,
+        &db,
+        "CREATE TABLE codes (id INTEGER PRIMARY KEY, c TEXT UNIQUE ON CONFLICT IGNORE);\n",
+        0,
+    );
+    db.exec("INSERT INTO codes (id, c) VALUES (1, '1'), (2, '01')");
+    let run = crate::support::push_forced(
+        &p,
+        &db,
+        "CREATE TABLE codes (id INTEGER PRIMARY KEY, c INTEGER UNIQUE ON CONFLICT IGNORE);\n",
+        4,
+    );
+    assert!(
+        run.stderr.contains("UNIQUE constraint failed: codes.c")
+            && run.stderr.contains("nothing was applied"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        db.rows("SELECT id, c FROM codes ORDER BY id"),
+        [["1", "1"], ["2", "01"]]
+    );
+}

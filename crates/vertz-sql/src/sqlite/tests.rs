@@ -2053,7 +2053,7 @@ fn on_conflict_clauses_are_written_and_a_change_of_one_rebuilds() {
             );
 
             -- rebuild dogs: copy every row
-            INSERT INTO "__vertz_new_dogs" ("id", "name", "owner") SELECT "id", "name", "owner" FROM "dogs";
+            INSERT OR ABORT INTO "__vertz_new_dogs" ("id", "name", "owner") SELECT "id", "name", "owner" FROM "dogs";
 
             -- rebuild dogs: drop the old table (its rows are copied)
             DROP TABLE "dogs";
@@ -2074,7 +2074,7 @@ fn on_conflict_clauses_are_written_and_a_change_of_one_rebuilds() {
             );
 
             -- rebuild dogs: copy every row
-            INSERT INTO "__vertz_new_dogs" ("id", "name", "owner") SELECT "id", "name", "owner" FROM "dogs";
+            INSERT OR ABORT INTO "__vertz_new_dogs" ("id", "name", "owner") SELECT "id", "name", "owner" FROM "dogs";
 
             -- rebuild dogs: drop the old table (its rows are copied)
             DROP TABLE "dogs";
