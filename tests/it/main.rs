@@ -28,6 +28,7 @@ mod fk_off;
 mod journal;
 mod migrate;
 mod objects;
+mod on_conflict;
 mod push;
 mod push_empty;
 mod push_memo;

@@ -75,6 +75,32 @@ async fn keys_get_the_indexes_sqlite_gives_them() {
     assert_same("CREATE TABLE tp (id integer, v, PRIMARY KEY (id), UNIQUE (id))").await;
     assert_same("CREATE TABLE nt (a PRIMARY KEY, b UNIQUE, c NOT NULL)").await;
     assert_same("CREATE TABLE ai (id INTEGER PRIMARY KEY AUTOINCREMENT, v TEXT)").await;
+    // ON CONFLICT clauses, which no pragma reports, are read from the text by both readers.
+    let oc = "CREATE TABLE oc (id TEXT PRIMARY KEY ON CONFLICT REPLACE, a NOT NULL ON CONFLICT IGNORE UNIQUE ON CONFLICT FAIL, \
+         b INT, c INT, UNIQUE (B, c) ON CONFLICT ROLLBACK, UNIQUE (c) ON CONFLICT IGNORE)";
+    assert_same(oc).await;
+    let t = &both(oc).await.0.tables["oc"];
+    use vertz_snapshot::Conflict;
+    assert_eq!(t.primary_key_on_conflict, Some(Conflict::Replace));
+    assert_eq!(
+        (
+            t.columns[1].not_null_on_conflict,
+            t.columns[1].unique_on_conflict
+        ),
+        (Some(Conflict::Ignore), Some(Conflict::Fail))
+    );
+    assert_eq!(t.columns[3].unique_on_conflict, Some(Conflict::Ignore));
+    assert_eq!(
+        t.unique_on_conflict,
+        [vertz_snapshot::UniqueConflict {
+            columns: vec!["b".into(), "c".into()],
+            on_conflict: Conflict::Rollback,
+        }]
+    );
+    assert_same(
+        "CREATE TABLE oc2 (k TEXT, n INT, PRIMARY KEY (k, n) ON CONFLICT IGNORE) WITHOUT ROWID",
+    )
+    .await;
 }
 
 #[tokio::test]

@@ -90,6 +90,9 @@ pub fn apply_change(s: &mut Schema, change: &Change) {
                 for u in &mut t.unique_constraints {
                     u.iter_mut().for_each(rename);
                 }
+                for u in &mut t.unique_on_conflict {
+                    u.columns.iter_mut().for_each(rename);
+                }
                 for i in &mut t.indexes {
                     for part in &mut i.columns {
                         if let IndexKey::Column(c) = &mut part.key {
@@ -169,6 +172,17 @@ pub fn apply_change(s: &mut Schema, change: &Change) {
             if let Some(t) = s.tables.get_mut(table) {
                 t.strict = *strict;
                 t.without_rowid = *without_rowid;
+            }
+        }
+        Change::AlterOnConflict {
+            table,
+            primary_key,
+            unique,
+            ..
+        } => {
+            if let Some(t) = s.tables.get_mut(table) {
+                t.primary_key_on_conflict = *primary_key;
+                t.unique_on_conflict = unique.clone();
             }
         }
         Change::CreateEnum { r#enum } => {

@@ -7,7 +7,8 @@ use std::fmt;
 
 use serde::Serialize;
 use vertz_snapshot::{
-    Check, Column, Enum, ForeignKey, Fts5Content, Fts5Table, Index, Table, Trigger, View,
+    Check, Column, Conflict, Enum, ForeignKey, Fts5Content, Fts5Table, Index, Table, Trigger,
+    UniqueConflict, View,
 };
 
 /// How dangerous a change is to the data already in the database.
@@ -54,6 +55,8 @@ pub enum ColumnAspect {
     AutoIncrement,
     /// The generated-column definition (expression, VIRTUAL or STORED, or none).
     Generated,
+    /// The `ON CONFLICT` clause of its NOT NULL or its UNIQUE.
+    OnConflict,
 }
 
 /// One structural change between two schemas.
@@ -218,6 +221,21 @@ pub enum Change {
         /// `WITHOUT ROWID` after.
         without_rowid: bool,
     },
+    /// The `ON CONFLICT` clauses of the primary key or of the composite UNIQUE constraints
+    /// changed (on the SQLite family, a rebuild). Listed with the AddUnique or DropUnique of a
+    /// constraint that has a clause.
+    AlterOnConflict {
+        /// The table.
+        table: String,
+        /// The primary key's clause before.
+        from_primary_key: Option<Conflict>,
+        /// The primary key's clause after.
+        primary_key: Option<Conflict>,
+        /// The composite UNIQUEs' clauses before, under their new column names when renamed.
+        from_unique: Vec<UniqueConflict>,
+        /// The composite UNIQUEs' clauses after.
+        unique: Vec<UniqueConflict>,
+    },
     /// A new view (also the second half of a changed one). See [`crate::objects`].
     CreateView {
         /// The view.
@@ -278,7 +296,8 @@ impl Change {
             | Change::DropUnique { table, .. }
             | Change::AddCheck { table, .. }
             | Change::DropCheck { table, .. }
-            | Change::AlterTableOptions { table, .. } => Some(table),
+            | Change::AlterTableOptions { table, .. }
+            | Change::AlterOnConflict { table, .. } => Some(table),
             Change::CreateEnum { .. } | Change::DropEnum { .. } | Change::AlterEnum { .. } => None,
             Change::CreateView { .. } | Change::DropView { .. } => None,
             Change::CreateFts5 { .. } | Change::DropFts5 { .. } | Change::AlterFts5 { .. } => None,
@@ -410,6 +429,7 @@ impl Change {
                         ColumnAspect::Collation => "collation",
                         ColumnAspect::AutoIncrement => "auto-increment",
                         ColumnAspect::Generated => "generated",
+                        ColumnAspect::OnConflict => "on conflict",
                     })
                     .collect();
                 let mut s = format!("alter column {table}.{} ({})", to.name, what.join(", "));
@@ -512,6 +532,9 @@ impl Change {
                     options.join(", ")
                 };
                 format!("change options of table {table} to {options} (rebuilds the table)")
+            }
+            Change::AlterOnConflict { table, .. } => {
+                format!("change ON CONFLICT clauses of table {table} (rebuilds the table)")
             }
             Change::CreateView { view } => format!("create view {}", view.name),
             Change::DropView { view } => format!("drop view {}", view.name),

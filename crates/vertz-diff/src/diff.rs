@@ -430,6 +430,11 @@ impl<'a> Lookup<'a> {
                 *c = col(c);
             }
         }
+        for u in &mut t.unique_on_conflict {
+            for c in &mut u.columns {
+                *c = col(c);
+            }
+        }
         for i in &mut t.indexes {
             for part in &mut i.columns {
                 if let IndexKey::Column(c) = &mut part.key {
@@ -678,6 +683,17 @@ fn diff_table(from: &Schema, old: &Table, to: &Schema, new: &Table, out: &mut Ve
             without_rowid: new.without_rowid,
         });
     }
+    if old.primary_key_on_conflict != new.primary_key_on_conflict
+        || old.unique_on_conflict != new.unique_on_conflict
+    {
+        out.push(Change::AlterOnConflict {
+            table: t.clone(),
+            from_primary_key: old.primary_key_on_conflict,
+            primary_key: new.primary_key_on_conflict,
+            from_unique: old.unique_on_conflict.clone(),
+            unique: new.unique_on_conflict.clone(),
+        });
+    }
     if old.primary_key != new.primary_key {
         out.push(Change::AlterPrimaryKey {
             table: t.clone(),
@@ -772,6 +788,11 @@ pub fn column_aspects(
     }
     if a.generated != b.generated {
         aspects.push(ColumnAspect::Generated);
+    }
+    if a.not_null_on_conflict != b.not_null_on_conflict
+        || a.unique_on_conflict != b.unique_on_conflict
+    {
+        aspects.push(ColumnAspect::OnConflict);
     }
     aspects
 }

@@ -6,8 +6,8 @@
 use proptest::prelude::*;
 
 use crate::model::{
-    Column, ColumnType, DefaultValue, Enum, FkAction, ForeignKey, Fts5Column, Fts5Table, Index,
-    IndexColumn, IndexKey, Schema, Table,
+    Column, ColumnType, Conflict, DefaultValue, Enum, FkAction, ForeignKey, Fts5Column, Fts5Table,
+    Index, IndexColumn, IndexKey, Schema, Table,
 };
 
 const NAMES: &[&str] = &[
@@ -57,6 +57,21 @@ fn default_for(ty: &ColumnType) -> BoxedStrategy<Option<DefaultValue>> {
     prop_oneof![Just(None), some.prop_map(Some)].boxed()
 }
 
+/// Mostly no clause: most schemas declare none.
+fn conflict() -> impl Strategy<Value = Option<Conflict>> {
+    prop_oneof![
+        4 => Just(None),
+        1 => proptest::sample::select(vec![
+            Conflict::Rollback,
+            Conflict::Abort,
+            Conflict::Fail,
+            Conflict::Ignore,
+            Conflict::Replace,
+        ])
+        .prop_map(Some),
+    ]
+}
+
 fn column(name: String) -> impl Strategy<Value = Column> {
     column_type().prop_flat_map(move |ty| {
         let name = name.clone();
@@ -65,21 +80,29 @@ fn column(name: String) -> impl Strategy<Value = Column> {
             any::<bool>(),
             any::<bool>(),
             any::<bool>(),
+            (conflict(), conflict()),
         )
-            .prop_map(move |(default, nullable, unique, sensitive)| Column {
-                name: name.clone(),
-                ty: ty.clone(),
-                nullable,
-                unique: unique && !matches!(ty, ColumnType::Blob | ColumnType::Json),
-                default,
-                auto_increment: false,
-                checks: Vec::new(),
-                collation: None,
-                sensitive,
-                hidden: false,
-                renamed_from: None,
-                generated: None,
-            })
+            .prop_map(
+                move |(default, nullable, unique, sensitive, (on_null, on_dup))| {
+                    let unique = unique && !matches!(ty, ColumnType::Blob | ColumnType::Json);
+                    Column {
+                        name: name.clone(),
+                        ty: ty.clone(),
+                        nullable,
+                        not_null_on_conflict: on_null.filter(|_| !nullable),
+                        unique,
+                        unique_on_conflict: on_dup.filter(|_| unique),
+                        default,
+                        auto_increment: false,
+                        checks: Vec::new(),
+                        collation: None,
+                        sensitive,
+                        hidden: false,
+                        renamed_from: None,
+                        generated: None,
+                    }
+                },
+            )
     })
 }
 
@@ -98,9 +121,10 @@ fn table(name: String, earlier: Vec<String>) -> impl Strategy<Value = Table> {
             proptest::option::of(0usize..8),
             proptest::option::of(0usize..8),
             any::<(bool, bool)>(),
+            conflict(),
         )
             .prop_map(
-                move |(mut columns, with_pk, index_on, fk_from, (strict, no_rowid))| {
+                move |(mut columns, with_pk, index_on, fk_from, (strict, no_rowid), on_key)| {
                     let mut primary_key = Vec::new();
                     if with_pk {
                         let c = &mut columns[0];
@@ -108,6 +132,7 @@ fn table(name: String, earlier: Vec<String>) -> impl Strategy<Value = Table> {
                         c.nullable = false;
                         c.default = None;
                         c.unique = false;
+                        c.unique_on_conflict = None;
                         primary_key.push(c.name.clone());
                     }
                     let mut indexes = Vec::new();
@@ -132,6 +157,7 @@ fn table(name: String, earlier: Vec<String>) -> impl Strategy<Value = Table> {
                         if !primary_key.contains(&c.name) {
                             c.ty = ColumnType::Integer;
                             c.nullable = true;
+                            c.not_null_on_conflict = None;
                             c.default = None;
                             foreign_keys.push(ForeignKey {
                                 columns: vec![c.name.clone()],
@@ -164,8 +190,10 @@ fn table(name: String, earlier: Vec<String>) -> impl Strategy<Value = Table> {
                         without_rowid,
                         name: name.clone(),
                         columns,
+                        primary_key_on_conflict: on_key.filter(|_| with_pk),
                         primary_key,
                         unique_constraints: Vec::new(),
+                        unique_on_conflict: Vec::new(),
                         indexes,
                         foreign_keys,
                         checks: Vec::new(),

@@ -30,12 +30,12 @@
 
 use std::collections::BTreeMap;
 
-pub use crate::model::FkAction;
 use crate::model::{
     Check, Column, ColumnType, DefaultValue, Enum, ForeignKey, Generated, Index, IndexColumn,
     IndexKey, Schema, Table, Trigger, View,
 };
-use crate::model::{Fts5Column, Fts5Table};
+pub use crate::model::{Conflict, FkAction};
+use crate::model::{Fts5Column, Fts5Table, UniqueConflict};
 use crate::validate::{SchemaError, SchemaErrors, validate};
 
 /// Builds and validates a schema.
@@ -341,6 +341,27 @@ impl TableBuilder {
         self
     }
 
+    /// Adds a composite UNIQUE constraint with `ON CONFLICT resolution`.
+    pub fn unique_on_conflict<I: IntoIterator<Item = S>, S: Into<String>>(
+        &mut self,
+        columns: I,
+        resolution: Conflict,
+    ) -> &mut Self {
+        let columns: Vec<String> = columns.into_iter().map(Into::into).collect();
+        self.table.unique_on_conflict.push(UniqueConflict {
+            columns: columns.clone(),
+            on_conflict: resolution,
+        });
+        self.table.unique_constraints.push(columns);
+        self
+    }
+
+    /// Gives the primary key `ON CONFLICT resolution`.
+    pub fn primary_key_on_conflict(&mut self, resolution: Conflict) -> &mut Self {
+        self.table.primary_key_on_conflict = Some(resolution);
+        self
+    }
+
     /// Adds a table-level CHECK constraint (SQL expression).
     pub fn check(&mut self, expression: &str) -> &mut Self {
         self.table.checks.push(Check {
@@ -384,7 +405,9 @@ fn def(ty: ColumnType) -> ColumnDef {
             name: String::new(),
             ty,
             nullable: false,
+            not_null_on_conflict: None,
             unique: false,
+            unique_on_conflict: None,
             default: None,
             auto_increment: false,
             checks: Vec::new(),
@@ -504,6 +527,19 @@ impl ColumnDef {
     /// A UNIQUE constraint on this column alone.
     pub fn unique(mut self) -> Self {
         self.column.unique = true;
+        self
+    }
+    /// A UNIQUE constraint on this column alone with `ON CONFLICT resolution` (a duplicate
+    /// insert is ignored, replaces the row, ... instead of failing).
+    pub fn unique_on_conflict(mut self, resolution: Conflict) -> Self {
+        self.column.unique = true;
+        self.column.unique_on_conflict = Some(resolution);
+        self
+    }
+    /// `NOT NULL ON CONFLICT resolution` (with `Replace`, an inserted NULL takes the default).
+    pub fn not_null_on_conflict(mut self, resolution: Conflict) -> Self {
+        self.column.nullable = false;
+        self.column.not_null_on_conflict = Some(resolution);
         self
     }
     /// A literal default.

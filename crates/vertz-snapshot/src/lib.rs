@@ -17,8 +17,9 @@ pub mod validate;
 pub mod arbitrary;
 
 pub use model::{
-    Check, Column, ColumnType, DefaultValue, Enum, FTS5_OPTIONS, FkAction, ForeignKey, Fts5Column,
-    Fts5Content, Fts5Table, Generated, Index, IndexColumn, IndexKey, Schema, Table, Trigger, View,
+    Check, Column, ColumnType, Conflict, DefaultValue, Enum, FTS5_OPTIONS, FkAction, ForeignKey,
+    Fts5Column, Fts5Content, Fts5Table, Generated, Index, IndexColumn, IndexKey, Schema, Table,
+    Trigger, UniqueConflict, View,
 };
 pub use snapshot::{SchemaSnapshot, SnapshotError, schema_hash, sha256_hex};
 pub use validate::{SchemaError, SchemaErrors, validate};

@@ -137,9 +137,17 @@ pub struct Table {
     /// Primary-key column names in key order; empty when the table has no declared key.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub primary_key: Vec<String>,
+    /// The primary key's `ON CONFLICT` clause (column-level or table-level alike).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub primary_key_on_conflict: Option<Conflict>,
     /// Composite `UNIQUE (a, b)` table constraints; single-column ones live on [`Column::unique`].
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unique_constraints: Vec<Vec<String>>,
+    /// The `ON CONFLICT` clauses of the constraints of [`Table::unique_constraints`] that have
+    /// one, sorted by columns. Kept beside them so that snapshots without clauses keep their
+    /// shape.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unique_on_conflict: Vec<UniqueConflict>,
     /// Named indexes, sorted by name.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub indexes: Vec<Index>,
@@ -183,9 +191,15 @@ pub struct Column {
     pub ty: ColumnType,
     /// Whether NULL is allowed. Primary-key columns of the DSL are never nullable.
     pub nullable: bool,
+    /// The `ON CONFLICT` clause of its NOT NULL (meaningless when nullable).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_null_on_conflict: Option<Conflict>,
     /// A single-column UNIQUE constraint.
     #[serde(default, skip_serializing_if = "is_false")]
     pub unique: bool,
+    /// The `ON CONFLICT` clause of its UNIQUE (meaningless when not unique).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unique_on_conflict: Option<Conflict>,
     /// The DEFAULT clause.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default: Option<DefaultValue>,
@@ -210,6 +224,60 @@ pub struct Column {
     /// A hint that this column was called this before; settles a rename without asking.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub renamed_from: Option<String>,
+}
+
+/// A constraint's conflict resolution: `ON CONFLICT ROLLBACK|ABORT|FAIL|IGNORE|REPLACE` after a
+/// PRIMARY KEY, UNIQUE or NOT NULL. The application's inserts rely on it (a duplicate ignored or
+/// replaced instead of refused), so a rebuild must keep it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Conflict {
+    /// `ROLLBACK`: the statement fails and the transaction is rolled back.
+    Rollback,
+    /// `ABORT` (SQLite's default when no clause is given, written only when declared).
+    Abort,
+    /// `FAIL`: the statement fails, keeping what it changed before.
+    Fail,
+    /// `IGNORE`: the offending row is skipped.
+    Ignore,
+    /// `REPLACE`: the rows in the way are deleted (a NULL takes the column's default).
+    Replace,
+}
+
+impl Conflict {
+    /// The SQL word for this resolution.
+    pub fn as_sql(self) -> &'static str {
+        match self {
+            Conflict::Rollback => "ROLLBACK",
+            Conflict::Abort => "ABORT",
+            Conflict::Fail => "FAIL",
+            Conflict::Ignore => "IGNORE",
+            Conflict::Replace => "REPLACE",
+        }
+    }
+
+    /// Parses the SQL word, case-insensitively.
+    pub fn from_sql(s: &str) -> Option<Conflict> {
+        [
+            Conflict::Rollback,
+            Conflict::Abort,
+            Conflict::Fail,
+            Conflict::Ignore,
+            Conflict::Replace,
+        ]
+        .into_iter()
+        .find(|c| c.as_sql().eq_ignore_ascii_case(s.trim()))
+    }
+}
+
+/// The `ON CONFLICT` clause of one composite UNIQUE constraint.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UniqueConflict {
+    /// The constraint's columns, as in [`Table::unique_constraints`].
+    pub columns: Vec<String>,
+    /// Its resolution.
+    pub on_conflict: Conflict,
 }
 
 fn is_false(b: &bool) -> bool {
@@ -471,7 +539,9 @@ impl Table {
             name: name.into(),
             columns: Vec::new(),
             primary_key: Vec::new(),
+            primary_key_on_conflict: None,
             unique_constraints: Vec::new(),
+            unique_on_conflict: Vec::new(),
             indexes: Vec::new(),
             foreign_keys: Vec::new(),
             checks: Vec::new(),
@@ -504,6 +574,16 @@ impl Table {
         self.checks.sort_by(check_order);
         self.unique_constraints.sort();
         self.unique_constraints.dedup();
+        self.unique_on_conflict.sort();
+        self.unique_on_conflict.dedup();
+    }
+
+    /// The `ON CONFLICT` clause of the composite UNIQUE constraint on `columns`, if it has one.
+    pub fn unique_conflict(&self, columns: &[String]) -> Option<Conflict> {
+        self.unique_on_conflict
+            .iter()
+            .find(|u| u.columns == columns)
+            .map(|u| u.on_conflict)
     }
 
     /// Whether [`Table::canonicalize`] would leave this table as it is.
@@ -518,6 +598,7 @@ impl Table {
                 .checks
                 .is_sorted_by(|a, b| check_order(a, b) != Greater)
             && self.unique_constraints.is_sorted_by(|a, b| a < b)
+            && self.unique_on_conflict.is_sorted_by(|a, b| a < b)
     }
 
     /// Whether this table references `other` through a foreign key.

@@ -476,6 +476,37 @@ fn validate_table(schema: &Schema, table: &Table, errors: &mut Vec<SchemaError>)
         }
     }
 
+    // An ON CONFLICT clause without its constraint is written nowhere, so it would read back as
+    // absent and differ from the database forever.
+    let mut orphan_clause = |what: String| {
+        errors.push(SchemaError::BadTableShape {
+            table: t.clone(),
+            problem: format!("{what} has an ON CONFLICT clause but no such constraint; remove the clause or add the constraint"),
+        });
+    };
+    for column in &table.columns {
+        if column.nullable && column.not_null_on_conflict.is_some() {
+            orphan_clause(format!(
+                "column {:?} is nullable: its NOT NULL",
+                column.name
+            ));
+        }
+        if !column.unique && column.unique_on_conflict.is_some() {
+            orphan_clause(format!(
+                "column {:?} is not UNIQUE: its UNIQUE",
+                column.name
+            ));
+        }
+    }
+    if table.primary_key.is_empty() && table.primary_key_on_conflict.is_some() {
+        orphan_clause("the primary key".into());
+    }
+    for u in &table.unique_on_conflict {
+        if !table.unique_constraints.contains(&u.columns) {
+            orphan_clause(format!("UNIQUE ({})", u.columns.join(", ")));
+        }
+    }
+
     // `what` is only written out for an error: a thousand tables name ten thousand columns.
     let mut need_column = |what: &dyn Fn() -> String, column: &str| {
         if !names.contains(column) {
@@ -592,6 +623,39 @@ mod tests {
                 "primary key on table \"t\" names unknown column \"pk\"",
                 "unique constraint on table \"t\" names unknown column \"u\"",
                 "foreign key on table \"t\" names unknown column \"f\"",
+            ]
+        );
+    }
+
+    #[test]
+    fn an_on_conflict_clause_needs_its_constraint() {
+        use crate::dsl::{Conflict, integer, text};
+        let built = crate::dsl::schema(|d| {
+            d.table("t", |t| {
+                t.column(
+                    "a",
+                    text().not_null_on_conflict(Conflict::Ignore).nullable(),
+                );
+                t.column("b", text().unique_on_conflict(Conflict::Replace));
+                t.primary_key_on_conflict(Conflict::Fail);
+            });
+            d.table("u", |t| {
+                t.column("id", integer().primary_key());
+                t.column("x", text().unique_on_conflict(Conflict::Ignore));
+                t.unique_on_conflict(["id", "x"], Conflict::Replace);
+            });
+        });
+        let got: Vec<String> = built
+            .unwrap_err()
+            .0
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(
+            got,
+            [
+                "table \"t\": column \"a\" is nullable: its NOT NULL has an ON CONFLICT clause but no such constraint; remove the clause or add the constraint",
+                "table \"t\": the primary key has an ON CONFLICT clause but no such constraint; remove the clause or add the constraint",
             ]
         );
     }

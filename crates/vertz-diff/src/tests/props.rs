@@ -48,6 +48,9 @@ fn rename_column_everywhere(s: &mut Schema, table: &str, old: &str, new: &str) {
             t.unique_constraints
                 .iter_mut()
                 .for_each(|u| u.iter_mut().for_each(fix));
+            t.unique_on_conflict
+                .iter_mut()
+                .for_each(|u| u.columns.iter_mut().for_each(fix));
             for i in &mut t.indexes {
                 for p in &mut i.columns {
                     if let IndexKey::Column(c) = &mut p.key {
@@ -75,6 +78,8 @@ fn drop_column_everywhere(s: &mut Schema, table: &str, name: &str) {
             t.primary_key.retain(|c| c != name);
             t.unique_constraints
                 .retain(|u| !u.iter().any(|c| c == name));
+            t.unique_on_conflict
+                .retain(|u| !u.columns.iter().any(|c| c == name));
             t.indexes.retain(|i| {
                 !i.columns
                     .iter()
@@ -102,7 +107,11 @@ fn fresh_column(name: String, seed: u16) -> Column {
         name,
         ty: types[seed as usize % types.len()].clone(),
         nullable: !seed.is_multiple_of(3),
+        not_null_on_conflict: None,
         unique: seed.is_multiple_of(7),
+        unique_on_conflict: seed
+            .is_multiple_of(14)
+            .then_some(vertz_snapshot::Conflict::Ignore),
         default: seed
             .is_multiple_of(5)
             .then(|| DefaultValue::Number(seed.to_string())),
@@ -313,6 +322,8 @@ fn mutate(a: &Schema, ops: &[Op], round: u8) -> Schema {
                     1 => vec![cn.clone()],
                     _ => t.columns.iter().take(2).map(|c| c.name.clone()).collect(),
                 };
+                t.primary_key_on_conflict = (!t.primary_key.is_empty() && z % 4 == 1)
+                    .then_some(vertz_snapshot::Conflict::Replace);
             }
             // Add or drop a composite unique constraint.
             15 => {
@@ -320,9 +331,15 @@ fn mutate(a: &Schema, ops: &[Op], round: u8) -> Schema {
                 if t.unique_constraints.is_empty() || z % 2 == 0 {
                     let cols: Vec<String> =
                         t.columns.iter().take(2).map(|c| c.name.clone()).collect();
+                    if z % 4 == 2 {
+                        t.unique_on_conflict.push(vertz_snapshot::UniqueConflict {
+                            columns: cols.clone(),
+                            on_conflict: vertz_snapshot::Conflict::Ignore,
+                        });
+                    }
                     t.unique_constraints.push(cols);
-                } else {
-                    t.unique_constraints.pop();
+                } else if let Some(cols) = t.unique_constraints.pop() {
+                    t.unique_on_conflict.retain(|u| u.columns != cols);
                 }
             }
             // Add, drop or rename a table check.

@@ -185,6 +185,7 @@ impl<'a> Stored<'a> {
         for columns in uniques {
             introspect::add_unique(&mut table, columns);
         }
+        introspect::settle_conflicts(&mut table);
         table.indexes = indexes;
         table.foreign_keys = foreign_keys;
         Some(table)
@@ -797,6 +798,17 @@ mod tests {
     fn a_cut_or_broken_text_is_declined_or_read_never_a_panic() {
         let read = schema_from_texts(&objects(TEXTS)).expect("the texts are read");
         assert_eq!(read.tables["q"].unique_constraints, [["y", "x"]]);
+        assert_eq!(
+            read.tables["q"].unique_on_conflict,
+            [vertz_snapshot::UniqueConflict {
+                columns: vec!["y".into(), "x".into()],
+                on_conflict: vertz_snapshot::Conflict::Replace,
+            }]
+        );
+        assert_eq!(
+            read.tables["t"].columns[1].not_null_on_conflict,
+            Some(vertz_snapshot::Conflict::Ignore)
+        );
         // Every text cut at every character, and with every token left out: the reader returns
         // something or declines (a database's texts are input like any other).
         let (mut read, mut declined) = (0, 0);

@@ -2,13 +2,14 @@
 //! run [`QUERIES`] (one statement each, or one batch on D1) and hand over the rows.
 //!
 //! The pragmas give columns, keys, indexes and foreign keys; the stored `CREATE TABLE` text gives
-//! what no pragma reports (CHECK constraints, collations, AUTOINCREMENT), read with [`crate::lex`].
+//! what no pragma reports (CHECK constraints, collations, AUTOINCREMENT, ON CONFLICT clauses),
+//! read with [`crate::lex`].
 
 use std::collections::BTreeMap;
 
 use vertz_snapshot::{
-    Check, Column, ColumnType, DefaultValue, Enum, FkAction, ForeignKey, Generated, Index,
-    IndexColumn, IndexKey, Schema, Table, Trigger, View,
+    Check, Column, ColumnType, Conflict, DefaultValue, Enum, FkAction, ForeignKey, Generated,
+    Index, IndexColumn, IndexKey, Schema, Table, Trigger, UniqueConflict, View,
 };
 
 use crate::lex::{
@@ -252,6 +253,9 @@ pub fn from_raw(raw: &RawSchema) -> Result<Schema, IntrospectError> {
     }
 
     read_indexes(raw, &mut schema)?;
+    for t in schema.tables.values_mut() {
+        settle_conflicts(t);
+    }
     read_foreign_keys(raw, &mut schema);
     link_parent_keys(&mut schema);
     Ok(schema)
@@ -283,7 +287,9 @@ pub(crate) fn read_column(
     let mut column = Column {
         ty: ColumnType::from_declared(declared.declared_type),
         nullable: !declared.not_null,
+        not_null_on_conflict: info.not_null_conflict.filter(|_| declared.not_null),
         unique: false,
+        unique_on_conflict: info.unique_conflict,
         default: declared.default.map(parse_default),
         auto_increment: info.autoincrement,
         checks: info.checks,
@@ -411,6 +417,26 @@ pub(crate) fn add_unique(table: &mut Table, columns: Vec<String>) {
         }
     } else {
         table.unique_constraints.push(columns);
+    }
+}
+
+/// Drops the ON CONFLICT clauses read from the text whose constraint SQLite did not keep (a
+/// UNIQUE on the primary key's columns shares the key's index), once the UNIQUEs are known, and
+/// sorts the rest.
+pub(crate) fn settle_conflicts(table: &mut Table) {
+    for c in &mut table.columns {
+        if !c.unique {
+            c.unique_on_conflict = None;
+        }
+    }
+    let uniques = &table.unique_constraints;
+    table
+        .unique_on_conflict
+        .retain(|u| uniques.contains(&u.columns));
+    table.unique_on_conflict.sort();
+    table.unique_on_conflict.dedup();
+    if table.primary_key.is_empty() {
+        table.primary_key_on_conflict = None;
     }
 }
 
@@ -657,6 +683,8 @@ pub(crate) struct ColumnInfo {
     collation: Option<String>,
     autoincrement: bool,
     generated: Option<Generated>,
+    not_null_conflict: Option<Conflict>,
+    unique_conflict: Option<Conflict>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -666,6 +694,10 @@ pub(crate) struct ParsedCreate {
     table_checks: Vec<Check>,
     strict: bool,
     without_rowid: bool,
+    /// The primary key's ON CONFLICT clause, column-level or table-level.
+    primary_key_conflict: Option<Conflict>,
+    /// Table-level `UNIQUE (...) ON CONFLICT`: the columns as written, and the clause.
+    unique_conflicts: Vec<(Vec<String>, Conflict)>,
 }
 
 impl ParsedCreate {
@@ -684,12 +716,47 @@ impl ParsedCreate {
         Some(std::mem::take(&mut self.columns[at].1))
     }
 
-    /// Gives `table` what the text says of the table itself: its CHECKs, STRICT and WITHOUT
-    /// ROWID.
+    /// Gives `table` (its columns read already) what the text says of the table itself: its
+    /// CHECKs, STRICT, WITHOUT ROWID and the ON CONFLICT clauses of its key and table-level
+    /// UNIQUEs. A one-column UNIQUE's clause goes to its column, as the UNIQUE itself does
+    /// ([`add_unique`]); [`settle_conflicts`] drops those SQLite did not keep.
     pub(crate) fn read_table_options(self, table: &mut Table) {
         table.checks = self.table_checks;
         table.strict = self.strict;
         table.without_rowid = self.without_rowid;
+        table.primary_key_on_conflict = self.primary_key_conflict;
+        for (written, on_conflict) in self.unique_conflicts {
+            // SQLite compares column names in any ASCII case; the model uses the declared one.
+            let Some(columns) = written
+                .iter()
+                .map(|w| {
+                    table
+                        .columns
+                        .iter()
+                        .find(|c| c.name == *w)
+                        .or_else(|| {
+                            table
+                                .columns
+                                .iter()
+                                .find(|c| c.name.eq_ignore_ascii_case(w))
+                        })
+                        .map(|c| c.name.clone())
+                })
+                .collect::<Option<Vec<String>>>()
+            else {
+                continue;
+            };
+            if let [only] = columns.as_slice() {
+                if let Some(c) = table.column_mut(only) {
+                    c.unique_on_conflict = Some(on_conflict);
+                }
+            } else {
+                table.unique_on_conflict.push(UniqueConflict {
+                    columns,
+                    on_conflict,
+                });
+            }
+        }
     }
 }
 
@@ -744,6 +811,38 @@ pub(crate) fn parse_create_tokens(sql: &str, tokens: &[Token]) -> Result<ParsedC
                         expression: check_text(expr),
                     });
                 }
+                // `PRIMARY KEY (...)` or `UNIQUE (...)`, then maybe `ON CONFLICT resolution`.
+                let key = if part[k].is_word(sql, "PRIMARY") {
+                    Some(k + 2)
+                } else if part[k].is_word(sql, "UNIQUE") {
+                    Some(k + 1)
+                } else {
+                    None
+                };
+                if let Some(open) = key
+                    && part.get(open).is_some_and(|t| t.is_op(sql, "("))
+                    && let Some(close) = matching_paren(sql, part, open)
+                {
+                    let mut after = close + 1;
+                    if part
+                        .get(after)
+                        .is_some_and(|t| t.is_word(sql, "AUTOINCREMENT"))
+                    {
+                        after += 1;
+                    }
+                    if let Some(on_conflict) = conflict_clause(sql, part, after) {
+                        if part[k].is_word(sql, "PRIMARY") {
+                            out.primary_key_conflict = Some(on_conflict);
+                        } else {
+                            let columns = split_top_level(sql, &part[open + 1..close])
+                                .into_iter()
+                                .filter_map(|c| c.first().map(|t| t.value(sql)))
+                                .collect();
+                            out.unique_conflicts.push((columns, on_conflict));
+                        }
+                    }
+                    k = close;
+                }
                 k += 1;
             }
             continue;
@@ -761,6 +860,21 @@ pub(crate) fn parse_create_tokens(sql: &str, tokens: &[Token]) -> Result<ParsedC
                 info.collation = Some(part[k + 1].value(sql));
             } else if t.is_word(sql, "AUTOINCREMENT") {
                 info.autoincrement = true;
+            } else if t.is_word(sql, "NOT")
+                && part.get(k + 1).is_some_and(|n| n.is_word(sql, "NULL"))
+            {
+                info.not_null_conflict = conflict_clause(sql, part, k + 2);
+                k += 1;
+            } else if t.is_word(sql, "UNIQUE") {
+                info.unique_conflict = conflict_clause(sql, part, k + 1);
+            } else if t.is_word(sql, "PRIMARY")
+                && part.get(k + 1).is_some_and(|n| n.is_word(sql, "KEY"))
+            {
+                let order = part
+                    .get(k + 2)
+                    .is_some_and(|w| w.is_word(sql, "ASC") || w.is_word(sql, "DESC"));
+                out.primary_key_conflict = conflict_clause(sql, part, k + 2 + usize::from(order));
+                k += 1;
             } else if t.is_word(sql, "AS")
                 && let Some(expr) = paren_text(sql, part, k + 1)
             {
@@ -793,6 +907,16 @@ pub(crate) fn parse_create_tokens(sql: &str, tokens: &[Token]) -> Result<ParsedC
         }
     }
     Ok(out)
+}
+
+/// The resolution of an `ON CONFLICT resolution` clause starting at `tokens[at]`, if one does.
+fn conflict_clause(sql: &str, tokens: &[Token], at: usize) -> Option<Conflict> {
+    match tokens.get(at..at + 3)? {
+        [on, conflict, word] if on.is_word(sql, "ON") && conflict.is_word(sql, "CONFLICT") => {
+            Conflict::from_sql(word.text(sql))
+        }
+        _ => None,
+    }
 }
 
 /// The source text inside the parentheses starting at `tokens[open]`, trimmed.
@@ -901,6 +1025,66 @@ pub(crate) fn parsed_index(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn create_text_gives_on_conflict_clauses() {
+        use Conflict::*;
+        let sql = "CREATE TABLE t (id TEXT CONSTRAINT k PRIMARY KEY DESC on conflict rollback, \
+                   a TEXT NOT NULL ON CONFLICT REPLACE DEFAULT 'x' UNIQUE ON CONFLICT IGNORE, \
+                   b INT NOT NULL CHECK (b NOT NULL) UNIQUE, c INT, \
+                   UNIQUE (B, \"c\" COLLATE nocase) ON CONFLICT FAIL, UNIQUE (c) ON CONFLICT ABORT)";
+        let p = parse_create_table(sql).unwrap();
+        assert_eq!(p.primary_key_conflict, Some(Rollback));
+        let info = |name: &str| p.columns.iter().find(|(n, _)| n == name).unwrap().1.clone();
+        assert_eq!(info("a").not_null_conflict, Some(Replace));
+        assert_eq!(info("a").unique_conflict, Some(Ignore));
+        assert_eq!(info("b").not_null_conflict, None);
+        assert_eq!(info("b").unique_conflict, None);
+        let mut table = Table::new("t");
+        for name in ["id", "a", "b", "c"] {
+            table.columns.push(read_column(
+                "t",
+                name.into(),
+                ColumnFacts {
+                    declared_type: "INT",
+                    not_null: true,
+                    default: None,
+                    hidden: 0,
+                },
+                p.clone().take_column(name).unwrap(),
+                &mut BTreeMap::new(),
+            ));
+        }
+        table.primary_key = vec!["id".into()];
+        p.read_table_options(&mut table);
+        add_unique(&mut table, vec!["a".into()]);
+        add_unique(&mut table, vec!["b".into(), "c".into()]);
+        add_unique(&mut table, vec!["c".into()]);
+        settle_conflicts(&mut table);
+        assert_eq!(table.primary_key_on_conflict, Some(Rollback));
+        assert_eq!(
+            table.unique_on_conflict,
+            [UniqueConflict {
+                columns: vec!["b".into(), "c".into()],
+                on_conflict: Fail,
+            }],
+            "the columns as declared, not as the constraint spells them"
+        );
+        let conflicts: Vec<_> = table
+            .columns
+            .iter()
+            .map(|c| (c.not_null_on_conflict, c.unique_on_conflict))
+            .collect();
+        assert_eq!(
+            conflicts,
+            [
+                (None, None),
+                (Some(Replace), Some(Ignore)),
+                (None, None),
+                (None, Some(Abort))
+            ]
+        );
+    }
 
     #[test]
     fn defaults_parse_back() {

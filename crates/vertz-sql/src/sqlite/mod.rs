@@ -18,7 +18,7 @@ use std::borrow::Cow;
 
 use vertz_diff::Diff;
 use vertz_snapshot::{
-    Column, ColumnType, DefaultValue, ForeignKey, Index, IndexKey, Schema, Table,
+    Column, ColumnType, Conflict, DefaultValue, ForeignKey, Index, IndexKey, Schema, Table,
 };
 
 use crate::dialect::{Capabilities, Dialect, MigrationPlan, PlanError};
@@ -96,12 +96,14 @@ impl SqliteFamily {
             s.push_str("PRIMARY KEY (");
             push_idents(&mut s, &table.primary_key);
             s.push(')');
+            push_conflict(&mut s, table.primary_key_on_conflict);
         }
         for u in &table.unique_constraints {
             part(&mut s);
             s.push_str("UNIQUE (");
             push_idents(&mut s, u);
             s.push(')');
+            push_conflict(&mut s, table.unique_conflict(u));
         }
         for check in &table.checks {
             part(&mut s);
@@ -162,15 +164,18 @@ impl SqliteFamily {
         }
         if table.primary_key.len() == 1 && table.primary_key[0] == column.name {
             s.push_str(" PRIMARY KEY");
+            push_conflict(s, table.primary_key_on_conflict);
             if column.auto_increment && self.capabilities.autoincrement_keyword {
                 s.push_str(" AUTOINCREMENT");
             }
         }
         if !column.nullable {
             s.push_str(" NOT NULL");
+            push_conflict(s, column.not_null_on_conflict);
         }
         if column.unique {
             s.push_str(" UNIQUE");
+            push_conflict(s, column.unique_on_conflict);
         }
         if let Some(d) = &column.default {
             s.push_str(" DEFAULT ");
@@ -271,6 +276,14 @@ impl SqliteFamily {
     }
 }
 
+/// ` ON CONFLICT resolution` after a constraint that has one.
+fn push_conflict(s: &mut String, on_conflict: Option<Conflict>) {
+    if let Some(c) = on_conflict {
+        s.push_str(" ON CONFLICT ");
+        s.push_str(c.as_sql());
+    }
+}
+
 /// Whether `t`'s primary key is its rowid (an `INTEGER PRIMARY KEY` of a rowid table), which
 /// has no index of its own.
 pub fn rowid_alias_key(t: &Table) -> bool {
@@ -307,8 +320,10 @@ pub fn absorbed_uniques(declared: &Schema) -> Cow<'_, Schema> {
             && let Some(c) = t.column_mut(only)
         {
             c.unique = false;
+            c.unique_on_conflict = None;
         }
         t.unique_constraints.retain(|u| *u != key);
+        t.unique_on_conflict.retain(|u| u.columns != key);
     }
     Cow::Owned(s)
 }

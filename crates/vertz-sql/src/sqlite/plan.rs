@@ -198,7 +198,8 @@ impl SqliteFamily {
                 | Change::DropUnique { table, .. }
                 | Change::AddCheck { table, .. }
                 | Change::DropCheck { table, .. }
-                | Change::AlterTableOptions { table, .. } => {
+                | Change::AlterTableOptions { table, .. }
+                | Change::AlterOnConflict { table, .. } => {
                     direct.insert(table);
                 }
                 Change::RenameColumn { table, .. } if !caps.alter_rename_column => {

@@ -241,7 +241,13 @@ impl SqliteFamily {
             let rowid = if keeps_rowid(old, t) { "rowid, " } else { "" };
             let copied = || carried().chain(fallback);
             let mut sql = String::with_capacity(64 + 48 * sources.len());
-            sql.push_str("INSERT INTO ");
+            // The new table's ON CONFLICT IGNORE or REPLACE would drop the rows a converted
+            // value makes collide instead of failing the copy: the copy fails as by default.
+            sql.push_str(if has_conflict_clause(t) {
+                "INSERT OR ABORT INTO "
+            } else {
+                "INSERT INTO "
+            });
             push_prefixed_ident(&mut sql, REBUILD_PREFIX, &t.name);
             sql.push_str(" (");
             sql.push_str(rowid);
@@ -891,4 +897,13 @@ fn sources_into<'a>(
             expr,
         }
     }));
+}
+
+/// Whether any constraint of `t` has an ON CONFLICT clause.
+fn has_conflict_clause(t: &Table) -> bool {
+    t.primary_key_on_conflict.is_some()
+        || !t.unique_on_conflict.is_empty()
+        || t.columns
+            .iter()
+            .any(|c| c.not_null_on_conflict.is_some() || c.unique_on_conflict.is_some())
 }

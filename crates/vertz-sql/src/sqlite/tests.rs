@@ -2006,3 +2006,96 @@ fn an_empty_diff_plans_nothing_either_way() {
         }
     }
 }
+
+fn conflicts(unique: Conflict, pair: Conflict) -> Schema {
+    s(|d| {
+        d.table("dogs", |t| {
+            t.column("id", integer().primary_key());
+            t.column("name", text().unique_on_conflict(unique));
+            t.column(
+                "owner",
+                text().not_null_on_conflict(Conflict::Replace).default("x"),
+            );
+            t.unique_on_conflict(["name", "owner"], pair);
+            t.primary_key_on_conflict(Conflict::Fail);
+        });
+    })
+}
+
+/// The clauses are written where SQLite's grammar puts them, and a change of only one of them
+/// rebuilds the table (SQLite has no ALTER for them), with a rollback that restores it.
+#[test]
+fn on_conflict_clauses_are_written_and_a_change_of_one_rebuilds() {
+    check(
+        Schema::default(),
+        conflicts(Conflict::Ignore, Conflict::Replace),
+        expect![[r#"
+            -- create table dogs
+            CREATE TABLE "dogs" (
+              "id" INTEGER PRIMARY KEY ON CONFLICT FAIL NOT NULL,
+              "name" TEXT NOT NULL UNIQUE ON CONFLICT IGNORE,
+              "owner" TEXT NOT NULL ON CONFLICT REPLACE DEFAULT 'x',
+              UNIQUE ("name", "owner") ON CONFLICT REPLACE
+            );
+
+            -- ROLLBACK
+            -- drop table dogs and its rows
+            DROP TABLE "dogs";
+        "#]],
+    );
+    check(
+        conflicts(Conflict::Ignore, Conflict::Replace),
+        conflicts(Conflict::Abort, Conflict::Replace),
+        expect![[r#"
+            -- check foreign keys at commit, not per statement, while tables are rebuilt
+            PRAGMA defer_foreign_keys = ON;
+
+            -- rebuild dogs: the new table under a temporary name
+            CREATE TABLE "__vertz_new_dogs" (
+              "id" INTEGER PRIMARY KEY ON CONFLICT FAIL NOT NULL,
+              "name" TEXT NOT NULL UNIQUE ON CONFLICT ABORT,
+              "owner" TEXT NOT NULL ON CONFLICT REPLACE DEFAULT 'x',
+              UNIQUE ("name", "owner") ON CONFLICT REPLACE
+            );
+
+            -- rebuild dogs: copy every row
+            INSERT OR ABORT INTO "__vertz_new_dogs" ("id", "name", "owner") SELECT "id", "name", "owner" FROM "dogs";
+
+            -- rebuild dogs: drop the old table (its rows are copied)
+            DROP TABLE "dogs";
+
+            -- rebuild dogs: rename the new table into place (rewrites references to it)
+            ALTER TABLE "__vertz_new_dogs" RENAME TO "dogs";
+
+            -- ROLLBACK
+            -- check foreign keys at commit, not per statement, while tables are rebuilt
+            PRAGMA defer_foreign_keys = ON;
+
+            -- rebuild dogs: the new table under a temporary name
+            CREATE TABLE "__vertz_new_dogs" (
+              "id" INTEGER PRIMARY KEY ON CONFLICT FAIL NOT NULL,
+              "name" TEXT NOT NULL UNIQUE ON CONFLICT IGNORE,
+              "owner" TEXT NOT NULL ON CONFLICT REPLACE DEFAULT 'x',
+              UNIQUE ("name", "owner") ON CONFLICT REPLACE
+            );
+
+            -- rebuild dogs: copy every row
+            INSERT OR ABORT INTO "__vertz_new_dogs" ("id", "name", "owner") SELECT "id", "name", "owner" FROM "dogs";
+
+            -- rebuild dogs: drop the old table (its rows are copied)
+            DROP TABLE "dogs";
+
+            -- rebuild dogs: rename the new table into place (rewrites references to it)
+            ALTER TABLE "__vertz_new_dogs" RENAME TO "dogs";
+        "#]],
+    );
+    let d = diff(
+        &conflicts(Conflict::Ignore, Conflict::Replace),
+        &conflicts(Conflict::Ignore, Conflict::Rollback),
+    );
+    let described: Vec<String> = d.changes.iter().map(|c| c.describe()).collect();
+    assert_eq!(
+        described,
+        ["change ON CONFLICT clauses of table dogs (rebuilds the table)"]
+    );
+}
