@@ -1952,6 +1952,287 @@ pub(crate) fn plain_column(name: String, ty: ColumnType) -> Column {
 // ---------------------------------------------------------------- the databases
 
 /// Every possible rename the hints leave open is not one (the generator states its renames).
+// ---------------------------------------------------------------- the schema as schema.sql text
+
+/// A rename hint's old name as a hint writes it; `None` where no hint can name it (a `"` ends
+/// a quoted hint name). Sometimes in another ASCII case: hints match names as SQLite does.
+fn hint_name(old: &str, rng: &mut Rng) -> Option<String> {
+    if old.contains('"') {
+        return None;
+    }
+    let old = match rng.below(3) {
+        0 => old.to_ascii_uppercase(),
+        1 => old
+            .chars()
+            .enumerate()
+            .map(|(i, c)| if i == 0 { c.to_ascii_uppercase() } else { c })
+            .collect(),
+        _ => old.to_string(),
+    };
+    Some(if old.contains([' ', '*']) || old.is_empty() {
+        format!("\"{old}\"")
+    } else {
+        old
+    })
+}
+
+/// A hint comment, as a line comment (ending its line) or a block comment.
+fn hint_comment(name: &str, line: bool) -> String {
+    if line {
+        format!("-- @renamed from={name}")
+    } else {
+        format!("/* @renamed from={name} */")
+    }
+}
+
+/// A CHECK expression as people and other tools write it: sometimes its columns qualified
+/// with the table's name (`"users"."age"`, drizzle-kit's form), sometimes a comment inside.
+fn check_text(expression: &str, t: &Table, rng: &mut Rng) -> String {
+    let mut e = expression.to_string();
+    if rng.chance(40) {
+        // Through placeholders: a column may be named like its table (`"it's"."it's"`).
+        for (i, c) in t.columns.iter().enumerate() {
+            e = e.replace(&q(&c.name), &format!("\u{0}{i}\u{0}"));
+        }
+        for (i, c) in t.columns.iter().enumerate() {
+            e = e.replace(
+                &format!("\u{0}{i}\u{0}"),
+                &format!("{}.{}", q(&t.name), q(&c.name)),
+            );
+        }
+    }
+    if rng.chance(30) {
+        for (op, comment) in [" >= ", " OR "].into_iter().zip(CHECK_COMMENTS) {
+            e = e.replacen(op, &format!("{comment}{op}"), 1);
+        }
+    }
+    e
+}
+
+/// The comments [`check_text`] writes into CHECKs.
+const CHECK_COMMENTS: [&str; 2] = [" /* why: it's >= */", " /* why: it's OR */"];
+
+/// `schema` with what [`check_text`] adds to CHECKs taken off.
+fn undecorated(schema: &Schema) -> Schema {
+    let mut s = schema.clone();
+    for t in s.tables.values_mut() {
+        let qualifier = format!("{}.", q(&t.name));
+        let plain = |e: &str| {
+            CHECK_COMMENTS
+                .iter()
+                .fold(e.replace(&qualifier, ""), |e, c| e.replace(c, ""))
+        };
+        for k in &mut t.checks {
+            k.expression = plain(&k.expression);
+        }
+        for c in &mut t.columns {
+            c.checks = c.checks.iter().map(|k| plain(k)).collect();
+        }
+    }
+    s.canonicalize();
+    s
+}
+
+/// `schema` (hints included) as a schema.sql file in the shapes real projects write, drawn
+/// from `rng`: each rename hint in one of the places the loader reads (a table's in its header,
+/// on a comment line before it, after its `)`; a column's after it on its line, several columns
+/// on one line, or on a line before it), old names in another case, text defaults written
+/// `"double quoted"` or as a bare word, CHECKs qualified or with comments inside. `None` when a
+/// hint cannot be written (an old name with a `"`): the step is pushed from the model then.
+// ON CONFLICT clauses (UNIQUE/NOT NULL/PRIMARY KEY ... ON CONFLICT) go here once the product
+// reads them; they are not generated yet.
+fn schema_text(schema: &Schema, rng: &mut Rng) -> Option<String> {
+    let dialect = vertz_sql::SqliteFamily::sqlite();
+    let mut out = String::new();
+    for t in schema.tables.values() {
+        let created = dialect.create_table(schema, t);
+        let mut lines = created.lines();
+        let header = lines.next().expect("a header");
+        let parts: Vec<&str> = lines.collect();
+        let (close, parts) = parts.split_last().expect("a closing line");
+        let table_hint = match &t.renamed_from {
+            Some(old) => Some((hint_name(old, rng)?, rng.below(5))),
+            None => None,
+        };
+        let mut text = String::new();
+        match &table_hint {
+            Some((old, 0)) => {
+                text.push_str(&format!("{}\n{header}", hint_comment(old, true)));
+            }
+            Some((old, 1)) => text.push_str(&format!("{header} {}", hint_comment(old, true))),
+            Some((old, 2)) => text.push_str(&header.replacen(
+                "CREATE TABLE ",
+                &format!("CREATE TABLE {} ", hint_comment(old, false)),
+                1,
+            )),
+            _ => text.push_str(header),
+        }
+        let n = parts.len();
+        let mut same_line = false;
+        for (i, part) in parts.iter().enumerate() {
+            let mut part = part.trim().trim_end_matches(',').to_string();
+            let column = t.columns.get(i);
+            if let Some(c) = column {
+                if let Some(DefaultValue::String(s)) = &c.default {
+                    let written = format!(
+                        " DEFAULT {}",
+                        vertz_sql::sqlite::render_default(c.default.as_ref().expect("a default"))
+                    );
+                    if !s.contains(['"', '\'']) && rng.chance(30) {
+                        part = part.replacen(&written, &format!(" DEFAULT \"{s}\""), 1);
+                    } else if s.chars().all(|ch| ch.is_ascii_lowercase()) && rng.chance(20) {
+                        part = part.replacen(&written, &format!(" DEFAULT {s}"), 1);
+                    }
+                }
+                for check in &c.checks {
+                    let written = check_text(check, t, rng);
+                    part = part.replacen(
+                        &format!("CHECK ({check})"),
+                        &format!("CHECK ({written})"),
+                        1,
+                    );
+                }
+            } else if let Some(check) = t
+                .checks
+                .iter()
+                .find(|k| part.ends_with(&format!("CHECK ({})", k.expression)))
+            {
+                let written = check_text(&check.expression, t, rng);
+                part = part.replacen(
+                    &format!("CHECK ({})", check.expression),
+                    &format!("CHECK ({written})"),
+                    1,
+                );
+            }
+            let comma = if i + 1 < n { "," } else { "" };
+            let hint = match column.and_then(|c| c.renamed_from.as_ref()) {
+                Some(old) => Some((hint_name(old, rng)?, rng.below(4))),
+                None => None,
+            };
+            match hint {
+                // On its own line before the column.
+                Some((old, 0)) => {
+                    text.push_str(&format!(
+                        "\n  {}\n  {part}{comma}",
+                        hint_comment(&old, true)
+                    ));
+                }
+                // After it, a block comment before the comma.
+                Some((old, 1)) => {
+                    let sep = if same_line { " " } else { "\n  " };
+                    text.push_str(&format!("{sep}{part} {}{comma}", hint_comment(&old, false)));
+                }
+                // After it on its line, ending the line (after a column on the same line).
+                Some((old, _)) => {
+                    let sep = if same_line { " " } else { "\n  " };
+                    text.push_str(&format!("{sep}{part}{comma} {}", hint_comment(&old, true)));
+                    same_line = false;
+                    continue;
+                }
+                None => {
+                    let sep = if same_line { " " } else { "\n  " };
+                    text.push_str(&format!("{sep}{part}{comma}"));
+                }
+            }
+            // The next column sometimes on this line.
+            same_line = column.is_some() && rng.chance(25);
+        }
+        text.push('\n');
+        match &table_hint {
+            Some((old, 3)) => text.push_str(&format!("{close}; {}\n", hint_comment(old, true))),
+            Some((old, 4)) => {
+                text.push_str(&close.replacen(')', &format!(") {}", hint_comment(old, false)), 1))
+            }
+            _ => text.push_str(close),
+        }
+        if !text.ends_with('\n') {
+            text.push_str(";\n");
+        }
+        out.push_str(&text);
+        for index in &t.indexes {
+            out.push_str(&dialect.create_index(&t.name, index));
+            out.push_str(";\n");
+        }
+    }
+    for v in schema.views.values() {
+        out.push_str(&format!("{};\n", v.sql));
+    }
+    for tr in schema.triggers.values() {
+        out.push_str(&format!("{};\n", tr.sql));
+    }
+    Some(out)
+}
+
+/// The schema a step declares, as `db push` reads it: the model's schema written as schema.sql
+/// text ([`schema_text`], most steps) and loaded by the schema file loader, checked to be the
+/// model's (the same tables, columns and constraints, every hint attached to its object in any
+/// case); or the model's schema itself.
+async fn declared_schema(
+    m: &Model,
+    rng: &mut Rng,
+    plan_refusal: bool,
+) -> Result<(Schema, Option<String>), String> {
+    // A probe refused when planned (a STRICT table with a type it does not take) cannot be
+    // loaded by SQLite at all.
+    let text = match (rng.chance(70) && !plan_refusal)
+        .then(|| schema_text(&m.schema, rng))
+        .flatten()
+    {
+        Some(text) => text,
+        None => return Ok((m.schema.clone(), None)),
+    };
+    let loaded = vertz_dialect_sqlite::schema_sql::load_str(&text, Path::new("schema.sql"))
+        .await
+        .map_err(|e| format!("the schema text does not load: {e}\n--- schema.sql\n{text}"))?;
+    let mut hints = Vec::new();
+    for t in m.schema.tables.values() {
+        let Some(l) = loaded.tables.get(&t.name) else {
+            return Err(format!(
+                "table {} is not in the loaded schema\n--- schema.sql\n{text}",
+                t.name
+            ));
+        };
+        let same = |a: &Option<String>, b: &Option<String>| match (a, b) {
+            (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
+            (None, None) => true,
+            _ => false,
+        };
+        if !same(&t.renamed_from, &l.renamed_from) {
+            hints.push(format!(
+                "table {}: {:?} read as {:?}",
+                t.name, t.renamed_from, l.renamed_from
+            ));
+        }
+        for c in &t.columns {
+            let lc = l.column(&c.name).and_then(|c| c.renamed_from.clone());
+            if !same(&c.renamed_from, &lc) {
+                hints.push(format!(
+                    "column {}.{}: {:?} read as {:?}",
+                    t.name, c.name, c.renamed_from, lc
+                ));
+            }
+        }
+    }
+    if !hints.is_empty() {
+        return Err(format!(
+            "rename hints read wrong: {hints:?}\n--- schema.sql\n{text}"
+        ));
+    }
+    // Exactly the model's once the CHECKs' decorations are taken off again (vertz keeps a
+    // CHECK as written, so a qualified one is another text to it).
+    // As SQLite stores them (a UNIQUE on exactly the key is the key's own index).
+    let sqlite = vertz_sql::SqliteFamily::sqlite();
+    let stored = |s: &Schema| storable(&vertz_sql::Dialect::effective_schema(&sqlite, s));
+    let (want, got) = (stored(&m.schema), undecorated(&stored(&loaded)));
+    if want != got {
+        return Err(format!(
+            "the schema text loads as another schema\n{}\n--- schema.sql\n{text}",
+            schema_difference(&want, &got)
+        ));
+    }
+    Ok((loaded, Some(text)))
+}
+
 struct NoRenames;
 
 impl Resolver for NoRenames {
@@ -2073,9 +2354,9 @@ fn columns_by_name(mut s: Schema) -> Schema {
 }
 
 /// Schema and rows of `db` are the model's.
-async fn check(db: &dyn Driver, m: &Model, what: &str) -> Result<(), String> {
+async fn check(db: &dyn Driver, m: &Model, declared: &Schema, what: &str) -> Result<(), String> {
     let got = live_schema(db).await.map_err(|e| format!("{what}: {e}"))?;
-    let want = expected_schema(db, &m.schema);
+    let want = expected_schema(db, declared);
     if got != want {
         return Err(format!(
             "{what}: the introspected schema is not the declared one\n{}",
@@ -2138,6 +2419,10 @@ async fn run_case(seed: u64, backend: &Backend, dir: &Path) -> Result<CaseStats,
         ..PushOptions::default()
     };
     let mut schemas: Vec<Schema> = Vec::new();
+    // The schema.sql shapes come from their own source, so a seed's changes stay what they were.
+    let mut text_rng = Rng::new(seed ^ 0x5C4E_3A5D_7E57);
+    // What the databases were last brought to (as declared: text forms kept).
+    let mut current = Schema::default();
     let ctx = |g: &Gen, e: String| format!("{e}\n--- changes so far\n{}", g.log.join("\n"));
 
     // The initial schema: a few tables and whatever else the first changes add.
@@ -2189,9 +2474,14 @@ async fn run_case(seed: u64, backend: &Backend, dir: &Path) -> Result<CaseStats,
             ));
         }
 
+        let (declared, text) = declared_schema(&g.m, &mut text_rng, g.plan_refusal)
+            .await
+            .map_err(|e| ctx(&g, format!("step {step}: {e}")))?;
+        if let Some(text) = text {
+            g.log.push(format!("-- schema.sql of step {step}\n{text}"));
+        }
         if probe {
             stats.probes += 1;
-            let declared = g.m.schema.clone();
             let err =
                 match vertz_runner::push_with(pushed.as_ref(), &declared, &force, &mut NoRenames)
                     .await
@@ -2226,6 +2516,7 @@ async fn run_case(seed: u64, backend: &Backend, dir: &Path) -> Result<CaseStats,
             check(
                 pushed.as_ref(),
                 &g.m,
+                &current,
                 &format!("step {step}, pushed, after a refused push"),
             )
             .await
@@ -2234,7 +2525,6 @@ async fn run_case(seed: u64, backend: &Backend, dir: &Path) -> Result<CaseStats,
         }
 
         stats.steps += 1;
-        let declared = g.m.schema.clone();
         if let Err(e) =
             vertz_runner::push_with(pushed.as_ref(), &declared, &force, &mut NoRenames).await
         {
@@ -2255,6 +2545,30 @@ async fn run_case(seed: u64, backend: &Backend, dir: &Path) -> Result<CaseStats,
                 &g,
                 format!("step {step}: push failed: {e}\n--- the plan\n{plan}\n--- live\n{live}"),
             ));
+        }
+        // A second push of the same schema finds nothing to do.
+        let dry = PushOptions {
+            dry_run: true,
+            ..force.clone()
+        };
+        match vertz_runner::push_with(pushed.as_ref(), &declared, &dry, &mut NoRenames).await {
+            // The plan, as `db push` judges "nothing to do" (enums are named per column live).
+            Ok(r) if r.plan.is_empty() => {}
+            Ok(r) => {
+                return Err(ctx(
+                    &g,
+                    format!(
+                        "step {step}: a second push of the same schema plans changes: {:?}\n{}",
+                        r.diff
+                            .changes
+                            .iter()
+                            .map(|c| c.describe())
+                            .collect::<Vec<_>>(),
+                        r.plan.to_sql()
+                    ),
+                ));
+            }
+            Err(e) => return Err(ctx(&g, format!("step {step}: a second push failed: {e}"))),
         }
         let options = DevOptions {
             name: format!("step {step}"),
@@ -2278,14 +2592,30 @@ async fn run_case(seed: u64, backend: &Backend, dir: &Path) -> Result<CaseStats,
             .map(|f| std::fs::read_to_string(f).unwrap_or_default())
             .unwrap_or_default();
         let ctx_file = |g: &Gen, e: String| ctx(g, format!("{e}\n--- the file\n{text}"));
-        check(pushed.as_ref(), &g.m, &format!("step {step}, pushed"))
-            .await
-            .map_err(|e| ctx(&g, e))?;
-        check(deployed.as_ref(), &g.m, &format!("step {step}, deployed"))
-            .await
-            .map_err(|e| ctx_file(&g, e))?;
+        check(
+            pushed.as_ref(),
+            &g.m,
+            &declared,
+            &format!("step {step}, pushed"),
+        )
+        .await
+        .map_err(|e| ctx(&g, e))?;
+        check(
+            deployed.as_ref(),
+            &g.m,
+            &declared,
+            &format!("step {step}, deployed"),
+        )
+        .await
+        .map_err(|e| ctx_file(&g, e))?;
+        current = declared.clone();
         if report.file.is_some() {
-            schemas.push(g.m.without_hints());
+            let mut s = declared.clone();
+            for t in s.tables.values_mut() {
+                t.renamed_from = None;
+                t.columns.iter_mut().for_each(|c| c.renamed_from = None);
+            }
+            schemas.push(s);
         }
 
         let rows = if step == 0 {
