@@ -768,10 +768,10 @@ impl Gen {
                 }
                 !ready
             });
-            assert!(
-                left.len() < before,
-                "the generator made a foreign-key cycle"
-            );
+            // A cycle: its first table goes first, its keys pointing at rows inserted before.
+            if left.len() == before {
+                out.push(left.remove(0).name.clone());
+            }
         }
         out
     }
@@ -1374,12 +1374,21 @@ impl Gen {
         let Some(table) = self.pick_table() else {
             return Outcome::Skip;
         };
-        let t = self.m.table_mut(&table);
+        let t = self.m.table(&table);
         if t.indexes.is_empty() {
             return Outcome::Skip;
         }
         let i = (t.name.len() + t.indexes.len()) % t.indexes.len();
-        let gone = t.indexes.remove(i);
+        // Not the unique index a foreign key's parent key needs.
+        let keyed = t.indexes[i].unique
+            && t.indexes[i].columns.iter().any(|k| match &k.key {
+                IndexKey::Column(c) => self.m.in_foreign_key(&table, c),
+                IndexKey::Expression(_) => false,
+            });
+        if keyed {
+            return Outcome::Skip;
+        }
+        let gone = self.m.table_mut(&table).indexes.remove(i);
         self.log.push(format!("drop index {}", gone.name));
         Outcome::Applied
     }
@@ -1453,8 +1462,9 @@ impl Gen {
         }) else {
             return Outcome::Skip;
         };
-        // No cycle through other tables: the target must not reach back to this table.
-        if target != table && self.reaches(&target, &table) {
+        // A cycle through other tables only sometimes: most schemas have none.
+        let cycle = target != table && self.reaches(&target, &table);
+        if cycle && !self.rng.chance(30) {
             return Outcome::Skip;
         }
         self.added.insert((table.clone(), col.clone()));
@@ -1485,10 +1495,146 @@ impl Gen {
             ));
             Outcome::Probe
         } else {
-            self.log
-                .push(format!("foreign key {table}.{col} -> {target}"));
+            self.log.push(format!(
+                "foreign key {table}.{col} -> {target}{}",
+                if cycle { " (closes a cycle)" } else { "" }
+            ));
             Outcome::Applied
         }
+    }
+
+    /// A foreign key whose parent key is a column made unique by a separate
+    /// `CREATE UNIQUE INDEX` (not a UNIQUE in the table), as projects that add keys later
+    /// write it; the child may be the parent itself, or close a cycle. The index comes in one
+    /// step (on a column of distinct values, or a new one) and the key in a later one: both in
+    /// one push fails (`evolve_found::a_unique_index_and_a_foreign_key_to_it_in_one_push`).
+    fn add_unique_index_key(&mut self) -> Outcome {
+        let (Some(parent), Some(child)) = (self.pick_table(), self.pick_table()) else {
+            return Outcome::Skip;
+        };
+        let added = self.added.clone();
+        let plain_integer = |m: &Model, t: &Table, c: &Column| {
+            !added.contains(&(t.name.clone(), c.name.clone()))
+                && c.ty == ColumnType::Integer
+                && c.generated.is_none()
+                && c.collation.is_none()
+                && c.checks.is_empty()
+                && !t.primary_key.contains(&c.name)
+                && !m.in_foreign_key(&t.name, &c.name)
+        };
+        // A key the parent had when the step began: a one-column unique index, no WHERE.
+        let start = self.start.tables.get(&parent);
+        let keys: Vec<String> = self
+            .m
+            .table(&parent)
+            .indexes
+            .iter()
+            .filter(|i| {
+                i.unique
+                    && i.where_clause.is_none()
+                    && start.is_some_and(|s| s.indexes.iter().any(|o| o.name == i.name))
+            })
+            .filter_map(|i| match &i.columns[..] {
+                [
+                    IndexColumn {
+                        key: IndexKey::Column(c),
+                        collation: None,
+                        ..
+                    },
+                ] => Some(c.clone()),
+                _ => None,
+            })
+            .filter(|c| {
+                let t = self.m.table(&parent);
+                t.column(c).is_some_and(|c| {
+                    c.ty == ColumnType::Integer && c.collation.is_none() && c.generated.is_none()
+                })
+            })
+            .collect();
+        let Some(key) = self.rng.pick(&keys).cloned() else {
+            // No key yet: the index now, on a column of distinct values or a new one.
+            let key = self
+                .pick_column(&parent, |m, t, c| {
+                    plain_integer(m, t, c) && Model::distinct(&m.rows[&parent], &[c.name.clone()])
+                })
+                .filter(|_| self.rng.chance(50));
+            let Some(key) = key.or_else(|| self.new_integer_column(&parent)) else {
+                return Outcome::Skip;
+            };
+            self.added.insert((parent.clone(), key.clone()));
+            let name = format!("ux{}", self.m.fresh());
+            let p = self.m.table_mut(&parent);
+            p.indexes.push(Index {
+                name: name.clone(),
+                columns: vec![IndexColumn {
+                    key: IndexKey::Column(key.clone()),
+                    desc: false,
+                    collation: None,
+                }],
+                unique: true,
+                where_clause: None,
+            });
+            p.canonicalize();
+            self.log.push(format!(
+                "unique index {name} on {parent}.{key} (a parent key)"
+            ));
+            return Outcome::Applied;
+        };
+        let cycle = child != parent && self.reaches(&parent, &child);
+        if cycle && !self.rng.chance(30) {
+            return Outcome::Skip;
+        }
+        let parents: Vec<Val> = self.m.rows[&parent]
+            .iter()
+            .map(|r| r[&key].clone())
+            .collect();
+        let col = self
+            .pick_column(&child, |m, t, c| {
+                plain_integer(m, t, c)
+                    && c.nullable
+                    && !(t.name == parent && c.name == key)
+                    && m.rows[&child]
+                        .iter()
+                        .all(|r| r[&c.name] == Val::Null || parents.contains(&r[&c.name]))
+            })
+            .filter(|_| self.rng.chance(50));
+        let Some(col) = col.or_else(|| self.new_integer_column(&child)) else {
+            return Outcome::Skip;
+        };
+        self.added.insert((child.clone(), col.clone()));
+        let action = self.fk_action();
+        let t = self.m.table_mut(&child);
+        let c = t.column_mut(&col).expect("c");
+        c.default = None;
+        c.unique = false;
+        t.foreign_keys.push(ForeignKey {
+            columns: vec![col.clone()],
+            references_table: parent.clone(),
+            references_columns: vec![key.clone()],
+            on_delete: action,
+            on_update: FkAction::NoAction,
+        });
+        t.canonicalize();
+        self.log.push(format!(
+            "foreign key {child}.{col} -> {parent}.{key} (a unique index){}",
+            if cycle { " (closes a cycle)" } else { "" }
+        ));
+        Outcome::Applied
+    }
+
+    /// Adds a nullable INTEGER column to `table` (NULL in every row), for a key.
+    fn new_integer_column(&mut self, table: &str) -> Option<String> {
+        let name = self.free_column_name(&self.m.table(table).clone())?;
+        self.m
+            .table_mut(table)
+            .columns
+            .push(plain_column(name.clone(), ColumnType::Integer));
+        for r in self.m.rows.get_mut(table).expect("rows") {
+            r.insert(name.clone(), Val::Null);
+        }
+        self.added.insert((table.to_string(), name.clone()));
+        self.log.push(format!("add column {table}.{name} INTEGER"));
+        Some(name)
     }
 
     /// Whether `from` references `to` through a chain of foreign keys.
@@ -1911,6 +2057,8 @@ impl Gen {
             Gen::add_unique,
             Gen::drop_unique,
             Gen::add_foreign_key,
+            Gen::add_unique_index_key,
+            Gen::add_unique_index_key,
             Gen::drop_foreign_key,
             Gen::add_check,
             Gen::drop_check,
