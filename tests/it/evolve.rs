@@ -1457,8 +1457,14 @@ impl Gen {
         else {
             return Outcome::Skip;
         };
+        let table = self.maybe_closing(&target).unwrap_or(table);
+        // A cycle through other tables only sometimes: most schemas have none.
+        let cycle = target != table && self.reaches(&target, &table);
+        if cycle && !self.cycle_ok(&target, true) {
+            return Outcome::Skip;
+        }
         let added = self.added.clone();
-        let Some(col) = self.pick_column(&table, |m, t, c| {
+        let col = self.pick_column(&table, |m, t, c| {
             !added.contains(&(t.name.clone(), c.name.clone()))
                 && c.ty == ColumnType::Integer
                 && c.generated.is_none()
@@ -1466,14 +1472,11 @@ impl Gen {
                 && !t.primary_key.contains(&c.name)
                 && !m.in_foreign_key(&t.name, &c.name)
                 && c.checks.is_empty()
-        }) else {
+        });
+        // Else a new column for it (NULL in every row).
+        let Some(col) = col.or_else(|| self.new_integer_column(&table)) else {
             return Outcome::Skip;
         };
-        // A cycle through other tables only sometimes: most schemas have none.
-        let cycle = target != table && self.reaches(&target, &table);
-        if cycle && (!self.no_action_from(&target) || !self.rng.chance(30)) {
-            return Outcome::Skip;
-        }
         self.added.insert((table.clone(), col.clone()));
         let pk = self.m.table(&target).primary_key[0].clone();
         let parents: Vec<Val> = self.m.rows[&target]
@@ -1483,12 +1486,7 @@ impl Gen {
         let orphans = self.m.rows[&table]
             .iter()
             .any(|r| r[&col] != Val::Null && !parents.contains(&r[&col]));
-        // A cycle's keys are NO ACTION (see `Gen::no_action_from`).
-        let action = if cycle {
-            FkAction::NoAction
-        } else {
-            self.fk_action()
-        };
+        let action = self.fk_action();
         let t = self.m.table_mut(&table);
         let c = t.column_mut(&col).expect("c");
         c.default = None;
@@ -1595,8 +1593,9 @@ impl Gen {
             ));
             return Outcome::Applied;
         };
+        let child = self.maybe_closing(&parent).unwrap_or(child);
         let cycle = child != parent && self.reaches(&parent, &child);
-        if cycle && (!self.no_action_from(&parent) || !self.rng.chance(70)) {
+        if cycle && (!self.cycle_ok(&parent, false) || !self.rng.chance(70)) {
             return Outcome::Skip;
         }
         let parents: Vec<Val> = self.m.rows[&parent]
@@ -1617,7 +1616,7 @@ impl Gen {
             return Outcome::Skip;
         };
         self.added.insert((child.clone(), col.clone()));
-        // A cycle's keys are NO ACTION (see `Gen::no_action_from`).
+        // A cycle through a unique-index parent: NO ACTION (see `Gen::cycle_ok`).
         let action = if cycle {
             FkAction::NoAction
         } else {
@@ -1657,23 +1656,42 @@ impl Gen {
         Some(name)
     }
 
-    /// Whether every foreign key reachable from `from` is NO ACTION: a cycle is closed only
-    /// then (a SET NULL key in a cycle through a unique-index parent cannot be rebuilt yet:
-    /// `evolve_found::a_unique_index_parent_and_its_child_in_a_cycle_rebuilt_in_one_push`).
-    fn no_action_from(&self, from: &str) -> bool {
+    /// Sometimes a table `parent` reaches through foreign keys, so that a key from it to
+    /// `parent` closes a cycle.
+    fn maybe_closing(&mut self, parent: &str) -> Option<String> {
+        let reached: Vec<String> = self
+            .m
+            .schema
+            .tables
+            .keys()
+            .filter(|t| *t != parent && self.reaches(parent, t))
+            .cloned()
+            .collect();
+        self.rng
+            .pick(&reached)
+            .filter(|_| self.rng.chance(50))
+            .cloned()
+    }
+
+    /// Whether a key to `from` may close a cycle: every foreign key reachable from it is NO
+    /// ACTION, or (for a key to a primary key) every one names a primary key. A SET NULL key in
+    /// a cycle through a unique-index parent cannot be rebuilt yet:
+    /// `evolve_found::a_unique_index_parent_and_its_child_in_a_cycle_rebuilt_in_one_push`.
+    fn cycle_ok(&self, from: &str, to_primary_key: bool) -> bool {
         let mut seen = BTreeSet::new();
         let mut todo = vec![from.to_string()];
+        let (mut no_action, mut primary) = (true, to_primary_key);
         while let Some(t) = todo.pop() {
             if seen.insert(t.clone()) {
                 for fk in &self.m.table(&t).foreign_keys {
-                    if fk.on_delete != FkAction::NoAction {
-                        return false;
-                    }
+                    no_action &= fk.on_delete == FkAction::NoAction;
+                    primary &=
+                        self.m.table(&fk.references_table).primary_key == fk.references_columns;
                     todo.push(fk.references_table.clone());
                 }
             }
         }
-        true
+        no_action || primary
     }
 
     /// Whether `from` references `to` through a chain of foreign keys.
