@@ -10,18 +10,31 @@
 //!
 //! and after every step both databases are checked: the introspected schema equals the declared
 //! one (as the backend stores it), and every row the model holds is there with the value of every
-//! column that survived (renamed columns carry their values, added ones get their default, a
-//! changed type converts by the new column's affinity, NULLs in a column that becomes NOT NULL
-//! take its DEFAULT, generated columns hold their computed values). Some steps are probes that
+//! column that survived, and its rowid where it has one of its own (renamed columns carry their
+//! values, added ones get their default, a changed type converts by the new column's affinity,
+//! NULLs in a column that becomes NOT NULL take its DEFAULT, generated columns hold their computed
+//! values); a second push of the same schema plans nothing. Some steps are probes that
 //! the rows cannot satisfy (NOT NULL over NULLs, UNIQUE over duplicates, a foreign key over
 //! orphans, STRICT or a STRICT column's new type over values it refuses): the push must refuse and leave schema
 //! and rows as they were. At the end the generated files are deployed into a third, empty
 //! database and rolled back one at a time, each rollback giving back the previous step's schema,
 //! down to an empty database.
 //!
+//! Most steps' schemas are written as schema.sql text in the shapes real projects write, and
+//! read back by the schema file loader that `db push` uses (checked to be the model's schema):
+//! rename hints in every place the loader reads them (a table's in its header, on a line
+//! before it, after its `)`; a column's after it, on a line of several columns, on a line
+//! before it), old names in another case or left out for a case-only rename, text defaults
+//! `"double quoted"` or a bare word, CHECKs qualified with the table's name or with comments
+//! inside. The generator also makes chained renames, case-only renames, foreign keys to a key
+//! made unique by a separate `CREATE UNIQUE INDEX`, self-references and cycles (NO ACTION), and
+//! tables without INTEGER PRIMARY KEY whose rowids (inserted explicitly) must survive rebuilds.
+//! ON CONFLICT clauses are not generated yet (see `schema_text`).
+//!
 //! The generator is a seeded xorshift, not proptest: a failure prints its seed, and
 //! `VERTZ_EVOLVE_SEED=N` replays exactly that case. `VERTZ_EVOLVE_CASES` sets the number of cases
 //! on SQLite (16 by default); `VERTZ_EVOLVE_D1_CASES` the number on the real D1 engine (2);
+//! `VERTZ_EVOLVE_TEXT=0` pushes every step from the model, no schema.sql text;
 //! `VERTZ_EVOLVE_FIRST` the first seed; `VERTZ_EVOLVE_KEEP_GOING=1` lists every failing seed
 //! instead of stopping at the first; `VERTZ_EVOLVE_LOG=1` prints each case's changes.
 
@@ -1121,23 +1134,24 @@ impl Gen {
         }) else {
             return Outcome::Skip;
         };
+        // A name freed by another rename in this step: a chain (`a` to `b` while `b` to `c`).
+        let t = self.m.table(&table);
+        let freed: Vec<String> = t
+            .columns
+            .iter()
+            .filter_map(|c| c.renamed_from.clone())
+            .filter(|n| !t.columns.iter().any(|c| c.name.eq_ignore_ascii_case(n)))
+            .collect();
         // Sometimes only the case changes (SQLite's names match in any case).
-        let new = if self.rng.chance(15) {
-            other_case(&old)
-        } else {
-            self.free_column_name(&self.m.table(&table).clone())
+        let new = match self.rng.pick(&freed).cloned() {
+            Some(n) if self.rng.chance(50) => Some(n),
+            _ if self.rng.chance(15) => other_case(&old),
+            _ => self.free_column_name(&self.m.table(&table).clone()),
         };
         let Some(new) = new else {
             return Outcome::Skip;
         };
         let t = self.m.table_mut(&table);
-        // A name just freed by another rename in this step would make the hint ambiguous.
-        if t.columns
-            .iter()
-            .any(|c| c.renamed_from.as_deref() == Some(new.as_str()))
-        {
-            return Outcome::Skip;
-        }
         let ren = |n: &mut String| {
             if *n == old {
                 *n = new.clone();
@@ -1630,7 +1644,8 @@ impl Gen {
             // No key yet: the index now, on a column of distinct values or a new one.
             let key = self
                 .pick_column(&parent, |m, t, c| {
-                    plain_integer(m, t, c) && Model::distinct(&m.rows[&parent], &[c.name.clone()])
+                    plain_integer(m, t, c)
+                        && Model::distinct(&m.rows[&parent], std::slice::from_ref(&c.name))
                 })
                 .filter(|_| self.rng.chance(50));
             let Some(key) = key.or_else(|| self.new_integer_column(&parent)) else {
@@ -2239,7 +2254,6 @@ pub(crate) fn plain_column(name: String, ty: ColumnType) -> Column {
 
 // ---------------------------------------------------------------- the databases
 
-/// Every possible rename the hints leave open is not one (the generator states its renames).
 // ---------------------------------------------------------------- the schema as schema.sql text
 
 /// A rename hint's old name as a hint writes it; `None` where no hint can name it (a `"` ends
@@ -2536,6 +2550,7 @@ async fn declared_schema(
     Ok((loaded, Some(text)))
 }
 
+/// Every possible rename the hints leave open is not one (the generator states its renames).
 struct NoRenames;
 
 impl Resolver for NoRenames {
