@@ -1562,7 +1562,7 @@ impl Gen {
         let orphans = self.m.rows[&table]
             .iter()
             .any(|r| r[&col] != Val::Null && !parents.contains(&r[&col]));
-        let action = self.fk_action_from(&table, cycle);
+        let action = self.fk_action_from(&table, cycle, target == table);
         let t = self.m.table_mut(&table);
         let c = t.column_mut(&col).expect("c");
         c.default = None;
@@ -1675,6 +1675,18 @@ impl Gen {
         if cycle && (!self.cycle_ok(&parent) || !self.rng.chance(70)) {
             return Outcome::Skip;
         }
+        // A self-reference to a unique-index key beside one with an action cannot be rebuilt
+        // (see `Gen::fk_action_from`).
+        if child == parent
+            && self
+                .m
+                .table(&parent)
+                .foreign_keys
+                .iter()
+                .any(|fk| fk.references_table == parent && fk.on_delete != FkAction::NoAction)
+        {
+            return Outcome::Skip;
+        }
         let parents: Vec<Val> = self.m.rows[&parent]
             .iter()
             .map(|r| r[&key].clone())
@@ -1693,7 +1705,7 @@ impl Gen {
             return Outcome::Skip;
         };
         self.added.insert((child.clone(), col.clone()));
-        let action = self.fk_action_from(&child, cycle);
+        let action = self.fk_action_from(&child, cycle, child == parent);
         let t = self.m.table_mut(&child);
         let c = t.column_mut(&col).expect("c");
         c.default = None;
@@ -1765,14 +1777,25 @@ impl Gen {
         true
     }
 
-    /// The ON DELETE action of a new key from `table`: NO ACTION when it closes a cycle or
-    /// `table` is on one (see [`Gen::cycle_ok`]).
-    fn fk_action_from(&mut self, table: &str, cycle: bool) -> FkAction {
-        let on_cycle =
-            self.m.table(table).foreign_keys.iter().any(|fk| {
-                fk.references_table != table && self.reaches(&fk.references_table, table)
-            });
-        if cycle || on_cycle {
+    /// The ON DELETE action of a new key from `table` (to itself when `to_self`): NO ACTION
+    /// when it closes a cycle or `table` is on one (see [`Gen::cycle_ok`]), or when `table`
+    /// references itself and a unique-index key of its own
+    /// (`evolve_found::a_self_reference_with_set_null_beside_one_to_a_unique_index_rebuilt`).
+    fn fk_action_from(&mut self, table: &str, cycle: bool, to_self: bool) -> FkAction {
+        let t = self.m.table(table);
+        let on_cycle = t
+            .foreign_keys
+            .iter()
+            .any(|fk| fk.references_table != table && self.reaches(&fk.references_table, table));
+        let self_keys: Vec<&ForeignKey> = t
+            .foreign_keys
+            .iter()
+            .filter(|fk| fk.references_table == table)
+            .collect();
+        let index_self = self_keys
+            .iter()
+            .any(|fk| fk.references_columns != t.primary_key);
+        if cycle || on_cycle || (to_self && index_self) {
             FkAction::NoAction
         } else {
             self.fk_action()
