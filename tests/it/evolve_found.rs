@@ -1,7 +1,10 @@
 //! Direct tests, on real SQLite files with rows, of the bugs the widened random schema
 //! evolution (`evolve.rs`: STRICT, generated columns, partial and expression indexes,
 //! collations, AUTOINCREMENT, primary-key changes) found; each names its seed. `evolve.rs`
-//! replays the seeds themselves. Must not test anything the generator did not find.
+//! replays the seeds themselves. Then the bugs its schema.sql shapes (unique-index parents,
+//! cycles, self-references, case-only renames) found, still open in the product: those tests
+//! are `#[ignore]`d with the reason, and the generator keeps clear of their shapes until they
+//! are fixed. Must not test anything the generator did not find.
 
 use vertz_dialect_sqlite::driver::SqliteDriver;
 use vertz_runner::{Driver, PushOptions, Statement, Value};
