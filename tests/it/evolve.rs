@@ -25,10 +25,10 @@
 //! rename hints in every place the loader reads them (a table's in its header, on a line
 //! before it, after its `)`; a column's after it, on a line of several columns, on a line
 //! before it), old names in another case or left out for a case-only rename, text defaults
-//! `"double quoted"` or a bare word, CHECKs qualified with the table's name or with comments
-//! inside. The generator also makes chained renames, case-only renames, foreign keys to a key
-//! made unique by a separate `CREATE UNIQUE INDEX`, self-references and cycles (NO ACTION), and
-//! tables without INTEGER PRIMARY KEY whose rowids (inserted explicitly) must survive rebuilds.
+//! `"double quoted"` or a bare word, comments inside number DEFAULTs, CHECKs qualified with the
+//! table's name or with comments inside. The generator also makes chained renames, case-only
+//! renames, foreign keys to a key made unique by a separate `CREATE UNIQUE INDEX`,
+//! self-references and cycles (NO ACTION), and tables without INTEGER PRIMARY KEY whose rowids (inserted explicitly) must survive rebuilds.
 //! ON CONFLICT clauses are not generated yet (see `schema_text`).
 //!
 //! The generator is a seeded xorshift, not proptest: a failure prints its seed, and
@@ -2362,8 +2362,9 @@ fn undecorated(schema: &Schema) -> Schema {
 /// from `rng`: each rename hint in one of the places the loader reads (a table's in its header,
 /// on a comment line before it, after its `)`; a column's after it on its line, several columns
 /// on one line, or on a line before it), old names in another case, text defaults written
-/// `"double quoted"` or as a bare word, CHECKs qualified or with comments inside. `None` when a
-/// hint cannot be written (an old name with a `"`): the step is pushed from the model then.
+/// `"double quoted"` or as a bare word, comments in number defaults, CHECKs qualified or with
+/// comments inside. `None` when a hint cannot be written (an old name with a `"`, which a hint
+/// cannot quote): the step is pushed from the model then.
 // ON CONFLICT clauses (UNIQUE/NOT NULL/PRIMARY KEY ... ON CONFLICT) go here once the product
 // reads them; they are not generated yet.
 fn schema_text(schema: &Schema, rng: &mut Rng) -> Option<String> {
@@ -2418,6 +2419,16 @@ fn schema_text(schema: &Schema, rng: &mut Rng) -> Option<String> {
                     } else if s.chars().all(|ch| ch.is_ascii_lowercase()) && rng.chance(20) {
                         part = part.replacen(&written, &format!(" DEFAULT {s}"), 1);
                     }
+                }
+                // A comment inside a number's DEFAULT.
+                if let Some(DefaultValue::Number(n)) = &c.default
+                    && rng.chance(20)
+                {
+                    part = part.replacen(
+                        &format!(" DEFAULT {n}"),
+                        &format!(" DEFAULT /* it's {n} */ {n}"),
+                        1,
+                    );
                 }
                 for check in &c.checks {
                     let written = check_text(check, t, rng);
