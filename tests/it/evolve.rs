@@ -28,7 +28,8 @@
 //! `"double quoted"` or a bare word, comments inside number DEFAULTs, CHECKs qualified with the
 //! table's name or with comments inside. The generator also makes chained renames, case-only
 //! renames, foreign keys to a key made unique by a separate `CREATE UNIQUE INDEX`,
-//! self-references and cycles (NO ACTION), and tables without INTEGER PRIMARY KEY whose rowids (inserted explicitly) must survive rebuilds.
+//! self-references and cycles (NO ACTION), and tables without INTEGER PRIMARY KEY whose rowids
+//! (inserted explicitly) must survive rebuilds.
 //! ON CONFLICT clauses are not generated yet (see `schema_text`).
 //!
 //! The generator is a seeded xorshift, not proptest: a failure prints its seed, and
