@@ -10,18 +10,32 @@
 //!
 //! and after every step both databases are checked: the introspected schema equals the declared
 //! one (as the backend stores it), and every row the model holds is there with the value of every
-//! column that survived (renamed columns carry their values, added ones get their default, a
-//! changed type converts by the new column's affinity, NULLs in a column that becomes NOT NULL
-//! take its DEFAULT, generated columns hold their computed values). Some steps are probes that
+//! column that survived, and its rowid where it has one of its own (renamed columns carry their
+//! values, added ones get their default, a changed type converts by the new column's affinity,
+//! NULLs in a column that becomes NOT NULL take its DEFAULT, generated columns hold their computed
+//! values); a second push of the same schema plans nothing. Some steps are probes that
 //! the rows cannot satisfy (NOT NULL over NULLs, UNIQUE over duplicates, a foreign key over
 //! orphans, STRICT or a STRICT column's new type over values it refuses): the push must refuse and leave schema
 //! and rows as they were. At the end the generated files are deployed into a third, empty
 //! database and rolled back one at a time, each rollback giving back the previous step's schema,
 //! down to an empty database.
 //!
+//! Most steps' schemas are written as schema.sql text in the shapes real projects write, and
+//! read back by the schema file loader that `db push` uses (checked to be the model's schema):
+//! rename hints in every place the loader reads them (a table's in its header, on a line
+//! before it, after its `)`; a column's after it, on a line of several columns, on a line
+//! before it), old names in another case or left out for a case-only rename, text defaults
+//! `"double quoted"` or a bare word, comments inside number DEFAULTs, CHECKs qualified with the
+//! table's name or with comments inside. The generator also makes chained renames, case-only
+//! renames, foreign keys to a key made unique by a separate `CREATE UNIQUE INDEX`,
+//! self-references and cycles (NO ACTION), and tables without INTEGER PRIMARY KEY whose rowids
+//! (inserted explicitly) must survive rebuilds.
+//! ON CONFLICT clauses are not generated yet (see `schema_text`).
+//!
 //! The generator is a seeded xorshift, not proptest: a failure prints its seed, and
 //! `VERTZ_EVOLVE_SEED=N` replays exactly that case. `VERTZ_EVOLVE_CASES` sets the number of cases
 //! on SQLite (16 by default); `VERTZ_EVOLVE_D1_CASES` the number on the real D1 engine (2);
+//! `VERTZ_EVOLVE_TEXT=0` pushes every step from the model, no schema.sql text;
 //! `VERTZ_EVOLVE_FIRST` the first seed; `VERTZ_EVOLVE_KEEP_GOING=1` lists every failing seed
 //! instead of stopping at the first; `VERTZ_EVOLVE_LOG=1` prints each case's changes.
 
@@ -311,6 +325,16 @@ const SMALL_TEXTS: &[&str] = &["a", "b b", "it's", "ünï", "12", "-4", "3.5", "
 
 type Row = BTreeMap<String, Val>;
 
+/// A row's key for its rowid, in a table that has one apart from its columns (no INTEGER
+/// PRIMARY KEY, not WITHOUT ROWID): inserted explicitly, so a rebuild must keep it. Not a
+/// column name the generator uses.
+const ROWID: &str = "\u{1}rowid";
+
+/// Whether `t` has a rowid that is not one of its columns.
+fn own_rowid(t: &Table) -> bool {
+    !t.without_rowid && !vertz_sql::sqlite::rowid_alias_key(t)
+}
+
 /// The declared schema and the rows the databases must hold.
 #[derive(Clone)]
 struct Model {
@@ -458,13 +482,18 @@ impl Model {
             .collect();
         rows.iter()
             .map(|r| {
+                let rowid = r.get(ROWID);
                 format!(
-                    "INSERT INTO {} ({}) VALUES ({})",
+                    "INSERT INTO {} ({}{}) VALUES ({}{})",
                     q(&table.name),
+                    if rowid.is_some() { "rowid, " } else { "" },
                     cols.iter()
                         .map(|c| q(&c.name))
                         .collect::<Vec<_>>()
                         .join(", "),
+                    rowid
+                        .map(|v| format!("{}, ", v.literal()))
+                        .unwrap_or_default(),
                     cols.iter()
                         .map(|c| r[&c.name].literal())
                         .collect::<Vec<_>>()
@@ -472,6 +501,29 @@ impl Model {
                 )
             })
             .collect()
+    }
+
+    /// Whether every row of `t` has a known rowid (apart from its columns) to compare.
+    fn rowids_known(&self, t: &Table) -> bool {
+        own_rowid(t) && self.rows[&t.name].iter().all(|r| r.contains_key(ROWID))
+    }
+
+    /// Forgets the rowids of tables whose key or WITHOUT ROWID changed since `start` (a
+    /// rowid then comes from the key, or is new): only a rebuild that keeps both must keep them.
+    fn forget_moved_rowids(&mut self, start: &Schema) {
+        for t in self.schema.tables.values() {
+            let old = start
+                .tables
+                .get(t.renamed_from.as_deref().unwrap_or(&t.name));
+            let kept = old.is_none_or(|o| {
+                o.primary_key == t.primary_key && o.without_rowid == t.without_rowid
+            });
+            if !kept || !own_rowid(t) {
+                for r in self.rows.get_mut(&t.name).into_iter().flatten() {
+                    r.remove(ROWID);
+                }
+            }
+        }
     }
 
     fn view_sql(view: &str, table: &str) -> String {
@@ -733,6 +785,9 @@ impl Gen {
                 };
                 row.insert(c.name.clone(), v);
             }
+            if own_rowid(&t) {
+                row.insert(ROWID.to_string(), Val::Int(self.m.fresh()));
+            }
             let mut with = self.m.rows[table].clone();
             with.extend(new.iter().cloned());
             with.push(row.clone());
@@ -768,10 +823,10 @@ impl Gen {
                 }
                 !ready
             });
-            assert!(
-                left.len() < before,
-                "the generator made a foreign-key cycle"
-            );
+            // A cycle: its first table goes first, its keys pointing at rows inserted before.
+            if left.len() == before {
+                out.push(left.remove(0).name.clone());
+            }
         }
         out
     }
@@ -929,6 +984,16 @@ impl Gen {
     }
 
     fn rename_table(&mut self) -> Outcome {
+        self.rename_table_to(false)
+    }
+
+    /// A rename that changes only the case of a table's name (SQLite's names match in any
+    /// case, so vertz takes it as a rename even without a hint).
+    fn rename_table_case(&mut self) -> Outcome {
+        self.rename_table_to(true)
+    }
+
+    fn rename_table_to(&mut self, case_only: bool) -> Outcome {
         let Some(old) = self.pick_table() else {
             return Outcome::Skip;
         };
@@ -943,7 +1008,12 @@ impl Gen {
         if self.m.table(&old).renamed_from.is_some() || taken_again {
             return Outcome::Skip;
         }
-        let Some(new) = self.free_table_name(Some(&old)) else {
+        let new = if case_only {
+            other_case(&old)
+        } else {
+            self.free_table_name(Some(&old))
+        };
+        let Some(new) = new else {
             return Outcome::Skip;
         };
         let mut t = self.m.schema.tables.remove(&old).expect("the table");
@@ -1065,17 +1135,24 @@ impl Gen {
         }) else {
             return Outcome::Skip;
         };
-        let Some(new) = self.free_column_name(&self.m.table(&table).clone()) else {
+        // A name freed by another rename in this step: a chain (`a` to `b` while `b` to `c`).
+        let t = self.m.table(&table);
+        let freed: Vec<String> = t
+            .columns
+            .iter()
+            .filter_map(|c| c.renamed_from.clone())
+            .filter(|n| !t.columns.iter().any(|c| c.name.eq_ignore_ascii_case(n)))
+            .collect();
+        // Sometimes only the case changes (SQLite's names match in any case).
+        let new = match self.rng.pick(&freed).cloned() {
+            Some(n) if self.rng.chance(50) => Some(n),
+            _ if self.rng.chance(15) => other_case(&old),
+            _ => self.free_column_name(&self.m.table(&table).clone()),
+        };
+        let Some(new) = new else {
             return Outcome::Skip;
         };
         let t = self.m.table_mut(&table);
-        // A name just freed by another rename in this step would make the hint ambiguous.
-        if t.columns
-            .iter()
-            .any(|c| c.renamed_from.as_deref() == Some(new.as_str()))
-        {
-            return Outcome::Skip;
-        }
         let ren = |n: &mut String| {
             if *n == old {
                 *n = new.clone();
@@ -1349,6 +1426,7 @@ impl Gen {
             unique,
             where_clause: where_clause.clone(),
         });
+        let partial = where_clause.is_some();
         self.m.table_mut(&table).canonicalize();
         let what = format!(
             "{} index {name} on {table} {cols:?}{}{}",
@@ -1362,6 +1440,12 @@ impl Gen {
                 .map(|w| format!(" WHERE {w}"))
                 .unwrap_or_default()
         );
+        if unique && !self.m.uniques_hold(&table) && partial {
+            // No data check guards a unique partial index (SQLite's own error refuses it):
+            // `evolve_found::a_unique_partial_index_over_duplicates_is_refused_by_a_data_check`.
+            self.m.table_mut(&table).indexes.retain(|i| i.name != name);
+            return Outcome::Skip;
+        }
         if unique && !self.m.uniques_hold(&table) {
             self.log.push(format!("{what} over duplicates (probe)"));
             return Outcome::Probe;
@@ -1374,12 +1458,21 @@ impl Gen {
         let Some(table) = self.pick_table() else {
             return Outcome::Skip;
         };
-        let t = self.m.table_mut(&table);
+        let t = self.m.table(&table);
         if t.indexes.is_empty() {
             return Outcome::Skip;
         }
         let i = (t.name.len() + t.indexes.len()) % t.indexes.len();
-        let gone = t.indexes.remove(i);
+        // Not the unique index a foreign key's parent key needs.
+        let keyed = t.indexes[i].unique
+            && t.indexes[i].columns.iter().any(|k| match &k.key {
+                IndexKey::Column(c) => self.m.in_foreign_key(&table, c),
+                IndexKey::Expression(_) => false,
+            });
+        if keyed {
+            return Outcome::Skip;
+        }
+        let gone = self.m.table_mut(&table).indexes.remove(i);
         self.log.push(format!("drop index {}", gone.name));
         Outcome::Applied
     }
@@ -1441,8 +1534,14 @@ impl Gen {
         else {
             return Outcome::Skip;
         };
+        let table = self.maybe_closing(&target).unwrap_or(table);
+        // A cycle through other tables only sometimes: most schemas have none.
+        let cycle = target != table && self.reaches(&target, &table);
+        if cycle && !self.cycle_ok(&target) {
+            return Outcome::Skip;
+        }
         let added = self.added.clone();
-        let Some(col) = self.pick_column(&table, |m, t, c| {
+        let col = self.pick_column(&table, |m, t, c| {
             !added.contains(&(t.name.clone(), c.name.clone()))
                 && c.ty == ColumnType::Integer
                 && c.generated.is_none()
@@ -1450,13 +1549,11 @@ impl Gen {
                 && !t.primary_key.contains(&c.name)
                 && !m.in_foreign_key(&t.name, &c.name)
                 && c.checks.is_empty()
-        }) else {
+        });
+        // Else a new column for it (NULL in every row).
+        let Some(col) = col.or_else(|| self.new_integer_column(&table)) else {
             return Outcome::Skip;
         };
-        // No cycle through other tables: the target must not reach back to this table.
-        if target != table && self.reaches(&target, &table) {
-            return Outcome::Skip;
-        }
         self.added.insert((table.clone(), col.clone()));
         let pk = self.m.table(&target).primary_key[0].clone();
         let parents: Vec<Val> = self.m.rows[&target]
@@ -1466,7 +1563,7 @@ impl Gen {
         let orphans = self.m.rows[&table]
             .iter()
             .any(|r| r[&col] != Val::Null && !parents.contains(&r[&col]));
-        let action = self.fk_action();
+        let action = self.fk_action_from(&table, cycle, target == table);
         let t = self.m.table_mut(&table);
         let c = t.column_mut(&col).expect("c");
         c.default = None;
@@ -1485,9 +1582,224 @@ impl Gen {
             ));
             Outcome::Probe
         } else {
-            self.log
-                .push(format!("foreign key {table}.{col} -> {target}"));
+            self.log.push(format!(
+                "foreign key {table}.{col} -> {target}{}",
+                if cycle { " (closes a cycle)" } else { "" }
+            ));
             Outcome::Applied
+        }
+    }
+
+    /// A foreign key whose parent key is a column made unique by a separate
+    /// `CREATE UNIQUE INDEX` (not a UNIQUE in the table), as projects that add keys later
+    /// write it; the child may be the parent itself, or close a cycle. The index comes in one
+    /// step (on a column of distinct values, or a new one) and the key in a later one: both in
+    /// one push fails (`evolve_found::a_unique_index_and_a_foreign_key_to_it_in_one_push`).
+    fn add_unique_index_key(&mut self) -> Outcome {
+        let (Some(parent), Some(child)) = (self.pick_table(), self.pick_table()) else {
+            return Outcome::Skip;
+        };
+        let added = self.added.clone();
+        let plain_integer = |m: &Model, t: &Table, c: &Column| {
+            !added.contains(&(t.name.clone(), c.name.clone()))
+                && c.ty == ColumnType::Integer
+                && c.generated.is_none()
+                && c.collation.is_none()
+                && c.checks.is_empty()
+                && !t.primary_key.contains(&c.name)
+                && !m.in_foreign_key(&t.name, &c.name)
+        };
+        // Keys tables had when the step began: one-column unique indexes, no WHERE.
+        let mut keys: Vec<(String, String)> = Vec::new();
+        for t in self.m.schema.tables.values() {
+            let Some(start) = self.start.tables.get(&t.name) else {
+                continue;
+            };
+            for i in &t.indexes {
+                if let [
+                    IndexColumn {
+                        key: IndexKey::Column(c),
+                        collation: None,
+                        ..
+                    },
+                ] = &i.columns[..]
+                    && i.unique
+                    && i.where_clause.is_none()
+                    && start.indexes.iter().any(|o| o.name == i.name)
+                    && t.column(c).is_some_and(|c| {
+                        c.ty == ColumnType::Integer
+                            && c.collation.is_none()
+                            && c.generated.is_none()
+                    })
+                {
+                    keys.push((t.name.clone(), c.clone()));
+                }
+            }
+        }
+        let known = if self.rng.chance(75) {
+            self.rng.pick(&keys).cloned()
+        } else {
+            None
+        };
+        let Some((parent, key)) = known else {
+            // No key yet: the index now, on a column of distinct values or a new one.
+            let key = self
+                .pick_column(&parent, |m, t, c| {
+                    plain_integer(m, t, c)
+                        && Model::distinct(&m.rows[&parent], std::slice::from_ref(&c.name))
+                })
+                .filter(|_| self.rng.chance(50));
+            let Some(key) = key.or_else(|| self.new_integer_column(&parent)) else {
+                return Outcome::Skip;
+            };
+            self.added.insert((parent.clone(), key.clone()));
+            let name = format!("ux{}", self.m.fresh());
+            let p = self.m.table_mut(&parent);
+            p.indexes.push(Index {
+                name: name.clone(),
+                columns: vec![IndexColumn {
+                    key: IndexKey::Column(key.clone()),
+                    desc: false,
+                    collation: None,
+                }],
+                unique: true,
+                where_clause: None,
+            });
+            p.canonicalize();
+            self.log.push(format!(
+                "unique index {name} on {parent}.{key} (a parent key)"
+            ));
+            return Outcome::Applied;
+        };
+        let child = self.maybe_closing(&parent).unwrap_or(child);
+        let cycle = child != parent && self.reaches(&parent, &child);
+        if cycle && (!self.cycle_ok(&parent) || !self.rng.chance(70)) {
+            return Outcome::Skip;
+        }
+        // A self-reference to a unique-index key beside one with an action cannot be rebuilt
+        // (see `Gen::fk_action_from`).
+        if child == parent
+            && self
+                .m
+                .table(&parent)
+                .foreign_keys
+                .iter()
+                .any(|fk| fk.references_table == parent && fk.on_delete != FkAction::NoAction)
+        {
+            return Outcome::Skip;
+        }
+        let parents: Vec<Val> = self.m.rows[&parent]
+            .iter()
+            .map(|r| r[&key].clone())
+            .collect();
+        let col = self
+            .pick_column(&child, |m, t, c| {
+                plain_integer(m, t, c)
+                    && c.nullable
+                    && !(t.name == parent && c.name == key)
+                    && m.rows[&child]
+                        .iter()
+                        .all(|r| r[&c.name] == Val::Null || parents.contains(&r[&c.name]))
+            })
+            .filter(|_| self.rng.chance(50));
+        let Some(col) = col.or_else(|| self.new_integer_column(&child)) else {
+            return Outcome::Skip;
+        };
+        self.added.insert((child.clone(), col.clone()));
+        let action = self.fk_action_from(&child, cycle, child == parent);
+        let t = self.m.table_mut(&child);
+        let c = t.column_mut(&col).expect("c");
+        c.default = None;
+        c.unique = false;
+        t.foreign_keys.push(ForeignKey {
+            columns: vec![col.clone()],
+            references_table: parent.clone(),
+            references_columns: vec![key.clone()],
+            on_delete: action,
+            on_update: FkAction::NoAction,
+        });
+        t.canonicalize();
+        self.log.push(format!(
+            "foreign key {child}.{col} -> {parent}.{key} (a unique index){}",
+            if cycle { " (closes a cycle)" } else { "" }
+        ));
+        Outcome::Applied
+    }
+
+    /// Adds a nullable INTEGER column to `table` (NULL in every row), for a key.
+    fn new_integer_column(&mut self, table: &str) -> Option<String> {
+        let name = self.free_column_name(&self.m.table(table).clone())?;
+        self.m
+            .table_mut(table)
+            .columns
+            .push(plain_column(name.clone(), ColumnType::Integer));
+        for r in self.m.rows.get_mut(table).expect("rows") {
+            r.insert(name.clone(), Val::Null);
+        }
+        self.added.insert((table.to_string(), name.clone()));
+        self.log.push(format!("add column {table}.{name} INTEGER"));
+        Some(name)
+    }
+
+    /// Sometimes a table `parent` reaches through foreign keys, so that a key from it to
+    /// `parent` closes a cycle.
+    fn maybe_closing(&mut self, parent: &str) -> Option<String> {
+        let reached: Vec<String> = self
+            .m
+            .schema
+            .tables
+            .keys()
+            .filter(|t| *t != parent && self.reaches(parent, t))
+            .cloned()
+            .collect();
+        self.rng
+            .pick(&reached)
+            .filter(|_| self.rng.chance(50))
+            .cloned()
+    }
+
+    /// Whether a key to `from` may close a cycle: every foreign key reachable from it is NO
+    /// ACTION. Rebuilding a cycle with actions fails:
+    /// `evolve_found::a_unique_index_parent_and_its_child_in_a_cycle_rebuilt_in_one_push` and
+    /// `evolve_found::a_cycle_with_cascading_keys_and_a_self_reference_rebuilt_in_one_push`.
+    fn cycle_ok(&self, from: &str) -> bool {
+        let mut seen = BTreeSet::new();
+        let mut todo = vec![from.to_string()];
+        while let Some(t) = todo.pop() {
+            if seen.insert(t.clone()) {
+                for fk in &self.m.table(&t).foreign_keys {
+                    if fk.on_delete != FkAction::NoAction {
+                        return false;
+                    }
+                    todo.push(fk.references_table.clone());
+                }
+            }
+        }
+        true
+    }
+
+    /// The ON DELETE action of a new key from `table` (to itself when `to_self`): NO ACTION
+    /// when it closes a cycle or `table` is on one (see [`Gen::cycle_ok`]), or when `table`
+    /// references itself and a unique-index key of its own
+    /// (`evolve_found::a_self_reference_with_set_null_beside_one_to_a_unique_index_rebuilt`).
+    fn fk_action_from(&mut self, table: &str, cycle: bool, to_self: bool) -> FkAction {
+        let t = self.m.table(table);
+        let on_cycle = t
+            .foreign_keys
+            .iter()
+            .any(|fk| fk.references_table != table && self.reaches(&fk.references_table, table));
+        let self_keys: Vec<&ForeignKey> = t
+            .foreign_keys
+            .iter()
+            .filter(|fk| fk.references_table == table)
+            .collect();
+        let index_self = self_keys
+            .iter()
+            .any(|fk| fk.references_columns != t.primary_key);
+        if cycle || on_cycle || (to_self && index_self) {
+            FkAction::NoAction
+        } else {
+            self.fk_action()
         }
     }
 
@@ -1894,6 +2206,7 @@ impl Gen {
             Gen::drop_table,
             Gen::rename_table,
             Gen::rename_table,
+            Gen::rename_table_case,
             Gen::add_column,
             Gen::add_column,
             Gen::drop_column,
@@ -1911,6 +2224,8 @@ impl Gen {
             Gen::add_unique,
             Gen::drop_unique,
             Gen::add_foreign_key,
+            Gen::add_unique_index_key,
+            Gen::add_unique_index_key,
             Gen::drop_foreign_key,
             Gen::add_check,
             Gen::drop_check,
@@ -1930,6 +2245,18 @@ impl Gen {
         let i = self.rng.below(KINDS.len());
         KINDS[i](self)
     }
+}
+
+/// `name` with the case of its first ASCII letter turned: a case-only rename.
+fn other_case(name: &str) -> Option<String> {
+    let i = name.find(|c: char| c.is_ascii_alphabetic())?;
+    let c = name[i..].chars().next()?;
+    let turned = if c.is_ascii_lowercase() {
+        c.to_ascii_uppercase()
+    } else {
+        c.to_ascii_lowercase()
+    };
+    Some(format!("{}{turned}{}", &name[..i], &name[i + 1..]))
 }
 
 pub(crate) fn plain_column(name: String, ty: ColumnType) -> Column {
@@ -1952,6 +2279,313 @@ pub(crate) fn plain_column(name: String, ty: ColumnType) -> Column {
 }
 
 // ---------------------------------------------------------------- the databases
+
+// ---------------------------------------------------------------- the schema as schema.sql text
+
+/// A rename hint's old name as a hint writes it; `None` where no hint can name it (a `"` ends
+/// a quoted hint name). Sometimes in another ASCII case: hints match names as SQLite does.
+fn hint_name(old: &str, rng: &mut Rng) -> Option<String> {
+    if old.contains('"') {
+        return None;
+    }
+    let old = match rng.below(3) {
+        0 => old.to_ascii_uppercase(),
+        1 => old
+            .chars()
+            .enumerate()
+            .map(|(i, c)| if i == 0 { c.to_ascii_uppercase() } else { c })
+            .collect(),
+        _ => old.to_string(),
+    };
+    Some(if old.contains([' ', '*']) || old.is_empty() {
+        format!("\"{old}\"")
+    } else {
+        old
+    })
+}
+
+/// A hint comment, as a line comment (ending its line) or a block comment.
+fn hint_comment(name: &str, line: bool) -> String {
+    if line {
+        format!("-- @renamed from={name}")
+    } else {
+        format!("/* @renamed from={name} */")
+    }
+}
+
+/// A CHECK expression as people and other tools write it: sometimes its columns qualified
+/// with the table's name (`"users"."age"`, drizzle-kit's form), sometimes a comment inside.
+fn check_text(expression: &str, t: &Table, rng: &mut Rng) -> String {
+    let mut e = expression.to_string();
+    if rng.chance(40) {
+        // Through placeholders: a column may be named like its table (`"it's"."it's"`).
+        for (i, c) in t.columns.iter().enumerate() {
+            e = e.replace(&q(&c.name), &format!("\u{0}{i}\u{0}"));
+        }
+        for (i, c) in t.columns.iter().enumerate() {
+            e = e.replace(
+                &format!("\u{0}{i}\u{0}"),
+                &format!("{}.{}", q(&t.name), q(&c.name)),
+            );
+        }
+    }
+    if rng.chance(30) {
+        for (op, comment) in [" >= ", " OR "].into_iter().zip(CHECK_COMMENTS) {
+            e = e.replacen(op, &format!("{comment}{op}"), 1);
+        }
+    }
+    e
+}
+
+/// The comments [`check_text`] writes into CHECKs.
+const CHECK_COMMENTS: [&str; 2] = [" /* why: it's >= */", " /* why: it's OR */"];
+
+/// `schema` with what [`check_text`] adds to CHECKs taken off.
+fn undecorated(schema: &Schema) -> Schema {
+    let mut s = schema.clone();
+    for t in s.tables.values_mut() {
+        let qualifier = format!("{}.", q(&t.name));
+        let plain = |e: &str| {
+            CHECK_COMMENTS
+                .iter()
+                .fold(e.replace(&qualifier, ""), |e, c| e.replace(c, ""))
+        };
+        for k in &mut t.checks {
+            k.expression = plain(&k.expression);
+        }
+        for c in &mut t.columns {
+            c.checks = c.checks.iter().map(|k| plain(k)).collect();
+        }
+    }
+    s.canonicalize();
+    s
+}
+
+/// `schema` (hints included) as a schema.sql file in the shapes real projects write, drawn
+/// from `rng`: each rename hint in one of the places the loader reads (a table's in its header,
+/// on a comment line before it, after its `)`; a column's after it on its line, several columns
+/// on one line, or on a line before it), old names in another case, text defaults written
+/// `"double quoted"` or as a bare word, comments in number defaults, CHECKs qualified or with
+/// comments inside. `None` when a hint cannot be written (an old name with a `"`, which a hint
+/// cannot quote): the step is pushed from the model then.
+// ON CONFLICT clauses (UNIQUE/NOT NULL/PRIMARY KEY ... ON CONFLICT) go here once the product
+// reads them; they are not generated yet.
+fn schema_text(schema: &Schema, rng: &mut Rng) -> Option<String> {
+    let dialect = vertz_sql::SqliteFamily::sqlite();
+    let mut out = String::new();
+    for t in schema.tables.values() {
+        let created = dialect.create_table(schema, t);
+        let mut lines = created.lines();
+        let header = lines.next().expect("a header");
+        let parts: Vec<&str> = lines.collect();
+        let (close, parts) = parts.split_last().expect("a closing line");
+        let table_hint = match &t.renamed_from {
+            // A case-only rename needs no hint: sometimes none is written; but a column hint
+            // in it is then ignored:
+            // `evolve_found::a_column_hint_in_a_table_renamed_only_in_case_without_a_hint`.
+            Some(old)
+                if old.eq_ignore_ascii_case(&t.name)
+                    && t.columns.iter().all(|c| c.renamed_from.is_none())
+                    && rng.chance(50) =>
+            {
+                None
+            }
+            Some(old) => Some((hint_name(old, rng)?, rng.below(5))),
+            None => None,
+        };
+        let mut text = String::new();
+        match &table_hint {
+            Some((old, 0)) => {
+                text.push_str(&format!("{}\n{header}", hint_comment(old, true)));
+            }
+            Some((old, 1)) => text.push_str(&format!("{header} {}", hint_comment(old, true))),
+            Some((old, 2)) => text.push_str(&header.replacen(
+                "CREATE TABLE ",
+                &format!("CREATE TABLE {} ", hint_comment(old, false)),
+                1,
+            )),
+            _ => text.push_str(header),
+        }
+        let n = parts.len();
+        let mut same_line = false;
+        for (i, part) in parts.iter().enumerate() {
+            let mut part = part.trim().trim_end_matches(',').to_string();
+            let column = t.columns.get(i);
+            if let Some(c) = column {
+                if let Some(DefaultValue::String(s)) = &c.default {
+                    let written = format!(
+                        " DEFAULT {}",
+                        vertz_sql::sqlite::render_default(c.default.as_ref().expect("a default"))
+                    );
+                    if !s.contains(['"', '\'']) && rng.chance(30) {
+                        part = part.replacen(&written, &format!(" DEFAULT \"{s}\""), 1);
+                    } else if s.chars().all(|ch| ch.is_ascii_lowercase()) && rng.chance(20) {
+                        part = part.replacen(&written, &format!(" DEFAULT {s}"), 1);
+                    }
+                }
+                // A comment inside a number's DEFAULT.
+                if let Some(DefaultValue::Number(n)) = &c.default
+                    && rng.chance(20)
+                {
+                    part = part.replacen(
+                        &format!(" DEFAULT {n}"),
+                        &format!(" DEFAULT /* it's {n} */ {n}"),
+                        1,
+                    );
+                }
+                for check in &c.checks {
+                    let written = check_text(check, t, rng);
+                    part = part.replacen(
+                        &format!("CHECK ({check})"),
+                        &format!("CHECK ({written})"),
+                        1,
+                    );
+                }
+            } else if let Some(check) = t
+                .checks
+                .iter()
+                .find(|k| part.ends_with(&format!("CHECK ({})", k.expression)))
+            {
+                let written = check_text(&check.expression, t, rng);
+                part = part.replacen(
+                    &format!("CHECK ({})", check.expression),
+                    &format!("CHECK ({written})"),
+                    1,
+                );
+            }
+            let comma = if i + 1 < n { "," } else { "" };
+            let hint = match column.and_then(|c| c.renamed_from.as_ref().map(|o| (c, o))) {
+                Some((c, old)) if old.eq_ignore_ascii_case(&c.name) && rng.chance(50) => None,
+                Some((_, old)) => Some((hint_name(old, rng)?, rng.below(4))),
+                None => None,
+            };
+            match hint {
+                // On its own line before the column.
+                Some((old, 0)) => {
+                    text.push_str(&format!(
+                        "\n  {}\n  {part}{comma}",
+                        hint_comment(&old, true)
+                    ));
+                }
+                // After it, a block comment before the comma.
+                Some((old, 1)) => {
+                    let sep = if same_line { " " } else { "\n  " };
+                    text.push_str(&format!("{sep}{part} {}{comma}", hint_comment(&old, false)));
+                }
+                // After it on its line, ending the line (after a column on the same line).
+                Some((old, _)) => {
+                    let sep = if same_line { " " } else { "\n  " };
+                    text.push_str(&format!("{sep}{part}{comma} {}", hint_comment(&old, true)));
+                    same_line = false;
+                    continue;
+                }
+                None => {
+                    let sep = if same_line { " " } else { "\n  " };
+                    text.push_str(&format!("{sep}{part}{comma}"));
+                }
+            }
+            // The next column sometimes on this line.
+            same_line = column.is_some() && rng.chance(25);
+        }
+        text.push('\n');
+        match &table_hint {
+            Some((old, 3)) => text.push_str(&format!("{close}; {}\n", hint_comment(old, true))),
+            Some((old, 4)) => {
+                text.push_str(&close.replacen(')', &format!(") {}", hint_comment(old, false)), 1))
+            }
+            _ => text.push_str(close),
+        }
+        if !text.ends_with('\n') {
+            text.push_str(";\n");
+        }
+        out.push_str(&text);
+        for index in &t.indexes {
+            out.push_str(&dialect.create_index(&t.name, index));
+            out.push_str(";\n");
+        }
+    }
+    for v in schema.views.values() {
+        out.push_str(&format!("{};\n", v.sql));
+    }
+    for tr in schema.triggers.values() {
+        out.push_str(&format!("{};\n", tr.sql));
+    }
+    Some(out)
+}
+
+/// The schema a step declares, as `db push` reads it: the model's schema written as schema.sql
+/// text ([`schema_text`], most steps) and loaded by the schema file loader, checked to be the
+/// model's (the same tables, columns and constraints, every hint attached to its object in any
+/// case); or the model's schema itself.
+async fn declared_schema(
+    m: &Model,
+    rng: &mut Rng,
+    plan_refusal: bool,
+) -> Result<(Schema, Option<String>), String> {
+    // A probe refused when planned (a STRICT table with a type it does not take) cannot be
+    // loaded by SQLite at all.
+    // VERTZ_EVOLVE_TEXT=0: every step from the model (to tell a loader bug from a planner one).
+    let texts = std::env::var("VERTZ_EVOLVE_TEXT").map_or(true, |v| v != "0");
+    let text = match (rng.chance(70) && !plan_refusal && texts)
+        .then(|| schema_text(&m.schema, rng))
+        .flatten()
+    {
+        Some(text) => text,
+        None => return Ok((m.schema.clone(), None)),
+    };
+    let loaded = vertz_dialect_sqlite::schema_sql::load_str(&text, Path::new("schema.sql"))
+        .await
+        .map_err(|e| format!("the schema text does not load: {e}\n--- schema.sql\n{text}"))?;
+    let mut hints = Vec::new();
+    for t in m.schema.tables.values() {
+        let Some(l) = loaded.tables.get(&t.name) else {
+            return Err(format!(
+                "table {} is not in the loaded schema\n--- schema.sql\n{text}",
+                t.name
+            ));
+        };
+        // A case-only rename's hint may be left out of the text.
+        let same = |a: &Option<String>, b: &Option<String>, name: &str| match (a, b) {
+            (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
+            (None, None) => true,
+            (Some(a), None) => a.eq_ignore_ascii_case(name),
+            _ => false,
+        };
+        if !same(&t.renamed_from, &l.renamed_from, &t.name) {
+            hints.push(format!(
+                "table {}: {:?} read as {:?}",
+                t.name, t.renamed_from, l.renamed_from
+            ));
+        }
+        for c in &t.columns {
+            let lc = l.column(&c.name).and_then(|c| c.renamed_from.clone());
+            if !same(&c.renamed_from, &lc, &c.name) {
+                hints.push(format!(
+                    "column {}.{}: {:?} read as {:?}",
+                    t.name, c.name, c.renamed_from, lc
+                ));
+            }
+        }
+    }
+    if !hints.is_empty() {
+        return Err(format!(
+            "rename hints read wrong: {hints:?}\n--- schema.sql\n{text}"
+        ));
+    }
+    // Exactly the model's once the CHECKs' decorations are taken off again (vertz keeps a
+    // CHECK as written, so a qualified one is another text to it).
+    // As SQLite stores them (a UNIQUE on exactly the key is the key's own index).
+    let sqlite = vertz_sql::SqliteFamily::sqlite();
+    let stored = |s: &Schema| storable(&vertz_sql::Dialect::effective_schema(&sqlite, s));
+    let (want, got) = (stored(&m.schema), undecorated(&stored(&loaded)));
+    if want != got {
+        return Err(format!(
+            "the schema text loads as another schema\n{}\n--- schema.sql\n{text}",
+            schema_difference(&want, &got)
+        ));
+    }
+    Ok((loaded, Some(text)))
+}
 
 /// Every possible rename the hints leave open is not one (the generator states its renames).
 struct NoRenames;
@@ -1984,12 +2618,17 @@ impl Backend {
 /// Every row of every table of `schema` in `db`, each value as `quote()` prints it, sorted.
 async fn live_rows(
     db: &dyn Driver,
-    schema: &Schema,
+    m: &Model,
 ) -> Result<BTreeMap<String, Vec<Vec<String>>>, String> {
     let mut out = BTreeMap::new();
-    for t in schema.tables.values() {
+    for t in m.schema.tables.values() {
         let sql = format!(
-            "SELECT {} FROM {}",
+            "SELECT {}{} FROM {}",
+            if m.rowids_known(t) {
+                "quote(rowid), "
+            } else {
+                ""
+            },
             t.columns
                 .iter()
                 .map(|c| format!("quote({})", q(&c.name)))
@@ -2023,12 +2662,13 @@ fn model_rows(m: &Model) -> BTreeMap<String, Vec<Vec<String>>> {
         .tables
         .values()
         .map(|t| {
+            let rowid = m.rowids_known(t);
             let mut rows: Vec<Vec<String>> = m.rows[&t.name]
                 .iter()
                 .map(|r| {
-                    t.columns
-                        .iter()
-                        .map(|c| Model::computed(t, c, r).literal())
+                    let id = rowid.then(|| r[ROWID].literal());
+                    id.into_iter()
+                        .chain(t.columns.iter().map(|c| Model::computed(t, c, r).literal()))
                         .collect()
                 })
                 .collect();
@@ -2075,18 +2715,16 @@ fn columns_by_name(mut s: Schema) -> Schema {
 }
 
 /// Schema and rows of `db` are the model's.
-async fn check(db: &dyn Driver, m: &Model, what: &str) -> Result<(), String> {
+async fn check(db: &dyn Driver, m: &Model, declared: &Schema, what: &str) -> Result<(), String> {
     let got = live_schema(db).await.map_err(|e| format!("{what}: {e}"))?;
-    let want = expected_schema(db, &m.schema);
+    let want = expected_schema(db, declared);
     if got != want {
         return Err(format!(
             "{what}: the introspected schema is not the declared one\n{}",
             schema_difference(&want, &got)
         ));
     }
-    let rows = live_rows(db, &m.schema)
-        .await
-        .map_err(|e| format!("{what}: {e}"))?;
+    let rows = live_rows(db, m).await.map_err(|e| format!("{what}: {e}"))?;
     let expected = model_rows(m);
     if rows != expected {
         return Err(format!(
@@ -2140,6 +2778,10 @@ async fn run_case(seed: u64, backend: &Backend, dir: &Path) -> Result<CaseStats,
         ..PushOptions::default()
     };
     let mut schemas: Vec<Schema> = Vec::new();
+    // The schema.sql shapes come from their own source, so a seed's changes stay what they were.
+    let mut text_rng = Rng::new(seed ^ 0x5C4E_3A5D_7E57);
+    // What the databases were last brought to (as declared: text forms kept).
+    let mut current = Schema::default();
     let ctx = |g: &Gen, e: String| format!("{e}\n--- changes so far\n{}", g.log.join("\n"));
 
     // The initial schema: a few tables and whatever else the first changes add.
@@ -2184,6 +2826,7 @@ async fn run_case(seed: u64, backend: &Backend, dir: &Path) -> Result<CaseStats,
             }
         }
         g.m.schema.canonicalize();
+        g.m.forget_moved_rowids(&g.start);
         if let Err(e) = vertz_snapshot::validate(&g.m.schema) {
             return Err(ctx(
                 &g,
@@ -2191,9 +2834,14 @@ async fn run_case(seed: u64, backend: &Backend, dir: &Path) -> Result<CaseStats,
             ));
         }
 
+        let (declared, text) = declared_schema(&g.m, &mut text_rng, g.plan_refusal)
+            .await
+            .map_err(|e| ctx(&g, format!("step {step}: {e}")))?;
+        if let Some(text) = text {
+            g.log.push(format!("-- schema.sql of step {step}\n{text}"));
+        }
         if probe {
             stats.probes += 1;
-            let declared = g.m.schema.clone();
             let err =
                 match vertz_runner::push_with(pushed.as_ref(), &declared, &force, &mut NoRenames)
                     .await
@@ -2228,6 +2876,7 @@ async fn run_case(seed: u64, backend: &Backend, dir: &Path) -> Result<CaseStats,
             check(
                 pushed.as_ref(),
                 &g.m,
+                &current,
                 &format!("step {step}, pushed, after a refused push"),
             )
             .await
@@ -2236,7 +2885,6 @@ async fn run_case(seed: u64, backend: &Backend, dir: &Path) -> Result<CaseStats,
         }
 
         stats.steps += 1;
-        let declared = g.m.schema.clone();
         if let Err(e) =
             vertz_runner::push_with(pushed.as_ref(), &declared, &force, &mut NoRenames).await
         {
@@ -2257,6 +2905,30 @@ async fn run_case(seed: u64, backend: &Backend, dir: &Path) -> Result<CaseStats,
                 &g,
                 format!("step {step}: push failed: {e}\n--- the plan\n{plan}\n--- live\n{live}"),
             ));
+        }
+        // A second push of the same schema finds nothing to do.
+        let dry = PushOptions {
+            dry_run: true,
+            ..force.clone()
+        };
+        match vertz_runner::push_with(pushed.as_ref(), &declared, &dry, &mut NoRenames).await {
+            // The plan, as `db push` judges "nothing to do" (enums are named per column live).
+            Ok(r) if r.plan.is_empty() => {}
+            Ok(r) => {
+                return Err(ctx(
+                    &g,
+                    format!(
+                        "step {step}: a second push of the same schema plans changes: {:?}\n{}",
+                        r.diff
+                            .changes
+                            .iter()
+                            .map(|c| c.describe())
+                            .collect::<Vec<_>>(),
+                        r.plan.to_sql()
+                    ),
+                ));
+            }
+            Err(e) => return Err(ctx(&g, format!("step {step}: a second push failed: {e}"))),
         }
         let options = DevOptions {
             name: format!("step {step}"),
@@ -2280,14 +2952,30 @@ async fn run_case(seed: u64, backend: &Backend, dir: &Path) -> Result<CaseStats,
             .map(|f| std::fs::read_to_string(f).unwrap_or_default())
             .unwrap_or_default();
         let ctx_file = |g: &Gen, e: String| ctx(g, format!("{e}\n--- the file\n{text}"));
-        check(pushed.as_ref(), &g.m, &format!("step {step}, pushed"))
-            .await
-            .map_err(|e| ctx(&g, e))?;
-        check(deployed.as_ref(), &g.m, &format!("step {step}, deployed"))
-            .await
-            .map_err(|e| ctx_file(&g, e))?;
+        check(
+            pushed.as_ref(),
+            &g.m,
+            &declared,
+            &format!("step {step}, pushed"),
+        )
+        .await
+        .map_err(|e| ctx(&g, e))?;
+        check(
+            deployed.as_ref(),
+            &g.m,
+            &declared,
+            &format!("step {step}, deployed"),
+        )
+        .await
+        .map_err(|e| ctx_file(&g, e))?;
+        current = declared.clone();
         if report.file.is_some() {
-            schemas.push(g.m.without_hints());
+            let mut s = declared.clone();
+            for t in s.tables.values_mut() {
+                t.renamed_from = None;
+                t.columns.iter_mut().for_each(|c| c.renamed_from = None);
+            }
+            schemas.push(s);
         }
 
         let rows = if step == 0 {

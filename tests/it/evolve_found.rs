@@ -1,7 +1,10 @@
 //! Direct tests, on real SQLite files with rows, of the bugs the widened random schema
 //! evolution (`evolve.rs`: STRICT, generated columns, partial and expression indexes,
 //! collations, AUTOINCREMENT, primary-key changes) found; each names its seed. `evolve.rs`
-//! replays the seeds themselves. Must not test anything the generator did not find.
+//! replays the seeds themselves. Then the bugs its schema.sql shapes (unique-index parents,
+//! cycles, self-references, case-only renames) found, still open in the product: those tests
+//! are `#[ignore]`d with the reason, and the generator keeps clear of their shapes until they
+//! are fixed. Must not test anything the generator did not find.
 
 use vertz_dialect_sqlite::driver::SqliteDriver;
 use vertz_runner::{Driver, PushOptions, Statement, Value};
@@ -380,4 +383,176 @@ fn a_strict_table_with_a_type_strict_does_not_take_is_refused_by_name() {
                 .is_empty()
         );
     });
+}
+
+/// Pushes each schema.sql text in turn into a new file, `rows` inserted after the first; the
+/// rows of `query` after the last push, or the last push's error.
+async fn push_texts(
+    texts: &[&str],
+    rows_sql: &str,
+    query: &str,
+) -> Result<Vec<Vec<Value>>, String> {
+    let dir = tempfile::tempdir().unwrap();
+    let db = SqliteDriver::open(&dir.path().join("t.db")).await.unwrap();
+    for (i, text) in texts.iter().enumerate() {
+        let declared =
+            vertz_dialect_sqlite::schema_sql::load_str(text, std::path::Path::new("schema.sql"))
+                .await
+                .unwrap();
+        vertz_runner::push(&db, &declared, &force())
+            .await
+            .map_err(|e| e.to_string())?;
+        if i == 0 {
+            db.execute_atomic(&[Statement::new(rows_sql.to_string())])
+                .await
+                .unwrap();
+        }
+    }
+    Ok(rows(&db, query).await)
+}
+
+/// Found by the schema.sql shapes of `evolve.rs` (seed 23 of the commit that added them): a
+/// unique index on a parent column and a foreign key to that column, added in one push. The
+/// child is rebuilt and its rows copied before the index is created, so SQLite refuses the copy
+/// (`foreign key mismatch - "c" referencing "p"`) and the push cannot be applied; in two pushes
+/// it works. The generator adds the index and the key in separate steps until this is fixed.
+#[test]
+#[ignore = "product bug, reported: vertz-sql creates the parent's new unique index after the child's rebuild copies its rows"]
+fn a_unique_index_and_a_foreign_key_to_it_in_one_push() {
+    let got = runtime().block_on(push_texts(
+        &[
+            "CREATE TABLE p (id INTEGER PRIMARY KEY, k INTEGER);\n\
+             CREATE TABLE c (id INTEGER PRIMARY KEY, pk INTEGER);",
+            "CREATE TABLE p (id INTEGER PRIMARY KEY, k INTEGER);\n\
+             CREATE UNIQUE INDEX p_k ON p (k);\n\
+             CREATE TABLE c (id INTEGER PRIMARY KEY, pk INTEGER REFERENCES p (k));",
+        ],
+        "INSERT INTO p VALUES (1, 10); INSERT INTO c VALUES (1, 10)",
+        "SELECT c.id, p.id FROM c JOIN p ON p.k = c.pk",
+    ));
+    assert_eq!(got, Ok(vec![vec![Value::Int(1), Value::Int(1)]]));
+}
+
+/// Found by `evolve.rs` (seed 10 of the commit that added unique-index parents): two tables in
+/// a foreign-key cycle with ON DELETE SET NULL, `b`'s key to `a` a separate unique index, both
+/// rebuilt in one push. `a`'s index is dropped from its old table before the old `b` is
+/// dropped, and dropping `b` checks its key against `a.k` without an index: `foreign key
+/// mismatch - "b" referencing "a"`, and the push cannot be applied. Without the cycle, or
+/// with NO ACTION, the same rebuild works.
+#[test]
+#[ignore = "product bug, reported: a rebuilt parent's key index is dropped before its rebuilt child in a SET NULL cycle"]
+fn a_unique_index_parent_and_its_child_in_a_cycle_rebuilt_in_one_push() {
+    let got = runtime().block_on(push_texts(
+        &[
+            "CREATE TABLE a (id INTEGER PRIMARY KEY, k INTEGER,\n\
+               cid INTEGER REFERENCES b (id) ON DELETE SET NULL);\n\
+             CREATE UNIQUE INDEX a_k ON a (k);\n\
+             CREATE TABLE b (id INTEGER PRIMARY KEY, pk INTEGER REFERENCES a (k) ON DELETE SET NULL);",
+            "CREATE TABLE a (id INTEGER PRIMARY KEY, k INTEGER CHECK (k > 0),\n\
+               cid INTEGER REFERENCES b (id) ON DELETE SET NULL);\n\
+             CREATE UNIQUE INDEX a_k ON a (k);\n\
+             CREATE TABLE b (id INTEGER PRIMARY KEY,\n\
+               pk INTEGER REFERENCES a (k) ON DELETE SET NULL CHECK (pk > 0));",
+        ],
+        "INSERT INTO a VALUES (1, 10, NULL); INSERT INTO b VALUES (1, 10)",
+        "SELECT b.id, a.id FROM b JOIN a ON a.k = b.pk",
+    ));
+    assert_eq!(got, Ok(vec![vec![Value::Int(1), Value::Int(1)]]));
+}
+
+/// Found by `evolve.rs` (seed 20 of the commit that added unique-index parents): a unique
+/// partial index over duplicates is refused by SQLite's own `UNIQUE constraint failed`, not by
+/// a data check naming the index and what to fix (the planner checks only unique indexes
+/// without a WHERE clause). Nothing is applied either way.
+#[test]
+#[ignore = "product gap, reported: no data check in front of a unique partial index"]
+fn a_unique_partial_index_over_duplicates_is_refused_by_a_data_check() {
+    let got = runtime().block_on(push_texts(
+        &[
+            "CREATE TABLE t (id INTEGER PRIMARY KEY, e INTEGER);",
+            "CREATE TABLE t (id INTEGER PRIMARY KEY, e INTEGER);\n\
+             CREATE UNIQUE INDEX t_e ON t (e) WHERE e IS NOT NULL;",
+        ],
+        "INSERT INTO t VALUES (1, 5), (2, 5)",
+        "SELECT id FROM t",
+    ));
+    let err = got.expect_err("duplicates under a unique index");
+    assert!(err.contains("data check"), "{err}");
+}
+
+/// Found by `evolve.rs` (seed 107 of the commit that added cycles): two tables in a
+/// foreign-key cycle with ON DELETE actions, one of them also referencing itself with
+/// CASCADE, both rebuilt in one push. The old `todos` is dropped first; dropping the old `tags`
+/// then fails on its key to the dropped table (`no such table: main.todos`), and the push
+/// cannot be applied. With NO ACTION keys, or without the cycle, the same rebuild works.
+#[test]
+#[ignore = "product bug, reported: a cycle with CASCADE/SET NULL keys and a self-reference cannot be rebuilt"]
+fn a_cycle_with_cascading_keys_and_a_self_reference_rebuilt_in_one_push() {
+    let got = runtime().block_on(push_texts(
+        &[
+            "CREATE TABLE todos (rank INTEGER PRIMARY KEY,\n\
+               email INTEGER REFERENCES tags (id) ON DELETE SET NULL);\n\
+             CREATE TABLE tags (id INTEGER PRIMARY KEY,\n\
+               \"order\" INTEGER REFERENCES todos (rank) ON DELETE CASCADE,\n\
+               s INTEGER REFERENCES tags (id) ON DELETE CASCADE);",
+            "CREATE TABLE todos (rank INTEGER PRIMARY KEY,\n\
+               email INTEGER REFERENCES tags (id) ON DELETE SET NULL CHECK (email > 0));\n\
+             CREATE TABLE tags (id INTEGER PRIMARY KEY,\n\
+               \"order\" INTEGER REFERENCES todos (rank) ON DELETE CASCADE CHECK (\"order\" > 0),\n\
+               s INTEGER REFERENCES tags (id) ON DELETE CASCADE);",
+        ],
+        "INSERT INTO tags VALUES (1, NULL, NULL)",
+        "SELECT id FROM tags",
+    ));
+    assert_eq!(got, Ok(vec![vec![Value::Int(1)]]));
+}
+
+/// Found by `evolve.rs` (seed 162 of the commit that added case-only renames): a table renamed
+/// only in case, without a hint (vertz takes that as a rename by SQLite's rule), and a column of
+/// it renamed with a hint. The column's hint is ignored: the push drops `user_id` with its
+/// values and adds `title` empty (with `--force`; without it the drop is refused as
+/// destructive). With a table hint the same push keeps the values.
+#[test]
+#[ignore = "product bug, reported: column hints are not followed in a table renamed by the case-only rule"]
+fn a_column_hint_in_a_table_renamed_only_in_case_without_a_hint() {
+    let got = runtime().block_on(push_texts(
+        &[
+            "CREATE TABLE users (id INTEGER PRIMARY KEY, user_id TEXT);",
+            "CREATE TABLE Users (id INTEGER PRIMARY KEY,\n\
+               title TEXT -- @renamed from=user_id\n\
+             );",
+        ],
+        "INSERT INTO users VALUES (1, 'kept')",
+        "SELECT id, title FROM Users",
+    ));
+    assert_eq!(
+        got,
+        Ok(vec![vec![Value::Int(1), Value::Text("kept".into())]])
+    );
+}
+
+/// Found by `evolve.rs` (seed 20148 of the final generator): a table referencing itself twice,
+/// its key with ON DELETE SET NULL and a separate unique index's column with NO ACTION or SET
+/// NULL; any rebuild of it fails on dropping the old table (`foreign key mismatch - "t"
+/// referencing "t"`, the unique index already moved to the new table), so the push cannot be
+/// applied. With the key's reference NO ACTION the same rebuild works.
+#[test]
+#[ignore = "product bug, reported: a self-referencing table with a SET NULL key beside a unique-index reference cannot be rebuilt"]
+fn a_self_reference_with_set_null_beside_one_to_a_unique_index_rebuilt() {
+    let got = runtime().block_on(push_texts(
+        &[
+            "CREATE TABLE t (score INTEGER PRIMARY KEY NOT NULL, user_id INTEGER NOT NULL,\n\
+               note INTEGER REFERENCES t (user_id),\n\
+               b INTEGER REFERENCES t (score) ON DELETE SET NULL);\n\
+             CREATE UNIQUE INDEX t_k ON t (user_id);",
+            "CREATE TABLE t (score INTEGER PRIMARY KEY NOT NULL,\n\
+               user_id INTEGER NOT NULL CHECK (user_id > 0),\n\
+               note INTEGER REFERENCES t (user_id),\n\
+               b INTEGER REFERENCES t (score) ON DELETE SET NULL);\n\
+             CREATE UNIQUE INDEX t_k ON t (user_id);",
+        ],
+        "INSERT INTO t VALUES (1, 10, NULL, NULL)",
+        "SELECT score, user_id FROM t",
+    ));
+    assert_eq!(got, Ok(vec![vec![Value::Int(1), Value::Int(10)]]));
 }
