@@ -417,7 +417,6 @@ async fn push_texts(
 /// (`foreign key mismatch - "c" referencing "p"`) and the push cannot be applied; in two pushes
 /// it works. The generator adds the index and the key in separate steps until this is fixed.
 #[test]
-#[ignore = "product bug, reported: vertz-sql creates the parent's new unique index after the child's rebuild copies its rows"]
 fn a_unique_index_and_a_foreign_key_to_it_in_one_push() {
     let got = runtime().block_on(push_texts(
         &[
@@ -440,7 +439,6 @@ fn a_unique_index_and_a_foreign_key_to_it_in_one_push() {
 /// mismatch - "b" referencing "a"`, and the push cannot be applied. Without the cycle, or
 /// with NO ACTION, the same rebuild works.
 #[test]
-#[ignore = "product bug, reported: a rebuilt parent's key index is dropped before its rebuilt child in a SET NULL cycle"]
 fn a_unique_index_parent_and_its_child_in_a_cycle_rebuilt_in_one_push() {
     let got = runtime().block_on(push_texts(
         &[
@@ -465,7 +463,6 @@ fn a_unique_index_parent_and_its_child_in_a_cycle_rebuilt_in_one_push() {
 /// a data check naming the index and what to fix (the planner checks only unique indexes
 /// without a WHERE clause). Nothing is applied either way.
 #[test]
-#[ignore = "product gap, reported: no data check in front of a unique partial index"]
 fn a_unique_partial_index_over_duplicates_is_refused_by_a_data_check() {
     let got = runtime().block_on(push_texts(
         &[
@@ -513,7 +510,6 @@ fn a_cycle_with_cascading_keys_and_a_self_reference_rebuilt_in_one_push() {
 /// values and adds `title` empty (with `--force`; without it the drop is refused as
 /// destructive). With a table hint the same push keeps the values.
 #[test]
-#[ignore = "product bug, reported: column hints are not followed in a table renamed by the case-only rule"]
 fn a_column_hint_in_a_table_renamed_only_in_case_without_a_hint() {
     let got = runtime().block_on(push_texts(
         &[
@@ -537,7 +533,6 @@ fn a_column_hint_in_a_table_renamed_only_in_case_without_a_hint() {
 /// referencing "t"`, the unique index already moved to the new table), so the push cannot be
 /// applied. With the key's reference NO ACTION the same rebuild works.
 #[test]
-#[ignore = "product bug, reported: a self-referencing table with a SET NULL key beside a unique-index reference cannot be rebuilt"]
 fn a_self_reference_with_set_null_beside_one_to_a_unique_index_rebuilt() {
     let got = runtime().block_on(push_texts(
         &[

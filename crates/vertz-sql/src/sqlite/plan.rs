@@ -605,6 +605,7 @@ impl SqliteFamily {
         // 4. ALTERs of tables that are not rebuilt.
         let mut unique_index_checks = Vec::new();
         let mut late_indexes = Vec::new();
+        let mut key_indexes = Vec::new();
         for change in &diff.changes {
             if change.table().is_some_and(|t| rebuild.contains_key(t)) {
                 continue;
@@ -665,10 +666,29 @@ impl SqliteFamily {
                 )),
                 Change::CreateIndex { table, index } => {
                     unique_index_checks.extend(unique_index_check(table, index, || ident(table)));
-                    late_indexes.push(PlannedStatement::new(
+                    // A new UNIQUE index that a rebuilt table's foreign key names is that key's
+                    // parent key: SQLite refuses the rebuild's copy without it ("foreign key
+                    // mismatch"), so it is made before the rebuilds, after the data checks.
+                    let parent_key = index.unique
+                        && index.where_clause.is_none()
+                        && rebuild.values().any(|k| {
+                            k.new.foreign_keys.iter().any(|fk| {
+                                fk.references_table == *table
+                                    && fk.references_columns.len() == index.columns.len()
+                                    && index.columns.iter().all(|p| {
+                                        matches!(&p.key, IndexKey::Column(c) if fk.references_columns.contains(c))
+                                    })
+                            })
+                        });
+                    let statement = PlannedStatement::new(
                         format!("index {} on {table}", index.name),
                         self.create_index(table, index),
-                    ));
+                    );
+                    if parent_key {
+                        key_indexes.push(statement);
+                    } else {
+                        late_indexes.push(statement);
+                    }
                 }
                 _ => {}
             }
@@ -703,6 +723,7 @@ impl SqliteFamily {
             }
         }
         out.extend(check::guarded(checks));
+        out.extend(key_indexes);
 
         // 6. Rebuilds.
         if !rebuild.is_empty() {
@@ -998,10 +1019,18 @@ pub(crate) fn unique_index_check<S: AsRef<str>>(
     index: &vertz_snapshot::Index,
     rows: impl FnOnce() -> S,
 ) -> Option<DataCheck> {
-    let cols = unique_index_columns(index)?;
+    if !index.unique {
+        return None;
+    }
+    let cols = plain_columns(index)?;
+    // A partial index holds only the rows its WHERE keeps.
+    let source = match &index.where_clause {
+        None => rows().as_ref().to_string(),
+        Some(w) => format!("(SELECT * FROM {} WHERE {w})", rows().as_ref()),
+    };
     Some(DataCheck {
         comment: format!("no duplicates under unique index {}", index.name),
-        count_sql: check::duplicates_sql(rows().as_ref(), &cols),
+        count_sql: check::duplicates_sql(&source, &cols),
         before: format!(
             "unique index {} on {table} ({}) cannot be created: ",
             index.name,
@@ -1016,6 +1045,11 @@ pub(crate) fn unique_index_columns(index: &vertz_snapshot::Index) -> Option<Vec<
     if !index.unique || index.where_clause.is_some() {
         return None;
     }
+    plain_columns(index)
+}
+
+/// The key columns of an index over plain columns (none an expression).
+fn plain_columns(index: &vertz_snapshot::Index) -> Option<Vec<String>> {
     index
         .columns
         .iter()

@@ -169,33 +169,21 @@ impl SqliteFamily {
                     })
                 })
         };
+        // Under a temporary name: the old table keeps its own index of that name until it is
+        // dropped (an old child still referencing it, in a cycle, needs it too); the index is
+        // made again under its own name at the end.
         for k in &kept {
             for index in k.new.indexes.iter().filter(|i| early(k.new, i)) {
-                if k.old.indexes.iter().any(|o| o.name == index.name) {
-                    let mut sql = String::from("DROP INDEX ");
-                    push_ident(&mut sql, &index.name);
-                    out.push(PlannedStatement::new(
-                        [
-                            "rebuild ",
-                            &k.new.name,
-                            ": index ",
-                            &index.name,
-                            " moves to the new table",
-                        ]
-                        .concat(),
-                        sql,
-                    ));
-                }
                 out.push(PlannedStatement::new(
                     [
                         "rebuild ",
                         &k.new.name,
                         ": index ",
                         &index.name,
-                        " (a foreign key's parent key)",
+                        " under a temporary name (a foreign key's parent key)",
                     ]
                     .concat(),
-                    self.create_index_on(REBUILD_PREFIX, &k.new.name, index),
+                    self.create_index_on(REBUILD_PREFIX, &k.new.name, &key_index(index)),
                 ));
             }
         }
@@ -370,10 +358,25 @@ impl SqliteFamily {
             ));
         }
         for t in &copy_order {
-            for index in t.indexes.iter().filter(|i| !early(t, i)) {
+            for index in &t.indexes {
                 out.push(PlannedStatement::new(
                     ["rebuild ", &t.name, ": index ", &index.name].concat(),
                     self.create_index(&t.name, index),
+                ));
+            }
+            for index in t.indexes.iter().filter(|i| early(t, i)) {
+                let mut sql = String::from("DROP INDEX ");
+                push_ident(&mut sql, &key_index(index).name);
+                out.push(PlannedStatement::new(
+                    [
+                        "rebuild ",
+                        &t.name,
+                        ": index ",
+                        &index.name,
+                        " built under its own name: drop the temporary one",
+                    ]
+                    .concat(),
+                    sql,
                 ));
             }
         }
@@ -810,6 +813,15 @@ fn filled_key_checks<'s>(
         });
     }
     out
+}
+
+/// `index` under the temporary name a rebuild builds it with on the new table, when a rebuilt
+/// child's foreign key needs it before the copies.
+fn key_index(index: &Index) -> Index {
+    Index {
+        name: format!("__vertz_key_{}", index.name),
+        ..index.clone()
+    }
 }
 
 /// The prefix of the index a rebuild puts on an old table's foreign key before dropping it.
