@@ -483,7 +483,6 @@ fn a_unique_partial_index_over_duplicates_is_refused_by_a_data_check() {
 /// then fails on its key to the dropped table (`no such table: main.todos`), and the push
 /// cannot be applied. With NO ACTION keys, or without the cycle, the same rebuild works.
 #[test]
-#[ignore = "product bug, reported: a cycle with CASCADE/SET NULL keys and a self-reference cannot be rebuilt"]
 fn a_cycle_with_cascading_keys_and_a_self_reference_rebuilt_in_one_push() {
     let got = runtime().block_on(push_texts(
         &[

@@ -125,7 +125,11 @@ fn new_writes_a_numbered_template_that_deploy_refuses_until_written() {
     run.code(0);
     assert_eq!(run.stdout, "Created migrations/0001_backfill_users.sql\n");
     let text = std::fs::read_to_string(p.path("migrations/0001_backfill_users.sql")).unwrap();
-    assert!(text.contains("no AUTOINCREMENT"), "{text}");
+    // D1 accepts AUTOINCREMENT: the template no longer warns against it.
+    assert!(
+        text.contains("no PRAGMA except defer_foreign_keys") && !text.contains("AUTOINCREMENT"),
+        "{text}"
+    );
     let run = p.vertz(&["db", "migrate", "deploy", "--database", "sqlite:app.db"]);
     run.code(3);
     assert!(

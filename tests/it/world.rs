@@ -124,6 +124,17 @@ const CASES: &[Case] = &[
         query: "SELECT x, (SELECT count(*) FROM sqlite_schema WHERE name IN ('a', 'b')) FROM keep",
         rows: &[&["k", "0"]],
     },
+    Case {
+        name: "a cycle with cascading keys and a self-reference, both rebuilt",
+        v1: "CREATE TABLE todos (rank INTEGER PRIMARY KEY, email INTEGER REFERENCES tags (id) ON DELETE SET NULL);\nCREATE TABLE tags (id INTEGER PRIMARY KEY, \"order\" INTEGER REFERENCES todos (rank) ON DELETE CASCADE, s INTEGER REFERENCES tags (id) ON DELETE CASCADE);\n",
+        seed: "INSERT INTO tags VALUES (1, NULL, NULL); INSERT INTO todos VALUES (7, 1); INSERT INTO tags VALUES (2, 7, 1)",
+        v2: "CREATE TABLE todos (rank INTEGER PRIMARY KEY, email INTEGER REFERENCES tags (id) ON DELETE SET NULL CHECK (email > 0));\nCREATE TABLE tags (id INTEGER PRIMARY KEY, \"order\" INTEGER REFERENCES todos (rank) ON DELETE CASCADE CHECK (\"order\" > 0), s INTEGER REFERENCES tags (id) ON DELETE CASCADE);\n",
+        query: "SELECT t.id, t.\"order\", t.s, d.rank, d.email FROM tags t LEFT JOIN todos d ON d.rank = t.\"order\" ORDER BY t.id",
+        rows: &[
+            &["1", "NULL", "NULL", "NULL", "NULL"],
+            &["2", "7", "1", "7", "1"],
+        ],
+    },
 ];
 
 fn text(v: &Value) -> String {

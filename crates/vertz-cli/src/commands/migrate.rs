@@ -319,7 +319,7 @@ pub async fn new_run(ctx: &Context, args: NewArgs) -> Result<u8, CliError> {
     let file_name = migrations::next_file_name(&files, &args.name);
     let stem = file_name.trim_end_matches(".sql");
     let text = format!(
-        "-- Migration: {stem}\n-- Created: {}\n-- Purpose: {}\n--\n-- Write the SQL below; end every statement with `;`. Keep it portable to D1: no\n-- BEGIN/COMMIT (each file already runs atomically), no PRAGMA except defer_foreign_keys,\n-- no AUTOINCREMENT.\n-- To make it reversible, end the file with a line `-- @rollback` followed by the SQL\n-- that undoes it, every line commented with `-- ` (so wrangler does not run it).\n\n",
+        "-- Migration: {stem}\n-- Created: {}\n-- Purpose: {}\n--\n-- Write the SQL below; end every statement with `;`. Keep it portable to D1: no\n-- BEGIN/COMMIT (each file already runs atomically), no PRAGMA except defer_foreign_keys\n-- (PRAGMA foreign_keys = OFF does nothing on D1).\n-- To make it reversible, end the file with a line `-- @rollback` followed by the SQL\n-- that undoes it, every line commented with `-- ` (so wrangler does not run it).\n\n",
         vertz_runner::history::utc_iso(),
         args.name.replace('\n', " ")
     );

@@ -327,6 +327,105 @@ impl SqliteFamily {
                 ));
             }
         }
+        // Old tables on a foreign-key cycle cannot each be dropped after the tables that
+        // reference them, and while keys are deferred SQLite's drop of a table deletes its rows
+        // through its own keys, which names a parent dropped already ("no such table"). Their
+        // rows (copied already) go first, in drop order, while every old table is still there;
+        // then the drops run with keys checked at once, which deletes nothing and looks up no
+        // parent (the counts of deferred keys still stand at COMMIT).
+        let mut on_a_cycle: Vec<&str> = Vec::new();
+        for &i in &drop_positions {
+            let Kept { new: t, old } = kept[i];
+            for fk in &old.foreign_keys {
+                let parent = renames
+                    .tables
+                    .get(&fk.references_table)
+                    .map_or(fk.references_table.as_str(), String::as_str);
+                let before = drop_rank
+                    .get(parent)
+                    .is_some_and(|p| drop_rank.get(t.name.as_str()).is_some_and(|c| p < c));
+                if before {
+                    for name in [t.name.as_str(), parent] {
+                        if !on_a_cycle.contains(&name) {
+                            on_a_cycle.push(name);
+                        }
+                    }
+                }
+            }
+        }
+        for t in drop_order
+            .iter()
+            .filter(|t| on_a_cycle.contains(&t.name.as_str()))
+        {
+            let mut sql = String::from("DELETE FROM ");
+            push_ident(&mut sql, &t.name);
+            out.push(PlannedStatement::new(
+                [
+                    "rebuild ",
+                    &t.name,
+                    ": empty the old table first (it is on a foreign-key cycle; its rows are copied)",
+                ]
+                .concat(),
+                sql,
+            ));
+        }
+        let undefer = !on_a_cycle.is_empty()
+            && self
+                .capabilities
+                .allowed_pragmas
+                .contains(&"defer_foreign_keys");
+        if undefer {
+            out.push(PlannedStatement::new(
+                "rebuild: drop the old tables of a foreign-key cycle with keys checked at once",
+                "PRAGMA defer_foreign_keys = OFF",
+            ));
+        }
+        // With keys checked at once, SQLite's drop deletes a table's rows only while another
+        // table (or itself) still references it, and then looks up each row's parents: such a
+        // table goes while its parents are all there (one referencing itself first of all), the
+        // others when nothing references them any more.
+        let drop_order = if undefer {
+            let parents_of = |t: &Table| -> Vec<String> {
+                let old = kept
+                    .iter()
+                    .find(|k| k.new.name == t.name)
+                    .map_or(t, |k| k.old);
+                old.foreign_keys
+                    .iter()
+                    .map(|fk| {
+                        renames
+                            .tables
+                            .get(&fk.references_table)
+                            .unwrap_or(&fk.references_table)
+                            .clone()
+                    })
+                    .collect()
+            };
+            let mut remaining = drop_order.clone();
+            let mut order = Vec::with_capacity(remaining.len());
+            while !remaining.is_empty() {
+                let names: Vec<&str> = remaining.iter().map(|t| t.name.as_str()).collect();
+                let referenced =
+                    |t: &Table| remaining.iter().any(|r| parents_of(r).contains(&t.name));
+                let parents_there = |t: &Table| {
+                    parents_of(t)
+                        .iter()
+                        .all(|p| names.contains(&p.as_str()) || *p == t.name)
+                };
+                let self_referencing = |t: &Table| parents_of(t).contains(&t.name);
+                let safe = |t: &&Table| !referenced(t) || parents_there(t);
+                let pick = remaining
+                    .iter()
+                    .position(|t| safe(&t) && self_referencing(t))
+                    .or_else(|| remaining.iter().position(|t| !referenced(t)))
+                    .or_else(|| remaining.iter().position(|t| safe(&t)))
+                    .unwrap_or(0);
+                order.push(remaining.remove(pick));
+            }
+            order
+        } else {
+            drop_order
+        };
         for t in &drop_order {
             let mut sql = String::with_capacity(14 + t.name.len());
             sql.push_str("DROP TABLE ");
@@ -339,6 +438,12 @@ impl SqliteFamily {
                 ]
                 .concat(),
                 sql,
+            ));
+        }
+        if undefer {
+            out.push(PlannedStatement::new(
+                "rebuild: check foreign keys at commit again",
+                "PRAGMA defer_foreign_keys = ON",
             ));
         }
         for t in &copy_order {
