@@ -416,9 +416,9 @@ impl SqliteFamily {
                 let safe = |t: &&Table| !referenced(t) || parents_there(t);
                 let pick = remaining
                     .iter()
-                    .position(|t| safe(&t) && self_referencing(t))
+                    .position(|t| safe(t) && self_referencing(t))
                     .or_else(|| remaining.iter().position(|t| !referenced(t)))
-                    .or_else(|| remaining.iter().position(|t| safe(&t)))
+                    .or_else(|| remaining.iter().position(|t| safe(t)))
                     .unwrap_or(0);
                 order.push(remaining.remove(pick));
             }
