@@ -418,7 +418,7 @@ impl SqliteFamily {
                     .iter()
                     .position(|t| safe(t) && self_referencing(t))
                     .or_else(|| remaining.iter().position(|t| !referenced(t)))
-                    .or_else(|| remaining.iter().position(|t| safe(t)))
+                    .or_else(|| remaining.iter().position(safe))
                     .unwrap_or(0);
                 order.push(remaining.remove(pick));
             }
