@@ -30,7 +30,7 @@
 //! renames, foreign keys to a key made unique by a separate `CREATE UNIQUE INDEX`,
 //! self-references and cycles (NO ACTION), and tables without INTEGER PRIMARY KEY whose rowids
 //! (inserted explicitly) must survive rebuilds.
-//! ON CONFLICT clauses are not generated yet (see `schema_text`).
+//! ON CONFLICT clauses ride on columns' UNIQUE and NOT NULL (`random_column`).
 //!
 //! The generator is a seeded xorshift, not proptest: a failure prints its seed, and
 //! `VERTZ_EVOLVE_SEED=N` replays exactly that case. `VERTZ_EVOLVE_CASES` sets the number of cases
@@ -49,8 +49,8 @@ use vertz_runner::dev::{DevOptions, migrate_dev};
 use vertz_runner::lock::LockOptions;
 use vertz_runner::{DeployOptions, Driver, PushError, PushOptions, Statement, Value};
 use vertz_snapshot::{
-    Check, Column, ColumnType, DefaultValue, Enum, FkAction, ForeignKey, Index, IndexColumn,
-    IndexKey, Schema, Table, Trigger, View,
+    Check, Column, ColumnType, Conflict, DefaultValue, Enum, FkAction, ForeignKey, Index,
+    IndexColumn, IndexKey, Schema, Table, Trigger, View,
 };
 
 use crate::roundtrip::storable;
@@ -706,9 +706,30 @@ impl Gen {
         if self.rng.chance(10) {
             checks.push(format!("{} IS NOT NULL OR 1", q(&name)));
         }
+        let unique = uniqueable && self.rng.chance(15);
+        // ON CONFLICT clauses ride along; the rows the generator writes never conflict, so
+        // what is checked is that every rebuild keeps them (the end schema against the
+        // declared one).
+        let mut clause = |on: bool| {
+            (on && self.rng.chance(30)).then(|| {
+                *self
+                    .rng
+                    .pick(&[
+                        Conflict::Abort,
+                        Conflict::Fail,
+                        Conflict::Ignore,
+                        Conflict::Replace,
+                    ])
+                    .expect("clauses")
+            })
+        };
+        let unique_on_conflict = clause(unique);
+        let not_null_on_conflict = clause(!nullable);
         Column {
-            unique: uniqueable && self.rng.chance(15),
+            unique,
+            unique_on_conflict,
             nullable,
+            not_null_on_conflict,
             default,
             checks,
             collation,
@@ -2368,8 +2389,6 @@ fn undecorated(schema: &Schema) -> Schema {
 /// `"double quoted"` or as a bare word, comments in number defaults, CHECKs qualified or with
 /// comments inside. `None` when a hint cannot be written (an old name with a `"`, which a hint
 /// cannot quote): the step is pushed from the model then.
-// ON CONFLICT clauses (UNIQUE/NOT NULL/PRIMARY KEY ... ON CONFLICT) go here once the product
-// reads them; they are not generated yet.
 fn schema_text(schema: &Schema, rng: &mut Rng) -> Option<String> {
     let dialect = vertz_sql::SqliteFamily::sqlite();
     let mut out = String::new();
@@ -2823,6 +2842,17 @@ async fn run_case(seed: u64, backend: &Backend, dir: &Path) -> Result<CaseStats,
             }
             if made == 0 && !probe {
                 continue;
+            }
+        }
+        // A clause goes with its constraint: a change that took the constraint away takes it.
+        for t in g.m.schema.tables.values_mut() {
+            for c in &mut t.columns {
+                if !c.unique {
+                    c.unique_on_conflict = None;
+                }
+                if c.nullable {
+                    c.not_null_on_conflict = None;
+                }
             }
         }
         g.m.schema.canonicalize();

@@ -135,6 +135,14 @@ const CASES: &[Case] = &[
             &["2", "7", "1", "7", "1"],
         ],
     },
+    Case {
+        name: "a table renamed onto a dropped table it referenced",
+        v1: "CREATE TABLE items (id INTEGER PRIMARY KEY, email INTEGER);\nCREATE UNIQUE INDEX ux ON items (email);\nCREATE TABLE todos (id INTEGER PRIMARY KEY, ref INTEGER REFERENCES items (email));\n",
+        seed: "INSERT INTO items VALUES (1, 10); INSERT INTO todos VALUES (1, 10)",
+        v2: "CREATE TABLE items ( -- @renamed from=todos\n  id INTEGER PRIMARY KEY,\n  ref INTEGER\n);\n",
+        query: "SELECT id, ref FROM items",
+        rows: &[&["1", "10"]],
+    },
 ];
 
 fn text(v: &Value) -> String {

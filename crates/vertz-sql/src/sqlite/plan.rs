@@ -467,8 +467,32 @@ impl SqliteFamily {
 
         // 1. Tables displaced by a rename onto their name, then the table renames in the diff's
         //    order (they rewrite the references of other tables).
+        // A displaced table that a rebuilt table still references goes out of the way under a
+        // temporary name instead (the rename rewrites that reference), and is dropped once the
+        // rebuild has dropped the referencing table: dropped first, it would leave the old
+        // referencing rows without their parent, and the rename onto its name would then point
+        // them at the new table (a failure at COMMIT).
+        let mut displaced_late: Vec<String> = Vec::new();
         for t in children_first(&displaced) {
-            out.push(drop_table(t));
+            let still_referenced = rebuild.values().any(|k| {
+                k.old
+                    .foreign_keys
+                    .iter()
+                    .any(|fk| fk.references_table == t.name)
+            });
+            if still_referenced {
+                let via = format!("__vertz_displaced_{}", t.name);
+                out.push(PlannedStatement::new(
+                    format!(
+                        "move table {} out of the way of the rename onto its name (a rebuilt table still references it)",
+                        t.name
+                    ),
+                    format!("ALTER TABLE {} RENAME TO {}", ident(&t.name), ident(&via)),
+                ));
+                displaced_late.push(via);
+            } else {
+                out.push(drop_table(t));
+            }
         }
         for change in &diff.changes {
             if let Change::RenameTable { from: old, to: new } = change {
@@ -748,6 +772,12 @@ impl SqliteFamily {
         // 8. Tables that surviving tables referenced until their rebuild.
         for t in children_first(&late_drops) {
             out.push(drop_table(t));
+        }
+        for name in &displaced_late {
+            out.push(PlannedStatement::new(
+                format!("drop table {name} (displaced by a rename) and its rows"),
+                format!("DROP TABLE {}", ident(name)),
+            ));
         }
 
         // 9. Views, then triggers: the new ones and the ones dropped above that stay.
