@@ -52,8 +52,9 @@ fn known_renames(dialect: &dyn Dialect, from: &Schema, to: &Schema, given: &Rena
 /// Compares `current` with `declared` for `dialect`: `given` renames (flags) are checked first
 /// (a rename that cannot apply is the error); the diff is taken against what the dialect stores
 /// for `declared` (a UNIQUE on exactly an indexed primary key is the key's own index), so a
-/// database brought to `declared` compares equal to it; every possible rename the hints, `given` and the dialect's rules leave open goes to `resolver`. The plan sees
-/// the declared schema, so the dialect can warn about what it writes differently.
+/// database brought to `declared` compares equal to it; every possible rename the hints,
+/// `given` and the dialect's rules leave open goes to `resolver`. The plan sees the declared
+/// schema, so the dialect can warn about what it writes differently.
 pub fn compare(
     dialect: &dyn Dialect,
     current: &Schema,
