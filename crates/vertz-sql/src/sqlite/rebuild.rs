@@ -156,15 +156,24 @@ impl SqliteFamily {
         // key: SQLite refuses to write either table without it ("foreign key mismatch"). It is
         // created on the new table before the copies, once the old table's index of that name
         // is gone; the others after, as one sort each.
+        // The keys the rebuilt tables' foreign keys name, by parent: gathered once.
+        let mut named_keys: BTreeMap<&str, Vec<&[String]>> = BTreeMap::new();
+        for child in &tables {
+            for fk in &child.foreign_keys {
+                named_keys
+                    .entry(fk.references_table.as_str())
+                    .or_default()
+                    .push(&fk.references_columns);
+            }
+        }
         let early = |t: &Table, index: &Index| {
             index.unique
                 && index.where_clause.is_none()
-                && tables.iter().any(|child| {
-                    child.foreign_keys.iter().any(|fk| {
-                        fk.references_table == t.name
-                            && fk.references_columns.len() == index.columns.len()
+                && named_keys.get(t.name.as_str()).is_some_and(|keys| {
+                    keys.iter().any(|key| {
+                        key.len() == index.columns.len()
                             && index.columns.iter().all(|p| {
-                                matches!(&p.key, IndexKey::Column(c) if fk.references_columns.contains(c))
+                                matches!(&p.key, IndexKey::Column(c) if key.contains(c))
                             })
                     })
                 })
