@@ -172,9 +172,10 @@ impl SqliteFamily {
                 && named_keys.get(t.name.as_str()).is_some_and(|keys| {
                     keys.iter().any(|key| {
                         key.len() == index.columns.len()
-                            && index.columns.iter().all(|p| {
-                                matches!(&p.key, IndexKey::Column(c) if key.contains(c))
-                            })
+                            && index
+                                .columns
+                                .iter()
+                                .all(|p| matches!(&p.key, IndexKey::Column(c) if key.contains(c)))
                     })
                 })
         };

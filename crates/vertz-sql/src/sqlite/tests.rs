@@ -2099,3 +2099,28 @@ fn on_conflict_clauses_are_written_and_a_change_of_one_rebuilds() {
         ["change ON CONFLICT clauses of table dogs (rebuilds the table)"]
     );
 }
+
+/// A failed copy of a rebuild blames the rows only when a constraint refused them; any other
+/// failure (a schema error such as "foreign key mismatch") is not the rows' doing.
+#[test]
+fn a_failed_copy_blames_the_rows_only_for_a_constraint() {
+    use crate::sqlite::rebuild::rows_refused_by;
+    let copy = crate::PlannedStatement::new("rebuild t: copy every row", "INSERT INTO x SELECT 1");
+    assert_eq!(
+        rows_refused_by(&copy, "UNIQUE constraint failed: t.a"),
+        Some("t")
+    );
+    assert_eq!(
+        rows_refused_by(&copy, "cannot store TEXT value in INTEGER column t.a"),
+        Some("t")
+    );
+    assert_eq!(
+        rows_refused_by(&copy, "foreign key mismatch - \"c\" referencing \"t\""),
+        None
+    );
+    let drop = crate::PlannedStatement::new("rebuild t: drop the old table", "DROP TABLE t");
+    assert_eq!(
+        rows_refused_by(&drop, "UNIQUE constraint failed: t.a"),
+        None
+    );
+}
