@@ -557,6 +557,14 @@ impl SqliteDriver {
         Ok(())
     }
 
+    /// `BEGIN IMMEDIATE` alone on `conn`, for a unit whose first statement runs alone (or that
+    /// has none and is left open).
+    async fn begin(&self, conn: &mut SqliteConnection) -> Result<(), DriverError> {
+        execute_script(conn, &["BEGIN IMMEDIATE"])
+            .await
+            .map_err(|(_, e)| to_driver_error(&self.target, 0, "BEGIN IMMEDIATE", &e))
+    }
+
     /// Runs a unit in one `BEGIN IMMEDIATE` transaction on `conn`; with `commit`, commits it,
     /// otherwise leaves it open for the caller. On error the transaction is rolled back.
     async fn run_unit(
@@ -593,11 +601,7 @@ impl SqliteDriver {
         loop {
             if i == n && !commit {
                 if !begun {
-                    execute_script(conn, &["BEGIN IMMEDIATE"])
-                        .await
-                        .map_err(|(_, e)| {
-                            to_driver_error(&self.target, 0, "BEGIN IMMEDIATE", &e)
-                        })?;
+                    self.begin(conn).await?;
                 }
                 return Ok(());
             }
@@ -605,11 +609,7 @@ impl SqliteDriver {
             if run == 0 && i < n {
                 // A statement with parameters (or ending in a line comment) runs alone.
                 if !begun {
-                    execute_script(conn, &["BEGIN IMMEDIATE"])
-                        .await
-                        .map_err(|(_, e)| {
-                            to_driver_error(&self.target, 0, "BEGIN IMMEDIATE", &e)
-                        })?;
+                    self.begin(conn).await?;
                     begun = true;
                 }
                 let s = &statements[i];

@@ -693,17 +693,12 @@ impl SqliteFamily {
                     // A new UNIQUE index that a rebuilt table's foreign key names is that key's
                     // parent key: SQLite refuses the rebuild's copy without it ("foreign key
                     // mismatch"), so it is made before the rebuilds, after the data checks.
-                    let parent_key = index.unique
-                        && index.where_clause.is_none()
-                        && rebuild.values().any(|k| {
-                            k.new.foreign_keys.iter().any(|fk| {
-                                fk.references_table == *table
-                                    && fk.references_columns.len() == index.columns.len()
-                                    && index.columns.iter().all(|p| {
-                                        matches!(&p.key, IndexKey::Column(c) if fk.references_columns.contains(c))
-                                    })
-                            })
-                        });
+                    let parent_key = rebuild.values().any(|k| {
+                        k.new.foreign_keys.iter().any(|fk| {
+                            fk.references_table == *table
+                                && is_parent_key(index, &fk.references_columns)
+                        })
+                    });
                     let statement = PlannedStatement::new(
                         format!("index {} on {table}", index.name),
                         self.create_index(table, index),
@@ -1088,6 +1083,19 @@ fn plain_columns(index: &vertz_snapshot::Index) -> Option<Vec<String>> {
             IndexKey::Expression(_) => None,
         })
         .collect()
+}
+
+/// Whether `index` is the parent key SQLite uses for a foreign key naming the columns `key`:
+/// UNIQUE, without WHERE, over exactly those columns in any order. Without one SQLite refuses
+/// to write the child ("foreign key mismatch").
+pub(crate) fn is_parent_key(index: &vertz_snapshot::Index, key: &[String]) -> bool {
+    index.unique
+        && index.where_clause.is_none()
+        && key.len() == index.columns.len()
+        && index
+            .columns
+            .iter()
+            .all(|p| matches!(&p.key, IndexKey::Column(c) if key.contains(c)))
 }
 
 /// `tables` ordered so that a table comes before the tables it references (drop order).

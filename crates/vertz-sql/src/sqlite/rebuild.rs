@@ -17,10 +17,10 @@ use vertz_diff::{Change, Diff, Renames};
 use vertz_snapshot::{Column, ColumnType, DefaultValue, Index, IndexKey, Schema, Table};
 
 use super::check::{self, DataCheck};
-use super::plan::{Kept, unique_index_check, unique_index_columns};
+use super::plan::{Kept, is_parent_key, unique_index_check, unique_index_columns};
 use super::{SqliteFamily, column_at, push_default, render_default};
 use crate::dialect::{Dialect, PlanError, PlannedStatement};
-use crate::quote::{ident, literal, push_ident, push_prefixed_ident};
+use crate::quote::{ident, literal, push_ident, push_idents, push_prefixed_ident};
 
 /// The prefix of the temporary name a table is rebuilt under.
 pub const REBUILD_PREFIX: &str = "__vertz_new_";
@@ -167,17 +167,9 @@ impl SqliteFamily {
             }
         }
         let early = |t: &Table, index: &Index| {
-            index.unique
-                && index.where_clause.is_none()
-                && named_keys.get(t.name.as_str()).is_some_and(|keys| {
-                    keys.iter().any(|key| {
-                        key.len() == index.columns.len()
-                            && index
-                                .columns
-                                .iter()
-                                .all(|p| matches!(&p.key, IndexKey::Column(c) if key.contains(c)))
-                    })
-                })
+            named_keys
+                .get(t.name.as_str())
+                .is_some_and(|keys| keys.iter().any(|key| is_parent_key(index, key)))
         };
         // Under a temporary name: the old table keeps its own index of that name until it is
         // dropped (an old child still referencing it, in a cycle, needs it too); the index is
@@ -304,10 +296,7 @@ impl SqliteFamily {
         for &i in &drop_positions {
             let Kept { new: t, old } = kept[i];
             for (n, fk) in old.foreign_keys.iter().enumerate() {
-                let parent = renames
-                    .tables
-                    .get(&fk.references_table)
-                    .map_or(fk.references_table.as_str(), String::as_str);
+                let parent = parent_now(renames, fk);
                 let searched = drop_rank
                     .get(parent)
                     .is_some_and(|p| drop_rank.get(t.name.as_str()).is_some_and(|c| p <= c));
@@ -319,12 +308,7 @@ impl SqliteFamily {
                 sql.push_str(" ON ");
                 push_ident(&mut sql, &t.name);
                 sql.push_str(" (");
-                for (k, c) in fk.columns.iter().enumerate() {
-                    if k > 0 {
-                        sql.push_str(", ");
-                    }
-                    push_ident(&mut sql, c);
-                }
+                push_idents(&mut sql, &fk.columns);
                 sql.push(')');
                 out.push(PlannedStatement::new(
                     [
@@ -347,10 +331,7 @@ impl SqliteFamily {
         for &i in &drop_positions {
             let Kept { new: t, old } = kept[i];
             for fk in &old.foreign_keys {
-                let parent = renames
-                    .tables
-                    .get(&fk.references_table)
-                    .map_or(fk.references_table.as_str(), String::as_str);
+                let parent = parent_now(renames, fk);
                 let before = drop_rank
                     .get(parent)
                     .is_some_and(|p| drop_rank.get(t.name.as_str()).is_some_and(|c| p < c));
@@ -395,34 +376,31 @@ impl SqliteFamily {
         // table goes while its parents are all there (one referencing itself first of all), the
         // others when nothing references them any more.
         let drop_order = if undefer {
-            let parents_of = |t: &Table| -> Vec<String> {
-                let old = kept
-                    .iter()
-                    .find(|k| k.new.name == t.name)
-                    .map_or(t, |k| k.old);
-                old.foreign_keys
-                    .iter()
-                    .map(|fk| {
-                        renames
-                            .tables
-                            .get(&fk.references_table)
-                            .unwrap_or(&fk.references_table)
-                            .clone()
-                    })
-                    .collect()
-            };
+            // Each old table's parents, under their names at this point, gathered once.
+            let parents: BTreeMap<&str, Vec<&str>> = kept
+                .iter()
+                .map(|k| {
+                    let names = k.old.foreign_keys.iter().map(|fk| parent_now(renames, fk));
+                    (k.new.name.as_str(), names.collect())
+                })
+                .collect();
+            let parents_of =
+                |t: &Table| parents.get(t.name.as_str()).map_or(&[][..], Vec::as_slice);
             let mut remaining = drop_order.clone();
             let mut order = Vec::with_capacity(remaining.len());
             while !remaining.is_empty() {
                 let names: Vec<&str> = remaining.iter().map(|t| t.name.as_str()).collect();
-                let referenced =
-                    |t: &Table| remaining.iter().any(|r| parents_of(r).contains(&t.name));
+                let referenced = |t: &Table| {
+                    remaining
+                        .iter()
+                        .any(|r| parents_of(r).contains(&t.name.as_str()))
+                };
                 let parents_there = |t: &Table| {
                     parents_of(t)
                         .iter()
-                        .all(|p| names.contains(&p.as_str()) || *p == t.name)
+                        .all(|p| names.contains(p) || *p == t.name)
                 };
-                let self_referencing = |t: &Table| parents_of(t).contains(&t.name);
+                let self_referencing = |t: &Table| parents_of(t).contains(&t.name.as_str());
                 let safe = |t: &&Table| !referenced(t) || parents_there(t);
                 let pick = remaining
                     .iter()
@@ -928,6 +906,14 @@ fn filled_key_checks<'s>(
         });
     }
     out
+}
+
+/// The name the table that `fk` (a key of an old table) references has once the renames ran.
+fn parent_now<'a>(renames: &'a Renames, fk: &'a vertz_snapshot::ForeignKey) -> &'a str {
+    renames
+        .tables
+        .get(&fk.references_table)
+        .map_or(fk.references_table.as_str(), String::as_str)
 }
 
 /// `index` under the temporary name a rebuild builds it with on the new table, when a rebuilt
