@@ -726,3 +726,53 @@ fn values_colliding_only_after_a_type_change_are_reported_with_the_tables_own_na
         [["1", "1", "text"], ["2", "1.0", "text"], ["3", "x", "text"]]
     );
 }
+
+/// A tree's rebuild runs with foreign keys off on SQLite (its own rebuild recipe) and checks the
+/// rebuilt tables before COMMIT: every row is kept, a row that already pointed at nothing (written
+/// with foreign keys off) stays and does not stop the push, and a second push finds nothing.
+#[test]
+fn a_tree_rebuild_keeps_every_row_and_rows_that_already_pointed_at_nothing() {
+    let p = Project::new();
+    let db = p.db("app.db");
+    let tree = "CREATE TABLE categories (id INTEGER PRIMARY KEY, parent_id INTEGER REFERENCES categories (id) ON DELETE CASCADE, name TEXT);
+CREATE TABLE items (id INTEGER PRIMARY KEY, category_id INTEGER NOT NULL REFERENCES categories (id) ON DELETE CASCADE);
+";
+    push(&p, &db, tree, 0);
+    db.exec(
+        "PRAGMA foreign_keys = OFF;
+         WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 500)
+         INSERT INTO categories SELECT i, CASE WHEN i > 1 THEN i / 2 END, 'c' || i FROM n;
+         INSERT INTO categories VALUES (9000, 8999, 'orphan');
+         INSERT INTO items VALUES (1, 500), (2, 9001);",
+    );
+    let before = (
+        db.rows("SELECT id, parent_id, name FROM categories ORDER BY id"),
+        db.rows("SELECT id, category_id FROM items ORDER BY id"),
+    );
+    let run = push(
+        &p,
+        &db,
+        &tree.replace("name TEXT)", "name TEXT NOT NULL DEFAULT '')"),
+        0,
+    );
+    assert!(
+        run.stdout.contains("alter column categories.name"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(
+        (
+            db.rows("SELECT id, parent_id, name FROM categories ORDER BY id"),
+            db.rows("SELECT id, category_id FROM items ORDER BY id"),
+        ),
+        before
+    );
+    assert_eq!(
+        db.rows("SELECT * FROM pragma_foreign_key_check() ORDER BY \"table\""),
+        [
+            ["categories", "9000", "categories", "0"],
+            ["items", "2", "categories", "0"]
+        ]
+    );
+    in_sync(&p, &db);
+}

@@ -461,7 +461,7 @@ impl Driver for SqliteDriver {
             refuse_nul(i + 1, &s.sql)?;
         }
         let mut conn = self.conn().await;
-        self.run_unit(&mut conn, statements, true).await
+        self.run_unit(&mut conn, statements, true, false).await
     }
 
     fn honours_foreign_keys_off(&self) -> bool {
@@ -469,11 +469,13 @@ impl Driver for SqliteDriver {
     }
 
     /// `PRAGMA foreign_keys = OFF` on the connection before `BEGIN IMMEDIATE` (inside a
-    /// transaction SQLite ignores it), the unit, `PRAGMA foreign_key_check` before `COMMIT`, and
-    /// foreign keys back on afterwards, whatever happened.
+    /// transaction SQLite ignores it), the unit, the foreign-key check of `checked` (every
+    /// table when `None`) before `COMMIT`, and foreign keys back on afterwards, whatever
+    /// happened.
     async fn execute_atomic_foreign_keys_off(
         &self,
         statements: &[Statement],
+        checked: Option<&[String]>,
     ) -> Result<(), DriverError> {
         for (i, s) in statements.iter().enumerate() {
             refuse_nul(i + 1, &s.sql)?;
@@ -484,7 +486,7 @@ impl Driver for SqliteDriver {
             .execute(&mut *conn)
             .await
             .map_err(|e| to_driver_error(&self.target, 0, off, &e))?;
-        let result = self.run_unit_checked(&mut conn, statements).await;
+        let result = self.run_unit_checked(&mut conn, statements, checked).await;
         if result.is_err() {
             // A failed COMMIT may leave the transaction open; foreign keys can only be turned
             // back on outside one.
@@ -501,13 +503,49 @@ impl Driver for SqliteDriver {
     }
 }
 
-/// The rows of `PRAGMA foreign_key_check` (table, rowid, parent, foreign key id) counted per
-/// table and parent, in that order.
-fn dangling_rows(rows: &Rows) -> Vec<vertz_runner::driver::DanglingRows> {
+/// The query of `PRAGMA foreign_key_check` over the tables named in `checked` that exist (every
+/// table when `None`): table, rowid, parent, foreign key id.
+fn foreign_key_check_sql(checked: Option<&[String]>) -> String {
+    let Some(tables) = checked else {
+        return "SELECT \"table\", \"rowid\", \"parent\", \"fkid\" FROM pragma_foreign_key_check()"
+            .to_string();
+    };
+    let mut sql = String::from(
+        "SELECT k.\"table\", k.\"rowid\", k.\"parent\", k.\"fkid\" FROM sqlite_schema AS s, pragma_foreign_key_check(s.name) AS k WHERE s.type = 'table' AND s.name COLLATE NOCASE IN (",
+    );
+    for (i, t) in tables.iter().enumerate() {
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        vertz_sql::quote::push_literal(&mut sql, t);
+    }
+    sql.push(')');
+    sql
+}
+
+/// The rows of `after` that `before` did not hold (a dangling row the unit left, not one the
+/// database had already), counted per table and parent, in that order. Rows are told apart by
+/// table, rowid, parent and key; rows without a rowid (WITHOUT ROWID tables) by their count.
+fn dangling_rows(before: &Rows, after: &Rows) -> Vec<vertz_runner::driver::DanglingRows> {
+    let text = |r: &[Value], i: usize| r.get(i).and_then(Value::as_str).unwrap_or("?").to_string();
+    let int = |r: &[Value], i: usize| match r.get(i) {
+        Some(Value::Int(n)) => Some(*n),
+        _ => None,
+    };
+    let key = |r: &[Value]| (text(r, 0), int(r, 1), text(r, 2), int(r, 3));
+    let mut had: std::collections::HashMap<_, u64> = Default::default();
+    for r in before {
+        *had.entry(key(r)).or_default() += 1;
+    }
     let mut counts: std::collections::BTreeMap<(String, String), u64> = Default::default();
-    for r in rows {
-        let text = |i: usize| r.get(i).and_then(Value::as_str).unwrap_or("?").to_string();
-        *counts.entry((text(0), text(2))).or_default() += 1;
+    for r in after {
+        if let Some(n) = had.get_mut(&key(r))
+            && *n > 0
+        {
+            *n -= 1;
+            continue;
+        }
+        *counts.entry((text(r, 0), text(r, 2))).or_default() += 1;
     }
     counts
         .into_iter()
@@ -522,32 +560,44 @@ fn dangling_rows(rows: &Rows) -> Vec<vertz_runner::driver::DanglingRows> {
 }
 
 impl SqliteDriver {
-    /// The unit in a transaction left open, then `PRAGMA foreign_key_check`: any row fails it
-    /// with [`DriverError::ForeignKeyViolations`], none commits it.
+    /// The unit in a transaction left open between two foreign-key checks of `checked`: a
+    /// dangling row the first did not find fails it with
+    /// [`DriverError::ForeignKeyViolations`] (rows the database already held are its own
+    /// business, as they are with foreign keys on); none commits it.
     async fn run_unit_checked(
         &self,
         conn: &mut SqliteConnection,
         statements: &[Statement],
+        checked: Option<&[String]>,
     ) -> Result<(), DriverError> {
-        self.run_unit(conn, statements, false).await?;
-        let check = "PRAGMA foreign_key_check";
-        let rows = match plain_rows(conn, check).await {
+        let check = foreign_key_check_sql(checked);
+        self.begin(conn).await?;
+        let before = match plain_rows(conn, &check).await {
+            Ok(rows) => rows,
+            Err(e) => {
+                rollback(conn).await;
+                return Err(to_driver_error(&self.target, 0, &check, &e));
+            }
+        };
+        self.run_unit(conn, statements, false, true).await?;
+        let after = match plain_rows(conn, &check).await {
             Ok(rows) => rows,
             Err(e) => {
                 rollback(conn).await;
                 return Err(to_driver_error(
                     &self.target,
                     statements.len() + 1,
-                    check,
+                    &check,
                     &e,
                 ));
             }
         };
-        if !rows.is_empty() {
+        let dangling = dangling_rows(&before, &after);
+        if !dangling.is_empty() {
             rollback(conn).await;
             return Err(DriverError::ForeignKeyViolations {
                 target: self.target.clone(),
-                dangling: dangling_rows(&rows),
+                dangling,
             });
         }
         sqlx::query("COMMIT")
@@ -565,16 +615,18 @@ impl SqliteDriver {
             .map_err(|(_, e)| to_driver_error(&self.target, 0, "BEGIN IMMEDIATE", &e))
     }
 
-    /// Runs a unit in one `BEGIN IMMEDIATE` transaction on `conn`; with `commit`, commits it,
-    /// otherwise leaves it open for the caller. On error the transaction is rolled back.
+    /// Runs a unit in one `BEGIN IMMEDIATE` transaction on `conn` (already `begun` by the
+    /// caller, or begun here); with `commit`, commits it, otherwise leaves it open for the
+    /// caller. On error the transaction is rolled back.
     async fn run_unit(
         &self,
         conn: &mut SqliteConnection,
         statements: &[Statement],
         commit: bool,
+        begun: bool,
     ) -> Result<(), DriverError> {
         let n = statements.len();
-        if commit && n > SCRIPT_STATEMENTS && statements.iter().all(runs_in_exec) {
+        if commit && !begun && n > SCRIPT_STATEMENTS && statements.iter().all(runs_in_exec) {
             match execute_whole(conn, statements).await {
                 Ok(()) => return Ok(()),
                 Err(Whole::Commit(e)) => {
@@ -596,7 +648,7 @@ impl SqliteDriver {
         // renewal) is one round trip to sqlx's worker thread. IMMEDIATE takes the write lock up
         // front, so two migrators queue instead of failing half-way with SQLITE_BUSY on their
         // first write.
-        let mut begun = false;
+        let mut begun = begun;
         let mut i = 0;
         loop {
             if i == n && !commit {
@@ -877,7 +929,7 @@ mod tests {
                     async move { d.query(sql, &[]).await.unwrap()[0][0].clone() }
                 };
                 let err = d
-                    .execute_atomic_foreign_keys_off(&rebuild("WHERE id = 1"))
+                    .execute_atomic_foreign_keys_off(&rebuild("WHERE id = 1"), None)
                     .await
                     .unwrap_err();
                 assert!(
@@ -887,18 +939,82 @@ mod tests {
                 );
                 assert_eq!(count("SELECT count(*) FROM p").await, Value::Int(2));
                 assert_eq!(count("PRAGMA foreign_keys").await, Value::Int(1));
-                d.execute_atomic_foreign_keys_off(&rebuild("")).await.unwrap();
+                d.execute_atomic_foreign_keys_off(&rebuild(""), None).await.unwrap();
                 assert_eq!(count("SELECT count(*) FROM c").await, Value::Int(3));
                 assert_eq!(count("PRAGMA foreign_keys").await, Value::Int(1));
                 // A failing statement turns them on again too.
                 let mut failing = rebuild("").to_vec();
                 failing.insert(0, Statement::new("INSERT INTO nowhere VALUES (1)"));
-                assert!(d.execute_atomic_foreign_keys_off(&failing).await.is_err());
+                assert!(d.execute_atomic_foreign_keys_off(&failing, None).await.is_err());
                 assert_eq!(count("PRAGMA foreign_keys").await, Value::Int(1));
                 d.execute_atomic(&[Statement::new("DELETE FROM p WHERE id = 2")])
                     .await
                     .unwrap();
                 assert_eq!(count("SELECT count(*) FROM c").await, Value::Int(1));
+            });
+    }
+
+    /// The check before COMMIT blames the unit only for dangling rows it left: rows that
+    /// already pointed at nothing (written with foreign keys off) pass, as they do with foreign
+    /// keys on; a new one in the same table fails it, and a table outside `checked` is not
+    /// looked at.
+    #[test]
+    fn a_unit_with_foreign_keys_off_is_blamed_only_for_the_dangling_rows_it_left() {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(async {
+                let d = SqliteDriver::memory().await.unwrap();
+                let setup = [
+                    "CREATE TABLE p (id INTEGER PRIMARY KEY)",
+                    "CREATE TABLE c (id INTEGER PRIMARY KEY, p INTEGER REFERENCES p (id))",
+                    "CREATE TABLE other (id INTEGER PRIMARY KEY, p INTEGER REFERENCES p (id))",
+                    "INSERT INTO p VALUES (1)",
+                    "INSERT INTO c VALUES (10, 1)",
+                ];
+                d.execute_atomic(&setup.map(Statement::new)).await.unwrap();
+                for sql in [
+                    "PRAGMA foreign_keys = OFF",
+                    "INSERT INTO c VALUES (11, 7)",
+                    "PRAGMA foreign_keys = ON",
+                ] {
+                    d.query(sql, &[]).await.unwrap();
+                }
+                d.execute_atomic_foreign_keys_off(
+                    &[Statement::new("INSERT INTO other VALUES (1, 9)")],
+                    None,
+                )
+                .await
+                .unwrap_err();
+                // The dangling row 11 was there before: a unit that keeps it commits.
+                let checked = ["C".to_string()];
+                d.execute_atomic_foreign_keys_off(
+                    &[Statement::new("UPDATE c SET id = id WHERE id = 10")],
+                    Some(&checked),
+                )
+                .await
+                .unwrap();
+                let err = d
+                    .execute_atomic_foreign_keys_off(
+                        &[Statement::new("INSERT INTO c VALUES (12, 8)")],
+                        Some(&checked),
+                    )
+                    .await
+                    .unwrap_err();
+                assert!(
+                    matches!(&err, DriverError::ForeignKeyViolations { dangling, .. }
+                        if dangling.len() == 1 && dangling[0].table == "c" && dangling[0].rows == 1),
+                    "{err}"
+                );
+                // A table outside `checked` is the unit's caller's business.
+                d.execute_atomic_foreign_keys_off(
+                    &[Statement::new("INSERT INTO other VALUES (2, 9)")],
+                    Some(&checked),
+                )
+                .await
+                .unwrap();
+                let rows = d.query("SELECT count(*) FROM c", &[]).await.unwrap();
+                assert_eq!(rows[0][0], Value::Int(2));
             });
     }
 

@@ -471,7 +471,7 @@ async fn apply_locked(
         let foreign_keys_off = driver.honours_foreign_keys_off()
             && unit_files.iter().any(|&i| files[i].foreign_keys_off);
         let mut outcome = if foreign_keys_off {
-            driver.execute_atomic_foreign_keys_off(&unit).await
+            driver.execute_atomic_foreign_keys_off(&unit, None).await
         } else {
             driver.execute_atomic(&unit).await
         };

@@ -191,7 +191,17 @@ pub(crate) async fn apply(
             .map(|s| Statement::new(s.sql.clone())),
     );
     statements.push(tail[1].clone());
-    if let Err(e) = driver.execute_atomic(&statements).await {
+    // A plan that may run with foreign keys off (a rebuild) does where the backend can: the
+    // same rows are kept, without looking up each reference row by row.
+    let outcome = match &report.plan.foreign_keys_off_check {
+        Some(checked) if driver.honours_foreign_keys_off() => {
+            driver
+                .execute_atomic_foreign_keys_off(&statements, Some(checked))
+                .await
+        }
+        _ => driver.execute_atomic(&statements).await,
+    };
+    if let Err(e) = outcome {
         if let DriverError::OutcomeUnknown { .. } = &e {
             settle_unanswered(driver, live, &name, &checksum, e).await?;
         } else {

@@ -175,6 +175,23 @@ impl Driver for Recorder<'_> {
         self.inner.execute_atomic(statements).await
     }
 
+    fn honours_foreign_keys_off(&self) -> bool {
+        self.inner.honours_foreign_keys_off()
+    }
+
+    async fn execute_atomic_foreign_keys_off(
+        &self,
+        statements: &[Statement],
+        checked: Option<&[String]>,
+    ) -> Result<(), DriverError> {
+        if let Ok(mut seen) = self.seen.lock() {
+            seen.wrote = true;
+        }
+        self.inner
+            .execute_atomic_foreign_keys_off(statements, checked)
+            .await
+    }
+
     async fn introspect(&self) -> Result<Schema, DriverError> {
         let (schema, mut extra) = driver::introspect_with(self.inner, &[SCHEMA_ROWS]).await?;
         if let (Ok(mut seen), Some(rows)) = (self.seen.lock(), extra.pop()) {

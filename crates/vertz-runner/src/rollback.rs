@@ -147,7 +147,7 @@ pub async fn rollback_with(
             // A rollback section that turns foreign keys off runs with them off, as a forward
             // file does (deploy's `foreign_keys_off`).
             let outcome = if file.rollback_foreign_keys_off && driver.honours_foreign_keys_off() {
-                driver.execute_atomic_foreign_keys_off(&unit).await
+                driver.execute_atomic_foreign_keys_off(&unit, None).await
             } else {
                 driver.execute_atomic(&unit).await
             };

@@ -380,8 +380,11 @@ impl<D: Driver> Driver for HideWranglerTable<D> {
     async fn execute_atomic_foreign_keys_off(
         &self,
         statements: &[Statement],
+        checked: Option<&[String]>,
     ) -> Result<(), DriverError> {
-        self.inner.execute_atomic_foreign_keys_off(statements).await
+        self.inner
+            .execute_atomic_foreign_keys_off(statements, checked)
+            .await
     }
 
     async fn introspect(&self) -> Result<Schema, DriverError> {
@@ -418,9 +421,10 @@ impl Driver for Box<dyn Driver> {
     async fn execute_atomic_foreign_keys_off(
         &self,
         statements: &[Statement],
+        checked: Option<&[String]>,
     ) -> Result<(), DriverError> {
         self.as_ref()
-            .execute_atomic_foreign_keys_off(statements)
+            .execute_atomic_foreign_keys_off(statements, checked)
             .await
     }
 

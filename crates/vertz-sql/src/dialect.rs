@@ -65,6 +65,12 @@ pub struct MigrationPlan {
     pub rollback_losses: Vec<String>,
     /// Things the user should know (a change that needs a data check, a policy choice).
     pub warnings: Vec<String>,
+    /// Set when the plan may equally run with foreign keys off (SQLite's own rebuild recipe):
+    /// it keeps every row with them on (a rebuilt table takes the tables referencing it along),
+    /// and with them off no reference is looked up row by row, which a tree's rebuild pays for
+    /// per row. The tables whose references must then be checked before the unit commits.
+    #[serde(skip)]
+    pub foreign_keys_off_check: Option<Vec<String>>,
 }
 
 impl MigrationPlan {

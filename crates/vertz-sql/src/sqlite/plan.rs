@@ -23,6 +23,13 @@ use super::{SqliteFamily, column_at};
 use crate::dialect::{Dialect, MigrationPlan, PlanError, PlannedStatement};
 use crate::quote::ident;
 
+/// A plan one way: its statements, warnings and [`MigrationPlan::foreign_keys_off_check`].
+pub(super) struct Forward {
+    pub(super) statements: Vec<PlannedStatement>,
+    pub(super) warnings: Vec<String>,
+    pub(super) foreign_keys_off_check: Option<Vec<String>>,
+}
+
 impl SqliteFamily {
     /// The whole plan: forward statements, rollback, losses and warnings.
     pub(crate) fn plan_all(
@@ -68,10 +75,11 @@ impl SqliteFamily {
         if diff.changes.is_empty() && diff.renames.is_empty() {
             return Ok(MigrationPlan::default());
         }
-        let (statements, warnings) = self.plan_forward(from, to, diff)?;
+        let forward = self.plan_forward(from, to, diff)?;
         let mut plan = MigrationPlan {
-            statements,
-            warnings,
+            statements: forward.statements,
+            warnings: forward.warnings,
+            foreign_keys_off_check: forward.foreign_keys_off_check,
             ..MigrationPlan::default()
         };
         // The inverse of a plan is the plan of the inverse diff: it is planned by the same code,
@@ -79,7 +87,7 @@ impl SqliteFamily {
         // second thread was measured and did not pay on the 2-core machine: BENCHMARKS.md.)
         let back = vertz_diff::diff_with_renames(to, from, &reverse_renames(&diff.renames));
         match self.plan_forward(to, from, &back) {
-            Ok((statements, _)) => plan.rollback = statements,
+            Ok(back) => plan.rollback = back.statements,
             Err(e) => plan
                 .rollback_losses
                 .push(format!("no rollback can be generated: {e}")),
@@ -118,7 +126,7 @@ impl SqliteFamily {
         from: &Schema,
         to: &Schema,
         diff: &Diff,
-    ) -> Result<(Vec<PlannedStatement>, Vec<String>), PlanError> {
+    ) -> Result<Forward, PlanError> {
         let renames = &diff.renames;
         let old_names = OldNames::new(renames);
         let caps = &self.capabilities;
@@ -325,6 +333,27 @@ impl SqliteFamily {
                 })
             })
         };
+        // The plan keeps every row with foreign keys on; where the backend can turn them off,
+        // it may run so (SQLite's own rebuild recipe) and check before it commits the tables
+        // whose rows could now point at nothing: the rebuilt ones and those that reference a
+        // dropped table.
+        let foreign_keys_off_check =
+            (caps.allowed_pragmas.contains(&"foreign_keys") && !rebuild.is_empty()).then(|| {
+                let gone = |name: &str| {
+                    dropped
+                        .iter()
+                        .chain(&displaced)
+                        .any(|t| t.name.eq_ignore_ascii_case(name))
+                };
+                to.tables
+                    .values()
+                    .filter(|t| {
+                        rebuild.contains_key(t.name.as_str())
+                            || t.foreign_keys.iter().any(|fk| gone(&fk.references_table))
+                    })
+                    .map(|t| t.name.clone())
+                    .collect::<Vec<_>>()
+            });
         if caps.allowed_pragmas.contains(&"defer_foreign_keys") {
             if !rebuild.is_empty() {
                 out.push(PlannedStatement::new(
@@ -861,7 +890,11 @@ impl SqliteFamily {
                 ));
             }
         }
-        Ok((out, warnings))
+        Ok(Forward {
+            statements: out,
+            warnings,
+            foreign_keys_off_check,
+        })
     }
 
     pub(crate) fn unsupported(&self, change: &Change, reason: &str) -> PlanError {

@@ -468,6 +468,48 @@ fn family(cascade_note: bool) -> Schema {
     })
 }
 
+/// A rebuild may run with foreign keys off where the dialect writes `PRAGMA foreign_keys`
+/// (SQLite), checking the rebuilt tables and those referencing a dropped table; a plan without
+/// a rebuild, and any plan of a dialect without that pragma (D1), runs with them on.
+#[test]
+fn a_rebuild_names_the_tables_to_check_when_it_runs_with_foreign_keys_off() {
+    let mut to = family(true);
+    to.tables.remove("tags");
+    to.tables.get_mut("todos").unwrap().foreign_keys[0].references_table = "gone".into();
+    let mut from = family(false);
+    from.tables.insert(
+        "gone".into(),
+        s(|d| {
+            d.table("gone", |t| {
+                t.column("id", integer().primary_key());
+            });
+        })
+        .tables["gone"]
+            .clone(),
+    );
+    let d = diff(&from, &to);
+    let plan = SqliteFamily::sqlite().plan(&from, &to, &d).unwrap();
+    assert_eq!(
+        plan.foreign_keys_off_check,
+        Some(vec!["todos".to_string(), "users".to_string()])
+    );
+    assert_eq!(
+        d1_like()
+            .plan(&from, &to, &d)
+            .unwrap()
+            .foreign_keys_off_check,
+        None
+    );
+    let added = users(|t| {
+        t.column("note", text().nullable());
+    });
+    let plan = SqliteFamily::sqlite()
+        .plan(&users(|_| {}), &added, &diff(&users(|_| {}), &added))
+        .unwrap();
+    assert!(!plan.statements.is_empty());
+    assert_eq!(plan.foreign_keys_off_check, None);
+}
+
 #[test]
 fn parent_rebuild_takes_children_and_grandchildren_along() {
     check(
@@ -1995,9 +2037,11 @@ fn an_empty_diff_plans_nothing_either_way() {
             assert!(diff.changes.is_empty(), "{:?}", diff.changes);
             let back = vertz_diff::diff(to, from);
             assert!(back.changes.is_empty(), "{:?}", back.changes);
-            let (statements, warnings) = dialect.plan_forward(from, to, &diff).unwrap();
+            let forward = dialect.plan_forward(from, to, &diff).unwrap();
+            let (statements, warnings) = (forward.statements, forward.warnings);
             assert!(statements.is_empty() && warnings.is_empty());
-            let (statements, warnings) = dialect.plan_forward(to, from, &back).unwrap();
+            let back = dialect.plan_forward(to, from, &back).unwrap();
+            let (statements, warnings) = (back.statements, back.warnings);
             assert!(statements.is_empty() && warnings.is_empty());
             assert_eq!(
                 dialect.plan(from, to, &diff).unwrap(),
