@@ -463,3 +463,38 @@ fn deploy_reports_progress_once_per_applied_file_in_order() {
         );
     });
 }
+
+/// A project that only pushes (the steps `db init` prints, without `migrate dev`) has a
+/// migrations folder and no file: `status` compares the database with the schema and reports
+/// no drift against files that do not exist, so it is not red.
+#[test]
+fn status_of_a_project_that_only_pushes_is_green() {
+    let p = Project::new();
+    p.vertz(&["db", "init"]).code(0);
+    p.write(
+        "schema.sql",
+        "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT NOT NULL);\n",
+    );
+    let run = p.vertz(&["db", "status"]);
+    run.code(6);
+    assert!(
+        run.stdout
+            .contains("Run `vertz db push` to apply these changes."),
+        "{}",
+        run.stdout
+    );
+    p.vertz(&["db", "push"]).code(0);
+    let run = p.vertz(&["db", "status"]);
+    run.code(0);
+    assert!(
+        run.stdout.ends_with(
+            "sqlite:dev.db matches schema.sql.\nNo migration files in migrations: no drift to report (the database follows db push).\n"
+        ),
+        "{}",
+        run.stdout
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&p.vertz(&["db", "status", "--json"]).stdout).unwrap();
+    assert_eq!(json["in_sync"], true);
+    assert_eq!(json["migrations"]["drift"], serde_json::json!([]));
+}

@@ -41,6 +41,11 @@ pub struct MigrationsStatus {
 }
 
 impl MigrationsStatus {
+    /// No file and no history of one: a project that only pushes.
+    pub fn no_files(&self) -> bool {
+        self.applied.is_empty() && self.pending.is_empty() && self.problems.is_empty()
+    }
+
     /// Nothing pending, no problem, no drift.
     pub fn in_sync(&self) -> bool {
         self.pending.is_empty() && self.problems.is_empty() && self.drift.is_empty()
@@ -59,6 +64,9 @@ pub fn named_differences(from: &Schema, to: &Schema) -> Vec<String> {
 }
 
 /// Compares the history with the files, and the live schema with the replayed applied files.
+/// Without any file there is no drift to report: a project that only pushes has a folder and
+/// no files, and its schema is the push's business (`status` compares it with the declared
+/// schema).
 pub async fn migrations_status(
     driver: &dyn Driver,
     files: &[MigrationFile],
@@ -76,12 +84,17 @@ pub async fn migrations_status(
                 .any(|e| e.name == f.name && (e.kind == "migration" || e.kind == "baseline"))
         })
         .collect();
-    let expected = replay(scratch, &applied).await?;
-    let live = driver.introspect().await?;
+    let drift = if files.is_empty() {
+        Vec::new()
+    } else {
+        let expected = replay(scratch, &applied).await?;
+        let live = driver.introspect().await?;
+        named_differences(&expected, &live)
+    };
     Ok(MigrationsStatus {
         applied: inspection.applied,
         pending: inspection.pending,
         problems: inspection.problems,
-        drift: named_differences(&expected, &live),
+        drift,
     })
 }

@@ -116,14 +116,21 @@ pub async fn run(ctx: &Context, args: StatusArgs) -> Result<u8, CliError> {
                     say!("  - {a}: {}", a.flag(&a.best().name));
                 }
             }
-            if migrations.is_none() {
+            if migrations.as_ref().is_none_or(MigrationsStatus::no_files) {
                 say!("Run `vertz db push` to apply these changes.");
             } else {
                 say!("Run `vertz db migrate dev --name NAME` to write a migration for them.");
             }
         }
     }
-    if let (Some(m), Some(d)) = (&migrations, &dir) {
+    if let (Some(m), Some(d)) = (&migrations, &dir)
+        && m.no_files()
+    {
+        say!(
+            "No migration files in {}: no drift to report (the database follows db push).",
+            d.display()
+        );
+    } else if let (Some(m), Some(d)) = (&migrations, &dir) {
         say!(
             "Migrations in {}: {} applied, {} pending.",
             d.display(),
