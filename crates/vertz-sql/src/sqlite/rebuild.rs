@@ -14,7 +14,7 @@ use std::cell::OnceCell;
 use std::collections::BTreeMap;
 
 use vertz_diff::{Change, Diff, Renames};
-use vertz_snapshot::{Column, ColumnType, DefaultValue, Index, IndexKey, Schema, Table};
+use vertz_snapshot::{Column, ColumnType, DefaultValue, FkAction, Index, IndexKey, Schema, Table};
 
 use super::check::{self, DataCheck};
 use super::plan::{Kept, is_parent_key, unique_index_check, unique_index_columns};
@@ -300,7 +300,51 @@ impl SqliteFamily {
                 let searched = drop_rank
                     .get(parent)
                     .is_some_and(|p| drop_rank.get(t.name.as_str()).is_some_and(|c| p <= c));
-                if !searched || leads_an_index(old, &fk.columns) {
+                if !searched {
+                    continue;
+                }
+                // Each deleted row's ON DELETE CASCADE (or RESTRICT) reaches its children in the
+                // same old table, one level of trigger recursion per level of the tree, which D1
+                // cuts short ("too many levels of trigger recursion") at a depth SQLite's
+                // default allows. Where keys cannot be turned off, a self-reference is cut first
+                // (the rows are copied): the drop then reaches no child.
+                let cut = parent == t.name
+                    && matches!(fk.on_delete, FkAction::Cascade | FkAction::Restrict)
+                    && !self.capabilities.allowed_pragmas.contains(&"foreign_keys")
+                    && fk
+                        .columns
+                        .iter()
+                        .all(|c| old.column(c).is_some_and(|c| c.nullable));
+                if cut {
+                    let mut sql = String::from("UPDATE ");
+                    push_ident(&mut sql, &t.name);
+                    sql.push_str(" SET ");
+                    for (k, c) in fk.columns.iter().enumerate() {
+                        if k > 0 {
+                            sql.push_str(", ");
+                        }
+                        push_ident(&mut sql, c);
+                        sql.push_str(" = NULL");
+                    }
+                    sql.push_str(" WHERE ");
+                    for (k, c) in fk.columns.iter().enumerate() {
+                        if k > 0 {
+                            sql.push_str(" OR ");
+                        }
+                        push_ident(&mut sql, c);
+                        sql.push_str(" IS NOT NULL");
+                    }
+                    out.push(PlannedStatement::new(
+                        [
+                            "rebuild ",
+                            &t.name,
+                            ": cut the old table's references to itself, so that dropping it cascades to no row",
+                        ]
+                        .concat(),
+                        sql,
+                    ));
+                }
+                if leads_an_index(old, &fk.columns) {
                     continue;
                 }
                 let mut sql = String::from("CREATE INDEX ");
