@@ -648,16 +648,12 @@ fn read_drizzle(
 /// What a new migration is made of.
 #[derive(Debug, Clone, Default)]
 pub struct NewMigration<'a> {
-    /// The migration's name as the user gave it (any text; snake case in file names).
-    pub name: &'a str,
     /// Comment lines that open the file, each already starting with `--`.
     pub header: &'a str,
     /// The forward SQL (statements closed by `;`), possibly empty.
     pub forward_sql: &'a str,
     /// The SQL that undoes it, if any.
     pub rollback_sql: Option<&'a str>,
-    /// Now, as `YYYYMMDDHHMMSS` (UTC): the version of a timestamped folder.
-    pub now: &'a str,
 }
 
 /// A file to write for a new migration.
@@ -669,106 +665,102 @@ pub struct NewFile {
     pub text: String,
 }
 
-/// The files that add the next migration to `dir` (whose `files` were read in `layout`), in the
-/// folder's own convention: three-digit numbers stay three-digit, a 14-digit timestamp stays a
-/// timestamp, a sqlx folder of pairs gets a pair, a dbmate file its sections, a drizzle-kit
-/// folder a journal entry and a file with breakpoints. The migration's own file comes first;
-/// write them in order.
+/// The name of the next migration after `files` (read in `layout`), in the folder's own
+/// convention: three-digit numbers stay three-digit, a 14-digit timestamp stays a timestamp
+/// (`now`, `YYYYMMDDHHMMSS` UTC, or one past the last), the separator after a wrangler number
+/// follows the last file's, drizzle-kit's tag is the entry's index and the name.
+pub fn next_name(layout: Layout, files: &[MigrationFile], name: &str, now: &str) -> String {
+    let snake = snake_case(name);
+    let digits: Vec<&str> = files
+        .iter()
+        .map(|f| leading_digits(&f.name))
+        .filter(|d| !d.is_empty())
+        .collect();
+    match layout {
+        Layout::Vertz => migrations::next_file_name(files, name)
+            .trim_end_matches(".sql")
+            .to_string(),
+        Layout::Wrangler => {
+            let last = files.last().map(|f| f.name.as_str()).unwrap_or_default();
+            match last[leading_digits(last).len()..].chars().next() {
+                Some('-') => format!(
+                    "{}-{}",
+                    next_prefix(&digits, false, now),
+                    snake.replace('_', "-")
+                ),
+                _ => format!("{}_{snake}", next_prefix(&digits, false, now)),
+            }
+        }
+        Layout::Sqlx | Layout::Dbmate | Layout::DrizzleV1 => {
+            format!("{}_{snake}", next_prefix(&digits, true, now))
+        }
+        Layout::Drizzle => format!("{:04}_{snake}", files.len()),
+    }
+}
+
+/// The files that add the migration `name` (from [`next_name`]) to `dir`, whose `files` were
+/// read in `layout`: vertz's format for vertz, wrangler and plain sqlx files; an `.up.sql` and
+/// `.down.sql` pair in a sqlx folder of pairs; dbmate's sections; a file with breakpoints and a
+/// journal entry for drizzle-kit 0.x; a folder with its `migration.sql` for 1.x. The
+/// migration's own file comes first; write them in order.
 pub fn new_migration(
     dir: &Path,
     layout: Layout,
     files: &[MigrationFile],
+    name: &str,
     new: &NewMigration<'_>,
 ) -> Result<Vec<NewFile>, MigrationFileError> {
-    let snake = snake_case(new.name);
     let header = if new.header.is_empty() {
         String::new()
     } else {
         format!("{}\n", new.header.trim_end())
     };
     let forward = new.forward_sql.trim_end();
-    let commented_rollback = || match new.rollback_sql {
+    let commented_rollback = match new.rollback_sql {
         Some(r) => format!("\n{}", commented(r)),
         None => String::new(),
     };
-    let vertz_text = || {
-        let body = if forward.is_empty() {
-            String::new()
-        } else {
-            format!("{forward}\n")
-        };
-        format!("{header}\n{body}{}", commented_rollback())
+    let vertz_text = format!("{header}\n{}{commented_rollback}", with_newline(forward));
+    let file = |path: String, text: String| NewFile {
+        path: dir.join(path),
+        text,
     };
-    let digits: Vec<&str> = files
-        .iter()
-        .map(|f| leading_digits(&f.name))
-        .filter(|d| !d.is_empty())
-        .collect();
-    let one = |name: String, text: String| {
-        Ok(vec![NewFile {
-            path: dir.join(name),
-            text,
-        }])
-    };
-    match layout {
-        Layout::Vertz => one(
-            migrations::next_file_name(files, new.name),
-            vertz_text(),
-        ),
-        Layout::Wrangler => {
-            // The separator after the number follows the last file's (`001-init.sql`).
-            let last = files.last().map(|f| f.name.as_str()).unwrap_or_default();
-            let sep = match last[leading_digits(last).len()..].chars().next() {
-                Some('-') => '-',
-                _ => '_',
-            };
-            let description = if sep == '-' {
-                snake.replace('_', "-")
-            } else {
-                snake.clone()
-            };
-            let prefix = next_prefix(&digits, false, new.now);
-            one(format!("{prefix}{sep}{description}.sql"), vertz_text())
-        }
+    Ok(match layout {
+        Layout::Vertz | Layout::Wrangler => vec![file(format!("{name}.sql"), vertz_text)],
         Layout::Sqlx => {
-            let prefix = next_prefix(&digits, true, new.now);
-            let reversible = files
+            let pairs = files
                 .iter()
                 .any(|f| f.path.to_string_lossy().ends_with(".up.sql"));
-            if !reversible {
-                return one(format!("{prefix}_{snake}.sql"), vertz_text());
+            if pairs {
+                let down = new.rollback_sql.map(with_newline).unwrap_or_default();
+                vec![
+                    file(
+                        format!("{name}.up.sql"),
+                        format!("{header}\n{}", with_newline(forward)),
+                    ),
+                    file(format!("{name}.down.sql"), down),
+                ]
+            } else {
+                vec![file(format!("{name}.sql"), vertz_text)]
             }
-            let up = format!("{header}\n{}", with_newline(forward));
-            let down = new.rollback_sql.map(with_newline).unwrap_or_default();
-            Ok(vec![
-                NewFile {
-                    path: dir.join(format!("{prefix}_{snake}.up.sql")),
-                    text: up,
-                },
-                NewFile {
-                    path: dir.join(format!("{prefix}_{snake}.down.sql")),
-                    text: down,
-                },
-            ])
         }
         Layout::Dbmate => {
-            let prefix = next_prefix(&digits, true, new.now);
             let down = new.rollback_sql.map(with_newline).unwrap_or_default();
-            one(
-                format!("{prefix}_{snake}.sql"),
+            vec![file(
+                format!("{name}.sql"),
                 format!(
                     "{header}-- migrate:up\n{}\n-- migrate:down\n{down}",
                     with_newline(forward)
                 ),
-            )
+            )]
         }
         Layout::Drizzle => {
             let (journal, mut value) = read_journal(dir)?;
-            let tag = format!("{:04}_{snake}", journal.entries.len());
             let now_ms = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .map(|d| d.as_millis() as u64)
                 .unwrap_or(0);
+            // drizzle-kit applies an entry only when its `when` is after the last applied one.
             let when = journal
                 .entries
                 .last()
@@ -785,39 +777,54 @@ pub fn new_migration(
                 "idx": journal.entries.len(),
                 "version": version,
                 "when": when,
-                "tag": tag,
+                "tag": name,
                 "breakpoints": true,
             });
             if let Some(entries) = value.get_mut("entries").and_then(|e| e.as_array_mut()) {
                 entries.push(entry);
             }
             let journal_text = serde_json::to_string_pretty(&value).unwrap_or_default() + "\n";
-            let text = format!(
-                "{header}\n{}{}",
-                with_breakpoints(forward),
-                commented_rollback()
-            );
-            Ok(vec![
-                NewFile {
-                    path: dir.join(format!("{tag}.sql")),
-                    text,
-                },
+            vec![
+                file(
+                    format!("{name}.sql"),
+                    format!(
+                        "{header}\n{}{commented_rollback}",
+                        with_breakpoints(forward)
+                    ),
+                ),
                 NewFile {
                     path: journal_path(dir),
                     text: journal_text,
                 },
-            ])
+            ]
         }
-        Layout::DrizzleV1 => {
-            let prefix = next_prefix(&digits, true, new.now);
-            let text = format!(
-                "{header}\n{}{}",
-                with_breakpoints(forward),
-                commented_rollback()
-            );
-            one(format!("{prefix}_{snake}/migration.sql"), text)
+        Layout::DrizzleV1 => vec![file(
+            format!("{name}/migration.sql"),
+            format!(
+                "{header}\n{}{commented_rollback}",
+                with_breakpoints(forward)
+            ),
+        )],
+    })
+}
+
+/// Writes [`new_migration`]'s files in order (each atomically, its folder created).
+pub fn write_new(files: &[NewFile]) -> Result<(), MigrationFileError> {
+    for f in files {
+        if let Some(parent) = f.path.parent() {
+            std::fs::create_dir_all(parent).map_err(|source| MigrationFileError::Write {
+                path: f.path.clone(),
+                source,
+            })?;
         }
+        vertz_snapshot::snapshot::write_atomically(&f.path, f.text.as_bytes()).map_err(|e| {
+            MigrationFileError::Write {
+                path: f.path.clone(),
+                source: std::io::Error::other(e.to_string()),
+            }
+        })?;
     }
+    Ok(())
 }
 
 fn with_newline(sql: &str) -> String {

@@ -193,6 +193,15 @@ pub enum MigrationFileError {
         /// The previous entry's `when`.
         previous: u64,
     },
+    /// A new migration's file could not be written.
+    #[error("{path}: cannot write the migration file: {source}")]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
     /// The file is not UTF-8 text.
     #[error("{path}: the migration file is not UTF-8 text; save it as UTF-8")]
     NotUtf8 {
