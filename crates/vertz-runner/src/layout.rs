@@ -886,3 +886,458 @@ fn next_prefix(existing: &[&str], timestamps: bool, now: &str) -> String {
 pub fn timestamp(iso: &str) -> String {
     iso.chars().filter(char::is_ascii_digit).take(14).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::history::HistoryEntry;
+
+    fn folder(files: &[(&str, &str)]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, text) in files {
+            let path = dir.path().join(name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+        dir
+    }
+
+    /// (name, identity, forward statements, rollback statements) of each migration.
+    fn check(
+        files: &[(&str, &str)],
+        layout: Option<Layout>,
+    ) -> (Layout, Vec<(String, String, usize, usize)>) {
+        let dir = folder(files);
+        let read = read(dir.path(), layout).unwrap();
+        let layout = read.first().map(|f| f.layout).unwrap_or_default();
+        (
+            layout,
+            read.into_iter()
+                .map(|f| {
+                    (
+                        f.name,
+                        f.identity,
+                        f.forward.len(),
+                        f.rollback.map_or(0, |r| r.len()),
+                    )
+                })
+                .collect(),
+        )
+    }
+
+    fn errors(files: &[(&str, &str)], layout: Option<Layout>) -> String {
+        let dir = folder(files);
+        let err = read(dir.path(), layout).unwrap_err().to_string();
+        err.replace(&format!("{}/", dir.path().display()), "")
+    }
+
+    fn row(name: &str, identity: &str, f: usize, r: usize) -> (String, String, usize, usize) {
+        (name.into(), identity.into(), f, r)
+    }
+
+    #[test]
+    fn wrangler_reads_every_name_in_file_name_order() {
+        let (layout, got) = check(
+            &[
+                ("wrangler.toml", ""),
+                ("002_b.sql", "CREATE TABLE b (x);\n"),
+                (
+                    "001_init.sql",
+                    "CREATE TABLE a (x);\nINSERT INTO a VALUES (1);\n",
+                ),
+                (
+                    "002-a-hyphen.sql",
+                    "CREATE TABLE c (x);\n-- @rollback\n-- DROP TABLE c;\n",
+                ),
+                ("0001_Z.sql", "CREATE TABLE z (x);\n"),
+                ("notes.txt", "not a migration"),
+            ],
+            None,
+        );
+        assert_eq!(layout, Layout::Wrangler);
+        assert_eq!(
+            got,
+            [
+                row("0001_Z", "0001_Z.sql", 1, 0),
+                row("001_init", "001_init.sql", 2, 0),
+                row("002-a-hyphen", "002-a-hyphen.sql", 1, 1),
+                row("002_b", "002_b.sql", 1, 0),
+            ]
+        );
+    }
+
+    #[test]
+    fn detection() {
+        let detect_of = |files: &[(&str, &str)]| {
+            let dir = folder(files);
+            detect(&dir.path().join("m"))
+        };
+        assert_eq!(detect_of(&[("m/0001_a.sql", "SELECT 1;")]), Layout::Vertz);
+        // Odd names without a wrangler config stay vertz's, so the naming rule names them.
+        assert_eq!(detect_of(&[("m/001_a.sql", "SELECT 1;")]), Layout::Vertz);
+        assert_eq!(
+            detect_of(&[("wrangler.jsonc", "{}"), ("m/001_a.sql", "SELECT 1;")]),
+            Layout::Wrangler
+        );
+        assert_eq!(
+            detect_of(&[("m/1_a.up.sql", "SELECT 1;"), ("m/1_a.down.sql", "")]),
+            Layout::Sqlx
+        );
+        assert_eq!(
+            detect_of(&[("m/20240101000000_a.sql", "-- migrate:up\nSELECT 1;\n")]),
+            Layout::Dbmate
+        );
+        assert_eq!(
+            detect_of(&[("m/meta/_journal.json", "{\"entries\":[]}")]),
+            Layout::Drizzle
+        );
+        assert_eq!(
+            detect_of(&[("m/20240101000000_a/migration.sql", "SELECT 1;")]),
+            Layout::DrizzleV1
+        );
+        assert_eq!(detect(Path::new("/no/such/folder")), Layout::Vertz);
+    }
+
+    #[test]
+    fn sqlx_pairs_and_simple_files_by_version() {
+        let (_, got) = check(
+            &[
+                ("10_c.sql", "CREATE TABLE c (x)"),
+                ("2_b.up.sql", "CREATE TABLE b (x);"),
+                ("2_b.down.sql", "DROP TABLE b;"),
+                ("README", "ignored"),
+                ("nounderscore.sql", "ignored by sqlx"),
+            ],
+            Some(Layout::Sqlx),
+        );
+        assert_eq!(got, [row("2_b", "2", 1, 1), row("10_c", "10", 1, 0)]);
+        assert_eq!(
+            errors(
+                &[("1_a.sql", "SELECT 1;"), ("1_b.up.sql", "SELECT 1;")],
+                Some(Layout::Sqlx)
+            ),
+            "1 problem in the migration files:\n  - 1_b.up.sql: has the same version 1 as 1_a.sql, and sqlx records a migration by its version; give one of them a version of its own"
+        );
+        assert_eq!(
+            errors(&[("3_x.down.sql", "DROP TABLE x;")], Some(Layout::Sqlx)),
+            "1 problem in the migration files:\n  - 3_x.down.sql: a sqlx down file without its up file 3_x.up.sql; restore the up file, or delete this one"
+        );
+        assert!(
+            errors(&[("v1_x.sql", "SELECT 1;")], Some(Layout::Sqlx))
+                .contains("v1_x.sql: sqlx names a migration <VERSION>_<DESCRIPTION>.sql")
+        );
+    }
+
+    #[test]
+    fn dbmate_sections() {
+        let (layout, got) = check(
+            &[(
+                "20240101000000_users.sql",
+                "-- a comment\n-- migrate:up transaction:false\ncreate table u (x);\ninsert into u values (1);\n\n-- migrate:down\ndrop table u;\n",
+            )],
+            None,
+        );
+        assert_eq!(layout, Layout::Dbmate);
+        assert_eq!(got, [row("20240101000000_users", "20240101000000", 2, 1)]);
+        let dir = folder(&[(
+            "1_a.sql",
+            "-- migrate:up\n\nCREATE TABLE a (x);\n-- migrate:down\n\nDROP TABLE a;\n",
+        )]);
+        let f = &read(dir.path(), None).unwrap()[0];
+        assert_eq!(f.forward[0].line, 3);
+        assert_eq!(f.rollback.as_ref().unwrap()[0].line, 6);
+        assert_eq!(
+            errors(
+                &[("1_a.sql", "CREATE TABLE a (x);\n")],
+                Some(Layout::Dbmate)
+            ),
+            "1 problem in the migration files:\n  - 1_a.sql: dbmate needs a `-- migrate:up` line above the statements (and `-- migrate:down` above those that undo them); add it"
+        );
+        assert_eq!(
+            errors(
+                &[("1_a.sql", "CREATE TABLE z (x);\n-- migrate:up\nSELECT 1;\n")],
+                Some(Layout::Dbmate)
+            ),
+            "1 problem in the migration files:\n  - 1_a.sql:1: dbmate runs only what is under `-- migrate:up` (then `-- migrate:down`); move this below `-- migrate:up`"
+        );
+        assert!(
+            errors(
+                &[
+                    ("1_a.sql", "-- migrate:up\nSELECT 1;\n"),
+                    ("1_b.sql", "-- migrate:up\nSELECT 2;\n")
+                ],
+                None
+            )
+            .contains("1_b.sql: has the same version 1 as")
+        );
+    }
+
+    const JOURNAL: &str = r#"{"version":"7","dialect":"sqlite","entries":[
+        {"idx":0,"version":"6","when":1700000000000,"tag":"0000_init","breakpoints":true},
+        {"idx":1,"version":"6","when":1700000001000,"tag":"0001_more","breakpoints":true}]}"#;
+
+    #[test]
+    fn drizzle_journal_order_breakpoints_and_lines() {
+        let files = [
+            ("meta/_journal.json", JOURNAL),
+            (
+                "0000_init.sql",
+                "CREATE TABLE `a` (\n\t`x` integer\n)\n--> statement-breakpoint\nCREATE INDEX `i` ON `a` (`x`);",
+            ),
+            (
+                "0001_more.sql",
+                "PRAGMA foreign_keys=OFF;--> statement-breakpoint\nCREATE TABLE `b` (`x` integer);--> statement-breakpoint\nPRAGMA foreign_keys=ON;",
+            ),
+        ];
+        let (layout, got) = check(&files, None);
+        assert_eq!(layout, Layout::Drizzle);
+        assert_eq!(
+            got,
+            [
+                row("0000_init", "1700000000000", 2, 0),
+                row("0001_more", "1700000001000", 1, 0)
+            ]
+        );
+        let dir = folder(&files);
+        let read = read(dir.path(), None).unwrap();
+        assert_eq!(read[0].forward[1].line, 5);
+        assert!(read[1].foreign_keys_off);
+        // drizzle-kit's hash is sha256 of the text with CRLF as LF: the checksum here.
+        assert_eq!(read[0].checksum, checksum(files[1].1));
+
+        let swapped = JOURNAL.replace("1700000001000", "1600000000000");
+        assert!(
+            errors(&[("meta/_journal.json", &swapped), files[1], files[2]], None)
+                .contains("entry \"0001_more\" has `when` 1600000000000, not after the entry before it (1700000000000)")
+        );
+        assert!(
+            errors(&[("meta/_journal.json", JOURNAL), files[1]], None)
+                .contains("0001_more.sql: listed as \"0001_more\" in meta/_journal.json, but the file is missing")
+        );
+        assert!(
+            errors(&[("meta/_journal.json", "{"), files[1]], None)
+                .contains("meta/_journal.json: drizzle-kit's journal cannot be read")
+        );
+    }
+
+    fn names_after(files: &[(&str, &str)], layout: Layout, now: &str) -> String {
+        let dir = folder(files);
+        let read = read(dir.path(), Some(layout)).unwrap();
+        next_name(layout, &read, "Add users!", now)
+    }
+
+    #[test]
+    fn the_next_name_continues_the_folders_convention() {
+        let now = "20261207190628";
+        assert_eq!(names_after(&[], Layout::Vertz, now), "0001_add_users");
+        assert_eq!(
+            names_after(&[("0009_a.sql", "SELECT 1;")], Layout::Vertz, now),
+            "0010_add_users"
+        );
+        // Three digits stay three digits; a hyphenated folder stays hyphenated.
+        assert_eq!(
+            names_after(
+                &[("009_a.sql", "SELECT 1;"), ("009_b.sql", "SELECT 1;")],
+                Layout::Wrangler,
+                now
+            ),
+            "010_add_users"
+        );
+        assert_eq!(
+            names_after(&[("01-a.sql", "SELECT 1;")], Layout::Wrangler, now),
+            "02-add-users"
+        );
+        assert_eq!(names_after(&[], Layout::Wrangler, now), "0001_add_users");
+        // Timestamps stay timestamps, never before the last one.
+        assert_eq!(
+            names_after(&[("20240101000000_a.sql", "SELECT 1;")], Layout::Sqlx, now),
+            "20261207190628_add_users"
+        );
+        assert_eq!(
+            names_after(
+                &[("20991231235959_a.sql", "-- migrate:up\nSELECT 1;\n")],
+                Layout::Dbmate,
+                now
+            ),
+            "20991231235960_add_users"
+        );
+        assert_eq!(
+            names_after(
+                &[("1_a.sql", "SELECT 1;"), ("2_b.sql", "SELECT 1;")],
+                Layout::Sqlx,
+                now
+            ),
+            "3_add_users"
+        );
+        assert_eq!(
+            names_after(&[], Layout::Dbmate, now),
+            "20261207190628_add_users"
+        );
+        assert_eq!(
+            names_after(
+                &[
+                    ("meta/_journal.json", JOURNAL),
+                    ("0000_init.sql", "SELECT 1;"),
+                    ("0001_more.sql", "SELECT 1;")
+                ],
+                Layout::Drizzle,
+                now
+            ),
+            "0002_add_users"
+        );
+        assert_eq!(
+            names_after(
+                &[("20240101000000_a/migration.sql", "SELECT 1;")],
+                Layout::DrizzleV1,
+                now
+            ),
+            "20261207190628_add_users"
+        );
+    }
+
+    #[test]
+    fn new_files_in_each_layout_read_back() {
+        let new = NewMigration {
+            header: "-- Migration: x",
+            forward_sql: "CREATE TABLE t (x);\nCREATE INDEX i ON t (x);\n",
+            rollback_sql: Some("DROP TABLE t;\n"),
+        };
+        for (layout, seed, name) in [
+            (
+                Layout::Wrangler,
+                vec![("001_a.sql", "CREATE TABLE a (x);\n")],
+                "002_x",
+            ),
+            (
+                Layout::Sqlx,
+                vec![
+                    ("1_a.up.sql", "CREATE TABLE a (x);"),
+                    ("1_a.down.sql", "DROP TABLE a;"),
+                ],
+                "2_x",
+            ),
+            (
+                Layout::Dbmate,
+                vec![("1_a.sql", "-- migrate:up\nCREATE TABLE a (x);\n")],
+                "2_x",
+            ),
+            (
+                Layout::Drizzle,
+                vec![
+                    (
+                        "meta/_journal.json",
+                        r#"{"version":"7","entries":[{"idx":0,"version":"6","when":1,"tag":"0000_a","breakpoints":true}]}"#,
+                    ),
+                    ("0000_a.sql", "CREATE TABLE a (x);"),
+                ],
+                "0001_x",
+            ),
+            (
+                Layout::DrizzleV1,
+                vec![("20240101000000_a/migration.sql", "CREATE TABLE a (x);")],
+                "20240101000001_x",
+            ),
+        ] {
+            let dir = folder(&seed);
+            let before = read(dir.path(), Some(layout)).unwrap();
+            let written = new_migration(dir.path(), layout, &before, name, &new).unwrap();
+            write_new(&written).unwrap();
+            let after = read(dir.path(), Some(layout)).unwrap();
+            assert_eq!(after.len(), 2, "{layout}");
+            let f = &after[1];
+            assert_eq!((f.layout, f.name.as_str()), (layout, name));
+            assert_eq!(f.forward.len(), 2, "{layout}");
+            assert_eq!(f.rollback.as_ref().map(Vec::len), Some(1), "{layout}");
+        }
+        let dir = folder(&[("meta/_journal.json", r#"{"entries":[]}"#)]);
+        let written = new_migration(dir.path(), Layout::Drizzle, &[], "0000_x", &new).unwrap();
+        assert!(
+            written[0].text.contains(
+                "CREATE TABLE t (x);\n--> statement-breakpoint\nCREATE INDEX i ON t (x);\n"
+            ),
+            "{}",
+            written[0].text
+        );
+    }
+
+    fn applied(f: &MigrationFile) -> HistoryEntry {
+        HistoryEntry {
+            name: f.name.clone(),
+            checksum: f.checksum.clone(),
+            applied_at: String::new(),
+            execution_ms: 0,
+            kind: "migration".into(),
+            schema_hash: None,
+        }
+    }
+
+    #[test]
+    fn the_checks_speak_the_tools_terms() {
+        let problems =
+            |files: &[(&str, &str)], layout: Layout, applied_at: &[usize], gone: Option<&str>| {
+                let dir = folder(files);
+                let read = read(dir.path(), Some(layout)).unwrap();
+                let mut history: Vec<HistoryEntry> =
+                    applied_at.iter().map(|&i| applied(&read[i])).collect();
+                if let Some(g) = gone {
+                    let mut e = applied(&read[0]);
+                    e.name = g.into();
+                    history.push(e);
+                }
+                crate::verify::inspect(&history, &read)
+                    .problems
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+            };
+        assert_eq!(
+            problems(
+                &[("001_a.sql", "SELECT 1;"), ("002_b.sql", "SELECT 2;")],
+                Layout::Wrangler,
+                &[1],
+                None
+            ),
+            [
+                "001_a.sql: pending but sorts before the last applied 002_b.sql (wrangler applies files in file name order); rename it to sort after 002_b.sql, or pass --allow-out-of-order"
+            ]
+        );
+        assert_eq!(
+            problems(
+                &[("2_a.sql", "SELECT 1;"), ("10_b.sql", "SELECT 2;")],
+                Layout::Sqlx,
+                &[1],
+                Some("11_gone")
+            ),
+            [
+                "version 11 (11_gone): applied to the database but its file is missing; restore 11_gone.sql (or 11_gone.up.sql and 11_gone.down.sql)",
+                "version 2 (2_a): pending but below the last applied version 11 (11_gone); give it a version above 11, or pass --allow-out-of-order"
+            ]
+        );
+        assert_eq!(
+            problems(
+                &[
+                    ("meta/_journal.json", JOURNAL),
+                    ("0000_init.sql", "SELECT 1;"),
+                    ("0001_more.sql", "SELECT 2;")
+                ],
+                Layout::Drizzle,
+                &[1],
+                None
+            ),
+            [
+                "0000_init: pending but before the last applied 0001_more in meta/_journal.json (`drizzle-kit migrate` skips an entry older than the last applied one); move its entry after 0001_more with a later `when`, or pass --allow-out-of-order"
+            ]
+        );
+        let dir = folder(&[("1_a.sql", "-- migrate:up\nSELECT 1;\n")]);
+        let read = read(dir.path(), None).unwrap();
+        let mut h = applied(&read[0]);
+        h.checksum = "f".repeat(64);
+        assert!(
+            crate::verify::inspect(&[h], &read).problems[0]
+                .to_string()
+                .starts_with(
+                    "version 1 (1_a): changed after it was applied (recorded checksum ffffffffffff"
+                )
+        );
+    }
+}
