@@ -26,6 +26,7 @@ mod export;
 mod faults;
 mod fk_off;
 mod journal;
+mod layouts;
 mod migrate;
 mod objects;
 mod on_conflict;

@@ -23,6 +23,9 @@ pub struct ConfigFile {
     pub schema: Option<PathBuf>,
     /// The migrations folder.
     pub migrations: Option<PathBuf>,
+    /// The folder's layout (`vertz`, `wrangler`, `sqlx`, `dbmate`, `drizzle`, `drizzle-v1`);
+    /// detected when absent.
+    pub migrations_layout: Option<vertz_runner::layout::Layout>,
     /// The environment used when neither `--env` nor `VERTZ_ENV` names one.
     pub default_environment: Option<String>,
     /// Named environments.
@@ -161,6 +164,8 @@ pub struct Resolved {
     pub schema: Option<PathBuf>,
     /// The migrations folder (default `migrations`).
     pub migrations: PathBuf,
+    /// The folder's layout, when vertz.toml sets it (else detected from the folder).
+    pub migrations_layout: Option<vertz_runner::layout::Layout>,
     /// The dialect (default `sqlite`).
     pub dialect: String,
     /// Whether the environment is protected.
@@ -235,6 +240,7 @@ pub fn resolve(file: Option<(&Path, &ConfigFile)>, o: &Overrides) -> Result<Reso
             .clone()
             .or_else(|| cfg.migrations.clone())
             .unwrap_or_else(|| "migrations".into()),
+        migrations_layout: cfg.migrations_layout,
         dialect: o
             .dialect
             .clone()
@@ -365,7 +371,7 @@ protected = true
     fn unknown_keys_and_wrong_types_name_line_and_column() {
         assert_eq!(
             parse("dialect = \"sqlite\"\nmigration = \"m\"\n").unwrap_err(),
-            "vertz.toml:2:1: unknown field `migration`, expected one of `dialect`, `schema`, `migrations`, `default_environment`, `environments`"
+            "vertz.toml:2:1: unknown field `migration`, expected one of `dialect`, `schema`, `migrations`, `migrations_layout`, `default_environment`, `environments`"
         );
         assert_eq!(
             parse("[environments.production]\nprotected = \"yes\"\n").unwrap_err(),

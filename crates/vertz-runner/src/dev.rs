@@ -14,7 +14,8 @@ use vertz_sql::PlanError;
 use crate::deploy::{DeployError, DeployOptions, DeployReport, deploy};
 use crate::driver::Driver;
 use crate::history;
-use crate::migrations::{self, MigrationErrors};
+use crate::layout::{self, Layout, NewMigration};
+use crate::migrations::MigrationErrors;
 use crate::replay::{ReplayError, ScratchDatabase, replay};
 
 /// `migrate dev` failed. Unless the variant says otherwise, no file was written.
@@ -69,6 +70,8 @@ pub struct DevOptions {
     pub renames: Renames,
     /// How to deploy the new file (lock, verification).
     pub deploy: DeployOptions,
+    /// The folder's layout, when set (else detected); the new file follows its convention.
+    pub layout: Option<Layout>,
 }
 
 /// What `migrate dev` did.
@@ -92,8 +95,9 @@ pub async fn migrate_dev(
     desired: &Schema,
     options: &DevOptions,
 ) -> Result<DevReport, DevError> {
+    let layout = options.layout.unwrap_or_else(|| layout::detect(dir));
     let files = if dir.exists() {
-        migrations::read_dir(dir)?
+        layout::read(dir, Some(layout))?
     } else {
         Vec::new()
     };
@@ -126,28 +130,36 @@ pub async fn migrate_dev(
         });
     }
     let plan = compared.plan?;
-    let file_name = migrations::next_file_name(&files, &options.name);
-    let stem = file_name.trim_end_matches(".sql");
+    let created = history::utc_iso();
+    let name = layout::next_name(layout, &files, &options.name, &layout::timestamp(&created));
     let rollback = (!plan.rollback.is_empty()).then(|| plan.rollback_sql());
-    let text = migrations::render(
-        stem,
-        &history::utc_iso(),
-        &format!("Purpose: {}", options.name.replace('\n', " ")),
-        &plan.to_sql(),
-        rollback.as_deref(),
+    let header = format!(
+        "-- Migration: {name}\n-- Created: {created}\n-- Purpose: {}",
+        options.name.replace('\n', " ")
     );
-    let path = dir.join(&file_name);
-    vertz_snapshot::snapshot::write_atomically(&path, text.as_bytes()).map_err(|e| {
-        DevError::Write {
-            path: path.clone(),
-            message: e.to_string(),
-        }
+    let forward = plan.to_sql();
+    let new = layout::new_migration(
+        dir,
+        layout,
+        &files,
+        &name,
+        &NewMigration {
+            header: &header,
+            forward_sql: &forward,
+            rollback_sql: rollback.as_deref(),
+        },
+    )
+    .map_err(|e| MigrationErrors(vec![e]))?;
+    let path = new[0].path.clone();
+    layout::write_new(&new).map_err(|e| DevError::Write {
+        path: path.clone(),
+        message: e.to_string(),
     })?;
     tracing::info!(target: "vertz", file = %path.display(), statements = plan.statements.len(), "migration written");
     report.file = Some(path.clone());
     report.rollback_losses = plan.rollback_losses.clone();
 
-    let files = migrations::read_dir(dir)?;
+    let files = layout::read(dir, Some(layout))?;
     let mut deploy_options = options.deploy.clone();
     deploy_options.final_schema_hash = Some(schema_hash(desired));
     let deployed = deploy(driver, &files, &deploy_options)

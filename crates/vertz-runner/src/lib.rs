@@ -2,7 +2,7 @@
 //!
 //! Owns the async [`driver::Driver`] trait that backends implement, the history table
 //! `_vertz_migrations` ([`history`]), the migration lock ([`lock`]), migration files
-//! ([`migrations`]) and their verification ([`verify`]), and the operations that change or read
+//! ([`migrations`], in the layout of any tool that wrote them: [`layout`]) and their verification ([`verify`]), and the operations that change or read
 //! a live database: push and status ([`push`]), deploy ([`deploy`]), rollback ([`rollback`]),
 //! the check that stands in for `PRAGMA foreign_keys = OFF` where a backend ignores it
 //! ([`cascade`]), status with drift ([`drift`]), the no-op memo of push ([`push_state`]), `migrate dev` ([`dev`]), auto-migrate on start ([`auto`]) and
@@ -21,6 +21,7 @@ pub mod drift;
 pub mod driver;
 pub mod export;
 pub mod history;
+pub mod layout;
 pub mod lock;
 pub mod migrations;
 pub mod push;

@@ -1,10 +1,11 @@
-//! Migration files: the `NNNN_snake_case_name.sql` naming rule, the file format (a header of
+//! Migration files: vertz's `NNNN_snake_case_name.sql` naming rule, the file format (a header of
 //! comments, the forward SQL, and an optional `-- @rollback` section whose lines are all commented
-//! so that `wrangler d1 migrations apply` never runs them), the checksum, and reading a folder.
+//! so that `wrangler d1 migrations apply` never runs them), the statement splitting every layout
+//! shares (drizzle-kit's breakpoints, plain sections), and the checksum. Folders of every layout
+//! are read by [`crate::layout`]; [`read_dir`] is its entry point with the layout detected.
 //!
-//! Parsing is pure ([`parse_name`], [`parse`], [`checksum`], [`render`]); [`read_dir`] is the only
-//! function here that touches the file system, and it reports every bad file at once. Nothing
-//! here talks to a database.
+//! Parsing is pure ([`parse_name`], [`parse`], [`checksum`], [`render`]). Nothing here talks to a
+//! database.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -13,6 +14,8 @@ use std::path::{Path, PathBuf};
 
 use vertz_snapshot::sha256_hex;
 use vertz_sql::lex::split_statements;
+
+pub use crate::layout::{Layout, read};
 
 /// The line that starts the rollback section (compared after trimming white space).
 pub const ROLLBACK_MARKER: &str = "-- @rollback";
@@ -29,10 +32,16 @@ pub struct FileStatement {
 /// A parsed migration file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MigrationFile {
-    /// The number before the first `_` (`0007_add_users.sql` → 7).
-    pub number: u64,
-    /// The file name without `.sql`: what the history records (`0007_add_users`).
+    /// The migration's name: what `_vertz_migrations` records and messages show, unique in its
+    /// folder (the file name without `.sql`, `0007_add_users`; see [`crate::layout`] for the
+    /// other layouts).
     pub name: String,
+    /// What the folder's own tool records for this migration (see [`crate::layout`]'s table):
+    /// the name for vertz's layout, the whole file name for wrangler's, the version for sqlx
+    /// and dbmate, the journal's `when` (or the folder name) for drizzle-kit.
+    pub identity: String,
+    /// The layout of the folder the file was read from.
+    pub layout: Layout,
     /// Where the file is.
     pub path: PathBuf,
     /// sha256 of the content with line endings normalized to LF, lowercase hex.
@@ -91,6 +100,107 @@ pub enum MigrationFileError {
         first: PathBuf,
         /// The other file.
         second: PathBuf,
+    },
+    /// Two migrations carry one version, in a layout whose tool records the version.
+    #[error(
+        "{second}: has the same version {version} as {first}, and {tool} records a migration by its version; give one of them a version of its own"
+    )]
+    DuplicateVersion {
+        /// The tool (`sqlx`, `dbmate`, `drizzle-kit`).
+        tool: &'static str,
+        /// The version.
+        version: String,
+        /// The migration seen first.
+        first: PathBuf,
+        /// The other one.
+        second: PathBuf,
+    },
+    /// A sqlx file name whose version is not a whole number.
+    #[error(
+        "{path}: sqlx names a migration <VERSION>_<DESCRIPTION>.sql with a whole number for VERSION (sqlx itself refuses this folder); rename it"
+    )]
+    BadVersion {
+        /// The file.
+        path: PathBuf,
+    },
+    /// A sqlx `.down.sql` file without its `.up.sql`.
+    #[error(
+        "{path}: a sqlx down file without its up file {up}; restore the up file, or delete this one"
+    )]
+    DownWithoutUp {
+        /// The down file.
+        path: PathBuf,
+        /// The up file it needs.
+        up: PathBuf,
+    },
+    /// A dbmate file without its `-- migrate:up` line.
+    #[error(
+        "{path}: dbmate needs a `-- migrate:up` line above the statements (and `-- migrate:down` above those that undo them); add it"
+    )]
+    NoUpSection {
+        /// The file.
+        path: PathBuf,
+    },
+    /// SQL above dbmate's `-- migrate:up` line, or a down section above the up one.
+    #[error(
+        "{path}:{line}: dbmate runs only what is under `-- migrate:up` (then `-- migrate:down`); move this below `-- migrate:up`"
+    )]
+    OutsideSections {
+        /// The file.
+        path: PathBuf,
+        /// The line.
+        line: usize,
+    },
+    /// drizzle-kit's `meta/_journal.json` cannot be read.
+    #[error(
+        "{path}: drizzle-kit's journal cannot be read: {message}; restore it from git (drizzle-kit writes it with every migration)"
+    )]
+    Journal {
+        /// The journal.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// A journal entry whose file is missing.
+    #[error(
+        "{path}: listed as {tag:?} in meta/_journal.json, but the file is missing; restore it, or remove the entry"
+    )]
+    JournalFileMissing {
+        /// The file the entry names.
+        path: PathBuf,
+        /// The entry's tag.
+        tag: String,
+    },
+    /// A `.sql` file of a drizzle-kit folder that the journal does not list.
+    #[error(
+        "{path}: not listed in meta/_journal.json, so drizzle-kit would never run it; add its entry (or delete the file)"
+    )]
+    NotInJournal {
+        /// The file.
+        path: PathBuf,
+    },
+    /// A journal entry whose `when` is not after the entry before it.
+    #[error(
+        "{path}: entry {tag:?} has `when` {when}, not after the entry before it ({previous}); `drizzle-kit migrate` skips such an entry on a database that has the earlier one: give it a later `when`"
+    )]
+    JournalOrder {
+        /// The journal.
+        path: PathBuf,
+        /// The entry's tag.
+        tag: String,
+        /// Its `when`.
+        when: u64,
+        /// The previous entry's `when`.
+        previous: u64,
+    },
+    /// A new migration's file could not be written.
+    #[error("{path}: cannot write the migration file: {source}")]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
     },
     /// The file is not UTF-8 text.
     #[error("{path}: the migration file is not UTF-8 text; save it as UTF-8")]
@@ -223,19 +333,122 @@ pub fn parse_name(file_name: &str) -> Option<(u64, String)> {
     Some((number, stem.to_string()))
 }
 
-/// Parses a migration file's bytes; `path` names it in errors and gives its number and name.
+/// Parses a migration file of vertz's own layout; `path` names it in errors and gives its name.
 pub fn parse(path: &Path, bytes: &[u8]) -> Result<MigrationFile, MigrationFileError> {
     let file_name = path
         .file_name()
         .and_then(|n| n.to_str())
         .unwrap_or_default();
-    let (number, name) =
+    let (_, name) =
         parse_name(file_name).ok_or_else(|| MigrationFileError::BadName { path: path.into() })?;
-    let text = std::str::from_utf8(bytes)
-        .map_err(|_| MigrationFileError::NotUtf8 { path: path.into() })?;
-    let text = normalized(text);
-    let checksum = sha256_hex(text.as_bytes());
+    let text = utf8(path, bytes)?;
+    let body = parse_body(path, text, Sections::Vertz)?;
+    Ok(body.into_file(path, name.clone(), name, Layout::Vertz, checksum(text)))
+}
 
+/// `bytes` as text, or the error naming `path`.
+pub(crate) fn utf8<'b>(path: &Path, bytes: &'b [u8]) -> Result<&'b str, MigrationFileError> {
+    std::str::from_utf8(bytes).map_err(|_| MigrationFileError::NotUtf8 { path: path.into() })
+}
+
+/// How a file's text is cut into what runs forward and what rolls it back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Sections {
+    /// vertz's (and wrangler's) format: the forward SQL, every statement closed by `;`, then
+    /// an optional commented `-- @rollback` section.
+    Vertz,
+    /// The same without the rule that the last statement ends with `;` (sqlx runs a file whole).
+    Open,
+    /// drizzle-kit's: the forward SQL cut at `--> statement-breakpoint` (a last statement of a
+    /// piece may lack its `;`), then the same optional commented rollback section.
+    Drizzle,
+    /// Plain SQL with no rollback section: a sqlx `.down.sql` file, a dbmate section.
+    Plain,
+}
+
+/// The statements of one file (or one section of it).
+#[derive(Debug, Default)]
+pub(crate) struct Body {
+    pub(crate) forward: Vec<FileStatement>,
+    pub(crate) foreign_keys_off: bool,
+    pub(crate) rollback: Option<Vec<FileStatement>>,
+    pub(crate) rollback_foreign_keys_off: bool,
+}
+
+impl Body {
+    pub(crate) fn into_file(
+        self,
+        path: &Path,
+        name: String,
+        identity: String,
+        layout: Layout,
+        checksum: String,
+    ) -> MigrationFile {
+        MigrationFile {
+            name,
+            identity,
+            layout,
+            path: path.into(),
+            checksum,
+            forward: self.forward,
+            rollback: self.rollback,
+            foreign_keys_off: self.foreign_keys_off,
+            rollback_foreign_keys_off: self.rollback_foreign_keys_off,
+        }
+    }
+}
+
+/// drizzle-kit's separator between statements.
+pub const BREAKPOINT: &str = "--> statement-breakpoint";
+
+/// The statements of `text`, whose first line is line `first_line` of the file.
+/// `closed`: the last statement must end with `;` (wrangler appends its own INSERT to a file).
+pub(crate) fn statements(
+    path: &Path,
+    text: &str,
+    first_line: usize,
+    closed: bool,
+) -> Result<Vec<FileStatement>, MigrationFileError> {
+    let raw = split_statements(text).map_err(|e| MigrationFileError::Lex {
+        path: path.into(),
+        line: e.line + first_line - 1,
+        message: e.message,
+    })?;
+    if closed
+        && let Some(last) = raw.last()
+        && !last.terminated
+    {
+        return Err(MigrationFileError::Unterminated {
+            path: path.into(),
+            line: last.line + first_line - 1,
+        });
+    }
+    Ok(raw
+        .into_iter()
+        .map(|s| FileStatement {
+            sql: s.sql,
+            line: s.line + first_line - 1,
+        })
+        .collect())
+}
+
+/// Parses a file's text (line endings already as they are; CR is normalized here) into its
+/// forward statements and rollback section, as `sections` says.
+pub(crate) fn parse_body(
+    path: &Path,
+    text: &str,
+    sections: Sections,
+) -> Result<Body, MigrationFileError> {
+    let text = normalized(text);
+    if sections == Sections::Plain {
+        let forward = statements(path, &text, 1, false)?;
+        let (forward, foreign_keys_off) = take_foreign_keys_pragmas(path, forward)?;
+        return Ok(Body {
+            forward,
+            foreign_keys_off,
+            ..Body::default()
+        });
+    }
     // A line that is the marker contains it: a file without the marker's text (most files)
     // is not split into lines at all.
     let lines: Vec<&str> = if text.contains(ROLLBACK_MARKER) {
@@ -248,28 +461,23 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<MigrationFile, MigrationFileEr
         Some(m) => Cow::Owned(lines[..m].join("\n")),
         None => Cow::Borrowed(&*text),
     };
-    let lex_err = |e: vertz_sql::lex::LexError, offset: usize| MigrationFileError::Lex {
-        path: path.into(),
-        line: e.line + offset,
-        message: e.message,
+    let forward = match sections {
+        Sections::Drizzle => {
+            // Each piece between breakpoints is one unit for drizzle-kit; its statements keep
+            // their lines in the file.
+            let mut out = Vec::new();
+            let mut line = 1;
+            for piece in forward_text.split(BREAKPOINT) {
+                out.extend(statements(path, piece, line, false)?);
+                line += piece.matches('\n').count();
+            }
+            out
+        }
+        _ => statements(path, &forward_text, 1, sections == Sections::Vertz)?,
     };
-    let forward_raw = split_statements(&forward_text).map_err(|e| lex_err(e, 0))?;
-    let Some(last) = forward_raw.last() else {
+    if forward.is_empty() {
         return Err(MigrationFileError::EmptyForward { path: path.into() });
-    };
-    if !last.terminated {
-        return Err(MigrationFileError::Unterminated {
-            path: path.into(),
-            line: last.line,
-        });
     }
-    let forward: Vec<FileStatement> = forward_raw
-        .into_iter()
-        .map(|s| FileStatement {
-            sql: s.sql,
-            line: s.line,
-        })
-        .collect();
     let (forward, foreign_keys_off) = take_foreign_keys_pragmas(path, forward)?;
     let mut rollback_foreign_keys_off = false;
 
@@ -291,34 +499,22 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<MigrationFile, MigrationFileEr
                     });
                 }
             }
-            let statements =
-                split_statements(&uncommented.join("\n")).map_err(|e| lex_err(e, m + 1))?;
+            let statements = statements(path, &uncommented.join("\n"), m + 2, false)?;
             if statements.is_empty() {
                 return Err(MigrationFileError::EmptyRollback {
                     path: path.into(),
                     line: m + 1,
                 });
             }
-            let statements: Vec<FileStatement> = statements
-                .into_iter()
-                .map(|s| FileStatement {
-                    sql: s.sql,
-                    line: s.line + m + 1,
-                })
-                .collect();
             let (statements, off) = take_foreign_keys_pragmas(path, statements)?;
             rollback_foreign_keys_off = off;
             Some(statements)
         }
     };
-    Ok(MigrationFile {
-        number,
-        name,
-        path: path.into(),
-        checksum,
+    Ok(Body {
         forward,
-        rollback,
         foreign_keys_off,
+        rollback,
         rollback_foreign_keys_off,
     })
 }
@@ -329,7 +525,7 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<MigrationFile, MigrationFileEr
 /// foreign_keys=OFF; BEGIN TRANSACTION; ... COMMIT; PRAGMA foreign_keys=ON;`) asks for exactly
 /// what vertz then does (foreign keys off around the file's own transaction), so it is taken out
 /// too; any other statement that begins, ends or nests a transaction is an error with its line.
-fn take_foreign_keys_pragmas(
+pub(crate) fn take_foreign_keys_pragmas(
     path: &Path,
     statements: Vec<FileStatement>,
 ) -> Result<(Vec<FileStatement>, bool), MigrationFileError> {
@@ -362,21 +558,28 @@ fn take_foreign_keys_pragmas(
     Ok((kept, off))
 }
 
-/// Checks a set of parsed files for numbers used twice; returns them ordered by number.
+/// The number of a vertz-named migration (`0007_add_users` → 7).
+pub(crate) fn number(name: &str) -> u64 {
+    let digits = name.split('_').next().unwrap_or_default();
+    digits.parse().unwrap_or(0)
+}
+
+/// Checks a set of vertz-named files for numbers used twice; returns them ordered by number.
 pub fn order(files: Vec<MigrationFile>) -> Result<Vec<MigrationFile>, MigrationErrors> {
     let mut by_number: BTreeMap<u64, MigrationFile> = BTreeMap::new();
     let mut errors = Vec::new();
     let mut files = files;
     files.sort_by(|a, b| a.name.cmp(&b.name));
     for f in files {
-        if let Some(first) = by_number.get(&f.number) {
+        let n = number(&f.name);
+        if let Some(first) = by_number.get(&n) {
             errors.push(MigrationFileError::DuplicateNumber {
-                number: f.number,
+                number: n,
                 first: first.path.clone(),
                 second: f.path,
             });
         } else {
-            by_number.insert(f.number, f);
+            by_number.insert(n, f);
         }
     }
     if errors.is_empty() {
@@ -386,65 +589,16 @@ pub fn order(files: Vec<MigrationFile>) -> Result<Vec<MigrationFile>, MigrationE
     }
 }
 
-/// Reads every `*.sql` file directly in `dir` (sub-folders and other files are ignored, as
-/// wrangler does), ordered by number. Every bad file is reported, not just the first.
+/// Reads a migrations folder in the layout found there ([`crate::layout::read`] with no layout
+/// set), in the folder's order. Every bad file is reported, not just the first.
 pub fn read_dir(dir: &Path) -> Result<Vec<MigrationFile>, MigrationErrors> {
-    let entries = std::fs::read_dir(dir).map_err(|source| {
-        MigrationErrors(vec![MigrationFileError::ReadDir {
-            path: dir.into(),
-            source,
-        }])
-    })?;
-    let mut paths = Vec::new();
-    for entry in entries {
-        let entry = entry.map_err(|source| {
-            MigrationErrors(vec![MigrationFileError::ReadDir {
-                path: dir.into(),
-                source,
-            }])
-        })?;
-        let path = entry.path();
-        // The entry's type comes with the folder listing (no stat per file); a symbolic link
-        // is followed, as before.
-        let is_file = match entry.file_type() {
-            Ok(t) if t.is_symlink() => path.is_file(),
-            Ok(t) => t.is_file(),
-            Err(_) => path.is_file(),
-        };
-        if is_file && path.extension().is_some_and(|e| e == "sql") {
-            paths.push((entry.file_name(), path));
-        }
-    }
-    // All in one folder: ordering by file name is ordering by path. The names are taken from
-    // the folder's entries once, not parsed out of each path at every comparison (at 1,000
-    // files that was a tenth of a no-op deploy's instructions).
-    paths.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    let mut files = Vec::new();
-    let mut errors = Vec::new();
-    let mut bytes = Vec::new();
-    for (_, path) in paths {
-        match read_file(&path, &mut bytes) {
-            Ok(bytes) => match parse(&path, bytes) {
-                Ok(f) => files.push(f),
-                Err(e) => errors.push(e),
-            },
-            Err(source) => errors.push(MigrationFileError::Read { path, source }),
-        }
-    }
-    match order(files) {
-        Ok(files) if errors.is_empty() => Ok(files),
-        Ok(_) => Err(MigrationErrors(errors)),
-        Err(MigrationErrors(more)) => {
-            errors.extend(more);
-            Err(MigrationErrors(errors))
-        }
-    }
+    read(dir, None)
 }
 
 /// Reads the file at `path` into `buf`, returning its bytes: one buffer for a whole folder
 /// (grown when a file does not fit, never shrunk or cleared), and no `statx` per file
 /// (`std::fs::read` asks for the size first: a thousand system calls more for 1,000 files).
-fn read_file<'b>(path: &Path, buf: &'b mut Vec<u8>) -> std::io::Result<&'b [u8]> {
+pub(crate) fn read_file<'b>(path: &Path, buf: &'b mut Vec<u8>) -> std::io::Result<&'b [u8]> {
     use std::io::Read;
     let mut file = std::fs::File::open(path)?;
     let mut len = 0;
@@ -461,10 +615,10 @@ fn read_file<'b>(path: &Path, buf: &'b mut Vec<u8>) -> std::io::Result<&'b [u8]>
     }
 }
 
-/// The file name of the next migration after `files`: the next number, zero padded to four
-/// digits, then `name` in snake case (other characters become `_`).
+/// The file name of the next migration after `files` in vertz's layout: the next number, zero
+/// padded to four digits, then `name` in snake case (other characters become `_`).
 pub fn next_file_name(files: &[MigrationFile], name: &str) -> String {
-    let next = files.iter().map(|f| f.number).max().unwrap_or(0) + 1;
+    let next = files.iter().map(|f| number(&f.name)).max().unwrap_or(0) + 1;
     format!("{next:04}_{}.sql", snake_case(name))
 }
 
@@ -686,7 +840,7 @@ mod tests {
             "-- Migration: 0001_init\n\nCREATE TABLE a (x);\nCREATE INDEX i ON a (x);\n",
         )
         .unwrap();
-        assert_eq!(f.number, 1);
+        assert_eq!(f.identity, "0001_init");
         assert_eq!(f.name, "0001_init");
         assert_eq!(
             sqls(&f.forward),

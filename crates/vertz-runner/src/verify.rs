@@ -9,7 +9,8 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use crate::history::HistoryEntry;
-use crate::migrations::{MigrationFile, parse_name};
+use crate::layout::Layout;
+use crate::migrations::MigrationFile;
 
 /// What verification may let through. Both are dangerous and off by default.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -22,12 +23,16 @@ pub struct VerifyOptions {
     pub accept_changed_checksums: bool,
 }
 
-/// One problem between the history and the files.
+/// One problem between the history and the files. Its message speaks the terms of the folder's
+/// layout (a file name for wrangler, a version for sqlx and dbmate, the journal for drizzle-kit).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case", tag = "problem")]
 pub enum Problem {
     /// An applied file's content changed since it was applied.
     Changed {
+        /// The folder's layout.
+        #[serde(skip)]
+        layout: Layout,
         /// The migration.
         name: String,
         /// The checksum recorded when it was applied.
@@ -37,11 +42,17 @@ pub enum Problem {
     },
     /// An applied migration has no file any more.
     Missing {
+        /// The folder's layout.
+        #[serde(skip)]
+        layout: Layout,
         /// The migration.
         name: String,
     },
     /// A pending file is numbered below the last applied migration.
     OutOfOrder {
+        /// The folder's layout.
+        #[serde(skip)]
+        layout: Layout,
         /// The pending migration.
         name: String,
         /// The last applied migration.
@@ -53,22 +64,31 @@ impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Problem::Changed {
+                layout,
                 name,
                 recorded,
                 actual,
             } => write!(
                 f,
-                "{name}: changed after it was applied (recorded checksum {}, file now {}); restore the file, or pass --accept-changed-checksums if the edit does not change what it did",
+                "{}: changed after it was applied (recorded checksum {}, file now {}); restore the file, or pass --accept-changed-checksums if the edit does not change what it did",
+                layout.describe(name),
                 short(recorded),
                 short(actual)
             ),
-            Problem::Missing { name } => write!(
+            Problem::Missing { layout, name } => write!(
                 f,
-                "{name}: applied to the database but its file is missing; restore {name}.sql"
+                "{}: applied to the database but its file is missing; {}",
+                layout.describe(name),
+                layout.restore(name)
             ),
-            Problem::OutOfOrder { name, last_applied } => write!(
+            Problem::OutOfOrder {
+                layout,
+                name,
+                last_applied,
+            } => write!(
                 f,
-                "{name}: pending but numbered below the last applied migration {last_applied}; renumber it after {last_applied}, or pass --allow-out-of-order"
+                "{}, or pass --allow-out-of-order",
+                layout.reorder(name, last_applied)
             ),
         }
     }
@@ -112,8 +132,10 @@ fn is_file_entry(e: &HistoryEntry) -> bool {
     e.kind == "migration" || e.kind == "baseline"
 }
 
-/// Compares the history with the files.
+/// Compares the history with the files (in the folder's order, as
+/// [`crate::layout::read`] returns them).
 pub fn inspect(history: &[HistoryEntry], files: &[MigrationFile]) -> Inspection {
+    let layout = files.first().map(|f| f.layout).unwrap_or_default();
     let by_name: BTreeMap<&str, &MigrationFile> =
         files.iter().map(|f| (f.name.as_str(), f)).collect();
     let applied: BTreeMap<&str, &HistoryEntry> = history
@@ -125,9 +147,11 @@ pub fn inspect(history: &[HistoryEntry], files: &[MigrationFile]) -> Inspection 
     for e in history.iter().filter(|e| is_file_entry(e)) {
         match by_name.get(e.name.as_str()) {
             None => out.problems.push(Problem::Missing {
+                layout,
                 name: e.name.clone(),
             }),
             Some(f) if f.checksum != e.checksum => out.problems.push(Problem::Changed {
+                layout,
                 name: e.name.clone(),
                 recorded: e.checksum.clone(),
                 actual: f.checksum.clone(),
@@ -135,22 +159,37 @@ pub fn inspect(history: &[HistoryEntry], files: &[MigrationFile]) -> Inspection 
             Some(_) => out.applied.push(e.name.clone()),
         }
     }
-    let last_applied = applied
-        .keys()
-        .filter_map(|n| parse_name(&format!("{n}.sql")))
-        .max();
-    for f in files {
+    // "Below the last applied" in the layout's own order: by name where names tell (an applied
+    // migration whose file is gone counts too), else by place in the folder (drizzle's journal).
+    let last_applied: Option<String> = match layout.cmp_names("", "") {
+        Some(_) => applied
+            .keys()
+            .copied()
+            .max_by(|a, b| layout.cmp_names(a, b).unwrap_or(std::cmp::Ordering::Equal))
+            .map(str::to_string),
+        None => files
+            .iter()
+            .rfind(|f| applied.contains_key(f.name.as_str()))
+            .map(|f| f.name.clone()),
+    };
+    let position = |name: &str| files.iter().position(|f| f.name == name);
+    for (i, f) in files.iter().enumerate() {
         if applied.contains_key(f.name.as_str()) {
             continue;
         }
         out.pending.push(f.name.clone());
-        if let Some((number, name)) = &last_applied
-            && f.number < *number
-        {
-            out.problems.push(Problem::OutOfOrder {
-                name: f.name.clone(),
-                last_applied: name.clone(),
-            });
+        if let Some(last) = &last_applied {
+            let below = match layout.cmp_names(&f.name, last) {
+                Some(o) => o.is_lt(),
+                None => position(last).is_some_and(|l| i < l),
+            };
+            if below {
+                out.problems.push(Problem::OutOfOrder {
+                    layout,
+                    name: f.name.clone(),
+                    last_applied: last.clone(),
+                });
+            }
         }
     }
     out

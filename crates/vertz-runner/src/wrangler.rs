@@ -273,7 +273,8 @@ async fn check(
         .filter(|f| recorded(f) || rows.contains(&file_name(f)))
         .collect();
     if let Some(last) = applied.last() {
-        for f in files.iter().filter(|f| f.number < last.number) {
+        let last_at = files.iter().position(|f| f.name == last.name).unwrap_or(0);
+        for f in &files[..last_at] {
             if !applied.iter().any(|a| a.name == f.name) {
                 problems.push(format!(
                     "{}: not applied, although the later {} is; apply it first (`wrangler d1 migrations apply`), or renumber it after {}",
@@ -448,8 +449,9 @@ mod tests {
             insert_statement(
                 "my \"t\"",
                 &MigrationFile {
-                    number: 1,
                     name: "0001_a".into(),
+                    identity: "0001_a".into(),
+                    layout: crate::layout::Layout::Vertz,
                     path: "m/0001_a.sql".into(),
                     checksum: String::new(),
                     forward: Vec::new(),

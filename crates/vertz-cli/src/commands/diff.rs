@@ -32,7 +32,7 @@ async fn side(source: &str) -> Result<(Schema, Option<Box<dyn Driver>>), CliErro
     }
     let path = Path::new(source);
     if path.is_dir() {
-        let files = read_migrations(path)?;
+        let files = read_migrations(path, None)?;
         let refs: Vec<_> = files.iter().collect();
         let schema = vertz_runner::replay::replay(&SqliteScratch, &refs)
             .await

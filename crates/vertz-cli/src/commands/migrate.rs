@@ -11,6 +11,7 @@ use std::time::Duration;
 use vertz_dialect_sqlite::SqliteScratch;
 use vertz_runner::deploy::{DeployOptions, TxMode, deploy};
 use vertz_runner::dev::{DevOptions, migrate_dev};
+use vertz_runner::layout::{self, Layout, NewMigration};
 use vertz_runner::lock::LockOptions;
 use vertz_runner::migrations::{self, MigrationFile};
 use vertz_runner::verify::VerifyOptions;
@@ -22,8 +23,9 @@ use crate::exit::{self, CliError};
 use crate::output::{self, note, say};
 use crate::schema_source;
 
-/// Reads the migrations folder; a missing folder is an input error naming it.
-pub fn read_migrations(dir: &Path) -> Result<Vec<MigrationFile>, CliError> {
+/// Reads the migrations folder in `layout` (detected when `None`); a missing folder is an input
+/// error naming it.
+pub fn read_migrations(dir: &Path, layout: Option<Layout>) -> Result<Vec<MigrationFile>, CliError> {
     if !dir.is_dir() {
         return Err(CliError::new(
             exit::INVALID_INPUT,
@@ -33,7 +35,7 @@ pub fn read_migrations(dir: &Path) -> Result<Vec<MigrationFile>, CliError> {
             ),
         ));
     }
-    migrations::read_dir(dir).map_err(|e| CliError::new(exit::INVALID_INPUT, e))
+    migrations::read(dir, layout).map_err(|e| CliError::new(exit::INVALID_INPUT, e))
 }
 
 /// The lock options of a run: wait as long as asked, and say on stderr who holds the lock.
@@ -68,7 +70,8 @@ pub async fn deploy_run(ctx: &Context, args: DeployArgs) -> Result<u8, CliError>
     let overlapped = if existing == Some(true) && !args.dry_run && !settings.resolved.protected {
         let reading = {
             let dir = dir.clone();
-            std::thread::spawn(move || read_migrations(&dir))
+            let layout = settings.resolved.migrations_layout;
+            std::thread::spawn(move || read_migrations(&dir, layout))
         };
         let opened = schema_source::open_database(&database).await;
         let files = reading
@@ -80,7 +83,10 @@ pub async fn deploy_run(ctx: &Context, args: DeployArgs) -> Result<u8, CliError>
     };
     let (files, opened) = match overlapped {
         Some((files, opened)) => (files, Some(opened)),
-        None => (read_migrations(&dir)?, None),
+        None => (
+            read_migrations(&dir, settings.resolved.migrations_layout)?,
+            None,
+        ),
     };
     ctx.announce("db migrate deploy", &settings, &database, args.json);
     if !args.dry_run {
@@ -267,6 +273,7 @@ pub async fn dev_run(ctx: &Context, args: DevArgs) -> Result<u8, CliError> {
     let driver = schema_source::open_database(&database).await?;
     let options = DevOptions {
         name: args.name.clone(),
+        layout: settings.resolved.migrations_layout,
         force: args.force,
         renames: Default::default(),
         deploy: DeployOptions {
@@ -311,22 +318,49 @@ pub async fn dev_run(ctx: &Context, args: DevArgs) -> Result<u8, CliError> {
 pub async fn new_run(ctx: &Context, args: NewArgs) -> Result<u8, CliError> {
     let settings = ctx.settings(None, None, args.dir.migrations.as_ref())?;
     let dir = &settings.resolved.migrations;
+    let layout = settings
+        .resolved
+        .migrations_layout
+        .unwrap_or_else(|| layout::detect(dir));
     let files = if dir.exists() {
-        read_migrations(dir)?
+        read_migrations(dir, Some(layout))?
     } else {
         Vec::new()
     };
-    let file_name = migrations::next_file_name(&files, &args.name);
-    let stem = file_name.trim_end_matches(".sql");
-    let text = format!(
-        "-- Migration: {stem}\n-- Created: {}\n-- Purpose: {}\n--\n-- Write the SQL below; end every statement with `;`. Keep it portable to D1: no\n-- BEGIN/COMMIT (each file already runs atomically), no PRAGMA except defer_foreign_keys\n-- (PRAGMA foreign_keys = OFF does nothing on D1).\n-- To make it reversible, end the file with a line `-- @rollback` followed by the SQL\n-- that undoes it, every line commented with `-- ` (so wrangler does not run it).\n\n",
-        vertz_runner::history::utc_iso(),
+    let created = vertz_runner::history::utc_iso();
+    let name = layout::next_name(layout, &files, &args.name, &layout::timestamp(&created));
+    let undo = match layout {
+        Layout::Dbmate => {
+            "-- To make it reversible, write the SQL that undoes it under `-- migrate:down`."
+        }
+        Layout::Sqlx
+            if files
+                .iter()
+                .any(|f| f.path.to_string_lossy().ends_with(".up.sql")) =>
+        {
+            "-- To make it reversible, write the SQL that undoes it in the .down.sql file."
+        }
+        _ => {
+            "-- To make it reversible, end the file with a line `-- @rollback` followed by the SQL\n-- that undoes it, every line commented with `-- ` (so wrangler does not run it)."
+        }
+    };
+    let header = format!(
+        "-- Migration: {name}\n-- Created: {created}\n-- Purpose: {}\n--\n-- Write the SQL below; end every statement with `;`. Keep it portable to D1: no\n-- BEGIN/COMMIT (each file already runs atomically), no PRAGMA except defer_foreign_keys\n-- (PRAGMA foreign_keys = OFF does nothing on D1).\n{undo}",
         args.name.replace('\n', " ")
     );
-    let path = dir.join(&file_name);
-    vertz_snapshot::snapshot::write_atomically(&path, text.as_bytes())
-        .map_err(|e| CliError::new(exit::INTERNAL, e))?;
-    say!("Created {}", path.display());
+    let new = layout::new_migration(
+        dir,
+        layout,
+        &files,
+        &name,
+        &NewMigration {
+            header: &header,
+            ..Default::default()
+        },
+    )
+    .map_err(|e| CliError::new(exit::INVALID_INPUT, e))?;
+    layout::write_new(&new).map_err(|e| CliError::new(exit::INTERNAL, e))?;
+    say!("Created {}", new[0].path.display());
     Ok(exit::OK)
 }
 
@@ -335,7 +369,7 @@ pub async fn adopt_run(ctx: &Context, args: AdoptArgs) -> Result<u8, CliError> {
     let settings = ctx.settings(args.database.as_ref(), None, args.dir.migrations.as_ref())?;
     let database = ctx.database(&settings)?;
     let dir = settings.resolved.migrations.clone();
-    let files = read_migrations(&dir)?;
+    let files = read_migrations(&dir, settings.resolved.migrations_layout)?;
     ctx.announce("db migrate adopt", &settings, &database, args.json);
     if !args.dry_run {
         ctx.confirm("db migrate adopt", &settings, &database)?;

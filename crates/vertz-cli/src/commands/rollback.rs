@@ -12,7 +12,10 @@ use crate::schema_source;
 pub async fn run(ctx: &Context, args: RollbackArgs) -> Result<u8, CliError> {
     let settings = ctx.settings(args.database.as_ref(), None, args.dir.migrations.as_ref())?;
     let database = ctx.database(&settings)?;
-    let files = read_migrations(&settings.resolved.migrations)?;
+    let files = read_migrations(
+        &settings.resolved.migrations,
+        settings.resolved.migrations_layout,
+    )?;
     ctx.announce("db rollback", &settings, &database, false);
     if !args.dry_run {
         ctx.confirm("db rollback", &settings, &database)?;

@@ -43,7 +43,7 @@ pub async fn run(ctx: &Context, args: StatusArgs) -> Result<u8, CliError> {
     };
     ctx.announce("db status", &settings, &database, args.json);
     let files = match &dir {
-        Some(d) => Some(read_migrations(d)?),
+        Some(d) => Some(read_migrations(d, settings.resolved.migrations_layout)?),
         None => None,
     };
     let wrangler = crate::config::resolve_wrangler(&settings.resolved, None, None);
