@@ -229,3 +229,95 @@ fn renamed_fts5_tables_keep_their_rows_on_d1() {
         &|_, db| Box::new(driver(&id_of(db))),
     );
 }
+
+/// A database holding `docs` with three rows, and schema.sql declaring `v2`.
+fn docs_with_rows(v2: &str) -> (Project, crate::support::Db) {
+    let p = Project::new();
+    p.write("schema.sql", DOCS);
+    let db = p.db("app.db");
+    crate::support::push_schema(&p, &db, &[]).code(0);
+    db.exec(ROWS);
+    p.write("schema.sql", v2);
+    (p, db)
+}
+
+/// `db diff` takes `--rename-table` for an FTS5 table as `db push` does; a flag onto a name
+/// that is no FTS5 table of the schema is a usage error that changes nothing.
+#[test]
+fn db_diff_takes_the_flag_and_a_bad_target_is_a_usage_error() {
+    let (p, db) = docs_with_rows("CREATE VIRTUAL TABLE docs2 USING fts5(title, body);\n");
+    let url = db.url();
+    let diffed = p.vertz(&[
+        "db",
+        "diff",
+        "--from",
+        &url,
+        "--to",
+        "schema.sql",
+        "--rename-table",
+        "docs=docs2",
+    ]);
+    diffed.code(0);
+    assert!(
+        diffed.stdout.contains(
+            "-- rename fts5 table docs to docs2\nALTER TABLE \"docs\" RENAME TO \"docs2\";\n"
+        ) && !diffed.stdout.contains("DROP"),
+        "{}",
+        diffed.stdout
+    );
+    let before = db.schema_text();
+    let refused = crate::support::push_schema(&p, &db, &["--rename-table", "docs=nope"]);
+    refused.code(2);
+    assert_eq!(
+        refused.stderr,
+        "error: rename of fts5 table \"docs\" to \"nope\": \"nope\" must be an fts5 table of the schema that the database does not have yet (or one renamed away by another --rename-table); check the --rename and --rename-table flags\n"
+    );
+    assert_eq!(db.schema_text(), before);
+}
+
+/// `migrate dev` writes the rename and, in the rollback section, the rename back; `db rollback`
+/// runs it and the rows answer under the old name again.
+#[test]
+fn migrate_dev_writes_the_rename_and_rollback_renames_back() {
+    let p = Project::new();
+    let dev = |name: &str| {
+        p.vertz(&[
+            "db",
+            "migrate",
+            "dev",
+            "--name",
+            name,
+            "--database",
+            "sqlite:app.db",
+            "--schema",
+            "schema.sql",
+        ])
+    };
+    p.write("schema.sql", DOCS);
+    dev("init").code(0);
+    let db = p.db("app.db");
+    db.exec(ROWS);
+    p.write(
+        "schema.sql",
+        "CREATE VIRTUAL TABLE docs2 USING fts5(title, body); -- @renamed from=docs\n",
+    );
+    dev("rename").code(0);
+    let text = std::fs::read_to_string(p.path("migrations/0002_rename.sql")).unwrap();
+    let (forward, back) = text.split_once("\n-- @rollback\n").expect(&text);
+    assert!(
+        forward.contains("\nALTER TABLE \"docs\" RENAME TO \"docs2\";\n")
+            && !forward.contains("DROP"),
+        "{text}"
+    );
+    assert!(
+        back.contains("-- ALTER TABLE \"docs2\" RENAME TO \"docs\";"),
+        "{text}"
+    );
+    let matched = "SELECT rowid, title FROM {t} WHERE {t} MATCH 'quiet'";
+    assert_eq!(db.rows(&matched.replace("{t}", "docs2")), [["2", "moon"]]);
+    p.vertz(&["db", "rollback", "--database", "sqlite:app.db"])
+        .code(0);
+    assert_eq!(db.count("docs"), 3);
+    assert_eq!(db.rows(&matched.replace("{t}", "docs")), [["2", "moon"]]);
+    assert!(!db.objects().iter().any(|o| o.contains("docs2")));
+}
