@@ -170,8 +170,8 @@ impl Renames {
         self.tables.is_empty() && self.columns.is_empty() && self.fts5_tables.is_empty()
     }
 
-    /// The renames that can be applied from `from` to `to`: the old object exists, the new one
-    /// exists in `to`, and no two old objects take one new name. Others are left out (see
+    /// The renames that can be applied from `from` to `to`: the old object (table, column or
+    /// FTS5 table) exists, the new one exists in `to`, and no two old objects take one new name. Others are left out (see
     /// [`crate::rename::check_renames`] for the reasons, worded for a user).
     ///
     /// A table may be renamed onto a name that `from` has too: the old table of that name is

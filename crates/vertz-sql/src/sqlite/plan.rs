@@ -3,8 +3,8 @@
 //! rollback (the forward plan of the reverse diff).
 //!
 //! Order of a plan: `PRAGMA defer_foreign_keys`, drops of the views and triggers that change or
-//! depend on what changes, drops of FTS5 tables that go or change (the rows a changed one keeps
-//! saved first), drops of tables displaced by a rename onto their name, table renames, drops of
+//! depend on what changes, drops of FTS5 tables that go, FTS5 renames, drops of FTS5 tables
+//! that change (the rows a changed one keeps saved first), drops of tables displaced by a rename onto their name, table renames, drops of
 //! tables nothing surviving references, new tables, the
 //! ALTERs of tables that are not rebuilt, the data checks, the rebuilds (see
 //! [`super::rebuild`]), new indexes, the drops of tables that surviving tables referenced until
