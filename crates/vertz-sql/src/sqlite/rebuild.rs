@@ -387,18 +387,20 @@ impl SqliteFamily {
             let parents_of =
                 |t: &Table| parents.get(t.name.as_str()).map_or(&[][..], Vec::as_slice);
             let mut remaining = drop_order.clone();
-            let mut order = Vec::with_capacity(remaining.len());
+            let mut order: Vec<&Table> = Vec::with_capacity(remaining.len());
             while !remaining.is_empty() {
-                let names: Vec<&str> = remaining.iter().map(|t| t.name.as_str()).collect();
                 let referenced = |t: &Table| {
                     remaining
                         .iter()
                         .any(|r| parents_of(r).contains(&t.name.as_str()))
                 };
+                // A parent outside these drops (not rebuilt) is there throughout: only one
+                // dropped before counts (it once counted too, and a table referencing one was
+                // dropped after its rebuilt parent: "no such table").
                 let parents_there = |t: &Table| {
                     parents_of(t)
                         .iter()
-                        .all(|p| names.contains(p) || *p == t.name)
+                        .all(|p| !order.iter().any(|d| d.name == *p))
                 };
                 let self_referencing = |t: &Table| parents_of(t).contains(&t.name.as_str());
                 let safe = |t: &&Table| !referenced(t) || parents_there(t);
