@@ -744,8 +744,18 @@ impl SqliteFamily {
         out.extend(check::guarded(checks));
         out.extend(key_indexes);
 
-        // 6. Rebuilds.
-        if !rebuild.is_empty() {
+        // 6. Rebuilds, and the tables that surviving tables referenced until their rebuild.
+        // Those go once every rebuilt table's rows are copied and before any old table goes:
+        // the ON DELETE actions they fire reach only old rows that are copied, and the old
+        // parents they reference are still there (dropped after those, their rows' deferred
+        // keys never balanced, and the push failed at COMMIT).
+        let late: Vec<PlannedStatement> = children_first(&late_drops)
+            .into_iter()
+            .map(drop_table)
+            .collect();
+        if rebuild.is_empty() {
+            out.extend(late);
+        } else {
             let carried: Vec<&str> = rebuild
                 .keys()
                 .copied()
@@ -757,17 +767,14 @@ impl SqliteFamily {
                     carried.join(", ")
                 ));
             }
-            out.extend(self.rebuild_statements(to, renames, &rebuild));
+            out.extend(self.rebuild_statements(to, renames, &rebuild, late));
         }
         out.extend(late_tables);
 
         // 7. New indexes of tables that were not rebuilt.
         out.extend(late_indexes);
 
-        // 8. Tables that surviving tables referenced until their rebuild.
-        for t in children_first(&late_drops) {
-            out.push(drop_table(t));
-        }
+        // 8. Tables displaced by a rename that a rebuilt table referenced.
         for name in &displaced_late {
             out.push(PlannedStatement::new(
                 format!("drop table {name} (displaced by a rename) and its rows"),

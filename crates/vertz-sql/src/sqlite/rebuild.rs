@@ -96,12 +96,14 @@ impl Expr<'_> {
 
 impl SqliteFamily {
     /// The rebuild of every table of `rebuild` (by name in the target schema, with its new and
-    /// old definitions), as one group.
+    /// old definitions), as one group; `dropped` (drops of tables the old rebuilt tables
+    /// reference) runs once the rows are copied, before the old tables are dropped.
     pub(crate) fn rebuild_statements(
         &self,
         to: &Schema,
         renames: &Renames,
         rebuild: &BTreeMap<&str, Kept>,
+        dropped: Vec<PlannedStatement>,
     ) -> Vec<PlannedStatement> {
         let kept: Vec<Kept> = rebuild.values().copied().collect();
         let tables: Vec<&Table> = kept.iter().map(|k| k.new).collect();
@@ -283,6 +285,7 @@ impl SqliteFamily {
                 ));
             }
         }
+        out.extend(dropped);
         // Dropping an old table deletes its rows, and SQLite looks up each row's children in
         // every table still referencing it: an old table that references itself, or a parent
         // dropped before it (a cycle), is searched through its key's columns once per row. An
