@@ -601,6 +601,8 @@ struct Gen {
     /// The step's probe is refused when planned (a STRICT table with a type it does not
     /// take), not by a data check.
     plan_refusal: bool,
+    /// Names the refusal of the step's probe must show (its table and column), where known.
+    probe_names: Vec<String>,
 }
 
 impl Gen {
@@ -893,7 +895,12 @@ impl Gen {
         }
         *self
             .rng
-            .pick(&[FkAction::NoAction, FkAction::Cascade, FkAction::SetNull])
+            .pick(&[
+                FkAction::NoAction,
+                FkAction::Cascade,
+                FkAction::SetNull,
+                FkAction::Restrict,
+            ])
             .expect("actions")
     }
 
@@ -973,34 +980,72 @@ impl Gen {
         Outcome::Applied
     }
 
+    /// Drops a table; one that other tables reference goes with some of the tables below it
+    /// (its chain of children, through CASCADE, SET NULL, RESTRICT or NO ACTION keys, cycles
+    /// included), and each kept table loses its keys to the dropped ones, keeping its rows
+    /// and the key columns' values (`projects <- items <- comments`, only `comments` kept).
     fn drop_table(&mut self) -> Outcome {
         let Some(name) = self.pick_table() else {
             return Outcome::Skip;
         };
-        let referenced = self
-            .m
-            .schema
-            .tables
-            .values()
-            .any(|t| t.name != name && t.references(&name));
-        if referenced || self.m.schema.tables.len() == 1 {
+        // Every table below `name`: referencing it, or a table referencing it, and so on.
+        let mut below = vec![name.clone()];
+        let mut i = 0;
+        while i < below.len() {
+            for t in self.m.schema.tables.values() {
+                if !below.contains(&t.name) && t.references(&below[i]) {
+                    below.push(t.name.clone());
+                }
+            }
+            i += 1;
+        }
+        if below.len() > 1 && self.rng.chance(30) {
             return Outcome::Skip;
         }
-        self.m.schema.tables.remove(&name);
-        self.m.rows.remove(&name);
-        self.m.schema.triggers.retain(|_, tr| tr.table != name);
-        let views: Vec<String> = self
-            .m
-            .views
-            .iter()
-            .filter(|(_, t)| **t == name)
-            .map(|(v, _)| v.clone())
-            .collect();
-        for v in views {
-            self.m.views.remove(&v);
-            self.m.schema.views.remove(&v);
+        let mut gone = vec![name];
+        for t in &below[1..] {
+            if self.rng.chance(50) {
+                gone.push(t.clone());
+            }
         }
-        self.log.push(format!("drop table {name}"));
+        if gone.len() == self.m.schema.tables.len() {
+            return Outcome::Skip;
+        }
+        let mut unkeyed = Vec::new();
+        for t in self.m.schema.tables.values_mut() {
+            if gone.contains(&t.name) {
+                continue;
+            }
+            let before = t.foreign_keys.len();
+            t.foreign_keys
+                .retain(|fk| !gone.contains(&fk.references_table));
+            if t.foreign_keys.len() != before {
+                unkeyed.push(t.name.clone());
+            }
+        }
+        for name in &gone {
+            self.m.schema.tables.remove(name);
+            self.m.rows.remove(name);
+            self.m.schema.triggers.retain(|_, tr| tr.table != *name);
+            let views: Vec<String> = self
+                .m
+                .views
+                .iter()
+                .filter(|(_, t)| *t == name)
+                .map(|(v, _)| v.clone())
+                .collect();
+            for v in views {
+                self.m.views.remove(&v);
+                self.m.schema.views.remove(&v);
+            }
+        }
+        if gone.len() == 1 && unkeyed.is_empty() {
+            self.log.push(format!("drop table {}", gone[0]));
+        } else {
+            self.log.push(format!(
+                "drop tables {gone:?} (a chain); kept, losing their keys to them: {unkeyed:?}"
+            ));
+        }
         Outcome::Applied
     }
 
@@ -1015,9 +1060,16 @@ impl Gen {
     }
 
     fn rename_table_to(&mut self, case_only: bool) -> Outcome {
-        let Some(old) = self.pick_table() else {
-            return Outcome::Skip;
-        };
+        match self.renamed_table(case_only) {
+            Some(_) => Outcome::Applied,
+            None => Outcome::Skip,
+        }
+    }
+
+    /// Renames a random table (only in case when `case_only`); its new name, or `None` when
+    /// none can be renamed.
+    fn renamed_table(&mut self, case_only: bool) -> Option<String> {
+        let old = self.pick_table()?;
         // Renamed once per step; and a new table that took the name another table was renamed
         // away from is not renamed (its hint would name that other table).
         let taken_again = self
@@ -1027,16 +1079,14 @@ impl Gen {
             .values()
             .any(|t| t.renamed_from.as_deref() == Some(old.as_str()));
         if self.m.table(&old).renamed_from.is_some() || taken_again {
-            return Outcome::Skip;
+            return None;
         }
         let new = if case_only {
             other_case(&old)
         } else {
             self.free_table_name(Some(&old))
         };
-        let Some(new) = new else {
-            return Outcome::Skip;
-        };
+        let new = new?;
         let mut t = self.m.schema.tables.remove(&old).expect("the table");
         t.name = new.clone();
         t.renamed_from = Some(old.clone());
@@ -1069,7 +1119,7 @@ impl Gen {
             }
         }
         self.log.push(format!("rename table {old} -> {new}"));
-        Outcome::Applied
+        Some(new)
     }
 
     fn add_column(&mut self) -> Outcome {
@@ -1147,7 +1197,12 @@ impl Gen {
     }
 
     fn rename_column(&mut self) -> Outcome {
-        let Some(table) = self.pick_table() else {
+        self.rename_column_of(None)
+    }
+
+    /// Renames a column of `table` (or of a random table).
+    fn rename_column_of(&mut self, table: Option<String>) -> Outcome {
+        let Some(table) = table.or_else(|| self.pick_table()) else {
             return Outcome::Skip;
         };
         let added = self.added.clone();
@@ -1558,7 +1613,7 @@ impl Gen {
         let table = self.maybe_closing(&target).unwrap_or(table);
         // A cycle through other tables only sometimes: most schemas have none.
         let cycle = target != table && self.reaches(&target, &table);
-        if cycle && !self.cycle_ok(&target) {
+        if cycle && !self.rng.chance(60) {
             return Outcome::Skip;
         }
         let added = self.added.clone();
@@ -1584,7 +1639,7 @@ impl Gen {
         let orphans = self.m.rows[&table]
             .iter()
             .any(|r| r[&col] != Val::Null && !parents.contains(&r[&col]));
-        let action = self.fk_action_from(&table, cycle, target == table);
+        let action = self.fk_action();
         let t = self.m.table_mut(&table);
         let c = t.column_mut(&col).expect("c");
         c.default = None;
@@ -1694,19 +1749,7 @@ impl Gen {
         };
         let child = self.maybe_closing(&parent).unwrap_or(child);
         let cycle = child != parent && self.reaches(&parent, &child);
-        if cycle && (!self.cycle_ok(&parent) || !self.rng.chance(70)) {
-            return Outcome::Skip;
-        }
-        // A self-reference to a unique-index key beside one with an action cannot be rebuilt
-        // (see `Gen::fk_action_from`).
-        if child == parent
-            && self
-                .m
-                .table(&parent)
-                .foreign_keys
-                .iter()
-                .any(|fk| fk.references_table == parent && fk.on_delete != FkAction::NoAction)
-        {
+        if cycle && !self.rng.chance(60) {
             return Outcome::Skip;
         }
         let parents: Vec<Val> = self.m.rows[&parent]
@@ -1727,7 +1770,7 @@ impl Gen {
             return Outcome::Skip;
         };
         self.added.insert((child.clone(), col.clone()));
-        let action = self.fk_action_from(&child, cycle, child == parent);
+        let action = self.fk_action();
         let t = self.m.table_mut(&child);
         let c = t.column_mut(&col).expect("c");
         c.default = None;
@@ -1777,51 +1820,6 @@ impl Gen {
             .pick(&reached)
             .filter(|_| self.rng.chance(50))
             .cloned()
-    }
-
-    /// Whether a key to `from` may close a cycle: every foreign key reachable from it is NO
-    /// ACTION. Rebuilding a cycle with actions fails:
-    /// `evolve_found::a_unique_index_parent_and_its_child_in_a_cycle_rebuilt_in_one_push` and
-    /// `evolve_found::a_cycle_with_cascading_keys_and_a_self_reference_rebuilt_in_one_push`.
-    fn cycle_ok(&self, from: &str) -> bool {
-        let mut seen = BTreeSet::new();
-        let mut todo = vec![from.to_string()];
-        while let Some(t) = todo.pop() {
-            if seen.insert(t.clone()) {
-                for fk in &self.m.table(&t).foreign_keys {
-                    if fk.on_delete != FkAction::NoAction {
-                        return false;
-                    }
-                    todo.push(fk.references_table.clone());
-                }
-            }
-        }
-        true
-    }
-
-    /// The ON DELETE action of a new key from `table` (to itself when `to_self`): NO ACTION
-    /// when it closes a cycle or `table` is on one (see [`Gen::cycle_ok`]), or when `table`
-    /// references itself and a unique-index key of its own
-    /// (`evolve_found::a_self_reference_with_set_null_beside_one_to_a_unique_index_rebuilt`).
-    fn fk_action_from(&mut self, table: &str, cycle: bool, to_self: bool) -> FkAction {
-        let t = self.m.table(table);
-        let on_cycle = t
-            .foreign_keys
-            .iter()
-            .any(|fk| fk.references_table != table && self.reaches(&fk.references_table, table));
-        let self_keys: Vec<&ForeignKey> = t
-            .foreign_keys
-            .iter()
-            .filter(|fk| fk.references_table == table)
-            .collect();
-        let index_self = self_keys
-            .iter()
-            .any(|fk| fk.references_columns != t.primary_key);
-        if cycle || on_cycle || (to_self && index_self) {
-            FkAction::NoAction
-        } else {
-            self.fk_action()
-        }
     }
 
     /// Whether `from` references `to` through a chain of foreign keys.
@@ -2219,6 +2217,91 @@ impl Gen {
         Outcome::Applied
     }
 
+    /// A column of a rowid table becomes its `INTEGER PRIMARY KEY` (the rowid alias), its
+    /// type changed to INTEGER: its values become the rows' rowids. Over NULLs (which would
+    /// silently take new ids), values that are not integers, or duplicates, it is a probe that a
+    /// data check naming the table and column must refuse.
+    fn promote_to_rowid(&mut self) -> Outcome {
+        let Some(table) = self.pick_table() else {
+            return Outcome::Skip;
+        };
+        let t = self.m.table(&table).clone();
+        if self.referenced(&table) || t.without_rowid {
+            return Outcome::Skip;
+        }
+        let added = self.added.clone();
+        let Some(col) = self.pick_column(&table, |m, t, c| {
+            c.generated.is_none()
+                && !t.primary_key.contains(&c.name)
+                && !matches!(c.ty, ColumnType::Enum(_) | ColumnType::Boolean)
+                && !m.in_foreign_key(&t.name, &c.name)
+                && !added.contains(&(t.name.clone(), c.name.clone()))
+        }) else {
+            return Outcome::Skip;
+        };
+        let c = t.column(&col).expect("the column").clone();
+        let rows: Vec<Val> = self.m.rows[&table]
+            .iter()
+            .map(|r| convert(&r[&col], Affinity::Integer))
+            .collect();
+        let nulls = rows.contains(&Val::Null);
+        // NULLs in a column with a DEFAULT take it (the model does not follow that).
+        if nulls && c.default.is_some() {
+            return Outcome::Skip;
+        }
+        let not_integers = rows.iter().any(|v| !matches!(v, Val::Int(_) | Val::Null));
+        let distinct = Model::distinct(&self.m.rows[&table], std::slice::from_ref(&col));
+        self.added.insert((table.clone(), col.clone()));
+        for (r, v) in self
+            .m
+            .rows
+            .get_mut(&table)
+            .expect("rows")
+            .iter_mut()
+            .zip(rows)
+        {
+            r.insert(col.clone(), v);
+        }
+        // NOT NULL declared or not (a rowid alias is never NULL either way).
+        let not_null = self.rng.chance(50);
+        let tm = self.m.table_mut(&table);
+        tm.primary_key = vec![col.clone()];
+        for k in &mut tm.columns {
+            k.auto_increment = false;
+        }
+        let cm = tm.column_mut(&col).expect("the column");
+        cm.ty = ColumnType::Integer;
+        cm.collation = None;
+        cm.unique = false;
+        cm.default = None;
+        if not_null {
+            cm.nullable = false;
+        }
+        if nulls || not_integers || !distinct {
+            self.probe_names = vec![table.clone(), col.clone()];
+            self.log.push(format!(
+                "{table}.{col} becomes the INTEGER PRIMARY KEY over NULLs, non-integers or duplicates (probe)"
+            ));
+            return Outcome::Probe;
+        }
+        self.log.push(format!(
+            "{table}.{col} becomes the INTEGER PRIMARY KEY (the rowid)"
+        ));
+        Outcome::Applied
+    }
+
+    /// A table renamed only in case, and some of its columns renamed (with hints, whose old
+    /// names may be in another case) in the same step.
+    fn rename_table_case_and_columns(&mut self) -> Outcome {
+        let Some(table) = self.renamed_table(true) else {
+            return Outcome::Skip;
+        };
+        for _ in 0..1 + self.rng.below(2) {
+            self.rename_column_of(Some(table.clone()));
+        }
+        Outcome::Applied
+    }
+
     /// One random change of any kind.
     fn change(&mut self) -> Outcome {
         type Kind = fn(&mut Gen) -> Outcome;
@@ -2262,6 +2345,8 @@ impl Gen {
             Gen::toggle_autoincrement,
             Gen::change_primary_key,
             Gen::change_primary_key,
+            Gen::promote_to_rowid,
+            Gen::rename_table_case_and_columns,
         ];
         let i = self.rng.below(KINDS.len());
         KINDS[i](self)
@@ -2787,6 +2872,7 @@ async fn run_case(seed: u64, backend: &Backend, dir: &Path) -> Result<CaseStats,
         start: Schema::default(),
         d1: matches!(backend, Backend::D1),
         plan_refusal: false,
+        probe_names: Vec::new(),
     };
     let mut stats = CaseStats::default();
     let pushed = backend.open("pushed").await;
@@ -2813,6 +2899,7 @@ async fn run_case(seed: u64, backend: &Backend, dir: &Path) -> Result<CaseStats,
         g.log.push(format!("-- step {step}"));
         let before = g.m.clone();
         g.plan_refusal = false;
+        g.probe_names.clear();
         g.m.schema = g.m.without_hints();
         g.added.clear();
         g.start = g.m.schema.clone();
@@ -2837,6 +2924,7 @@ async fn run_case(seed: u64, backend: &Backend, dir: &Path) -> Result<CaseStats,
                         g.m = saved.0;
                         g.log.truncate(saved.1);
                         g.plan_refusal = false;
+                        g.probe_names.clear();
                     }
                 }
             }
@@ -2900,6 +2988,14 @@ async fn run_case(seed: u64, backend: &Backend, dir: &Path) -> Result<CaseStats,
                 return Err(ctx(
                     &g,
                     format!("step {step}: the refusal is not a data check: {text}"),
+                ));
+            }
+            // What the CLI shows of a data check: its own message, quotes undoubled.
+            let shown = vertz_sql::sqlite::check::message_in(&text).unwrap_or(text);
+            if let Some(missing) = g.probe_names.iter().find(|n| !shown.contains(n.as_str())) {
+                return Err(ctx(
+                    &g,
+                    format!("step {step}: the refusal does not name {missing}: {shown}"),
                 ));
             }
             g.m = before;
