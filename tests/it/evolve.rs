@@ -49,8 +49,8 @@ use vertz_runner::dev::{DevOptions, migrate_dev};
 use vertz_runner::lock::LockOptions;
 use vertz_runner::{DeployOptions, Driver, PushError, PushOptions, Statement, Value};
 use vertz_snapshot::{
-    Check, Column, ColumnType, Conflict, DefaultValue, Enum, FkAction, ForeignKey, Index,
-    IndexColumn, IndexKey, Schema, Table, Trigger, View,
+    Check, Column, ColumnType, Conflict, DefaultValue, Enum, FkAction, ForeignKey, Fts5Column,
+    Fts5Table, Index, IndexColumn, IndexKey, Schema, Table, Trigger, View,
 };
 
 use crate::roundtrip::storable;
@@ -273,6 +273,12 @@ fn fits_strict(v: &Val, ty: &ColumnType) -> bool {
 
 const COLLATIONS: &[&str] = &["NOCASE", "RTRIM", "BINARY"];
 
+/// Names of FTS5 tables (their shadow tables take the name with a suffix).
+const FTS_NAMES: &[&str] = &["docs", "search idx", "ünï_fts", "Notes", "it's fts"];
+
+/// The columns of FTS5 tables, in order.
+const FTS_COLUMNS: &[&str] = &["title", "body text", "note", "ünï"];
+
 /// The generated-column expressions: deterministic functions of one other column whose result
 /// the model computes (`Model::computed`).
 #[derive(Clone, Copy)]
@@ -340,6 +346,10 @@ fn own_rowid(t: &Table) -> bool {
 struct Model {
     schema: Schema,
     rows: BTreeMap<String, Vec<Row>>,
+    /// The rows of each FTS5 table (all store their own): rowid, then a value per column.
+    fts_rows: BTreeMap<String, Vec<(i64, Vec<Val>)>>,
+    /// FTS5 tables renamed in this step: new name to old (written as hints in the text).
+    fts_renamed: BTreeMap<String, String>,
     /// Each view's table (views are `SELECT *` over one table).
     views: BTreeMap<String, String>,
     counter: i64,
@@ -358,6 +368,8 @@ impl Model {
         Model {
             schema,
             rows: BTreeMap::new(),
+            fts_rows: BTreeMap::new(),
+            fts_renamed: BTreeMap::new(),
             views: BTreeMap::new(),
             counter: 100,
         }
@@ -398,6 +410,11 @@ impl Model {
         self.schema.tables.keys().any(|t| t.to_lowercase() == n)
             || self.schema.views.keys().any(|t| t.to_lowercase() == n)
             || self.schema.triggers.keys().any(|t| t.to_lowercase() == n)
+            || self
+                .schema
+                .fts5_tables
+                .keys()
+                .any(|t| t.to_lowercase() == n)
             || self
                 .schema
                 .tables
@@ -854,7 +871,7 @@ impl Gen {
         out
     }
 
-    /// Rows for a few tables (parents first), as INSERTs.
+    /// Rows for a few tables (parents first), and FTS5 tables, as INSERTs.
     fn more_rows(&mut self, max: usize) -> Vec<String> {
         let mut out = Vec::new();
         for t in self.parent_first() {
@@ -862,6 +879,7 @@ impl Gen {
                 out.extend(self.add_rows(&t, max));
             }
         }
+        out.extend(self.fts_inserts(max));
         out
     }
 
@@ -985,9 +1003,35 @@ impl Gen {
     /// included), and each kept table loses its keys to the dropped ones, keeping its rows
     /// and the key columns' values (`projects <- items <- comments`, only `comments` kept).
     fn drop_table(&mut self) -> Outcome {
-        let Some(name) = self.pick_table() else {
-            return Outcome::Skip;
-        };
+        match self.pick_table() {
+            Some(name) => self.drop_table_named(name),
+            None => Outcome::Skip,
+        }
+    }
+
+    /// [`Gen::drop_table`] of a table that others reference: a chain.
+    fn drop_chain(&mut self) -> Outcome {
+        let referenced: Vec<String> = self
+            .m
+            .schema
+            .tables
+            .keys()
+            .filter(|n| {
+                self.m
+                    .schema
+                    .tables
+                    .values()
+                    .any(|t| t.name != **n && t.references(n))
+            })
+            .cloned()
+            .collect();
+        match self.rng.pick(&referenced).cloned() {
+            Some(name) => self.drop_table_named(name),
+            None => Outcome::Skip,
+        }
+    }
+
+    fn drop_table_named(&mut self, name: String) -> Outcome {
         // Every table below `name`: referencing it, or a table referencing it, and so on.
         let mut below = vec![name.clone()];
         let mut i = 0;
@@ -2262,8 +2306,6 @@ impl Gen {
         {
             r.insert(col.clone(), v);
         }
-        // NOT NULL declared or not (a rowid alias is never NULL either way).
-        let not_null = self.rng.chance(50);
         let tm = self.m.table_mut(&table);
         tm.primary_key = vec![col.clone()];
         for k in &mut tm.columns {
@@ -2274,9 +2316,8 @@ impl Gen {
         cm.collation = None;
         cm.unique = false;
         cm.default = None;
-        if not_null {
-            cm.nullable = false;
-        }
+        // As SQLite reads a rowid alias back (never NULL).
+        cm.nullable = false;
         if nulls || not_integers || !distinct {
             self.probe_names = vec![table.clone(), col.clone()];
             self.log.push(format!(
@@ -2302,12 +2343,171 @@ impl Gen {
         Outcome::Applied
     }
 
+    /// A free FTS5 table name: not taken, and not one the step began with (dropping and
+    /// creating one name in a step is a change of that table).
+    fn free_fts_name(&mut self) -> Option<String> {
+        let free: Vec<&str> = FTS_NAMES
+            .iter()
+            .copied()
+            .filter(|n| !self.m.taken(n) && !self.start_taken(n))
+            .collect();
+        self.rng.pick(&free).map(|s| s.to_string())
+    }
+
+    /// Whether a table, view or FTS5 table had `name` (in any case) when the step began.
+    fn start_taken(&self, name: &str) -> bool {
+        let n = name.to_lowercase();
+        self.start.tables.keys().any(|t| t.to_lowercase() == n)
+            || self.start.fts5_tables.keys().any(|t| t.to_lowercase() == n)
+    }
+
+    /// An FTS5 table storing its own rows, of one to three columns (some UNINDEXED).
+    fn create_fts5(&mut self) -> Outcome {
+        let Some(name) = self.free_fts_name() else {
+            return Outcome::Skip;
+        };
+        let n = 1 + self.rng.below(3);
+        let columns: Vec<Fts5Column> = FTS_COLUMNS[..n]
+            .iter()
+            .map(|c| Fts5Column {
+                name: c.to_string(),
+                unindexed: self.rng.chance(20),
+            })
+            .collect();
+        let mut options = BTreeMap::new();
+        if self.rng.chance(30) {
+            options.insert("tokenize".to_string(), "porter unicode61".to_string());
+        }
+        self.m.schema.fts5_tables.insert(
+            name.clone(),
+            Fts5Table {
+                name: name.clone(),
+                columns,
+                options,
+            },
+        );
+        self.m.fts_rows.insert(name.clone(), Vec::new());
+        self.log.push(format!("create fts5 table {name}"));
+        Outcome::Applied
+    }
+
+    fn pick_fts5(&mut self) -> Option<String> {
+        let names: Vec<String> = self.m.schema.fts5_tables.keys().cloned().collect();
+        self.rng.pick(&names).cloned()
+    }
+
+    fn drop_fts5(&mut self) -> Outcome {
+        let Some(name) = self.pick_fts5() else {
+            return Outcome::Skip;
+        };
+        self.m.schema.fts5_tables.remove(&name);
+        self.m.fts_rows.remove(&name);
+        self.m.fts_renamed.remove(&name);
+        self.log.push(format!("drop fts5 table {name}"));
+        Outcome::Applied
+    }
+
+    /// A column added to an FTS5 table (it is recreated; its rows keep their rowids and
+    /// values, the new column empty).
+    fn add_fts5_column(&mut self) -> Outcome {
+        let Some(name) = self.pick_fts5() else {
+            return Outcome::Skip;
+        };
+        let f = &self.m.schema.fts5_tables[&name];
+        let Some(column) = FTS_COLUMNS.get(f.columns.len()) else {
+            return Outcome::Skip;
+        };
+        let f = self.m.schema.fts5_tables.get_mut(&name).expect("the table");
+        f.columns.push(Fts5Column {
+            name: column.to_string(),
+            unindexed: false,
+        });
+        for (_, values) in self.m.fts_rows.get_mut(&name).expect("rows") {
+            values.push(Val::Null);
+        }
+        self.log
+            .push(format!("add column {column} to fts5 table {name}"));
+        Outcome::Applied
+    }
+
+    /// An FTS5 table renamed through a hint in the schema.sql text (only with
+    /// `VERTZ_EVOLVE_FTS5_RENAMES=1`: vertz does not follow FTS5 rename hints yet).
+    fn rename_fts5(&mut self) -> Outcome {
+        if std::env::var("VERTZ_EVOLVE_FTS5_RENAMES").map_or(true, |v| v != "1") {
+            return Outcome::Skip;
+        }
+        let Some(old) = self.pick_fts5() else {
+            return Outcome::Skip;
+        };
+        // Once per step, and only a table the step began with.
+        if self.m.fts_renamed.contains_key(&old) || !self.start.fts5_tables.contains_key(&old) {
+            return Outcome::Skip;
+        }
+        let new = if self.rng.chance(30) {
+            other_case(&old)
+        } else {
+            self.free_fts_name()
+        };
+        let Some(new) = new else {
+            return Outcome::Skip;
+        };
+        let mut f = self.m.schema.fts5_tables.remove(&old).expect("the table");
+        f.name = new.clone();
+        self.m.schema.fts5_tables.insert(new.clone(), f);
+        let rows = self.m.fts_rows.remove(&old).expect("rows");
+        self.m.fts_rows.insert(new.clone(), rows);
+        self.m.fts_renamed.insert(new.clone(), old.clone());
+        self.log.push(format!("rename fts5 table {old} -> {new}"));
+        Outcome::Applied
+    }
+
+    /// Up to `max` rows for every FTS5 table, as INSERTs.
+    fn fts_inserts(&mut self, max: usize) -> Vec<String> {
+        let mut out = Vec::new();
+        let names: Vec<String> = self.m.schema.fts5_tables.keys().cloned().collect();
+        for name in names {
+            for _ in 0..self.rng.below(max + 1) {
+                let id = self.m.fresh();
+                let f = &self.m.schema.fts5_tables[&name];
+                let columns: Vec<String> = f.columns.iter().map(|c| q(&c.name)).collect();
+                let n = columns.len();
+                let values: Vec<Val> = (0..n)
+                    .map(|_| {
+                        if self.rng.chance(15) {
+                            Val::Null
+                        } else {
+                            let word = self.rng.pick(SMALL_TEXTS).expect("texts");
+                            Val::Text(format!("w{id} {word}"))
+                        }
+                    })
+                    .collect();
+                out.push(format!(
+                    "INSERT INTO {} (rowid, {}) VALUES ({id}, {})",
+                    q(&name),
+                    columns.join(", "),
+                    values
+                        .iter()
+                        .map(Val::literal)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+                self.m
+                    .fts_rows
+                    .get_mut(&name)
+                    .expect("rows")
+                    .push((id, values));
+            }
+        }
+        out
+    }
+
     /// One random change of any kind.
     fn change(&mut self) -> Outcome {
         type Kind = fn(&mut Gen) -> Outcome;
         const KINDS: &[Kind] = &[
             Gen::create_table,
             Gen::drop_table,
+            Gen::drop_chain,
             Gen::rename_table,
             Gen::rename_table,
             Gen::rename_table_case,
@@ -2347,6 +2547,10 @@ impl Gen {
             Gen::change_primary_key,
             Gen::promote_to_rowid,
             Gen::rename_table_case_and_columns,
+            Gen::create_fts5,
+            Gen::drop_fts5,
+            Gen::add_fts5_column,
+            Gen::rename_fts5,
         ];
         let i = self.rng.below(KINDS.len());
         KINDS[i](self)
@@ -2474,7 +2678,11 @@ fn undecorated(schema: &Schema) -> Schema {
 /// `"double quoted"` or as a bare word, comments in number defaults, CHECKs qualified or with
 /// comments inside. `None` when a hint cannot be written (an old name with a `"`, which a hint
 /// cannot quote): the step is pushed from the model then.
-fn schema_text(schema: &Schema, rng: &mut Rng) -> Option<String> {
+fn schema_text(
+    schema: &Schema,
+    fts_renamed: &BTreeMap<String, String>,
+    rng: &mut Rng,
+) -> Option<String> {
     let dialect = vertz_sql::SqliteFamily::sqlite();
     let mut out = String::new();
     for t in schema.tables.values() {
@@ -2608,6 +2816,13 @@ fn schema_text(schema: &Schema, rng: &mut Rng) -> Option<String> {
             out.push_str(";\n");
         }
     }
+    for f in schema.fts5_tables.values() {
+        if let Some(old) = fts_renamed.get(&f.name) {
+            out.push_str(&format!("{}\n", hint_comment(&hint_name(old, rng)?, true)));
+        }
+        out.push_str(&vertz_sql::sqlite::fts5::create_fts5(f));
+        out.push_str(";\n");
+    }
     for v in schema.views.values() {
         out.push_str(&format!("{};\n", v.sql));
     }
@@ -2630,12 +2845,14 @@ async fn declared_schema(
     // loaded by SQLite at all.
     // VERTZ_EVOLVE_TEXT=0: every step from the model (to tell a loader bug from a planner one).
     let texts = std::env::var("VERTZ_EVOLVE_TEXT").map_or(true, |v| v != "0");
-    let text = match (rng.chance(70) && !plan_refusal && texts)
-        .then(|| schema_text(&m.schema, rng))
+    // An FTS5 rename can only be said in the text (its hint).
+    let text = match ((rng.chance(70) && !plan_refusal && texts) || !m.fts_renamed.is_empty())
+        .then(|| schema_text(&m.schema, &m.fts_renamed, rng))
         .flatten()
     {
         Some(text) => text,
-        None => return Ok((m.schema.clone(), None)),
+        None if m.fts_renamed.is_empty() => return Ok((m.schema.clone(), None)),
+        None => return Err("an FTS5 rename whose hint cannot be written".into()),
     };
     let loaded = vertz_dialect_sqlite::schema_sql::load_str(&text, Path::new("schema.sql"))
         .await
@@ -2758,6 +2975,34 @@ async fn live_rows(
         rows.sort();
         out.insert(t.name.clone(), rows);
     }
+    for f in m.schema.fts5_tables.values() {
+        let sql = format!(
+            "SELECT quote(rowid), {} FROM {}",
+            f.columns
+                .iter()
+                .map(|c| format!("quote({})", q(&c.name)))
+                .collect::<Vec<_>>()
+                .join(", "),
+            q(&f.name)
+        );
+        let rows = db
+            .query(&sql, &[])
+            .await
+            .map_err(|e| format!("{sql}: {e}"))?;
+        let mut rows: Vec<Vec<String>> = rows
+            .into_iter()
+            .map(|r| {
+                r.into_iter()
+                    .map(|v| match v {
+                        Value::Text(s) => s,
+                        other => format!("{other:?}"),
+                    })
+                    .collect()
+            })
+            .collect();
+        rows.sort();
+        out.insert(format!("fts5 {}", f.name), rows);
+    }
     Ok(out)
 }
 
@@ -2779,6 +3024,18 @@ fn model_rows(m: &Model) -> BTreeMap<String, Vec<Vec<String>>> {
             rows.sort();
             (t.name.clone(), rows)
         })
+        .chain(m.fts_rows.iter().map(|(name, rows)| {
+            let mut rows: Vec<Vec<String>> = rows
+                .iter()
+                .map(|(id, values)| {
+                    std::iter::once(id.to_string())
+                        .chain(values.iter().map(Val::literal))
+                        .collect()
+                })
+                .collect();
+            rows.sort();
+            (format!("fts5 {name}"), rows)
+        }))
         .collect()
 }
 
@@ -2901,6 +3158,7 @@ async fn run_case(seed: u64, backend: &Backend, dir: &Path) -> Result<CaseStats,
         g.plan_refusal = false;
         g.probe_names.clear();
         g.m.schema = g.m.without_hints();
+        g.m.fts_renamed.clear();
         g.added.clear();
         g.start = g.m.schema.clone();
         let mut probe = false;
