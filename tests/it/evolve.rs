@@ -27,9 +27,14 @@
 //! before it), old names in another case or left out for a case-only rename, text defaults
 //! `"double quoted"` or a bare word, comments inside number DEFAULTs, CHECKs qualified with the
 //! table's name or with comments inside. The generator also makes chained renames, case-only
-//! renames, foreign keys to a key made unique by a separate `CREATE UNIQUE INDEX`,
-//! self-references and cycles (NO ACTION), and tables without INTEGER PRIMARY KEY whose rowids
-//! (inserted explicitly) must survive rebuilds.
+//! renames (of a table together with renames of its columns too), foreign keys to a key made
+//! unique by a separate `CREATE UNIQUE INDEX`, keys with NO ACTION, CASCADE, SET NULL and
+//! RESTRICT, self-references and cycles with any of them, drops of chains of tables (a
+//! referenced table with some of the tables below it, the kept ones losing their keys to the
+//! dropped ones), columns becoming the INTEGER PRIMARY KEY (the rowid; over NULLs,
+//! non-integers or duplicates a probe whose refusal must name table and column), FTS5 tables
+//! with rows (created, dropped, given a column), and tables without INTEGER PRIMARY KEY whose
+//! rowids (inserted explicitly) must survive rebuilds.
 //! ON CONFLICT clauses ride on columns' UNIQUE and NOT NULL (`random_column`).
 //!
 //! The generator is a seeded xorshift, not proptest: a failure prints its seed, and
@@ -37,7 +42,9 @@
 //! on SQLite (16 by default); `VERTZ_EVOLVE_D1_CASES` the number on the real D1 engine (2);
 //! `VERTZ_EVOLVE_TEXT=0` pushes every step from the model, no schema.sql text;
 //! `VERTZ_EVOLVE_FIRST` the first seed; `VERTZ_EVOLVE_KEEP_GOING=1` lists every failing seed
-//! instead of stopping at the first; `VERTZ_EVOLVE_LOG=1` prints each case's changes.
+//! instead of stopping at the first; `VERTZ_EVOLVE_LOG=1` prints each case's changes;
+//! `VERTZ_EVOLVE_FTS5_RENAMES=1` also renames FTS5 tables through hints in the text (off by
+//! default: the schema loader refuses a hint on a virtual table until FTS5 renames land).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};

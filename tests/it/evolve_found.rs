@@ -2,9 +2,10 @@
 //! evolution (`evolve.rs`: STRICT, generated columns, partial and expression indexes,
 //! collations, AUTOINCREMENT, primary-key changes) found; each names its seed. `evolve.rs`
 //! replays the seeds themselves. Then the bugs its schema.sql shapes (unique-index parents,
-//! cycles, self-references, case-only renames) found, still open in the product: those tests
-//! are `#[ignore]`d with the reason, and the generator keeps clear of their shapes until they
-//! are fixed. Must not test anything the generator did not find.
+//! cycles, self-references, case-only renames) and its chains of dropped tables found; a bug
+//! still open in the product has its test `#[ignore]`d with the reason, and the generator
+//! keeps clear of its shape until it is fixed. Must not test anything the generator did not
+//! find.
 
 use vertz_dialect_sqlite::driver::SqliteDriver;
 use vertz_runner::{Driver, PushOptions, Statement, Value};
