@@ -331,9 +331,13 @@ impl SqliteFamily {
                     "check foreign keys at commit, not per statement, while tables are rebuilt",
                     "PRAGMA defer_foreign_keys = ON",
                 ));
-            } else if dropped.len() > 1 && drops_in_a_cycle() {
+            } else if (dropped.len() > 1 && drops_in_a_cycle())
+                // A table referencing itself deletes its rows one by one as it drops, and a
+                // RESTRICT key fails at the first parent row still referenced, unless deferred.
+                || dropped.iter().any(|t| t.references(&t.name))
+            {
                 out.push(PlannedStatement::new(
-                    "check foreign keys at commit, not per statement, while tables that reference each other are dropped",
+                    "check foreign keys at commit, not per statement, while tables that reference each other or themselves are dropped",
                     "PRAGMA defer_foreign_keys = ON",
                 ));
             }
