@@ -748,17 +748,13 @@ impl SqliteFamily {
         out.extend(check::guarded(checks));
         out.extend(key_indexes);
 
-        // 6. Rebuilds, and the tables that surviving tables referenced until their rebuild.
-        // Those go once every rebuilt table's rows are copied and before any old table goes:
-        // the ON DELETE actions they fire reach only old rows that are copied, and the old
-        // parents they reference are still there (dropped after those, their rows' deferred
-        // keys never balanced, and the push failed at COMMIT).
-        let late: Vec<PlannedStatement> = children_first(&late_drops)
-            .into_iter()
-            .map(drop_table)
-            .collect();
+        // 6. Rebuilds, and the tables that surviving tables referenced until their rebuild:
+        // dropped among the rebuild's drops of the old tables, once the rows are copied (the
+        // ON DELETE actions they fire then reach only copied rows; dropped after the rebuild,
+        // under old parents gone already, their rows' deferred keys never balanced).
+        let late = children_first(&late_drops);
         if rebuild.is_empty() {
-            out.extend(late);
+            out.extend(late.into_iter().map(drop_table));
         } else {
             let carried: Vec<&str> = rebuild
                 .keys()
@@ -771,7 +767,7 @@ impl SqliteFamily {
                     carried.join(", ")
                 ));
             }
-            out.extend(self.rebuild_statements(to, renames, &rebuild, late));
+            out.extend(self.rebuild_statements(to, renames, &rebuild, &late));
         }
         out.extend(late_tables);
 
@@ -1040,7 +1036,7 @@ fn fts5_kept_columns(old: &Fts5Table, new: &Fts5Table) -> Vec<(String, String)> 
 }
 
 /// `DROP TABLE` with its comment.
-fn drop_table(t: &Table) -> PlannedStatement {
+pub(crate) fn drop_table(t: &Table) -> PlannedStatement {
     PlannedStatement::new(
         format!("drop table {} and its rows", t.name),
         format!("DROP TABLE {}", ident(&t.name)),

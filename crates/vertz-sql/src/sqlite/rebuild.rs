@@ -96,14 +96,15 @@ impl Expr<'_> {
 
 impl SqliteFamily {
     /// The rebuild of every table of `rebuild` (by name in the target schema, with its new and
-    /// old definitions), as one group; `dropped` (drops of tables the old rebuilt tables
-    /// reference) runs once the rows are copied, before the old tables are dropped.
+    /// old definitions), as one group, with the drops of `late` (dropped tables that old
+    /// rebuilt tables reference, children first): once the rows are copied, each after the old
+    /// tables referencing it and before those it references.
     pub(crate) fn rebuild_statements(
         &self,
         to: &Schema,
         renames: &Renames,
         rebuild: &BTreeMap<&str, Kept>,
-        dropped: Vec<PlannedStatement>,
+        late: &[&Table],
     ) -> Vec<PlannedStatement> {
         let kept: Vec<Kept> = rebuild.values().copied().collect();
         let tables: Vec<&Table> = kept.iter().map(|k| k.new).collect();
@@ -285,7 +286,6 @@ impl SqliteFamily {
                 ));
             }
         }
-        out.extend(dropped);
         // Dropping an old table deletes its rows, and SQLite looks up each row's children in
         // every table still referencing it: an old table that references itself, or a parent
         // dropped before it (a cycle), is searched through its key's columns once per row. An
@@ -347,6 +347,42 @@ impl SqliteFamily {
                 }
             }
         }
+        // A late table goes among the old tables' drops, after every old table referencing it
+        // (dropped before those, its ON DELETE actions run through them, and a second parent of
+        // theirs dropped already is "no such table") and before the old tables it references
+        // (dropped after those, its rows' deferred keys never balance). Where no such place
+        // exists, or the old tables are on a cycle, it goes first, once the rows are copied:
+        // its actions then reach only copied rows.
+        let mut sequence: Vec<(&Table, bool)> = drop_order.iter().map(|t| (*t, false)).collect();
+        let mut first: Vec<&Table> = Vec::new();
+        for &l in late {
+            if !on_a_cycle.is_empty() {
+                first.push(l);
+                continue;
+            }
+            let references = |&(t, is_late): &(&Table, bool), parent: &str| {
+                let keys = if is_late {
+                    &t.foreign_keys
+                } else {
+                    &rebuild[t.name.as_str()].old.foreign_keys
+                };
+                keys.iter().any(|fk| parent_now(renames, fk) == parent)
+            };
+            let after = sequence
+                .iter()
+                .rposition(|s| references(s, &l.name))
+                .map_or(0, |i| i + 1);
+            let before = sequence
+                .iter()
+                .position(|s| s.0.name != l.name && references(&(l, true), &s.0.name))
+                .unwrap_or(sequence.len());
+            if after <= before {
+                sequence.insert(after, (l, true));
+            } else {
+                first.push(l);
+            }
+        }
+        out.extend(first.into_iter().map(super::plan::drop_table));
         for t in drop_order
             .iter()
             .filter(|t| on_a_cycle.contains(&t.name.as_str()))
@@ -419,7 +455,21 @@ impl SqliteFamily {
         } else {
             drop_order
         };
+        let drop_order: Vec<&Table> = if undefer {
+            drop_order
+        } else {
+            sequence.iter().map(|s| s.0).collect()
+        };
+        let late_here: Vec<&str> = sequence
+            .iter()
+            .filter(|s| s.1)
+            .map(|s| s.0.name.as_str())
+            .collect();
         for t in &drop_order {
+            if late_here.contains(&t.name.as_str()) && !undefer {
+                out.push(super::plan::drop_table(t));
+                continue;
+            }
             let mut sql = String::with_capacity(14 + t.name.len());
             sql.push_str("DROP TABLE ");
             push_ident(&mut sql, &t.name);
