@@ -25,6 +25,7 @@ mod evolve_found;
 mod export;
 mod faults;
 mod fk_off;
+mod fts5_renames;
 mod journal;
 mod migrate;
 mod objects;

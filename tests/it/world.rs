@@ -156,7 +156,7 @@ fn text(v: &Value) -> String {
 }
 
 /// Runs `sql` (statements separated by `;`) and then `query` through `d`, giving the rows.
-fn seed_and_read(d: &dyn Driver, seed: Option<&str>, query: &str) -> Vec<Vec<String>> {
+pub(crate) fn seed_and_read(d: &dyn Driver, seed: Option<&str>, query: &str) -> Vec<Vec<String>> {
     block_on(async {
         if let Some(seed) = seed {
             let statements: Vec<vertz_runner::Statement> = seed

@@ -281,10 +281,13 @@ async fn in_transaction(
 /// `schema` without its rename hints (what introspection reads back), or `None` when it has
 /// none (then it is that already).
 pub(crate) fn without_hints(schema: &Schema) -> Option<Schema> {
-    let hinted = schema
-        .tables
-        .values()
-        .any(|t| t.renamed_from.is_some() || t.columns.iter().any(|c| c.renamed_from.is_some()));
+    let hinted =
+        schema.tables.values().any(|t| {
+            t.renamed_from.is_some() || t.columns.iter().any(|c| c.renamed_from.is_some())
+        }) || schema
+            .fts5_tables
+            .values()
+            .any(|f| f.renamed_from.is_some());
     hinted.then(|| {
         let mut s = schema.clone();
         for t in s.tables.values_mut() {
@@ -292,6 +295,9 @@ pub(crate) fn without_hints(schema: &Schema) -> Option<Schema> {
             for c in &mut t.columns {
                 c.renamed_from = None;
             }
+        }
+        for f in s.fts5_tables.values_mut() {
+            f.renamed_from = None;
         }
         s
     })

@@ -516,6 +516,21 @@ pub(crate) fn apply_rename_hints(
                 }
                 t.renamed_from = Some(old.clone());
             }
+            HintTarget::Fts5(name) => {
+                let f = if schema.fts5_tables.contains_key(&name) {
+                    schema.fts5_tables.get_mut(&name)
+                } else {
+                    schema
+                        .fts5_tables
+                        .values_mut()
+                        .find(|f| f.name.eq_ignore_ascii_case(&name))
+                }
+                .ok_or_else(|| unattached("no such fts5 table"))?;
+                if f.renamed_from.as_ref().is_some_and(|o| o != &old) {
+                    return Err(unattached("the table has another rename hint"));
+                }
+                f.renamed_from = Some(old.clone());
+            }
             HintTarget::Column(table, column) => {
                 let t = table_mut(schema, &table).ok_or_else(|| unattached("no such table"))?;
                 let c = t
@@ -562,6 +577,7 @@ fn table_mut<'s>(schema: &'s mut Schema, name: &str) -> Option<&'s mut vertz_sna
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum HintTarget {
     Table(String),
+    Fts5(String),
     Column(String, String),
     Index,
     /// Nothing that can be renamed with its rows: why.
@@ -578,9 +594,7 @@ fn hint_target(sql: &str, tokens: &[lex::Token], rel: usize) -> HintTarget {
         return HintTarget::Index;
     }
     if head.iter().any(|t| t.is_word(sql, "VIRTUAL")) {
-        return HintTarget::Other(
-            "a virtual table cannot be renamed by a hint; rename it in a migration file",
-        );
+        return fts5_hint_target(sql, tokens, rel);
     }
     if !head.iter().any(|t| t.is_word(sql, "TABLE")) {
         return HintTarget::Other("only tables and their columns can be renamed with their rows");
@@ -626,6 +640,44 @@ fn hint_target(sql: &str, tokens: &[lex::Token], rel: usize) -> HintTarget {
         return HintTarget::Other("it stands by a table constraint, not a column");
     }
     HintTarget::Column(table, first.value(sql))
+}
+
+/// What a hint at offset `rel` of `CREATE VIRTUAL TABLE` statement `sql` renames: an FTS5 table,
+/// from the places a table's hint stands (its header, the rest of the `(` line, after the `)`).
+/// Inside the argument list it would stand by a column, and FTS5 renames no column.
+fn fts5_hint_target(sql: &str, tokens: &[lex::Token], rel: usize) -> HintTarget {
+    let Some(using) = tokens.iter().position(|t| t.is_word(sql, "USING")) else {
+        return HintTarget::Other("the virtual table has no USING");
+    };
+    if !tokens
+        .get(using + 1)
+        .is_some_and(|t| t.is_word(sql, "fts5"))
+    {
+        return HintTarget::Other(
+            "only an fts5 virtual table can be renamed by a hint; rename it in a migration file",
+        );
+    }
+    let Some(name) = tokens[..using].iter().rev().find(|t| t.is_name()) else {
+        return HintTarget::Other("the table has no name");
+    };
+    let open = using + 2;
+    if !tokens.get(open).is_some_and(|t| t.is_op(sql, "(")) {
+        return HintTarget::Other("the fts5 table has no argument list");
+    }
+    let Some(close) = lex::matching_paren(sql, tokens, open) else {
+        return HintTarget::Other("the fts5 table's argument list is not closed");
+    };
+    let line = 1 + sql[..rel.min(sql.len())].matches('\n').count();
+    let first_arg = tokens.get(open + 1).filter(|_| open + 1 < close);
+    if rel < tokens[open].end
+        || rel >= tokens[close].start
+        || (line == tokens[open].line && first_arg.is_none_or(|f| rel < f.start))
+    {
+        return HintTarget::Fts5(name.value(sql));
+    }
+    HintTarget::Other(
+        "it stands by a column of an fts5 table, and FTS5 renames no column (put the fts5 table's hint in its header: `CREATE VIRTUAL TABLE new USING fts5( -- @renamed from=old`)",
+    )
 }
 
 /// What starts a rename hint in a comment.
@@ -799,7 +851,27 @@ mod tests {
         };
         other("CREATE TABLE t (a, CHECK (a > 0) -- @renamed from=x\n);");
         other("CREATE VIEW v AS SELECT 1; -- @renamed from=w");
-        other("CREATE VIRTUAL TABLE d USING fts5(body); -- @renamed from=e");
+        // FTS5 tables: where a table's hint stands; none by a column.
+        let fts5 = |name: &str| HintTarget::Fts5(name.into());
+        check(
+            "CREATE VIRTUAL TABLE d USING fts5(body); -- @renamed from=e",
+            &[("e", fts5("d"))],
+        );
+        check(
+            "CREATE VIRTUAL TABLE IF NOT EXISTS \"D 2\" USING fts5( -- @renamed from=e\n  body\n);",
+            &[("e", fts5("D 2"))],
+        );
+        check(
+            "CREATE TABLE x (y);\n-- @renamed from=e\nCREATE VIRTUAL TABLE d USING fts5(body, content='x');",
+            &[("e", fts5("d"))],
+        );
+        check(
+            "CREATE VIRTUAL TABLE /* @renamed from=e */ d USING fts5(body);",
+            &[("e", fts5("d"))],
+        );
+        other("CREATE VIRTUAL TABLE d USING fts5(\n  -- @renamed from=e\n  body\n);");
+        other("CREATE VIRTUAL TABLE d USING fts5(\n  title,\n  body -- @renamed from=e\n);");
+        other("CREATE VIRTUAL TABLE r USING rtree(id, x0, x1); -- @renamed from=e");
     }
 
     /// A loaded file carries its hints on the model; one that cannot be attached is an error
@@ -852,6 +924,37 @@ mod tests {
                 }
                 other => panic!("{text}: {other:?}"),
             }
+        }
+    }
+
+    /// An FTS5 table carries a table's hint on the model (its name matched as SQLite does); a
+    /// hint by one of its columns is an error with its line.
+    #[tokio::test]
+    async fn an_fts5_table_takes_a_tables_hint_and_refuses_a_columns() {
+        let path = Path::new("schema.sql");
+        let schema = load_str(
+            "-- @renamed from=docs\nCREATE VIRTUAL TABLE Docs2 USING fts5(title, body);\n",
+            path,
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            schema.fts5_tables["Docs2"].renamed_from.as_deref(),
+            Some("docs")
+        );
+        match load_str(
+            "CREATE VIRTUAL TABLE d USING fts5(\n  title,\n  body -- @renamed from=b\n);",
+            path,
+        )
+        .await
+        {
+            Err(SchemaSqlError::UnattachedHint { line: 3, why, .. }) => {
+                assert!(
+                    why.starts_with("it stands by a column of an fts5 table"),
+                    "{why}"
+                )
+            }
+            other => panic!("{other:?}"),
         }
     }
 

@@ -47,6 +47,12 @@ pub fn apply_change(s: &mut Schema, change: &Change) {
         Change::DropFts5 { fts5 } => {
             s.fts5_tables.remove(&fts5.name);
         }
+        Change::RenameFts5 { from, to } => {
+            if let Some(mut f) = s.fts5_tables.remove(from) {
+                f.name = to.clone();
+                s.fts5_tables.insert(to.clone(), f);
+            }
+        }
         Change::CreateTable { table } => {
             s.tables.insert(table.name.clone(), table.clone());
         }

@@ -261,6 +261,13 @@ pub enum Change {
         /// The FTS5 table.
         fts5: Fts5Table,
     },
+    /// An FTS5 table renamed (`ALTER TABLE ... RENAME TO`): its rows and index move with it.
+    RenameFts5 {
+        /// The old name.
+        from: String,
+        /// The new name.
+        to: String,
+    },
     /// A dropped FTS5 table, with its index and, unless external, its rows.
     DropFts5 {
         /// The FTS5 table as it was.
@@ -300,7 +307,10 @@ impl Change {
             | Change::AlterOnConflict { table, .. } => Some(table),
             Change::CreateEnum { .. } | Change::DropEnum { .. } | Change::AlterEnum { .. } => None,
             Change::CreateView { .. } | Change::DropView { .. } => None,
-            Change::CreateFts5 { .. } | Change::DropFts5 { .. } | Change::AlterFts5 { .. } => None,
+            Change::CreateFts5 { .. }
+            | Change::DropFts5 { .. }
+            | Change::RenameFts5 { .. }
+            | Change::AlterFts5 { .. } => None,
             Change::CreateTrigger { trigger } | Change::DropTrigger { trigger } => {
                 Some(&trigger.table)
             }
@@ -550,6 +560,7 @@ impl Change {
                 }
                 _ => format!("create fts5 table {}", fts5.name),
             },
+            Change::RenameFts5 { from, to } => format!("rename fts5 table {from} to {to}"),
             Change::DropFts5 { fts5 } => match fts5.content() {
                 Fts5Content::Internal => {
                     format!("drop fts5 table {} (its rows are deleted)", fts5.name)

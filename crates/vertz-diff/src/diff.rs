@@ -27,6 +27,10 @@ pub struct Renames {
     /// list of `{table, from, to}` (JSON has no tuple keys).
     #[serde(serialize_with = "column_renames_as_list")]
     pub columns: BTreeMap<(String, String), String>,
+    /// FTS5 table renames, old name to new name. A `--rename-table` flag names them as tables
+    /// (they share SQLite's namespace); [`Renames::sorted_by_kind`] moves them here.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub fts5_tables: BTreeMap<String, String>,
 }
 
 fn column_renames_as_list<S: serde::Serializer>(
@@ -68,12 +72,39 @@ impl Renames {
             |name| resolve(from.tables.keys().map(String::as_str), name),
             |name| to.tables.contains_key(name),
         );
+        // FTS5 tables follow the tables' rules, among themselves.
+        let fts5_tables = settle_hints(
+            to.fts5_tables
+                .values()
+                .map(|f| (f.renamed_from.as_deref(), f.name.as_str())),
+            |name| resolve(from.fts5_tables.keys().map(String::as_str), name),
+            |name| to.fts5_tables.contains_key(name),
+        );
         let mut renames = Renames {
             tables,
             columns: BTreeMap::new(),
+            fts5_tables,
         };
         renames.add_column_hints(from, to);
         renames
+    }
+
+    /// These renames with each table rename that is about an FTS5 table moved to
+    /// [`Renames::fts5_tables`]: its old name is an FTS5 table of `from`, or no table of `from`
+    /// while its new name is an FTS5 table of `to` (a rename already done, or one that names
+    /// nothing, which [`crate::rename::check_renames`] then reports). A flag does not say which
+    /// kind of table it renames; the schemas do.
+    pub fn sorted_by_kind(&self, from: &Schema, to: &Schema) -> Renames {
+        let mut out = self.clone();
+        for (old, new) in &self.tables {
+            let fts5 = from.fts5_tables.contains_key(old)
+                || (!from.tables.contains_key(old) && to.fts5_tables.contains_key(new));
+            if fts5 {
+                out.tables.remove(old);
+                out.fts5_tables.insert(old.clone(), new.clone());
+            }
+        }
+        out
     }
 
     /// Adds the column renames that `to`'s hints state for each table these table renames
@@ -131,15 +162,16 @@ impl Renames {
     pub fn merge(&mut self, other: Renames) {
         self.tables.extend(other.tables);
         self.columns.extend(other.columns);
+        self.fts5_tables.extend(other.fts5_tables);
     }
 
     /// No rename at all.
     pub fn is_empty(&self) -> bool {
-        self.tables.is_empty() && self.columns.is_empty()
+        self.tables.is_empty() && self.columns.is_empty() && self.fts5_tables.is_empty()
     }
 
-    /// The renames that can be applied from `from` to `to`: the old object exists, the new one
-    /// exists in `to`, and no two old objects take one new name. Others are left out (see
+    /// The renames that can be applied from `from` to `to`: the old object (table, column or
+    /// FTS5 table) exists, the new one exists in `to`, and no two old objects take one new name. Others are left out (see
     /// [`crate::rename::check_renames`] for the reasons, worded for a user).
     ///
     /// A table may be renamed onto a name that `from` has too: the old table of that name is
@@ -177,6 +209,16 @@ impl Renames {
             {
                 out.columns
                     .insert((table.clone(), old.clone()), new.clone());
+            }
+        }
+        let mut taken: BTreeSet<&str> = BTreeSet::new();
+        for (old, new) in &self.fts5_tables {
+            if old != new
+                && from.fts5_tables.contains_key(old)
+                && to.fts5_tables.contains_key(new)
+                && taken.insert(new)
+            {
+                out.fts5_tables.insert(old.clone(), new.clone());
             }
         }
         out
@@ -260,7 +302,7 @@ pub const SWAP_PREFIX: &str = "__vertz_swap_";
 /// and `b`) goes through a temporary name ([`SWAP_PREFIX`]): `a` to `__vertz_swap_a`, `b` to
 /// `a`, `__vertz_swap_a` to `b`. A hand-written migration does the same; refusing would leave
 /// no way to ask for a swap. `taken` says whether a name is used on either side.
-fn renames_in_order(
+pub(crate) fn renames_in_order(
     renames: &BTreeMap<String, String>,
     taken: impl Fn(&str) -> bool,
 ) -> Vec<(String, String)> {
@@ -605,7 +647,7 @@ pub fn diff_with_renames(from: &Schema, to: &Schema, renames: &Renames) -> Diff 
             changes.push(Change::DropEnum { r#enum: e.clone() });
         }
     }
-    changes.extend(crate::objects::diff_objects(from, to));
+    changes.extend(crate::objects::diff_objects(from, to, &renames));
 
     Diff { changes, renames }
 }

@@ -1,18 +1,25 @@
 //! The diff of views and triggers (objects vertz keeps as their SQL text) and of FTS5 tables.
 //! A view or trigger whose normalized SQL differs is dropped and created again (SQLite has no
 //! ALTER for either); an FTS5 table whose columns or options differ is one
-//! [`Change::AlterFts5`], which the dialect turns into a drop, a create and a refill.
+//! [`Change::AlterFts5`], which the dialect turns into a drop, a create and a refill. An FTS5
+//! table renamed (by a settled rename, as tables are) is a [`Change::RenameFts5`], followed by
+//! its [`Change::AlterFts5`] under the new name when its definition changed too.
 //!
 //! Kept apart from [`crate::diff`] so that the table diff and this one evolve independently.
 //! Knows no dialect: "normalized" is a whitespace, case and quote-insensitive comparison.
 
+use std::collections::BTreeMap;
+
 use vertz_snapshot::Schema;
 
 use crate::change::Change;
+use crate::diff::{Renames, renames_in_order};
 
-/// The view, trigger and FTS5 changes from `from` to `to`: drops first (triggers, views, FTS5
-/// tables), then FTS5 changes and creates, then view and trigger creates, each group by name.
-pub fn diff_objects(from: &Schema, to: &Schema) -> Vec<Change> {
+/// The view, trigger and FTS5 changes from `from` to `to` under the FTS5 renames of `renames`
+/// (already applicable): drops first (triggers, views, FTS5 tables, including one displaced by
+/// a rename onto its name), then FTS5 renames in an order a database can run, FTS5 changes and
+/// creates, then view and trigger creates, each group by name.
+pub fn diff_objects(from: &Schema, to: &Schema, renames: &Renames) -> Vec<Change> {
     let mut out = Vec::new();
     for (name, old) in &from.triggers {
         if to
@@ -34,19 +41,48 @@ pub fn diff_objects(from: &Schema, to: &Schema) -> Vec<Change> {
             out.push(Change::DropView { view: old.clone() });
         }
     }
+    let renamed = &renames.fts5_tables;
+    // New name to old name.
+    let old_of: BTreeMap<&str, &str> = renamed
+        .iter()
+        .map(|(o, n)| (n.as_str(), o.as_str()))
+        .collect();
     for (name, old) in &from.fts5_tables {
-        if !to.fts5_tables.contains_key(name) {
+        let displaced = old_of.contains_key(name.as_str());
+        if !renamed.contains_key(name) && (displaced || !to.fts5_tables.contains_key(name)) {
             out.push(Change::DropFts5 { fts5: old.clone() });
         }
     }
+    let taken = |n: &str| {
+        [from, to].iter().any(|s| {
+            s.tables.contains_key(n) || s.fts5_tables.contains_key(n) || s.views.contains_key(n)
+        })
+    };
+    for (old, new) in renames_in_order(renamed, taken) {
+        out.push(Change::RenameFts5 { from: old, to: new });
+    }
     for (name, new) in &to.fts5_tables {
-        match from.fts5_tables.get(name) {
+        let old = match old_of.get(name.as_str()) {
+            Some(old_name) => from.fts5_tables.get(*old_name),
+            None if renamed.contains_key(name) => None,
+            None => from.fts5_tables.get(name),
+        };
+        match old {
             None => out.push(Change::CreateFts5 { fts5: new.clone() }),
-            Some(old) if old != new => out.push(Change::AlterFts5 {
-                from: old.clone(),
-                to: new.clone(),
-            }),
-            Some(_) => {}
+            Some(old) => {
+                // The old table under its new name: what the rename leaves.
+                let old = vertz_snapshot::Fts5Table {
+                    name: new.name.clone(),
+                    renamed_from: None,
+                    ..old.clone()
+                };
+                if !old.same_definition(new) {
+                    out.push(Change::AlterFts5 {
+                        from: old,
+                        to: new.clone(),
+                    });
+                }
+            }
         }
     }
     for (name, new) in &to.views {

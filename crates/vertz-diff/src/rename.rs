@@ -570,6 +570,17 @@ pub enum RenameError {
         /// The new name given.
         new: String,
     },
+    /// The new name of an FTS5 table's rename is not an FTS5 table of the declared schema, or
+    /// already exists.
+    #[error(
+        "rename of fts5 table {old:?} to {new:?}: {new:?} must be an fts5 table of the schema that the database does not have yet (or one renamed away by another --rename-table)"
+    )]
+    BadFts5Target {
+        /// The old name given.
+        old: String,
+        /// The new name given.
+        new: String,
+    },
     /// The table of a column rename is not a table kept from the database.
     #[error(
         "rename of column {table}.{old} to {new:?}: {table:?} is not a table of both the schema and the database (name the table by its new name)"
@@ -608,8 +619,28 @@ pub enum RenameError {
 
 /// Checks that every rename of `renames` can apply from `from` to `to`; the first that cannot
 /// is the error. A rename that already happened (the old name is gone, the new one is on both
-/// sides) is fine, so that running the same command twice works.
+/// sides) is fine, so that running the same command twice works. FTS5 table renames are
+/// checked in [`Renames::fts5_tables`] (see [`Renames::sorted_by_kind`]) by the tables' rules.
 pub fn check_renames(from: &Schema, to: &Schema, renames: &Renames) -> Result<(), RenameError> {
+    for (old, new) in &renames.fts5_tables {
+        let (was, is) = (&from.fts5_tables, &to.fts5_tables);
+        if !was.contains_key(old) && was.contains_key(new) && is.contains_key(new) {
+            continue;
+        }
+        if !was.contains_key(old) {
+            return Err(RenameError::NoSuchTable {
+                old: old.clone(),
+                new: new.clone(),
+            });
+        }
+        let held = was.contains_key(new) && !renames.fts5_tables.contains_key(new);
+        if !is.contains_key(new) || held || old == new {
+            return Err(RenameError::BadFts5Target {
+                old: old.clone(),
+                new: new.clone(),
+            });
+        }
+    }
     for (old, new) in &renames.tables {
         let done = !from.tables.contains_key(old)
             && from.tables.contains_key(new)

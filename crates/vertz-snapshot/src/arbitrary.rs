@@ -301,6 +301,7 @@ fn add_fts5(schema: &mut Schema, external: bool, preset: usize) {
             name,
             columns,
             options,
+            renamed_from: None,
         },
     );
 }

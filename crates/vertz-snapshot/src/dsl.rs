@@ -87,6 +87,7 @@ impl SchemaBuilder {
                 name: name.to_string(),
                 columns: Vec::new(),
                 options: BTreeMap::new(),
+                renamed_from: None,
             },
         };
         build(&mut f);
@@ -183,6 +184,12 @@ impl Fts5Builder {
             name: name.to_string(),
             unindexed: true,
         });
+        self
+    }
+
+    /// A hint that this FTS5 table was called `old` before: pushing renames it with its rows.
+    pub fn renamed_from(&mut self, old: &str) -> &mut Self {
+        self.table.renamed_from = Some(old.to_string());
         self
     }
 

@@ -49,6 +49,9 @@ pub struct Fts5Table {
     /// `detail`, `columnsize`, ...), each value as text without its quotes.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub options: BTreeMap<String, String>,
+    /// A hint that this FTS5 table was called this before; settles a rename without asking.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub renamed_from: Option<String>,
 }
 
 /// One column of an FTS5 table (FTS5 columns have no type).
@@ -94,6 +97,12 @@ impl Fts5Table {
             Some(t) if t.is_empty() => Fts5Content::Contentless,
             Some(t) => Fts5Content::External(t),
         }
+    }
+
+    /// Whether the two declare the same FTS5 table: name, columns and options (a rename hint
+    /// is not part of what a database holds).
+    pub fn same_definition(&self, other: &Fts5Table) -> bool {
+        self.name == other.name && self.columns == other.columns && self.options == other.options
     }
 
     /// The column with this name (case-insensitively, as FTS5 compares them).

@@ -62,6 +62,8 @@ pub fn compare(
     given: &Renames,
     resolver: &mut dyn Resolver,
 ) -> Result<Comparison, RenameError> {
+    // A `--rename-table` flag may name an FTS5 table: the schemas say which.
+    let given = &given.sorted_by_kind(current, declared);
     check_renames(current, declared, given)?;
     let effective = dialect.effective_schema(declared);
     let known = known_renames(dialect, current, &effective, given);

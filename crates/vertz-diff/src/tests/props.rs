@@ -398,6 +398,7 @@ fn mutate(a: &Schema, ops: &[Op], round: u8) -> Schema {
                                     unindexed: false,
                                 }],
                                 options: Default::default(),
+                                renamed_from: None,
                             },
                         );
                     }

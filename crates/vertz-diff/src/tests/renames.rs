@@ -301,6 +301,7 @@ fn tables_are_settled_before_their_columns() {
                     "desc",
                 ): "description",
             },
+            fts5_tables: {},
         }
     "#]]
     .assert_debug_eq(&settled.renames);
@@ -515,4 +516,96 @@ fn column_hints_chains_swaps_and_case() {
         any case: {("t", "Email"): "mail"} -> [rename column t.Email to mail]
         explicit swap: {("t", "a"): "b", ("t", "b"): "a"} -> [rename column t.a to __vertz_swap_a; rename column t.b to a; rename column t.__vertz_swap_a to b]
     "#]].assert_eq(&text);
+}
+
+/// FTS5 tables named `names`, each with one column; `hints` gives (new, old) rename hints.
+fn fts(names: &[&str], hints: &[(&str, &str)]) -> Schema {
+    s(|d| {
+        for name in names {
+            d.fts5(name, |f| {
+                f.column("body");
+                if let Some((_, old)) = hints.iter().find(|(n, _)| n == name) {
+                    f.renamed_from(old);
+                }
+            });
+        }
+    })
+}
+
+/// The renames the diff settles, as FTS5 changes in order.
+fn fts5_changes(from: &Schema, to: &Schema, given: &Renames) -> Vec<String> {
+    let mut renames = Renames::from_hints(from, to);
+    renames.merge(given.sorted_by_kind(from, to));
+    crate::check_renames(from, to, &given.sorted_by_kind(from, to)).unwrap();
+    diff_with_renames(from, to, &renames)
+        .changes
+        .iter()
+        .map(|c| c.describe())
+        .collect()
+}
+
+#[test]
+fn fts5_tables_are_renamed_by_hints_and_flags_on_the_tables_rules() {
+    let flag = |old: &str, new: &str| {
+        let mut r = Renames::default();
+        r.tables.insert(old.into(), new.into());
+        r
+    };
+    let none = Renames::default();
+    // A hint (its old name in any case) and a flag; a flag given again once done is fine.
+    let (docs, docs2) = (fts(&["docs"], &[]), fts(&["docs2"], &[("docs2", "DOCS")]));
+    assert_eq!(
+        fts5_changes(&docs, &docs2, &none),
+        ["rename fts5 table docs to docs2"]
+    );
+    let plain = fts(&["docs2"], &[]);
+    assert_eq!(
+        fts5_changes(&docs, &plain, &flag("docs", "docs2")),
+        ["rename fts5 table docs to docs2"]
+    );
+    assert!(fts5_changes(&plain, &plain, &flag("docs", "docs2")).is_empty());
+    // Without either: a drop and a create.
+    assert_eq!(
+        fts5_changes(&docs, &plain, &none),
+        [
+            "drop fts5 table docs (its rows are deleted)",
+            "create fts5 table docs2"
+        ]
+    );
+    // A chain from hints: b to c before a to b.
+    assert_eq!(
+        fts5_changes(
+            &fts(&["a", "b"], &[]),
+            &fts(&["b", "c"], &[("b", "a"), ("c", "b")]),
+            &none
+        ),
+        ["rename fts5 table b to c", "rename fts5 table a to b"]
+    );
+    // A swap from hints is not followed (it would swap again on every push); from flags it is.
+    let swapped = fts(&["a", "b"], &[("a", "b"), ("b", "a")]);
+    assert!(fts5_changes(&fts(&["a", "b"], &[]), &swapped, &none).is_empty());
+    let mut swap = flag("a", "b");
+    swap.tables.insert("b".into(), "a".into());
+    assert_eq!(
+        fts5_changes(&fts(&["a", "b"], &[]), &fts(&["a", "b"], &[]), &swap),
+        [
+            "rename fts5 table a to __vertz_swap_a",
+            "rename fts5 table b to a",
+            "rename fts5 table __vertz_swap_a to b"
+        ]
+    );
+    // A flag that names no FTS5 table of the database, or a target that is not one.
+    let err = |from: &Schema, to: &Schema, r: Renames| {
+        crate::check_renames(from, to, &r.sorted_by_kind(from, to))
+            .unwrap_err()
+            .to_string()
+    };
+    assert_eq!(
+        err(&fts(&[], &[]), &plain, flag("docs", "docs2")),
+        "rename of table \"docs\" to \"docs2\": the database has no table \"docs\""
+    );
+    assert_eq!(
+        err(&docs, &fts(&["docs", "other"], &[]), flag("docs", "nope")),
+        "rename of fts5 table \"docs\" to \"nope\": \"nope\" must be an fts5 table of the schema that the database does not have yet (or one renamed away by another --rename-table)"
+    );
 }

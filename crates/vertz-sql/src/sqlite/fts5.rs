@@ -89,6 +89,7 @@ pub fn parse_fts5(sql: &str) -> Result<Fts5Table, String> {
         name,
         columns: Vec::new(),
         options: BTreeMap::new(),
+        renamed_from: None,
     };
     for arg in split_top_level(sql, &tokens[open + 1..close]) {
         let Some(first) = arg.first() else {

@@ -3,8 +3,8 @@
 //! rollback (the forward plan of the reverse diff).
 //!
 //! Order of a plan: `PRAGMA defer_foreign_keys`, drops of the views and triggers that change or
-//! depend on what changes, drops of FTS5 tables that go or change (the rows a changed one keeps
-//! saved first), drops of tables displaced by a rename onto their name, table renames, drops of
+//! depend on what changes, drops of FTS5 tables that go, FTS5 renames, drops of FTS5 tables
+//! that change (the rows a changed one keeps saved first), drops of tables displaced by a rename onto their name, table renames, drops of
 //! tables nothing surviving references, new tables, the
 //! ALTERs of tables that are not rebuilt, the data checks, the rebuilds (see
 //! [`super::rebuild`]), new indexes, the drops of tables that surviving tables referenced until
@@ -53,7 +53,7 @@ impl SqliteFamily {
         // the plan would drop a table with its rows to create the same table again.
         let case = case_renames(from, to, &diff.renames);
         let recased;
-        let diff = if case.tables.is_empty() && case.columns.is_empty() {
+        let diff = if case.is_empty() {
             diff
         } else {
             let mut renames = diff.renames.clone();
@@ -184,7 +184,9 @@ impl SqliteFamily {
                 ));
             }
             match change {
-                Change::RenameTable { .. } if !caps.alter_rename_table => {
+                Change::RenameTable { .. } | Change::RenameFts5 { .. }
+                    if !caps.alter_rename_table =>
+                {
                     return Err(self.unsupported(
                         change,
                         "this dialect has no ALTER TABLE RENAME TO; create the new table and drop the old one instead",
@@ -361,9 +363,13 @@ impl SqliteFamily {
                     touched.insert(old_names.of(table));
                 }
                 // A trigger that writes into a re-created FTS5 table, or a view that reads it,
-                // is created again after it.
+                // is created again after it; one naming a renamed FTS5 table is created again
+                // as declared (SQLite's rewrite of its text is not the declared text).
                 Change::DropFts5 { fts5 } | Change::AlterFts5 { from: fts5, .. } => {
                     touched.insert(&fts5.name);
+                }
+                Change::RenameFts5 { from: old, .. } => {
+                    touched.insert(old);
                 }
                 _ => {}
             }
@@ -432,7 +438,9 @@ impl SqliteFamily {
             }
         }
 
-        // 0b. FTS5 tables that go away or change: the rows a changed one keeps are saved first.
+        // 0b. FTS5 tables that go away, are renamed (the diff lists the drops of those displaced
+        //     by a rename first, then the renames in an order SQLite can run: FTS5 renames its
+        //     shadow tables along) or change: the rows a changed one keeps are saved first.
         let mut fts_copies: Vec<Fts5Copy<'_>> = Vec::new();
         for change in &diff.changes {
             match change {
@@ -440,6 +448,9 @@ impl SqliteFamily {
                     format!("drop fts5 table {}", fts5.name),
                     format!("DROP TABLE {}", ident(&fts5.name)),
                 )),
+                Change::RenameFts5 { from: old, to: new } => {
+                    out.extend(rename_table("fts5 table", old, new));
+                }
                 Change::AlterFts5 { from: old, to: new } => {
                     let kept = fts5_kept_columns(old, new);
                     if !kept.is_empty() {
@@ -500,26 +511,7 @@ impl SqliteFamily {
         }
         for change in &diff.changes {
             if let Change::RenameTable { from: old, to: new } = change {
-                if old.eq_ignore_ascii_case(new) {
-                    // SQLite refuses a rename to a name that differs only in case ("there is
-                    // already another table"): go through a temporary name.
-                    let via = format!("{REBUILD_PREFIX}{new}");
-                    out.push(PlannedStatement::new(
-                        format!(
-                            "rename table {old} to {new} (case only): first to a temporary name"
-                        ),
-                        format!("ALTER TABLE {} RENAME TO {}", ident(old), ident(&via)),
-                    ));
-                    out.push(PlannedStatement::new(
-                        format!("rename table {old} to {new} (case only): then to its name"),
-                        format!("ALTER TABLE {} RENAME TO {}", ident(&via), ident(new)),
-                    ));
-                    continue;
-                }
-                out.push(PlannedStatement::new(
-                    format!("rename table {old} to {new}"),
-                    format!("ALTER TABLE {} RENAME TO {}", ident(old), ident(new)),
-                ));
+                out.extend(rename_table("table", old, new));
             }
         }
 
@@ -1035,6 +1027,29 @@ fn fts5_kept_columns(old: &Fts5Table, new: &Fts5Table) -> Vec<(String, String)> 
         .collect()
 }
 
+/// `ALTER TABLE old RENAME TO new` for a `what` (a table, an FTS5 table), with its comment.
+fn rename_table(what: &str, old: &str, new: &str) -> Vec<PlannedStatement> {
+    if old.eq_ignore_ascii_case(new) {
+        // SQLite refuses a rename to a name that differs only in case ("there is already
+        // another table"): go through a temporary name.
+        let via = format!("{REBUILD_PREFIX}{new}");
+        return vec![
+            PlannedStatement::new(
+                format!("rename {what} {old} to {new} (case only): first to a temporary name"),
+                format!("ALTER TABLE {} RENAME TO {}", ident(old), ident(&via)),
+            ),
+            PlannedStatement::new(
+                format!("rename {what} {old} to {new} (case only): then to its name"),
+                format!("ALTER TABLE {} RENAME TO {}", ident(&via), ident(new)),
+            ),
+        ];
+    }
+    vec![PlannedStatement::new(
+        format!("rename {what} {old} to {new}"),
+        format!("ALTER TABLE {} RENAME TO {}", ident(old), ident(new)),
+    )]
+}
+
 /// `DROP TABLE` with its comment.
 pub(crate) fn drop_table(t: &Table) -> PlannedStatement {
     PlannedStatement::new(
@@ -1172,9 +1187,24 @@ pub(crate) fn children_first_positions(sorted: &[&Table]) -> Vec<usize> {
 
 /// Renames that only change the case of a name (SQLite treats those names as equal), beyond
 /// `settled`: a table of `to` missing from `from` whose name matches exactly one table of `from`
-/// that is missing from `to`; likewise for the columns of tables present in both.
+/// that is missing from `to`; likewise for FTS5 tables, and for the columns of tables present
+/// in both.
 pub(crate) fn case_renames(from: &Schema, to: &Schema, settled: &Renames) -> Renames {
     let mut out = Renames::default();
+    for new in to.fts5_tables.keys() {
+        if from.fts5_tables.contains_key(new) || settled.fts5_tables.values().any(|n| n == new) {
+            continue;
+        }
+        let olds: Vec<&String> = from
+            .fts5_tables
+            .keys()
+            .filter(|o| o.eq_ignore_ascii_case(new) && !to.fts5_tables.contains_key(*o))
+            .filter(|o| !settled.fts5_tables.contains_key(*o))
+            .collect();
+        if let [old] = olds.as_slice() {
+            out.fts5_tables.insert((*old).clone(), new.clone());
+        }
+    }
     let taken_old: BTreeSet<&str> = settled.tables.keys().map(String::as_str).collect();
     let taken_new: BTreeSet<&str> = settled.tables.values().map(String::as_str).collect();
     // Both schemas are in name order: whether `from` has a name is found by walking it along.
@@ -1242,6 +1272,9 @@ fn reverse_renames(r: &Renames) -> Renames {
     let mut back = Renames::default();
     for (old, new) in &r.tables {
         back.tables.insert(new.clone(), old.clone());
+    }
+    for (old, new) in &r.fts5_tables {
+        back.fts5_tables.insert(new.clone(), old.clone());
     }
     for ((table, old), new) in &r.columns {
         back.columns.insert(

@@ -2124,3 +2124,167 @@ fn a_failed_copy_blames_the_rows_only_for_a_constraint() {
         None
     );
 }
+
+fn notes(name: &str, hint: Option<&str>, extra: bool) -> Schema {
+    docs_with(|d| {
+        d.fts5(name, |f| {
+            f.column("title").column("body");
+            if extra {
+                f.unindexed("tag");
+            }
+            if let Some(old) = hint {
+                f.renamed_from(old);
+            }
+        });
+    })
+}
+
+#[test]
+fn a_renamed_fts5_table_is_renamed_with_its_rows_and_renamed_back_by_the_rollback() {
+    // A hint: ALTER TABLE ... RENAME TO (FTS5 moves its shadow tables along).
+    check(
+        notes("notes", None, false),
+        notes("memos", Some("NOTES"), false),
+        expect![[r#"
+            -- rename fts5 table notes to memos
+            ALTER TABLE "notes" RENAME TO "memos";
+
+            -- ROLLBACK
+            -- rename fts5 table memos to notes
+            ALTER TABLE "memos" RENAME TO "notes";
+        "#]],
+    );
+    // With a column change too: the rename, then the changed FTS5 table's path under its new
+    // name.
+    check(
+        notes("notes", None, false),
+        notes("memos", Some("notes"), true),
+        expect![[r#"
+            -- rename fts5 table notes to memos
+            ALTER TABLE "notes" RENAME TO "memos";
+
+            -- save the rows of fts5 table memos while it is re-created
+            CREATE TABLE "__vertz_new_fts5_memos" AS SELECT rowid AS "__vertz_rowid", "title", "body" FROM "memos";
+
+            -- drop fts5 table memos (created again below)
+            DROP TABLE "memos";
+
+            -- create fts5 table memos
+            CREATE VIRTUAL TABLE "memos" USING fts5("title", "body", "tag" UNINDEXED);
+
+            -- copy the saved rows into fts5 table memos
+            INSERT INTO "memos" (rowid, "title", "body") SELECT "__vertz_rowid", "title", "body" FROM "__vertz_new_fts5_memos";
+
+            -- drop the saved rows of fts5 table memos
+            DROP TABLE "__vertz_new_fts5_memos";
+
+            -- ROLLBACK
+            -- rename fts5 table memos to notes
+            ALTER TABLE "memos" RENAME TO "notes";
+
+            -- save the rows of fts5 table notes while it is re-created
+            CREATE TABLE "__vertz_new_fts5_notes" AS SELECT rowid AS "__vertz_rowid", "title", "body" FROM "notes";
+
+            -- drop fts5 table notes (created again below)
+            DROP TABLE "notes";
+
+            -- create fts5 table notes
+            CREATE VIRTUAL TABLE "notes" USING fts5("title", "body");
+
+            -- copy the saved rows into fts5 table notes
+            INSERT INTO "notes" (rowid, "title", "body") SELECT "__vertz_rowid", "title", "body" FROM "__vertz_new_fts5_notes";
+
+            -- drop the saved rows of fts5 table notes
+            DROP TABLE "__vertz_new_fts5_notes";
+        "#]],
+    );
+    // Only the case: through a temporary name, as SQLite refuses the rename itself.
+    check(
+        notes("notes", None, false),
+        notes("Notes", None, false),
+        expect![[r#"
+            -- rename fts5 table notes to Notes (case only): first to a temporary name
+            ALTER TABLE "notes" RENAME TO "__vertz_new_Notes";
+
+            -- rename fts5 table notes to Notes (case only): then to its name
+            ALTER TABLE "__vertz_new_Notes" RENAME TO "Notes";
+
+            -- ROLLBACK
+            -- rename fts5 table Notes to notes (case only): first to a temporary name
+            ALTER TABLE "Notes" RENAME TO "__vertz_new_notes";
+
+            -- rename fts5 table Notes to notes (case only): then to its name
+            ALTER TABLE "__vertz_new_notes" RENAME TO "notes";
+        "#]],
+    );
+    // A hint onto a name the old side still declares is stale, as for tables.
+    let both = docs_with(|d| {
+        d.fts5("notes", |f| {
+            f.column("body");
+        });
+        d.fts5("memos", |f| {
+            f.column("body").renamed_from("notes");
+        });
+    });
+    let plan = render(&SqliteFamily::sqlite(), &both, &both);
+    assert_eq!(plan, "\n-- ROLLBACK\n", "{plan}");
+}
+
+#[test]
+fn an_fts5_table_renamed_with_its_content_table_is_recreated_over_the_renamed_content() {
+    let v1 = docs_with(|d| {
+        d.fts5("docs_fts", |f| {
+            f.column("body").content("docs").content_rowid("id");
+        });
+    });
+    let v2 = s(|d| {
+        d.table("articles", |t| {
+            t.renamed_from("docs");
+            t.column("id", integer().primary_key());
+            t.column("title", text());
+            t.column("body", text());
+        });
+        d.fts5("articles_fts", |f| {
+            f.column("body")
+                .content("articles")
+                .content_rowid("id")
+                .renamed_from("docs_fts");
+        });
+    });
+    check(
+        v1,
+        v2,
+        expect![[r#"
+        -- rename fts5 table docs_fts to articles_fts
+        ALTER TABLE "docs_fts" RENAME TO "articles_fts";
+
+        -- drop fts5 table articles_fts (created again below)
+        DROP TABLE "articles_fts";
+
+        -- rename table docs to articles
+        ALTER TABLE "docs" RENAME TO "articles";
+
+        -- create fts5 table articles_fts
+        CREATE VIRTUAL TABLE "articles_fts" USING fts5("body", content='articles', content_rowid='id');
+
+        -- fill fts5 table articles_fts from table articles
+        INSERT INTO "articles_fts"("articles_fts") VALUES('rebuild');
+
+        -- ROLLBACK
+        -- rename fts5 table articles_fts to docs_fts
+        ALTER TABLE "articles_fts" RENAME TO "docs_fts";
+
+        -- drop fts5 table docs_fts (created again below)
+        DROP TABLE "docs_fts";
+
+        -- rename table articles to docs
+        ALTER TABLE "articles" RENAME TO "docs";
+
+        -- create fts5 table docs_fts
+        CREATE VIRTUAL TABLE "docs_fts" USING fts5("body", content='docs', content_rowid='id');
+
+        -- fill fts5 table docs_fts from table docs
+        INSERT INTO "docs_fts"("docs_fts") VALUES('rebuild');
+    "#]],
+    );
+}
