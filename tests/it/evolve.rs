@@ -27,9 +27,14 @@
 //! before it), old names in another case or left out for a case-only rename, text defaults
 //! `"double quoted"` or a bare word, comments inside number DEFAULTs, CHECKs qualified with the
 //! table's name or with comments inside. The generator also makes chained renames, case-only
-//! renames, foreign keys to a key made unique by a separate `CREATE UNIQUE INDEX`,
-//! self-references and cycles (NO ACTION), and tables without INTEGER PRIMARY KEY whose rowids
-//! (inserted explicitly) must survive rebuilds.
+//! renames (of a table together with renames of its columns too), foreign keys to a key made
+//! unique by a separate `CREATE UNIQUE INDEX`, keys with NO ACTION, CASCADE, SET NULL and
+//! RESTRICT, self-references and cycles with any of them, drops of chains of tables (a
+//! referenced table with some of the tables below it, the kept ones losing their keys to the
+//! dropped ones), columns becoming the INTEGER PRIMARY KEY (the rowid; over NULLs,
+//! non-integers or duplicates a probe whose refusal must name table and column), FTS5 tables
+//! with rows (created, dropped, given a column), and tables without INTEGER PRIMARY KEY whose
+//! rowids (inserted explicitly) must survive rebuilds.
 //! ON CONFLICT clauses ride on columns' UNIQUE and NOT NULL (`random_column`).
 //!
 //! The generator is a seeded xorshift, not proptest: a failure prints its seed, and
@@ -37,7 +42,9 @@
 //! on SQLite (16 by default); `VERTZ_EVOLVE_D1_CASES` the number on the real D1 engine (2);
 //! `VERTZ_EVOLVE_TEXT=0` pushes every step from the model, no schema.sql text;
 //! `VERTZ_EVOLVE_FIRST` the first seed; `VERTZ_EVOLVE_KEEP_GOING=1` lists every failing seed
-//! instead of stopping at the first; `VERTZ_EVOLVE_LOG=1` prints each case's changes.
+//! instead of stopping at the first; `VERTZ_EVOLVE_LOG=1` prints each case's changes;
+//! `VERTZ_EVOLVE_FTS5_RENAMES=1` also renames FTS5 tables through hints in the text (off by
+//! default: the schema loader refuses a hint on a virtual table until FTS5 renames land).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -49,8 +56,8 @@ use vertz_runner::dev::{DevOptions, migrate_dev};
 use vertz_runner::lock::LockOptions;
 use vertz_runner::{DeployOptions, Driver, PushError, PushOptions, Statement, Value};
 use vertz_snapshot::{
-    Check, Column, ColumnType, Conflict, DefaultValue, Enum, FkAction, ForeignKey, Index,
-    IndexColumn, IndexKey, Schema, Table, Trigger, View,
+    Check, Column, ColumnType, Conflict, DefaultValue, Enum, FkAction, ForeignKey, Fts5Column,
+    Fts5Table, Index, IndexColumn, IndexKey, Schema, Table, Trigger, View,
 };
 
 use crate::roundtrip::storable;
@@ -273,6 +280,12 @@ fn fits_strict(v: &Val, ty: &ColumnType) -> bool {
 
 const COLLATIONS: &[&str] = &["NOCASE", "RTRIM", "BINARY"];
 
+/// Names of FTS5 tables (their shadow tables take the name with a suffix).
+const FTS_NAMES: &[&str] = &["docs", "search idx", "ünï_fts", "Notes", "it's fts"];
+
+/// The columns of FTS5 tables, in order.
+const FTS_COLUMNS: &[&str] = &["title", "body text", "note", "ünï"];
+
 /// The generated-column expressions: deterministic functions of one other column whose result
 /// the model computes (`Model::computed`).
 #[derive(Clone, Copy)]
@@ -340,6 +353,10 @@ fn own_rowid(t: &Table) -> bool {
 struct Model {
     schema: Schema,
     rows: BTreeMap<String, Vec<Row>>,
+    /// The rows of each FTS5 table (all store their own): rowid, then a value per column.
+    fts_rows: BTreeMap<String, Vec<(i64, Vec<Val>)>>,
+    /// FTS5 tables renamed in this step: new name to old (written as hints in the text).
+    fts_renamed: BTreeMap<String, String>,
     /// Each view's table (views are `SELECT *` over one table).
     views: BTreeMap<String, String>,
     counter: i64,
@@ -358,6 +375,8 @@ impl Model {
         Model {
             schema,
             rows: BTreeMap::new(),
+            fts_rows: BTreeMap::new(),
+            fts_renamed: BTreeMap::new(),
             views: BTreeMap::new(),
             counter: 100,
         }
@@ -398,6 +417,11 @@ impl Model {
         self.schema.tables.keys().any(|t| t.to_lowercase() == n)
             || self.schema.views.keys().any(|t| t.to_lowercase() == n)
             || self.schema.triggers.keys().any(|t| t.to_lowercase() == n)
+            || self
+                .schema
+                .fts5_tables
+                .keys()
+                .any(|t| t.to_lowercase() == n)
             || self
                 .schema
                 .tables
@@ -601,6 +625,8 @@ struct Gen {
     /// The step's probe is refused when planned (a STRICT table with a type it does not
     /// take), not by a data check.
     plan_refusal: bool,
+    /// Names the refusal of the step's probe must show (its table and column), where known.
+    probe_names: Vec<String>,
 }
 
 impl Gen {
@@ -852,7 +878,7 @@ impl Gen {
         out
     }
 
-    /// Rows for a few tables (parents first), as INSERTs.
+    /// Rows for a few tables (parents first), and FTS5 tables, as INSERTs.
     fn more_rows(&mut self, max: usize) -> Vec<String> {
         let mut out = Vec::new();
         for t in self.parent_first() {
@@ -860,6 +886,7 @@ impl Gen {
                 out.extend(self.add_rows(&t, max));
             }
         }
+        out.extend(self.fts_inserts(max));
         out
     }
 
@@ -893,7 +920,12 @@ impl Gen {
         }
         *self
             .rng
-            .pick(&[FkAction::NoAction, FkAction::Cascade, FkAction::SetNull])
+            .pick(&[
+                FkAction::NoAction,
+                FkAction::Cascade,
+                FkAction::SetNull,
+                FkAction::Restrict,
+            ])
             .expect("actions")
     }
 
@@ -973,34 +1005,98 @@ impl Gen {
         Outcome::Applied
     }
 
+    /// Drops a table; one that other tables reference goes with some of the tables below it
+    /// (its chain of children, through CASCADE, SET NULL, RESTRICT or NO ACTION keys, cycles
+    /// included), and each kept table loses its keys to the dropped ones, keeping its rows
+    /// and the key columns' values (`projects <- items <- comments`, only `comments` kept).
     fn drop_table(&mut self) -> Outcome {
-        let Some(name) = self.pick_table() else {
-            return Outcome::Skip;
-        };
-        let referenced = self
+        match self.pick_table() {
+            Some(name) => self.drop_table_named(name),
+            None => Outcome::Skip,
+        }
+    }
+
+    /// [`Gen::drop_table`] of a table that others reference: a chain.
+    fn drop_chain(&mut self) -> Outcome {
+        let referenced: Vec<String> = self
             .m
             .schema
             .tables
-            .values()
-            .any(|t| t.name != name && t.references(&name));
-        if referenced || self.m.schema.tables.len() == 1 {
+            .keys()
+            .filter(|n| {
+                self.m
+                    .schema
+                    .tables
+                    .values()
+                    .any(|t| t.name != **n && t.references(n))
+            })
+            .cloned()
+            .collect();
+        match self.rng.pick(&referenced).cloned() {
+            Some(name) => self.drop_table_named(name),
+            None => Outcome::Skip,
+        }
+    }
+
+    fn drop_table_named(&mut self, name: String) -> Outcome {
+        // Every table below `name`: referencing it, or a table referencing it, and so on.
+        let mut below = vec![name.clone()];
+        let mut i = 0;
+        while i < below.len() {
+            for t in self.m.schema.tables.values() {
+                if !below.contains(&t.name) && t.references(&below[i]) {
+                    below.push(t.name.clone());
+                }
+            }
+            i += 1;
+        }
+        if below.len() > 1 && self.rng.chance(30) {
             return Outcome::Skip;
         }
-        self.m.schema.tables.remove(&name);
-        self.m.rows.remove(&name);
-        self.m.schema.triggers.retain(|_, tr| tr.table != name);
-        let views: Vec<String> = self
-            .m
-            .views
-            .iter()
-            .filter(|(_, t)| **t == name)
-            .map(|(v, _)| v.clone())
-            .collect();
-        for v in views {
-            self.m.views.remove(&v);
-            self.m.schema.views.remove(&v);
+        let mut gone = vec![name];
+        for t in &below[1..] {
+            if self.rng.chance(50) {
+                gone.push(t.clone());
+            }
         }
-        self.log.push(format!("drop table {name}"));
+        if gone.len() == self.m.schema.tables.len() {
+            return Outcome::Skip;
+        }
+        let mut unkeyed = Vec::new();
+        for t in self.m.schema.tables.values_mut() {
+            if gone.contains(&t.name) {
+                continue;
+            }
+            let before = t.foreign_keys.len();
+            t.foreign_keys
+                .retain(|fk| !gone.contains(&fk.references_table));
+            if t.foreign_keys.len() != before {
+                unkeyed.push(t.name.clone());
+            }
+        }
+        for name in &gone {
+            self.m.schema.tables.remove(name);
+            self.m.rows.remove(name);
+            self.m.schema.triggers.retain(|_, tr| tr.table != *name);
+            let views: Vec<String> = self
+                .m
+                .views
+                .iter()
+                .filter(|(_, t)| *t == name)
+                .map(|(v, _)| v.clone())
+                .collect();
+            for v in views {
+                self.m.views.remove(&v);
+                self.m.schema.views.remove(&v);
+            }
+        }
+        if gone.len() == 1 && unkeyed.is_empty() {
+            self.log.push(format!("drop table {}", gone[0]));
+        } else {
+            self.log.push(format!(
+                "drop tables {gone:?} (a chain); kept, losing their keys to them: {unkeyed:?}"
+            ));
+        }
         Outcome::Applied
     }
 
@@ -1015,9 +1111,16 @@ impl Gen {
     }
 
     fn rename_table_to(&mut self, case_only: bool) -> Outcome {
-        let Some(old) = self.pick_table() else {
-            return Outcome::Skip;
-        };
+        match self.renamed_table(case_only) {
+            Some(_) => Outcome::Applied,
+            None => Outcome::Skip,
+        }
+    }
+
+    /// Renames a random table (only in case when `case_only`); its new name, or `None` when
+    /// none can be renamed.
+    fn renamed_table(&mut self, case_only: bool) -> Option<String> {
+        let old = self.pick_table()?;
         // Renamed once per step; and a new table that took the name another table was renamed
         // away from is not renamed (its hint would name that other table).
         let taken_again = self
@@ -1027,16 +1130,14 @@ impl Gen {
             .values()
             .any(|t| t.renamed_from.as_deref() == Some(old.as_str()));
         if self.m.table(&old).renamed_from.is_some() || taken_again {
-            return Outcome::Skip;
+            return None;
         }
         let new = if case_only {
             other_case(&old)
         } else {
             self.free_table_name(Some(&old))
         };
-        let Some(new) = new else {
-            return Outcome::Skip;
-        };
+        let new = new?;
         let mut t = self.m.schema.tables.remove(&old).expect("the table");
         t.name = new.clone();
         t.renamed_from = Some(old.clone());
@@ -1069,7 +1170,7 @@ impl Gen {
             }
         }
         self.log.push(format!("rename table {old} -> {new}"));
-        Outcome::Applied
+        Some(new)
     }
 
     fn add_column(&mut self) -> Outcome {
@@ -1147,7 +1248,12 @@ impl Gen {
     }
 
     fn rename_column(&mut self) -> Outcome {
-        let Some(table) = self.pick_table() else {
+        self.rename_column_of(None)
+    }
+
+    /// Renames a column of `table` (or of a random table).
+    fn rename_column_of(&mut self, table: Option<String>) -> Outcome {
+        let Some(table) = table.or_else(|| self.pick_table()) else {
             return Outcome::Skip;
         };
         let added = self.added.clone();
@@ -1558,7 +1664,7 @@ impl Gen {
         let table = self.maybe_closing(&target).unwrap_or(table);
         // A cycle through other tables only sometimes: most schemas have none.
         let cycle = target != table && self.reaches(&target, &table);
-        if cycle && !self.cycle_ok(&target) {
+        if cycle && !self.rng.chance(60) {
             return Outcome::Skip;
         }
         let added = self.added.clone();
@@ -1584,7 +1690,7 @@ impl Gen {
         let orphans = self.m.rows[&table]
             .iter()
             .any(|r| r[&col] != Val::Null && !parents.contains(&r[&col]));
-        let action = self.fk_action_from(&table, cycle, target == table);
+        let action = self.fk_action();
         let t = self.m.table_mut(&table);
         let c = t.column_mut(&col).expect("c");
         c.default = None;
@@ -1694,19 +1800,7 @@ impl Gen {
         };
         let child = self.maybe_closing(&parent).unwrap_or(child);
         let cycle = child != parent && self.reaches(&parent, &child);
-        if cycle && (!self.cycle_ok(&parent) || !self.rng.chance(70)) {
-            return Outcome::Skip;
-        }
-        // A self-reference to a unique-index key beside one with an action cannot be rebuilt
-        // (see `Gen::fk_action_from`).
-        if child == parent
-            && self
-                .m
-                .table(&parent)
-                .foreign_keys
-                .iter()
-                .any(|fk| fk.references_table == parent && fk.on_delete != FkAction::NoAction)
-        {
+        if cycle && !self.rng.chance(60) {
             return Outcome::Skip;
         }
         let parents: Vec<Val> = self.m.rows[&parent]
@@ -1727,7 +1821,7 @@ impl Gen {
             return Outcome::Skip;
         };
         self.added.insert((child.clone(), col.clone()));
-        let action = self.fk_action_from(&child, cycle, child == parent);
+        let action = self.fk_action();
         let t = self.m.table_mut(&child);
         let c = t.column_mut(&col).expect("c");
         c.default = None;
@@ -1777,51 +1871,6 @@ impl Gen {
             .pick(&reached)
             .filter(|_| self.rng.chance(50))
             .cloned()
-    }
-
-    /// Whether a key to `from` may close a cycle: every foreign key reachable from it is NO
-    /// ACTION. Rebuilding a cycle with actions fails:
-    /// `evolve_found::a_unique_index_parent_and_its_child_in_a_cycle_rebuilt_in_one_push` and
-    /// `evolve_found::a_cycle_with_cascading_keys_and_a_self_reference_rebuilt_in_one_push`.
-    fn cycle_ok(&self, from: &str) -> bool {
-        let mut seen = BTreeSet::new();
-        let mut todo = vec![from.to_string()];
-        while let Some(t) = todo.pop() {
-            if seen.insert(t.clone()) {
-                for fk in &self.m.table(&t).foreign_keys {
-                    if fk.on_delete != FkAction::NoAction {
-                        return false;
-                    }
-                    todo.push(fk.references_table.clone());
-                }
-            }
-        }
-        true
-    }
-
-    /// The ON DELETE action of a new key from `table` (to itself when `to_self`): NO ACTION
-    /// when it closes a cycle or `table` is on one (see [`Gen::cycle_ok`]), or when `table`
-    /// references itself and a unique-index key of its own
-    /// (`evolve_found::a_self_reference_with_set_null_beside_one_to_a_unique_index_rebuilt`).
-    fn fk_action_from(&mut self, table: &str, cycle: bool, to_self: bool) -> FkAction {
-        let t = self.m.table(table);
-        let on_cycle = t
-            .foreign_keys
-            .iter()
-            .any(|fk| fk.references_table != table && self.reaches(&fk.references_table, table));
-        let self_keys: Vec<&ForeignKey> = t
-            .foreign_keys
-            .iter()
-            .filter(|fk| fk.references_table == table)
-            .collect();
-        let index_self = self_keys
-            .iter()
-            .any(|fk| fk.references_columns != t.primary_key);
-        if cycle || on_cycle || (to_self && index_self) {
-            FkAction::NoAction
-        } else {
-            self.fk_action()
-        }
     }
 
     /// Whether `from` references `to` through a chain of foreign keys.
@@ -2219,12 +2268,253 @@ impl Gen {
         Outcome::Applied
     }
 
+    /// A column of a rowid table becomes its `INTEGER PRIMARY KEY` (the rowid alias), its
+    /// type changed to INTEGER: its values become the rows' rowids. Over NULLs (which would
+    /// silently take new ids), values that are not integers, or duplicates, it is a probe that a
+    /// data check naming the table and column must refuse.
+    fn promote_to_rowid(&mut self) -> Outcome {
+        let Some(table) = self.pick_table() else {
+            return Outcome::Skip;
+        };
+        let t = self.m.table(&table).clone();
+        if self.referenced(&table) || t.without_rowid {
+            return Outcome::Skip;
+        }
+        let added = self.added.clone();
+        let Some(col) = self.pick_column(&table, |m, t, c| {
+            c.generated.is_none()
+                && !t.primary_key.contains(&c.name)
+                && !matches!(c.ty, ColumnType::Enum(_) | ColumnType::Boolean)
+                && !m.in_foreign_key(&t.name, &c.name)
+                && !added.contains(&(t.name.clone(), c.name.clone()))
+        }) else {
+            return Outcome::Skip;
+        };
+        let c = t.column(&col).expect("the column").clone();
+        let rows: Vec<Val> = self.m.rows[&table]
+            .iter()
+            .map(|r| convert(&r[&col], Affinity::Integer))
+            .collect();
+        let nulls = rows.contains(&Val::Null);
+        // NULLs in a column with a DEFAULT take it (the model does not follow that).
+        if nulls && c.default.is_some() {
+            return Outcome::Skip;
+        }
+        let not_integers = rows.iter().any(|v| !matches!(v, Val::Int(_) | Val::Null));
+        let distinct = Model::distinct(&self.m.rows[&table], std::slice::from_ref(&col));
+        self.added.insert((table.clone(), col.clone()));
+        for (r, v) in self
+            .m
+            .rows
+            .get_mut(&table)
+            .expect("rows")
+            .iter_mut()
+            .zip(rows)
+        {
+            r.insert(col.clone(), v);
+        }
+        let tm = self.m.table_mut(&table);
+        tm.primary_key = vec![col.clone()];
+        for k in &mut tm.columns {
+            k.auto_increment = false;
+        }
+        let cm = tm.column_mut(&col).expect("the column");
+        cm.ty = ColumnType::Integer;
+        cm.collation = None;
+        cm.unique = false;
+        cm.default = None;
+        // As SQLite reads a rowid alias back (never NULL).
+        cm.nullable = false;
+        if nulls || not_integers || !distinct {
+            self.probe_names = vec![table.clone(), col.clone()];
+            self.log.push(format!(
+                "{table}.{col} becomes the INTEGER PRIMARY KEY over NULLs, non-integers or duplicates (probe)"
+            ));
+            return Outcome::Probe;
+        }
+        self.log.push(format!(
+            "{table}.{col} becomes the INTEGER PRIMARY KEY (the rowid)"
+        ));
+        Outcome::Applied
+    }
+
+    /// A table renamed only in case, and some of its columns renamed (with hints, whose old
+    /// names may be in another case) in the same step.
+    fn rename_table_case_and_columns(&mut self) -> Outcome {
+        let Some(table) = self.renamed_table(true) else {
+            return Outcome::Skip;
+        };
+        for _ in 0..1 + self.rng.below(2) {
+            self.rename_column_of(Some(table.clone()));
+        }
+        Outcome::Applied
+    }
+
+    /// A free FTS5 table name: not taken, and not one the step began with (dropping and
+    /// creating one name in a step is a change of that table).
+    fn free_fts_name(&mut self) -> Option<String> {
+        let free: Vec<&str> = FTS_NAMES
+            .iter()
+            .copied()
+            .filter(|n| !self.m.taken(n) && !self.start_taken(n))
+            .collect();
+        self.rng.pick(&free).map(|s| s.to_string())
+    }
+
+    /// Whether a table, view or FTS5 table had `name` (in any case) when the step began.
+    fn start_taken(&self, name: &str) -> bool {
+        let n = name.to_lowercase();
+        self.start.tables.keys().any(|t| t.to_lowercase() == n)
+            || self.start.fts5_tables.keys().any(|t| t.to_lowercase() == n)
+    }
+
+    /// An FTS5 table storing its own rows, of one to three columns (some UNINDEXED).
+    fn create_fts5(&mut self) -> Outcome {
+        let Some(name) = self.free_fts_name() else {
+            return Outcome::Skip;
+        };
+        let n = 1 + self.rng.below(3);
+        let columns: Vec<Fts5Column> = FTS_COLUMNS[..n]
+            .iter()
+            .map(|c| Fts5Column {
+                name: c.to_string(),
+                unindexed: self.rng.chance(20),
+            })
+            .collect();
+        let mut options = BTreeMap::new();
+        if self.rng.chance(30) {
+            options.insert("tokenize".to_string(), "porter unicode61".to_string());
+        }
+        self.m.schema.fts5_tables.insert(
+            name.clone(),
+            Fts5Table {
+                name: name.clone(),
+                columns,
+                options,
+            },
+        );
+        self.m.fts_rows.insert(name.clone(), Vec::new());
+        self.log.push(format!("create fts5 table {name}"));
+        Outcome::Applied
+    }
+
+    fn pick_fts5(&mut self) -> Option<String> {
+        let names: Vec<String> = self.m.schema.fts5_tables.keys().cloned().collect();
+        self.rng.pick(&names).cloned()
+    }
+
+    fn drop_fts5(&mut self) -> Outcome {
+        let Some(name) = self.pick_fts5() else {
+            return Outcome::Skip;
+        };
+        self.m.schema.fts5_tables.remove(&name);
+        self.m.fts_rows.remove(&name);
+        self.m.fts_renamed.remove(&name);
+        self.log.push(format!("drop fts5 table {name}"));
+        Outcome::Applied
+    }
+
+    /// A column added to an FTS5 table (it is recreated; its rows keep their rowids and
+    /// values, the new column empty).
+    fn add_fts5_column(&mut self) -> Outcome {
+        let Some(name) = self.pick_fts5() else {
+            return Outcome::Skip;
+        };
+        let f = &self.m.schema.fts5_tables[&name];
+        let Some(column) = FTS_COLUMNS.get(f.columns.len()) else {
+            return Outcome::Skip;
+        };
+        let f = self.m.schema.fts5_tables.get_mut(&name).expect("the table");
+        f.columns.push(Fts5Column {
+            name: column.to_string(),
+            unindexed: false,
+        });
+        for (_, values) in self.m.fts_rows.get_mut(&name).expect("rows") {
+            values.push(Val::Null);
+        }
+        self.log
+            .push(format!("add column {column} to fts5 table {name}"));
+        Outcome::Applied
+    }
+
+    /// An FTS5 table renamed through a hint in the schema.sql text (only with
+    /// `VERTZ_EVOLVE_FTS5_RENAMES=1`: vertz does not follow FTS5 rename hints yet).
+    fn rename_fts5(&mut self) -> Outcome {
+        if std::env::var("VERTZ_EVOLVE_FTS5_RENAMES").map_or(true, |v| v != "1") {
+            return Outcome::Skip;
+        }
+        let Some(old) = self.pick_fts5() else {
+            return Outcome::Skip;
+        };
+        // Once per step, and only a table the step began with.
+        if self.m.fts_renamed.contains_key(&old) || !self.start.fts5_tables.contains_key(&old) {
+            return Outcome::Skip;
+        }
+        let new = if self.rng.chance(30) {
+            other_case(&old)
+        } else {
+            self.free_fts_name()
+        };
+        let Some(new) = new else {
+            return Outcome::Skip;
+        };
+        let mut f = self.m.schema.fts5_tables.remove(&old).expect("the table");
+        f.name = new.clone();
+        self.m.schema.fts5_tables.insert(new.clone(), f);
+        let rows = self.m.fts_rows.remove(&old).expect("rows");
+        self.m.fts_rows.insert(new.clone(), rows);
+        self.m.fts_renamed.insert(new.clone(), old.clone());
+        self.log.push(format!("rename fts5 table {old} -> {new}"));
+        Outcome::Applied
+    }
+
+    /// Up to `max` rows for every FTS5 table, as INSERTs.
+    fn fts_inserts(&mut self, max: usize) -> Vec<String> {
+        let mut out = Vec::new();
+        let names: Vec<String> = self.m.schema.fts5_tables.keys().cloned().collect();
+        for name in names {
+            for _ in 0..self.rng.below(max + 1) {
+                let id = self.m.fresh();
+                let f = &self.m.schema.fts5_tables[&name];
+                let columns: Vec<String> = f.columns.iter().map(|c| q(&c.name)).collect();
+                let n = columns.len();
+                let values: Vec<Val> = (0..n)
+                    .map(|_| {
+                        if self.rng.chance(15) {
+                            Val::Null
+                        } else {
+                            let word = self.rng.pick(SMALL_TEXTS).expect("texts");
+                            Val::Text(format!("w{id} {word}"))
+                        }
+                    })
+                    .collect();
+                out.push(format!(
+                    "INSERT INTO {} (rowid, {}) VALUES ({id}, {})",
+                    q(&name),
+                    columns.join(", "),
+                    values
+                        .iter()
+                        .map(Val::literal)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+                self.m
+                    .fts_rows
+                    .get_mut(&name)
+                    .expect("rows")
+                    .push((id, values));
+            }
+        }
+        out
+    }
+
     /// One random change of any kind.
     fn change(&mut self) -> Outcome {
         type Kind = fn(&mut Gen) -> Outcome;
         const KINDS: &[Kind] = &[
             Gen::create_table,
             Gen::drop_table,
+            Gen::drop_chain,
             Gen::rename_table,
             Gen::rename_table,
             Gen::rename_table_case,
@@ -2262,6 +2552,12 @@ impl Gen {
             Gen::toggle_autoincrement,
             Gen::change_primary_key,
             Gen::change_primary_key,
+            Gen::promote_to_rowid,
+            Gen::rename_table_case_and_columns,
+            Gen::create_fts5,
+            Gen::drop_fts5,
+            Gen::add_fts5_column,
+            Gen::rename_fts5,
         ];
         let i = self.rng.below(KINDS.len());
         KINDS[i](self)
@@ -2389,7 +2685,11 @@ fn undecorated(schema: &Schema) -> Schema {
 /// `"double quoted"` or as a bare word, comments in number defaults, CHECKs qualified or with
 /// comments inside. `None` when a hint cannot be written (an old name with a `"`, which a hint
 /// cannot quote): the step is pushed from the model then.
-fn schema_text(schema: &Schema, rng: &mut Rng) -> Option<String> {
+fn schema_text(
+    schema: &Schema,
+    fts_renamed: &BTreeMap<String, String>,
+    rng: &mut Rng,
+) -> Option<String> {
     let dialect = vertz_sql::SqliteFamily::sqlite();
     let mut out = String::new();
     for t in schema.tables.values() {
@@ -2523,6 +2823,13 @@ fn schema_text(schema: &Schema, rng: &mut Rng) -> Option<String> {
             out.push_str(";\n");
         }
     }
+    for f in schema.fts5_tables.values() {
+        if let Some(old) = fts_renamed.get(&f.name) {
+            out.push_str(&format!("{}\n", hint_comment(&hint_name(old, rng)?, true)));
+        }
+        out.push_str(&vertz_sql::sqlite::fts5::create_fts5(f));
+        out.push_str(";\n");
+    }
     for v in schema.views.values() {
         out.push_str(&format!("{};\n", v.sql));
     }
@@ -2545,12 +2852,14 @@ async fn declared_schema(
     // loaded by SQLite at all.
     // VERTZ_EVOLVE_TEXT=0: every step from the model (to tell a loader bug from a planner one).
     let texts = std::env::var("VERTZ_EVOLVE_TEXT").map_or(true, |v| v != "0");
-    let text = match (rng.chance(70) && !plan_refusal && texts)
-        .then(|| schema_text(&m.schema, rng))
+    // An FTS5 rename can only be said in the text (its hint).
+    let text = match ((rng.chance(70) && !plan_refusal && texts) || !m.fts_renamed.is_empty())
+        .then(|| schema_text(&m.schema, &m.fts_renamed, rng))
         .flatten()
     {
         Some(text) => text,
-        None => return Ok((m.schema.clone(), None)),
+        None if m.fts_renamed.is_empty() => return Ok((m.schema.clone(), None)),
+        None => return Err("an FTS5 rename whose hint cannot be written".into()),
     };
     let loaded = vertz_dialect_sqlite::schema_sql::load_str(&text, Path::new("schema.sql"))
         .await
@@ -2673,6 +2982,34 @@ async fn live_rows(
         rows.sort();
         out.insert(t.name.clone(), rows);
     }
+    for f in m.schema.fts5_tables.values() {
+        let sql = format!(
+            "SELECT quote(rowid), {} FROM {}",
+            f.columns
+                .iter()
+                .map(|c| format!("quote({})", q(&c.name)))
+                .collect::<Vec<_>>()
+                .join(", "),
+            q(&f.name)
+        );
+        let rows = db
+            .query(&sql, &[])
+            .await
+            .map_err(|e| format!("{sql}: {e}"))?;
+        let mut rows: Vec<Vec<String>> = rows
+            .into_iter()
+            .map(|r| {
+                r.into_iter()
+                    .map(|v| match v {
+                        Value::Text(s) => s,
+                        other => format!("{other:?}"),
+                    })
+                    .collect()
+            })
+            .collect();
+        rows.sort();
+        out.insert(format!("fts5 {}", f.name), rows);
+    }
     Ok(out)
 }
 
@@ -2694,6 +3031,18 @@ fn model_rows(m: &Model) -> BTreeMap<String, Vec<Vec<String>>> {
             rows.sort();
             (t.name.clone(), rows)
         })
+        .chain(m.fts_rows.iter().map(|(name, rows)| {
+            let mut rows: Vec<Vec<String>> = rows
+                .iter()
+                .map(|(id, values)| {
+                    std::iter::once(id.to_string())
+                        .chain(values.iter().map(Val::literal))
+                        .collect()
+                })
+                .collect();
+            rows.sort();
+            (format!("fts5 {name}"), rows)
+        }))
         .collect()
 }
 
@@ -2787,6 +3136,7 @@ async fn run_case(seed: u64, backend: &Backend, dir: &Path) -> Result<CaseStats,
         start: Schema::default(),
         d1: matches!(backend, Backend::D1),
         plan_refusal: false,
+        probe_names: Vec::new(),
     };
     let mut stats = CaseStats::default();
     let pushed = backend.open("pushed").await;
@@ -2813,7 +3163,9 @@ async fn run_case(seed: u64, backend: &Backend, dir: &Path) -> Result<CaseStats,
         g.log.push(format!("-- step {step}"));
         let before = g.m.clone();
         g.plan_refusal = false;
+        g.probe_names.clear();
         g.m.schema = g.m.without_hints();
+        g.m.fts_renamed.clear();
         g.added.clear();
         g.start = g.m.schema.clone();
         let mut probe = false;
@@ -2837,6 +3189,7 @@ async fn run_case(seed: u64, backend: &Backend, dir: &Path) -> Result<CaseStats,
                         g.m = saved.0;
                         g.log.truncate(saved.1);
                         g.plan_refusal = false;
+                        g.probe_names.clear();
                     }
                 }
             }
@@ -2900,6 +3253,14 @@ async fn run_case(seed: u64, backend: &Backend, dir: &Path) -> Result<CaseStats,
                 return Err(ctx(
                     &g,
                     format!("step {step}: the refusal is not a data check: {text}"),
+                ));
+            }
+            // What the CLI shows of a data check: its own message, quotes undoubled.
+            let shown = vertz_sql::sqlite::check::message_in(&text).unwrap_or(text);
+            if let Some(missing) = g.probe_names.iter().find(|n| !shown.contains(n.as_str())) {
+                return Err(ctx(
+                    &g,
+                    format!("step {step}: the refusal does not name {missing}: {shown}"),
                 ));
             }
             g.m = before;

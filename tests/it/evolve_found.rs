@@ -2,9 +2,10 @@
 //! evolution (`evolve.rs`: STRICT, generated columns, partial and expression indexes,
 //! collations, AUTOINCREMENT, primary-key changes) found; each names its seed. `evolve.rs`
 //! replays the seeds themselves. Then the bugs its schema.sql shapes (unique-index parents,
-//! cycles, self-references, case-only renames) found, still open in the product: those tests
-//! are `#[ignore]`d with the reason, and the generator keeps clear of their shapes until they
-//! are fixed. Must not test anything the generator did not find.
+//! cycles, self-references, case-only renames) and its chains of dropped tables found; a bug
+//! still open in the product has its test `#[ignore]`d with the reason, and the generator
+//! keeps clear of its shape until it is fixed. Must not test anything the generator did not
+//! find.
 
 use vertz_dialect_sqlite::driver::SqliteDriver;
 use vertz_runner::{Driver, PushOptions, Statement, Value};
@@ -549,4 +550,112 @@ fn a_self_reference_with_set_null_beside_one_to_a_unique_index_rebuilt() {
         "SELECT score, user_id FROM t",
     ));
     assert_eq!(got, Ok(vec![vec![Value::Int(1), Value::Int(10)]]));
+}
+
+/// Found by `evolve.rs` (seed 50301, the rollback of a step that added two keys): `b`
+/// references itself with CASCADE, a table `w` that is not rebuilt, and `a`; `a` is rebuilt
+/// and `b` too, its key to `a` removed. The old tables were dropped `a` first, because `b`
+/// counted as a table whose parents were gone as soon as one of them (`w`) was not rebuilt;
+/// dropping the old `b` (it references itself, so SQLite deletes its rows through its keys)
+/// then named the dropped `a`: `no such table: main.a`, and the push could not be applied.
+#[test]
+fn a_self_referencing_table_losing_its_key_to_a_rebuilt_parent_beside_one_kept() {
+    let got = runtime().block_on(push_texts(
+        &[
+            "CREATE TABLE w (id INTEGER PRIMARY KEY);\n\
+             CREATE TABLE a (id INTEGER PRIMARY KEY, d TEXT DEFAULT 'x');\n\
+             CREATE TABLE b (id INTEGER PRIMARY KEY,\n\
+               s INTEGER REFERENCES b (id) ON DELETE CASCADE,\n\
+               wid INTEGER REFERENCES w (id) ON DELETE CASCADE,\n\
+               aid INTEGER REFERENCES a (id) ON DELETE SET NULL);",
+            "CREATE TABLE w (id INTEGER PRIMARY KEY);\n\
+             CREATE TABLE a (id INTEGER PRIMARY KEY, d TEXT DEFAULT 'y');\n\
+             CREATE TABLE b (id INTEGER PRIMARY KEY,\n\
+               s INTEGER REFERENCES b (id) ON DELETE CASCADE,\n\
+               wid INTEGER REFERENCES w (id) ON DELETE CASCADE);",
+        ],
+        "INSERT INTO w VALUES (1); INSERT INTO a VALUES (1, 'x');\n\
+         INSERT INTO b VALUES (1, NULL, 1, 1), (2, 1, 1, 1)",
+        "SELECT b.id, b.s, b.wid FROM b ORDER BY 1",
+    ));
+    assert_eq!(
+        got,
+        Ok(vec![
+            vec![Value::Int(1), Value::Null, Value::Int(1)],
+            vec![Value::Int(2), Value::Int(1), Value::Int(1)]
+        ])
+    );
+}
+
+/// Found by `evolve.rs` (seed 157 of the generator that drops chains): `l` references `p`, `c`
+/// references `l`; in one push `l` is dropped, `c` loses its key to it, and `p` is rebuilt. `l`
+/// was dropped after the rebuild (a table a kept one references goes late, or its ON DELETE
+/// actions reach the kept rows), so the rebuild dropped the old `p` under `l`'s rows, whose
+/// deferred keys never balanced: `FOREIGN KEY constraint failed` at COMMIT, naming nothing.
+#[test]
+fn a_dropped_table_between_a_kept_child_and_a_rebuilt_parent() {
+    for action in ["NO ACTION", "RESTRICT"] {
+        let got = runtime().block_on(push_texts(
+            &[
+                &format!(
+                    "CREATE TABLE p (id INTEGER PRIMARY KEY, t TEXT);\n\
+                     CREATE TABLE l (id INTEGER PRIMARY KEY, pid INTEGER REFERENCES p (id) ON DELETE {action});\n\
+                     CREATE TABLE c (id INTEGER PRIMARY KEY, lid INTEGER REFERENCES l (id) ON DELETE SET NULL);"
+                ),
+                "CREATE TABLE p (id INTEGER PRIMARY KEY, t TEXT CHECK (t <> ''));\n\
+                 CREATE TABLE c (id INTEGER PRIMARY KEY, lid INTEGER);",
+            ],
+            "INSERT INTO p VALUES (1, 'a'); INSERT INTO l VALUES (1, 1); INSERT INTO c VALUES (1, 1)",
+            "SELECT c.id, c.lid, p.id FROM c, p",
+        ));
+        assert_eq!(
+            got,
+            Ok(vec![vec![Value::Int(1), Value::Int(1), Value::Int(1)]]),
+            "{action}"
+        );
+    }
+}
+
+/// Found by `evolve.rs` (seed 70596 of the generator that drops chains): a table whose rows
+/// reference each other through a RESTRICT self-reference, dropped with nothing rebuilt. Its
+/// drop deletes the rows one by one, and the RESTRICT key fails at the first row another still
+/// references: `FOREIGN KEY constraint failed`, and the table could not be dropped at all.
+#[test]
+fn a_table_referencing_itself_with_restrict_is_dropped_with_its_rows() {
+    let got = runtime().block_on(push_texts(
+        &[
+            "CREATE TABLE keep (id INTEGER PRIMARY KEY);\n\
+             CREATE TABLE t (id INTEGER PRIMARY KEY,\n\
+               p INTEGER REFERENCES t (id) ON DELETE RESTRICT);",
+            "CREATE TABLE keep (id INTEGER PRIMARY KEY);",
+        ],
+        "INSERT INTO keep VALUES (1); INSERT INTO t VALUES (1, NULL), (2, 1), (3, 2)",
+        "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE '\\_%' ESCAPE '\\' ORDER BY 1",
+    ));
+    assert_eq!(got, Ok(vec![vec![Value::Text("keep".into())]]));
+}
+
+/// Found by `evolve.rs` (seed 80220 of the final generator): the kept `k` references two
+/// dropped tables with CASCADE, one of which references the other; `k` loses both keys. With
+/// the dropped tables gone first of the rebuild's drops, dropping the second cascaded into the
+/// old `k`, whose other parent was gone: `no such table: main.u`, and the push could not be
+/// applied. They now go after the old `k`, the tables referencing them.
+#[test]
+fn two_dropped_parents_of_a_kept_table_with_cascading_keys() {
+    let got = runtime().block_on(push_texts(
+        &[
+            "CREATE TABLE t (id INTEGER PRIMARY KEY);\n\
+             CREATE TABLE u (id INTEGER PRIMARY KEY, tid INTEGER REFERENCES t (id));\n\
+             CREATE TABLE k (id INTEGER PRIMARY KEY,\n\
+               tid INTEGER REFERENCES t (id) ON DELETE CASCADE,\n\
+               uid INTEGER REFERENCES u (id) ON DELETE CASCADE);",
+            "CREATE TABLE k (id INTEGER PRIMARY KEY, tid INTEGER, uid INTEGER);",
+        ],
+        "INSERT INTO t VALUES (1); INSERT INTO u VALUES (1, 1); INSERT INTO k VALUES (1, 1, 1)",
+        "SELECT id, tid, uid FROM k",
+    ));
+    assert_eq!(
+        got,
+        Ok(vec![vec![Value::Int(1), Value::Int(1), Value::Int(1)]])
+    );
 }

@@ -362,9 +362,13 @@ impl SqliteFamily {
                     "check foreign keys at commit, not per statement, while tables are rebuilt",
                     "PRAGMA defer_foreign_keys = ON",
                 ));
-            } else if dropped.len() > 1 && drops_in_a_cycle() {
+            } else if (dropped.len() > 1 && drops_in_a_cycle())
+                // A table referencing itself deletes its rows one by one as it drops, and a
+                // RESTRICT key fails at the first parent row still referenced, unless deferred.
+                || dropped.iter().any(|t| t.references(&t.name))
+            {
                 out.push(PlannedStatement::new(
-                    "check foreign keys at commit, not per statement, while tables that reference each other are dropped",
+                    "check foreign keys at commit, not per statement, while tables that reference each other or themselves are dropped",
                     "PRAGMA defer_foreign_keys = ON",
                 ));
             }
@@ -765,8 +769,14 @@ impl SqliteFamily {
         out.extend(check::guarded(checks));
         out.extend(key_indexes);
 
-        // 6. Rebuilds.
-        if !rebuild.is_empty() {
+        // 6. Rebuilds, and the tables that surviving tables referenced until their rebuild:
+        // dropped among the rebuild's drops of the old tables, once the rows are copied (the
+        // ON DELETE actions they fire then reach only copied rows; dropped after the rebuild,
+        // under old parents gone already, their rows' deferred keys never balanced).
+        let late = children_first(&late_drops);
+        if rebuild.is_empty() {
+            out.extend(late.into_iter().map(drop_table));
+        } else {
             let carried: Vec<&str> = rebuild
                 .keys()
                 .copied()
@@ -778,17 +788,14 @@ impl SqliteFamily {
                     carried.join(", ")
                 ));
             }
-            out.extend(self.rebuild_statements(to, renames, &rebuild));
+            out.extend(self.rebuild_statements(to, renames, &rebuild, &late));
         }
         out.extend(late_tables);
 
         // 7. New indexes of tables that were not rebuilt.
         out.extend(late_indexes);
 
-        // 8. Tables that surviving tables referenced until their rebuild.
-        for t in children_first(&late_drops) {
-            out.push(drop_table(t));
-        }
+        // 8. Tables displaced by a rename that a rebuilt table referenced.
         for name in &displaced_late {
             out.push(PlannedStatement::new(
                 format!("drop table {name} (displaced by a rename) and its rows"),
@@ -1077,7 +1084,7 @@ fn rename_table(what: &str, old: &str, new: &str) -> Vec<PlannedStatement> {
 }
 
 /// `DROP TABLE` with its comment.
-fn drop_table(t: &Table) -> PlannedStatement {
+pub(crate) fn drop_table(t: &Table) -> PlannedStatement {
     PlannedStatement::new(
         format!("drop table {} and its rows", t.name),
         format!("DROP TABLE {}", ident(&t.name)),

@@ -96,12 +96,15 @@ impl Expr<'_> {
 
 impl SqliteFamily {
     /// The rebuild of every table of `rebuild` (by name in the target schema, with its new and
-    /// old definitions), as one group.
+    /// old definitions), as one group, with the drops of `late` (dropped tables that old
+    /// rebuilt tables reference, children first): once the rows are copied, each after the old
+    /// tables referencing it and before those it references.
     pub(crate) fn rebuild_statements(
         &self,
         to: &Schema,
         renames: &Renames,
         rebuild: &BTreeMap<&str, Kept>,
+        late: &[&Table],
     ) -> Vec<PlannedStatement> {
         let kept: Vec<Kept> = rebuild.values().copied().collect();
         let tables: Vec<&Table> = kept.iter().map(|k| k.new).collect();
@@ -388,6 +391,42 @@ impl SqliteFamily {
                 }
             }
         }
+        // A late table goes among the old tables' drops, after every old table referencing it
+        // (dropped before those, its ON DELETE actions run through them, and a second parent of
+        // theirs dropped already is "no such table") and before the old tables it references
+        // (dropped after those, its rows' deferred keys never balance). Where no such place
+        // exists, or the old tables are on a cycle, it goes first, once the rows are copied:
+        // its actions then reach only copied rows.
+        let mut sequence: Vec<(&Table, bool)> = drop_order.iter().map(|t| (*t, false)).collect();
+        let mut first: Vec<&Table> = Vec::new();
+        for &l in late {
+            if !on_a_cycle.is_empty() {
+                first.push(l);
+                continue;
+            }
+            let references = |&(t, is_late): &(&Table, bool), parent: &str| {
+                let keys = if is_late {
+                    &t.foreign_keys
+                } else {
+                    &rebuild[t.name.as_str()].old.foreign_keys
+                };
+                keys.iter().any(|fk| parent_now(renames, fk) == parent)
+            };
+            let after = sequence
+                .iter()
+                .rposition(|s| references(s, &l.name))
+                .map_or(0, |i| i + 1);
+            let before = sequence
+                .iter()
+                .position(|s| s.0.name != l.name && references(&(l, true), &s.0.name))
+                .unwrap_or(sequence.len());
+            if after <= before {
+                sequence.insert(after, (l, true));
+            } else {
+                first.push(l);
+            }
+        }
+        out.extend(first.into_iter().map(super::plan::drop_table));
         for t in drop_order
             .iter()
             .filter(|t| on_a_cycle.contains(&t.name.as_str()))
@@ -431,18 +470,20 @@ impl SqliteFamily {
             let parents_of =
                 |t: &Table| parents.get(t.name.as_str()).map_or(&[][..], Vec::as_slice);
             let mut remaining = drop_order.clone();
-            let mut order = Vec::with_capacity(remaining.len());
+            let mut order: Vec<&Table> = Vec::with_capacity(remaining.len());
             while !remaining.is_empty() {
-                let names: Vec<&str> = remaining.iter().map(|t| t.name.as_str()).collect();
                 let referenced = |t: &Table| {
                     remaining
                         .iter()
                         .any(|r| parents_of(r).contains(&t.name.as_str()))
                 };
+                // A parent outside these drops (not rebuilt) is there throughout: only one
+                // dropped before counts (it once counted too, and a table referencing one was
+                // dropped after its rebuilt parent: "no such table").
                 let parents_there = |t: &Table| {
                     parents_of(t)
                         .iter()
-                        .all(|p| names.contains(p) || *p == t.name)
+                        .all(|p| !order.iter().any(|d| d.name == *p))
                 };
                 let self_referencing = |t: &Table| parents_of(t).contains(&t.name.as_str());
                 let safe = |t: &&Table| !referenced(t) || parents_there(t);
@@ -458,7 +499,21 @@ impl SqliteFamily {
         } else {
             drop_order
         };
+        let drop_order: Vec<&Table> = if undefer {
+            drop_order
+        } else {
+            sequence.iter().map(|s| s.0).collect()
+        };
+        let late_here: Vec<&str> = sequence
+            .iter()
+            .filter(|s| s.1)
+            .map(|s| s.0.name.as_str())
+            .collect();
         for t in &drop_order {
+            if late_here.contains(&t.name.as_str()) && !undefer {
+                out.push(super::plan::drop_table(t));
+                continue;
+            }
             let mut sql = String::with_capacity(14 + t.name.len());
             sql.push_str("DROP TABLE ");
             push_ident(&mut sql, &t.name);
