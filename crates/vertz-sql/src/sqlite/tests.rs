@@ -627,7 +627,7 @@ fn foreign_key_add_and_action_change() {
             CREATE TABLE "_vertz_guard" ("message" TEXT NOT NULL);
 
             -- data check: every todos(user_id) has its row in users
-            INSERT INTO "_vertz_guard" ("message") SELECT json_extract('{}', 'vertz data check failed: foreign key todos(user_id) -> users(id) cannot be added: ' || "n" || ' row(s) of todos have no matching row in users; delete them, set them to NULL or add their parents first') FROM (SELECT count(*) AS "n" FROM (SELECT "id" AS "id", "user_id" AS "user_id" FROM "todos") AS "todos" WHERE "todos"."user_id" IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "users" AS "vertz_parent" WHERE "vertz_parent"."id" = "todos"."user_id")) WHERE "n" > 0;
+            INSERT INTO "_vertz_guard" ("message") SELECT json_extract('{}', 'vertz data check failed: foreign key todos(user_id) -> users(id) cannot be added: ' || "n" || ' row(s) of todos have no matching row in users; delete them, set them to NULL or add their parents first') FROM (SELECT count(*) AS "n" FROM (SELECT "id" AS "id", "user_id" AS "user_id" FROM "todos") AS "todos" WHERE "todos"."user_id" IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "users" AS "vertz_parent" WHERE "vertz_parent"."id" = +"todos"."user_id")) WHERE "n" > 0;
 
             -- data checks passed: drop the guard
             DROP TABLE "_vertz_guard";
@@ -679,7 +679,7 @@ fn foreign_key_add_and_action_change() {
             CREATE TABLE "_vertz_guard" ("message" TEXT NOT NULL);
 
             -- data check: every todos(user_id) has its row in users
-            INSERT INTO "_vertz_guard" ("message") SELECT json_extract('{}', 'vertz data check failed: foreign key todos(user_id) -> users(id) cannot be added: ' || "n" || ' row(s) of todos have no matching row in users; delete them, set them to NULL or add their parents first') FROM (SELECT count(*) AS "n" FROM (SELECT "id" AS "id", "user_id" AS "user_id" FROM "todos") AS "todos" WHERE "todos"."user_id" IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "users" AS "vertz_parent" WHERE "vertz_parent"."id" = "todos"."user_id")) WHERE "n" > 0;
+            INSERT INTO "_vertz_guard" ("message") SELECT json_extract('{}', 'vertz data check failed: foreign key todos(user_id) -> users(id) cannot be added: ' || "n" || ' row(s) of todos have no matching row in users; delete them, set them to NULL or add their parents first') FROM (SELECT count(*) AS "n" FROM (SELECT "id" AS "id", "user_id" AS "user_id" FROM "todos") AS "todos" WHERE "todos"."user_id" IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "users" AS "vertz_parent" WHERE "vertz_parent"."id" = +"todos"."user_id")) WHERE "n" > 0;
 
             -- data checks passed: drop the guard
             DROP TABLE "_vertz_guard";
@@ -708,7 +708,7 @@ fn foreign_key_add_and_action_change() {
             CREATE TABLE "_vertz_guard" ("message" TEXT NOT NULL);
 
             -- data check: every todos(user_id) has its row in users
-            INSERT INTO "_vertz_guard" ("message") SELECT json_extract('{}', 'vertz data check failed: foreign key todos(user_id) -> users(id) cannot be added: ' || "n" || ' row(s) of todos have no matching row in users; delete them, set them to NULL or add their parents first') FROM (SELECT count(*) AS "n" FROM (SELECT "id" AS "id", "user_id" AS "user_id" FROM "todos") AS "todos" WHERE "todos"."user_id" IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "users" AS "vertz_parent" WHERE "vertz_parent"."id" = "todos"."user_id")) WHERE "n" > 0;
+            INSERT INTO "_vertz_guard" ("message") SELECT json_extract('{}', 'vertz data check failed: foreign key todos(user_id) -> users(id) cannot be added: ' || "n" || ' row(s) of todos have no matching row in users; delete them, set them to NULL or add their parents first') FROM (SELECT count(*) AS "n" FROM (SELECT "id" AS "id", "user_id" AS "user_id" FROM "todos") AS "todos" WHERE "todos"."user_id" IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "users" AS "vertz_parent" WHERE "vertz_parent"."id" = +"todos"."user_id")) WHERE "n" > 0;
 
             -- data checks passed: drop the guard
             DROP TABLE "_vertz_guard";
