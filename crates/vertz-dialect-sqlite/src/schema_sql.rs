@@ -844,6 +844,23 @@ mod tests {
         other("CREATE VIRTUAL TABLE d USING fts5(body); -- @renamed from=e");
     }
 
+    /// The line of a hint, found again for a message about it: a table's, a column's, in any
+    /// case; none for a hint the file does not hold.
+    #[test]
+    fn hint_lines_are_found_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("schema.sql");
+        std::fs::write(
+            &path,
+            "-- users\nCREATE TABLE Users ( -- @renamed from=accounts\n  id INTEGER PRIMARY KEY,\n  email TEXT -- @renamed from=login\n);\n",
+        )
+        .unwrap();
+        assert_eq!(hint_line(&path, "users", None, "ACCOUNTS"), Some(2));
+        assert_eq!(hint_line(&path, "users", Some("Email"), "login"), Some(4));
+        assert_eq!(hint_line(&path, "users", Some("email"), "mail"), None);
+        assert_eq!(hint_line(&path, "users", Some("id"), "login"), None);
+    }
+
     /// A loaded file carries its hints on the model; one that cannot be attached is an error
     /// with its line; a hint's text inside a string is not a hint.
     #[tokio::test]

@@ -430,3 +430,19 @@ pub fn to_raw(rows: Rows) -> Vec<Vec<RawValue>> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dangling_rows_are_counted_per_table_and_parent_with_their_first_rowids() {
+        let rows = (1..=12)
+            .map(|i| ("c".to_string(), Some(i), "p".to_string()))
+            .chain([("d".to_string(), None, "p".to_string())]);
+        assert_eq!(
+            dangling_list(&dangling_rows(rows)),
+            "c: 12 row(s) referencing p (rowid 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, ...); d: 1 row(s) referencing p"
+        );
+    }
+}
