@@ -238,7 +238,7 @@ fn a_file_that_leaves_a_dangling_reference_fails_and_leaves_the_database_as_it_w
     run.code(4);
     assert!(
         run.stderr.contains(
-            "migrations/0002_lossy.sql: ran with foreign keys off and left rows whose foreign key points at no row: c: 2 row(s) referencing p; n: 1 row(s) referencing p; PRAGMA foreign_key_check stopped it, so nothing of it was applied (foreign keys are on again)"
+            "migrations/0002_lossy.sql: ran with foreign keys off and left rows whose foreign key points at no row: c: 2 row(s) referencing p (rowid 11, 12); n: 1 row(s) referencing p (rowid 21); PRAGMA foreign_key_check stopped it, so nothing of it was applied (foreign keys are on again)"
         ),
         "{}",
         run.stderr

@@ -24,6 +24,8 @@ pub struct Context {
     environment: Option<String>,
     yes: bool,
     schema: Option<Schema>,
+    /// The schema file [`Context::schema`] loaded, for [`Context::place_hint`].
+    loaded: std::sync::Mutex<Option<PathBuf>>,
 }
 
 /// A verb's settings after resolution.
@@ -47,6 +49,7 @@ impl Context {
             environment,
             yes,
             schema,
+            loaded: std::sync::Mutex::new(None),
         })
     }
 
@@ -112,13 +115,28 @@ impl Context {
         s.resolved.schema.as_deref()
     }
 
+    /// A verb's `error` with the line of the declared schema's rename hint it is about, when
+    /// it is one ([`schema_source::place_hint`]).
+    pub fn place_hint(&self, error: CliError) -> CliError {
+        let loaded = self
+            .loaded
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        schema_source::place_hint(error, loaded.as_deref())
+    }
+
     /// The declared schema and how to name it in messages; a usage error when there is none.
     pub async fn schema(&self, s: &Settings) -> Result<(Schema, String), CliError> {
         if let Some(schema) = &self.schema {
             return Ok((schema.clone(), "the Rust schema".into()));
         }
         match &s.resolved.schema {
-            Some(path) => Ok((schema_source::load(path).await?, path.display().to_string())),
+            Some(path) => {
+                let schema = schema_source::load(path).await?;
+                *self.loaded.lock().unwrap_or_else(|e| e.into_inner()) = Some(path.clone());
+                Ok((schema, path.display().to_string()))
+            }
             None => Err(CliError::new(
                 exit::USAGE,
                 anyhow::anyhow!(

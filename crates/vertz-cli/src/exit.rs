@@ -73,7 +73,9 @@ impl From<anyhow::Error> for CliError {
             DeployError::CascadeDrop { .. } => REFUSED,
             _ => DATABASE,
         };
-        let code = if let Some(d) = error.downcast_ref::<DeployError>() {
+        let code = if unmatched_hint(&error).is_some() {
+            INVALID_INPUT
+        } else if let Some(d) = error.downcast_ref::<DeployError>() {
             deploy_code(d)
         } else if let Some(d) = error.downcast_ref::<DevError>() {
             match d {
@@ -109,9 +111,10 @@ impl From<anyhow::Error> for CliError {
             INVALID_INPUT
         } else if let Some(p) = error.downcast_ref::<PushError>() {
             match p {
-                PushError::Driver(_) | PushError::Unanswered { .. } | PushError::Failed { .. } => {
-                    DATABASE
-                }
+                PushError::Driver(_)
+                | PushError::Unanswered { .. }
+                | PushError::Failed { .. }
+                | PushError::FailedAtCommit { .. } => DATABASE,
                 PushError::BadRename(_) => USAGE,
                 PushError::InvalidExpressions { .. } => INVALID_INPUT,
                 _ => REFUSED,
@@ -123,4 +126,26 @@ impl From<anyhow::Error> for CliError {
         };
         CliError { code, error }
     }
+}
+
+/// The rename hint of the declared schema that names nothing in the database, if that is what
+/// `error` (or one of its causes) is: the schema file is wrong, whichever verb met it.
+pub fn unmatched_hint(error: &anyhow::Error) -> Option<&vertz_diff::RenameError> {
+    use vertz_runner::PushError;
+    use vertz_runner::dev::DevError;
+    // The runner's errors carry it transparently (not as a source).
+    error
+        .chain()
+        .find_map(|e| {
+            e.downcast_ref::<vertz_diff::RenameError>()
+                .or(match e.downcast_ref::<PushError>() {
+                    Some(PushError::BadRename(r)) => Some(r),
+                    _ => None,
+                })
+                .or(match e.downcast_ref::<DevError>() {
+                    Some(DevError::BadRename(r)) => Some(r),
+                    _ => None,
+                })
+        })
+        .filter(|r| r.is_unmatched_hint())
 }

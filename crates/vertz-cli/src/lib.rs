@@ -113,7 +113,7 @@ async fn dispatch(cli: Cli, schema: Option<Schema>) -> Result<u8, CliError> {
     let Command::Db(db) = cli.command else {
         unreachable!("completions handled above")
     };
-    match db {
+    let result = match db {
         Db::Push(args) => commands::push::run(&ctx, args).await,
         Db::Status(args) => commands::status::run(&ctx, args).await,
         Db::Tooling(verb) => commands::tooling::run(&ctx, verb).await,
@@ -124,5 +124,6 @@ async fn dispatch(cli: Cli, schema: Option<Schema>) -> Result<u8, CliError> {
         Db::Rollback(args) => commands::rollback::run(&ctx, args).await,
         Db::Unlock(args) => commands::unlock::run(&ctx, args).await,
         Db::Validate(args) => commands::validate::run(args),
-    }
+    };
+    result.map_err(|e| ctx.place_hint(e))
 }

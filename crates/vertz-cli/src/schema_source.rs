@@ -120,3 +120,31 @@ pub async fn open_database(url: &str) -> Result<Box<dyn vertz_runner::Driver>, C
         ),
     ))
 }
+
+/// `error` with the place of the rename hint it is about put first (`schema.sql:12: ...`), when
+/// it is an unmatched hint ([`crate::exit::unmatched_hint`]) of the schema file `file` (`None`:
+/// a Rust schema, named as such); any other error is returned as it was.
+pub fn place_hint(error: CliError, file: Option<&Path>) -> CliError {
+    use vertz_diff::RenameError;
+    let Some(hint) = crate::exit::unmatched_hint(&error.error) else {
+        return error;
+    };
+    let (table, column, old) = match hint {
+        RenameError::UnmatchedTableHint { table, old } => (table, None, old),
+        RenameError::UnmatchedColumnHint { table, column, old } => {
+            (table, Some(column.as_str()), old)
+        }
+        _ => return error,
+    };
+    let place = match file {
+        Some(path) => {
+            let line = vertz_dialect_sqlite::schema_sql::hint_line(path, table, column, old);
+            match line {
+                Some(line) => format!("{}:{line}", path.display()),
+                None => path.display().to_string(),
+            }
+        }
+        None => "the Rust schema".to_string(),
+    };
+    CliError::new(INVALID_INPUT, anyhow::anyhow!("{place}: {hint}"))
+}

@@ -22,7 +22,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use serde_json::{Value as Json, json};
-use vertz_runner::driver::{Driver, DriverError, Rows, Statement, Value};
+use vertz_runner::driver::{DanglingRows, Driver, DriverError, Rows, Statement, Value};
 use vertz_sql::Dialect;
 
 use crate::dialect::D1Dialect;
@@ -545,11 +545,15 @@ impl Driver for D1HttpDriver {
                 Ok(())
             }
             // A deferred constraint fails at the end of the batch, not at a statement: probing
-            // would wrongly blame the last one.
+            // would wrongly blame the last one. D1 has rolled the batch back by itself, so
+            // `PRAGMA foreign_key_check` can no longer see the rows (FACTS.md: the reply has
+            // no `D1_ERROR:` prefix, only this text).
             Err(DriverError::Other(message)) if message.contains("last known good state") => {
-                Err(DriverError::Other(format!(
-                    "{message} (a deferred foreign key check failed at the end of the batch; nothing of the batch was applied)"
-                )))
+                tracing::debug!(target: "vertz", %message, "D1 rolled a batch back at its end");
+                Err(DriverError::ForeignKeysAtCommit {
+                    target: self.target.clone(),
+                    dangling: self.dangling_at_end(statements).await,
+                })
             }
             Err(DriverError::Other(message)) if is_sql_error(&message) => {
                 Err(match self.locate(statements).await {
@@ -561,6 +565,34 @@ impl Driver for D1HttpDriver {
             }
             Err(e) => Err(e),
         }
+    }
+}
+
+/// Starts the text the probe of [`D1HttpDriver::dangling_at_end`] raises.
+const DANGLING_PREFIX: &str = "vertz foreign_key_check: ";
+
+impl D1HttpDriver {
+    /// The rows whose foreign key points at no row at the end of `statements`, whose batch D1
+    /// rolled back at its end for its deferred foreign keys (it rolls back by itself, so
+    /// `PRAGMA foreign_key_check` afterwards sees nothing). The batch is sent again with a last
+    /// statement that always fails, raising what `pragma_foreign_key_check` sees there as a
+    /// JSON path (the data checks' trick), so neither batch applies anything. Empty when the
+    /// probe does not answer so.
+    async fn dangling_at_end(&self, statements: &[Statement]) -> Vec<DanglingRows> {
+        let mut probe = statements.to_vec();
+        probe.push(Statement::new(format!(
+            "SELECT json_extract('{{}}', {} || (SELECT json_group_array(json_array(\"table\", \"rowid\", \"parent\")) FROM pragma_foreign_key_check))",
+            vertz_sql::quote::literal(DANGLING_PREFIX)
+        )));
+        let Err(DriverError::Other(message)) = self.batch(&probe, false).await else {
+            return Vec::new();
+        };
+        let Some(raised) = vertz_sql::sqlite::check::raised_in(&message, DANGLING_PREFIX) else {
+            return Vec::new();
+        };
+        let rows: Vec<(String, Option<i64>, String)> =
+            serde_json::from_str(&raised[DANGLING_PREFIX.len()..]).unwrap_or_default();
+        vertz_runner::driver::dangling_rows(rows)
     }
 }
 

@@ -523,40 +523,47 @@ fn foreign_key_check_sql(checked: Option<&[String]>) -> String {
     sql
 }
 
+/// The rows of `PRAGMA foreign_key_check` (table, rowid, parent, foreign key id) counted per
+/// table and parent, in that order.
+fn dangling_rows(rows: &Rows) -> Vec<vertz_runner::driver::DanglingRows> {
+    vertz_runner::driver::dangling_rows(rows.iter().map(|r| {
+        let text = |i: usize| r.get(i).and_then(Value::as_str).unwrap_or("?").to_string();
+        let rowid = match r.get(1) {
+            Some(Value::Int(id)) => Some(*id),
+            _ => None,
+        };
+        (text(0), rowid, text(2))
+    }))
+}
+
 /// The rows of `after` that `before` did not hold (a dangling row the unit left, not one the
-/// database had already), counted per table and parent, in that order. Rows are told apart by
-/// table, rowid, parent and key; rows without a rowid (WITHOUT ROWID tables) by their count.
-fn dangling_rows(before: &Rows, after: &Rows) -> Vec<vertz_runner::driver::DanglingRows> {
-    let text = |r: &[Value], i: usize| r.get(i).and_then(Value::as_str).unwrap_or("?").to_string();
-    let int = |r: &[Value], i: usize| match r.get(i) {
-        Some(Value::Int(n)) => Some(*n),
-        _ => None,
+/// database had already), as [`dangling_rows`]. Rows are told apart by table, rowid, parent and
+/// key; rows without a rowid (WITHOUT ROWID tables) by their count.
+fn new_dangling_rows(before: &Rows, after: &Rows) -> Vec<vertz_runner::driver::DanglingRows> {
+    let key = |r: &Vec<Value>| {
+        let text = |i: usize| r.get(i).and_then(Value::as_str).map(str::to_string);
+        let int = |i: usize| match r.get(i) {
+            Some(Value::Int(n)) => Some(*n),
+            _ => None,
+        };
+        (text(0), int(1), text(2), int(3))
     };
-    let key = |r: &[Value]| (text(r, 0), int(r, 1), text(r, 2), int(r, 3));
     let mut had: std::collections::HashMap<_, u64> = Default::default();
     for r in before {
         *had.entry(key(r)).or_default() += 1;
     }
-    let mut counts: std::collections::BTreeMap<(String, String), u64> = Default::default();
-    for r in after {
-        if let Some(n) = had.get_mut(&key(r))
-            && *n > 0
-        {
-            *n -= 1;
-            continue;
-        }
-        *counts.entry((text(r, 0), text(r, 2))).or_default() += 1;
-    }
-    counts
-        .into_iter()
-        .map(
-            |((table, parent), rows)| vertz_runner::driver::DanglingRows {
-                table,
-                parent,
-                rows,
-            },
-        )
-        .collect()
+    let left: Rows = after
+        .iter()
+        .filter(|r| match had.get_mut(&key(r)) {
+            Some(n) if *n > 0 => {
+                *n -= 1;
+                false
+            }
+            _ => true,
+        })
+        .cloned()
+        .collect();
+    dangling_rows(&left)
 }
 
 impl SqliteDriver {
@@ -592,7 +599,7 @@ impl SqliteDriver {
                 ));
             }
         };
-        let dangling = dangling_rows(&before, &after);
+        let dangling = new_dangling_rows(&before, &after);
         if !dangling.is_empty() {
             rollback(conn).await;
             return Err(DriverError::ForeignKeyViolations {
@@ -605,6 +612,29 @@ impl SqliteDriver {
             .await
             .map_err(|e| to_driver_error(&self.target, statements.len() + 1, "COMMIT", &e))?;
         Ok(())
+    }
+
+    /// The error of a unit's failed `COMMIT` (statement `index`), after which the unit is
+    /// rolled back. When SQLite refused the commit for its deferred foreign keys, the
+    /// transaction is still open: `PRAGMA foreign_key_check` names the rows in the way first.
+    async fn commit_failed(
+        &self,
+        conn: &mut SqliteConnection,
+        index: usize,
+        e: &sqlx::Error,
+    ) -> DriverError {
+        let mut err = to_driver_error(&self.target, index, "COMMIT", e);
+        if extended_code(e) == SQLITE_CONSTRAINT_FOREIGNKEY
+            && let Ok(rows) = plain_rows(conn, "PRAGMA foreign_key_check").await
+            && !rows.is_empty()
+        {
+            err = DriverError::ForeignKeysAtCommit {
+                target: self.target.clone(),
+                dangling: dangling_rows(&rows),
+            };
+        }
+        rollback(conn).await;
+        err
     }
 
     /// `BEGIN IMMEDIATE` alone on `conn`, for a unit whose first statement runs alone (or that
@@ -629,6 +659,11 @@ impl SqliteDriver {
         if commit && !begun && n > SCRIPT_STATEMENTS && statements.iter().all(runs_in_exec) {
             match execute_whole(conn, statements).await {
                 Ok(()) => return Ok(()),
+                // Deferred foreign keys refused the commit, and the transaction is gone with
+                // it: run the unit again below, whose commit names the rows in the way.
+                Err(Whole::Commit(e)) if extended_code(&e) == SQLITE_CONSTRAINT_FOREIGNKEY => {
+                    rollback(conn).await;
+                }
                 Err(Whole::Commit(e)) => {
                     return Err(to_driver_error(&self.target, n + 1, "COMMIT", &e));
                 }
@@ -693,10 +728,11 @@ impl SqliteDriver {
                 script.push("COMMIT");
             }
             if let Err((at, e)) = execute_script(conn, &script).await {
+                if with_commit && at == script.len() - 1 {
+                    return Err(self.commit_failed(conn, n + 1, &e).await);
+                }
                 let err = if with_begin && at == 0 {
                     to_driver_error(&self.target, 0, "BEGIN IMMEDIATE", &e)
-                } else if with_commit && at == script.len() - 1 {
-                    to_driver_error(&self.target, n + 1, "COMMIT", &e)
                 } else {
                     let k = i + at - usize::from(with_begin);
                     to_driver_error(&self.target, k + 1, &statements[k].sql, &e)
@@ -759,13 +795,21 @@ fn busy(e: &sqlx::Error) -> bool {
     matches!(primary_code(e), 5 | 6)
 }
 
-/// SQLite's primary result code of a database error (the low byte of an extended one), -1 for
-/// any other error.
-fn primary_code(e: &sqlx::Error) -> i64 {
+/// SQLite's extended result code for a foreign key constraint.
+const SQLITE_CONSTRAINT_FOREIGNKEY: i64 = 787;
+
+/// SQLite's extended result code of a database error, -1 for any other error.
+fn extended_code(e: &sqlx::Error) -> i64 {
     let sqlx::Error::Database(db) = e else {
         return -1;
     };
-    let code: i64 = db.code().and_then(|c| c.parse().ok()).unwrap_or(-1);
+    db.code().and_then(|c| c.parse().ok()).unwrap_or(-1)
+}
+
+/// SQLite's primary result code of a database error (the low byte of an extended one), -1 for
+/// any other error.
+fn primary_code(e: &sqlx::Error) -> i64 {
+    let code = extended_code(e);
     if code < 0 { code } else { code & 0xff }
 }
 

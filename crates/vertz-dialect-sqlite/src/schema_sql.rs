@@ -476,6 +476,64 @@ pub(crate) fn apply_rename_hints(
     schema: &mut Schema,
     path: &Path,
 ) -> Result<(), SchemaSqlError> {
+    each_hint(text, statements, path, |line, old, target| {
+        let unattached = |why: &'static str| SchemaSqlError::UnattachedHint {
+            path: path.into(),
+            line,
+            old: old.to_string(),
+            why,
+        };
+        match target {
+            HintTarget::Index => {}
+            HintTarget::Other(what) => return Err(unattached(what)),
+            HintTarget::Table(table) => {
+                let t = table_mut(schema, &table).ok_or_else(|| unattached("no such table"))?;
+                if t.renamed_from.as_ref().is_some_and(|o| o != old) {
+                    return Err(unattached("the table has another rename hint"));
+                }
+                t.renamed_from = Some(old.to_string());
+            }
+            HintTarget::Fts5(name) => {
+                let f = if schema.fts5_tables.contains_key(&name) {
+                    schema.fts5_tables.get_mut(&name)
+                } else {
+                    schema
+                        .fts5_tables
+                        .values_mut()
+                        .find(|f| f.name.eq_ignore_ascii_case(&name))
+                }
+                .ok_or_else(|| unattached("no such fts5 table"))?;
+                if f.renamed_from.as_ref().is_some_and(|o| o != old) {
+                    return Err(unattached("the table has another rename hint"));
+                }
+                f.renamed_from = Some(old.to_string());
+            }
+            HintTarget::Column(table, column) => {
+                let t = table_mut(schema, &table).ok_or_else(|| unattached("no such table"))?;
+                let c = t
+                    .columns
+                    .iter_mut()
+                    .find(|c| c.name.eq_ignore_ascii_case(&column))
+                    .ok_or_else(|| unattached("no such column"))?;
+                if c.renamed_from.as_ref().is_some_and(|o| o != old) {
+                    return Err(unattached("the column has another rename hint"));
+                }
+                c.renamed_from = Some(old.to_string());
+            }
+        }
+        Ok(())
+    })
+}
+
+/// Calls `f` with the line, the old name and the target of each `@renamed from=old` comment of
+/// `text`, in order; a hint with no old name or no statement after it is an error naming its
+/// line.
+fn each_hint(
+    text: &str,
+    statements: &[lex::Statement],
+    path: &Path,
+    mut f: impl FnMut(usize, &str, HintTarget) -> Result<(), SchemaSqlError>,
+) -> Result<(), SchemaSqlError> {
     // Most files have no hint at all: then no statement needs reading again.
     if !text.contains(MARK) {
         return Ok(());
@@ -506,46 +564,30 @@ pub(crate) fn apply_rename_hints(
             // Inside a string or a quoted name: text, not a comment.
             continue;
         }
-        match hint_target(&s.sql, tokens, rel) {
-            HintTarget::Index => {}
-            HintTarget::Other(what) => return Err(unattached(what)),
-            HintTarget::Table(table) => {
-                let t = table_mut(schema, &table).ok_or_else(|| unattached("no such table"))?;
-                if t.renamed_from.as_ref().is_some_and(|o| o != &old) {
-                    return Err(unattached("the table has another rename hint"));
-                }
-                t.renamed_from = Some(old.clone());
-            }
-            HintTarget::Fts5(name) => {
-                let f = if schema.fts5_tables.contains_key(&name) {
-                    schema.fts5_tables.get_mut(&name)
-                } else {
-                    schema
-                        .fts5_tables
-                        .values_mut()
-                        .find(|f| f.name.eq_ignore_ascii_case(&name))
-                }
-                .ok_or_else(|| unattached("no such fts5 table"))?;
-                if f.renamed_from.as_ref().is_some_and(|o| o != &old) {
-                    return Err(unattached("the table has another rename hint"));
-                }
-                f.renamed_from = Some(old.clone());
-            }
-            HintTarget::Column(table, column) => {
-                let t = table_mut(schema, &table).ok_or_else(|| unattached("no such table"))?;
-                let c = t
-                    .columns
-                    .iter_mut()
-                    .find(|c| c.name.eq_ignore_ascii_case(&column))
-                    .ok_or_else(|| unattached("no such column"))?;
-                if c.renamed_from.as_ref().is_some_and(|o| o != &old) {
-                    return Err(unattached("the column has another rename hint"));
-                }
-                c.renamed_from = Some(old.clone());
-            }
-        }
+        f(line, &old, hint_target(&s.sql, tokens, rel))?;
     }
     Ok(())
+}
+
+/// The line of the schema file at `path` whose hint renames column `column` of table `table`
+/// (a table's own hint when `column` is `None`) from `old`, names in any ASCII case: for a
+/// message about that hint, once the file has loaded. `None` when the file does not hold it.
+pub fn hint_line(path: &Path, table: &str, column: Option<&str>, old: &str) -> Option<usize> {
+    let file = SchemaFile::read(path).ok()?;
+    let mut found = None;
+    let _ = each_hint(&file.text, &file.statements, path, |line, o, target| {
+        let same = |a: &str, b: &str| a.eq_ignore_ascii_case(b);
+        let hit = match (&target, column) {
+            (HintTarget::Table(t) | HintTarget::Fts5(t), None) => same(t, table),
+            (HintTarget::Column(t, c), Some(column)) => same(t, table) && same(c, column),
+            _ => false,
+        };
+        if hit && same(o, old) && found.is_none() {
+            found = Some(line);
+        }
+        Ok(())
+    });
+    found
 }
 
 /// The statement a hint at byte `pos` of the file belongs to: the one whose text holds it or
@@ -872,6 +914,23 @@ mod tests {
         other("CREATE VIRTUAL TABLE d USING fts5(\n  -- @renamed from=e\n  body\n);");
         other("CREATE VIRTUAL TABLE d USING fts5(\n  title,\n  body -- @renamed from=e\n);");
         other("CREATE VIRTUAL TABLE r USING rtree(id, x0, x1); -- @renamed from=e");
+    }
+
+    /// The line of a hint, found again for a message about it: a table's, a column's, in any
+    /// case; none for a hint the file does not hold.
+    #[test]
+    fn hint_lines_are_found_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("schema.sql");
+        std::fs::write(
+            &path,
+            "-- users\nCREATE TABLE Users ( -- @renamed from=accounts\n  id INTEGER PRIMARY KEY,\n  email TEXT -- @renamed from=login\n);\n",
+        )
+        .unwrap();
+        assert_eq!(hint_line(&path, "users", None, "ACCOUNTS"), Some(2));
+        assert_eq!(hint_line(&path, "users", Some("Email"), "login"), Some(4));
+        assert_eq!(hint_line(&path, "users", Some("email"), "mail"), None);
+        assert_eq!(hint_line(&path, "users", Some("id"), "login"), None);
     }
 
     /// A loaded file carries its hints on the model; one that cannot be attached is an error

@@ -25,4 +25,5 @@ pub use diff::{Diff, Renames, dependency_order, diff, diff_with_renames, type_ke
 pub use rename::{
     AcceptAbove, Ambiguity, Candidate, Decision, ExplicitList, LeaveUnsettled, NeverRename,
     RenameError, RenameKind, Resolver, Settlement, check_renames, detect, settle, settle_flags,
+    unmatched_hint,
 };

@@ -548,7 +548,7 @@ fn singular(word: &str) -> &str {
     word.strip_suffix('s').unwrap_or(word)
 }
 
-/// A rename given by a flag or list that cannot apply to these schemas.
+/// A rename given by a flag or list, or a declared hint, that cannot apply to these schemas.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum RenameError {
@@ -615,6 +615,88 @@ pub enum RenameError {
         /// The new column name given.
         new: String,
     },
+    /// A table's `renamed_from` hint names no table of the database, whose table of the new
+    /// name does not exist either: followed, the push would create the table empty and drop
+    /// the old one (under its real name) with its rows.
+    #[error(
+        "the rename hint `@renamed from={old}` of table {table}: the database has neither a table {old:?} nor a table {table:?}; correct the old name in the hint, or remove the hint if {table} is new"
+    )]
+    UnmatchedTableHint {
+        /// The table (its declared name).
+        table: String,
+        /// The old name the hint gives.
+        old: String,
+    },
+    /// A column's `renamed_from` hint names no column of the table in the database, which has
+    /// no column of the new name either.
+    #[error(
+        "the rename hint `@renamed from={old}` of column {table}.{column}: table {table} in the database has neither a column {old:?} nor a column {column:?}; correct the old name in the hint, or remove the hint if {column} is new"
+    )]
+    UnmatchedColumnHint {
+        /// The table (its declared name).
+        table: String,
+        /// The column (its declared name).
+        column: String,
+        /// The old name the hint gives.
+        old: String,
+    },
+}
+
+impl RenameError {
+    /// Whether this is about a hint of the declared schema (the schema is wrong), not about a
+    /// rename given by a flag (the command line is).
+    pub fn is_unmatched_hint(&self) -> bool {
+        matches!(
+            self,
+            RenameError::UnmatchedTableHint { .. } | RenameError::UnmatchedColumnHint { .. }
+        )
+    }
+}
+
+/// The first `renamed_from` hint of `to` that names nothing in `from`: neither its old name
+/// nor its new one is there (names in any ASCII case, as hints match). Ignoring it would create
+/// the object empty and drop the one it meant. A hint whose new name is there stays satisfied
+/// (the rename already ran); a column hint counts only in a table `renames` continues from
+/// `from`; and a `from` without any table (a first push, an empty replay) has nothing a hint
+/// could name, so hints kept in a file after their rename ran do not stop it.
+pub fn unmatched_hint(from: &Schema, to: &Schema, renames: &Renames) -> Result<(), RenameError> {
+    if from.tables.is_empty() {
+        return Ok(());
+    }
+    let has = |name: &str| from.tables.keys().any(|n| n.eq_ignore_ascii_case(name));
+    for t in to.tables.values() {
+        if let Some(old) = &t.renamed_from
+            && !has(old)
+            && !has(&t.name)
+        {
+            return Err(RenameError::UnmatchedTableHint {
+                table: t.name.clone(),
+                old: old.clone(),
+            });
+        }
+        let Some(old_table) = continuation(from, renames, &t.name) else {
+            continue;
+        };
+        let has_column = |name: &str| {
+            old_table
+                .columns
+                .iter()
+                .any(|c| c.name.eq_ignore_ascii_case(name))
+        };
+        for c in &t.columns {
+            if let Some(old) = &c.renamed_from
+                && !has_column(old)
+                && !has_column(&c.name)
+            {
+                return Err(RenameError::UnmatchedColumnHint {
+                    table: t.name.clone(),
+                    column: c.name.clone(),
+                    old: old.clone(),
+                });
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Checks that every rename of `renames` can apply from `from` to `to`; the first that cannot

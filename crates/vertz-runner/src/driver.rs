@@ -104,12 +104,56 @@ pub struct DanglingRows {
     pub parent: String,
     /// How many rows.
     pub rows: u64,
+    /// The rowids of the first of them (at most [`DANGLING_ROWIDS`]), when known.
+    pub rowids: Vec<i64>,
 }
 
-/// `table: N row(s) referencing parent`, joined with `; `.
+/// How many rowids a [`DanglingRows`] names.
+pub const DANGLING_ROWIDS: usize = 10;
+
+/// Rows of `PRAGMA foreign_key_check` as (table, rowid, parent), counted per table and parent
+/// in that order, with the first rowids of each (a WITHOUT ROWID table's rows have none).
+pub fn dangling_rows(
+    rows: impl IntoIterator<Item = (String, Option<i64>, String)>,
+) -> Vec<DanglingRows> {
+    let mut counts: std::collections::BTreeMap<(String, String), (u64, Vec<i64>)> =
+        Default::default();
+    for (table, rowid, parent) in rows {
+        let (n, rowids) = counts.entry((table, parent)).or_default();
+        *n += 1;
+        if let Some(id) = rowid
+            && rowids.len() < DANGLING_ROWIDS
+        {
+            rowids.push(id);
+        }
+    }
+    counts
+        .into_iter()
+        .map(|((table, parent), (rows, rowids))| DanglingRows {
+            table,
+            parent,
+            rows,
+            rowids,
+        })
+        .collect()
+}
+
+/// `table: N row(s) referencing parent (rowid 1, 2)`, joined with `; `.
 pub fn dangling_list(rows: &[DanglingRows]) -> String {
     rows.iter()
-        .map(|d| format!("{}: {} row(s) referencing {}", d.table, d.rows, d.parent))
+        .map(|d| {
+            let mut text = format!("{}: {} row(s) referencing {}", d.table, d.rows, d.parent);
+            if !d.rowids.is_empty() {
+                let ids: Vec<String> = d.rowids.iter().map(i64::to_string).collect();
+                let more = if d.rows as usize > d.rowids.len() {
+                    ", ..."
+                } else {
+                    ""
+                };
+                text.push_str(&format!(" (rowid {}{more})", ids.join(", ")));
+            }
+            text
+        })
         .collect::<Vec<_>>()
         .join("; ")
 }
@@ -181,6 +225,20 @@ pub enum DriverError {
         /// The database, as the user named it.
         target: String,
         /// The rows in the way, per table and parent.
+        dangling: Vec<DanglingRows>,
+    },
+    /// The unit's deferred foreign keys, checked when it commits, found rows whose foreign key
+    /// points at no row, so the database rolled it back: nothing of it was applied. `dangling`
+    /// is what `PRAGMA foreign_key_check` found inside the unit's transaction before the
+    /// rollback; empty when the backend cannot tell (D1 rolls the batch back by itself).
+    #[error(
+        "{target}: the unit's foreign keys, checked when it committed, found rows whose foreign key points at no row ({}); it was rolled back, so nothing of it was applied",
+        if .dangling.is_empty() { "the database did not say which".to_string() } else { dangling_list(.dangling) }
+    )]
+    ForeignKeysAtCommit {
+        /// The database, as the user named it.
+        target: String,
+        /// The rows in the way, per table and parent (empty: not known).
         dangling: Vec<DanglingRows>,
     },
     /// The backend cannot run a unit with foreign keys off (D1 ignores `PRAGMA foreign_keys`).
@@ -374,4 +432,20 @@ pub fn to_raw(rows: Rows) -> Vec<Vec<RawValue>> {
                 .collect()
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dangling_rows_are_counted_per_table_and_parent_with_their_first_rowids() {
+        let rows = (1..=12)
+            .map(|i| ("c".to_string(), Some(i), "p".to_string()))
+            .chain([("d".to_string(), None, "p".to_string())]);
+        assert_eq!(
+            dangling_list(&dangling_rows(rows)),
+            "c: 12 row(s) referencing p (rowid 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, ...); d: 1 row(s) referencing p"
+        );
+    }
 }

@@ -72,6 +72,19 @@ pub enum PushError {
         /// The statement (shortened when long).
         sql: String,
     },
+    /// The plan's deferred foreign keys, checked when its unit committed, found rows pointing at
+    /// no row; the unit rolled back as a whole.
+    #[error(
+        "the push was rolled back when it committed: its foreign keys, checked at the end, found rows whose foreign key points at no row ({}); nothing was applied. The push was: {}. Change those rows, or their parents, so each reference still holds under the new definitions (a changed type or collation changes how a value finds its parent), then push again",
+        if .dangling.is_empty() { "the database did not say which".to_string() } else { crate::driver::dangling_list(.dangling) },
+        .steps.join("; ")
+    )]
+    FailedAtCommit {
+        /// What the plan did, step by step (its comments, data checks left out).
+        steps: Vec<String>,
+        /// The rows in the way, per table and parent (empty: the backend did not say).
+        dangling: Vec<crate::driver::DanglingRows>,
+    },
     /// Destructive changes were planned and `force` was not given.
     #[error("refusing to apply destructive changes without --force:\n{}", list(.changes))]
     Destructive {
@@ -322,6 +335,12 @@ fn decide(
 /// history INSERT) failed: said as the plan step it is, with the rebuilt tables under their own
 /// names. A failed data check, and any other error, is passed on as it is.
 fn failed_step(error: DriverError, plan: &MigrationPlan) -> PushError {
+    if let DriverError::ForeignKeysAtCommit { dangling, .. } = error {
+        return PushError::FailedAtCommit {
+            steps: plan_steps(plan),
+            dangling,
+        };
+    }
     let DriverError::Statement {
         index,
         sql,
@@ -357,6 +376,24 @@ fn failed_step(error: DriverError, plan: &MigrationPlan) -> PushError {
         hint,
         sql,
     }
+}
+
+/// What `plan` does, for a message: its statements' comments in order, without the data checks
+/// (they passed) and the pragmas, at most 8 and a count of the rest.
+fn plan_steps(plan: &MigrationPlan) -> Vec<String> {
+    const SHOWN: usize = 8;
+    let steps: Vec<&str> = plan
+        .statements
+        .iter()
+        .filter(|s| !s.comment.starts_with("data check") && !s.sql.starts_with("PRAGMA"))
+        .map(|s| s.comment.as_str())
+        .filter(|c| !c.is_empty())
+        .collect();
+    let mut out: Vec<String> = steps.iter().take(SHOWN).map(|s| s.to_string()).collect();
+    if steps.len() > SHOWN {
+        out.push(format!("and {} more step(s)", steps.len() - SHOWN));
+    }
+    out
 }
 
 /// The history of a push of `report` started at `started` (a Julian day): its entry's name, the

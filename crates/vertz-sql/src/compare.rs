@@ -11,6 +11,7 @@
 
 use vertz_diff::{
     Ambiguity, Diff, RenameError, Renames, Resolver, check_renames, diff_with_renames, settle,
+    unmatched_hint,
 };
 use vertz_snapshot::Schema;
 
@@ -50,7 +51,8 @@ fn known_renames(dialect: &dyn Dialect, from: &Schema, to: &Schema, given: &Rena
 }
 
 /// Compares `current` with `declared` for `dialect`: `given` renames (flags) are checked first
-/// (a rename that cannot apply is the error); the diff is taken against what the dialect stores
+/// (a rename that cannot apply is the error), then the declared hints (one that names nothing
+/// in `current` is the error, see [`unmatched_hint`]); the diff is taken against what the dialect stores
 /// for `declared` (a UNIQUE on exactly an indexed primary key is the key's own index), so a
 /// database brought to `declared` compares equal to it; every possible rename the hints,
 /// `given` and the dialect's rules leave open goes to `resolver`. The plan sees the declared
@@ -67,6 +69,7 @@ pub fn compare(
     check_renames(current, declared, given)?;
     let effective = dialect.effective_schema(declared);
     let known = known_renames(dialect, current, &effective, given);
+    unmatched_hint(current, &effective, &known)?;
     let settlement = settle(current, &effective, &known, resolver);
     let diff = diff_with_renames(current, &effective, &settlement.renames);
     let plan = dialect.plan(current, declared, &diff);

@@ -85,6 +85,13 @@ pub async fn run(ctx: &Context, args: DiffArgs) -> Result<u8, CliError> {
         &mut vertz_diff::NeverRename,
     )
     .map_err(|e| {
+        if e.is_unmatched_hint() {
+            // Hints come only from a schema file: the `--to` side.
+            return schema_source::place_hint(
+                CliError::new(exit::INVALID_INPUT, e),
+                Some(Path::new(&args.to)),
+            );
+        }
         CliError::new(
             exit::USAGE,
             anyhow::anyhow!("{e}; check the --rename and --rename-table flags"),

@@ -183,7 +183,7 @@ pub async fn run(ctx: &Context, args: PushArgs) -> Result<u8, CliError> {
             exit::REFUSED,
             anyhow::anyhow!(unsettled_message(&ambiguities)),
         ),
-        PushError::BadRename(e) => CliError::new(
+        PushError::BadRename(e) if !e.is_unmatched_hint() => CliError::new(
             exit::USAGE,
             anyhow::anyhow!("{e}; check the --rename and --rename-table flags"),
         ),

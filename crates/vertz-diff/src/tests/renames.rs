@@ -608,4 +608,56 @@ fn fts5_tables_are_renamed_by_hints_and_flags_on_the_tables_rules() {
         err(&docs, &fts(&["docs", "other"], &[]), flag("docs", "nope")),
         "rename of fts5 table \"docs\" to \"nope\": \"nope\" must be an fts5 table of the schema that the database does not have yet (or one renamed away by another --rename-table)"
     );
+
+/// A hint whose old name and new name are both missing from the database is the error, naming
+/// the object; one whose new name is there already (the rename ran) is satisfied; nothing is
+/// checked against a database without any table (a first push).
+#[test]
+fn a_hint_that_names_nothing_is_an_error() {
+    let db = s(|d| {
+        d.table("accounts", |t| {
+            t.column("id", integer().primary_key());
+            t.column("login", text());
+        });
+    });
+    let declared = |table_hint: &str, column: &str, column_hint: &str| {
+        s(|d| {
+            d.table("users", |t| {
+                t.renamed_from(table_hint);
+                t.column("id", integer().primary_key());
+                t.column(column, text().renamed_from(column_hint));
+            });
+        })
+    };
+    let check = |to: &Schema| {
+        let renames = Renames::from_hints(&db, to);
+        crate::unmatched_hint(&db, to, &renames).map_err(|e| e.to_string())
+    };
+    // Both hints name what the database holds.
+    assert_eq!(check(&declared("accounts", "email", "login")), Ok(()));
+    // A misspelt table hint: `users` would be created empty and `accounts` dropped.
+    expect![[r#"
+        Err(
+            "the rename hint `@renamed from=acounts` of table users: the database has neither a table \"acounts\" nor a table \"users\"; correct the old name in the hint, or remove the hint if users is new",
+        )
+    "#]]
+    .assert_debug_eq(&check(&declared("acounts", "email", "login")));
+    // A misspelt column hint in a table that is renamed.
+    expect![[r#"
+        Err(
+            "the rename hint `@renamed from=logn` of column users.email: table users in the database has neither a column \"logn\" nor a column \"email\"; correct the old name in the hint, or remove the hint if email is new",
+        )
+    "#]]
+    .assert_debug_eq(&check(&declared("accounts", "email", "logn")));
+    // The renames already ran: every new name is in the database, in any case.
+    let renamed = s(|d| {
+        d.table("Users", |t| {
+            t.column("id", integer().primary_key());
+            t.column("EMAIL", text());
+        });
+    });
+    let to = declared("acounts", "email", "logn");
+    assert!(crate::unmatched_hint(&renamed, &to, &Renames::from_hints(&renamed, &to)).is_ok());
+    // A first push: nothing to name.
+    assert!(crate::unmatched_hint(&Schema::default(), &to, &Renames::default()).is_ok());
 }

@@ -119,10 +119,40 @@ pub fn strict_refuses_sql(column: &str, declared: &str) -> Option<String> {
     Some(format!("{c} IS NOT NULL AND NOT ({allowed})"))
 }
 
+/// The check that the values generated column `column` of STRICT table `table` computes from
+/// `expression` are of its `declared` type. SQLite checks no generated value when it writes a
+/// row, but its integrity check does, and `ALTER TABLE ADD COLUMN` on a STRICT table runs that
+/// check and fails with a bare "type mismatch on DEFAULT": counting the rows first names them.
+/// `source` is where the expression's columns are read (the table, or a rebuild's old rows
+/// under the new names). `None` when the type takes every value (`ANY`).
+pub fn generated_type_check(
+    source: &str,
+    table: &str,
+    column: &str,
+    expression: &str,
+    declared: &str,
+) -> Option<DataCheck> {
+    let cond = strict_refuses_sql(&format!("({expression})"), declared)?;
+    Some(DataCheck {
+        comment: format!("values computed for {table}.{column} are {declared}"),
+        count_sql: count_where_sql(source, &cond),
+        before: format!(
+            "generated column {table}.{column} of STRICT table {table} cannot be {declared}: "
+        ),
+        after: " row(s) compute a value of another type from its expression, which STRICT refuses; change the expression or those rows, or declare the column ANY".into(),
+    })
+}
+
 /// The data-check message inside a database error's text, if there is one (SQLite reports it
 /// as `bad JSON path: '<message>'`, with quotes doubled).
 pub fn message_in(error: &str) -> Option<String> {
-    let start = error.find(MESSAGE_PREFIX)?;
+    raised_in(error, MESSAGE_PREFIX)
+}
+
+/// The text a statement raised as a JSON path (see the module's header), from `prefix` on, in a
+/// database error's text.
+pub fn raised_in(error: &str, prefix: &str) -> Option<String> {
+    let start = error.find(prefix)?;
     let rest = &error[start..];
     let mut out = String::new();
     let mut chars = rest.chars().peekable();

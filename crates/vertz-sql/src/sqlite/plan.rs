@@ -675,8 +675,21 @@ impl SqliteFamily {
                 )),
                 Change::AddColumn { table, column } => {
                     let t = self.target(change, to, table)?;
-                    // SQLite's ADD COLUMN checks a NOT NULL generated column against every row
-                    // but names none: the check before it does.
+                    // SQLite's ADD COLUMN checks a NOT NULL generated column, and a generated
+                    // column's type in a STRICT table, against every row but names none: the
+                    // checks before it do.
+                    let mut added_checks = Vec::new();
+                    if let Some(g) = column.generated.as_ref().filter(|_| t.strict)
+                        && let Some(c) = check::generated_type_check(
+                            &ident(table),
+                            table,
+                            &column.name,
+                            &g.expression,
+                            &self.column_type(to, column),
+                        )
+                    {
+                        added_checks.push(c.statement());
+                    }
                     if let Some(g) = column.generated.as_ref().filter(|_| !column.nullable) {
                         let computed_null = DataCheck {
                             comment: format!("no NULL computed for {table}.{}", column.name),
@@ -690,8 +703,9 @@ impl SqliteFamily {
                             ),
                             after: " row(s) compute NULL from its expression; change those rows or the expression".into(),
                         };
-                        out.extend(check::guarded(vec![computed_null.statement()]));
+                        added_checks.push(computed_null.statement());
                     }
+                    out.extend(check::guarded(added_checks));
                     out.push(PlannedStatement::new(
                         format!("add column {table}.{}", column.name),
                         format!(

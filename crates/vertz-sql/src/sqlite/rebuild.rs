@@ -743,6 +743,21 @@ impl SqliteFamily {
                     after: " row(s) hold a value of another type, which STRICT refuses; convert or clear them first".into(),
                 });
             }
+            // SQLite writes a generated value without checking its type, but its integrity
+            // check and any later ADD COLUMN on the table refuse one of another type.
+            if new.strict
+                && let Some(g) = &c.generated
+                && (type_changed || old_col.is_some_and(|o| o.generated.as_ref() != Some(g)))
+                && let Some(check) = check::generated_type_check(
+                    src(),
+                    name,
+                    &c.name,
+                    &g.expression,
+                    &self.column_type(to, c),
+                )
+            {
+                out.push(check);
+            }
             if let ColumnType::Enum(e) = &c.ty
                 && let Some(e) = to.enums.get(e)
             {
@@ -815,7 +830,11 @@ impl SqliteFamily {
                 .columns
                 .iter()
                 .zip(&parent_values)
-                .map(|(c, p)| format!("{p} = {}.{}", ident(name), ident(c)))
+                // SQLite looks the child's value up in the parent key with the parent column's
+                // affinity and collation applied to it: the unary `+` takes the child's own
+                // affinity away, so `=` applies the parent column's (a STRICT `ANY` 1 finds a
+                // TEXT '1'; an INTEGER 1 does not find a TEXT '1.0').
+                .map(|(c, p)| format!("{p} = +{}.{}", ident(name), ident(c)))
                 .collect();
             if old_parent.is_some() {
                 cond.push(format!(
