@@ -33,7 +33,8 @@
 //! referenced table with some of the tables below it, the kept ones losing their keys to the
 //! dropped ones), columns becoming the INTEGER PRIMARY KEY (the rowid; over NULLs,
 //! non-integers or duplicates a probe whose refusal must name table and column), FTS5 tables
-//! with rows (created, dropped, given a column), and tables without INTEGER PRIMARY KEY whose
+//! with rows (created, dropped, given a column, renamed with a hint in the text, sometimes only
+//! in case), and tables without INTEGER PRIMARY KEY whose
 //! rowids (inserted explicitly) must survive rebuilds.
 //! ON CONFLICT clauses ride on columns' UNIQUE and NOT NULL (`random_column`).
 //!
@@ -43,8 +44,7 @@
 //! `VERTZ_EVOLVE_TEXT=0` pushes every step from the model, no schema.sql text;
 //! `VERTZ_EVOLVE_FIRST` the first seed; `VERTZ_EVOLVE_KEEP_GOING=1` lists every failing seed
 //! instead of stopping at the first; `VERTZ_EVOLVE_LOG=1` prints each case's changes;
-//! `VERTZ_EVOLVE_FTS5_RENAMES=1` also renames FTS5 tables through hints in the text (off by
-//! default: the schema loader refuses a hint on a virtual table until FTS5 renames land).
+//! `VERTZ_EVOLVE_FTS5_RENAMES=0` stops renaming FTS5 tables.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -587,6 +587,9 @@ impl Model {
 
     fn without_hints(&self) -> Schema {
         let mut s = self.schema.clone();
+        for f in s.fts5_tables.values_mut() {
+            f.renamed_from = None;
+        }
         for t in s.tables.values_mut() {
             t.renamed_from = None;
             for c in &mut t.columns {
@@ -2391,6 +2394,7 @@ impl Gen {
                 name: name.clone(),
                 columns,
                 options,
+                renamed_from: None,
             },
         );
         self.m.fts_rows.insert(name.clone(), Vec::new());
@@ -2437,10 +2441,10 @@ impl Gen {
         Outcome::Applied
     }
 
-    /// An FTS5 table renamed through a hint in the schema.sql text (only with
-    /// `VERTZ_EVOLVE_FTS5_RENAMES=1`: vertz does not follow FTS5 rename hints yet).
+    /// An FTS5 table renamed (through `renamed_from`, and a hint in the schema.sql text);
+    /// `VERTZ_EVOLVE_FTS5_RENAMES=0` turns them off.
     fn rename_fts5(&mut self) -> Outcome {
-        if std::env::var("VERTZ_EVOLVE_FTS5_RENAMES").map_or(true, |v| v != "1") {
+        if std::env::var("VERTZ_EVOLVE_FTS5_RENAMES").is_ok_and(|v| v == "0") {
             return Outcome::Skip;
         }
         let Some(old) = self.pick_fts5() else {
@@ -2460,6 +2464,7 @@ impl Gen {
         };
         let mut f = self.m.schema.fts5_tables.remove(&old).expect("the table");
         f.name = new.clone();
+        f.renamed_from = Some(old.clone());
         self.m.schema.fts5_tables.insert(new.clone(), f);
         let rows = self.m.fts_rows.remove(&old).expect("rows");
         self.m.fts_rows.insert(new.clone(), rows);
@@ -2824,11 +2829,26 @@ fn schema_text(
         }
     }
     for f in schema.fts5_tables.values() {
-        if let Some(old) = fts_renamed.get(&f.name) {
-            out.push_str(&format!("{}\n", hint_comment(&hint_name(old, rng)?, true)));
+        let created = vertz_sql::sqlite::fts5::create_fts5(f);
+        // The hint on the line before, after the `;`, or in the header.
+        match fts_renamed.get(&f.name) {
+            Some(old) => {
+                let old = hint_name(old, rng)?;
+                match rng.below(3) {
+                    0 => out.push_str(&format!("{}\n{created};\n", hint_comment(&old, true))),
+                    1 => out.push_str(&format!("{created}; {}\n", hint_comment(&old, true))),
+                    _ => out.push_str(&format!(
+                        "{};\n",
+                        created.replacen(
+                            "CREATE VIRTUAL TABLE ",
+                            &format!("CREATE VIRTUAL TABLE {} ", hint_comment(&old, false)),
+                            1
+                        )
+                    )),
+                }
+            }
+            None => out.push_str(&format!("{created};\n")),
         }
-        out.push_str(&vertz_sql::sqlite::fts5::create_fts5(f));
-        out.push_str(";\n");
     }
     for v in schema.views.values() {
         out.push_str(&format!("{};\n", v.sql));
@@ -2893,6 +2913,20 @@ async fn declared_schema(
                     t.name, c.name, c.renamed_from, lc
                 ));
             }
+        }
+    }
+    for f in m.schema.fts5_tables.values() {
+        let read = loaded.fts5_tables.get(&f.name).map(|l| &l.renamed_from);
+        let same = match (&f.renamed_from, read) {
+            (Some(a), Some(Some(b))) => a.eq_ignore_ascii_case(b),
+            (None, Some(None)) => true,
+            _ => false,
+        };
+        if !same {
+            hints.push(format!(
+                "fts5 table {}: {:?} read as {read:?}",
+                f.name, f.renamed_from
+            ));
         }
     }
     if !hints.is_empty() {
@@ -3365,6 +3399,9 @@ async fn run_case(seed: u64, backend: &Backend, dir: &Path) -> Result<CaseStats,
             for t in s.tables.values_mut() {
                 t.renamed_from = None;
                 t.columns.iter_mut().for_each(|c| c.renamed_from = None);
+            }
+            for f in s.fts5_tables.values_mut() {
+                f.renamed_from = None;
             }
             schemas.push(s);
         }

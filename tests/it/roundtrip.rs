@@ -138,6 +138,9 @@ pub(crate) fn storable(schema: &Schema) -> Schema {
         }
         table.renamed_from = None;
     }
+    for fts5 in out.fts5_tables.values_mut() {
+        fts5.renamed_from = None;
+    }
     out.canonicalize();
     out
 }
