@@ -608,6 +608,7 @@ fn fts5_tables_are_renamed_by_hints_and_flags_on_the_tables_rules() {
         err(&docs, &fts(&["docs", "other"], &[]), flag("docs", "nope")),
         "rename of fts5 table \"docs\" to \"nope\": \"nope\" must be an fts5 table of the schema that the database does not have yet (or one renamed away by another --rename-table)"
     );
+}
 
 /// A hint whose old name and new name are both missing from the database is the error, naming
 /// the object; one whose new name is there already (the rename ran) is satisfied; nothing is
