@@ -335,7 +335,11 @@ fn decide(
 /// history INSERT) failed: said as the plan step it is, with the rebuilt tables under their own
 /// names. A failed data check, and any other error, is passed on as it is.
 fn failed_step(error: DriverError, plan: &MigrationPlan) -> PushError {
-    if let DriverError::ForeignKeysAtCommit { dangling, .. } = error {
+    // Keys deferred to the commit, or checked before it by a unit run with them off, say the
+    // same thing.
+    if let DriverError::ForeignKeysAtCommit { dangling, .. }
+    | DriverError::ForeignKeyViolations { dangling, .. } = error
+    {
         return PushError::FailedAtCommit {
             steps: plan_steps(plan),
             dangling,
