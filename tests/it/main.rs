@@ -3,6 +3,7 @@
 //! headers). One test binary, many modules.
 
 mod auto;
+mod baseline;
 mod bad_input;
 mod compare;
 mod concurrency;
