@@ -134,7 +134,7 @@ fn baseline_lists_every_difference_and_records_nothing() {
     assert_stderr(
         &run,
         &format!(
-            "refusing to baseline {}; nothing was recorded: its schema is not what the 2 files of migrations produce; it differs by:\n  - table audit: the files give nothing; the database has it\n  - column posts.title: the files give TEXT; the database has INTEGER\n  - index posts_user on posts: the files give it; the database has nothing\n  - column users.nickname: the files give nothing; the database has TEXT\n  fix the database (or the files) until they match, or pass --to with the last file the database has, then baseline again",
+            "refusing to baseline {}; nothing was recorded: its schema is not what the 2 files of migrations produce; it differs by:\n  - table audit: the files give nothing; the database has it\n  - index posts_user on posts: the files give it; the database has nothing\n  - column posts.title: the files give TEXT; the database has INTEGER\n  - column users.nickname: the files give nothing; the database has TEXT\n  fix the database (or the files) until they match, or pass --to with the last file the database has, then baseline again",
             db.url()
         ),
     );
