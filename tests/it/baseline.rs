@@ -57,7 +57,12 @@ fn baseline_records_the_files_up_to_name_and_deploy_runs_only_the_later_ones() {
     let db = by_hand(&p);
     // A dry run checks and records nothing.
     let before = db.schema_text();
-    let dry = vertz(&p, &db, &["migrate", "baseline"], &["--to", "0002_posts", "--dry-run"]);
+    let dry = vertz(
+        &p,
+        &db,
+        &["migrate", "baseline"],
+        &["--to", "0002_posts", "--dry-run"],
+    );
     dry.code(0);
     assert!(
         dry.stdout.contains("  would record 0001_init as applied (baseline: not run)\n  would record 0002_posts as applied (baseline: not run)\nDry run: the schema matches; 2 migration(s) would be recorded (nothing was changed)."),
@@ -74,7 +79,10 @@ fn baseline_records_the_files_up_to_name_and_deploy_runs_only_the_later_ones() {
     );
     run.code(0);
     let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
-    assert_eq!(json["recorded"], serde_json::json!(["0001_init", "0002_posts"]));
+    assert_eq!(
+        json["recorded"],
+        serde_json::json!(["0001_init", "0002_posts"])
+    );
     assert_eq!(json["kind"], "baseline");
     assert_eq!(json["dry_run"], false);
     assert_eq!(
@@ -99,7 +107,11 @@ fn baseline_records_the_files_up_to_name_and_deploy_runs_only_the_later_ones() {
     // Deploy runs only the later file; the hand-made rows stay.
     let deploy = vertz(&p, &db, &["migrate", "deploy"], &[]);
     deploy.code(0);
-    assert!(deploy.stdout.contains("  applied 0003_tags"), "{}", deploy.stdout);
+    assert!(
+        deploy.stdout.contains("  applied 0003_tags"),
+        "{}",
+        deploy.stdout
+    );
     assert_eq!(db.count("users"), 1);
     assert_eq!(
         history(&db),
@@ -153,7 +165,11 @@ fn baseline_lists_every_difference_and_records_nothing() {
         "refusing to baseline: --to 0009_nope names no migration file in migrations; give a file's name without .sql (`vertz db status` lists them); nothing was changed",
     );
     assert_eq!(db.schema_text(), before);
-    assert!(!db.objects().iter().any(|o| o.contains("_vertz")), "{:?}", db.objects());
+    assert!(
+        !db.objects().iter().any(|o| o.contains("_vertz")),
+        "{:?}",
+        db.objects()
+    );
 }
 
 #[test]
@@ -342,7 +358,9 @@ fn resolve_rolled_back_removes_the_row_newest_first_and_with_wranglers() {
     let status = vertz(&p, &db, &["status"], &[]);
     status.code(6);
     assert!(
-        status.stdout.contains("1 applied, 1 pending.\n  pending: 0002_posts\nNo drift"),
+        status
+            .stdout
+            .contains("1 applied, 1 pending.\n  pending: 0002_posts\nNo drift"),
         "{}",
         status.stdout
     );
@@ -367,7 +385,13 @@ fn a_history_table_of_three_kinds_takes_the_rows_of_baseline_and_resolve() {
     db.exec("CREATE TABLE \"_vertz_migrations\" (\n  \"name\" TEXT NOT NULL PRIMARY KEY,\n  \"checksum\" TEXT NOT NULL,\n  \"applied_at\" TEXT NOT NULL,\n  \"execution_ms\" INTEGER NOT NULL,\n  \"kind\" TEXT NOT NULL CHECK (\"kind\" IN ('migration', 'push', 'baseline')),\n  \"schema_hash\" TEXT\n);");
     vertz(&p, &db, &["migrate", "baseline"], &["--to", "0002_posts"]).code(0);
     db.exec(TAGS);
-    vertz(&p, &db, &["migrate", "resolve"], &["--applied", "0003_tags"]).code(0);
+    vertz(
+        &p,
+        &db,
+        &["migrate", "resolve"],
+        &["--applied", "0003_tags"],
+    )
+    .code(0);
     assert_eq!(
         history(&db),
         [
@@ -403,7 +427,10 @@ fn baseline_on_the_real_d1_engine() {
             driver(id).execute_atomic(&statements).await.unwrap();
         })
     };
-    by_hand(&id, Some("INSERT INTO users (id, email) VALUES (1, 'a@x.io')"));
+    by_hand(
+        &id,
+        Some("INSERT INTO users (id, email) VALUES (1, 'a@x.io')"),
+    );
     let u = url(&id);
     let args = |extra: &[&'static str]| {
         let mut a = vec![
@@ -431,13 +458,27 @@ fn baseline_on_the_real_d1_engine() {
     assert_eq!(
         kinds,
         [
-            [Value::Text("0001_init".into()), Value::Text("baseline".into())],
-            [Value::Text("0002_posts".into()), Value::Text("baseline".into())]
+            [
+                Value::Text("0001_init".into()),
+                Value::Text("baseline".into())
+            ],
+            [
+                Value::Text("0002_posts".into()),
+                Value::Text("baseline".into())
+            ]
         ]
     );
     vertz_d1(
         &p,
-        &["db", "migrate", "deploy", "--database", &u, "--migrations", "migrations"],
+        &[
+            "db",
+            "migrate",
+            "deploy",
+            "--database",
+            &u,
+            "--migrations",
+            "migrations",
+        ],
     )
     .code(0);
     let users = block_on(async {

@@ -3,8 +3,8 @@
 //! headers). One test binary, many modules.
 
 mod auto;
-mod baseline;
 mod bad_input;
+mod baseline;
 mod compare;
 mod concurrency;
 mod config;

@@ -106,7 +106,9 @@ pub enum BaselineError {
         differences: Vec<Difference>,
     },
     /// The files do not replay on an empty database.
-    #[error("{0}\n  the files do not replay on an empty database, so they cannot be compared with it; fix the file, then baseline again; nothing was changed")]
+    #[error(
+        "{0}\n  the files do not replay on an empty database, so they cannot be compared with it; fix the file, then baseline again; nothing was changed"
+    )]
     Replay(#[from] ReplayError),
     /// The lock could not be taken or was lost.
     #[error(transparent)]
@@ -172,7 +174,11 @@ pub async fn baseline(
         if options.wrangler.record {
             let table = &options.wrangler.table;
             unit.push(wrangler::create_table_statement(table));
-            unit.extend(recorded.iter().map(|f| wrangler::insert_statement(table, f)));
+            unit.extend(
+                recorded
+                    .iter()
+                    .map(|f| wrangler::insert_statement(table, f)),
+            );
         }
         run_unit(driver, &mut guard, unit).await?;
         tracing::info!(target: "vertz", recorded = recorded.len(), "baseline recorded");
@@ -236,18 +242,8 @@ async fn check_baseline<'f>(
     options: &BaselineOptions,
 ) -> Result<Vec<&'f MigrationFile>, BaselineError> {
     let dir = folder(files);
-    let last = match &options.to {
-        None => files.len().checked_sub(1).ok_or(BaselineError::NoFiles {
-            dir: dir.clone(),
-        })?,
-        Some(name) => files.iter().position(|f| names(f, name)).ok_or_else(|| {
-            BaselineError::UnknownFile {
-                name: name.clone(),
-                dir: dir.clone(),
-            }
-        })?,
-    };
-    let upto: Vec<&MigrationFile> = files[..=last].iter().collect();
+    let upto = files_up_to(files, options.to.as_deref())?;
+    let last = upto.len() - 1;
     let table = &options.wrangler.table;
     let select = wrangler::select_statement(table);
     let (history, wrangler_rows) = history::read_with(driver, Some((table, &select))).await?;
@@ -285,6 +281,27 @@ async fn check_baseline<'f>(
         });
     }
     Ok(upto)
+}
+
+/// The files up to `to` (all when `None`), in the folder's order, or why there are none.
+fn files_up_to<'f>(
+    files: &'f [MigrationFile],
+    to: Option<&str>,
+) -> Result<Vec<&'f MigrationFile>, BaselineError> {
+    let last =
+        match to {
+            None => files
+                .len()
+                .checked_sub(1)
+                .ok_or_else(|| BaselineError::NoFiles { dir: folder(files) })?,
+            Some(name) => files.iter().position(|f| names(f, name)).ok_or_else(|| {
+                BaselineError::UnknownFile {
+                    name: name.to_string(),
+                    dir: folder(files),
+                }
+            })?,
+        };
+    Ok(files[..=last].iter().collect())
 }
 
 /// What `migrate resolve` does to one file's history row.
@@ -431,6 +448,26 @@ async fn check_resolve(
     let select = wrangler::select_statement(table);
     let (history, wrangler_rows) = history::read_with(driver, Some((table, &select))).await?;
     let wrangler_rows = wrangler_rows.map(wrangler::names);
+    decide_resolve(
+        &history,
+        wrangler_rows.as_deref(),
+        files,
+        name,
+        resolution,
+        options,
+    )
+}
+
+/// [`check_resolve`]'s decision, from the history and wrangler's rows (`None`: no table).
+fn decide_resolve(
+    history: &[HistoryEntry],
+    wrangler_rows: Option<&[String]>,
+    files: &[MigrationFile],
+    name: &str,
+    resolution: Resolution,
+    options: &ResolveOptions,
+) -> Result<ResolveReport, ResolveError> {
+    let table = &options.wrangler.table;
     let recorded: Vec<&HistoryEntry> = history.iter().filter(|e| e.records_file()).collect();
     let dir = folder(files);
     let mut reasons = Vec::new();
@@ -467,11 +504,14 @@ async fn check_resolve(
             // wrangler's row is written unless wrangler already has one for the file.
             let wrangler_table = (options.wrangler.record
                 && !wrangler_rows
-                    .as_deref()
                     .unwrap_or_default()
                     .contains(&wrangler::file_name(file)))
             .then(|| table.clone());
-            (file.name.clone(), EntryKind::Baseline.as_str().to_string(), wrangler_table)
+            (
+                file.name.clone(),
+                EntryKind::Baseline.as_str().to_string(),
+                wrangler_table,
+            )
         }
         Resolution::RolledBack => {
             let stem = name.strip_suffix(".sql").unwrap_or(name);
@@ -488,8 +528,8 @@ async fn check_resolve(
                 ));
             }
             // wrangler's row is removed when the option is on and the table exists.
-            let wrangler_table = (options.wrangler.record && wrangler_rows.is_some())
-                .then(|| table.clone());
+            let wrangler_table =
+                (options.wrangler.record && wrangler_rows.is_some()).then(|| table.clone());
             (stem.to_string(), recorded[at].kind.clone(), wrangler_table)
         }
     };
@@ -503,4 +543,156 @@ async fn check_resolve(
         wrangler_table,
         dry_run: options.dry_run,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn file(name: &str) -> MigrationFile {
+        crate::migrations::parse(
+            Path::new(&format!("m/{name}.sql")),
+            format!("CREATE TABLE t_{name} (x TEXT);").as_bytes(),
+        )
+        .unwrap()
+    }
+
+    fn files() -> Vec<MigrationFile> {
+        vec![file("0001_a"), file("0002_b"), file("0003_c")]
+    }
+
+    fn entry(name: &str, kind: &str) -> HistoryEntry {
+        HistoryEntry {
+            name: name.into(),
+            checksum: "0".repeat(64),
+            applied_at: "2026-01-01T00:00:00.000Z".into(),
+            execution_ms: 0,
+            kind: kind.into(),
+            schema_hash: None,
+        }
+    }
+
+    /// The decision, rendered: what is done to which row (and wrangler's), or every reason.
+    fn check(
+        history: &[HistoryEntry],
+        wrangler_rows: Option<&[String]>,
+        name: &str,
+        resolution: Resolution,
+        record: bool,
+    ) -> String {
+        let options = ResolveOptions {
+            wrangler: WranglerOptions {
+                record,
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        match decide_resolve(history, wrangler_rows, &files(), name, resolution, &options) {
+            Ok(r) => format!(
+                "{:?} {} ({}){}",
+                r.resolution,
+                r.name,
+                r.kind,
+                r.wrangler_table
+                    .map_or(String::new(), |t| format!(" + {t}"))
+            ),
+            Err(ResolveError::Refused { reasons, .. }) => reasons.join(" | "),
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    #[test]
+    fn applied_records_the_next_file_as_a_baseline_row() {
+        let h = [entry("0001_a", "migration")];
+        assert_eq!(
+            check(&h, None, "0002_b", Resolution::Applied, false),
+            "Applied 0002_b (baseline)"
+        );
+        // By file name too; wrangler's row only with the option on, and only when it lacks one.
+        assert_eq!(
+            check(&h, Some(&[]), "0002_b.sql", Resolution::Applied, true),
+            "Applied 0002_b (baseline) + d1_migrations"
+        );
+        assert_eq!(
+            check(
+                &h,
+                Some(&["0002_b.sql".into()]),
+                "0002_b",
+                Resolution::Applied,
+                true
+            ),
+            "Applied 0002_b (baseline)"
+        );
+    }
+
+    #[test]
+    fn applied_refuses_an_unknown_a_recorded_and_an_out_of_order_file() {
+        let h = [entry("0001_a", "migration"), entry("push_x", "push")];
+        assert_eq!(
+            check(&h, None, "0009_z", Resolution::Applied, false),
+            "0009_z: there is no such migration file in m; give a file's name without .sql (`vertz db status` lists them)"
+        );
+        assert!(
+            check(&h, None, "0001_a", Resolution::Applied, false)
+                .starts_with("0001_a: already recorded as applied (migration, 2026-01-01T00:00:00.000Z); nothing to resolve")
+        );
+        assert_eq!(
+            check(&[], None, "0003_c", Resolution::Applied, false),
+            "0003_c: the earlier file(s) 0001_a, 0002_b are not recorded as applied; resolve them first, oldest first (or run `vertz db migrate deploy`, which applies them in order)"
+        );
+    }
+
+    #[test]
+    fn rolled_back_removes_only_the_newest_recorded_file() {
+        let h = [
+            entry("0001_a", "baseline"),
+            entry("0002_b", "migration"),
+            entry("push_x", "push"),
+        ];
+        assert_eq!(
+            check(&h, Some(&[]), "0002_b", Resolution::RolledBack, true),
+            "RolledBack 0002_b (migration) + d1_migrations"
+        );
+        // No wrangler table: nothing to remove there.
+        assert_eq!(
+            check(&h, None, "0002_b.sql", Resolution::RolledBack, true),
+            "RolledBack 0002_b (migration)"
+        );
+        assert_eq!(
+            check(&h, None, "0001_a", Resolution::RolledBack, false),
+            "0001_a: the later file(s) 0002_b are still recorded as applied; mark them rolled back first, newest first"
+        );
+        assert_eq!(
+            check(&h, None, "push_x", Resolution::RolledBack, false),
+            "push_x: not recorded as applied in _vertz_migrations, so there is nothing to mark rolled back (`vertz db status` lists the applied files)"
+        );
+        // A recorded file whose file is gone can still be marked.
+        let gone = [
+            entry("0001_a", "migration"),
+            entry("0007_gone", "migration"),
+        ];
+        assert_eq!(
+            check(&gone, None, "0007_gone", Resolution::RolledBack, false),
+            "RolledBack 0007_gone (migration)"
+        );
+    }
+
+    #[test]
+    fn a_baseline_takes_the_files_up_to_a_name_in_the_folders_order() {
+        let f = files();
+        let names =
+            |to| files_up_to(&f, to).map(|v| v.iter().map(|f| f.name.clone()).collect::<Vec<_>>());
+        assert_eq!(names(None).unwrap(), ["0001_a", "0002_b", "0003_c"]);
+        assert_eq!(names(Some("0002_b")).unwrap(), ["0001_a", "0002_b"]);
+        assert_eq!(names(Some("0001_a.sql")).unwrap(), ["0001_a"]);
+        assert_eq!(
+            names(Some("0004")).unwrap_err().to_string(),
+            "refusing to baseline: --to 0004 names no migration file in m; give a file's name without .sql (`vertz db status` lists them); nothing was changed"
+        );
+        assert_eq!(
+            files_up_to(&[], None).unwrap_err().to_string(),
+            "refusing to baseline: the migrations folder has no migration file to record; nothing was changed"
+        );
+    }
 }

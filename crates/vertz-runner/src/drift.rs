@@ -150,7 +150,8 @@ pub fn differences(files: &Schema, live: &Schema, dialect: &dyn Dialect) -> Vec<
                 Some(format!("({})", from.join(", "))),
                 Some(format!("({})", to.join(", "))),
             ),
-            Change::AddForeignKey { table, foreign_key } | Change::DropForeignKey { table, foreign_key } => one(
+            Change::AddForeignKey { table, foreign_key }
+            | Change::DropForeignKey { table, foreign_key } => one(
                 format!(
                     "foreign key {table}({}) -> {}({})",
                     foreign_key.columns.join(", "),
@@ -253,4 +254,89 @@ pub async fn migrations_status(
         drift: named_differences(&expected, &live),
         baseline,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use vertz_snapshot::dsl::{integer, schema, text};
+    use vertz_sql::sqlite::SqliteFamily;
+
+    /// The differences from `files` to `live`, one line each, as the messages print them.
+    fn check(files: &Schema, live: &Schema) -> Vec<String> {
+        differences(files, live, &SqliteFamily::sqlite())
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    }
+
+    fn users(build: impl FnOnce(&mut vertz_snapshot::dsl::TableBuilder)) -> Schema {
+        schema(|s| {
+            s.table("users", |t| {
+                t.column("id", integer().primary_key());
+                build(t);
+            });
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn equal_schemas_have_no_difference() {
+        let s = users(|t| {
+            t.column("email", text());
+        });
+        assert!(check(&s, &s).is_empty());
+    }
+
+    #[test]
+    fn each_difference_names_what_the_files_give_and_what_the_database_has() {
+        let files = users(|t| {
+            t.column("email", text());
+            t.column("age", integer().nullable());
+            t.index("users_email", ["email"]);
+        });
+        let live = schema(|s| {
+            s.table("users", |t| {
+                t.column("id", integer().primary_key());
+                t.column("email", text().nullable());
+                t.column("nickname", text().nullable());
+            });
+            s.table("audit", |t| {
+                t.column("at", text().nullable());
+            });
+        })
+        .unwrap();
+        assert_eq!(
+            check(&files, &live),
+            [
+                "table audit: the files give nothing; the database has it",
+                "index users_email on users: the files give it; the database has nothing",
+                "column users.email: the files give TEXT NOT NULL; the database has TEXT",
+                "column users.nickname: the files give nothing; the database has TEXT",
+                "column users.age: the files give INTEGER; the database has nothing",
+            ]
+        );
+        // The other way round, each side swaps.
+        let swapped = check(&live, &files);
+        assert!(
+            swapped.contains(&"table audit: the files give it; the database has nothing".into())
+                && swapped.contains(
+                    &"column users.email: the files give TEXT; the database has TEXT NOT NULL"
+                        .into()
+                ),
+            "{swapped:?}"
+        );
+    }
+
+    #[test]
+    fn a_difference_reads_as_json_with_null_for_a_missing_side() {
+        let files = users(|_| {});
+        let live = users(|t| {
+            t.column("nickname", text().nullable());
+        });
+        assert_eq!(
+            serde_json::to_value(differences(&files, &live, &SqliteFamily::sqlite())).unwrap(),
+            serde_json::json!([{"object": "column users.nickname", "files": null, "database": "TEXT"}])
+        );
+    }
 }

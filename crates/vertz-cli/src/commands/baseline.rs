@@ -135,11 +135,19 @@ pub async fn resolve_run(ctx: &Context, args: ResolveArgs) -> Result<u8, CliErro
         .as_ref()
         .map(|t| format!(" (and in wrangler's {t})"))
         .unwrap_or_default();
-    let prefix = if report.dry_run { "Dry run: would have " } else { "" };
+    let prefix = if report.dry_run {
+        "Dry run: would have "
+    } else {
+        ""
+    };
     match report.resolution {
         Resolution::Applied => say!(
             "{prefix}{} {} as applied{wrangler_note}, without running it (history kind {}).",
-            if report.dry_run { "recorded" } else { "Recorded" },
+            if report.dry_run {
+                "recorded"
+            } else {
+                "Recorded"
+            },
             report.name,
             report.kind
         ),
