@@ -164,6 +164,21 @@ fn baseline_lists_every_difference_and_records_nothing() {
         &run,
         "refusing to baseline: --to 0009_nope names no migration file in migrations; give a file's name without .sql (`vertz db status` lists them); nothing was changed",
     );
+    // A file that does not replay on an empty database cannot be compared: exit 3.
+    p.write(
+        "migrations/0003_bad.sql",
+        "CREATE TABLE posts (id INTEGER);\n",
+    );
+    let run = vertz(&p, &db, &["migrate", "baseline"], &[]);
+    run.code(3);
+    assert_stderr(
+        &run,
+        "migrations/0003_bad.sql:1: replaying the migration failed: table posts already exists",
+    );
+    assert_stderr(
+        &run,
+        "the files do not replay on an empty database, so they cannot be compared with it; fix the file, then baseline again; nothing was changed",
+    );
     assert_eq!(db.schema_text(), before);
     assert!(
         !db.objects().iter().any(|o| o.contains("_vertz")),

@@ -234,11 +234,7 @@ pub async fn migrations_status(
     // each), in number order.
     let applied: Vec<&MigrationFile> = files
         .iter()
-        .filter(|f| {
-            history
-                .iter()
-                .any(|e| e.name == f.name && (e.kind == "migration" || e.kind == "baseline"))
-        })
+        .filter(|f| history.iter().any(|e| e.name == f.name && e.records_file()))
         .collect();
     let expected = replay(scratch, &applied).await?;
     let live = driver.introspect().await?;
