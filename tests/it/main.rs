@@ -4,6 +4,7 @@
 
 mod auto;
 mod bad_input;
+mod baseline;
 mod checks;
 mod compare;
 mod concurrency;

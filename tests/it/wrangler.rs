@@ -280,7 +280,7 @@ fn adopt_refuses_every_mismatch_with_the_file_and_a_fix_and_changes_nothing() {
     let run = adopt(&p, &db, &[]);
     run.code(6);
     assert!(
-        run.stderr.contains("refusing to adopt; nothing was changed:\n  - the database's schema is not what migrations/0001_init.sql produces; it differs by:\n      add column users.nickname\n    fix the database (or the files) until `vertz db diff --from migrations --to "),
+        run.stderr.contains("refusing to adopt; nothing was changed:\n  - the database's schema is not what migrations/0001_init.sql produces; it differs by:\n      column users.nickname: the files give nothing; the database has TEXT\n    fix the database (or the files) until `vertz db diff --from migrations --to "),
         "{}",
         run.stderr
     );

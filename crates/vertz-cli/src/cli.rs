@@ -74,6 +74,73 @@ pub enum Migrate {
     /// Record as applied the files another tool already applied (`--from wrangler`: the rows of
     /// wrangler's d1_migrations), after checking the live schema is what those files produce.
     Adopt(AdoptArgs),
+    /// Record as applied, without running them, the files up to --to NAME (default: all) on a
+    /// database with no history (migrated by hand), after checking its schema is what they
+    /// produce.
+    Baseline(BaselineArgs),
+    /// Repair one file's history row by hand, running none of its SQL: --applied NAME records it
+    /// as applied, --rolled-back NAME removes its row (its effects were undone by hand).
+    Resolve(ResolveArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BaselineArgs {
+    /// The database: sqlite:PATH, d1://ACCOUNT_ID/DATABASE_ID or d1-local:PATH. Default: the
+    /// environment's `database` in vertz.toml.
+    #[arg(long, env = "VERTZ_DATABASE_URL", value_name = "URL")]
+    pub database: Option<String>,
+    #[command(flatten)]
+    pub dir: MigrationsDir,
+    /// The last file the database has (its name, with or without .sql); the files after it stay
+    /// pending. Default: every file of the folder.
+    #[arg(long, value_name = "NAME")]
+    pub to: Option<String>,
+    /// Check and show what would be recorded, and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    #[command(flatten)]
+    pub wrangler: WranglerArgs,
+    #[command(flatten)]
+    pub lock: LockArgs,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ResolveArgs {
+    /// The database: sqlite:PATH, d1://ACCOUNT_ID/DATABASE_ID or d1-local:PATH. Default: the
+    /// environment's `database` in vertz.toml.
+    #[arg(long, env = "VERTZ_DATABASE_URL", value_name = "URL")]
+    pub database: Option<String>,
+    #[command(flatten)]
+    pub dir: MigrationsDir,
+    #[command(flatten)]
+    pub what: Resolution,
+    /// Check and show what would change, and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    #[command(flatten)]
+    pub wrangler: WranglerArgs,
+    #[command(flatten)]
+    pub lock: LockArgs,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// What `migrate resolve` does: exactly one of the two.
+#[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
+pub struct Resolution {
+    /// Record this file as applied without running it (its SQL was run by hand). The files
+    /// before it must be recorded already.
+    #[arg(long, value_name = "NAME")]
+    pub applied: Option<String>,
+    /// Remove this file's history row without running its rollback (its effects were undone by
+    /// hand); later files must be marked rolled back first.
+    #[arg(long, value_name = "NAME")]
+    pub rolled_back: Option<String>,
 }
 
 /// The tool whose migration history `migrate adopt` takes over.

@@ -48,6 +48,7 @@ impl fmt::Debug for CliError {
 /// Picks the exit code for a library error by its type.
 impl From<anyhow::Error> for CliError {
     fn from(error: anyhow::Error) -> CliError {
+        use vertz_runner::baseline::{BaselineError, ResolveError};
         use vertz_runner::deploy::DeployError;
         use vertz_runner::dev::DevError;
         use vertz_runner::drift::DriftError;
@@ -94,6 +95,23 @@ impl From<anyhow::Error> for CliError {
             match a {
                 AdoptError::NoTable { .. } | AdoptError::Mismatch(_) => NOT_IN_SYNC,
                 AdoptError::Lock(l) => lock_code(l),
+                _ => DATABASE,
+            }
+        } else if let Some(b) = error.downcast_ref::<BaselineError>() {
+            match b {
+                BaselineError::HasHistory { .. }
+                | BaselineError::WranglerHistory { .. }
+                | BaselineError::UnknownFile { .. }
+                | BaselineError::NoFiles { .. } => REFUSED,
+                BaselineError::Differs { .. } => NOT_IN_SYNC,
+                BaselineError::Replay(_) => INVALID_INPUT,
+                BaselineError::Lock(l) => lock_code(l),
+                _ => DATABASE,
+            }
+        } else if let Some(r) = error.downcast_ref::<ResolveError>() {
+            match r {
+                ResolveError::Refused { .. } => REFUSED,
+                ResolveError::Lock(l) => lock_code(l),
                 _ => DATABASE,
             }
         } else if let Some(d) = error.downcast_ref::<DriftError>() {

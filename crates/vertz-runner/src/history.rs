@@ -201,6 +201,14 @@ pub struct HistoryEntry {
     pub schema_hash: Option<String>,
 }
 
+impl HistoryEntry {
+    /// Whether the row records an applied migration file (run by vertz, or recorded as a
+    /// baseline), not a push.
+    pub fn records_file(&self) -> bool {
+        self.kind == EntryKind::Migration.as_str() || self.kind == EntryKind::Baseline.as_str()
+    }
+}
+
 /// Whether the history table exists.
 pub async fn exists(driver: &dyn Driver) -> Result<bool, DriverError> {
     let rows = driver

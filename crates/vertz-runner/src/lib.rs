@@ -6,7 +6,8 @@
 //! a live database: push and status ([`push`]), deploy ([`deploy`]), rollback ([`rollback`]),
 //! the check that stands in for `PRAGMA foreign_keys = OFF` where a backend ignores it
 //! ([`cascade`]), status with drift ([`drift`]), the no-op memo of push ([`push_state`]), `migrate dev` ([`dev`]), auto-migrate on start ([`auto`]) and
-//! wrangler's migrations table with `migrate adopt --from wrangler` ([`wrangler`]).
+//! wrangler's migrations table with `migrate adopt --from wrangler` ([`wrangler`]), and files
+//! recorded without running them, `migrate baseline` and `migrate resolve` ([`baseline`]).
 //! Every change and its history row are applied as one atomic unit.
 //!
 //! Must not: generate SQL for schema changes (that is the dialect's, through `vertz-sql`), depend
@@ -14,6 +15,7 @@
 //! command lines, or print: it returns reports and typed errors, and logs through `tracing`.
 
 pub mod auto;
+pub mod baseline;
 pub mod cascade;
 pub mod deploy;
 pub mod dev;

@@ -205,10 +205,7 @@ async fn plan<'f>(
             source,
             completed: Vec::new(),
         })?;
-    let applied: Vec<_> = history
-        .iter()
-        .filter(|e| e.kind == "migration" || e.kind == "baseline")
-        .collect();
+    let applied: Vec<_> = history.iter().filter(|e| e.records_file()).collect();
     if steps == 0 {
         return Err(RollbackError::Refused(vec![
             "--steps must be at least 1".into(),

@@ -127,11 +127,6 @@ pub struct Verdict {
     pub accept_checksums: Vec<(String, String)>,
 }
 
-/// Whether a history entry is an applied migration file (not a push).
-fn is_file_entry(e: &HistoryEntry) -> bool {
-    e.kind == "migration" || e.kind == "baseline"
-}
-
 /// Compares the history with the files (in the folder's order, as
 /// [`crate::layout::read`] returns them).
 pub fn inspect(history: &[HistoryEntry], files: &[MigrationFile]) -> Inspection {
@@ -140,11 +135,11 @@ pub fn inspect(history: &[HistoryEntry], files: &[MigrationFile]) -> Inspection 
         files.iter().map(|f| (f.name.as_str(), f)).collect();
     let applied: BTreeMap<&str, &HistoryEntry> = history
         .iter()
-        .filter(|e| is_file_entry(e))
+        .filter(|e| e.records_file())
         .map(|e| (e.name.as_str(), e))
         .collect();
     let mut out = Inspection::default();
-    for e in history.iter().filter(|e| is_file_entry(e)) {
+    for e in history.iter().filter(|e| e.records_file()) {
         match by_name.get(e.name.as_str()) {
             None => out.problems.push(Problem::Missing {
                 layout,

@@ -16,12 +16,12 @@ use vertz_snapshot::Schema;
 use vertz_sql::Dialect;
 use vertz_sql::quote::{ident, literal};
 
-use crate::drift::named_differences;
+use crate::drift::compare_with_files;
 use crate::driver::{Driver, DriverError, Rows, Statement, Value};
 use crate::history::{self, EntryKind, HistoryEntry};
 use crate::lock::{self, LockError, LockOptions};
 use crate::migrations::MigrationFile;
-use crate::replay::{ScratchDatabase, replay};
+use crate::replay::ScratchDatabase;
 
 /// wrangler's default migrations table (its `migrations_table` setting changes it).
 pub const DEFAULT_TABLE: &str = "d1_migrations";
@@ -77,9 +77,14 @@ pub fn insert_statement(table: &str, file: &MigrationFile) -> Statement {
 
 /// Removes `file`'s row (a rollback).
 pub fn delete_statement(table: &str, file: &MigrationFile) -> Statement {
+    delete_name_statement(table, &file_name(file))
+}
+
+/// Removes the row of the file named `name` (`.sql` included), when its file may be gone.
+pub fn delete_name_statement(table: &str, name: &str) -> Statement {
     Statement::with_params(
         format!("DELETE FROM {} WHERE \"name\" = ?", ident(table)),
-        vec![file_name(file).into()],
+        vec![name.into()],
     )
 }
 
@@ -111,11 +116,6 @@ pub fn names(rows: Rows) -> Vec<String> {
         .collect()
 }
 
-/// Whether a history entry records an applied file.
-fn is_file_entry(e: &HistoryEntry) -> bool {
-    e.kind == EntryKind::Migration.as_str() || e.kind == EntryKind::Baseline.as_str()
-}
-
 /// The files wrangler applied (a row in its table) that vertz has no history row for, in
 /// number order.
 pub fn applied_by_wrangler_only<'f>(
@@ -125,7 +125,7 @@ pub fn applied_by_wrangler_only<'f>(
 ) -> Vec<&'f MigrationFile> {
     let recorded: BTreeSet<&str> = history
         .iter()
-        .filter(|e| is_file_entry(e))
+        .filter(|e| e.records_file())
         .map(|e| e.name.as_str())
         .collect();
     files
@@ -145,7 +145,7 @@ pub fn missing_in_wrangler<'f>(
     let rows = wrangler_rows.unwrap_or_default();
     files
         .iter()
-        .filter(|f| history.iter().any(|e| is_file_entry(e) && e.name == f.name))
+        .filter(|f| history.iter().any(|e| e.records_file() && e.name == f.name))
         .filter(|f| !rows.contains(&file_name(f)))
         .collect()
 }
@@ -267,7 +267,7 @@ async fn check(
             ));
         }
     }
-    let recorded = |f: &MigrationFile| history.iter().any(|e| is_file_entry(e) && e.name == f.name);
+    let recorded = |f: &MigrationFile| history.iter().any(|e| e.records_file() && e.name == f.name);
     let applied: Vec<&MigrationFile> = files
         .iter()
         .filter(|f| recorded(f) || rows.contains(&file_name(f)))
@@ -285,7 +285,7 @@ async fn check(
             }
         }
     }
-    for e in history.iter().filter(|e| is_file_entry(e)) {
+    for e in history.iter().filter(|e| e.records_file()) {
         if let Some(f) = files.iter().find(|f| f.name == e.name)
             && f.checksum != e.checksum
         {
@@ -297,10 +297,9 @@ async fn check(
         }
     }
     if problems.is_empty() {
-        match replay(scratch, &applied).await {
-            Ok(expected) => {
-                let live = hide(driver.introspect().await?, table);
-                let differences = named_differences(&expected, &live);
+        let live = hide(driver.introspect().await?, table);
+        match compare_with_files(scratch, &applied, &live, driver.dialect()).await {
+            Ok(differences) => {
                 if !differences.is_empty() {
                     problems.push(format!(
                         "the database's schema is not what {} produce{}; it differs by:{}\n    fix the database (or the files) until `vertz db diff --from {dir} --to {}` shows nothing, then adopt again",
@@ -337,7 +336,8 @@ async fn check(
     })
 }
 
-fn hide(mut schema: Schema, table: &str) -> Schema {
+/// `schema` without wrangler's table `table`.
+pub(crate) fn hide(mut schema: Schema, table: &str) -> Schema {
     schema.tables.remove(table);
     schema
 }

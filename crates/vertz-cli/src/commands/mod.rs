@@ -1,6 +1,7 @@
 //! One file per verb: each parses nothing (clap did), calls the library, prints, and returns an
 //! exit code.
 
+pub mod baseline;
 pub mod diff;
 pub mod export;
 pub mod init;

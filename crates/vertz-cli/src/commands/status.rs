@@ -96,6 +96,7 @@ pub async fn run(ctx: &Context, args: StatusArgs) -> Result<u8, CliError> {
                 "pending": m.pending,
                 "problems": m.problems,
                 "drift": m.drift,
+                "baseline": m.baseline,
             });
         }
         output::json(&json);
@@ -137,6 +138,9 @@ pub async fn run(ctx: &Context, args: StatusArgs) -> Result<u8, CliError> {
             m.applied.len(),
             m.pending.len()
         );
+        for b in &m.baseline {
+            say!("  baseline: {b} (recorded as applied without vertz running it)");
+        }
         for p in &m.pending {
             say!("  pending: {p}");
         }
