@@ -164,3 +164,46 @@ fn a_written_file_runs_unchanged_as_one_script_the_way_wrangler_applies_it() {
     assert!(db.objects().contains(&"index todos_user_idx".to_string()));
     assert_eq!(db.count("d1_migrations"), 1);
 }
+
+/// The steps `db init` prints: declare, `db push`, then `migrate dev --name init`. The
+/// development database already holds what the new file does, so the file is recorded as
+/// applied instead of run (which failed on "table already exists" and left a file nothing could
+/// apply); `status` is green, the next change is deployed as usual, and the files build a fresh
+/// database.
+#[test]
+fn push_then_migrate_dev_records_the_first_file_as_applied() {
+    let p = Project::new();
+    p.vertz(&["db", "init"]).code(0);
+    p.write(
+        "schema.sql",
+        "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT NOT NULL);\n",
+    );
+    p.vertz(&["db", "push"]).code(0);
+    let run = p.vertz(&["db", "migrate", "dev", "--name", "init"]);
+    run.code(0);
+    assert!(
+        run.stdout.contains(
+            "recorded 0001_init as applied without running it: sqlite:dev.db already holds what it does (a `db push` made it)"
+        ),
+        "{}",
+        run.stdout
+    );
+    p.vertz(&["db", "status"]).code(0);
+    p.write(
+        "schema.sql",
+        "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT NOT NULL, name TEXT);\n",
+    );
+    let run = p.vertz(&["db", "migrate", "dev", "--name", "add name"]);
+    run.code(0);
+    assert!(
+        run.stdout
+            .contains("applied 0002_add_name (1 statement(s))"),
+        "{}",
+        run.stdout
+    );
+    p.vertz(&["db", "status"]).code(0);
+    p.vertz(&["db", "migrate", "deploy", "--database", "sqlite:fresh.db"])
+        .code(0);
+    let columns = "SELECT name, type, \"notnull\", pk FROM pragma_table_info('users')";
+    assert_eq!(p.db("fresh.db").rows(columns), p.db("dev.db").rows(columns));
+}

@@ -157,30 +157,12 @@ pub async fn baseline(
     let result = async {
         // Under the lock, check again: another process may have migrated meanwhile.
         let recorded = check_baseline(driver, files, scratch, options).await?;
-        let entries: Vec<NewEntry> = recorded
-            .iter()
-            .map(|f| NewEntry {
-                name: &f.name,
-                checksum: &f.checksum,
-                schema_hash: None,
-            })
-            .collect();
-        let mut unit = vec![history::create_table_statement()];
-        unit.extend(history::insert_many_statements(
-            &entries,
-            EntryKind::Baseline,
-            history::julian_now(),
-        ));
-        if options.wrangler.record {
-            let table = &options.wrangler.table;
-            unit.push(wrangler::create_table_statement(table));
-            unit.extend(
-                recorded
-                    .iter()
-                    .map(|f| wrangler::insert_statement(table, f)),
-            );
-        }
-        run_unit(driver, &mut guard, unit).await?;
+        run_unit(
+            driver,
+            &mut guard,
+            record_statements(&recorded, &options.wrangler),
+        )
+        .await?;
         tracing::info!(target: "vertz", recorded = recorded.len(), "baseline recorded");
         Ok(())
     }
@@ -189,6 +171,37 @@ pub async fn baseline(
         tracing::warn!(target: "vertz", error = %e, "could not release the migration lock; it expires on its own, or run `vertz db unlock`");
     }
     result.map(|()| report)
+}
+
+/// The statements that record `files` as `baseline` rows (applied, not run by vertz), and in
+/// wrangler's table too when `wrangler.record`.
+pub(crate) fn record_statements(
+    files: &[&MigrationFile],
+    wrangler: &WranglerOptions,
+) -> Vec<Statement> {
+    let entries: Vec<NewEntry> = files
+        .iter()
+        .map(|f| NewEntry {
+            name: &f.name,
+            checksum: &f.checksum,
+            schema_hash: None,
+        })
+        .collect();
+    let mut unit = vec![history::create_table_statement()];
+    unit.extend(history::insert_many_statements(
+        &entries,
+        EntryKind::Baseline,
+        history::julian_now(),
+    ));
+    if wrangler.record {
+        unit.push(wrangler::create_table_statement(&wrangler.table));
+        unit.extend(
+            files
+                .iter()
+                .map(|f| wrangler::insert_statement(&wrangler.table, f)),
+        );
+    }
+    unit
 }
 
 /// Runs `unit` after the statements that keep the lock, so it applies nothing once the lock is

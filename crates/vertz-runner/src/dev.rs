@@ -48,6 +48,18 @@ pub enum DevError {
         /// The cause.
         message: String,
     },
+    /// The file was written, the development database already held what the pending files
+    /// do, and recording them as applied failed (the file stays; nothing was recorded).
+    #[error(
+        "{path} was written; the database already holds what it does, but recording it as applied failed: {source}"
+    )]
+    Record {
+        /// The written file.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: crate::baseline::BaselineError,
+    },
     /// The file was written but deploying failed (the file stays; fix and deploy again).
     #[error("{path} was written, but applying it failed: {source}")]
     Deploy {
@@ -85,6 +97,9 @@ pub struct DevReport {
     pub rollback_losses: Vec<String>,
     /// The deploy of the pending files (the new one included).
     pub deploy: Option<DeployReport>,
+    /// The new file, recorded as applied without running it: the development database held
+    /// what it does already (a `db push` ran first).
+    pub recorded: Vec<String>,
 }
 
 /// Writes the next migration for `desired` into `dir` and applies it with every pending file.
@@ -160,6 +175,16 @@ pub async fn migrate_dev(
     report.rollback_losses = plan.rollback_losses.clone();
 
     let files = layout::read(dir, Some(layout))?;
+    if let Some(recorded) = record_if_held(driver, scratch, &files, &path, options)
+        .await
+        .map_err(|source| DevError::Record {
+            path: path.clone(),
+            source,
+        })?
+    {
+        report.recorded = recorded;
+        return Ok(report);
+    }
     let mut deploy_options = options.deploy.clone();
     deploy_options.final_schema_hash = Some(schema_hash(desired));
     let deployed = deploy(driver, &files, &deploy_options)
@@ -170,4 +195,42 @@ pub async fn migrate_dev(
         })?;
     report.deploy = Some(deployed);
     Ok(report)
+}
+
+/// When the new file (`path`) is the only pending one and the development database holds what
+/// all the files produce already (a `db push` ran first, as `db init` suggests), records it as
+/// applied (a `baseline` row, under the lock) instead of running it, which would fail on the
+/// tables it creates; `None` otherwise, and the file is deployed.
+async fn record_if_held(
+    driver: &dyn Driver,
+    scratch: &dyn ScratchDatabase,
+    files: &[crate::migrations::MigrationFile],
+    path: &Path,
+    options: &DevOptions,
+) -> Result<Option<Vec<String>>, crate::baseline::BaselineError> {
+    let applied = history::read(driver).await?;
+    let pending: Vec<&crate::migrations::MigrationFile> = files
+        .iter()
+        .filter(|f| !applied.iter().any(|e| e.records_file() && e.name == f.name))
+        .collect();
+    if !matches!(pending.as_slice(), [only] if only.path == path) {
+        return Ok(None);
+    }
+    let wrangler = &options.deploy.wrangler;
+    let live = crate::wrangler::hide(driver.introspect().await?, &wrangler.table);
+    let all: Vec<&crate::migrations::MigrationFile> = files.iter().collect();
+    let differences =
+        crate::drift::compare_with_files(scratch, &all, &live, driver.dialect()).await?;
+    if !differences.is_empty() {
+        return Ok(None);
+    }
+    let mut guard = crate::lock::acquire(driver, &options.deploy.lock).await?;
+    let mut unit = guard.renewal_statements();
+    unit.extend(crate::baseline::record_statements(&pending, wrangler));
+    let result = driver.execute_atomic(&unit).await;
+    if let Err(e) = guard.release(driver).await {
+        tracing::warn!(target: "vertz", error = %e, "could not release the migration lock; it expires on its own, or run `vertz db unlock`");
+    }
+    result?;
+    Ok(Some(pending.iter().map(|f| f.name.clone()).collect()))
 }

@@ -311,6 +311,11 @@ pub async fn dev_run(ctx: &Context, args: DevArgs) -> Result<u8, CliError> {
             say!("  applied {} ({} statement(s))", a.name, a.statements);
         }
     }
+    for name in &report.recorded {
+        say!(
+            "  recorded {name} as applied without running it: {database} already holds what it does (a `db push` made it)"
+        );
+    }
     say!("Saved the schema snapshot to {}.", args.snapshot.display());
     Ok(exit::OK)
 }
