@@ -207,3 +207,50 @@ fn push_then_migrate_dev_records_the_first_file_as_applied() {
     let columns = "SELECT name, type, \"notnull\", pk FROM pragma_table_info('users')";
     assert_eq!(p.db("fresh.db").rows(columns), p.db("dev.db").rows(columns));
 }
+
+/// `migrate dev --create-only` writes the file and applies nothing; `--rename-table` settles a
+/// rename as `db push` does, so the file renames instead of dropping and creating.
+#[test]
+fn migrate_dev_create_only_and_rename_flags() {
+    let p = Project::new();
+    p.write(
+        "schema.sql",
+        "CREATE TABLE todo (id INTEGER PRIMARY KEY, title TEXT);\n",
+    );
+    let db = ["--database", "sqlite:app.db", "--schema", "schema.sql"];
+    let dev = |extra: &[&str]| {
+        let mut args = vec!["db", "migrate", "dev"];
+        args.extend(db);
+        args.extend(extra);
+        p.vertz(&args)
+    };
+    dev(&["--name", "init"]).code(0);
+    p.db("app.db").exec("INSERT INTO todo VALUES (1, 'kept')");
+    p.write(
+        "schema.sql",
+        "CREATE TABLE todos (id INTEGER PRIMARY KEY, title TEXT);\n",
+    );
+    let run = dev(&[
+        "--name",
+        "rename",
+        "--rename-table",
+        "todo=todos",
+        "--create-only",
+    ]);
+    run.code(0);
+    assert!(
+        run.stdout.contains("not applied (--create-only)"),
+        "{}",
+        run.stdout
+    );
+    let file = std::fs::read_to_string(p.path("migrations/0002_rename.sql")).unwrap();
+    assert!(
+        file.contains("ALTER TABLE \"todo\" RENAME TO \"todos\""),
+        "{file}"
+    );
+    assert!(!file.contains("DROP TABLE"), "{file}");
+    assert_eq!(p.db("app.db").rows("SELECT title FROM todo"), [["kept"]]);
+    p.vertz(&["db", "migrate", "deploy", "--database", "sqlite:app.db"])
+        .code(0);
+    assert_eq!(p.db("app.db").rows("SELECT title FROM todos"), [["kept"]]);
+}

@@ -271,6 +271,12 @@ pub struct DevArgs {
     /// Write and apply a migration that drops tables or columns (their data is lost).
     #[arg(long)]
     pub force: bool,
+    /// Write the migration file and apply nothing (edit it, then `migrate deploy` or `migrate
+    /// dev` again).
+    #[arg(long)]
+    pub create_only: bool,
+    #[command(flatten)]
+    pub given: RenameFlags,
     /// Where to save the schema snapshot.
     #[arg(long, value_name = "FILE", default_value = vertz_snapshot::snapshot::DEFAULT_SNAPSHOT_PATH)]
     pub snapshot: PathBuf,

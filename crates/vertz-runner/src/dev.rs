@@ -78,6 +78,8 @@ pub struct DevOptions {
     pub name: String,
     /// Write a migration that drops tables or columns.
     pub force: bool,
+    /// Write the file and apply nothing.
+    pub create_only: bool,
     /// Renames settled by the caller, on top of the schema's hints.
     pub renames: Renames,
     /// How to deploy the new file (lock, verification).
@@ -174,6 +176,9 @@ pub async fn migrate_dev(
     report.file = Some(path.clone());
     report.rollback_losses = plan.rollback_losses.clone();
 
+    if options.create_only {
+        return Ok(report);
+    }
     let files = layout::read(dir, Some(layout))?;
     if let Some(recorded) = record_if_held(driver, scratch, &files, &path, options)
         .await

@@ -275,7 +275,8 @@ pub async fn dev_run(ctx: &Context, args: DevArgs) -> Result<u8, CliError> {
         name: args.name.clone(),
         layout: settings.resolved.migrations_layout,
         force: args.force,
-        renames: Default::default(),
+        create_only: args.create_only,
+        renames: args.given.renames(),
         deploy: DeployOptions {
             lock: lock_options(&args.lock),
             wrangler: crate::config::resolve_wrangler(
@@ -310,6 +311,11 @@ pub async fn dev_run(ctx: &Context, args: DevArgs) -> Result<u8, CliError> {
         for a in &d.applied {
             say!("  applied {} ({} statement(s))", a.name, a.statements);
         }
+    }
+    if args.create_only {
+        say!(
+            "  not applied (--create-only): edit it if needed, then run `vertz db migrate deploy`"
+        );
     }
     for name in &report.recorded {
         say!(
