@@ -3,7 +3,8 @@
 //! rows computed the tool's way (drizzle-kit: `created_at` = the journal's `when`, `hash` =
 //! sha256 of the file; sqlx: `version`, `checksum` = sha384 of the file, `success`; dbmate: the
 //! version). Each is adopted, then vertz deploys the next file; each mismatch is refused with
-//! its exact message and exit code, leaving the database as it was.
+//! its exact message and exit code, leaving the database as it was. The real dbmate (npm,
+//! tests/dbmate) migrates one database that vertz then adopts.
 
 use sha2::{Digest, Sha256, Sha384};
 
@@ -372,5 +373,80 @@ fn dbmate_mismatches_and_a_missing_table_are_refused_and_nothing_is_recorded() {
     assert!(
         !db.objects()
             .contains(&"table _vertz_migrations".to_string())
+    );
+}
+
+/// The real dbmate (npm package, pinned in tests/dbmate), installed on first use when missing,
+/// as the D1 engine's harness is. Fails (never skips) when npm cannot install it.
+fn dbmate_bin() -> &'static std::path::Path {
+    static BIN: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    BIN.get_or_init(|| {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("dbmate");
+        let bin = dir.join("node_modules/.bin/dbmate");
+        if !bin.exists() {
+            let status = std::process::Command::new("npm")
+                .args(["install", "--no-audit", "--no-fund", "--prefix"])
+                .arg(&dir)
+                .status()
+                .expect("running npm");
+            assert!(
+                status.success(),
+                "`npm install --prefix tests/dbmate` failed ({status}); it needs Node >= 18 and the npm registry"
+            );
+        }
+        bin
+    })
+}
+
+/// Runs the real dbmate in the project, on its app.db.
+fn dbmate(p: &Project, args: &[&str]) -> Run {
+    let bin = dbmate_bin();
+    std::process::Command::new(bin)
+        .args([
+            "--url",
+            "sqlite:app.db",
+            "--migrations-dir",
+            "migrations",
+            "--no-dump-schema",
+        ])
+        .args(args)
+        .current_dir(p.dir.path())
+        .output()
+        .expect("running dbmate")
+        .into()
+}
+
+#[test]
+fn a_database_the_real_dbmate_migrated_is_adopted_and_vertz_deploys_the_next_file() {
+    let p = Project::new();
+    p.write(
+        "migrations/20240101000000_users.sql",
+        "-- migrate:up\nCREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT NOT NULL);\n\n-- migrate:down\nDROP TABLE users;\n",
+    );
+    p.write(
+        "migrations/20240102000000_posts.sql",
+        "-- migrate:up\nCREATE TABLE posts (id INTEGER PRIMARY KEY, user_id INTEGER REFERENCES users(id));\nINSERT INTO users (email) VALUES ('seed@example.com');\n\n-- migrate:down\nDROP TABLE posts;\n",
+    );
+    dbmate(&p, &["up"]).code(0);
+    let db = p.db("app.db");
+    let run = adopt(&p, &db, "dbmate", &["--json"]);
+    run.code(0);
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(
+        json["adopted"],
+        serde_json::json!(["20240101000000_users", "20240102000000_posts"])
+    );
+    assert_eq!(json["table"], "schema_migrations");
+    p.write(
+        "migrations/20240103000000_tags.sql",
+        "-- migrate:up\nCREATE TABLE tags (id INTEGER PRIMARY KEY);\n\n-- migrate:down\nDROP TABLE tags;\n",
+    );
+    deploy(&p, &db).code(0);
+    assert!(db.objects().contains(&"table tags".to_string()));
+    assert_eq!(db.count("users"), 1);
+    // dbmate's own rows are as dbmate wrote them.
+    assert_eq!(
+        db.rows("SELECT version FROM schema_migrations ORDER BY version"),
+        [["20240101000000"], ["20240102000000"]]
     );
 }
