@@ -2,6 +2,7 @@
 //! real D1 engine (`d1_engine` starts it), and the rules about the code itself (crate graph, file
 //! headers). One test binary, many modules.
 
+mod adopt_tools;
 mod auto;
 mod bad_input;
 mod baseline;

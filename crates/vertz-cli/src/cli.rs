@@ -148,6 +148,12 @@ pub struct Resolution {
 pub enum AdoptFrom {
     /// `wrangler d1 migrations apply` (its table d1_migrations, or `migrations_table`).
     Wrangler,
+    /// drizzle-kit / drizzle-orm's migrator (its table __drizzle_migrations).
+    Drizzle,
+    /// `sqlx migrate run` (its table _sqlx_migrations).
+    Sqlx,
+    /// `dbmate up` (its table schema_migrations).
+    Dbmate,
 }
 
 #[derive(Debug, Args)]
@@ -165,6 +171,14 @@ pub struct AdoptArgs {
     /// `wrangler_migrations_table` of the environment in vertz.toml, else d1_migrations.
     #[arg(long, env = "VERTZ_WRANGLER_MIGRATIONS_TABLE", value_name = "NAME")]
     pub wrangler_migrations_table: Option<String>,
+    /// The tool's history table, when it is not the tool's default (__drizzle_migrations,
+    /// _sqlx_migrations, schema_migrations); for wrangler, --wrangler-migrations-table.
+    #[arg(
+        long,
+        value_name = "NAME",
+        conflicts_with = "wrangler_migrations_table"
+    )]
+    pub table: Option<String>,
     /// Check and show what would be recorded, and change nothing.
     #[arg(long)]
     pub dry_run: bool,

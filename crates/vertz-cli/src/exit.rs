@@ -48,13 +48,13 @@ impl fmt::Debug for CliError {
 /// Picks the exit code for a library error by its type.
 impl From<anyhow::Error> for CliError {
     fn from(error: anyhow::Error) -> CliError {
+        use vertz_runner::adopt::AdoptError;
         use vertz_runner::baseline::{BaselineError, ResolveError};
         use vertz_runner::deploy::DeployError;
         use vertz_runner::dev::DevError;
         use vertz_runner::drift::DriftError;
         use vertz_runner::lock::LockError;
         use vertz_runner::rollback::RollbackError;
-        use vertz_runner::wrangler::AdoptError;
         use vertz_runner::{DriverError, PushError};
         // A data check that stopped a migration: show its own message, not SQLite's wrapping.
         if let Some(message) = vertz_sql::sqlite::check::message_in(&format!("{error:#}")) {
@@ -94,6 +94,7 @@ impl From<anyhow::Error> for CliError {
         } else if let Some(a) = error.downcast_ref::<AdoptError>() {
             match a {
                 AdoptError::NoTable { .. } | AdoptError::Mismatch(_) => NOT_IN_SYNC,
+                AdoptError::Read { .. } => INVALID_INPUT,
                 AdoptError::Lock(l) => lock_code(l),
                 _ => DATABASE,
             }

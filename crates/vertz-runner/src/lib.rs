@@ -6,7 +6,8 @@
 //! a live database: push and status ([`push`]), deploy ([`deploy`]), rollback ([`rollback`]),
 //! the check that stands in for `PRAGMA foreign_keys = OFF` where a backend ignores it
 //! ([`cascade`]), status with drift ([`drift`]), the no-op memo of push ([`push_state`]), `migrate dev` ([`dev`]), auto-migrate on start ([`auto`]) and
-//! wrangler's migrations table with `migrate adopt --from wrangler` ([`wrangler`]), and files
+//! wrangler's migrations table ([`wrangler`]), `migrate adopt --from wrangler|drizzle|sqlx|dbmate`
+//! over any of those tools' history tables ([`adopt`]), and files
 //! recorded without running them, `migrate baseline` and `migrate resolve` ([`baseline`]).
 //! Every change and its history row are applied as one atomic unit.
 //!
@@ -14,6 +15,7 @@
 //! on a concrete backend (scratch databases come in through [`replay::ScratchDatabase`]), parse
 //! command lines, or print: it returns reports and typed errors, and logs through `tracing`.
 
+pub mod adopt;
 pub mod auto;
 pub mod baseline;
 pub mod cascade;

@@ -3,9 +3,8 @@
 //!
 //! Owns wrangler's table (default `d1_migrations`, created exactly as wrangler creates it), the
 //! statements that read and write its rows (a row is the file name with `.sql`, as wrangler
-//! records it), the check that finds files wrangler applied but vertz never recorded, and
-//! `migrate adopt --from wrangler`: verify that the live schema is what those files produce,
-//! then record them in `_vertz_migrations` in one atomic unit. Deploy and rollback write
+//! records it), and the check that finds files wrangler applied but vertz never recorded
+//! (`migrate adopt --from wrangler` itself is [`crate::adopt`]'s). Deploy and rollback write
 //! wrangler's rows in the same atomic unit as the file and vertz's history row; this module only
 //! supplies the statements. Prints nothing.
 
@@ -16,12 +15,9 @@ use vertz_snapshot::Schema;
 use vertz_sql::Dialect;
 use vertz_sql::quote::{ident, literal};
 
-use crate::drift::compare_with_files;
 use crate::driver::{Driver, DriverError, Rows, Statement, Value};
-use crate::history::{self, EntryKind, HistoryEntry};
-use crate::lock::{self, LockError, LockOptions};
+use crate::history::HistoryEntry;
 use crate::migrations::MigrationFile;
-use crate::replay::ScratchDatabase;
 
 /// wrangler's default migrations table (its `migrations_table` setting changes it).
 pub const DEFAULT_TABLE: &str = "d1_migrations";
@@ -150,193 +146,7 @@ pub fn missing_in_wrangler<'f>(
         .collect()
 }
 
-/// Adopting a wrangler-migrated database failed or was refused; nothing was changed.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum AdoptError {
-    /// The database has no wrangler migrations table.
-    #[error(
-        "{target} has no table {table:?}: wrangler never applied migrations to it; if wrangler.toml sets `migrations_table`, pass the same name with --wrangler-migrations-table; nothing was changed"
-    )]
-    NoTable {
-        /// The database.
-        target: String,
-        /// The table looked for.
-        table: String,
-    },
-    /// What wrangler recorded does not match the files or the live schema.
-    #[error("refusing to adopt; nothing was changed:{}", .0.iter().map(|r| format!("\n  - {r}")).collect::<String>())]
-    Mismatch(Vec<String>),
-    /// The lock could not be taken.
-    #[error(transparent)]
-    Lock(#[from] LockError),
-    /// The database failed.
-    #[error(transparent)]
-    Driver(#[from] DriverError),
-}
-
-/// What an adoption did (or, in a dry run, would do).
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
-pub struct AdoptReport {
-    /// wrangler's table.
-    pub table: String,
-    /// Migrations recorded in `_vertz_migrations` now (or, in a dry run, to record), in order.
-    pub adopted: Vec<String>,
-    /// Migrations wrangler applied that vertz had already recorded.
-    pub already_recorded: Vec<String>,
-    /// Whether this was a dry run.
-    pub dry_run: bool,
-}
-
-/// How to adopt.
-#[derive(Debug, Clone, Default)]
-pub struct AdoptOptions {
-    /// wrangler's table (`record` is not used).
-    pub wrangler: WranglerOptions,
-    /// Check and report; change nothing (and take no lock).
-    pub dry_run: bool,
-    /// How to take the migration lock.
-    pub lock: LockOptions,
-}
-
-/// `migrate adopt --from wrangler`: records in `_vertz_migrations` the files wrangler applied,
-/// after checking that every row names a file, that no earlier file was skipped, and that the
-/// live schema equals the replay of every applied file (vertz's and wrangler's) in number order.
-/// Every problem is reported at once; the rows are written in one atomic unit, under the lock.
-pub async fn adopt(
-    driver: &dyn Driver,
-    files: &[MigrationFile],
-    scratch: &dyn ScratchDatabase,
-    options: &AdoptOptions,
-) -> Result<AdoptReport, AdoptError> {
-    let mut report = check(driver, files, scratch, options).await?;
-    if options.dry_run || report.adopted.is_empty() {
-        return Ok(report);
-    }
-    let guard = lock::acquire(driver, &options.lock).await?;
-    let result = async {
-        // Under the lock, check again: another process may have migrated meanwhile.
-        report = check(driver, files, scratch, options).await?;
-        let started = history::julian_now();
-        let mut unit = vec![history::create_table_statement()];
-        for name in &report.adopted {
-            let file = files.iter().find(|f| &f.name == name).expect("a listed file");
-            unit.push(history::insert_statement(
-                &file.name,
-                &file.checksum,
-                EntryKind::Migration,
-                None,
-                started,
-            ));
-        }
-        driver.execute_atomic(&unit).await?;
-        tracing::info!(target: "vertz", adopted = report.adopted.len(), "adopted wrangler's migrations");
-        Ok(())
-    }
-    .await;
-    if let Err(e) = guard.release(driver).await {
-        tracing::warn!(target: "vertz", error = %e, "could not release the migration lock; it expires on its own, or run `vertz db unlock`");
-    }
-    result.map(|()| report)
-}
-
-async fn check(
-    driver: &dyn Driver,
-    files: &[MigrationFile],
-    scratch: &dyn ScratchDatabase,
-    options: &AdoptOptions,
-) -> Result<AdoptReport, AdoptError> {
-    let table = &options.wrangler.table;
-    let Some(rows) = read(driver, table).await? else {
-        return Err(AdoptError::NoTable {
-            target: driver.target(),
-            table: table.clone(),
-        });
-    };
-    let history = history::read(driver).await?;
-    let mut problems = Vec::new();
-    let dir = files
-        .first()
-        .and_then(|f| f.path.parent())
-        .map(|d| d.display().to_string())
-        .unwrap_or_else(|| "the migrations folder".into());
-    for row in &rows {
-        if !files.iter().any(|f| &file_name(f) == row) {
-            problems.push(format!(
-                "{row}: recorded by wrangler in {table}, but there is no such file in {dir}; restore it (from git), or point --migrations at wrangler's migrations_dir"
-            ));
-        }
-    }
-    let recorded = |f: &MigrationFile| history.iter().any(|e| e.records_file() && e.name == f.name);
-    let applied: Vec<&MigrationFile> = files
-        .iter()
-        .filter(|f| recorded(f) || rows.contains(&file_name(f)))
-        .collect();
-    if let Some(last) = applied.last() {
-        let last_at = files.iter().position(|f| f.name == last.name).unwrap_or(0);
-        for f in &files[..last_at] {
-            if !applied.iter().any(|a| a.name == f.name) {
-                problems.push(format!(
-                    "{}: not applied, although the later {} is; apply it first (`wrangler d1 migrations apply`), or renumber it after {}",
-                    f.path.display(),
-                    file_name(last),
-                    last.name
-                ));
-            }
-        }
-    }
-    for e in history.iter().filter(|e| e.records_file()) {
-        if let Some(f) = files.iter().find(|f| f.name == e.name)
-            && f.checksum != e.checksum
-        {
-            problems.push(format!(
-                "{}: changed after vertz applied it (recorded checksum {}); restore the file first",
-                f.path.display(),
-                &e.checksum[..e.checksum.len().min(12)]
-            ));
-        }
-    }
-    if problems.is_empty() {
-        let live = hide(driver.introspect().await?, table);
-        match compare_with_files(scratch, &applied, &live, driver.dialect()).await {
-            Ok(differences) => {
-                if !differences.is_empty() {
-                    problems.push(format!(
-                        "the database's schema is not what {} produce{}; it differs by:{}\n    fix the database (or the files) until `vertz db diff --from {dir} --to {}` shows nothing, then adopt again",
-                        match applied.as_slice() {
-                            [one] => one.path.display().to_string(),
-                            _ => format!("the {} applied files in {dir}", applied.len()),
-                        },
-                        if applied.len() == 1 { "s" } else { "" },
-                        differences
-                            .iter()
-                            .map(|d| format!("\n      {d}"))
-                            .collect::<String>(),
-                        driver.target()
-                    ));
-                }
-            }
-            Err(e) => problems.push(format!(
-                "{e}\n    the file does not replay on an empty database; fix it, then adopt again"
-            )),
-        }
-    }
-    if !problems.is_empty() {
-        return Err(AdoptError::Mismatch(problems));
-    }
-    let (already, adopt): (Vec<&MigrationFile>, Vec<&MigrationFile>) = applied
-        .into_iter()
-        .filter(|f| rows.contains(&file_name(f)))
-        .partition(|f| recorded(f));
-    Ok(AdoptReport {
-        table: table.clone(),
-        adopted: adopt.iter().map(|f| f.name.clone()).collect(),
-        already_recorded: already.iter().map(|f| f.name.clone()).collect(),
-        dry_run: options.dry_run,
-    })
-}
-
-/// `schema` without wrangler's table `table`.
+/// `schema` without the tool's history table `table` (wrangler's, or another tool's).
 pub(crate) fn hide(mut schema: Schema, table: &str) -> Schema {
     schema.tables.remove(table);
     schema

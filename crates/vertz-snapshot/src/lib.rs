@@ -21,5 +21,5 @@ pub use model::{
     Fts5Column, Fts5Content, Fts5Table, Generated, Index, IndexColumn, IndexKey, Schema, Table,
     Trigger, UniqueConflict, View,
 };
-pub use snapshot::{SchemaSnapshot, SnapshotError, schema_hash, sha256_hex};
+pub use snapshot::{SchemaSnapshot, SnapshotError, hex, schema_hash, sha256_hex};
 pub use validate::{SchemaError, SchemaErrors, validate};

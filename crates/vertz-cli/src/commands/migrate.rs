@@ -1,5 +1,5 @@
 //! `vertz db migrate deploy|dev|new|adopt`: apply migration files, write the next one from the
-//! declared schema, start an empty one, or take over the files wrangler applied. Also the
+//! declared schema, start an empty one, or take over the files wrangler, drizzle-kit, sqlx or dbmate applied. Also the
 //! helpers the other migration verbs share (reading the folder, the lock options that print who
 //! holds the lock).
 
@@ -376,33 +376,57 @@ pub async fn new_run(ctx: &Context, args: NewArgs) -> Result<u8, CliError> {
 }
 
 pub async fn adopt_run(ctx: &Context, args: AdoptArgs) -> Result<u8, CliError> {
-    let crate::cli::AdoptFrom::Wrangler = args.from;
+    use crate::cli::AdoptFrom;
+    use vertz_runner::adopt::Tool;
+    let tool = match args.from {
+        AdoptFrom::Wrangler => Tool::Wrangler,
+        AdoptFrom::Drizzle => Tool::Drizzle,
+        AdoptFrom::Sqlx => Tool::Sqlx,
+        AdoptFrom::Dbmate => Tool::Dbmate,
+    };
     let settings = ctx.settings(args.database.as_ref(), None, args.dir.migrations.as_ref())?;
     let database = ctx.database(&settings)?;
     let dir = settings.resolved.migrations.clone();
-    let files = read_migrations(&dir, settings.resolved.migrations_layout)?;
+    // A folder of plain `<version>_<name>.sql` files is detected as vertz's; the tool named
+    // says how its versions are recorded.
+    let layout = settings.resolved.migrations_layout.or(match tool {
+        Tool::Sqlx => Some(layout::Layout::Sqlx),
+        Tool::Dbmate => Some(layout::Layout::Dbmate),
+        Tool::Wrangler | Tool::Drizzle => None,
+    });
+    let files = read_migrations(&dir, layout)?;
     ctx.announce("db migrate adopt", &settings, &database, args.json);
     if !args.dry_run {
         ctx.confirm("db migrate adopt", &settings, &database)?;
     }
-    let wrangler = crate::config::resolve_wrangler(
-        &settings.resolved,
-        None,
-        args.wrangler_migrations_table.as_deref(),
-    );
-    let driver = schema_source::open_database_hiding(&database, &wrangler.table).await?;
-    let options = vertz_runner::wrangler::AdoptOptions {
-        wrangler,
+    let table = match tool {
+        Tool::Wrangler => {
+            crate::config::resolve_wrangler(
+                &settings.resolved,
+                None,
+                args.wrangler_migrations_table.as_deref(),
+            )
+            .table
+        }
+        _ => args
+            .table
+            .clone()
+            .unwrap_or_else(|| tool.default_table().to_string()),
+    };
+    let driver = schema_source::open_database_hiding(&database, &table).await?;
+    let options = vertz_runner::adopt::AdoptOptions {
+        tool,
+        table,
         dry_run: args.dry_run,
         lock: lock_options(&args.lock),
     };
-    let report = vertz_runner::wrangler::adopt(driver.as_ref(), &files, &SqliteScratch, &options)
+    let report = vertz_runner::adopt::adopt(driver.as_ref(), &files, &SqliteScratch, &options)
         .await
         .map_err(anyhow::Error::from)?;
     if args.json {
         output::json(&serde_json::json!({
             "database": database,
-            "from": "wrangler",
+            "from": tool.as_str(),
             "table": report.table,
             "dry_run": report.dry_run,
             "adopted": report.adopted,
@@ -415,7 +439,8 @@ pub async fn adopt_run(ctx: &Context, args: AdoptArgs) -> Result<u8, CliError> {
     }
     if report.adopted.is_empty() {
         say!(
-            "Nothing to adopt: vertz already records every file wrangler's {} lists.",
+            "Nothing to adopt: vertz already records every file {}'s {} lists.",
+            tool.as_str(),
             report.table
         );
         return Ok(exit::OK);
@@ -435,8 +460,9 @@ pub async fn adopt_run(ctx: &Context, args: AdoptArgs) -> Result<u8, CliError> {
         );
     } else {
         say!(
-            "Adopted {} migration(s) applied by wrangler: the schema matches {}, and vertz now records them.",
+            "Adopted {} migration(s) applied by {}: the schema matches {}, and vertz now records them.",
             report.adopted.len(),
+            tool.as_str(),
             dir.display()
         );
     }
