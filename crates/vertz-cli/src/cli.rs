@@ -31,7 +31,7 @@ pub struct Cli {
 pub enum Command {
     /// Database schema commands.
     #[command(subcommand)]
-    Db(Db),
+    Db(Box<Db>),
     /// Print a shell completion script: `vertz completions bash > ~/.local/share/bash-completion/completions/vertz`.
     Completions {
         /// The shell.

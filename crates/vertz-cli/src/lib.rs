@@ -105,14 +105,15 @@ async fn dispatch(cli: Cli, schema: Option<Schema>) -> Result<u8, CliError> {
         clap_complete::generate(shell, &mut Cli::command(), "vertz", &mut std::io::stdout());
         return Ok(exit::OK);
     }
-    // `init` creates vertz.toml, so a broken one must not stop it from saying so.
-    if let Command::Db(Db::Tooling(cli::Tooling::Init(args))) = cli.command {
-        return commands::init::run(args);
-    }
-    let ctx = Context::load(cli.environment, cli.yes, schema)?;
     let Command::Db(db) = cli.command else {
         unreachable!("completions handled above")
     };
+    let db = *db;
+    // `init` creates vertz.toml, so a broken one must not stop it from saying so.
+    if let Db::Tooling(cli::Tooling::Init(args)) = db {
+        return commands::init::run(args);
+    }
+    let ctx = Context::load(cli.environment, cli.yes, schema)?;
     let result = match db {
         Db::Push(args) => commands::push::run(&ctx, args).await,
         Db::Status(args) => commands::status::run(&ctx, args).await,
