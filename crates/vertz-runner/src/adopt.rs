@@ -171,13 +171,7 @@ pub async fn read(
     tool: Tool,
     table: &str,
 ) -> Result<Option<Vec<ToolRow>>, DriverError> {
-    let exists = driver
-        .query(
-            "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?",
-            &[table.into()],
-        )
-        .await?;
-    if exists.is_empty() {
+    if !crate::wrangler::table_exists(driver, table).await? {
         return Ok(None);
     }
     let rows: Rows = driver.query(&tool.select(table), &[]).await?;

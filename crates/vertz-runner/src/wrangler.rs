@@ -84,16 +84,21 @@ pub fn delete_name_statement(table: &str, name: &str) -> Statement {
     )
 }
 
-/// The file names in wrangler's table, in wrangler's order (`id`), or `None` when the table does
-/// not exist.
-pub async fn read(driver: &dyn Driver, table: &str) -> Result<Option<Vec<String>>, DriverError> {
-    let exists = driver
+/// Whether the database has a table named `table` (wrangler's, or another tool's history).
+pub(crate) async fn table_exists(driver: &dyn Driver, table: &str) -> Result<bool, DriverError> {
+    let found = driver
         .query(
             "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?",
             &[table.into()],
         )
         .await?;
-    if exists.is_empty() {
+    Ok(!found.is_empty())
+}
+
+/// The file names in wrangler's table, in wrangler's order (`id`), or `None` when the table does
+/// not exist.
+pub async fn read(driver: &dyn Driver, table: &str) -> Result<Option<Vec<String>>, DriverError> {
+    if !table_exists(driver, table).await? {
         return Ok(None);
     }
     let rows = driver.query(&select_statement(table), &[]).await?;
