@@ -254,3 +254,50 @@ fn migrate_dev_create_only_and_rename_flags() {
         .code(0);
     assert_eq!(p.db("app.db").rows("SELECT title FROM todos"), [["kept"]]);
 }
+
+/// `migrate dev` settles possible renames as `db push` does: without a terminal an unsettled
+/// one is refused with the flags that settle it (exit 5, no file written), `--renames never`
+/// takes it as a drop and an add (which needs `--force`), and `--renames accept` renames.
+#[test]
+fn migrate_dev_refuses_an_unsettled_rename_with_the_flags() {
+    let p = Project::new();
+    p.write(
+        "schema.sql",
+        "CREATE TABLE todo (id INTEGER PRIMARY KEY, title TEXT);\n",
+    );
+    let dev = |extra: &[&str]| {
+        let mut args = vec![
+            "db",
+            "migrate",
+            "dev",
+            "--database",
+            "sqlite:app.db",
+            "--schema",
+            "schema.sql",
+        ];
+        args.extend(extra);
+        p.vertz(&args)
+    };
+    dev(&["--name", "init"]).code(0);
+    p.write(
+        "schema.sql",
+        "CREATE TABLE todos (id INTEGER PRIMARY KEY, title TEXT);\n",
+    );
+    let run = dev(&["--name", "rename", "--force"]);
+    run.code(5);
+    assert!(
+        run.stderr.contains("cannot tell whether these are renames")
+            && run.stderr.contains("--rename-table todo=todos"),
+        "{}",
+        run.stderr
+    );
+    assert!(!p.path("migrations/0002_rename.sql").exists());
+    dev(&["--name", "rename", "--renames", "never"]).code(5);
+    let run = dev(&["--name", "rename", "--renames", "accept"]);
+    run.code(0);
+    let file = std::fs::read_to_string(p.path("migrations/0002_rename.sql")).unwrap();
+    assert!(
+        file.contains("ALTER TABLE \"todo\" RENAME TO \"todos\""),
+        "{file}"
+    );
+}

@@ -289,6 +289,11 @@ pub struct DevArgs {
     /// dev` again).
     #[arg(long)]
     pub create_only: bool,
+    /// What to do when a table or column is gone and a similar one is new, as for `db push`:
+    /// ask (the default on a terminal; without one, an unsettled rename is an error), accept
+    /// likely renames, or never rename (drop and add).
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub renames: Option<RenamesMode>,
     #[command(flatten)]
     pub given: RenameFlags,
     /// Where to save the schema snapshot.

@@ -83,6 +83,12 @@ impl From<anyhow::Error> for CliError {
                 DevError::Files(_) | DevError::Replay(_) => INVALID_INPUT,
                 DevError::Plan(_) | DevError::Destructive { .. } => REFUSED,
                 DevError::Deploy { source, .. } => deploy_code(source),
+                DevError::UnsettledRenames { .. } => REFUSED,
+                DevError::Record {
+                    source: vertz_runner::baseline::BaselineError::Lock(l),
+                    ..
+                } => lock_code(l),
+                DevError::Record { .. } => DATABASE,
                 _ => INTERNAL,
             }
         } else if let Some(r) = error.downcast_ref::<RollbackError>() {

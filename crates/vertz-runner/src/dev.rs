@@ -7,7 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
-use vertz_diff::{Change, NeverRename, RenameError, Renames};
+use vertz_diff::{Ambiguity, Change, NeverRename, RenameError, Renames, Resolver};
 use vertz_snapshot::{Schema, schema_hash};
 use vertz_sql::PlanError;
 
@@ -34,6 +34,13 @@ pub enum DevError {
     /// A rename given by the caller cannot apply to the migrations' schema and the declared one.
     #[error(transparent)]
     BadRename(#[from] RenameError),
+    /// Objects are gone while similar ones appeared, and nobody settled whether they are
+    /// renames (as `db push` refuses them).
+    #[error("{} possible rename(s) are unsettled; no file was written", .ambiguities.len())]
+    UnsettledRenames {
+        /// What is unsettled, most confident first.
+        ambiguities: Vec<Ambiguity>,
+    },
     /// Destructive changes without `force`.
     #[error("refusing to write a migration that loses data without --force:{}", .changes.iter().map(|c| format!("\n  - {c}")).collect::<String>())]
     Destructive {
@@ -105,12 +112,28 @@ pub struct DevReport {
 }
 
 /// Writes the next migration for `desired` into `dir` and applies it with every pending file.
+/// A possible rename that no hint or given rename settles is a drop and an add (refused as
+/// destructive without `force`); [`migrate_dev_with`] asks a resolver, as `db push` does.
 pub async fn migrate_dev(
     driver: &dyn Driver,
     scratch: &dyn ScratchDatabase,
     dir: &Path,
     desired: &Schema,
     options: &DevOptions,
+) -> Result<DevReport, DevError> {
+    migrate_dev_with(driver, scratch, dir, desired, options, &mut NeverRename).await
+}
+
+/// [`migrate_dev`], asking `resolver` about every possible rename that the hints and
+/// `options.renames` leave open; what it leaves undecided is refused
+/// ([`DevError::UnsettledRenames`]) before any file is written.
+pub async fn migrate_dev_with(
+    driver: &dyn Driver,
+    scratch: &dyn ScratchDatabase,
+    dir: &Path,
+    desired: &Schema,
+    options: &DevOptions,
+    resolver: &mut (dyn Resolver + Send),
 ) -> Result<DevReport, DevError> {
     let layout = options.layout.unwrap_or_else(|| layout::detect(dir));
     let files = if dir.exists() {
@@ -119,15 +142,19 @@ pub async fn migrate_dev(
         Vec::new()
     };
     let previous = replay(scratch, &files.iter().collect::<Vec<_>>()).await?;
-    // The comparison push makes, with nobody to ask: a possible rename that no hint or given
-    // rename settles is a drop and an add, refused below as destructive without `force`.
+    // The comparison push makes.
     let compared = vertz_sql::compare(
         driver.dialect(),
         &previous,
         desired,
         &options.renames,
-        &mut NeverRename,
+        resolver,
     )?;
+    if !compared.unsettled.is_empty() {
+        return Err(DevError::UnsettledRenames {
+            ambiguities: compared.unsettled,
+        });
+    }
     let diff = compared.diff;
     let mut report = DevReport::default();
     if !diff.needs_sql() {

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use vertz_dialect_sqlite::SqliteScratch;
 use vertz_runner::deploy::{DeployOptions, TxMode, deploy};
-use vertz_runner::dev::{DevOptions, migrate_dev};
+use vertz_runner::dev::{DevError, DevOptions, migrate_dev_with};
 use vertz_runner::layout::{self, Layout, NewMigration};
 use vertz_runner::lock::LockOptions;
 use vertz_runner::migrations::{self, MigrationFile};
@@ -287,9 +287,23 @@ pub async fn dev_run(ctx: &Context, args: DevArgs) -> Result<u8, CliError> {
             ..Default::default()
         },
     };
-    let report = migrate_dev(driver.as_ref(), &SqliteScratch, &dir, &schema, &options)
-        .await
-        .map_err(anyhow::Error::from)?;
+    let mut resolver = crate::commands::push::resolver(args.renames);
+    let report = migrate_dev_with(
+        driver.as_ref(),
+        &SqliteScratch,
+        &dir,
+        &schema,
+        &options,
+        resolver.as_mut(),
+    )
+    .await
+    .map_err(|e| match e {
+        DevError::UnsettledRenames { ambiguities } => CliError::new(
+            exit::REFUSED,
+            anyhow::anyhow!(crate::commands::push::unsettled_message(&ambiguities)),
+        ),
+        other => anyhow::Error::from(other).into(),
+    })?;
     let Some(file) = &report.file else {
         say!(
             "The migrations in {} already produce {schema_name}; no file written.",

@@ -56,17 +56,7 @@ pub async fn run(ctx: &Context, args: PushArgs) -> Result<u8, CliError> {
         force: args.force,
         renames: args.given.renames(),
     };
-    let terminal = std::io::stdin().is_terminal();
-    // Without a terminal, `ask` (given or default) can ask nobody: unsettled renames refuse.
-    let mut resolver: Box<dyn Resolver + Send> = match args.renames.unwrap_or(RenamesMode::Ask) {
-        RenamesMode::Ask if terminal => Box::new(Ask::new(
-            std::io::BufReader::new(std::io::stdin()),
-            std::io::stderr(),
-        )),
-        RenamesMode::Ask => Box::new(LeaveUnsettled),
-        RenamesMode::Accept => Box::new(AcceptAbove::default()),
-        RenamesMode::Never => Box::new(NeverRename),
-    };
+    let mut resolver = resolver(args.renames);
     // Against a SQLite database that holds exactly a schema.sql file's statements, a push that
     // finds nothing to do is answered from the database's own model
     // (vertz_dialect_sqlite::same_text); into an empty one, the file's statements run once, in
@@ -276,7 +266,21 @@ fn build_identity() -> Option<String> {
 }
 
 /// Why an unsettled rename refused the push, and the flags that settle each one.
-fn unsettled_message(ambiguities: &[vertz_diff::Ambiguity]) -> String {
+/// Who settles the possible renames that no hint or flag settles (`db push`, `migrate dev`).
+/// Without a terminal, `ask` (given or default) can ask nobody: unsettled renames refuse.
+pub(crate) fn resolver(mode: Option<RenamesMode>) -> Box<dyn Resolver + Send> {
+    match mode.unwrap_or(RenamesMode::Ask) {
+        RenamesMode::Ask if std::io::stdin().is_terminal() => Box::new(Ask::new(
+            std::io::BufReader::new(std::io::stdin()),
+            std::io::stderr(),
+        )),
+        RenamesMode::Ask => Box::new(LeaveUnsettled),
+        RenamesMode::Accept => Box::new(AcceptAbove::default()),
+        RenamesMode::Never => Box::new(NeverRename),
+    }
+}
+
+pub(crate) fn unsettled_message(ambiguities: &[vertz_diff::Ambiguity]) -> String {
     let mut s = String::from(
         "cannot tell whether these are renames, so nothing was changed (no terminal to ask on):\n",
     );
