@@ -129,6 +129,21 @@ fn sqlx_database_is_adopted_then_vertz_deploys_the_next_file() {
         ]
     );
     assert!(db.objects().contains(&"table tags".to_string()));
+    // sqlx's table is its bookkeeping, not drift.
+    status(&p, &db).code(0);
+}
+
+/// `vertz db status` of the migrations folder.
+fn status(p: &Project, db: &Db) -> Run {
+    let url = db.url();
+    p.vertz(&[
+        "db",
+        "status",
+        "--migrations",
+        "migrations",
+        "--database",
+        &url,
+    ])
 }
 
 #[test]
@@ -252,6 +267,7 @@ fn drizzle_database_is_adopted_then_vertz_deploys_the_next_entry() {
     deploy(&p, &db).code(0);
     assert_eq!(vertz_names(&db), ["0000_init", "0001_more", "0002_tags"]);
     assert!(db.objects().contains(&"table tags".to_string()));
+    status(&p, &db).code(0);
 }
 
 #[test]

@@ -8,6 +8,7 @@
 //! nothing.
 
 use sha2::{Digest, Sha256, Sha384};
+use vertz_snapshot::Schema;
 use vertz_sql::quote::ident;
 
 use crate::drift::compare_with_files;
@@ -44,6 +45,9 @@ impl Tool {
             Tool::Dbmate => "dbmate",
         }
     }
+
+    /// Every tool, in a fixed order.
+    pub const ALL: [Tool; 4] = [Tool::Wrangler, Tool::Drizzle, Tool::Sqlx, Tool::Dbmate];
 
     /// The tool's default history table.
     pub fn default_table(self) -> &'static str {
@@ -434,4 +438,13 @@ async fn check(
         already_recorded: already.iter().map(|f| f.name.clone()).collect(),
         dry_run: options.dry_run,
     })
+}
+
+/// `schema` without the tools' history tables under their default names: they are the tools'
+/// bookkeeping, which migration files never describe (status's drift leaves them out).
+pub(crate) fn without_history_tables(mut schema: Schema) -> Schema {
+    for tool in Tool::ALL {
+        schema.tables.remove(tool.default_table());
+    }
+    schema
 }

@@ -247,8 +247,11 @@ pub async fn migrations_status(
     let drift = if files.is_empty() {
         Vec::new()
     } else {
-        let expected = replay(scratch, &applied).await?;
-        let live = driver.introspect().await?;
+        // Another tool's history table (a project adopted from it) is its bookkeeping, not
+        // drift.
+        let hide = crate::adopt::without_history_tables;
+        let expected = hide(replay(scratch, &applied).await?);
+        let live = hide(driver.introspect().await?);
         named_differences(&expected, &live)
     };
     let baseline = history
