@@ -206,7 +206,7 @@ pub(crate) fn record_statements(
 
 /// Runs `unit` after the statements that keep the lock, so it applies nothing once the lock is
 /// lost.
-async fn run_unit(
+pub(crate) async fn run_unit(
     driver: &dyn Driver,
     guard: &mut LockGuard,
     unit: Vec<Statement>,
@@ -224,7 +224,7 @@ async fn run_unit(
 }
 
 /// A failure of [`run_unit`].
-enum LockOrDriver {
+pub(crate) enum LockOrDriver {
     Lock(LockError),
     Driver(DriverError),
 }

@@ -257,9 +257,8 @@ async fn record_if_held(
         return Ok(None);
     }
     let mut guard = crate::lock::acquire(driver, &options.deploy.lock).await?;
-    let mut unit = guard.renewal_statements();
-    unit.extend(crate::baseline::record_statements(&pending, wrangler));
-    let result = driver.execute_atomic(&unit).await;
+    let unit = crate::baseline::record_statements(&pending, wrangler);
+    let result = crate::baseline::run_unit(driver, &mut guard, unit).await;
     if let Err(e) = guard.release(driver).await {
         tracing::warn!(target: "vertz", error = %e, "could not release the migration lock; it expires on its own, or run `vertz db unlock`");
     }
