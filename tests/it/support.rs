@@ -28,6 +28,24 @@ pub fn cargo_bin(package: &str, bin: &str) -> PathBuf {
     let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
     cmd.args(["build", "--quiet", "-p", package, "--bin", bin])
         .current_dir(env!("CARGO_MANIFEST_DIR"));
+    // The variables cargo sets for this test process (CARGO_MANIFEST_DIR, CARGO_PKG_NAME, ...)
+    // would reach build scripts that watch them (ring's does), which would then rerun and
+    // rebuild ring, rustls, reqwest and the CLI on every test run and again on the next outer
+    // build; without them this build is the one `cargo build` from a shell makes.
+    for (k, _) in std::env::vars_os() {
+        let k = k.to_string_lossy();
+        if k.starts_with("CARGO_PKG_")
+            || k.starts_with("CARGO_MANIFEST_")
+            || [
+                "CARGO_CRATE_NAME",
+                "CARGO_PRIMARY_PACKAGE",
+                "CARGO_TARGET_TMPDIR",
+            ]
+            .contains(&k.as_ref())
+        {
+            cmd.env_remove(k.as_ref());
+        }
+    }
     if profile_dir.file_name().is_some_and(|n| n == "release") {
         cmd.arg("--release");
     }
