@@ -238,6 +238,26 @@ mod tests {
     }
 
     #[test]
+    fn every_verb_takes_json() {
+        let cmd = command();
+        for path in verbs(&cmd) {
+            let mut sub = &cmd;
+            for name in &path {
+                sub = sub.find_subcommand(name).expect("walked from the tree");
+            }
+            // A completion script is a shell file; there is no report to put in JSON.
+            if path == ["completions"] {
+                continue;
+            }
+            assert!(
+                sub.get_arguments().any(|a| a.get_id() == "json"),
+                "`vertz {}` has no --json",
+                path.join(" ")
+            );
+        }
+    }
+
+    #[test]
     fn a_verb_under_the_wrong_group_is_suggested_with_its_flags() {
         let cmd = command();
         let s = |line: &str| suggestion(&cmd, &args(line));

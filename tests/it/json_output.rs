@@ -114,3 +114,65 @@ fn help_ends_with_examples() {
         run.stdout
     );
 }
+
+#[test]
+fn verbs_that_printed_only_text_print_a_json_report() {
+    let p = Project::new();
+    p.write(
+        "schema.sql",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT);\n",
+    );
+    let db = ["--database", "sqlite:app.db"];
+    let json = |args: &[&str]| -> serde_json::Value {
+        let run = p.vertz(args);
+        run.code(0);
+        error_of(&run.stdout)
+    };
+    let dev = json(
+        &[
+            &[
+                "db",
+                "migrate",
+                "dev",
+                "--name",
+                "init",
+                "--schema",
+                "schema.sql",
+                "--json",
+            ][..],
+            &db,
+        ]
+        .concat(),
+    );
+    assert_eq!(dev["file"], "migrations/0001_init.sql", "{dev}");
+    assert_eq!(dev["applied"], serde_json::json!(["0001_init"]));
+    assert_eq!(dev["created_only"], false);
+    p.db("app.db")
+        .exec("INSERT INTO t (name) VALUES ('a'), ('b')");
+
+    let new = json(&["db", "migrate", "new", "backfill", "--json"]);
+    assert_eq!(new["name"], "0002_backfill");
+    assert_eq!(
+        new["created"],
+        serde_json::json!(["migrations/0002_backfill.sql"])
+    );
+    std::fs::remove_file(p.path("migrations/0002_backfill.sql")).unwrap();
+
+    let pull = json(&[&["db", "pull", "--out", "pulled.sql", "--json"][..], &db].concat());
+    assert_eq!(pull["tables"], 1);
+    assert_eq!(pull["format"], "sql");
+    let export = json(&[&["db", "export", "--out", "dump.sql", "--json"][..], &db].concat());
+    // The two rows of t and the history row of 0001_init (the export carries the history).
+    assert_eq!(export["rows"], 3, "{export}");
+
+    let unlock = json(&[&["db", "unlock", "--json"][..], &db].concat());
+    assert_eq!(unlock["removed"], serde_json::Value::Null);
+    let rollback = json(&[&["db", "rollback", "--json"][..], &db].concat());
+    assert_eq!(rollback["rolled_back"], serde_json::json!(["0001_init"]));
+    assert_eq!(rollback["dry_run"], false);
+    assert!(!p.db("app.db").objects().contains(&"table t".to_string()));
+
+    // A report needs somewhere else for the data.
+    let run = p.vertz(&[&["db", "pull", "--json"][..], &db].concat());
+    run.code(2);
+}
