@@ -173,7 +173,7 @@ async fn dispatch(cli: Cli, schema: Option<Schema>) -> Result<u8, CliError> {
         Db::Migrate(Migrate::Resolve(args)) => commands::baseline::resolve_run(&ctx, args).await,
         Db::Rollback(args) => commands::rollback::run(&ctx, args).await,
         Db::Unlock(args) => commands::unlock::run(&ctx, args).await,
-        Db::Validate(args) => commands::validate::run(args),
+        Db::Validate(args) => commands::validate::run(args).await,
     };
     result.map_err(|e| ctx.place_hint(e))
 }
