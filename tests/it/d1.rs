@@ -1215,3 +1215,38 @@ fn deploy_to_d1_lints_first_and_applies_nothing_when_a_file_breaks_a_d1_rule() {
     let schema = block_on(async { driver(&id).introspect().await.unwrap() });
     assert_eq!(schema.tables["users"].indexes[0].name, "users_email");
 }
+
+#[test]
+fn validate_replays_the_files_and_names_the_statement_sqlite_refuses() {
+    let p = Project::new();
+    p.write(
+        "migrations/0001_init.sql",
+        "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT);\n",
+    );
+    // Lints clean, but refers to a table no file created, then has a syntax error.
+    p.write(
+        "migrations/0002_index.sql",
+        "-- index\nCREATE INDEX users_name ON users (name);\nCREATE INDEX posts_user ON posts (user_id);\n",
+    );
+    for dialect in ["sqlite", "d1"] {
+        let run = p.vertz(&["db", "validate", "--dialect", dialect]);
+        run.code(3);
+        assert!(
+            run.stdout.contains(
+                "0002_index.sql:3: error [replay/refused] SQLite refuses this statement after the earlier files: no such table: main.posts"
+            ),
+            "{}",
+            run.stdout
+        );
+    }
+    p.write(
+        "migrations/0002_index.sql",
+        "CREATE INDEX users_name ON users (name;\n",
+    );
+    let run = p.vertz(&["db", "validate", "--dialect", "sqlite", "--json"]);
+    run.code(3);
+    let v: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(v["errors"], 1, "{v}");
+    assert_eq!(v["findings"][0]["rule"], "replay/refused");
+    assert_eq!(v["findings"][0]["line"], 1);
+}

@@ -30,6 +30,7 @@ mod faults;
 mod fk_off;
 mod fts5_renames;
 mod journal;
+mod json_output;
 mod layouts;
 mod migrate;
 mod npm_package;

@@ -303,6 +303,9 @@ pub struct DevArgs {
     pub wrangler: WranglerArgs,
     #[command(flatten)]
     pub lock: LockArgs,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -311,6 +314,9 @@ pub struct NewArgs {
     pub name: String,
     #[command(flatten)]
     pub dir: MigrationsDir,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -330,6 +336,9 @@ pub struct RollbackArgs {
     pub wrangler: WranglerArgs,
     #[command(flatten)]
     pub lock: LockArgs,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -337,6 +346,9 @@ pub struct UnlockArgs {
     /// The database: sqlite:PATH. Default: the environment's `database` in vertz.toml.
     #[arg(long, env = "VERTZ_DATABASE_URL", value_name = "URL")]
     pub database: Option<String>,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -527,6 +539,9 @@ pub struct PullArgs {
     /// The format; by default taken from --out's extension, else sql.
     #[arg(long, value_enum)]
     pub format: Option<PullFormat>,
+    /// Print a report as JSON (the data goes to --out).
+    #[arg(long, requires = "out")]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -537,6 +552,9 @@ pub struct ExportArgs {
     /// Write here instead of standard output (written atomically).
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+    /// Print a report as JSON (the data goes to --out).
+    #[arg(long, requires = "out")]
+    pub json: bool,
 }
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum DialectName {

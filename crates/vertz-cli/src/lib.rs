@@ -12,13 +12,13 @@ mod commands;
 mod config;
 mod context;
 mod exit;
+mod guide;
 mod output;
 mod push_memo;
 mod schema_source;
 
 use std::ffi::OsString;
 
-use clap::Parser;
 use vertz_snapshot::Schema;
 
 use crate::cli::{Cli, Command, Db, Migrate};
@@ -37,12 +37,15 @@ pub fn run_with_schema(
     args: impl IntoIterator<Item = impl Into<OsString> + Clone>,
     schema: Option<Schema>,
 ) -> u8 {
-    let cli = match Cli::try_parse_from(args) {
+    let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+    let words: Vec<String> = args
+        .iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let json = guide::asks_json(&words);
+    let cli = match parse(args, &words, json) {
         Ok(cli) => cli,
-        Err(e) => {
-            let _ = e.print();
-            return u8::try_from(e.exit_code()).unwrap_or(exit::USAGE);
-        }
+        Err(code) => return code,
     };
     init_logging(cli.verbose);
     output::set_quiet(cli.quiet);
@@ -59,10 +62,54 @@ pub fn run_with_schema(
     match runtime.block_on(dispatch(cli, schema)) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {}", render(&e.error));
+            let message = render(&e.error);
+            eprintln!("error: {message}");
+            if json {
+                output::json(&guide::error_json(e.code, &message, None));
+            }
             e.code
         }
     }
+}
+
+/// Parses the command line. A mistake prints clap's message, a suggestion when the verb exists
+/// in another group, and with `--json` the error object on standard output; `Err` carries the
+/// exit code (0 for `--help` and `--version`).
+fn parse(args: Vec<OsString>, words: &[String], json: bool) -> Result<Cli, u8> {
+    use clap::FromArgMatches;
+    let cmd = guide::command();
+    let error = match cmd.clone().try_get_matches_from(args) {
+        Ok(matches) => match Cli::from_arg_matches(&matches) {
+            Ok(cli) => return Ok(cli),
+            Err(e) => e,
+        },
+        Err(e) => e,
+    };
+    use clap::error::ErrorKind;
+    let code = u8::try_from(error.exit_code()).unwrap_or(exit::USAGE);
+    if matches!(
+        error.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        let _ = error.print();
+        return Err(code);
+    }
+    let suggestion = (error.kind() == ErrorKind::InvalidSubcommand)
+        .then(|| guide::suggestion(&cmd, words))
+        .flatten();
+    let _ = error.print();
+    if let Some(s) = &suggestion {
+        eprintln!("  tip: the verb lives in another group: `{s}`");
+    }
+    if json {
+        let text = error.render().to_string();
+        let first = text.lines().next().unwrap_or_default();
+        let message = first.strip_prefix("error: ").unwrap_or(first);
+        output::json(&guide::error_json(code, message, suggestion.as_deref()));
+    }
+    Err(code)
 }
 
 /// The error with its chain of causes, like `{:#}`, but without a cause whose text the message
@@ -126,7 +173,7 @@ async fn dispatch(cli: Cli, schema: Option<Schema>) -> Result<u8, CliError> {
         Db::Migrate(Migrate::Resolve(args)) => commands::baseline::resolve_run(&ctx, args).await,
         Db::Rollback(args) => commands::rollback::run(&ctx, args).await,
         Db::Unlock(args) => commands::unlock::run(&ctx, args).await,
-        Db::Validate(args) => commands::validate::run(args),
+        Db::Validate(args) => commands::validate::run(args).await,
     };
     result.map_err(|e| ctx.place_hint(e))
 }

@@ -272,6 +272,36 @@ pub enum MigrationFileError {
     },
 }
 
+impl MigrationFileError {
+    /// The file (or folder) the problem is in, and its 1-based line when it has one (0 when the
+    /// problem is the whole file).
+    pub fn location(&self) -> (&Path, usize) {
+        use MigrationFileError::*;
+        match self {
+            OutsideSections { path, line }
+            | Lex { path, line, .. }
+            | Unterminated { path, line }
+            | UncommentedRollback { path, line }
+            | TransactionControl { path, line, .. }
+            | EmptyRollback { path, line } => (path, *line),
+            DuplicateNumber { second, .. } | DuplicateVersion { second, .. } => (second, 0),
+            ReadDir { path, .. }
+            | Read { path, .. }
+            | BadName { path }
+            | BadVersion { path }
+            | DownWithoutUp { path, .. }
+            | NoUpSection { path }
+            | Journal { path, .. }
+            | JournalFileMissing { path, .. }
+            | NotInJournal { path }
+            | JournalOrder { path, .. }
+            | Write { path, .. }
+            | NotUtf8 { path }
+            | EmptyForward { path } => (path, 0),
+        }
+    }
+}
+
 /// Every problem found in a migrations folder.
 #[derive(Debug)]
 pub struct MigrationErrors(pub Vec<MigrationFileError>);

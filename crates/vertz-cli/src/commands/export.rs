@@ -4,7 +4,7 @@ use crate::cli::ExportArgs;
 use crate::commands::tooling::emit;
 use crate::context::Context;
 use crate::exit::{self, CliError};
-use crate::output::note;
+use crate::output::{self, note};
 use crate::schema_source;
 
 pub async fn run(ctx: &Context, args: ExportArgs) -> Result<u8, CliError> {
@@ -19,7 +19,14 @@ pub async fn run(ctx: &Context, args: ExportArgs) -> Result<u8, CliError> {
     for w in &dump.warnings {
         eprintln!("warning: {w}");
     }
-    if let Some(out) = &args.out {
+    if let (true, Some(out)) = (args.json, &args.out) {
+        output::json(&serde_json::json!({
+            "database": database,
+            "out": out.display().to_string(),
+            "rows": dump.rows,
+            "warnings": dump.warnings,
+        }));
+    } else if let Some(out) = &args.out {
         note!("wrote {} ({} rows)", out.display(), dump.rows);
     }
     Ok(exit::OK)

@@ -268,7 +268,7 @@ pub async fn dev_run(ctx: &Context, args: DevArgs) -> Result<u8, CliError> {
     let database = ctx.database(&settings)?;
     let (schema, schema_name) = ctx.schema(&settings).await?;
     let dir = settings.resolved.migrations.clone();
-    ctx.announce("db migrate dev", &settings, &database, false);
+    ctx.announce("db migrate dev", &settings, &database, args.json);
     ctx.confirm("db migrate dev", &settings, &database)?;
     let driver = schema_source::open_database(&database).await?;
     let options = DevOptions {
@@ -304,6 +304,28 @@ pub async fn dev_run(ctx: &Context, args: DevArgs) -> Result<u8, CliError> {
         ),
         other => anyhow::Error::from(other).into(),
     })?;
+    if args.json {
+        if report.file.is_some() {
+            SchemaSnapshot::new(schema)
+                .save(&args.snapshot)
+                .map_err(anyhow::Error::from)?;
+        }
+        let applied: Vec<&str> = report
+            .deploy
+            .iter()
+            .flat_map(|d| d.applied.iter().map(|a| a.name.as_str()))
+            .collect();
+        output::json(&serde_json::json!({
+            "database": database,
+            "file": report.file.as_ref().map(|f| f.display().to_string()),
+            "changes": report.changes.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            "rollback_losses": report.rollback_losses.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            "applied": applied,
+            "recorded": report.recorded,
+            "created_only": args.create_only && report.file.is_some(),
+        }));
+        return Ok(exit::OK);
+    }
     let Some(file) = &report.file else {
         say!(
             "The migrations in {} already produce {schema_name}; no file written.",
@@ -385,6 +407,11 @@ pub async fn new_run(ctx: &Context, args: NewArgs) -> Result<u8, CliError> {
     )
     .map_err(|e| CliError::new(exit::INVALID_INPUT, e))?;
     layout::write_new(&new).map_err(|e| CliError::new(exit::INTERNAL, e))?;
+    if args.json {
+        let created: Vec<String> = new.iter().map(|f| f.path.display().to_string()).collect();
+        output::json(&serde_json::json!({ "name": name, "created": created }));
+        return Ok(exit::OK);
+    }
     say!("Created {}", new[0].path.display());
     Ok(exit::OK)
 }

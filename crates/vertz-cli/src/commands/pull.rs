@@ -7,7 +7,7 @@ use crate::cli::{PullArgs, PullFormat};
 use crate::commands::tooling::emit;
 use crate::context::Context;
 use crate::exit::{self, CliError};
-use crate::output::note;
+use crate::output::{self, note};
 use crate::schema_source;
 
 pub async fn run(ctx: &Context, args: PullArgs) -> Result<u8, CliError> {
@@ -43,7 +43,14 @@ pub async fn run(ctx: &Context, args: PullArgs) -> Result<u8, CliError> {
         }
     };
     emit(args.out.as_deref(), &text)?;
-    if let Some(out) = &args.out {
+    if let (true, Some(out)) = (args.json, &args.out) {
+        output::json(&serde_json::json!({
+            "database": database,
+            "out": out.display().to_string(),
+            "format": match format { PullFormat::Json => "json", PullFormat::Sql => "sql" },
+            "tables": tables,
+        }));
+    } else if let Some(out) = &args.out {
         note!("wrote {} ({tables} tables)", out.display());
     }
     Ok(exit::OK)

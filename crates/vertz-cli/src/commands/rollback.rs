@@ -6,7 +6,7 @@ use crate::cli::RollbackArgs;
 use crate::commands::migrate::{lock_options, read_migrations};
 use crate::context::Context;
 use crate::exit::{self, CliError};
-use crate::output::say;
+use crate::output::{self, say};
 use crate::schema_source;
 
 pub async fn run(ctx: &Context, args: RollbackArgs) -> Result<u8, CliError> {
@@ -16,7 +16,7 @@ pub async fn run(ctx: &Context, args: RollbackArgs) -> Result<u8, CliError> {
         &settings.resolved.migrations,
         settings.resolved.migrations_layout,
     )?;
-    ctx.announce("db rollback", &settings, &database, false);
+    ctx.announce("db rollback", &settings, &database, args.json);
     if !args.dry_run {
         ctx.confirm("db rollback", &settings, &database)?;
     }
@@ -36,6 +36,14 @@ pub async fn run(ctx: &Context, args: RollbackArgs) -> Result<u8, CliError> {
     )
     .await
     .map_err(anyhow::Error::from)?;
+    if args.json {
+        output::json(&serde_json::json!({
+            "database": database,
+            "dry_run": report.dry_run,
+            "rolled_back": report.rolled_back,
+        }));
+        return Ok(exit::OK);
+    }
     if report.dry_run {
         say!("Dry run: these migrations would be rolled back, newest first:");
     }

@@ -6,6 +6,11 @@
 //! migration-file parser, so that a folder of hand-written files that do not follow vertz's
 //! naming (wrangler's, say) is linted too. The rollback section is commented SQL, which the lint
 //! skips like any comment. With `-q` only the findings are printed (they are the command's data).
+//!
+//! Then the folder is replayed, read in its layout's order, into an in-memory SQLite: the first
+//! statement SQLite refuses (a syntax error, a table no earlier file created) is an error at its
+//! line, as the real database would refuse it at deploy; later files are only linted, because
+//! what they build on did not replay.
 
 use std::path::{Path, PathBuf};
 
@@ -16,7 +21,7 @@ use crate::cli::{DialectName, ValidateArgs};
 use crate::exit::{self, CliError, INVALID_INPUT};
 use crate::output::say;
 
-pub fn run(args: ValidateArgs) -> Result<u8, CliError> {
+pub async fn run(args: ValidateArgs) -> Result<u8, CliError> {
     let files = migration_files(&args.migrations)?;
     let mut findings: Vec<(PathBuf, LintFinding)> = Vec::new();
     // One linter across the files, in order: a rebuild in a late file of a parent created in an
@@ -39,6 +44,8 @@ pub fn run(args: ValidateArgs) -> Result<u8, CliError> {
         };
         findings.extend(found.into_iter().map(|f| (path.clone(), f)));
     }
+    let replayed = replay_findings(&args.migrations, &findings).await;
+    findings.extend(replayed);
     let errors = findings
         .iter()
         .filter(|(_, f)| f.severity == Severity::Error)
@@ -109,4 +116,75 @@ fn migration_files(dir: &Path) -> Result<Vec<PathBuf>, CliError> {
         .collect();
     files.sort();
     Ok(files)
+}
+
+/// What deploy would refuse in the folder: each problem reading the files as migrations (a
+/// `COMMIT`, an unterminated statement, a bad name) at its file and line, or else the first
+/// statement an in-memory SQLite refuses when the files replay in order. A line the lint already
+/// flagged as an error is not flagged twice.
+async fn replay_findings(
+    dir: &Path,
+    linted: &[(PathBuf, LintFinding)],
+) -> Vec<(PathBuf, LintFinding)> {
+    use vertz_runner::replay::{ReplayError, replay};
+    let flagged = |path: &Path, line: usize| {
+        linted
+            .iter()
+            .any(|(p, f)| p == path && f.line == line && f.severity == Severity::Error)
+    };
+    let files = match vertz_runner::layout::read(dir, None) {
+        Ok(files) => files,
+        Err(errors) => {
+            return errors
+                .0
+                .iter()
+                .filter(|e| !flagged(e.location().0, e.location().1))
+                .map(|e| {
+                    let (path, line) = e.location();
+                    (
+                        path.to_path_buf(),
+                        LintFinding {
+                            line,
+                            rule: "files/refused",
+                            severity: Severity::Error,
+                            message: e.to_string(),
+                            fix: "deploy refuses the folder until this is fixed; the files were not replayed".into(),
+                        },
+                    )
+                })
+                .collect();
+        }
+    };
+    let files: Vec<&vertz_runner::migrations::MigrationFile> = files.iter().collect();
+    match replay(&vertz_dialect_sqlite::SqliteScratch, &files).await {
+        Ok(_) => Vec::new(),
+        Err(ReplayError::Statement {
+            path,
+            line,
+            sql,
+            message,
+        }) => vec![(
+            path,
+            LintFinding {
+                line,
+                rule: "replay/refused",
+                severity: Severity::Error,
+                message: format!(
+                    "SQLite refuses this statement after the earlier files: {message} ({sql})"
+                ),
+                fix: "correct the statement; the files after it were linted but not replayed"
+                    .into(),
+            },
+        )],
+        Err(e) => vec![(
+            dir.to_path_buf(),
+            LintFinding {
+                line: 0,
+                rule: "replay/refused",
+                severity: Severity::Error,
+                message: e.to_string(),
+                fix: "the in-memory SQLite failed; run the command again".into(),
+            },
+        )],
+    }
 }
