@@ -174,7 +174,13 @@ fn a_lock_left_by_a_killed_deploy_on_this_machine_is_taken_over_at_once() {
     );
     let all: Vec<String> = (1..=30).map(|i| format!("{i:04}_m{i}")).collect();
     assert_eq!(history(&db), all);
-    check_many_files_state(&history(&db), &tables(&db, 30), 30, 3000, "after the takeover");
+    check_many_files_state(
+        &history(&db),
+        &tables(&db, 30),
+        30,
+        3000,
+        "after the takeover",
+    );
     assert_eq!(db.count("_vertz_lock"), 0);
 }
 

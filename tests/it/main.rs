@@ -34,6 +34,7 @@ mod layouts;
 mod migrate;
 mod objects;
 mod on_conflict;
+mod ops;
 mod push;
 mod push_empty;
 mod push_memo;
