@@ -1,7 +1,8 @@
 //! Concurrency of `vertz db migrate deploy` on a real SQLite file: eight processes deploying the
 //! same folder at once, many trials (each file applied exactly once, every process exits 0, the
-//! lock released); and a lock left by a SIGKILLed holder, refused while it is live and taken over
-//! once it expires (by eight processes racing for it).
+//! lock released); and a lock left by a SIGKILLed holder: taken over at once when the holder was
+//! a process of this machine, and when it names another machine, refused while it is live and
+//! taken over once it expires (by eight processes racing for it).
 //!
 //! Trials: `VERTZ_CONCURRENCY_TRIALS` (default 3 for CI; RELIABILITY.md records long runs).
 
@@ -116,20 +117,11 @@ fn eight_processes_deploying_the_same_files_apply_each_exactly_once_in_every_tri
     );
 }
 
-#[test]
-fn a_lock_left_by_a_killed_deploy_is_refused_until_it_expires_then_taken_over() {
-    const FILES: usize = 60;
-    const ROWS: usize = 3000;
-    const TTL: u64 = 4;
-    let ttl = TTL.to_string();
-    let p = Project::new();
-    many_files(&p, FILES, ROWS);
-    let db = p.db("app.db");
-    vertz_bin();
-    let mut holder = spawn_deploy(&p, &["--lock-ttl", &ttl]);
-    // Kill the holder as soon as it holds the lock and has applied a file.
+/// Kills `holder` (SIGKILL) as soon as it holds the lock and has applied a file, and reaps it;
+/// returns the lock row it left: owner, acquired_at, expires_at, seconds left.
+fn kill_once_locked(holder: &mut Child, db: &Db) -> Vec<String> {
     let deadline = Instant::now() + Duration::from_secs(60);
-    let lock = loop {
+    loop {
         assert!(Instant::now() < deadline, "the deploy never took the lock");
         assert!(
             holder.try_wait().unwrap().is_none(),
@@ -142,15 +134,74 @@ fn a_lock_left_by_a_killed_deploy_is_refused_until_it_expires_then_taken_over() 
             if rows[0] == ["1", "1"] && db.count("_vertz_migrations") > 0 {
                 let _ = holder.kill(); // SIGKILL
                 holder.wait().unwrap();
-                break db.rows("SELECT owner, expires_at, (julianday(expires_at) - julianday('now')) * 86400 FROM _vertz_lock");
+                let mut lock = db.rows("SELECT owner, acquired_at, expires_at, (julianday(expires_at) - julianday('now')) * 86400 FROM _vertz_lock");
+                assert_eq!(lock.len(), 1, "the killed holder left its lock");
+                return lock.remove(0);
             }
         }
         std::thread::sleep(Duration::from_millis(5));
-    };
+    }
+}
+
+#[test]
+fn a_lock_left_by_a_killed_deploy_on_this_machine_is_taken_over_at_once() {
+    let p = Project::new();
+    many_files(&p, 30, 3000);
+    let db = p.db("app.db");
+    vertz_bin();
+    // The default time to live (300 s): only the takeover lets the next run through.
+    let mut holder = spawn_deploy(&p, &[]);
+    let lock = kill_once_locked(&mut holder, &db);
+    let applied_by_holder = history(&db);
+    assert!(applied_by_holder.len() < 30);
+    let run = p.vertz(&[
+        "db",
+        "migrate",
+        "deploy",
+        "--database",
+        "sqlite:app.db",
+        "--lock-timeout",
+        "0",
+    ]);
+    run.code(0);
+    assert!(
+        run.stderr.starts_with(&format!(
+            "took over the migration lock of {} (taken {}): that process is no longer running on this machine\n",
+            lock[0], lock[1]
+        )),
+        "{}",
+        run.stderr
+    );
+    let all: Vec<String> = (1..=30).map(|i| format!("{i:04}_m{i}")).collect();
+    assert_eq!(history(&db), all);
+    check_many_files_state(
+        &history(&db),
+        &tables(&db, 30),
+        30,
+        3000,
+        "after the takeover",
+    );
+    assert_eq!(db.count("_vertz_lock"), 0);
+}
+
+#[test]
+fn a_lock_left_by_a_killed_deploy_elsewhere_is_refused_until_it_expires_then_taken_over() {
+    const FILES: usize = 60;
+    const ROWS: usize = 3000;
+    const TTL: u64 = 4;
+    let ttl = TTL.to_string();
+    let p = Project::new();
+    many_files(&p, FILES, ROWS);
+    let db = p.db("app.db");
+    vertz_bin();
+    let mut holder = spawn_deploy(&p, &["--lock-ttl", &ttl]);
+    let lock = kill_once_locked(&mut holder, &db);
+    // A holder on another machine: this one cannot tell whether it still runs.
+    db.exec("UPDATE _vertz_lock SET owner = replace(owner, ' on ', ' on another-machine.')");
+    let owner = db.rows("SELECT owner FROM _vertz_lock")[0][0].clone();
+    let expires_at = lock[2].clone();
     let killed_at = Instant::now();
-    assert_eq!(lock.len(), 1, "the killed holder left its lock");
-    let (owner, expires_at) = (lock[0][0].clone(), lock[0][1].clone());
-    let left: f64 = lock[0][2].parse().unwrap();
+    let left: f64 = lock[3].parse().unwrap();
     assert!(
         left > 0.0 && left <= TTL as f64 + 0.5,
         "the lock outlives its holder by {left}s (ttl {TTL}s)"

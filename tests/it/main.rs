@@ -36,6 +36,7 @@ mod migrate;
 mod npm_package;
 mod objects;
 mod on_conflict;
+mod ops;
 mod push;
 mod push_empty;
 mod push_memo;

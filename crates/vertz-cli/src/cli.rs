@@ -59,6 +59,8 @@ pub enum Db {
     Unlock(UnlockArgs),
     /// Check hand-written migration files for what a backend refuses or silently ignores.
     Validate(ValidateArgs),
+    #[command(flatten)]
+    Ops(Ops),
 }
 
 #[derive(Debug, Subcommand)]
@@ -81,6 +83,9 @@ pub enum Migrate {
     /// Repair one file's history row by hand, running none of its SQL: --applied NAME records it
     /// as applied, --rolled-back NAME removes its row (its effects were undone by hand).
     Resolve(ResolveArgs),
+    /// Development databases only: drop every table, view and trigger, then apply every
+    /// migration file and run the seed files (asks first on a terminal; --force without one).
+    Reset(ResetArgs),
 }
 
 #[derive(Debug, Args)]
@@ -573,6 +578,83 @@ pub struct ValidateArgs {
     #[arg(long, value_name = "DIR", default_value = "migrations")]
     pub migrations: PathBuf,
     /// Print the findings as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Running SQL and seed files against an environment's database.
+#[derive(Debug, Subcommand)]
+pub enum Ops {
+    /// Run a SQL file, or --command "SQL", as one atomic unit; prints the rows of a final SELECT.
+    Execute(ExecuteArgs),
+    /// Run the seed files not run yet (seeds/*.sql, then seeds/<env>/*.sql), each once.
+    Seed(SeedArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ExecuteArgs {
+    /// The SQL file to run.
+    pub file: Option<PathBuf>,
+    /// The SQL to run.
+    #[arg(
+        long,
+        value_name = "SQL",
+        required_unless_present = "file",
+        conflicts_with = "file"
+    )]
+    pub command: Option<String>,
+    /// The database: sqlite:PATH, d1://ACCOUNT_ID/DATABASE_ID or d1-local:PATH. Default: the
+    /// environment's `database` in vertz.toml.
+    #[arg(long, env = "VERTZ_DATABASE_URL", value_name = "URL")]
+    pub database: Option<String>,
+    /// Print the result (and the final SELECT's rows) as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SeedArgs {
+    /// The database: sqlite:PATH, d1://ACCOUNT_ID/DATABASE_ID or d1-local:PATH. Default: the
+    /// environment's `database` in vertz.toml.
+    #[arg(long, env = "VERTZ_DATABASE_URL", value_name = "URL")]
+    pub database: Option<String>,
+    /// The seeds folder.
+    #[arg(long, value_name = "DIR", default_value = "seeds")]
+    pub seeds: PathBuf,
+    /// Development databases only: `vertz db migrate reset` first, so every seed runs again.
+    #[arg(long)]
+    pub reset: bool,
+    /// With --reset: reset without asking.
+    #[arg(long, requires = "reset")]
+    pub force: bool,
+    #[command(flatten)]
+    pub dir: MigrationsDir,
+    #[command(flatten)]
+    pub lock: LockArgs,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ResetArgs {
+    /// The database: sqlite:PATH, d1://ACCOUNT_ID/DATABASE_ID or d1-local:PATH. Default: the
+    /// environment's `database` in vertz.toml.
+    #[arg(long, env = "VERTZ_DATABASE_URL", value_name = "URL")]
+    pub database: Option<String>,
+    #[command(flatten)]
+    pub dir: MigrationsDir,
+    /// The seeds folder.
+    #[arg(long, value_name = "DIR", default_value = "seeds")]
+    pub seeds: PathBuf,
+    /// Reset without asking (needed when there is no terminal to ask on).
+    #[arg(long)]
+    pub force: bool,
+    #[command(flatten)]
+    pub wrangler: WranglerArgs,
+    #[command(flatten)]
+    pub lock: LockArgs,
+    /// Print the result as JSON.
     #[arg(long)]
     pub json: bool,
 }

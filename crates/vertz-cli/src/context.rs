@@ -162,6 +162,11 @@ impl Context {
         }
     }
 
+    /// Whether `--yes` was given.
+    pub fn yes(&self) -> bool {
+        self.yes
+    }
+
     /// Whether [`Context::confirm`] passes without asking anyone: the environment is not
     /// protected, or `--yes` was given.
     pub fn confirms_silently(&self, s: &Settings) -> bool {

@@ -57,6 +57,21 @@ const EXAMPLES: &[(&str, &str)] = &[
          vertz db migrate resolve --rolled-back 0004_hand_fix",
     ),
     (
+        "db migrate reset",
+        "vertz db migrate reset                       # development only: drop all, re-apply\n  \
+         vertz db migrate reset --force               # without asking (no terminal)",
+    ),
+    (
+        "db execute",
+        "vertz db execute fix.sql                     # one atomic unit\n  \
+         vertz db execute --command \"SELECT count(*) FROM users\" --json",
+    ),
+    (
+        "db seed",
+        "vertz db seed                                # seeds/*.sql, then seeds/<env>/*.sql, once each\n  \
+         vertz db seed --reset --force                # development: reset, then every seed",
+    ),
+    (
         "db rollback",
         "vertz db rollback --dry-run                  # the SQL of the last file's rollback\n  \
          vertz db rollback --steps 2",

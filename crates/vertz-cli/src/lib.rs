@@ -174,6 +174,9 @@ async fn dispatch(cli: Cli, schema: Option<Schema>) -> Result<u8, CliError> {
         Db::Rollback(args) => commands::rollback::run(&ctx, args).await,
         Db::Unlock(args) => commands::unlock::run(&ctx, args).await,
         Db::Validate(args) => commands::validate::run(args).await,
+        Db::Ops(cli::Ops::Execute(args)) => commands::seed::execute_run(&ctx, args).await,
+        Db::Ops(cli::Ops::Seed(args)) => commands::seed::seed_run(&ctx, args).await,
+        Db::Migrate(Migrate::Reset(args)) => commands::seed::reset_run(&ctx, args).await,
     };
     result.map_err(|e| ctx.place_hint(e))
 }

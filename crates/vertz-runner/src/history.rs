@@ -3,6 +3,9 @@
 //! Owns the table's definition and the statements that read and write it. The INSERT of a
 //! history row is always part of the same atomic unit as the change it records, and the times
 //! are computed by the database (UTC), so the row and the schema can never disagree.
+//!
+//! Also the seed table `_vertz_seeds` (name, checksum, applied_at): the seed files that ran,
+//! each recorded in the unit that ran it, so each runs once.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -12,6 +15,58 @@ use crate::driver::{Driver, DriverError, Statement};
 
 /// The history table's name.
 pub const HISTORY_TABLE: &str = "_vertz_migrations";
+
+/// The seed table's name.
+pub const SEEDS_TABLE: &str = "_vertz_seeds";
+
+/// `CREATE TABLE IF NOT EXISTS` for the seed table.
+pub fn create_seeds_table_statement() -> Statement {
+    Statement::new(format!(
+        "CREATE TABLE IF NOT EXISTS {} (\n  \"name\" TEXT NOT NULL PRIMARY KEY,\n  \"checksum\" TEXT NOT NULL,\n  \"applied_at\" TEXT NOT NULL\n)",
+        ident(SEEDS_TABLE)
+    ))
+}
+
+/// The INSERT recording that seed file `name` ran (values as literals: the statement joins the
+/// unit's script).
+pub fn insert_seed_statement(name: &str, checksum: &str) -> Statement {
+    Statement::new(format!(
+        "INSERT INTO {} (\"name\", \"checksum\", \"applied_at\") VALUES ({}, {}, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
+        ident(SEEDS_TABLE),
+        literal(name),
+        literal(checksum)
+    ))
+}
+
+/// The seed files recorded as run: (name, checksum), in name order; none when the table does
+/// not exist.
+pub async fn read_seeds(driver: &dyn Driver) -> Result<Vec<(String, String)>, DriverError> {
+    let exists = driver
+        .query(
+            "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?",
+            &[SEEDS_TABLE.into()],
+        )
+        .await?;
+    if exists.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = driver
+        .query(
+            &format!(
+                "SELECT \"name\", \"checksum\" FROM {} ORDER BY \"name\"",
+                ident(SEEDS_TABLE)
+            ),
+            &[],
+        )
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let text = |i: usize| r[i].as_str().unwrap_or_default().to_string();
+            (text(0), text(1))
+        })
+        .collect())
+}
 
 /// What kind of entry a history row is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]

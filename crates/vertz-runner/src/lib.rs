@@ -8,7 +8,8 @@
 //! ([`cascade`]), status with drift ([`drift`]), the no-op memo of push ([`push_state`]), `migrate dev` ([`dev`]), auto-migrate on start ([`auto`]) and
 //! wrangler's migrations table ([`wrangler`]), `migrate adopt --from wrangler|drizzle|sqlx|dbmate`
 //! over any of those tools' history tables ([`adopt`]), and files
-//! recorded without running them, `migrate baseline` and `migrate resolve` ([`baseline`]).
+//! recorded without running them, `migrate baseline` and `migrate resolve` ([`baseline`]),
+//! `migrate reset`'s drop of everything ([`reset`]), seed files and `db execute` ([`seed`]).
 //! Every change and its history row are applied as one atomic unit.
 //!
 //! Must not: generate SQL for schema changes (that is the dialect's, through `vertz-sql`), depend
@@ -31,7 +32,9 @@ pub mod migrations;
 pub mod push;
 pub mod push_state;
 pub mod replay;
+pub mod reset;
 pub mod rollback;
+pub mod seed;
 pub mod verify;
 pub mod wrangler;
 

@@ -4,8 +4,9 @@
 //!
 //! Owns taking, waiting for, releasing and breaking the lock. A [`LockGuard`] must be released
 //! explicitly with [`LockGuard::release`] on every exit path (async code cannot rely on Drop);
-//! a lock left behind by a killed process expires after its time to live, or is broken with
-//! `vertz db unlock`. Times are the database's UTC.
+//! a lock left behind by a killed process on this machine (its owner names this host and a
+//! process id that no longer runs) is taken over at once; one left on another machine expires
+//! after its time to live, or is broken with `vertz db unlock`. Times are the database's UTC.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -44,6 +45,8 @@ pub struct LockOptions {
     pub poll: Duration,
     /// Told who holds the lock while waiting.
     pub on_wait: Option<WaitCallback>,
+    /// Told whose lock was taken over: its holder was a process of this machine that is gone.
+    pub on_takeover: Option<WaitCallback>,
 }
 
 impl std::fmt::Debug for LockOptions {
@@ -64,23 +67,75 @@ impl Default for LockOptions {
             wait: Duration::from_secs(120),
             poll: Duration::from_millis(100),
             on_wait: None,
+            on_takeover: None,
         }
     }
 }
 
 /// An owner id for this process: process id, host name and a time stamp, so two runs differ.
 pub fn default_owner() -> String {
-    let host = std::env::var("HOSTNAME")
-        .ok()
-        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
-        .map(|h| h.trim().to_string())
-        .filter(|h| !h.is_empty())
-        .unwrap_or_else(|| "localhost".into());
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos())
         .unwrap_or(0);
-    format!("pid {} on {host} ({nanos:x})", std::process::id())
+    format!("pid {} on {} ({nanos:x})", std::process::id(), host_name())
+}
+
+/// This machine's name, as owner ids carry it.
+fn host_name() -> String {
+    std::env::var("HOSTNAME")
+        .ok()
+        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "localhost".into())
+}
+
+/// The process id of an owner id written by [`default_owner`] on this machine, if it is one.
+fn local_pid(owner: &str, host: &str) -> Option<u32> {
+    let rest = owner.strip_prefix("pid ")?;
+    let (pid, rest) = rest.split_once(" on ")?;
+    let (owner_host, _) = rest.rsplit_once(" (")?;
+    (owner_host == host).then(|| pid.parse().ok()).flatten()
+}
+
+/// Whether process `pid` of this machine has ended. Unsure means no: the lock then waits or
+/// expires as for a holder elsewhere.
+fn process_gone(pid: u32) -> bool {
+    if pid == std::process::id() {
+        return false;
+    }
+    if cfg!(target_os = "linux") {
+        // A killed process nobody reaped yet is a zombie: it holds nothing any more.
+        return match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+            Ok(stat) => stat
+                .rsplit_once(')')
+                .is_some_and(|(_, rest)| rest.trim_start().starts_with(['Z', 'X'])),
+            Err(e) => e.kind() == std::io::ErrorKind::NotFound,
+        };
+    }
+    if cfg!(unix) {
+        // `ps -p` answers for any user's process (unlike `kill -0`): exit 1 means no such one.
+        return std::process::Command::new("ps")
+            .args(["-p", &pid.to_string()])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.code() == Some(1));
+    }
+    false
+}
+
+/// The statement that takes the lock from `dead`, its holder (only while it still holds it).
+fn takeover_statement(owner: &str, dead: &str, ttl: Duration) -> Statement {
+    Statement::with_params(
+        format!(
+            "UPDATE {} SET \"owner\" = ?, \"acquired_at\" = {NOW}, \"expires_at\" = {} WHERE \"id\" = 1 AND \"owner\" = ?",
+            ident(LOCK_TABLE),
+            expiry(ttl)
+        ),
+        vec![owner.into(), dead.into()],
+    )
 }
 
 /// Taking or releasing the lock failed.
@@ -246,10 +301,12 @@ impl LockGuard {
 }
 
 /// Takes the lock, waiting while another live holder has it (telling `on_wait` who and since
-/// when), and taking over a holder whose lock expired.
+/// when), and taking over a holder whose lock expired, or at once one that is a process of this
+/// machine that has ended (telling `on_takeover`).
 pub async fn acquire(driver: &dyn Driver, options: &LockOptions) -> Result<LockGuard, LockError> {
     let started = Instant::now();
     let mut last_seen: Option<String> = None;
+    let host = host_name();
     loop {
         let sent = Instant::now();
         driver
@@ -266,6 +323,17 @@ pub async fn acquire(driver: &dyn Driver, options: &LockOptions) -> Result<LockG
                     ttl: options.ttl,
                     renewed_at: sent,
                 });
+            }
+            Some(h) if local_pid(&h.owner, &host).is_some_and(process_gone) => {
+                driver
+                    .execute_atomic(&[takeover_statement(&options.owner, &h.owner, options.ttl)])
+                    .await?;
+                tracing::info!(target: "vertz", holder = %h.owner, since = %h.acquired_at, "took over the migration lock of a process of this machine that has ended");
+                if let Some(cb) = &options.on_takeover {
+                    cb(&h);
+                }
+                // The read above says whether it is ours now (another run may have been faster).
+                continue;
             }
             Some(h) => {
                 if last_seen.as_deref() != Some(h.owner.as_str()) {
@@ -314,6 +382,17 @@ mod tests {
             ttl: Duration::from_secs(300),
             renewed_at: Instant::now() - renewed_ago,
         }
+    }
+
+    #[test]
+    fn an_owner_id_names_its_process_only_on_its_own_host() {
+        let me = default_owner();
+        let host = host_name();
+        assert_eq!(local_pid(&me, &host), Some(std::process::id()));
+        assert_eq!(local_pid("pid 42 on other-box (1f)", &host), None);
+        assert_eq!(local_pid("pid 42 on a (b) (1f)", "a (b)"), Some(42));
+        assert_eq!(local_pid("someone else", &host), None);
+        assert!(!process_gone(std::process::id()));
     }
 
     #[test]

@@ -363,6 +363,15 @@ pub fn parse_name(file_name: &str) -> Option<(u64, String)> {
     Some((number, stem.to_string()))
 }
 
+/// The statements of a SQL script that is no migration (a seed file, `db execute`'s input):
+/// plain SQL, the last statement may lack its `;`, and a statement that controls the
+/// transaction is refused with its line, as in a migration file. The flag says the script turns
+/// foreign keys off (its `foreign_keys` pragmas are taken out, as for a migration file).
+pub fn script(path: &Path, text: &str) -> Result<(Vec<FileStatement>, bool), MigrationFileError> {
+    let body = parse_body(path, text, Sections::Plain)?;
+    Ok((body.forward, body.foreign_keys_off))
+}
+
 /// Parses a migration file of vertz's own layout; `path` names it in errors and gives its name.
 pub fn parse(path: &Path, bytes: &[u8]) -> Result<MigrationFile, MigrationFileError> {
     let file_name = path

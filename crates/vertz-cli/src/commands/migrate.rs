@@ -51,6 +51,13 @@ pub fn lock_options(args: &LockArgs) -> LockOptions {
                 h.expires_at
             );
         })),
+        on_takeover: Some(Arc::new(|h| {
+            note!(
+                "took over the migration lock of {} (taken {}): that process is no longer running on this machine",
+                h.owner,
+                h.acquired_at
+            );
+        })),
         ..LockOptions::default()
     }
 }

@@ -9,6 +9,7 @@ pub mod migrate;
 pub mod pull;
 pub mod push;
 pub mod rollback;
+pub mod seed;
 pub mod status;
 pub mod tooling;
 pub mod unlock;
