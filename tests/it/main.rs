@@ -32,6 +32,7 @@ mod fts5_renames;
 mod journal;
 mod layouts;
 mod migrate;
+mod monorepo;
 mod objects;
 mod on_conflict;
 mod push;
