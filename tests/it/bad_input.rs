@@ -587,7 +587,7 @@ fn setup_cases() -> Vec<(Setup, Case)> {
                 args: &["db", "push"],
                 code: 3,
                 expect: Expect::Exactly(
-                    "error: vertz.toml:2:1: unknown field `migration`, expected one of `dialect`, `schema`, `migrations`, `migrations_layout`, `default_environment`, `environments`",
+                    "error: vertz.toml:2:1: unknown field `migration`, expected one of `dialect`, `schema`, `migrations`, `migrations_layout`, `default_environment`, `environments`, `databases`",
                 ),
             },
         ),

@@ -157,7 +157,7 @@ fn an_unknown_key_or_a_wrong_type_is_exit_3_naming_line_and_column() {
     run.code(3);
     assert_eq!(
         run.stderr,
-        "error: vertz.toml:2:1: unknown field `migration`, expected one of `dialect`, `schema`, `migrations`, `migrations_layout`, `default_environment`, `environments`\n"
+        "error: vertz.toml:2:1: unknown field `migration`, expected one of `dialect`, `schema`, `migrations`, `migrations_layout`, `default_environment`, `environments`, `databases`\n"
     );
     p.write(
         "vertz.toml",

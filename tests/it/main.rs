@@ -33,6 +33,7 @@ mod journal;
 mod json_output;
 mod layouts;
 mod migrate;
+mod monorepo;
 mod npm_package;
 mod objects;
 mod on_conflict;

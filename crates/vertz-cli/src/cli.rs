@@ -25,6 +25,14 @@ pub struct Cli {
     /// asking (needed when there is no terminal to ask on).
     #[arg(short, long, global = true)]
     pub yes: bool,
+    /// The database of vertz.toml's `[databases.NAME]` to act on (needed when it declares
+    /// several).
+    #[arg(long, global = true, env = "VERTZ_DB", value_name = "NAME")]
+    pub db: Option<String>,
+    /// Every database of vertz.toml: `db status --all` (every environment too, or --env's) and
+    /// `db migrate deploy --all` (one environment, each database in turn).
+    #[arg(long, global = true, conflicts_with = "db")]
+    pub all: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,6 +1,7 @@
 //! `vertz.toml`: the project's dialect, schema source, migrations folder and named environments,
-//! and how a setting is resolved: a flag wins over an environment variable, which wins over the
-//! file, which wins over the default.
+//! or several databases (`[databases.NAME]`, each with those settings and a folder or an ordered
+//! list of folders), and how a setting is resolved: a flag wins over an environment variable,
+//! which wins over the file, which wins over the default.
 //!
 //! Secrets never come from here: a D1 API token is read from `CLOUDFLARE_API_TOKEN` only, and a
 //! file that tries to hold one is refused. Owns parsing and resolution; does no database work.
@@ -31,6 +32,75 @@ pub struct ConfigFile {
     /// Named environments.
     #[serde(default)]
     pub environments: BTreeMap<String, Environment>,
+    /// Several databases, by name (a monorepo); the top-level `dialect`, `migrations_layout` and
+    /// `default_environment` are their defaults. Exclusive with the top-level `schema`,
+    /// `migrations` and `[environments]`.
+    #[serde(default)]
+    pub databases: BTreeMap<String, Database>,
+}
+
+/// One database of `[databases.NAME]`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Database {
+    /// `sqlite` or `d1` (default: the top-level `dialect`).
+    pub dialect: Option<String>,
+    /// The declared schema.
+    pub schema: Option<PathBuf>,
+    /// Its migrations folder, or the ordered list of folders applied to it.
+    pub migrations: Option<Folders>,
+    /// The layout of its folders (default: the top-level one, else detected per folder).
+    pub migrations_layout: Option<vertz_runner::layout::Layout>,
+    /// Its named environments.
+    #[serde(default)]
+    pub environments: BTreeMap<String, Environment>,
+}
+
+/// `migrations = "path"` or `migrations = ["path", ...]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Folders {
+    /// One folder: migration names as in a single-database file.
+    One(PathBuf),
+    /// Folders applied in this order to one database: names prefixed with the folder's label.
+    List(Vec<PathBuf>),
+}
+
+impl<'de> Deserialize<'de> for Folders {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Folders, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Folders;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a folder or a list of folders")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Folders, E> {
+                Ok(Folders::One(v.into()))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Folders, A::Error> {
+                let mut list: Vec<PathBuf> = Vec::new();
+                while let Some(dir) = seq.next_element::<PathBuf>()? {
+                    let label = vertz_runner::layout::folder_label(&dir);
+                    if list
+                        .iter()
+                        .any(|d| vertz_runner::layout::folder_label(d) == label)
+                    {
+                        return Err(serde::de::Error::custom(format!(
+                            "the folder {label:?} is listed twice"
+                        )));
+                    }
+                    list.push(dir);
+                }
+                if list.is_empty() {
+                    return Err(serde::de::Error::custom("the list of folders is empty"));
+                }
+                Ok(Folders::List(list))
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 /// One named environment.
@@ -86,6 +156,26 @@ pub enum ConfigError {
         /// The key.
         key: String,
     },
+    /// The file declares several databases and the command did not say which (`--db NAME`).
+    #[error(
+        "{path} declares several databases: pass --db NAME to say which one (or --all where the verb takes it); declared: {defined}"
+    )]
+    NoDatabaseChosen {
+        /// The file.
+        path: PathBuf,
+        /// The names declared, comma-separated.
+        defined: String,
+    },
+    /// `--db` named a database the file does not declare.
+    #[error("{path}: no database {name:?}; declared: {defined}")]
+    UnknownDatabase {
+        /// The file.
+        path: PathBuf,
+        /// The name asked for.
+        name: String,
+        /// The names declared, comma-separated (`none` without `[databases.NAME]`).
+        defined: String,
+    },
     /// An environment was asked for that the file does not define.
     #[error("{path}: no environment {name:?}; defined: {defined}")]
     UnknownEnvironment {
@@ -120,7 +210,7 @@ impl ConfigFile {
                 });
             }
         }
-        toml::from_str(text).map_err(|e| {
+        let cfg: ConfigFile = toml::from_str(text).map_err(|e| {
             let (line, column) = e.span().map_or((1, 1), |span| line_col(text, span.start));
             ConfigError::Invalid {
                 path: path.into(),
@@ -128,7 +218,43 @@ impl ConfigFile {
                 column,
                 message: e.message().trim().to_string(),
             }
-        })
+        })?;
+        if !cfg.databases.is_empty() {
+            // Which database would a top-level folder, schema or environment belong to?
+            let top = [
+                ("schema", cfg.schema.is_some()),
+                ("migrations", cfg.migrations.is_some()),
+                ("[environments", !cfg.environments.is_empty()),
+            ];
+            for (key, set) in top {
+                if !set {
+                    continue;
+                }
+                let (line, column) = top_level_key(text, key);
+                let key = key.trim_start_matches('[');
+                return Err(ConfigError::Invalid {
+                    path: path.into(),
+                    line,
+                    column,
+                    message: format!(
+                        "top-level `{key}` beside [databases.NAME]: move it into the database it belongs to ([databases.NAME] `{key}`)"
+                    ),
+                });
+            }
+        }
+        Ok(cfg)
+    }
+
+    /// The declared database names, comma-separated (`none` when there are none).
+    pub fn database_names(&self) -> String {
+        if self.databases.is_empty() {
+            return "none".into();
+        }
+        self.databases
+            .keys()
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 
     /// Reads `vertz.toml` in `dir`, or `None` when there is none.
@@ -146,6 +272,28 @@ impl ConfigFile {
     }
 }
 
+/// The line and column of a top-level `key = ...` (or, for `[environments`, of its first table
+/// header), for an error about a key the parser accepted.
+fn top_level_key(text: &str, key: &str) -> (usize, usize) {
+    let mut in_table = false;
+    for (i, line) in text.lines().enumerate() {
+        let trimmed = line.trim_start();
+        let column = line.len() - trimmed.len() + 1;
+        if key.starts_with('[') {
+            if trimmed.starts_with(key) {
+                return (i + 1, column);
+            }
+            continue;
+        }
+        in_table |= trimmed.starts_with('[');
+        let before_eq = trimmed.split('=').next().unwrap_or_default().trim();
+        if !in_table && trimmed.contains('=') && before_eq == key {
+            return (i + 1, column);
+        }
+    }
+    (1, 1)
+}
+
 fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let before = &text[..offset.min(text.len())];
     let line = before.matches('\n').count() + 1;
@@ -156,6 +304,11 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
 /// Settings after resolution, and where the environment came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Resolved {
+    /// The database of `[databases.NAME]` acted on, when the file declares several.
+    pub db: Option<String>,
+    /// The ordered list of folders of that database, when it has a list (`migrations` is then
+    /// the first; verbs that read files read them all, see `commands::migrate::read_files`).
+    pub folders: Option<Vec<PathBuf>>,
     /// The environment's name, when one applies.
     pub environment: Option<String>,
     /// The database URL, if any source gave one.
@@ -179,6 +332,8 @@ pub struct Resolved {
 /// What the command line and the process environment say; `None` where they are silent.
 #[derive(Debug, Clone, Default)]
 pub struct Overrides {
+    /// `--db`, else `VERTZ_DB`: which `[databases.NAME]`.
+    pub db: Option<String>,
     /// `--env`, else `VERTZ_ENV`.
     pub environment: Option<String>,
     /// `--database`, else `VERTZ_DATABASE_URL`.
@@ -192,9 +347,56 @@ pub struct Overrides {
 }
 
 /// Resolves every setting: overrides first, then the file (and its environment), then defaults.
+/// With `[databases.NAME]`, the database is `--db`'s, or the only one declared.
 pub fn resolve(file: Option<(&Path, &ConfigFile)>, o: &Overrides) -> Result<Resolved, ConfigError> {
     let empty = ConfigFile::default();
     let (path, cfg) = file.unwrap_or((Path::new(FILE_NAME), &empty));
+    let name = match (&o.db, cfg.databases.len()) {
+        (None, 0) => None,
+        (None, 1) => cfg.databases.keys().next().cloned(),
+        (None, _) => {
+            return Err(ConfigError::NoDatabaseChosen {
+                path: path.into(),
+                defined: cfg.database_names(),
+            });
+        }
+        (Some(name), _) if cfg.databases.contains_key(name) => Some(name.clone()),
+        (Some(name), _) => {
+            return Err(ConfigError::UnknownDatabase {
+                path: path.into(),
+                name: name.clone(),
+                defined: cfg.database_names(),
+            });
+        }
+    };
+    let Some(name) = name else {
+        return resolve_one(path, cfg, o);
+    };
+    // The chosen database read as a single-database file, with the top-level defaults.
+    let db = &cfg.databases[&name];
+    let (migrations, folders) = match &db.migrations {
+        None => (None, None),
+        Some(Folders::One(dir)) => (Some(dir.clone()), None),
+        Some(Folders::List(list)) => (list.first().cloned(), Some(list.clone())),
+    };
+    let one = ConfigFile {
+        dialect: db.dialect.clone().or_else(|| cfg.dialect.clone()),
+        schema: db.schema.clone(),
+        migrations,
+        migrations_layout: db.migrations_layout.or(cfg.migrations_layout),
+        default_environment: cfg.default_environment.clone(),
+        environments: db.environments.clone(),
+        databases: BTreeMap::new(),
+    };
+    let mut resolved = resolve_one(path, &one, o)?;
+    resolved.db = Some(name);
+    if o.migrations.is_none() {
+        resolved.folders = folders;
+    }
+    Ok(resolved)
+}
+
+fn resolve_one(path: &Path, cfg: &ConfigFile, o: &Overrides) -> Result<Resolved, ConfigError> {
     let env_name = o
         .environment
         .clone()
@@ -229,6 +431,8 @@ pub fn resolve(file: Option<(&Path, &ConfigFile)>, o: &Overrides) -> Result<Reso
         _ => None,
     };
     Ok(Resolved {
+        db: None,
+        folders: None,
         environment: env.as_ref().and(env_name),
         database: o
             .database
@@ -371,7 +575,7 @@ protected = true
     fn unknown_keys_and_wrong_types_name_line_and_column() {
         assert_eq!(
             parse("dialect = \"sqlite\"\nmigration = \"m\"\n").unwrap_err(),
-            "vertz.toml:2:1: unknown field `migration`, expected one of `dialect`, `schema`, `migrations`, `migrations_layout`, `default_environment`, `environments`"
+            "vertz.toml:2:1: unknown field `migration`, expected one of `dialect`, `schema`, `migrations`, `migrations_layout`, `default_environment`, `environments`, `databases`"
         );
         assert_eq!(
             parse("[environments.production]\nprotected = \"yes\"\n").unwrap_err(),
@@ -389,6 +593,124 @@ protected = true
         assert_eq!(
             parse("[environments.production]\napi_token = \"abc\"\n").unwrap_err(),
             "vertz.toml:2: `api_token` looks like a secret; secrets are never read from vertz.toml: set CLOUDFLARE_API_TOKEN in the environment instead"
+        );
+    }
+
+    const MONO: &str = r#"dialect = "sqlite"
+
+[databases.app]
+migrations = ["packages/core/migrations", "./packages/billing/migrations/"]
+schema = "app.sql"
+
+[databases.app.environments.development]
+database = "sqlite:app.db"
+
+[databases.events]
+dialect = "d1"
+migrations = "packages/events/migrations"
+migrations_layout = "wrangler"
+
+[databases.events.environments.development]
+database = "sqlite:events.db"
+"#;
+
+    #[test]
+    fn several_databases_one_chosen_by_db() {
+        let cfg = parse(MONO).unwrap();
+        let file = Some((Path::new("vertz.toml"), &cfg));
+        let with_db = |name: Option<&str>| Overrides {
+            db: name.map(str::to_string),
+            ..Default::default()
+        };
+        let app = resolve(file, &with_db(Some("app"))).unwrap();
+        assert_eq!(app.db.as_deref(), Some("app"));
+        assert_eq!(app.database.as_deref(), Some("sqlite:app.db"));
+        assert_eq!(app.dialect, "sqlite");
+        assert_eq!(
+            app.folders,
+            Some(vec![
+                PathBuf::from("packages/core/migrations"),
+                PathBuf::from("./packages/billing/migrations/")
+            ])
+        );
+        let events = resolve(file, &with_db(Some("events"))).unwrap();
+        assert_eq!(
+            (events.dialect.as_str(), events.folders, events.migrations),
+            ("d1", None, PathBuf::from("packages/events/migrations"))
+        );
+        assert_eq!(
+            events.migrations_layout,
+            Some(vertz_runner::layout::Layout::Wrangler)
+        );
+        assert_eq!(
+            resolve(file, &with_db(None)).unwrap_err().to_string(),
+            "vertz.toml declares several databases: pass --db NAME to say which one (or --all where the verb takes it); declared: app, events"
+        );
+        assert_eq!(
+            resolve(file, &with_db(Some("billing")))
+                .unwrap_err()
+                .to_string(),
+            "vertz.toml: no database \"billing\"; declared: app, events"
+        );
+        // --migrations replaces the list with one folder.
+        let one = Overrides {
+            migrations: Some("packages/core/migrations".into()),
+            ..with_db(Some("app"))
+        };
+        assert_eq!(resolve(file, &one).unwrap().folders, None);
+        // A single-database file knows no --db.
+        let single = parse(FILE).unwrap();
+        assert_eq!(
+            resolve(
+                Some((Path::new("vertz.toml"), &single)),
+                &with_db(Some("app"))
+            )
+            .unwrap_err()
+            .to_string(),
+            "vertz.toml: no database \"app\"; declared: none"
+        );
+    }
+
+    #[test]
+    fn one_database_needs_no_db() {
+        let cfg = parse("[databases.main]\nmigrations = [\"a\", \"b\"]\n[databases.main.environments.development]\ndatabase = \"sqlite:m.db\"\n").unwrap();
+        let r = resolve(Some((Path::new("vertz.toml"), &cfg)), &Overrides::default()).unwrap();
+        assert_eq!(
+            (r.db.as_deref(), r.database.as_deref()),
+            (Some("main"), Some("sqlite:m.db"))
+        );
+    }
+
+    #[test]
+    fn bad_database_tables_name_line_and_column() {
+        assert_eq!(
+            parse("[databases.app]\nmigrations = 3\n").unwrap_err(),
+            "vertz.toml:2:14: invalid type: integer `3`, expected a folder or a list of folders"
+        );
+        assert_eq!(
+            parse("[databases.app]\nmigrations = []\n").unwrap_err(),
+            "vertz.toml:2:14: the list of folders is empty"
+        );
+        assert_eq!(
+            parse("[databases.app]\nmigrations = [\"a/\", \"./a\"]\n").unwrap_err(),
+            "vertz.toml:2:14: the folder \"a\" is listed twice"
+        );
+        assert!(
+            parse("[databases.app]\nmigration = \"m\"\n")
+                .unwrap_err()
+                .starts_with("vertz.toml:2:1: unknown field `migration`, expected one of `dialect`, `schema`, `migrations`, `migrations_layout`, `environments`")
+        );
+        assert_eq!(
+            parse("[databases.app.environments.dev]\ndatabase = 1\n").unwrap_err(),
+            "vertz.toml:2:12: invalid type: integer `1`, expected a string"
+        );
+        assert_eq!(
+            parse("dialect = \"d1\"\n  migrations = \"m\"\n[databases.app]\n").unwrap_err(),
+            "vertz.toml:2:3: top-level `migrations` beside [databases.NAME]: move it into the database it belongs to ([databases.NAME] `migrations`)"
+        );
+        assert_eq!(
+            parse("[databases.app]\n[environments.dev]\ndatabase = \"sqlite:x\"\n").unwrap_err(),
+            "vertz.toml:2:1: top-level `environments` beside [databases.NAME]: move it into the database it belongs to ([databases.NAME] `environments`)"
         );
     }
 }

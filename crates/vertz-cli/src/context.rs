@@ -1,5 +1,5 @@
 //! What every verb needs besides its own flags: the loaded `vertz.toml`, the selected
-//! environment, `--yes`, and a schema handed in by the library entry point (a Rust schema, which
+//! database (`--db`) and environment, `--yes`, and a schema handed in by the library entry point (a Rust schema, which
 //! replaces `--schema`). Turns a verb's flags into resolved settings (a flag, then its
 //! environment variable, then the file, then the default; see [`crate::config`]), names what is
 //! missing and where to set it, prints the one line saying which environment and database a
@@ -21,6 +21,8 @@ use crate::schema_source;
 /// The run's shared state.
 pub struct Context {
     file: Option<(PathBuf, ConfigFile)>,
+    /// `--db` (or `VERTZ_DB`).
+    db: Option<String>,
     environment: Option<String>,
     yes: bool,
     schema: Option<Schema>,
@@ -29,6 +31,7 @@ pub struct Context {
 }
 
 /// A verb's settings after resolution.
+#[derive(Clone)]
 pub struct Settings {
     /// The resolved values.
     pub resolved: Resolved,
@@ -46,11 +49,43 @@ impl Context {
         let file = ConfigFile::load(Path::new(".")).map_err(config_error)?;
         Ok(Context {
             file,
+            db: None,
             environment,
             yes,
             schema,
             loaded: std::sync::Mutex::new(None),
         })
+    }
+
+    /// The database of `[databases.NAME]` every verb acts on (`--db`).
+    pub fn with_db(self, db: Option<String>) -> Context {
+        Context { db, ..self }
+    }
+
+    /// The databases vertz.toml declares (`[databases.NAME]`), in name order; empty for a
+    /// single-database file.
+    pub fn database_names(&self) -> Vec<String> {
+        self.file
+            .as_ref()
+            .map(|(_, f)| f.databases.keys().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// The environments of database `db` (of the file, for `None`), in name order.
+    pub fn environment_names(&self, db: Option<&str>) -> Vec<String> {
+        let Some((_, f)) = &self.file else {
+            return Vec::new();
+        };
+        let envs = match db.and_then(|d| f.databases.get(d)) {
+            Some(d) => &d.environments,
+            None => &f.environments,
+        };
+        envs.keys().cloned().collect()
+    }
+
+    /// The environment named by `--env` (or `VERTZ_ENV`), if any.
+    pub fn environment(&self) -> Option<&str> {
+        self.environment.as_deref()
     }
 
     /// Resolves a verb's flags (already merged with their environment variables by clap) with
@@ -61,8 +96,28 @@ impl Context {
         schema: Option<&PathBuf>,
         migrations: Option<&PathBuf>,
     ) -> Result<Settings, CliError> {
+        self.settings_in(
+            self.db.as_deref(),
+            self.environment.as_deref(),
+            database,
+            schema,
+            migrations,
+        )
+    }
+
+    /// [`Context::settings`] for database `db` in environment `environment` (what `--db` and
+    /// `--env` would say), for the verbs that go through several (`--all`).
+    pub fn settings_in(
+        &self,
+        db: Option<&str>,
+        environment: Option<&str>,
+        database: Option<&String>,
+        schema: Option<&PathBuf>,
+        migrations: Option<&PathBuf>,
+    ) -> Result<Settings, CliError> {
         let overrides = Overrides {
-            environment: self.environment.clone(),
+            db: db.map(str::to_string),
+            environment: environment.map(str::to_string),
             database: database.cloned(),
             schema: schema.cloned(),
             migrations: migrations.cloned(),
@@ -85,6 +140,11 @@ impl Context {
             return Ok(db.clone());
         }
         let msg = match (&s.resolved.environment, &self.file) {
+            (Some(env), Some(_)) if s.resolved.db.is_some() => format!(
+                "no database for environment {env:?}: set `database = \"sqlite:PATH\"` under [databases.{}.environments.{env}] in {}, or pass --database URL (or set VERTZ_DATABASE_URL)",
+                s.resolved.db.as_deref().unwrap_or_default(),
+                config::FILE_NAME
+            ),
             (Some(env), Some(_)) => format!(
                 "no database for environment {env:?}: set `database = \"sqlite:PATH\"` under [environments.{env}] in {}, or pass --database URL (or set VERTZ_DATABASE_URL)",
                 config::FILE_NAME
@@ -151,9 +211,15 @@ impl Context {
     /// (sqlite:dev.db)`, or `vertz db push → sqlite:dev.db` without an environment. On standard
     /// output, or on standard error when standard output is JSON or data.
     pub fn announce(&self, verb: &str, s: &Settings, database: &str, stdout_is_data: bool) {
+        let db = s
+            .resolved
+            .db
+            .as_ref()
+            .map(|d| format!("{d}: "))
+            .unwrap_or_default();
         let line = match &s.resolved.environment {
-            Some(env) => format!("vertz {verb} → {env} ({database})"),
-            None => format!("vertz {verb} → {database}"),
+            Some(env) => format!("vertz {verb} → {db}{env} ({database})"),
+            None => format!("vertz {verb} → {db}{database}"),
         };
         if stdout_is_data {
             note!("{line}");
@@ -210,7 +276,9 @@ impl Context {
 /// A bad file is exit 3; an environment the file does not define is a usage error (exit 2).
 fn config_error(e: ConfigError) -> CliError {
     let code = match e {
-        ConfigError::UnknownEnvironment { .. } => exit::USAGE,
+        ConfigError::UnknownEnvironment { .. }
+        | ConfigError::NoDatabaseChosen { .. }
+        | ConfigError::UnknownDatabase { .. } => exit::USAGE,
         _ => exit::INVALID_INPUT,
     };
     CliError::new(code, e)

@@ -115,7 +115,7 @@ fn parse(args: Vec<OsString>, words: &[String], json: bool) -> Result<Cli, u8> {
 /// The error with its chain of causes, like `{:#}`, but without a cause whose text the message
 /// already shows (several errors print their source inside their own message, then add what
 /// completed; `{:#}` would print that source twice).
-fn render(error: &anyhow::Error) -> String {
+pub(crate) fn render(error: &anyhow::Error) -> String {
     let mut out = error.to_string();
     for cause in error.chain().skip(1) {
         let text = cause.to_string();
@@ -160,10 +160,22 @@ async fn dispatch(cli: Cli, schema: Option<Schema>) -> Result<u8, CliError> {
     if let Db::Tooling(cli::Tooling::Init(args)) = db {
         return commands::init::run(args);
     }
-    let ctx = Context::load(cli.environment, cli.yes, schema)?;
+    let ctx = Context::load(cli.environment, cli.yes, schema)?.with_db(cli.db);
+    if cli.all && !matches!(db, Db::Status(_) | Db::Migrate(Migrate::Deploy(_))) {
+        return Err(CliError::new(
+            exit::USAGE,
+            anyhow::anyhow!(
+                "--all is taken by `vertz db status` and `vertz db migrate deploy`; name one database with --db NAME"
+            ),
+        ));
+    }
     let result = match db {
         Db::Push(args) => commands::push::run(&ctx, args).await,
+        Db::Status(args) if cli.all => commands::status::run_all(&ctx, args).await,
         Db::Status(args) => commands::status::run(&ctx, args).await,
+        Db::Migrate(Migrate::Deploy(args)) if cli.all => {
+            commands::migrate::deploy_all(&ctx, args).await
+        }
         Db::Tooling(verb) => commands::tooling::run(&ctx, verb).await,
         Db::Migrate(Migrate::Deploy(args)) => commands::migrate::deploy_run(&ctx, args).await,
         Db::Migrate(Migrate::Dev(args)) => commands::migrate::dev_run(&ctx, args).await,

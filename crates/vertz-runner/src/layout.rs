@@ -367,6 +367,49 @@ pub fn read(dir: &Path, layout: Option<Layout>) -> Result<Vec<MigrationFile>, Mi
     }
 }
 
+/// The label a folder of a list is known by in migration names: its path as written, with `/`
+/// separators, no leading `./` and no trailing `/` (`packages/core/migrations`). The path, not
+/// a shorter name, because it is unique in the list by construction and reads as where the file
+/// is; moving the folder changes its files' names.
+pub fn folder_label(dir: &Path) -> String {
+    let text = dir.to_string_lossy().replace('\\', "/");
+    let mut label = text.as_str();
+    while let Some(rest) = label.strip_prefix("./") {
+        label = rest;
+    }
+    label.trim_end_matches('/').to_string()
+}
+
+/// Reads an ordered list of folders applied to one database: each folder in its own layout
+/// (`layout`, else detected per folder) and order, the folders in the list's order. Each
+/// migration's name is `LABEL/NAME` ([`folder_label`]), so names stay unique across folders
+/// and [`crate::verify::inspect`] checks each folder on its own. Every bad file of every
+/// folder is reported.
+pub fn read_list(
+    dirs: &[PathBuf],
+    layout: Option<Layout>,
+) -> Result<Vec<MigrationFile>, MigrationErrors> {
+    let mut all = Vec::new();
+    let mut errors = Vec::new();
+    for dir in dirs {
+        match read(dir, layout) {
+            Ok(files) => {
+                let label = folder_label(dir);
+                all.extend(files.into_iter().map(|mut f| {
+                    f.name = format!("{label}/{}", f.name);
+                    f
+                }));
+            }
+            Err(MigrationErrors(more)) => errors.extend(more),
+        }
+    }
+    if errors.is_empty() {
+        Ok(all)
+    } else {
+        Err(MigrationErrors(errors))
+    }
+}
+
 /// Reads each file with one buffer for the whole folder, handing `f` its path, listed name and
 /// bytes; a read error or `f`'s error is collected and the next file read.
 fn each_file(

@@ -62,36 +62,58 @@ pub enum Problem {
 
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // A file of a list of folders is described in its own folder's terms, after the folder.
+        let (folder, local) = match split_folder(self.name()) {
+            ("", local) => (String::new(), local),
+            (folder, local) => (format!("{folder}: "), local),
+        };
         match self {
             Problem::Changed {
                 layout,
-                name,
                 recorded,
                 actual,
+                ..
             } => write!(
                 f,
-                "{}: changed after it was applied (recorded checksum {}, file now {}); restore the file, or pass --accept-changed-checksums if the edit does not change what it did",
-                layout.describe(name),
+                "{folder}{}: changed after it was applied (recorded checksum {}, file now {}); restore the file, or pass --accept-changed-checksums if the edit does not change what it did",
+                layout.describe(local),
                 short(recorded),
                 short(actual)
             ),
-            Problem::Missing { layout, name } => write!(
+            Problem::Missing { layout, .. } => write!(
                 f,
-                "{}: applied to the database but its file is missing; {}",
-                layout.describe(name),
-                layout.restore(name)
+                "{folder}{}: applied to the database but its file is missing; {}",
+                layout.describe(local),
+                layout.restore(local)
             ),
             Problem::OutOfOrder {
                 layout,
-                name,
                 last_applied,
+                ..
             } => write!(
                 f,
-                "{}, or pass --allow-out-of-order",
-                layout.reorder(name, last_applied)
+                "{folder}{}, or pass --allow-out-of-order",
+                layout.reorder(local, split_folder(last_applied).1)
             ),
         }
     }
+}
+
+impl Problem {
+    /// The migration the problem is about (with its folder's label, for a list of folders).
+    pub fn name(&self) -> &str {
+        match self {
+            Problem::Changed { name, .. }
+            | Problem::Missing { name, .. }
+            | Problem::OutOfOrder { name, .. } => name,
+        }
+    }
+}
+
+/// A migration name split into its folder's label and its name in that folder
+/// ([`crate::layout::read_list`]); the label is empty for a single folder.
+pub fn split_folder(name: &str) -> (&str, &str) {
+    name.rsplit_once('/').unwrap_or(("", name))
 }
 
 fn short(checksum: &str) -> &str {
@@ -128,18 +150,56 @@ pub struct Verdict {
 }
 
 /// Compares the history with the files (in the folder's order, as
-/// [`crate::layout::read`] returns them).
+/// [`crate::layout::read`] returns them). Files read from a list of folders
+/// ([`crate::layout::read_list`]) are checked folder by folder, each in its own layout's order:
+/// a folder's new file is not out of order because another folder has later files.
 pub fn inspect(history: &[HistoryEntry], files: &[MigrationFile]) -> Inspection {
+    fn folder(name: &str) -> &str {
+        split_folder(name).0
+    }
+    let mut folders: Vec<&str> = Vec::new();
+    for name in files.iter().map(|f| f.name.as_str()).chain(
+        history
+            .iter()
+            .filter(|e| e.records_file())
+            .map(|e| e.name.as_str()),
+    ) {
+        let f = folder(name);
+        if !folders.contains(&f) {
+            folders.push(f);
+        }
+    }
+    let mut out = Inspection::default();
+    for &label in &folders {
+        let files: Vec<&MigrationFile> =
+            files.iter().filter(|f| folder(&f.name) == label).collect();
+        let history: Vec<&HistoryEntry> = history
+            .iter()
+            .filter(|e| e.records_file() && folder(&e.name) == label)
+            .collect();
+        let one = inspect_folder(&history, &files);
+        out.applied.extend(one.applied);
+        out.pending.extend(one.pending);
+        out.problems.extend(one.problems);
+    }
+    if folders.len() > 1 {
+        // Applied in order of application, as for one folder.
+        let at = |name: &String| history.iter().position(|e| &e.name == name);
+        out.applied.sort_by_key(at);
+    }
+    out
+}
+
+/// [`inspect`] for the files and history rows of one folder. Names are compared without their
+/// folder's label.
+fn inspect_folder(history: &[&HistoryEntry], files: &[&MigrationFile]) -> Inspection {
     let layout = files.first().map(|f| f.layout).unwrap_or_default();
     let by_name: BTreeMap<&str, &MigrationFile> =
-        files.iter().map(|f| (f.name.as_str(), f)).collect();
-    let applied: BTreeMap<&str, &HistoryEntry> = history
-        .iter()
-        .filter(|e| e.records_file())
-        .map(|e| (e.name.as_str(), e))
-        .collect();
+        files.iter().map(|f| (f.name.as_str(), *f)).collect();
+    let applied: BTreeMap<&str, &HistoryEntry> =
+        history.iter().map(|e| (e.name.as_str(), *e)).collect();
     let mut out = Inspection::default();
-    for e in history.iter().filter(|e| e.records_file()) {
+    for e in history {
         match by_name.get(e.name.as_str()) {
             None => out.problems.push(Problem::Missing {
                 layout,
@@ -156,11 +216,12 @@ pub fn inspect(history: &[HistoryEntry], files: &[MigrationFile]) -> Inspection 
     }
     // "Below the last applied" in the layout's own order: by name where names tell (an applied
     // migration whose file is gone counts too), else by place in the folder (drizzle's journal).
+    let cmp = |a: &str, b: &str| layout.cmp_names(split_folder(a).1, split_folder(b).1);
     let last_applied: Option<String> = match layout.cmp_names("", "") {
         Some(_) => applied
             .keys()
             .copied()
-            .max_by(|a, b| layout.cmp_names(a, b).unwrap_or(std::cmp::Ordering::Equal))
+            .max_by(|a, b| cmp(a, b).unwrap_or(std::cmp::Ordering::Equal))
             .map(str::to_string),
         None => files
             .iter()
@@ -174,7 +235,7 @@ pub fn inspect(history: &[HistoryEntry], files: &[MigrationFile]) -> Inspection 
         }
         out.pending.push(f.name.clone());
         if let Some(last) = &last_applied {
-            let below = match layout.cmp_names(&f.name, last) {
+            let below = match cmp(&f.name, last) {
                 Some(o) => o.is_lt(),
                 None => position(last).is_some_and(|l| i < l),
             };
@@ -369,5 +430,44 @@ mod tests {
         assert_eq!(i.applied, ["0001_a"]);
         assert_eq!(i.pending, ["0002_b", "0003_c"]);
         assert!(i.problems.is_empty());
+    }
+
+    fn in_folder(label: &str, mut f: MigrationFile) -> MigrationFile {
+        f.name = format!("{label}/{}", f.name);
+        f
+    }
+
+    #[test]
+    fn each_folder_of_a_list_is_checked_on_its_own() {
+        let f = vec![
+            in_folder("packages/core/migrations", file("0001_a", "SELECT 1;")),
+            in_folder("packages/core/migrations", file("0002_b", "SELECT 2;")),
+            in_folder("packages/billing/migrations", file("0001_c", "SELECT 3;")),
+            in_folder("packages/billing/migrations", file("0002_d", "SELECT 4;")),
+        ];
+        // billing's 0001 is numbered below core's 0002, but only its own folder counts.
+        let h = vec![applied(&f[0]), applied(&f[1])];
+        assert_eq!(
+            check(&h, &f, VerifyOptions::default()),
+            r#"run ["packages/billing/migrations/0001_c", "packages/billing/migrations/0002_d"]"#
+        );
+        // Within one folder the checks stand, named with the folder.
+        let h = vec![applied(&f[0]), applied(&f[1]), applied(&f[3])];
+        assert_eq!(
+            check(&h, &f, VerifyOptions::default()),
+            "packages/billing/migrations: 0001_c: pending but numbered below the last applied migration 0002_d"
+        );
+        let mut h = vec![applied(&f[0]), applied(&f[2])];
+        h[1].checksum = "0".repeat(64);
+        h.push(HistoryEntry {
+            name: "packages/core/migrations/0003_gone".into(),
+            ..applied(&f[0])
+        });
+        let got = check(&h, &f, VerifyOptions::default());
+        assert_eq!(
+            got,
+            "packages/core/migrations: 0003_gone: applied to the database but its file is missing | packages/core/migrations: 0002_b: pending but numbered below the last applied migration 0003_gone | packages/billing/migrations: 0001_c: changed after it was applied (recorded checksum 000000000000, file now X)"
+                .replace("X", &f[2].checksum[..12])
+        );
     }
 }

@@ -6,7 +6,7 @@ use vertz_dialect_sqlite::SqliteScratch;
 use vertz_runner::baseline::{self, BaselineOptions, Resolution, ResolveOptions};
 
 use crate::cli::{BaselineArgs, ResolveArgs};
-use crate::commands::migrate::{lock_options, read_migrations};
+use crate::commands::migrate::{lock_options, read_files};
 use crate::context::Context;
 use crate::exit::{self, CliError};
 use crate::output::{self, say};
@@ -30,8 +30,7 @@ fn must_exist(database: &str) -> Result<(), CliError> {
 pub async fn baseline_run(ctx: &Context, args: BaselineArgs) -> Result<u8, CliError> {
     let settings = ctx.settings(args.database.as_ref(), None, args.dir.migrations.as_ref())?;
     let database = ctx.database(&settings)?;
-    let dir = settings.resolved.migrations.clone();
-    let files = read_migrations(&dir, settings.resolved.migrations_layout)?;
+    let files = read_files(&settings, None)?;
     must_exist(&database)?;
     ctx.announce("db migrate baseline", &settings, &database, args.json);
     if !args.dry_run {
@@ -84,7 +83,7 @@ pub async fn baseline_run(ctx: &Context, args: BaselineArgs) -> Result<u8, CliEr
         say!(
             "Baselined {database}: its schema is what {} file(s) of {} produce; they are recorded as applied{wrangler_note}, and later files stay pending.",
             report.recorded.len(),
-            dir.display()
+            crate::commands::migrate::shown_folders(&settings)
         );
     }
     Ok(exit::OK)
@@ -93,8 +92,7 @@ pub async fn baseline_run(ctx: &Context, args: BaselineArgs) -> Result<u8, CliEr
 pub async fn resolve_run(ctx: &Context, args: ResolveArgs) -> Result<u8, CliError> {
     let settings = ctx.settings(args.database.as_ref(), None, args.dir.migrations.as_ref())?;
     let database = ctx.database(&settings)?;
-    let dir = settings.resolved.migrations.clone();
-    let files = read_migrations(&dir, settings.resolved.migrations_layout)?;
+    let files = read_files(&settings, None)?;
     must_exist(&database)?;
     let (name, resolution) = match (&args.what.applied, &args.what.rolled_back) {
         (Some(name), _) => (name.clone(), Resolution::Applied),

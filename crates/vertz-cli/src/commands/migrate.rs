@@ -18,7 +18,7 @@ use vertz_runner::verify::VerifyOptions;
 use vertz_snapshot::SchemaSnapshot;
 
 use crate::cli::{AdoptArgs, DeployArgs, DevArgs, LockArgs, NewArgs, TxModeArg};
-use crate::context::Context;
+use crate::context::{Context, Settings};
 use crate::exit::{self, CliError};
 use crate::output::{self, note, say};
 use crate::schema_source;
@@ -36,6 +36,59 @@ pub fn read_migrations(dir: &Path, layout: Option<Layout>) -> Result<Vec<Migrati
         ));
     }
     migrations::read(dir, layout).map_err(|e| CliError::new(exit::INVALID_INPUT, e))
+}
+
+/// Reads the migration files of a verb's database: its folder, or its ordered list of folders
+/// (`[databases.NAME] migrations = [...]`, each file named `FOLDER/NAME`), in `layout` (the
+/// resolved one when `None`).
+pub fn read_files(
+    settings: &Settings,
+    layout: Option<Layout>,
+) -> Result<Vec<MigrationFile>, CliError> {
+    let layout = layout.or(settings.resolved.migrations_layout);
+    let Some(list) = &settings.resolved.folders else {
+        return read_migrations(&settings.resolved.migrations, layout);
+    };
+    if let Some(missing) = list.iter().find(|d| !d.is_dir()) {
+        return Err(CliError::new(
+            exit::INVALID_INPUT,
+            anyhow::anyhow!(
+                "{}: the migrations folder does not exist; create it, or remove it from `migrations` of [databases.{}] in {}",
+                missing.display(),
+                settings.resolved.db.as_deref().unwrap_or_default(),
+                crate::config::FILE_NAME
+            ),
+        ));
+    }
+    layout::read_list(list, layout).map_err(|e| CliError::new(exit::INVALID_INPUT, e))
+}
+
+/// The migrations folder, or the list of folders, as messages show it.
+pub fn shown_folders(settings: &Settings) -> String {
+    match &settings.resolved.folders {
+        Some(list) => list
+            .iter()
+            .map(|d| layout::folder_label(d))
+            .collect::<Vec<_>>()
+            .join(", "),
+        None => settings.resolved.migrations.display().to_string(),
+    }
+}
+
+/// Refuses a verb that works on one folder (it writes a file, or matches another tool's
+/// history by file) when the database has a list of folders.
+pub fn one_folder(settings: &Settings, verb: &str) -> Result<(), CliError> {
+    match &settings.resolved.folders {
+        None => Ok(()),
+        Some(_) => Err(CliError::new(
+            exit::USAGE,
+            anyhow::anyhow!(
+                "`vertz {verb}` works on one migrations folder, and database {:?} has a list ({}): pass --migrations DIR naming one of them",
+                settings.resolved.db.as_deref().unwrap_or_default(),
+                shown_folders(settings)
+            ),
+        )),
+    }
 }
 
 /// The lock options of a run: wait as long as asked, and say on stderr who holds the lock.
@@ -64,8 +117,117 @@ pub fn lock_options(args: &LockArgs) -> LockOptions {
 
 pub async fn deploy_run(ctx: &Context, args: DeployArgs) -> Result<u8, CliError> {
     let settings = ctx.settings(args.database.as_ref(), None, args.dir.migrations.as_ref())?;
-    let database = ctx.database(&settings)?;
-    let dir = settings.resolved.migrations.clone();
+    let json = deploy_one(ctx, &args, &settings).await?;
+    if args.json {
+        output::json(&json);
+    }
+    Ok(exit::OK)
+}
+
+/// `migrate deploy --all`: every database of vertz.toml in name order, in one environment;
+/// stops at the first failure, saying which were deployed and which were not attempted. Every
+/// database's settings are resolved before anything runs.
+pub async fn deploy_all(ctx: &Context, args: DeployArgs) -> Result<u8, CliError> {
+    let names = ctx.database_names();
+    if args.database.is_some() || args.dir.migrations.is_some() {
+        return Err(CliError::new(
+            exit::USAGE,
+            anyhow::anyhow!(
+                "--all takes each database's URL and folders from {}: drop --database and --migrations (or VERTZ_DATABASE_URL and VERTZ_MIGRATIONS), or name one database with --db NAME",
+                crate::config::FILE_NAME
+            ),
+        ));
+    }
+    if names.is_empty() {
+        return Err(CliError::new(
+            exit::USAGE,
+            anyhow::anyhow!(
+                "--all deploys the databases of [databases.NAME] in {}, and it declares none: run `vertz db migrate deploy` without --all",
+                crate::config::FILE_NAME
+            ),
+        ));
+    }
+    let mut all = Vec::new();
+    for name in &names {
+        let settings = ctx.settings_in(
+            Some(name),
+            ctx.environment(),
+            args.database.as_ref(),
+            None,
+            args.dir.migrations.as_ref(),
+        )?;
+        ctx.database(&settings)?;
+        all.push((name, settings));
+    }
+    let mut rows = Vec::new();
+    let mut failure = None;
+    for (name, settings) in &all {
+        if failure.is_some() {
+            rows.push(serde_json::json!({ "db": name, "status": "not_attempted" }));
+            continue;
+        }
+        match deploy_one(ctx, &args, settings).await {
+            Ok(json) => {
+                rows.push(serde_json::json!({ "db": name, "status": "deployed", "report": json }))
+            }
+            Err(e) => {
+                rows.push(serde_json::json!({
+                    "db": name,
+                    "status": "failed",
+                    "exit_code": e.code,
+                    "error": format!("{:#}", e.error),
+                }));
+                failure = Some((name.to_string(), e));
+            }
+        }
+    }
+    let names_with = |status: &str| -> Vec<String> {
+        rows.iter()
+            .filter(|r| r["status"] == status)
+            .map(|r| r["db"].as_str().unwrap_or_default().to_string())
+            .collect()
+    };
+    let (deployed, skipped) = (names_with("deployed"), names_with("not_attempted"));
+    if args.json {
+        output::json(&serde_json::json!({
+            "ok": failure.is_none(),
+            "exit_code": failure.as_ref().map_or(exit::OK, |(_, e)| e.code),
+            "databases": rows,
+        }));
+    }
+    let list = |v: &[String]| {
+        if v.is_empty() {
+            "none".to_string()
+        } else {
+            v.join(", ")
+        }
+    };
+    match failure {
+        None => {
+            if !args.json {
+                say!("Deployed every database: {}.", list(&deployed));
+            }
+            Ok(exit::OK)
+        }
+        Some((name, e)) => Err(CliError::new(
+            e.code,
+            e.error.context(format!(
+                "deploy --all stopped at database {name:?} (deployed: {}; not attempted: {})",
+                list(&deployed),
+                list(&skipped)
+            )),
+        )),
+    }
+}
+
+/// Deploys one database: prints its text report (unless `--json`) and returns its JSON report.
+async fn deploy_one(
+    ctx: &Context,
+    args: &DeployArgs,
+    settings: &Settings,
+) -> Result<serde_json::Value, CliError> {
+    let database = ctx.database(settings)?;
+    let dir = shown_folders(settings);
     // A dry run must not create the database file.
     let existing = vertz_dialect_sqlite::driver::parse_url(&database).map(|p| p.exists());
     let missing = existing == Some(false);
@@ -76,9 +238,8 @@ pub async fn deploy_run(ctx: &Context, args: DeployArgs) -> Result<u8, CliError>
     // a bad folder first, then the announcement, then a database that failed to open.
     let overlapped = if existing == Some(true) && !args.dry_run && !settings.resolved.protected {
         let reading = {
-            let dir = dir.clone();
-            let layout = settings.resolved.migrations_layout;
-            std::thread::spawn(move || read_migrations(&dir, layout))
+            let settings = settings.clone();
+            std::thread::spawn(move || read_files(&settings, None))
         };
         let opened = schema_source::open_database(&database).await;
         let files = reading
@@ -90,14 +251,11 @@ pub async fn deploy_run(ctx: &Context, args: DeployArgs) -> Result<u8, CliError>
     };
     let (files, opened) = match overlapped {
         Some((files, opened)) => (files, Some(opened)),
-        None => (
-            read_migrations(&dir, settings.resolved.migrations_layout)?,
-            None,
-        ),
+        None => (read_files(settings, None)?, None),
     };
-    ctx.announce("db migrate deploy", &settings, &database, args.json);
+    ctx.announce("db migrate deploy", settings, &database, args.json);
     if !args.dry_run {
-        ctx.confirm("db migrate deploy", &settings, &database)?;
+        ctx.confirm("db migrate deploy", settings, &database)?;
     }
     let driver = match opened {
         Some(opened) => opened?,
@@ -176,10 +334,9 @@ pub async fn deploy_run(ctx: &Context, args: DeployArgs) -> Result<u8, CliError>
             "foreign_keys_off": report.foreign_keys_off,
             "foreign_keys_off_honoured": honours_fk_off,
         });
-        output::json(&json);
-        return Ok(exit::OK);
+        return Ok(json);
     }
-    say!("migrations: {}", dir.display());
+    say!("migrations: {dir}");
     for name in &report.accepted_checksums {
         say!("  accepted the changed checksum of {name}");
     }
@@ -231,7 +388,7 @@ pub async fn deploy_run(ctx: &Context, args: DeployArgs) -> Result<u8, CliError>
                 }
             }
         }
-        return Ok(exit::OK);
+        return Ok(serde_json::Value::Null);
     }
     if report.applied.is_empty() {
         say!("Nothing pending: every migration file is applied.");
@@ -263,7 +420,7 @@ pub async fn deploy_run(ctx: &Context, args: DeployArgs) -> Result<u8, CliError>
             }
         );
     }
-    Ok(exit::OK)
+    Ok(serde_json::Value::Null)
 }
 
 pub async fn dev_run(ctx: &Context, args: DevArgs) -> Result<u8, CliError> {
@@ -272,6 +429,7 @@ pub async fn dev_run(ctx: &Context, args: DevArgs) -> Result<u8, CliError> {
         args.target.schema.as_ref(),
         args.dir.migrations.as_ref(),
     )?;
+    one_folder(&settings, "db migrate dev")?;
     let database = ctx.database(&settings)?;
     let (schema, schema_name) = ctx.schema(&settings).await?;
     let dir = settings.resolved.migrations.clone();
@@ -371,6 +529,7 @@ pub async fn dev_run(ctx: &Context, args: DevArgs) -> Result<u8, CliError> {
 
 pub async fn new_run(ctx: &Context, args: NewArgs) -> Result<u8, CliError> {
     let settings = ctx.settings(None, None, args.dir.migrations.as_ref())?;
+    one_folder(&settings, "db migrate new")?;
     let dir = &settings.resolved.migrations;
     let layout = settings
         .resolved
@@ -433,6 +592,7 @@ pub async fn adopt_run(ctx: &Context, args: AdoptArgs) -> Result<u8, CliError> {
         AdoptFrom::Dbmate => Tool::Dbmate,
     };
     let settings = ctx.settings(args.database.as_ref(), None, args.dir.migrations.as_ref())?;
+    one_folder(&settings, "db migrate adopt")?;
     let database = ctx.database(&settings)?;
     let dir = settings.resolved.migrations.clone();
     // A folder of plain `<version>_<name>.sql` files is detected as vertz's; the tool named

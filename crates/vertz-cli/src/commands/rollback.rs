@@ -3,7 +3,7 @@
 //! row, with `--wrangler-history`).
 
 use crate::cli::RollbackArgs;
-use crate::commands::migrate::{lock_options, read_migrations};
+use crate::commands::migrate::{lock_options, read_files};
 use crate::context::Context;
 use crate::exit::{self, CliError};
 use crate::output::{self, say};
@@ -12,10 +12,7 @@ use crate::schema_source;
 pub async fn run(ctx: &Context, args: RollbackArgs) -> Result<u8, CliError> {
     let settings = ctx.settings(args.database.as_ref(), None, args.dir.migrations.as_ref())?;
     let database = ctx.database(&settings)?;
-    let files = read_migrations(
-        &settings.resolved.migrations,
-        settings.resolved.migrations_layout,
-    )?;
+    let files = read_files(&settings, None)?;
     ctx.announce("db rollback", &settings, &database, args.json);
     if !args.dry_run {
         ctx.confirm("db rollback", &settings, &database)?;

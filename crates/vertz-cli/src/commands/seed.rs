@@ -215,9 +215,9 @@ pub(crate) async fn reset(
     wrangler: Option<vertz_runner::wrangler::WranglerOptions>,
     json: bool,
 ) -> Result<u8, CliError> {
-    let dir = settings.resolved.migrations.clone();
-    let files = if dir.is_dir() {
-        crate::commands::migrate::read_migrations(&dir, settings.resolved.migrations_layout)?
+    // A project without migration files resets to an empty database (and its seeds).
+    let files = if settings.resolved.folders.is_some() || settings.resolved.migrations.is_dir() {
+        crate::commands::migrate::read_files(settings, None)?
     } else {
         Vec::new()
     };
