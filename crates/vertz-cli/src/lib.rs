@@ -15,6 +15,7 @@ mod exit;
 mod output;
 mod push_memo;
 mod schema_source;
+mod wrangler_config;
 
 use std::ffi::OsString;
 
@@ -111,7 +112,7 @@ async fn dispatch(cli: Cli, schema: Option<Schema>) -> Result<u8, CliError> {
     let db = *db;
     // `init` creates vertz.toml, so a broken one must not stop it from saying so.
     if let Db::Tooling(cli::Tooling::Init(args)) = db {
-        return commands::init::run(args);
+        return commands::init::run(args).await;
     }
     let ctx = Context::load(cli.environment, cli.yes, schema)?;
     let result = match db {
@@ -126,7 +127,7 @@ async fn dispatch(cli: Cli, schema: Option<Schema>) -> Result<u8, CliError> {
         Db::Migrate(Migrate::Resolve(args)) => commands::baseline::resolve_run(&ctx, args).await,
         Db::Rollback(args) => commands::rollback::run(&ctx, args).await,
         Db::Unlock(args) => commands::unlock::run(&ctx, args).await,
-        Db::Validate(args) => commands::validate::run(args),
+        Db::Validate(args) => commands::validate::run(&ctx, args),
     };
     result.map_err(|e| ctx.place_hint(e))
 }

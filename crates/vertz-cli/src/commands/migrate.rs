@@ -73,7 +73,7 @@ pub async fn deploy_run(ctx: &Context, args: DeployArgs) -> Result<u8, CliError>
             let layout = settings.resolved.migrations_layout;
             std::thread::spawn(move || read_migrations(&dir, layout))
         };
-        let opened = schema_source::open_database(&database).await;
+        let opened = schema_source::open_database(&database, &settings.resolved).await;
         let files = reading
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
@@ -100,7 +100,7 @@ pub async fn deploy_run(ctx: &Context, args: DeployArgs) -> Result<u8, CliError>
             } else {
                 database.as_str()
             };
-            schema_source::open_database(url).await?
+            schema_source::open_database(url, &settings.resolved).await?
         }
     };
     if driver.dialect().name() == "d1" {
@@ -270,7 +270,7 @@ pub async fn dev_run(ctx: &Context, args: DevArgs) -> Result<u8, CliError> {
     let dir = settings.resolved.migrations.clone();
     ctx.announce("db migrate dev", &settings, &database, false);
     ctx.confirm("db migrate dev", &settings, &database)?;
-    let driver = schema_source::open_database(&database).await?;
+    let driver = schema_source::open_database(&database, &settings.resolved).await?;
     let options = DevOptions {
         name: args.name.clone(),
         layout: settings.resolved.migrations_layout,
@@ -427,7 +427,7 @@ pub async fn adopt_run(ctx: &Context, args: AdoptArgs) -> Result<u8, CliError> {
             .clone()
             .unwrap_or_else(|| tool.default_table().to_string()),
     };
-    let driver = schema_source::open_database_hiding(&database, &table).await?;
+    let driver = schema_source::open_database_hiding(&database, &table, &settings.resolved).await?;
     let options = vertz_runner::adopt::AdoptOptions {
         tool,
         table,

@@ -47,7 +47,8 @@ pub async fn run(ctx: &Context, args: StatusArgs) -> Result<u8, CliError> {
         None => None,
     };
     let wrangler = crate::config::resolve_wrangler(&settings.resolved, None, None);
-    let driver = schema_source::open_database_hiding(&database, &wrangler.table).await?;
+    let driver =
+        schema_source::open_database_hiding(&database, &wrangler.table, &settings.resolved).await?;
     let schema_report = match &schema {
         Some((s, _)) => Some(
             vertz_runner::status(driver.as_ref(), s)
