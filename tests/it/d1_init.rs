@@ -163,10 +163,21 @@ fn init_from_wrangler_jsonc_with_comments_and_trailing_commas() {
 "#
         ),
     );
-    p.vertz(&["db", "init"]).code(0);
+    let run = p.vertz(&["db", "init", "--json"]);
+    run.code(0);
     let expected =
         vertz_dialect_d1::local::wrangler_local_path(Path::new(".wrangler/state/v3"), "preview-db");
     assert_eq!(local_file(&p), expected);
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(
+        json["wrangler"],
+        serde_json::json!({
+            "config": "wrangler.jsonc",
+            "binding": "DB",
+            "local_file": expected.display().to_string(),
+            "production": format!("d1://acc-2/{ID}"),
+        })
+    );
     let config = std::fs::read_to_string(p.path("vertz.toml")).unwrap();
     assert!(
         config.contains(&format!("database = \"d1://acc-2/{ID}\"")),
@@ -228,6 +239,42 @@ fn several_bindings_need_binding_without_a_terminal() {
         "{config}"
     );
     assert!(p.path("logs-migrations").is_dir());
+}
+
+#[test]
+fn several_bindings_are_asked_about_on_a_terminal() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let p = Project::new();
+    p.write(
+        "wrangler.toml",
+        "name = \"app\"\n[[d1_databases]]\nbinding = \"DB\"\ndatabase_id = \"db-id\"\n\n[[d1_databases]]\nbinding = \"LOGS\"\ndatabase_name = \"logs\"\ndatabase_id = \"logs-id\"\n",
+    );
+    // util-linux's `script` runs vertz on a pseudo-terminal fed from this pipe.
+    let mut child = Command::new("script")
+        .args([
+            "-qec",
+            &format!("'{}' db init", crate::support::vertz_bin().display()),
+            "/dev/null",
+        ])
+        .current_dir(p.dir.path())
+        .env_remove("CLOUDFLARE_ACCOUNT_ID")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("running `script` (util-linux) to give vertz a terminal");
+    child.stdin.take().unwrap().write_all(b"2\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("wrangler.toml has 2 D1 bindings:\r\n  1) DB (id db-id)\r\n  2) LOGS (database logs, id logs-id)\r\nWhich one should vertz manage? [1-2] "),
+        "{stdout}"
+    );
+    assert_eq!(
+        local_file(&p),
+        vertz_dialect_d1::local::wrangler_local_path(Path::new(".wrangler/state/v3"), "logs-id")
+    );
 }
 
 #[test]
