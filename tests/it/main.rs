@@ -14,6 +14,7 @@ mod crash;
 mod d1;
 mod d1_engine;
 mod d1_faults;
+mod d1_init;
 mod d1_objects;
 mod d1_push_faults;
 mod demo;

@@ -28,7 +28,7 @@ const V1: &str = "CREATE TABLE users (\n  id INTEGER PRIMARY KEY,\n  email TEXT 
 const V2: &str = "CREATE TABLE users (\n  id INTEGER PRIMARY KEY,\n  email TEXT NOT NULL UNIQUE,\n  name TEXT\n);\nCREATE TABLE posts (\n  id INTEGER PRIMARY KEY,\n  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,\n  title TEXT NOT NULL\n);\n";
 const V3: &str = "CREATE TABLE users (\n  id INTEGER PRIMARY KEY,\n  email TEXT NOT NULL UNIQUE,\n  name TEXT\n);\nCREATE TABLE posts (\n  id INTEGER PRIMARY KEY,\n  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,\n  title TEXT NOT NULL\n);\nCREATE TABLE tags (\n  id INTEGER PRIMARY KEY,\n  label TEXT NOT NULL\n);\n";
 
-fn wrangler_bin() -> PathBuf {
+pub fn wrangler_bin() -> PathBuf {
     let bin = crate::d1_engine::harness().join("node_modules/.bin/wrangler");
     assert!(
         bin.exists(),
@@ -38,7 +38,7 @@ fn wrangler_bin() -> PathBuf {
 }
 
 /// Runs `wrangler ARGS` in the project, offline and without a Cloudflare account.
-fn wrangler(p: &Project, args: &[&str]) -> Run {
+pub fn wrangler(p: &Project, args: &[&str]) -> Run {
     let run: Run = Command::new(wrangler_bin())
         .args(args)
         .current_dir(p.dir.path())

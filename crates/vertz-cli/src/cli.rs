@@ -485,7 +485,8 @@ pub struct StatusArgs {
 /// Project and data verbs: setting a project up, reading a live database out.
 #[derive(Debug, Subcommand)]
 pub enum Tooling {
-    /// Create vertz.toml, migrations/ and .vertz/ in this folder, and say what to do next.
+    /// Create vertz.toml, migrations/ and .vertz/ in this folder, and say what to do next;
+    /// beside a wrangler config, from its D1 binding.
     Init(InitArgs),
     /// Write the live database's schema as schema.sql or a JSON snapshot.
     Pull(PullArgs),
@@ -518,12 +519,18 @@ pub struct DiffArgs {
 
 #[derive(Debug, Args)]
 pub struct InitArgs {
-    /// The dialect of the production database.
-    #[arg(long, value_parser = ["sqlite", "d1"], default_value = "sqlite")]
-    pub dialect: String,
-    /// The development database URL written into vertz.toml.
-    #[arg(long, value_name = "URL", default_value = "sqlite:dev.db")]
-    pub database: String,
+    /// The dialect of the production database. Default: d1 beside a wrangler config with a D1
+    /// binding, else sqlite.
+    #[arg(long, value_parser = ["sqlite", "d1"])]
+    pub dialect: Option<String>,
+    /// The development database URL written into vertz.toml. Default: the local D1 file
+    /// wrangler uses for the binding, beside a wrangler config; else sqlite:dev.db.
+    #[arg(long, value_name = "URL")]
+    pub database: Option<String>,
+    /// The D1 binding of wrangler.toml (or wrangler.json/.jsonc) to set up, by binding or
+    /// database name, when it has several.
+    #[arg(long, value_name = "NAME")]
+    pub binding: Option<String>,
     /// The schema file written into vertz.toml (created with a starter template when missing).
     #[arg(long, value_name = "FILE", default_value = "schema.sql")]
     pub schema: PathBuf,
@@ -579,12 +586,14 @@ pub enum DialectName {
 
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
-    /// The backend whose rules apply.
+    /// The backend whose rules apply. Default: `dialect` in vertz.toml (or VERTZ_DIALECT), else
+    /// sqlite.
     #[arg(long, value_enum)]
-    pub dialect: DialectName,
-    /// The folder of migration files; every top-level *.sql file in it is checked, in name order.
-    #[arg(long, value_name = "DIR", default_value = "migrations")]
-    pub migrations: PathBuf,
+    pub dialect: Option<DialectName>,
+    /// The folder of migration files; every top-level *.sql file in it is checked, in name
+    /// order. Default: `migrations` in vertz.toml, else migrations/.
+    #[arg(long, value_name = "DIR")]
+    pub migrations: Option<PathBuf>,
     /// Print the findings as JSON.
     #[arg(long)]
     pub json: bool,

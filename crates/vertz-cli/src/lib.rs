@@ -16,6 +16,7 @@ mod guide;
 mod output;
 mod push_memo;
 mod schema_source;
+mod wrangler_config;
 
 use std::ffi::OsString;
 
@@ -158,7 +159,7 @@ async fn dispatch(cli: Cli, schema: Option<Schema>) -> Result<u8, CliError> {
     let db = *db;
     // `init` creates vertz.toml, so a broken one must not stop it from saying so.
     if let Db::Tooling(cli::Tooling::Init(args)) = db {
-        return commands::init::run(args);
+        return commands::init::run(args).await;
     }
     let ctx = Context::load(cli.environment, cli.yes, schema)?.with_db(cli.db);
     if cli.all && !matches!(db, Db::Status(_) | Db::Migrate(Migrate::Deploy(_))) {
@@ -185,7 +186,7 @@ async fn dispatch(cli: Cli, schema: Option<Schema>) -> Result<u8, CliError> {
         Db::Migrate(Migrate::Resolve(args)) => commands::baseline::resolve_run(&ctx, args).await,
         Db::Rollback(args) => commands::rollback::run(&ctx, args).await,
         Db::Unlock(args) => commands::unlock::run(&ctx, args).await,
-        Db::Validate(args) => commands::validate::run(args).await,
+        Db::Validate(args) => commands::validate::run(&ctx, args).await,
         Db::Ops(cli::Ops::Execute(args)) => commands::seed::execute_run(&ctx, args).await,
         Db::Ops(cli::Ops::Seed(args)) => commands::seed::seed_run(&ctx, args).await,
         Db::Migrate(Migrate::Reset(args)) => commands::seed::reset_run(&ctx, args).await,

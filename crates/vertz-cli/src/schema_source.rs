@@ -6,6 +6,8 @@ use std::path::Path;
 use anyhow::{Context, bail};
 use vertz_snapshot::{Schema, SchemaSnapshot};
 
+use crate::cli::DialectName;
+use crate::config::Resolved;
 use crate::exit::{CliError, INVALID_INPUT};
 
 /// Loads the schema named by `path`, by its extension.
@@ -70,12 +72,39 @@ fn unknown_kind(path: &Path) -> anyhow::Result<()> {
 pub async fn open_database_hiding(
     url: &str,
     table: &str,
+    settings: &Resolved,
 ) -> Result<Box<dyn vertz_runner::Driver>, CliError> {
-    let inner = open_database(url).await?;
+    let inner = open_database(url, settings).await?;
     Ok(Box::new(vertz_runner::wrangler::HideWranglerTable {
         inner,
         table: table.to_string(),
     }))
+}
+
+/// The dialect `dialect` in vertz.toml (or VERTZ_DIALECT) names, `sqlite` by default; any other
+/// name is an input error.
+pub fn configured_dialect(settings: &Resolved) -> Result<DialectName, CliError> {
+    use clap::ValueEnum;
+    DialectName::from_str(&settings.dialect, true).map_err(|_| {
+        CliError::new(
+            INVALID_INPUT,
+            anyhow::anyhow!(
+                "unknown dialect {:?} (from `dialect` in vertz.toml or VERTZ_DIALECT); use sqlite or d1",
+                settings.dialect
+            ),
+        )
+    })
+}
+
+/// The dialect a database is planned with, decided here for every verb: `d1://` and
+/// `d1-local:` databases are D1 whatever the configuration says (D1 runs them); a `sqlite:` file
+/// takes the configured dialect, so a D1 project developing on a plain SQLite file gets the
+/// plans, and the lint, that D1 will run.
+pub fn planned_dialect(url: &str, settings: &Resolved) -> Result<DialectName, CliError> {
+    if url.starts_with("d1:") || url.starts_with("d1-local:") {
+        return Ok(DialectName::D1);
+    }
+    configured_dialect(settings)
 }
 
 /// Opens a `sqlite:` URL, as [`open_database`] does.
@@ -87,10 +116,21 @@ pub async fn open_sqlite(url: &str) -> Result<vertz_dialect_sqlite::SqliteDriver
 }
 
 /// Opens the database named by a URL: `sqlite:PATH`, `d1://ACCOUNT_ID/DATABASE_ID` or
-/// `d1-local:PATH`.
-pub async fn open_database(url: &str) -> Result<Box<dyn vertz_runner::Driver>, CliError> {
+/// `d1-local:PATH`, planning with the dialect [`planned_dialect`] picks.
+pub async fn open_database(
+    url: &str,
+    settings: &Resolved,
+) -> Result<Box<dyn vertz_runner::Driver>, CliError> {
     if url.starts_with("sqlite:") {
-        return Ok(Box::new(open_sqlite(url).await?));
+        let driver = open_sqlite(url).await?;
+        return Ok(match planned_dialect(url, settings)? {
+            DialectName::Sqlite => Box::new(driver),
+            // Planned, linted and run as on D1: foreign keys cannot be turned off there, so
+            // the driver does not offer it either (`D1Driver` keeps the default).
+            DialectName::D1 => Box::new(vertz_dialect_d1::D1Driver(
+                driver.with_dialect(Box::new(vertz_dialect_d1::dialect()), url.to_string()),
+            )),
+        });
     }
     if url.starts_with("d1-local:") {
         let driver = vertz_dialect_d1::local::open_url(url)

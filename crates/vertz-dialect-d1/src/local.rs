@@ -22,8 +22,9 @@ pub fn parse_url(url: &str) -> Option<PathBuf> {
 }
 
 /// Opens the local D1 file at `path`. The file must exist: wrangler creates it (run
-/// `wrangler d1 execute DB --local --command "SELECT 1"` once), and a typo must not silently
-/// create a database wrangler never reads.
+/// `wrangler d1 execute DB --local --command "SELECT 1"` once), or `vertz db init` through
+/// [`create`] at the path wrangler computes; a typo must not silently create a database
+/// wrangler never reads.
 pub async fn open(path: &Path) -> Result<D1Driver<SqliteDriver>, DriverError> {
     let target = format!("d1-local:{}", path.display());
     if !path.is_file() {
@@ -39,6 +40,24 @@ pub async fn open(path: &Path) -> Result<D1Driver<SqliteDriver>, DriverError> {
     Ok(D1Driver(
         driver.with_dialect(Box::new(D1Dialect::new()), target),
     ))
+}
+
+/// Creates the local D1 file at `path` (and its folders) when it does not exist, as an empty
+/// SQLite database in WAL mode, the mode wrangler's own files are in; wrangler then uses it as
+/// the database it would have created there. An existing file is left as it is. Returns
+/// whether the file was created.
+pub async fn create(path: &Path) -> Result<bool, DriverError> {
+    if path.exists() {
+        return Ok(false);
+    }
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| DriverError::Connect {
+            target: format!("d1-local:{}", path.display()),
+            message: format!("cannot create {}: {e}", dir.display()),
+        })?;
+    }
+    drop(SqliteDriver::open(path).await?);
+    Ok(true)
 }
 
 /// Opens a `d1-local:PATH` URL.
@@ -134,6 +153,17 @@ mod tests {
         let err = open(&path).await.unwrap_err().to_string();
         assert!(err.contains("does not exist"), "{err}");
         assert!(!path.exists());
+    }
+
+    #[tokio::test]
+    async fn create_makes_an_empty_file_once_and_keeps_an_existing_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state/d1/x.sqlite");
+        assert!(create(&path).await.unwrap());
+        assert!(path.is_file());
+        std::fs::write(&path, b"kept").unwrap();
+        assert!(!create(&path).await.unwrap());
+        assert_eq!(std::fs::read(&path).unwrap(), b"kept");
     }
 
     #[tokio::test]

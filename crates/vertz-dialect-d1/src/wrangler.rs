@@ -3,8 +3,9 @@
 //! [`D1Driver`] wraps any driver of a D1 database (HTTP or `d1-local:` file) and leaves that table
 //! out of the introspected schema.
 //!
-//! Owns the name of wrangler's table (its default; wrangler's `migrations_table` setting can
-//! change it, which vertz does not read yet).
+//! Owns the name of wrangler's default table (wrangler's `migrations_table` setting can change
+//! it: `vertz db init` copies it into vertz.toml, and the runner's `HideWranglerTable` hides any
+//! name).
 
 use async_trait::async_trait;
 use vertz_runner::driver::{Driver, DriverError, Rows, Statement, Value};

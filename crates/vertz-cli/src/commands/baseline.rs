@@ -41,7 +41,8 @@ pub async fn baseline_run(ctx: &Context, args: BaselineArgs) -> Result<u8, CliEr
         args.wrangler.wrangler_history,
         args.wrangler.wrangler_migrations_table.as_deref(),
     );
-    let driver = schema_source::open_database_hiding(&database, &wrangler.table).await?;
+    let driver =
+        schema_source::open_database_hiding(&database, &wrangler.table, &settings.resolved).await?;
     let options = BaselineOptions {
         to: args.to.clone(),
         dry_run: args.dry_run,
@@ -108,7 +109,8 @@ pub async fn resolve_run(ctx: &Context, args: ResolveArgs) -> Result<u8, CliErro
         args.wrangler.wrangler_history,
         args.wrangler.wrangler_migrations_table.as_deref(),
     );
-    let driver = schema_source::open_database_hiding(&database, &wrangler.table).await?;
+    let driver =
+        schema_source::open_database_hiding(&database, &wrangler.table, &settings.resolved).await?;
     let options = ResolveOptions {
         dry_run: args.dry_run,
         lock: lock_options(&args.lock),

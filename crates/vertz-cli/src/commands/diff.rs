@@ -6,7 +6,6 @@
 
 use std::path::Path;
 
-use clap::ValueEnum;
 use vertz_dialect_sqlite::SqliteScratch;
 use vertz_runner::Driver;
 use vertz_snapshot::Schema;
@@ -14,6 +13,7 @@ use vertz_sql::Dialect;
 
 use crate::cli::{DialectName, DiffArgs};
 use crate::commands::migrate::read_migrations;
+use crate::config::Resolved;
 use crate::context::Context;
 use crate::exit::{self, CliError};
 use crate::output::{json, note};
@@ -21,12 +21,15 @@ use crate::schema_source;
 
 /// Reads one side: a URL (it has a scheme), a folder, or a schema file. A database side comes
 /// with its driver, whose dialect is the one to plan for unless the user names another.
-async fn side(source: &str) -> Result<(Schema, Option<Box<dyn Driver>>), CliError> {
+async fn side(
+    source: &str,
+    settings: &Resolved,
+) -> Result<(Schema, Option<Box<dyn Driver>>), CliError> {
     if source.starts_with("sqlite:")
         || source.starts_with("d1://")
         || source.starts_with("d1-local:")
     {
-        let driver = schema_source::open_database(source).await?;
+        let driver = schema_source::open_database(source, settings).await?;
         let schema = driver.introspect().await.map_err(anyhow::Error::from)?;
         return Ok((schema, Some(driver)));
     }
@@ -51,24 +54,15 @@ fn named(name: DialectName) -> Box<dyn Dialect> {
 }
 
 pub async fn run(ctx: &Context, args: DiffArgs) -> Result<u8, CliError> {
-    let (from, from_db) = side(&args.from).await?;
-    let (to, to_db) = side(&args.to).await?;
-    // `--dialect`, else a database side's own, else vertz.toml's (or VERTZ_DIALECT), else SQLite.
+    let settings = ctx.settings(None, None, None)?.resolved;
+    let (from, from_db) = side(&args.from, &settings).await?;
+    let (to, to_db) = side(&args.to, &settings).await?;
+    // `--dialect`, else a database side's own (schema_source::planned_dialect), else
+    // vertz.toml's (or VERTZ_DIALECT), else SQLite.
     let chosen = match args.dialect {
         Some(name) => Some(named(name)),
         None if from_db.is_some() || to_db.is_some() => None,
-        None => {
-            let resolved = ctx.settings(None, None, None)?.resolved.dialect;
-            let name = DialectName::from_str(&resolved, true).map_err(|_| {
-                CliError::new(
-                    exit::INVALID_INPUT,
-                    anyhow::anyhow!(
-                        "unknown dialect {resolved:?} (from `dialect` in vertz.toml or VERTZ_DIALECT); use sqlite or d1"
-                    ),
-                )
-            })?;
-            Some(named(name))
-        }
+        None => Some(named(schema_source::configured_dialect(&settings)?)),
     };
     let dialect: &dyn Dialect = match (&chosen, &from_db, &to_db) {
         (Some(d), _, _) => d.as_ref(),

@@ -11,7 +11,7 @@ pub async fn run(ctx: &Context, args: ExportArgs) -> Result<u8, CliError> {
     let settings = ctx.settings(args.database.as_ref(), None, None)?;
     let database = ctx.database(&settings)?;
     ctx.announce("db export", &settings, &database, true);
-    let driver = schema_source::open_database(&database).await?;
+    let driver = schema_source::open_database(&database, &settings.resolved).await?;
     let dump = vertz_runner::export::dump(driver.as_ref())
         .await
         .map_err(anyhow::Error::from)?;

@@ -241,7 +241,7 @@ async fn deploy_one(
             let settings = settings.clone();
             std::thread::spawn(move || read_files(&settings, None))
         };
-        let opened = schema_source::open_database(&database).await;
+        let opened = schema_source::open_database(&database, &settings.resolved).await;
         let files = reading
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
@@ -265,7 +265,7 @@ async fn deploy_one(
             } else {
                 database.as_str()
             };
-            schema_source::open_database(url).await?
+            schema_source::open_database(url, &settings.resolved).await?
         }
     };
     if driver.dialect().name() == "d1" {
@@ -435,7 +435,7 @@ pub async fn dev_run(ctx: &Context, args: DevArgs) -> Result<u8, CliError> {
     let dir = settings.resolved.migrations.clone();
     ctx.announce("db migrate dev", &settings, &database, args.json);
     ctx.confirm("db migrate dev", &settings, &database)?;
-    let driver = schema_source::open_database(&database).await?;
+    let driver = schema_source::open_database(&database, &settings.resolved).await?;
     let options = DevOptions {
         name: args.name.clone(),
         layout: settings.resolved.migrations_layout,
@@ -621,7 +621,7 @@ pub async fn adopt_run(ctx: &Context, args: AdoptArgs) -> Result<u8, CliError> {
             .clone()
             .unwrap_or_else(|| tool.default_table().to_string()),
     };
-    let driver = schema_source::open_database_hiding(&database, &table).await?;
+    let driver = schema_source::open_database_hiding(&database, &table, &settings.resolved).await?;
     let options = vertz_runner::adopt::AdoptOptions {
         tool,
         table,

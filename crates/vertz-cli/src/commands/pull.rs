@@ -14,7 +14,7 @@ pub async fn run(ctx: &Context, args: PullArgs) -> Result<u8, CliError> {
     let settings = ctx.settings(args.database.as_ref(), None, None)?;
     let database = ctx.database(&settings)?;
     ctx.announce("db pull", &settings, &database, true);
-    let driver = schema_source::open_database(&database).await?;
+    let driver = schema_source::open_database(&database, &settings.resolved).await?;
     let schema = driver.introspect().await.map_err(anyhow::Error::from)?;
     let tables = schema.tables.len();
     let format = args.format.unwrap_or_else(|| {

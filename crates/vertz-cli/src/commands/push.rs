@@ -6,7 +6,7 @@ use vertz_diff::{AcceptAbove, LeaveUnsettled, NeverRename, Resolver, settle_flag
 use vertz_runner::{PushError, PushOptions, PushReport};
 
 use crate::ask::Ask;
-use crate::cli::{PushArgs, RenamesMode};
+use crate::cli::{DialectName, PushArgs, RenamesMode};
 use crate::context::Context;
 use crate::exit::{self, CliError};
 use crate::output::{self, say};
@@ -21,7 +21,13 @@ pub async fn run(ctx: &Context, args: PushArgs) -> Result<u8, CliError> {
     let database = ctx.database(&settings)?;
     // A push that was found to be a no-op before, with the same schema file, vertz build and
     // live schema, answers from its kept fingerprint without loading the file.
-    let key = memo_inputs(ctx, &settings, &database, &args);
+    // The shortcuts below (the memo, the same-text no-op, the push into an empty file) are
+    // SQLite's own: a file planned for D1 takes the full path, which plans and lints for D1.
+    let sqlite_planned = matches!(
+        schema_source::planned_dialect(&database, &settings.resolved)?,
+        DialectName::Sqlite
+    );
+    let key = memo_inputs(ctx, &settings, &database, &args).filter(|_| sqlite_planned);
     let memo = key.clone().filter(|(_, db_path)| db_path.is_file());
     // The memo is only kept for `sqlite:` files: this is a SQLite connection.
     let mut opened = None;
@@ -63,6 +69,7 @@ pub async fn run(ctx: &Context, args: PushArgs) -> Result<u8, CliError> {
     // the target (vertz_dialect_sqlite::empty_push). Anything else, or any failure there (which
     // changes nothing), takes the full path below, which gives the errors.
     if !args.dry_run
+        && sqlite_planned
         && ctx.confirms_silently(&settings)
         && let Some(file) = ctx.schema_file(&settings)
         && file
@@ -147,7 +154,7 @@ pub async fn run(ctx: &Context, args: PushArgs) -> Result<u8, CliError> {
     };
     let driver: Box<dyn vertz_runner::Driver> = match opened {
         Some(driver) => Box::new(driver),
-        None => schema_source::open_database(url).await?,
+        None => schema_source::open_database(url, &settings.resolved).await?,
     };
     let report = match &memo {
         Some((inputs, db_path)) => vertz_runner::push_state::push_observed(

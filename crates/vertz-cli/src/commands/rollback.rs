@@ -17,7 +17,7 @@ pub async fn run(ctx: &Context, args: RollbackArgs) -> Result<u8, CliError> {
     if !args.dry_run {
         ctx.confirm("db rollback", &settings, &database)?;
     }
-    let driver = schema_source::open_database(&database).await?;
+    let driver = schema_source::open_database(&database, &settings.resolved).await?;
     let wrangler = crate::config::resolve_wrangler(
         &settings.resolved,
         args.wrangler.wrangler_history,

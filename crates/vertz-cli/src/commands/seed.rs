@@ -44,7 +44,7 @@ pub async fn execute_run(ctx: &Context, args: ExecuteArgs) -> Result<u8, CliErro
     }
     ctx.announce("db execute", &settings, &database, args.json);
     ctx.confirm("db execute", &settings, &database)?;
-    let driver = schema_source::open_database(&database).await?;
+    let driver = schema_source::open_database(&database, &settings.resolved).await?;
     let rows = seed::execute(driver.as_ref(), &statements)
         .await
         .map_err(|e| {
@@ -120,7 +120,7 @@ pub async fn seed_run(ctx: &Context, args: SeedArgs) -> Result<u8, CliError> {
     let files = read_seeds(&args.seeds, &settings)?;
     ctx.announce("db seed", &settings, &database, args.json);
     ctx.confirm("db seed", &settings, &database)?;
-    let driver = schema_source::open_database(&database).await?;
+    let driver = schema_source::open_database(&database, &settings.resolved).await?;
     let report = run_seeds(driver.as_ref(), &files, &args.lock).await?;
     if args.json {
         output::json(&serde_json::json!({
@@ -235,7 +235,7 @@ pub(crate) async fn reset(
     if !(force || ctx.yes()) {
         confirm_reset(database, files.len())?;
     }
-    let driver = schema_source::open_database(database).await?;
+    let driver = schema_source::open_database(database, &settings.resolved).await?;
     let lock_options = crate::commands::migrate::lock_options(lock);
     let dropped = vertz_runner::reset::drop_all(driver.as_ref(), &lock_options)
         .await

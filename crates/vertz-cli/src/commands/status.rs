@@ -109,7 +109,8 @@ async fn check(
         None => None,
     };
     let wrangler = crate::config::resolve_wrangler(&settings.resolved, None, None);
-    let driver = schema_source::open_database_hiding(&database, &wrangler.table).await?;
+    let driver =
+        schema_source::open_database_hiding(&database, &wrangler.table, &settings.resolved).await?;
     let schema = match schema {
         Some((s, name)) => Some((
             vertz_runner::status(driver.as_ref(), &s)

@@ -9,7 +9,7 @@ use crate::exit::{self, CliError};
 
 pub async fn run(ctx: &Context, verb: Tooling) -> Result<u8, CliError> {
     match verb {
-        Tooling::Init(args) => super::init::run(args),
+        Tooling::Init(args) => super::init::run(args).await,
         Tooling::Pull(args) => super::pull::run(ctx, args).await,
         Tooling::Export(args) => super::export::run(ctx, args).await,
         Tooling::Diff(args) => super::diff::run(ctx, args).await,

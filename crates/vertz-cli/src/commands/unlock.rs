@@ -12,7 +12,7 @@ pub async fn run(ctx: &Context, args: UnlockArgs) -> Result<u8, CliError> {
     let database = ctx.database(&settings)?;
     ctx.announce("db unlock", &settings, &database, args.json);
     ctx.confirm("db unlock", &settings, &database)?;
-    let driver = schema_source::open_database(&database).await?;
+    let driver = schema_source::open_database(&database, &settings.resolved).await?;
     let holder = vertz_runner::lock::unlock(driver.as_ref())
         .await
         .map_err(anyhow::Error::from)?;

@@ -1,5 +1,6 @@
-//! `vertz db validate --dialect d1 [--migrations DIR] [--json]`: lint every top-level `*.sql` file
-//! of the migrations folder, in name order, with the dialect's rules; print `file:line`, the rule,
+//! `vertz db validate [--dialect d1] [--migrations DIR] [--json]`: lint every top-level `*.sql`
+//! file of the migrations folder, in name order, with the rules of the dialect (`--dialect`, else
+//! vertz.toml's); print `file:line`, the rule,
 //! the message and the fix; exit 3 when any finding is an error.
 //!
 //! Reads the files itself (top-level `*.sql`, whole text) rather than through the runner's
@@ -18,11 +19,18 @@ use anyhow::anyhow;
 use vertz_sql::{Dialect, LintFinding, Severity};
 
 use crate::cli::{DialectName, ValidateArgs};
+use crate::context::Context;
 use crate::exit::{self, CliError, INVALID_INPUT};
 use crate::output::say;
 
-pub async fn run(args: ValidateArgs) -> Result<u8, CliError> {
-    let files = migration_files(&args.migrations)?;
+pub async fn run(ctx: &Context, args: ValidateArgs) -> Result<u8, CliError> {
+    let settings = ctx.settings(None, None, args.migrations.as_ref())?.resolved;
+    let chosen = match args.dialect {
+        Some(name) => name,
+        None => crate::schema_source::configured_dialect(&settings)?,
+    };
+    let migrations = settings.migrations;
+    let files = migration_files(&migrations)?;
     let mut findings: Vec<(PathBuf, LintFinding)> = Vec::new();
     // One linter across the files, in order: a rebuild in a late file of a parent created in an
     // early one is only visible with what the earlier files created.
@@ -38,27 +46,27 @@ pub async fn run(args: ValidateArgs) -> Result<u8, CliError> {
                 ),
             )
         })?;
-        let found = match args.dialect {
+        let found = match chosen {
             DialectName::D1 => d1.file(&text),
             DialectName::Sqlite => sqlite.lint(&text),
         };
         findings.extend(found.into_iter().map(|f| (path.clone(), f)));
     }
-    let replayed = replay_findings(&args.migrations, &findings).await;
+    let replayed = replay_findings(&migrations, &findings).await;
     findings.extend(replayed);
     let errors = findings
         .iter()
         .filter(|(_, f)| f.severity == Severity::Error)
         .count();
     let warnings = findings.len() - errors;
-    let dialect = match args.dialect {
+    let dialect = match chosen {
         DialectName::D1 => "d1",
         DialectName::Sqlite => "sqlite",
     };
     if args.json {
         let json = serde_json::json!({
             "dialect": dialect,
-            "migrations": args.migrations.display().to_string(),
+            "migrations": migrations.display().to_string(),
             "files": files.len(),
             "errors": errors,
             "warnings": warnings,
