@@ -258,7 +258,8 @@ async fn in_transaction(
         ));
     }
     let nothing = diff.changes.is_empty() && plan.warnings.is_empty();
-    let (name, _, [_, insert]) = vertz_runner::record_statements(&report, started);
+    let (name, _, [_, insert]) =
+        vertz_runner::record_statements(&vertz_runner::state::SqliteState, &report, started);
     execute(conn, statements.len(), std::slice::from_ref(&insert)).await?;
     let fingerprint = match memo_inputs {
         Some(inputs) if nothing => {

@@ -290,7 +290,7 @@ pub async fn adopt(
         let mut unit = vec![history::create_table_statement()];
         for name in &report.adopted {
             let file = files.iter().find(|f| &f.name == name).expect("a listed file");
-            unit.push(history::insert_statement(
+            unit.push(history::insert_statement(driver.state_sql(),
                 &file.name,
                 &file.checksum,
                 EntryKind::Migration,

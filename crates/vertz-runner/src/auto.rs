@@ -204,6 +204,7 @@ pub async fn auto_migrate(
                     .execute_atomic(&[
                         history::create_table_statement(),
                         history::insert_statement(
+                            driver.state_sql(),
                             &format!("push_{}", history::utc_stamp()),
                             &vertz_snapshot::sha256_hex(b""),
                             EntryKind::Push,

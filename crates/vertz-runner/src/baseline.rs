@@ -160,7 +160,7 @@ pub async fn baseline(
         run_unit(
             driver,
             &mut guard,
-            record_statements(&recorded, &options.wrangler),
+            record_statements(driver.state_sql(), &recorded, &options.wrangler),
         )
         .await?;
         tracing::info!(target: "vertz", recorded = recorded.len(), "baseline recorded");
@@ -176,6 +176,7 @@ pub async fn baseline(
 /// The statements that record `files` as `baseline` rows (applied, not run by vertz), and in
 /// wrangler's table too when `wrangler.record`.
 pub(crate) fn record_statements(
+    state: &dyn crate::state::StateSql,
     files: &[&MigrationFile],
     wrangler: &WranglerOptions,
 ) -> Vec<Statement> {
@@ -189,6 +190,7 @@ pub(crate) fn record_statements(
         .collect();
     let mut unit = vec![history::create_table_statement()];
     unit.extend(history::insert_many_statements(
+        state,
         &entries,
         EntryKind::Baseline,
         history::julian_now(),
@@ -211,7 +213,7 @@ pub(crate) async fn run_unit(
     guard: &mut LockGuard,
     unit: Vec<Statement>,
 ) -> Result<(), LockOrDriver> {
-    let mut statements = guard.renewal_statements();
+    let mut statements = guard.renewal_statements(driver.state_sql());
     let renewal = statements.len();
     statements.extend(unit);
     match driver.execute_atomic(&statements).await {
@@ -401,7 +403,7 @@ pub async fn resolve(
     let result = async {
         // Under the lock, check again: another process may have changed the history.
         let checked = check_resolve(driver, files, name, resolution, options).await?;
-        let unit = unit(files, &checked);
+        let unit = unit(driver.state_sql(), files, &checked);
         report = checked;
         run_unit(driver, &mut guard, unit).await?;
         tracing::info!(target: "vertz", migration = %report.name, resolution = ?resolution, "migration resolved");
@@ -415,7 +417,11 @@ pub async fn resolve(
 }
 
 /// The statements that carry out a checked resolve.
-fn unit(files: &[MigrationFile], report: &ResolveReport) -> Vec<Statement> {
+fn unit(
+    state: &dyn crate::state::StateSql,
+    files: &[MigrationFile],
+    report: &ResolveReport,
+) -> Vec<Statement> {
     let file = files.iter().find(|f| f.name == report.name);
     let mut unit = Vec::new();
     match report.resolution {
@@ -423,6 +429,7 @@ fn unit(files: &[MigrationFile], report: &ResolveReport) -> Vec<Statement> {
             let file = file.expect("a checked --applied names a file");
             unit.push(history::create_table_statement());
             unit.push(history::insert_statement(
+                state,
                 &file.name,
                 &file.checksum,
                 EntryKind::Baseline,

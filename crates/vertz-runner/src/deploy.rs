@@ -418,7 +418,7 @@ async fn apply_locked(
         let clock = Instant::now();
         // The lock's renewal is part of the unit (no transaction of its own), and its check
         // fails the unit when another process took the lock over.
-        let mut unit: Vec<Statement> = guard.renewal_statements();
+        let mut unit: Vec<Statement> = guard.renewal_statements(driver.state_sql());
         let lock_check = unit.len();
         // The tables of the history are created by the first unit only (later units of this run
         // find them: nothing else drops them while the lock is held), after the renewal so that
@@ -461,6 +461,7 @@ async fn apply_locked(
             }
         }
         unit.extend(history::insert_many_statements(
+            driver.state_sql(),
             &rows,
             EntryKind::Migration,
             started,

@@ -257,7 +257,7 @@ async fn record_if_held(
         return Ok(None);
     }
     let mut guard = crate::lock::acquire(driver, &options.deploy.lock).await?;
-    let unit = crate::baseline::record_statements(&pending, wrangler);
+    let unit = crate::baseline::record_statements(driver.state_sql(), &pending, wrangler);
     let result = crate::baseline::run_unit(driver, &mut guard, unit).await;
     if let Err(e) = guard.release(driver).await {
         tracing::warn!(target: "vertz", error = %e, "could not release the migration lock; it expires on its own, or run `vertz db unlock`");

@@ -277,6 +277,12 @@ pub trait Driver: Send + Sync {
     /// The database as the user named it, for messages (never with secrets).
     fn target(&self) -> String;
 
+    /// The SQL of the runner's own state on this backend (history, seeds, lock). SQLite's by
+    /// default, which D1 shares.
+    fn state_sql(&self) -> &dyn crate::state::StateSql {
+        &crate::state::SqliteState
+    }
+
     /// Runs one read query.
     async fn query(&self, sql: &str, params: &[Value]) -> Result<Rows, DriverError>;
 

@@ -2,7 +2,7 @@
 //!
 //! Owns the table's definition and the statements that read and write it. The INSERT of a
 //! history row is always part of the same atomic unit as the change it records, and the times
-//! are computed by the database (UTC), so the row and the schema can never disagree.
+//! are computed by the database (UTC, through the backend's [`StateSql`]), so the row and the schema can never disagree.
 //!
 //! Also the seed table `_vertz_seeds` (name, checksum, applied_at): the seed files that ran,
 //! each recorded in the unit that ran it, so each runs once.
@@ -12,6 +12,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use vertz_sql::quote::{ident, literal};
 
 use crate::driver::{Driver, DriverError, Statement};
+use crate::state::StateSql;
 
 /// The history table's name.
 pub const HISTORY_TABLE: &str = "_vertz_migrations";
@@ -29,12 +30,13 @@ pub fn create_seeds_table_statement() -> Statement {
 
 /// The INSERT recording that seed file `name` ran (values as literals: the statement joins the
 /// unit's script).
-pub fn insert_seed_statement(name: &str, checksum: &str) -> Statement {
+pub fn insert_seed_statement(state: &dyn StateSql, name: &str, checksum: &str) -> Statement {
     Statement::new(format!(
-        "INSERT INTO {} (\"name\", \"checksum\", \"applied_at\") VALUES ({}, {}, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
+        "INSERT INTO {} (\"name\", \"checksum\", \"applied_at\") VALUES ({}, {}, {})",
         ident(SEEDS_TABLE),
         literal(name),
-        literal(checksum)
+        literal(checksum),
+        state.now()
     ))
 }
 
@@ -42,10 +44,7 @@ pub fn insert_seed_statement(name: &str, checksum: &str) -> Statement {
 /// not exist.
 pub async fn read_seeds(driver: &dyn Driver) -> Result<Vec<(String, String)>, DriverError> {
     let exists = driver
-        .query(
-            "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?",
-            &[SEEDS_TABLE.into()],
-        )
+        .query(driver.state_sql().table_exists(), &[SEEDS_TABLE.into()])
         .await?;
     if exists.is_empty() {
         return Ok(Vec::new());
@@ -105,6 +104,7 @@ pub fn create_table_statement() -> Statement {
 /// The values are written as SQL literals (quoted by `vertz_sql::quote`), not bound: a statement
 /// without parameters joins the unit's script, one round trip instead of one of its own.
 pub fn insert_statement(
+    state: &dyn StateSql,
     name: &str,
     checksum: &str,
     kind: EntryKind,
@@ -112,7 +112,7 @@ pub fn insert_statement(
     started: f64,
 ) -> Statement {
     let mut sql = insert_head();
-    push_row(&mut sql, name, checksum, kind, schema_hash, started);
+    push_row(state, &mut sql, name, checksum, kind, schema_hash, started);
     Statement::new(sql)
 }
 
@@ -136,6 +136,7 @@ pub const ROWS_PER_INSERT: usize = 100;
 /// [`ROWS_PER_INSERT`] rows: a deploy of all pending files in one transaction writes its
 /// thousand rows in ten statements instead of a thousand. Rows keep their order.
 pub fn insert_many_statements(
+    state: &dyn StateSql,
     entries: &[NewEntry<'_>],
     kind: EntryKind,
     started: f64,
@@ -148,7 +149,15 @@ pub fn insert_many_statements(
                 if i > 0 {
                     sql.push_str(", ");
                 }
-                push_row(&mut sql, e.name, e.checksum, kind, e.schema_hash, started);
+                push_row(
+                    state,
+                    &mut sql,
+                    e.name,
+                    e.checksum,
+                    kind,
+                    e.schema_hash,
+                    started,
+                );
             }
             Statement::new(sql)
         })
@@ -165,6 +174,7 @@ fn insert_head() -> String {
 
 /// Appends one row's `(...)` of values, every value a literal.
 fn push_row(
+    state: &dyn StateSql,
     sql: &mut String,
     name: &str,
     checksum: &str,
@@ -175,9 +185,11 @@ fn push_row(
     // A Julian day number is finite and positive; `Display` of an f64 never uses an exponent.
     let started = if started.is_finite() { started } else { 0.0 };
     sql.push_str(&format!(
-        "({}, {}, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), MAX(0, CAST(round((julianday('now') - {started}) * 86400000.0) AS INTEGER)), {}, {})",
+        "({}, {}, {}, {}, {}, {})",
         literal(name),
         literal(checksum),
+        state.now(),
+        state.elapsed_ms_since(started),
         literal(kind.as_str()),
         schema_hash.map_or("NULL".to_string(), literal),
     ));
@@ -267,10 +279,7 @@ impl HistoryEntry {
 /// Whether the history table exists.
 pub async fn exists(driver: &dyn Driver) -> Result<bool, DriverError> {
     let rows = driver
-        .query(
-            "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?",
-            &[HISTORY_TABLE.into()],
-        )
+        .query(driver.state_sql().table_exists(), &[HISTORY_TABLE.into()])
         .await?;
     Ok(!rows.is_empty())
 }
@@ -296,10 +305,7 @@ pub const SELECT_ALL: &str = r#"SELECT "name", "checksum", "applied_at", "execut
 /// the failure; the unit itself rolled back as a whole.
 pub async fn check_shape(driver: &dyn Driver) -> Result<(), DriverError> {
     let rows = driver
-        .query(
-            "SELECT name FROM pragma_table_info(?) ORDER BY cid",
-            &[HISTORY_TABLE.into()],
-        )
+        .query(driver.state_sql().column_names(), &[HISTORY_TABLE.into()])
         .await?;
     if rows.is_empty() {
         return Ok(());
@@ -347,14 +353,14 @@ pub async fn read_with(
     let other = also.map_or(HISTORY_TABLE, |(table, _)| table);
     let existing = driver
         .query(
-            "SELECT name FROM sqlite_schema WHERE type = 'table' AND name IN (?, ?)",
+            driver.state_sql().tables_among(),
             &[HISTORY_TABLE.into(), other.into()],
         )
         .await?;
     let exists = |name: &str| existing.iter().any(|r| r[0].as_str() == Some(name));
     let mut sqls: Vec<&str> = Vec::new();
     if exists(HISTORY_TABLE) {
-        sqls.push(SELECT_ALL);
+        sqls.push(driver.state_sql().history_select_all());
     }
     let also = also.filter(|(table, _)| exists(table));
     if let Some((_, sql)) = also {
@@ -413,7 +419,12 @@ mod tests {
                 schema_hash: None,
             })
             .collect();
-        let statements = insert_many_statements(&entries, EntryKind::Migration, 2_460_000.5);
+        let statements = insert_many_statements(
+            &crate::state::SqliteState,
+            &entries,
+            EntryKind::Migration,
+            2_460_000.5,
+        );
         assert_eq!(statements.len(), 3);
         let rows: Vec<usize> = statements
             .iter()
@@ -430,8 +441,22 @@ mod tests {
         assert!(statements[2].sql.contains("('0249_it''s'"));
         // One row is the single-row statement exactly.
         assert_eq!(
-            insert_many_statements(&entries[..1], EntryKind::Migration, 2_460_000.5)[0].sql,
-            insert_statement(&names[0], "abc", EntryKind::Migration, None, 2_460_000.5).sql
+            insert_many_statements(
+                &crate::state::SqliteState,
+                &entries[..1],
+                EntryKind::Migration,
+                2_460_000.5
+            )[0]
+            .sql,
+            insert_statement(
+                &crate::state::SqliteState,
+                &names[0],
+                "abc",
+                EntryKind::Migration,
+                None,
+                2_460_000.5
+            )
+            .sql
         );
     }
 

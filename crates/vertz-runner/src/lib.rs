@@ -35,6 +35,7 @@ pub mod replay;
 pub mod reset;
 pub mod rollback;
 pub mod seed;
+pub mod state;
 pub mod verify;
 pub mod wrangler;
 

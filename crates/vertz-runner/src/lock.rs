@@ -6,7 +6,7 @@
 //! explicitly with [`LockGuard::release`] on every exit path (async code cannot rely on Drop);
 //! a lock left behind by a killed process on this machine (its owner names this host and a
 //! process id that no longer runs) is taken over at once; one left on another machine expires
-//! after its time to live, or is broken with `vertz db unlock`. Times are the database's UTC.
+//! after its time to live, or is broken with `vertz db unlock`. Times are the database's UTC, written with the backend's [`StateSql`].
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 use vertz_sql::quote::{ident, literal};
 
 use crate::driver::{Driver, DriverError, Statement, Value};
+use crate::state::StateSql;
 
 /// The lock table's name.
 pub const LOCK_TABLE: &str = "_vertz_lock";
@@ -127,12 +128,13 @@ fn process_gone(pid: u32) -> bool {
 }
 
 /// The statement that takes the lock from `dead`, its holder (only while it still holds it).
-fn takeover_statement(owner: &str, dead: &str, ttl: Duration) -> Statement {
+fn takeover_statement(state: &dyn StateSql, owner: &str, dead: &str, ttl: Duration) -> Statement {
     Statement::with_params(
         format!(
-            "UPDATE {} SET \"owner\" = ?, \"acquired_at\" = {NOW}, \"expires_at\" = {} WHERE \"id\" = 1 AND \"owner\" = ?",
+            "UPDATE {} SET \"owner\" = ?, \"acquired_at\" = {}, \"expires_at\" = {} WHERE \"id\" = 1 AND \"owner\" = ?",
             ident(LOCK_TABLE),
-            expiry(ttl)
+            state.now(),
+            expiry(state, ttl)
         ),
         vec![owner.into(), dead.into()],
     )
@@ -174,22 +176,18 @@ fn create_statement() -> Statement {
     ))
 }
 
-const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
-
-fn expiry(ttl: Duration) -> String {
-    format!(
-        "strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '+{} seconds')",
-        ttl.as_secs().max(1)
-    )
+fn expiry(state: &dyn StateSql, ttl: Duration) -> String {
+    state.now_plus_seconds(ttl.as_secs().max(1))
 }
 
 /// The upsert that takes the lock when it is free or expired, and does nothing otherwise.
-fn take_statement(owner: &str, ttl: Duration) -> Statement {
+fn take_statement(state: &dyn StateSql, owner: &str, ttl: Duration) -> Statement {
     let table = ident(LOCK_TABLE);
     Statement::with_params(
         format!(
-            "INSERT INTO {table} (\"id\", \"owner\", \"acquired_at\", \"expires_at\") VALUES (1, ?, {NOW}, {exp}) ON CONFLICT (\"id\") DO UPDATE SET \"owner\" = excluded.\"owner\", \"acquired_at\" = excluded.\"acquired_at\", \"expires_at\" = excluded.\"expires_at\" WHERE {table}.\"expires_at\" < excluded.\"acquired_at\"",
-            exp = expiry(ttl)
+            "INSERT INTO {table} (\"id\", \"owner\", \"acquired_at\", \"expires_at\") VALUES (1, ?, {now}, {exp}) ON CONFLICT (\"id\") DO UPDATE SET \"owner\" = excluded.\"owner\", \"acquired_at\" = excluded.\"acquired_at\", \"expires_at\" = excluded.\"expires_at\" WHERE {table}.\"expires_at\" < excluded.\"acquired_at\"",
+            now = state.now(),
+            exp = expiry(state, ttl)
         ),
         vec![owner.into()],
     )
@@ -198,10 +196,7 @@ fn take_statement(owner: &str, ttl: Duration) -> Statement {
 /// The current holder, if any (the table may not exist yet).
 pub async fn holder(driver: &dyn Driver) -> Result<Option<LockHolder>, DriverError> {
     let exists = driver
-        .query(
-            "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?",
-            &[LOCK_TABLE.into()],
-        )
+        .query(driver.state_sql().table_exists(), &[LOCK_TABLE.into()])
         .await?;
     if exists.is_empty() {
         return Ok(None);
@@ -256,7 +251,7 @@ impl LockGuard {
     /// three quarters of its time to live left when the unit starts. Renewing inside the unit
     /// costs no transaction of its own; when the unit fails at the last of these statements,
     /// [`LockGuard::lost`] says who holds the lock.
-    pub fn renewal_statements(&mut self) -> Vec<Statement> {
+    pub fn renewal_statements(&mut self, state: &dyn StateSql) -> Vec<Statement> {
         let table = ident(LOCK_TABLE);
         // The owner is written as a literal, not bound: statements without parameters join the
         // unit's script (one round trip to the database for the unit, not one each).
@@ -266,7 +261,7 @@ impl LockGuard {
             self.renewed_at = Instant::now();
             statements.push(Statement::new(format!(
                 "UPDATE {table} SET \"expires_at\" = {} WHERE \"id\" = 1 AND \"owner\" = {owner}",
-                expiry(self.ttl)
+                expiry(state, self.ttl)
             )));
         }
         statements.push(Statement::new(format!(
@@ -312,7 +307,7 @@ pub async fn acquire(driver: &dyn Driver, options: &LockOptions) -> Result<LockG
         driver
             .execute_atomic(&[
                 create_statement(),
-                take_statement(&options.owner, options.ttl),
+                take_statement(driver.state_sql(), &options.owner, options.ttl),
             ])
             .await?;
         match read_holder(driver).await? {
@@ -326,7 +321,12 @@ pub async fn acquire(driver: &dyn Driver, options: &LockOptions) -> Result<LockG
             }
             Some(h) if local_pid(&h.owner, &host).is_some_and(process_gone) => {
                 driver
-                    .execute_atomic(&[takeover_statement(&options.owner, &h.owner, options.ttl)])
+                    .execute_atomic(&[takeover_statement(
+                        driver.state_sql(),
+                        &options.owner,
+                        &h.owner,
+                        options.ttl,
+                    )])
                     .await?;
                 tracing::info!(target: "vertz", holder = %h.owner, since = %h.acquired_at, "took over the migration lock of a process of this machine that has ended");
                 if let Some(cb) = &options.on_takeover {
@@ -398,7 +398,7 @@ mod tests {
     #[test]
     fn the_check_is_always_sent_and_the_renewal_only_when_a_quarter_of_the_ttl_passed() {
         let mut fresh = guard(Duration::from_secs(10));
-        let s = fresh.renewal_statements();
+        let s = fresh.renewal_statements(&crate::state::SqliteState);
         assert_eq!(s.len(), 1);
         assert!(
             s[0].sql.starts_with("INSERT INTO \"_vertz_lock\""),
@@ -408,13 +408,13 @@ mod tests {
         assert!(s[0].sql.ends_with("\"owner\" = 'me')"), "{}", s[0].sql);
 
         let mut due = guard(Duration::from_secs(80));
-        let s = due.renewal_statements();
+        let s = due.renewal_statements(&crate::state::SqliteState);
         assert_eq!(s.len(), 2);
         assert_eq!(
             s[0].sql,
             "UPDATE \"_vertz_lock\" SET \"expires_at\" = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '+300 seconds') WHERE \"id\" = 1 AND \"owner\" = 'me'"
         );
         // Renewed now: the next unit only checks.
-        assert_eq!(due.renewal_statements().len(), 1);
+        assert_eq!(due.renewal_statements(&crate::state::SqliteState).len(), 1);
     }
 }

@@ -194,7 +194,7 @@ pub(crate) async fn apply(
     }
     let started = history::julian_now();
     let clock = Instant::now();
-    let (name, checksum, tail) = record_statements(&report, started);
+    let (name, checksum, tail) = record_statements(driver.state_sql(), &report, started);
     let mut statements = vec![tail[0].clone()];
     statements.extend(
         report
@@ -403,10 +403,15 @@ fn plan_steps(plan: &MigrationPlan) -> Vec<String> {
 /// The history of a push of `report` started at `started` (a Julian day): its entry's name, the
 /// checksum of its SQL, and the two statements that go around the plan in its atomic unit (the
 /// history table's `CREATE ... IF NOT EXISTS` first, the entry's `INSERT` last).
-pub fn record_statements(report: &PushReport, started: f64) -> (String, String, [Statement; 2]) {
+pub fn record_statements(
+    state: &dyn crate::state::StateSql,
+    report: &PushReport,
+    started: f64,
+) -> (String, String, [Statement; 2]) {
     let name = format!("push_{}", history::utc_stamp());
     let checksum = sha256_hex(report.plan.to_sql().as_bytes());
     let insert = history::insert_statement(
+        state,
         &name,
         &checksum,
         EntryKind::Push,

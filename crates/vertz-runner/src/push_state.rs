@@ -160,6 +160,10 @@ impl Driver for Recorder<'_> {
         self.inner.target()
     }
 
+    fn state_sql(&self) -> &dyn crate::state::StateSql {
+        self.inner.state_sql()
+    }
+
     async fn query(&self, sql: &str, params: &[Value]) -> Result<Rows, DriverError> {
         self.inner.query(sql, params).await
     }

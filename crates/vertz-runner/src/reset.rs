@@ -48,7 +48,7 @@ async fn drop_under_lock(
     if rows.is_empty() {
         return Ok(Vec::new());
     }
-    let mut unit = guard.renewal_statements();
+    let mut unit = guard.renewal_statements(driver.state_sql());
     let renewal = unit.len();
     // Children and parents go in one unit: their references are checked when it commits, when
     // neither is left.

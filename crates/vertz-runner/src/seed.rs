@@ -155,7 +155,7 @@ pub async fn seed(
     let mut guard = lock::acquire(driver, lock_options).await?;
     let mut result = Ok(());
     for file in pending {
-        let mut unit = guard.renewal_statements();
+        let mut unit = guard.renewal_statements(driver.state_sql());
         let renewal = unit.len();
         unit.push(history::create_seeds_table_statement());
         unit.extend(
@@ -163,7 +163,11 @@ pub async fn seed(
                 .iter()
                 .map(|s| Statement::new(s.sql.clone())),
         );
-        unit.push(history::insert_seed_statement(&file.name, &file.checksum));
+        unit.push(history::insert_seed_statement(
+            driver.state_sql(),
+            &file.name,
+            &file.checksum,
+        ));
         let ran = if file.foreign_keys_off && driver.honours_foreign_keys_off() {
             driver.execute_atomic_foreign_keys_off(&unit, None).await
         } else {

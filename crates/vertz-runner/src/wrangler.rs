@@ -177,6 +177,10 @@ impl<D: Driver> Driver for HideWranglerTable<D> {
         self.inner.target()
     }
 
+    fn state_sql(&self) -> &dyn crate::state::StateSql {
+        self.inner.state_sql()
+    }
+
     async fn query(&self, sql: &str, params: &[Value]) -> Result<Rows, DriverError> {
         self.inner.query(sql, params).await
     }
@@ -216,6 +220,10 @@ impl Driver for Box<dyn Driver> {
 
     fn target(&self) -> String {
         self.as_ref().target()
+    }
+
+    fn state_sql(&self) -> &dyn crate::state::StateSql {
+        self.as_ref().state_sql()
     }
 
     async fn query(&self, sql: &str, params: &[Value]) -> Result<Rows, DriverError> {
