@@ -39,6 +39,8 @@ mod npm_package;
 mod objects;
 mod on_conflict;
 mod ops;
+mod pg_engine;
+mod postgres;
 mod push;
 mod push_empty;
 mod push_memo;

@@ -193,7 +193,9 @@ impl Context {
         }
         match &s.resolved.schema {
             Some(path) => {
-                let schema = schema_source::load(path).await?;
+                // A PostgreSQL database reads its schema.sql through PostgreSQL itself.
+                let database = s.resolved.database.as_deref().unwrap_or_default();
+                let schema = schema_source::load_for(path, database).await?;
                 *self.loaded.lock().unwrap_or_else(|e| e.into_inner()) = Some(path.clone());
                 Ok((schema, path.display().to_string()))
             }

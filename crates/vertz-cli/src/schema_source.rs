@@ -1,4 +1,5 @@
-//! Where a declared schema comes from: a `.sql` file (loaded through SQLite itself) or a `.json`
+//! Where a declared schema comes from: a `.sql` file (loaded through SQLite itself, or through
+//! PostgreSQL for a PostgreSQL database) or a `.json`
 //! snapshot. Rust schemas reach vertz through the library entry point instead (xtask, apps).
 
 use std::path::Path;
@@ -9,6 +10,20 @@ use vertz_snapshot::{Schema, SchemaSnapshot};
 use crate::cli::DialectName;
 use crate::config::Resolved;
 use crate::exit::{CliError, INVALID_INPUT};
+
+/// [`load`] for the database `url`: a `.sql` file for a PostgreSQL database runs in a scratch
+/// database on its server ([`vertz_dialect_postgres::schema_sql`]), anything else as [`load`].
+pub async fn load_for(path: &Path, url: &str) -> Result<Schema, CliError> {
+    let is_sql = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("sql"));
+    if vertz_dialect_postgres::is_url(url) && is_sql && path.exists() {
+        return vertz_dialect_postgres::schema_sql::load_file(path, url)
+            .await
+            .map_err(|e| CliError::new(INVALID_INPUT, anyhow::Error::from(e)));
+    }
+    load(path).await
+}
 
 /// Loads the schema named by `path`, by its extension.
 pub async fn load(path: &Path) -> Result<Schema, CliError> {
@@ -115,8 +130,8 @@ pub async fn open_sqlite(url: &str) -> Result<vertz_dialect_sqlite::SqliteDriver
         .with_context(|| format!("opening {url}"))?)
 }
 
-/// Opens the database named by a URL: `sqlite:PATH`, `d1://ACCOUNT_ID/DATABASE_ID` or
-/// `d1-local:PATH`, planning with the dialect [`planned_dialect`] picks.
+/// Opens the database named by a URL: `sqlite:PATH`, `d1://ACCOUNT_ID/DATABASE_ID`,
+/// `d1-local:PATH` or `postgres://` (`postgresql://`), planning with the dialect [`planned_dialect`] picks.
 pub async fn open_database(
     url: &str,
     settings: &Resolved,
@@ -131,6 +146,12 @@ pub async fn open_database(
                 driver.with_dialect(Box::new(vertz_dialect_d1::dialect()), url.to_string()),
             )),
         });
+    }
+    if vertz_dialect_postgres::is_url(url) {
+        let driver = vertz_dialect_postgres::PgDriver::open_url(url)
+            .await
+            .map_err(|e| CliError::new(crate::exit::DATABASE, anyhow::Error::from(e)))?;
+        return Ok(Box::new(driver));
     }
     if url.starts_with("d1-local:") {
         let driver = vertz_dialect_d1::local::open_url(url)
@@ -156,7 +177,7 @@ pub async fn open_database(
     Err(CliError::new(
         crate::exit::USAGE,
         anyhow::anyhow!(
-            "unsupported database URL {url:?}; use sqlite:PATH (for example sqlite:dev.db), d1://ACCOUNT_ID/DATABASE_ID or d1-local:PATH"
+            "unsupported database URL {url:?}; use sqlite:PATH (for example sqlite:dev.db), d1://ACCOUNT_ID/DATABASE_ID, d1-local:PATH or postgres://USER@HOST/DATABASE"
         ),
     ))
 }

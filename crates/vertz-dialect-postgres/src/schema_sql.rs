@@ -1,0 +1,105 @@
+//! The loader of `schema.sql` files for PostgreSQL: the file runs in a scratch database created
+//! for it on the server of the target database, which is introspected and dropped, so
+//! PostgreSQL itself decides what the SQL means and the declared model reads exactly as the
+//! live one does.
+//!
+//! Owns the scratch database's life: a random name, created with `CREATE DATABASE` (the URL's
+//! user needs CREATEDB), dropped on every path (`DROP DATABASE ... WITH (FORCE)`).
+
+use std::path::Path;
+
+use vertz_runner::driver::{Driver, DriverError, Statement};
+use vertz_snapshot::Schema;
+use vertz_sql::quote::ident;
+
+use crate::driver::PgDriver;
+
+/// Loading a schema file failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SchemaSqlError {
+    /// The file could not be read.
+    #[error("{path}: cannot read the schema file: {source}")]
+    Read {
+        /// The file.
+        path: String,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// PostgreSQL refused the file, or the scratch database could not be made.
+    #[error("{path}: {source}")]
+    Database {
+        /// The file.
+        path: String,
+        /// The cause.
+        #[source]
+        source: DriverError,
+    },
+}
+
+/// `url` with its database replaced by `database`.
+pub fn with_database(url: &str, database: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let head = match base[scheme_end..].find('/') {
+        Some(i) => &base[..scheme_end + i],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{head}/{database}?{q}"),
+        None => format!("{head}/{database}"),
+    }
+}
+
+/// Loads `path` into a scratch database on the server of `url` and reads its model.
+pub async fn load_file(path: &Path, url: &str) -> Result<Schema, SchemaSqlError> {
+    let shown = path.display().to_string();
+    let sql = std::fs::read_to_string(path).map_err(|source| SchemaSqlError::Read {
+        path: shown.clone(),
+        source,
+    })?;
+    let db = |source| SchemaSqlError::Database {
+        path: shown.clone(),
+        source,
+    };
+    load_sql(&sql, url).await.map_err(db)
+}
+
+/// [`load_file`] of SQL text.
+pub async fn load_sql(sql: &str, url: &str) -> Result<Schema, DriverError> {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    let name = format!("vertz_scratch_{}_{nanos:x}", std::process::id());
+    let admin = PgDriver::open_url(url).await?;
+    admin_exec(&admin, &format!("CREATE DATABASE {}", ident(&name))).await?;
+    let result = async {
+        let scratch = PgDriver::open_url(&with_database(url, &name)).await?;
+        let loaded = match scratch.execute_atomic(&[Statement::new(sql)]).await {
+            Ok(()) => scratch.introspect().await,
+            Err(e) => Err(e),
+        };
+        scratch.close().await;
+        loaded
+    }
+    .await;
+    let dropped = admin_exec(
+        &admin,
+        &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", ident(&name)),
+    )
+    .await;
+    admin.close().await;
+    let schema = result?;
+    dropped?;
+    Ok(schema)
+}
+
+/// Runs a statement that cannot run inside a transaction (CREATE/DROP DATABASE).
+async fn admin_exec(driver: &PgDriver, sql: &str) -> Result<(), DriverError> {
+    driver.query(sql, &[]).await.map(drop)
+}
