@@ -2,7 +2,7 @@
 //! push` creates tables with their keys and indexes and plans a second push as nothing, alters
 //! columns in place over rows (add, type, NOT NULL), refuses NOT NULL over NULLs leaving the
 //! database as it was, and `migrate deploy` runs each file with its history row in one
-//! transaction, a failing file leaving nothing of itself.
+//! transaction, a failing file leaving nothing of itself, and status finds no drift.
 
 use crate::pg_engine::{fresh_database, psql};
 use crate::support::Project;
@@ -140,7 +140,8 @@ fn deploy_runs_each_file_with_its_history_row_and_a_failing_file_leaves_nothing(
         "migrations/0002_posts.sql",
         "CREATE TABLE posts (id serial PRIMARY KEY, user_id integer REFERENCES users (id));\n",
     );
-    p.vertz(&["db", "migrate", "deploy", "--database", &url]).code(0);
+    p.vertz(&["db", "migrate", "deploy", "--database", &url])
+        .code(0);
     assert_eq!(
         psql(
             &url,
@@ -169,7 +170,13 @@ fn deploy_runs_each_file_with_its_history_row_and_a_failing_file_leaves_nothing(
         "t|0"
     );
     assert_eq!(psql(&url, "SELECT count(*) FROM _vertz_migrations"), "2");
+    // Drift replays the applied files in a scratch database on the same server: none here.
     let status = p.vertz(&["db", "status", "--database", &url]);
     assert!(status.stdout.contains("0003_bad"), "{}", status.stdout);
+    assert!(
+        status.stdout.contains("2 applied, 1 pending") && !status.stdout.contains("Drift"),
+        "{}",
+        status.stdout
+    );
     assert_eq!(psql(&url, "SELECT name FROM users"), "ann");
 }

@@ -122,7 +122,7 @@ async fn check(
     };
     let migrations = match &files {
         Some(files) => Some(
-            migrations_status(driver.as_ref(), files, &SqliteScratch)
+            migrations_status(driver.as_ref(), files, scratch_for(&database).as_ref())
                 .await
                 .map_err(anyhow::Error::from)?,
         ),
@@ -340,5 +340,17 @@ fn say_row(label: &str, c: &Checked) {
         for d in &r.differences {
             say!("  differs: {d}");
         }
+    }
+}
+
+/// Where a database's migration files are replayed for drift: a scratch database on the same
+/// server for PostgreSQL, an in-memory SQLite otherwise.
+fn scratch_for(database: &str) -> Box<dyn vertz_runner::replay::ScratchDatabase> {
+    if vertz_dialect_postgres::is_url(database) {
+        Box::new(vertz_dialect_postgres::schema_sql::PgScratch {
+            url: database.to_string(),
+        })
+    } else {
+        Box::new(SqliteScratch)
     }
 }
