@@ -445,7 +445,7 @@ fn forward(from: &Schema, to: &Schema, diff: &Diff) -> Result<Vec<PlannedStateme
                 p.drops_first.push(st(
                     format!("drop foreign key of {table}"),
                     format!(
-                        "ALTER TABLE {} DROP CONSTRAINT IF EXISTS {}",
+                        "ALTER TABLE {} DROP CONSTRAINT {}",
                         ident(table),
                         ident(&name)
                     ),
