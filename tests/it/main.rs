@@ -43,6 +43,7 @@ mod push;
 mod push_empty;
 mod push_memo;
 mod push_same_text;
+mod quickstart;
 mod rebuild;
 mod renames;
 mod rollback;

@@ -1,5 +1,5 @@
 //! Exit codes, and the error type that carries one. The codes are part of the CLI's contract
-//! (documented in README.md); scripts and CI branch on them.
+//! (documented in docs/exit-codes.md); scripts and CI branch on them.
 
 use std::fmt;
 

@@ -198,7 +198,7 @@ pub fn asks_json(args: &[String]) -> bool {
         .any(|a| a == "--json")
 }
 
-/// The name scripts branch on for an exit code (documented with the codes in README.md).
+/// The name scripts branch on for an exit code (documented with the codes in docs/exit-codes.md).
 pub fn kind(code: u8) -> &'static str {
     match code {
         exit::USAGE => "usage",
