@@ -392,32 +392,14 @@ fn dbmate_mismatches_and_a_missing_table_are_refused_and_nothing_is_recorded() {
     );
 }
 
-/// The real dbmate (npm package, pinned in tests/dbmate), installed on first use when missing,
-/// as the D1 engine's harness is. Fails (never skips) when npm cannot install it.
-fn dbmate_bin() -> &'static std::path::Path {
-    static BIN: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
-    BIN.get_or_init(|| {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("dbmate");
-        let bin = dir.join("node_modules/.bin/dbmate");
-        if !bin.exists() {
-            let status = std::process::Command::new("npm")
-                .args(["install", "--no-audit", "--no-fund", "--prefix"])
-                .arg(&dir)
-                .status()
-                .expect("running npm");
-            assert!(
-                status.success(),
-                "`npm install --prefix tests/dbmate` failed ({status}); it needs Node >= 18 and the npm registry"
-            );
-        }
-        bin
-    })
+/// The real dbmate (npm package, pinned in tests/dbmate).
+fn dbmate_bin() -> std::path::PathBuf {
+    crate::real_tools::npm_bin("dbmate", "dbmate")
 }
 
 /// Runs the real dbmate in the project, on its app.db.
 fn dbmate(p: &Project, args: &[&str]) -> Run {
-    let bin = dbmate_bin();
-    std::process::Command::new(bin)
+    std::process::Command::new(dbmate_bin())
         .args([
             "--url",
             "sqlite:app.db",

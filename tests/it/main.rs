@@ -38,6 +38,7 @@ mod push;
 mod push_empty;
 mod push_memo;
 mod push_same_text;
+mod real_tools;
 mod rebuild;
 mod renames;
 mod rollback;

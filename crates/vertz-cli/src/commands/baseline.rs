@@ -37,17 +37,14 @@ pub async fn baseline_run(ctx: &Context, args: BaselineArgs) -> Result<u8, CliEr
     if !args.dry_run {
         ctx.confirm("db migrate baseline", &settings, &database)?;
     }
-    let wrangler = crate::config::resolve_wrangler(
-        &settings.resolved,
-        args.wrangler.wrangler_history,
-        args.wrangler.wrangler_migrations_table.as_deref(),
-    );
-    let driver = schema_source::open_database_hiding(&database, &wrangler.table).await?;
+    let tool_history = crate::config::tool_history(&settings.resolved, &args.wrangler)?;
+    let tool = tool_history.tool.as_str();
+    let driver = schema_source::open_database_hiding(&database, &tool_history.table).await?;
     let options = BaselineOptions {
         to: args.to.clone(),
         dry_run: args.dry_run,
         lock: lock_options(&args.lock),
-        wrangler,
+        tool_history,
     };
     let report = baseline::baseline(driver.as_ref(), &files, &SqliteScratch, &options)
         .await
@@ -73,7 +70,7 @@ pub async fn baseline_run(ctx: &Context, args: BaselineArgs) -> Result<u8, CliEr
     let wrangler_note = report
         .wrangler_table
         .as_ref()
-        .map(|t| format!(", and in wrangler's {t}"))
+        .map(|t| format!(", and in {tool}'s {t}"))
         .unwrap_or_default();
     if report.dry_run {
         say!(
@@ -105,16 +102,13 @@ pub async fn resolve_run(ctx: &Context, args: ResolveArgs) -> Result<u8, CliErro
     if !args.dry_run {
         ctx.confirm("db migrate resolve", &settings, &database)?;
     }
-    let wrangler = crate::config::resolve_wrangler(
-        &settings.resolved,
-        args.wrangler.wrangler_history,
-        args.wrangler.wrangler_migrations_table.as_deref(),
-    );
-    let driver = schema_source::open_database_hiding(&database, &wrangler.table).await?;
+    let tool_history = crate::config::tool_history(&settings.resolved, &args.wrangler)?;
+    let tool = tool_history.tool.as_str();
+    let driver = schema_source::open_database_hiding(&database, &tool_history.table).await?;
     let options = ResolveOptions {
         dry_run: args.dry_run,
         lock: lock_options(&args.lock),
-        wrangler,
+        tool_history,
     };
     let report = baseline::resolve(driver.as_ref(), &files, &name, resolution, &options)
         .await
@@ -133,7 +127,7 @@ pub async fn resolve_run(ctx: &Context, args: ResolveArgs) -> Result<u8, CliErro
     let wrangler_note = report
         .wrangler_table
         .as_ref()
-        .map(|t| format!(" (and in wrangler's {t})"))
+        .map(|t| format!(" (and in {tool}'s {t})"))
         .unwrap_or_default();
     let prefix = if report.dry_run {
         "Dry run: would have "

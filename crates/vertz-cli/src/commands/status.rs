@@ -46,7 +46,7 @@ pub async fn run(ctx: &Context, args: StatusArgs) -> Result<u8, CliError> {
         Some(d) => Some(read_migrations(d, settings.resolved.migrations_layout)?),
         None => None,
     };
-    let wrangler = crate::config::resolve_wrangler(&settings.resolved, None, None);
+    let wrangler = crate::config::resolve_tool_history(&settings.resolved, &Default::default());
     let driver = schema_source::open_database_hiding(&database, &wrangler.table).await?;
     let schema_report = match &schema {
         Some((s, _)) => Some(
