@@ -170,10 +170,13 @@ fn sqlx_finds_nothing_to_apply_after_vertz_deploys_with_its_row() {
     assert_eq!(db.count("_sqlx_migrations"), 3);
 }
 
-fn drizzle(p: &Project, args: &[&str]) -> Run {
-    let bin = npm_bin("drizzle", "drizzle-kit");
-    // The project's schema.ts imports drizzle-orm, resolved from tests/drizzle.
-    let modules = Path::new(env!("CARGO_MANIFEST_DIR")).join("drizzle/node_modules");
+/// Runs drizzle-kit from `tests/<package>` (`drizzle`: 0.x, `drizzle-v1`: 1.x).
+fn drizzle(p: &Project, package: &str, args: &[&str]) -> Run {
+    let bin = npm_bin(package, "drizzle-kit");
+    // The project's schema.ts imports drizzle-orm, resolved from the same package folder.
+    let modules = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(package)
+        .join("node_modules");
     run(p, &bin, args, &[("NODE_PATH", &modules)])
 }
 
@@ -183,50 +186,92 @@ const USERS_TS: &str = "import { sqliteTable, integer, text } from \"drizzle-orm
 const POSTS_TS: &str = "export const posts = sqliteTable(\"posts\", {\n  id: integer(\"id\").primaryKey(),\n  userId: integer(\"user_id\").references(() => users.id),\n  title: text(\"title\"),\n});\n";
 const TAGS_TS: &str = "export const tags = sqliteTable(\"tags\", {\n  id: integer(\"id\").primaryKey(),\n  label: text(\"label\"),\n});\n";
 
-#[test]
-fn drizzle_kit_applies_nothing_after_vertz_deploys_its_next_entry_with_its_row() {
+/// drizzle-kit writes and migrates two entries, vertz adopts them, drizzle-kit writes the
+/// third, vertz applies it with drizzle's row, and drizzle-kit's migrate then applies nothing.
+/// Returns the project and the names vertz recorded.
+fn drizzle_round_trip(package: &str) -> (Project, Vec<String>) {
     let p = Project::new();
     p.write("drizzle.config.ts", DRIZZLE_CONFIG);
     p.write("schema.ts", USERS_TS);
-    drizzle(&p, &["generate", "--name", "init"]).code(0);
+    drizzle(&p, package, &["generate", "--name", "init"]).code(0);
     p.write("schema.ts", &format!("{USERS_TS}{POSTS_TS}"));
-    drizzle(&p, &["generate", "--name", "posts"]).code(0);
-    drizzle(&p, &["migrate"]).code(0);
+    drizzle(&p, package, &["generate", "--name", "posts"]).code(0);
+    drizzle(&p, package, &["migrate"]).code(0);
     let db = p.db("app.db");
     assert_eq!(db.count("__drizzle_migrations"), 2);
     config(&p, "drizzle");
     adopt(&p, "drizzle");
 
-    // drizzle-kit itself writes the next entry; vertz applies it.
+    // drizzle-kit itself writes the next migration; vertz applies it.
     p.write("schema.ts", &format!("{USERS_TS}{POSTS_TS}{TAGS_TS}"));
-    drizzle(&p, &["generate", "--name", "tags"]).code(0);
+    drizzle(&p, package, &["generate", "--name", "tags"]).code(0);
     let run = p.vertz(&["db", "migrate", "deploy"]);
     run.code(0);
-    assert_eq!(vertz_names(&db), ["0000_init", "0001_posts", "0002_tags"]);
+    assert!(
+        run.stdout
+            .contains("with its row in drizzle-kit's __drizzle_migrations"),
+        "{}",
+        run.stdout
+    );
+    // drizzle's migrator runs what its table lacks: nothing. Had it run the tags migration
+    // again, its CREATE TABLE would have failed.
+    let schema = db.schema_text();
+    drizzle(&p, package, &["migrate"]).code(0);
+    assert_eq!(db.count("__drizzle_migrations"), 3);
+    assert_eq!(db.schema_text(), schema);
+    assert!(db.objects().contains(&"table tags".to_string()));
+    p.vertz(&["db", "status"]).code(0);
+    let names = vertz_names(&db);
+    (p, names)
+}
+
+fn sha256_of(path: &Path) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(std::fs::read(path).unwrap())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+#[test]
+fn drizzle_kit_applies_nothing_after_vertz_deploys_its_next_entry_with_its_row() {
+    let (p, names) = drizzle_round_trip("drizzle");
+    assert_eq!(names, ["0000_init", "0001_posts", "0002_tags"]);
+    // The row drizzle's migrator would have written: sha256 of the file, the journal's `when`.
     let journal: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(p.path("migrations/meta/_journal.json")).unwrap(),
     )
     .unwrap();
     let when = journal["entries"][2]["when"].as_i64().unwrap();
-    let text = std::fs::read(p.path("migrations/0002_tags.sql")).unwrap();
-    use sha2::Digest;
-    let hash: String = sha2::Sha256::digest(&text)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
     assert_eq!(
-        db.rows(
+        p.db("app.db").rows(
             "SELECT hash, created_at FROM __drizzle_migrations ORDER BY created_at DESC LIMIT 1"
         ),
-        [[hash, when.to_string()]]
+        [[
+            sha256_of(&p.path("migrations/0002_tags.sql")),
+            when.to_string()
+        ]]
     );
-    // drizzle's migrator runs entries after the last created_at: none. Had it run 0002_tags,
-    // its CREATE TABLE would have failed.
-    let schema = db.schema_text();
-    drizzle(&p, &["migrate"]).code(0);
-    assert_eq!(db.count("__drizzle_migrations"), 3);
-    assert_eq!(db.schema_text(), schema);
-    p.vertz(&["db", "status"]).code(0);
+}
+
+#[test]
+fn drizzle_kit_1x_folders_are_adopted_and_its_migrate_applies_nothing_after_vertz() {
+    let (p, names) = drizzle_round_trip("drizzle-v1");
+    assert_eq!(names.len(), 3);
+    let tags = &names[2];
+    assert!(tags.ends_with("_tags"), "{names:?}");
+    // 1.x's row: sha256 of migration.sql, the folder's timestamp in ms, the folder name.
+    let rows = p.db("app.db").rows(
+        "SELECT hash, name, applied_at IS NOT NULL FROM __drizzle_migrations ORDER BY id DESC LIMIT 1",
+    );
+    assert_eq!(
+        rows,
+        [[
+            sha256_of(&p.path(&format!("migrations/{tags}/migration.sql"))),
+            tags.clone(),
+            "1".into()
+        ]]
+    );
 }
 
 fn dbmate(p: &Project, args: &[&str]) -> Run {
