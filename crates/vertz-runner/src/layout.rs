@@ -873,6 +873,7 @@ pub fn timestamp(iso: &str) -> String {
 mod tests {
     use super::*;
     use crate::history::HistoryEntry;
+    use crate::migrations::checksum;
 
     fn folder(files: &[(&str, &str)]) -> tempfile::TempDir {
         let dir = tempfile::tempdir().unwrap();
