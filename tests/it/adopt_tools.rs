@@ -448,3 +448,30 @@ fn a_database_the_real_dbmate_migrated_is_adopted_and_vertz_deploys_the_next_fil
         [["20240101000000"], ["20240102000000"]]
     );
 }
+
+// drizzle-orm 1.x's `__drizzle_migrations` for SQLite (sqlite-core dialect, 1.0.0-beta.24).
+const DRIZZLE_V1_TABLE: &str = "CREATE TABLE IF NOT EXISTS \"__drizzle_migrations\" (id INTEGER PRIMARY KEY, hash text NOT NULL, created_at numeric, name text, applied_at TEXT)";
+
+#[test]
+fn a_drizzle_kit_1x_row_naming_no_folder_is_refused_in_its_terms() {
+    let p = Project::new();
+    let sql = "CREATE TABLE `users` (\n\t`id` integer PRIMARY KEY\n);\n";
+    p.write("migrations/20240101000000_init/migration.sql", sql);
+    let db = p.db("app.db");
+    db.exec(&format!(
+        "{sql}{DRIZZLE_V1_TABLE};\nINSERT INTO \"__drizzle_migrations\" (hash, created_at, name, applied_at) VALUES ('{}', 1704067200000, '20240101000000_init', '2024-01-01T00:00:00.000Z'), ('x', 1704153600000, '20240102000000_gone', NULL);",
+        hex(&Sha256::digest(sql.as_bytes()))
+    ));
+    let before = state(&db, "__drizzle_migrations");
+    let run = adopt(&p, &db, "drizzle", &[]);
+    run.code(6);
+    assert!(
+        run.stderr.contains("refusing to adopt; nothing was changed:\n  - name 20240102000000_gone: recorded by drizzle-kit in __drizzle_migrations, but there is no such file in migrations; restore it (from git), or point --migrations at drizzle-kit's `out` folder\n"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(state(&db, "__drizzle_migrations"), before);
+    db.exec("DELETE FROM \"__drizzle_migrations\" WHERE name = '20240102000000_gone';");
+    adopt(&p, &db, "drizzle", &[]).code(0);
+    assert_eq!(vertz_names(&db), ["20240101000000_init"]);
+}

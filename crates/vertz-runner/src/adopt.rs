@@ -130,11 +130,12 @@ impl Tool {
     }
 
     /// A row as the tool's user knows it: wrangler's file name, sqlx's and dbmate's version,
-    /// drizzle's `created_at`.
-    fn row_label(self, identity: &str) -> String {
+    /// drizzle's `created_at` (1.x: its `name`).
+    fn row_label(self, layout: Layout, identity: &str) -> String {
         match self {
             Tool::Wrangler => identity.to_string(),
             Tool::Sqlx | Tool::Dbmate => format!("version {identity}"),
+            Tool::Drizzle if layout == Layout::DrizzleV1 => format!("name {identity}"),
             Tool::Drizzle => format!("created_at {identity}"),
         }
     }
@@ -319,11 +320,7 @@ async fn check(
     };
     let history = history::read(driver).await?;
     let mut problems = Vec::new();
-    let dir = files
-        .first()
-        .and_then(|f| f.path.parent())
-        .map(|d| d.display().to_string())
-        .unwrap_or_else(|| "the migrations folder".into());
+    let dir = crate::baseline::folder(files);
     let row_of = |f: &MigrationFile| {
         let id = tool.identity(f);
         rows.iter().find(|r| r.identity == id)
@@ -332,7 +329,7 @@ async fn check(
         let Some(file) = files.iter().find(|f| tool.identity(f) == row.identity) else {
             problems.push(format!(
                 "{}: recorded by {} in {table}, but there is no such file in {dir}; restore it (from git), or point --migrations at {}",
-                tool.row_label(&row.identity),
+                tool.row_label(layout, &row.identity),
                 tool.as_str(),
                 tool.folder_setting()
             ));
@@ -343,7 +340,7 @@ async fn check(
                 "{}: {} recorded {} as failed (success = 0 in {table}); repair the database by hand, delete that row, run `{}` until it succeeds, then adopt again",
                 file.path.display(),
                 tool.as_str(),
-                tool.row_label(&row.identity),
+                tool.row_label(layout, &row.identity),
                 tool.apply_command()
             ));
         }

@@ -127,7 +127,11 @@ pub enum BaselineError {
 pub(crate) fn folder(files: &[MigrationFile]) -> String {
     files
         .first()
-        .and_then(|f| f.path.parent())
+        .and_then(|f| match f.layout {
+            // drizzle-kit 1.x: `<folder>/<migration>/migration.sql`.
+            crate::layout::Layout::DrizzleV1 => f.path.parent()?.parent(),
+            _ => f.path.parent(),
+        })
         .map(|d| d.display().to_string())
         .unwrap_or_else(|| "the migrations folder".into())
 }
