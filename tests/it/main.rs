@@ -44,6 +44,7 @@ mod push_empty;
 mod push_memo;
 mod push_same_text;
 mod quickstart;
+mod real_tools;
 mod rebuild;
 mod renames;
 mod rollback;

@@ -169,6 +169,19 @@ pub enum AdoptFrom {
     Dbmate,
 }
 
+impl AdoptFrom {
+    /// The runner's tool.
+    pub fn tool(self) -> vertz_runner::adopt::Tool {
+        use vertz_runner::adopt::Tool;
+        match self {
+            AdoptFrom::Wrangler => Tool::Wrangler,
+            AdoptFrom::Drizzle => Tool::Drizzle,
+            AdoptFrom::Sqlx => Tool::Sqlx,
+            AdoptFrom::Dbmate => Tool::Dbmate,
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct AdoptArgs {
     /// The tool that applied the files.
@@ -221,6 +234,23 @@ pub struct WranglerArgs {
     /// `wrangler_migrations_table` of the environment in vertz.toml, else d1_migrations.
     #[arg(long, env = "VERTZ_WRANGLER_MIGRATIONS_TABLE", value_name = "NAME")]
     pub wrangler_migrations_table: Option<String>,
+    /// Also record each applied file in this tool's own history table (and remove the row on
+    /// rollback), in the same transaction, so the tool itself finds nothing to apply.
+    /// `--tool-history wrangler` is `--wrangler-history`. Default: `tool_history` of the
+    /// environment in vertz.toml.
+    #[arg(
+        long,
+        value_enum,
+        env = "VERTZ_TOOL_HISTORY",
+        value_name = "TOOL",
+        conflicts_with = "wrangler_history"
+    )]
+    pub tool_history: Option<AdoptFrom>,
+    /// The tool's history table, when it is not the tool's default (d1_migrations,
+    /// __drizzle_migrations, _sqlx_migrations, schema_migrations). Default:
+    /// `tool_history_table` of the environment in vertz.toml.
+    #[arg(long, env = "VERTZ_TOOL_HISTORY_TABLE", value_name = "NAME")]
+    pub tool_history_table: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -248,8 +248,8 @@ async fn record_if_held(
     if !matches!(pending.as_slice(), [only] if only.path == path) {
         return Ok(None);
     }
-    let wrangler = &options.deploy.wrangler;
-    let live = crate::wrangler::hide(driver.introspect().await?, &wrangler.table);
+    let tool = &options.deploy.tool_history;
+    let live = crate::wrangler::hide(driver.introspect().await?, &tool.table);
     let all: Vec<&crate::migrations::MigrationFile> = files.iter().collect();
     let differences =
         crate::drift::compare_with_files(scratch, &all, &live, driver.dialect()).await?;
@@ -257,7 +257,7 @@ async fn record_if_held(
         return Ok(None);
     }
     let mut guard = crate::lock::acquire(driver, &options.deploy.lock).await?;
-    let unit = crate::baseline::record_statements(&pending, wrangler);
+    let unit = crate::baseline::record_statements(&pending, tool);
     let result = crate::baseline::run_unit(driver, &mut guard, unit).await;
     if let Err(e) = guard.release(driver).await {
         tracing::warn!(target: "vertz", error = %e, "could not release the migration lock; it expires on its own, or run `vertz db unlock`");
