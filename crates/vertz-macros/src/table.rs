@@ -115,8 +115,7 @@ pub(crate) fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
         })?;
     }
     for (columns, index_name) in indexes {
-        let index_name =
-            index_name.unwrap_or_else(|| format!("{table}_{}_idx", columns.join("_")));
+        let index_name = index_name.unwrap_or_else(|| format!("{table}_{}_idx", columns.join("_")));
         table_calls.push(quote!(t.index(#index_name, [#(#columns),*]);));
     }
 
@@ -136,7 +135,9 @@ pub(crate) fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
     }
 
     Ok(quote! {
+        // A table need not use every column constant in its own crate.
         #[automatically_derived]
+        #[allow(dead_code)]
         impl #name {
             #(#consts)*
         }
@@ -241,8 +242,9 @@ fn field_column(field: &syn::Field) -> syn::Result<Option<FieldColumn>> {
             match key.as_str() {
                 "primary_key" => {
                     if option_inner(&f.ty).is_some() {
-                        return Err(syn::Error::new(
-                            f.ty.span(),
+                        // The whole type (`Option<i64>`), not its first token.
+                        return Err(syn::Error::new_spanned(
+                            &f.ty,
                             format!(
                                 "primary key `{}` is an Option, but a key column is never NULL: \
                                  use the inner type",

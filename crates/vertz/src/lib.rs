@@ -56,18 +56,18 @@ pub use vertz_snapshot as snapshot;
 pub use vertz_snapshot::{Schema, SchemaError, SchemaErrors, dsl};
 
 pub use vertz_runner as runner;
-pub use vertz_sql::quote;
 pub use vertz_runner::{
     AutoError, AutoMigrateOptions, AutoOutcome, AutoReport, DeployError, DeployOptions,
     DeployReport, Environment, auto_migrate, deploy,
 };
+pub use vertz_sql::quote;
 
+#[cfg(feature = "sqlx")]
+pub use sqlx;
 #[cfg(feature = "d1")]
 pub use vertz_dialect_d1 as d1;
 #[cfg(feature = "sqlite")]
 pub use vertz_dialect_sqlite as sqlite;
-#[cfg(feature = "sqlx")]
-pub use sqlx;
 
 /// The schema of these tables: `vertz::schema![User, Todo]` is
 /// `Result<Schema, SchemaErrors>`, validated as the DSL's `schema` validates (a reference to a

@@ -61,7 +61,10 @@ fn dsl_schema() -> vertz::Schema {
         d.table("users", |t| {
             t.column("id", integer().primary_key().auto_increment());
             t.column("email", text().unique().collate("NOCASE").sensitive());
-            t.column("name", text().renamed_from("display_name").default("anonymous"));
+            t.column(
+                "name",
+                text().renamed_from("display_name").default("anonymous"),
+            );
             t.column("karma", integer().default(-1i64));
             t.column("ratio", real().default(0.5));
             t.column("avatar", blob().nullable());
@@ -83,7 +86,10 @@ fn dsl_schema() -> vertz::Schema {
             t.column("label", text().check("length(label) < 40"));
             t.index("user_tag_label_idx", ["label"]);
             t.column("shout", text().nullable().generated_virtual("upper(label)"));
-            t.column("size", integer().nullable().generated_stored("length(label)"));
+            t.column(
+                "size",
+                integer().nullable().generated_stored("length(label)"),
+            );
             t.column("code", sql_type("varchar(20)").nullable());
             t.column("created_at", timestamp().default_now());
             t.primary_key(["user_id", "tag"]);
@@ -120,7 +126,11 @@ fn derive_and_dsl_give_equal_snapshots() {
 fn typed_columns_name_the_columns() {
     assert_eq!(User::EMAIL.name(), "email");
     assert_eq!(User::TABLE_NAME, "users");
-    assert_eq!(UserTag::TABLE_NAME, "user_tag", "snake_case, not pluralized");
+    assert_eq!(
+        UserTag::TABLE_NAME,
+        "user_tag",
+        "snake_case, not pluralized"
+    );
     assert_eq!(UserTag::USER_ID.qualified(), r#""user_tag"."user_id""#);
     assert_eq!(User::EMAIL.to_string(), r#""email""#);
     assert_eq!(
@@ -201,14 +211,11 @@ async fn the_struct_is_the_sqlx_row_type() {
         .execute(&pool)
         .await
         .unwrap();
-    let rows: Vec<Note> = sqlx::query_as(&format!(
-        "SELECT * FROM notes WHERE {} = ?",
-        Note::DONE
-    ))
-    .bind(true)
-    .fetch_all(&pool)
-    .await
-    .unwrap();
+    let rows: Vec<Note> = sqlx::query_as(&format!("SELECT * FROM notes WHERE {} = ?", Note::DONE))
+        .bind(true)
+        .fetch_all(&pool)
+        .await
+        .unwrap();
     assert_eq!(
         rows,
         [Note {
@@ -239,7 +246,13 @@ fn the_quickstart_runs() {
     let dir = tempfile::tempdir().unwrap();
     let run = || {
         let out = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-            .args(["run", "--quiet", "--example", "quickstart", "--manifest-path"])
+            .args([
+                "run",
+                "--quiet",
+                "--example",
+                "quickstart",
+                "--manifest-path",
+            ])
             .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml"))
             .current_dir(dir.path())
             .output()
