@@ -270,3 +270,20 @@ fn the_quickstart_runs() {
     let second = run();
     assert!(second.starts_with("UpToDate"), "{second}");
 }
+
+/// README.md's Rust quickstart is the example this file runs, line for line.
+#[test]
+fn the_readme_shows_the_quickstart_example() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let example =
+        std::fs::read_to_string(root.join("crates/vertz/examples/quickstart.rs")).unwrap();
+    let code = example
+        .split_once("use vertz::Table;")
+        .map(|(_, rest)| format!("use vertz::Table;{rest}"))
+        .unwrap();
+    assert!(
+        readme.contains(&format!("```rust\n{code}```")),
+        "README.md's Rust section must show examples/quickstart.rs from `use vertz::Table;` on"
+    );
+}
