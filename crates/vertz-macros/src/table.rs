@@ -59,6 +59,19 @@ pub(crate) fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
         ));
     };
 
+    // sqlx's rename_all would read other column names than the ones declared here.
+    for attr in input.attrs.iter().filter(|a| a.path().is_ident("sqlx")) {
+        attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("rename_all") {
+                return Err(meta.error(
+                    "vertz does not follow sqlx's rename_all: the table's columns would not be \
+                     the ones sqlx reads; rename each field with #[sqlx(rename = \"...\")]",
+                ));
+            }
+            skip_meta_value(&meta)
+        })?;
+    }
+
     let mut fields = Vec::new();
     for field in &named.named {
         if let Some(column) = field_column(field)? {
@@ -224,10 +237,8 @@ fn field_column(field: &syn::Field) -> syn::Result<Option<FieldColumn>> {
                     sqlx_rename = Some(meta.value()?.parse()?);
                 } else if meta.path.is_ident("skip") {
                     skip = true;
-                } else if meta.input.peek(Token![=]) {
-                    meta.value()?.parse::<Lit>()?;
-                } else if meta.input.peek(syn::token::Paren) {
-                    meta.parse_nested_meta(|_| Ok(()))?;
+                } else {
+                    skip_meta_value(&meta)?;
                 }
                 Ok(())
             })?;
@@ -310,6 +321,16 @@ fn field_column(field: &syn::Field) -> syn::Result<Option<FieldColumn>> {
         (None, None) => {}
     }
     Ok((!skip).then_some(f))
+}
+
+/// Reads past another derive's attribute value (`= "..."` or `(...)`).
+fn skip_meta_value(meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
+    if meta.input.peek(Token![=]) {
+        meta.value()?.parse::<Lit>()?;
+    } else if meta.input.peek(syn::token::Paren) {
+        meta.parse_nested_meta(|inner| skip_meta_value(&inner))?;
+    }
+    Ok(())
 }
 
 /// The attribute's key as written (`primary_key`, `table`, ...).
