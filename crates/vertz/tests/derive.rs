@@ -31,6 +31,7 @@ struct User {
 #[vertz(
     primary_key(user_id, tag),
     index(tag, user_id),
+    index(label, tag, name = "by_label"),
     unique(tag, label),
     strict,
     without_rowid,
@@ -47,7 +48,7 @@ struct UserTag {
     shout: Option<String>,
     #[vertz(generated_stored = "length(label)")]
     size: Option<i64>,
-    #[vertz(sql_type = "varchar(20)")]
+    #[vertz(sql_type = "varchar(20)", rename = "short_code")]
     code: Option<String>,
     #[vertz(default_now)]
     created_at: chrono::NaiveDateTime,
@@ -90,10 +91,11 @@ fn dsl_schema() -> vertz::Schema {
                 "size",
                 integer().nullable().generated_stored("length(label)"),
             );
-            t.column("code", sql_type("varchar(20)").nullable());
+            t.column("short_code", sql_type("varchar(20)").nullable());
             t.column("created_at", timestamp().default_now());
             t.primary_key(["user_id", "tag"]);
             t.index("user_tag_tag_user_id_idx", ["tag", "user_id"]);
+            t.index("by_label", ["label", "tag"]);
             t.unique(["tag", "label"]);
             t.strict();
             t.without_rowid();
@@ -132,6 +134,7 @@ fn typed_columns_name_the_columns() {
         "snake_case, not pluralized"
     );
     assert_eq!(UserTag::USER_ID.qualified(), r#""user_tag"."user_id""#);
+    assert_eq!(UserTag::CODE.name(), "short_code");
     assert_eq!(User::EMAIL.to_string(), r#""email""#);
     assert_eq!(
         User::COLUMN_NAMES,
