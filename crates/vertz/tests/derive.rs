@@ -31,13 +31,14 @@ struct User {
 #[vertz(
     primary_key(user_id, tag),
     index(tag, user_id),
-    index(label, tag, name = "by_label"),
     unique(tag, label),
     strict,
     without_rowid,
     renamed_from = "labels"
 )]
-#[allow(dead_code)]
+#[vertz(index(label, tag, name = "by_label"))]
+// Two indexes over one column look like a repeated attribute to clippy (rust-clippy#13238).
+#[allow(dead_code, clippy::duplicated_attributes)]
 struct UserTag {
     #[vertz(references = User::id, on_delete = cascade, on_update = restrict)]
     user_id: i64,
