@@ -109,11 +109,11 @@ pub(crate) fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
                         ));
                     }
                     seen_primary_key = true;
-                    let (columns, _) = column_list(&meta, &fields, true)?;
+                    let columns = unnamed(&meta, column_list(&meta, &fields, true)?)?;
                     table_calls.push(quote!(t.primary_key([#(#columns),*]);));
                 }
                 "unique" => {
-                    let (columns, _) = column_list(&meta, &fields, false)?;
+                    let columns = unnamed(&meta, column_list(&meta, &fields, false)?)?;
                     table_calls.push(quote!(t.unique([#(#columns),*]);));
                 }
                 "index" => indexes.push(column_list(&meta, &fields, false)?),
@@ -447,6 +447,17 @@ fn column_list(
         return Err(meta.error("name at least one field: index(a, b)"));
     }
     Ok((columns, name))
+}
+
+/// The columns of a list that takes no name (a key, a UNIQUE constraint: SQLite names those).
+fn unnamed(
+    meta: &ParseNestedMeta<'_>,
+    (columns, name): (Vec<String>, Option<String>),
+) -> syn::Result<Vec<String>> {
+    match name {
+        Some(_) => Err(meta.error("only an index takes a name = \"...\"")),
+        None => Ok(columns),
+    }
 }
 
 /// `T` when the type is written `Option<T>`.
