@@ -270,7 +270,24 @@ fn the_quickstart_runs() {
     };
     let first = run();
     assert!(first.starts_with("Applied"), "{first}");
-    assert!(dir.path().join("todo.db").exists());
+    let url = format!("sqlite:{}", dir.path().join("todo.db").display());
+    let names: Vec<String> = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+            let names = sqlx::query_scalar(
+                "SELECT name FROM sqlite_schema WHERE name NOT LIKE 'sqlite%' \
+                 AND name NOT LIKE '_vertz%' ORDER BY name",
+            )
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+            pool.close().await;
+            names
+        });
+    assert_eq!(names, ["todos", "todos_user_id_done_idx", "users"]);
     let second = run();
     assert!(second.starts_with("UpToDate"), "{second}");
 }
