@@ -18,6 +18,9 @@ static V1: EmbeddedMigrations = embed_migrations!("it/embed/v1");
 /// v1 with `0001_users.sql` edited after it was applied, and a new `0003_tags.sql`.
 static V2: EmbeddedMigrations = embed_migrations!("it/embed/v2");
 static SQLX: EmbeddedMigrations = embed_migrations!("it/embed/sqlx");
+/// v1 read as wrangler's layout, naming the runtime crate as a re-exporting crate would.
+static V1_WRANGLER: EmbeddedMigrations =
+    embed_migrations!("it/embed/v1", layout = "wrangler", runner = vertz_runner);
 
 fn rt() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
@@ -55,6 +58,10 @@ fn the_compiled_in_files_are_what_deploy_reads_from_the_folder() {
     let ids: Vec<&str> = SQLX.files.iter().map(|f| f.identity).collect();
     assert_eq!(ids, ["20240101000000", "20240102000000"]);
     assert_eq!(SQLX.files[0].rollback, Some(&[("DROP TABLE users", 1)][..]));
+    // A layout set as vertz.toml's `migrations_layout` sets it: wrangler's identities.
+    assert_eq!(V1_WRANGLER.layout, Layout::Wrangler);
+    let ids: Vec<&str> = V1_WRANGLER.files.iter().map(|f| f.identity).collect();
+    assert_eq!(ids, ["0001_users.sql", "0002_todos.sql"]);
 }
 
 #[test]

@@ -152,3 +152,42 @@ fn file(f: &MigrationFile, root: &Path, runner: &TokenStream) -> TokenStream {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use quote::quote;
+
+    fn error(input: proc_macro2::TokenStream) -> String {
+        super::expand(input).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn a_bad_file_is_a_compile_error_naming_it_and_its_line() {
+        let root = env!("CARGO_MANIFEST_DIR");
+        assert_eq!(
+            error(quote!("fixtures/bad")),
+            format!(
+                "1 problem in the migration files:\n  - {root}/fixtures/bad/0001_users.sql:2: `BEGIN` controls the transaction, which vertz does itself (each file runs in its own transaction, or every pending file in one with `--tx-mode all`); remove it"
+            )
+        );
+    }
+
+    #[test]
+    fn a_missing_folder_and_unknown_options_are_compile_errors() {
+        let root = env!("CARGO_MANIFEST_DIR");
+        assert_eq!(
+            error(quote!("fixtures/none")),
+            format!(
+                "{root}/fixtures/none: the migrations folder does not exist (the path is relative to the crate's Cargo.toml)"
+            )
+        );
+        assert_eq!(
+            error(quote!("fixtures/bad", layout = "flyway")),
+            "unknown layout; use one of vertz, wrangler, sqlx, dbmate, drizzle, drizzle-v1"
+        );
+        assert_eq!(
+            error(quote!("fixtures/bad", path = "x")),
+            "unknown option; embed_migrations! takes the folder, then `layout = \"...\"` and `runner = path`"
+        );
+    }
+}
