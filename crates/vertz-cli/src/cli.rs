@@ -81,6 +81,9 @@ pub enum Migrate {
     Dev(DevArgs),
     /// Write an empty, correctly numbered migration file for hand-written SQL.
     New(NewArgs),
+    /// Check that the migration files produce the declared schema (replayed in memory, compared
+    /// as `migrate dev` compares): exit 6 naming each change no file makes, for CI.
+    Check(CheckArgs),
     /// Record as applied the files another tool already applied (`--from wrangler`: the rows of
     /// wrangler's d1_migrations), after checking the live schema is what those files produce.
     Adopt(AdoptArgs),
@@ -346,6 +349,19 @@ pub struct DevArgs {
     pub wrangler: WranglerArgs,
     #[command(flatten)]
     pub lock: LockArgs,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The declared schema: a .sql file of CREATE statements, or a .json snapshot (default:
+    /// `schema` in vertz.toml).
+    #[arg(long, env = "VERTZ_SCHEMA", value_name = "FILE")]
+    pub schema: Option<PathBuf>,
+    #[command(flatten)]
+    pub dir: MigrationsDir,
     /// Print the result as JSON.
     #[arg(long)]
     pub json: bool,

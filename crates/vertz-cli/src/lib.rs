@@ -181,6 +181,7 @@ async fn dispatch(cli: Cli, schema: Option<Schema>) -> Result<u8, CliError> {
         Db::Migrate(Migrate::Deploy(args)) => commands::migrate::deploy_run(&ctx, args).await,
         Db::Migrate(Migrate::Dev(args)) => commands::migrate::dev_run(&ctx, args).await,
         Db::Migrate(Migrate::New(args)) => commands::migrate::new_run(&ctx, args).await,
+        Db::Migrate(Migrate::Check(args)) => commands::migrate::check_run(&ctx, args).await,
         Db::Migrate(Migrate::Adopt(args)) => commands::migrate::adopt_run(&ctx, args).await,
         Db::Migrate(Migrate::Baseline(args)) => commands::baseline::baseline_run(&ctx, args).await,
         Db::Migrate(Migrate::Resolve(args)) => commands::baseline::resolve_run(&ctx, args).await,

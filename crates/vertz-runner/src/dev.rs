@@ -161,12 +161,7 @@ pub async fn migrate_dev_with(
         tracing::info!(target: "vertz", "migrate dev: the migrations already produce the declared schema");
         return Ok(report);
     }
-    report.changes = diff
-        .changes
-        .iter()
-        .filter(|c| !matches!(c, Change::CreateEnum { .. } | Change::DropEnum { .. }))
-        .map(Change::describe)
-        .collect();
+    report.changes = crate::check::described(&diff);
     let destructive: Vec<String> = diff.destructive().map(Change::describe).collect();
     if !destructive.is_empty() && !options.force {
         return Err(DevError::Destructive {

@@ -81,9 +81,23 @@ macro_rules! schema {
     };
 }
 
+/// Compiles a migrations folder into the program, as `vertz_macros::embed_migrations!` does, with
+/// the runtime crate found through this one (no `vertz-runner` dependency of your own):
+/// `static MIGRATIONS: vertz::runner::embedded::EmbeddedMigrations =
+/// vertz::embed_migrations!("migrations");`, then at start
+/// `vertz::runner::embedded::deploy(&driver, &MIGRATIONS, &Default::default())`.
+#[macro_export]
+macro_rules! embed_migrations {
+    ($dir:literal $(, $($option:tt)*)?) => {
+        $crate::__private::embed_migrations!($dir, runner = $crate::runner $(, $($option)*)?)
+    };
+}
+
 /// What the derive's expansion calls; not part of the API.
 #[doc(hidden)]
 pub mod __private {
+    pub use vertz_macros::embed_migrations;
+
     /// The table and column a reference names, from the referenced table's column constant.
     pub fn reference<T: crate::Table>(column: crate::Column<T>) -> (&'static str, &'static str) {
         (T::TABLE_NAME, column.name())

@@ -17,7 +17,7 @@ use vertz_runner::migrations::{self, MigrationFile};
 use vertz_runner::verify::VerifyOptions;
 use vertz_snapshot::SchemaSnapshot;
 
-use crate::cli::{AdoptArgs, DeployArgs, DevArgs, LockArgs, NewArgs, TxModeArg};
+use crate::cli::{AdoptArgs, CheckArgs, DeployArgs, DevArgs, LockArgs, NewArgs, TxModeArg};
 use crate::context::{Context, Settings};
 use crate::exit::{self, CliError};
 use crate::output::{self, note, say};
@@ -523,6 +523,64 @@ pub async fn dev_run(ctx: &Context, args: DevArgs) -> Result<u8, CliError> {
     }
     say!("Saved the schema snapshot to {}.", args.snapshot.display());
     Ok(exit::OK)
+}
+
+/// `migrate check`: whether the files produce the declared schema; exit 6 naming what is missing.
+pub async fn check_run(ctx: &Context, args: CheckArgs) -> Result<u8, CliError> {
+    let settings = ctx.settings(None, args.schema.as_ref(), args.dir.migrations.as_ref())?;
+    let files = read_files(&settings, None)?;
+    let (schema, schema_name) = ctx.schema(&settings).await?;
+    // The dialect the files will run with: the database's when one is configured.
+    let dialect = match &settings.resolved.database {
+        Some(url) => schema_source::planned_dialect(url, &settings.resolved)?,
+        None => schema_source::configured_dialect(&settings.resolved)?,
+    };
+    let dialect = crate::commands::diff::named(dialect);
+    let report = vertz_runner::check::check(dialect.as_ref(), &SqliteScratch, &files, &schema)
+        .await
+        .map_err(|e| match e {
+            vertz_runner::check::CheckError::Replay(_) => CliError::new(exit::INVALID_INPUT, e),
+            // A hint of the schema that names nothing the files make: the schema file is wrong.
+            vertz_runner::check::CheckError::BadRename(r) => schema_source::place_hint(
+                CliError::new(exit::INVALID_INPUT, r),
+                settings.resolved.schema.as_deref(),
+            ),
+            other => CliError::new(exit::INTERNAL, other),
+        })?;
+    let folders = shown_folders(&settings);
+    let code = if report.passed() {
+        exit::OK
+    } else {
+        exit::NOT_IN_SYNC
+    };
+    if args.json {
+        output::json(&serde_json::json!({
+            "ok": report.passed(),
+            "migrations": folders,
+            "schema": schema_name,
+            "files": report.files,
+            "missing": report.missing,
+        }));
+        return Ok(code);
+    }
+    if !report.passed() {
+        return Err(CliError::new(
+            code,
+            anyhow::anyhow!(
+                "the migrations in {folders} do not produce {schema_name}; no file makes:{}\nwrite the migration with `vertz db migrate dev --name NAME` (or by hand) and commit it",
+                report
+                    .missing
+                    .iter()
+                    .map(|c| format!("\n  - {c}"))
+                    .collect::<String>()
+            ),
+        ));
+    }
+    say!(
+        "The {} migration file(s) in {folders} produce {schema_name}.",
+        report.files
+    );
+    Ok(code)
 }
 
 pub async fn new_run(ctx: &Context, args: NewArgs) -> Result<u8, CliError> {
