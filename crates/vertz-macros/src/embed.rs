@@ -139,12 +139,17 @@ fn file(f: &MigrationFile, root: &Path, runner: &TokenStream) -> TokenStream {
         None => quote!(None),
     };
     let (fk_off, rollback_fk_off) = (f.foreign_keys_off, f.rollback_foreign_keys_off);
+    let tool_checksum = match &f.tool_checksum {
+        Some(c) => quote!(Some(#c)),
+        None => quote!(None),
+    };
     quote! {
         #runner::embedded::EmbeddedFile {
             name: #name,
             identity: #identity,
             path: #path,
             checksum: #checksum,
+            tool_checksum: #tool_checksum,
             forward: #forward,
             rollback: #rollback,
             foreign_keys_off: #fk_off,

@@ -38,6 +38,8 @@ pub struct EmbeddedFile {
     pub path: &'static str,
     /// [`MigrationFile::checksum`] of the file as it was built.
     pub checksum: &'static str,
+    /// [`MigrationFile::tool_checksum`] of the file as it was built.
+    pub tool_checksum: Option<&'static str>,
     /// The forward statements with their lines.
     pub forward: &'static [(&'static str, usize)],
     /// The rollback statements, when the file has some.
@@ -66,6 +68,7 @@ impl EmbeddedFile {
             layout,
             path: PathBuf::from(self.path),
             checksum: self.checksum.to_string(),
+            tool_checksum: self.tool_checksum.map(str::to_string),
             forward: statements(self.forward),
             rollback: self.rollback.map(statements),
             foreign_keys_off: self.foreign_keys_off,
