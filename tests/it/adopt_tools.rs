@@ -392,32 +392,14 @@ fn dbmate_mismatches_and_a_missing_table_are_refused_and_nothing_is_recorded() {
     );
 }
 
-/// The real dbmate (npm package, pinned in tests/dbmate), installed on first use when missing,
-/// as the D1 engine's harness is. Fails (never skips) when npm cannot install it.
-fn dbmate_bin() -> &'static std::path::Path {
-    static BIN: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
-    BIN.get_or_init(|| {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("dbmate");
-        let bin = dir.join("node_modules/.bin/dbmate");
-        if !bin.exists() {
-            let status = std::process::Command::new("npm")
-                .args(["install", "--no-audit", "--no-fund", "--prefix"])
-                .arg(&dir)
-                .status()
-                .expect("running npm");
-            assert!(
-                status.success(),
-                "`npm install --prefix tests/dbmate` failed ({status}); it needs Node >= 18 and the npm registry"
-            );
-        }
-        bin
-    })
+/// The real dbmate (npm package, pinned in tests/dbmate).
+fn dbmate_bin() -> std::path::PathBuf {
+    crate::real_tools::npm_bin("dbmate", "dbmate")
 }
 
 /// Runs the real dbmate in the project, on its app.db.
 fn dbmate(p: &Project, args: &[&str]) -> Run {
-    let bin = dbmate_bin();
-    std::process::Command::new(bin)
+    std::process::Command::new(dbmate_bin())
         .args([
             "--url",
             "sqlite:app.db",
@@ -465,4 +447,31 @@ fn a_database_the_real_dbmate_migrated_is_adopted_and_vertz_deploys_the_next_fil
         db.rows("SELECT version FROM schema_migrations ORDER BY version"),
         [["20240101000000"], ["20240102000000"]]
     );
+}
+
+// drizzle-orm 1.x's `__drizzle_migrations` for SQLite (sqlite-core dialect, 1.0.0-beta.24).
+const DRIZZLE_V1_TABLE: &str = "CREATE TABLE IF NOT EXISTS \"__drizzle_migrations\" (id INTEGER PRIMARY KEY, hash text NOT NULL, created_at numeric, name text, applied_at TEXT)";
+
+#[test]
+fn a_drizzle_kit_1x_row_naming_no_folder_is_refused_in_its_terms() {
+    let p = Project::new();
+    let sql = "CREATE TABLE `users` (\n\t`id` integer PRIMARY KEY\n);\n";
+    p.write("migrations/20240101000000_init/migration.sql", sql);
+    let db = p.db("app.db");
+    db.exec(&format!(
+        "{sql}{DRIZZLE_V1_TABLE};\nINSERT INTO \"__drizzle_migrations\" (hash, created_at, name, applied_at) VALUES ('{}', 1704067200000, '20240101000000_init', '2024-01-01T00:00:00.000Z'), ('x', 1704153600000, '20240102000000_gone', NULL);",
+        hex(&Sha256::digest(sql.as_bytes()))
+    ));
+    let before = state(&db, "__drizzle_migrations");
+    let run = adopt(&p, &db, "drizzle", &[]);
+    run.code(6);
+    assert!(
+        run.stderr.contains("refusing to adopt; nothing was changed:\n  - name 20240102000000_gone: recorded by drizzle-kit in __drizzle_migrations, but there is no such file in migrations; restore it (from git), or point --migrations at drizzle-kit's `out` folder\n"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(state(&db, "__drizzle_migrations"), before);
+    db.exec("DELETE FROM \"__drizzle_migrations\" WHERE name = '20240102000000_gone';");
+    adopt(&p, &db, "drizzle", &[]).code(0);
+    assert_eq!(vertz_names(&db), ["20240101000000_init"]);
 }

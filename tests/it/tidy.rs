@@ -11,7 +11,9 @@ fn root() -> PathBuf {
         .to_path_buf()
 }
 
-/// The crates that must stay pure: no async runtime, no database, no network.
+/// The crates that must stay pure: no async runtime, no database, no network. (The `vertz`
+/// facade is not pure: it re-exports the runner and the backends; nor is `vertz-macros`, whose
+/// `embed_migrations!` reads a folder at build time with the runner's reader.)
 const PURE: [&str; 3] = ["vertz-snapshot", "vertz-diff", "vertz-sql"];
 
 /// Crates that mean IO, an async runtime, a database or the network.

@@ -1,7 +1,8 @@
 //! `cargo xtask migrate` goes through `vertz_cli::run_with_schema`: a Rust schema replaces
 //! `--schema`. Here the demo's schema, changed the way a developer edits `schema.rs`, writes the
 //! next numbered migration after the committed `0001_init.sql`, and the committed file is what
-//! the current Rust schema produces.
+//! the current Rust schema produces (`migrate check` says so, and fails until the next file is
+//! written).
 
 use crate::support::Db;
 
@@ -50,17 +51,24 @@ fn the_rust_schema_writes_the_next_migration_after_the_committed_one() {
         "0001_init.sql already produces the demo's schema"
     );
 
+    // `migrate check` (`cargo xtask migrate check` in CI) agrees.
+    let check = ["db", "migrate", "check", "--migrations", dir.as_str()];
+    assert_eq!(run(&check, entity_todo::schema()), 0);
+
     // Add a column in Rust; `migrate dev --name add_priority` writes 0002_add_priority.sql.
     let v2 = entity_todo::schema::build(|t| {
         t.column("priority", vertz_snapshot::dsl::integer().nullable());
     });
+    // Before it is written, the check fails (exit 6): the files lack the column.
+    assert_eq!(run(&check, v2.clone()), 6);
     let mut args = vec!["db", "migrate", "deploy"];
     args.extend_from_slice(&common[..4]);
     assert_eq!(run(&args, entity_todo::schema()), 0);
     db.exec("INSERT INTO todos (title) VALUES ('kept')");
     let mut args = vec!["db", "migrate", "dev", "--name", "add_priority"];
     args.extend_from_slice(&common);
-    assert_eq!(run(&args, v2), 0);
+    assert_eq!(run(&args, v2.clone()), 0);
+    assert_eq!(run(&check, v2), 0);
     let written = std::fs::read_to_string(migrations.join("0002_add_priority.sql")).unwrap();
     let body: String = written
         .lines()

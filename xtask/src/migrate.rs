@@ -2,7 +2,7 @@
 //! (`entity_todo::schema()`) in place of `--schema`, the pattern a Rust team copies into its own
 //! repository: its xtask hands its schema to `vertz_cli::run_with_schema` and gets every verb.
 //!
-//! `dev`, `deploy` and `new` are `vertz db migrate VERB`; any other verb (`status`, `push`,
+//! `dev`, `deploy`, `new` and `check` are `vertz db migrate VERB`; any other verb (`status`, `push`,
 //! `rollback`, `unlock`, `pull`, `export`) is `vertz db VERB`. Unless given, `--migrations` is
 //! `examples/entity-todo/migrations`, `--database` is `sqlite:examples/entity-todo/dev.db`
 //! (git-ignored) and `migrate dev`'s `--snapshot` is `examples/entity-todo/schema-snapshot.json`,
@@ -22,7 +22,7 @@ pub const SNAPSHOT: &str = "examples/entity-todo/schema-snapshot.json";
 pub fn vertz_args(args: &[String]) -> Vec<String> {
     let mut out = vec!["vertz".to_string(), "db".to_string()];
     let verb = args.first().map(String::as_str).unwrap_or("--help");
-    if matches!(verb, "dev" | "deploy" | "new") {
+    if matches!(verb, "dev" | "deploy" | "new" | "check") {
         out.push("migrate".into());
     }
     out.extend(args.iter().cloned());
@@ -30,11 +30,14 @@ pub fn vertz_args(args: &[String]) -> Vec<String> {
         args.iter()
             .any(|a| a == flag || a.starts_with(&format!("{flag}=")))
     };
-    let takes_migrations = matches!(verb, "dev" | "deploy" | "new" | "status" | "rollback");
+    let takes_migrations = matches!(
+        verb,
+        "dev" | "deploy" | "new" | "check" | "status" | "rollback"
+    );
     if takes_migrations && !has("--migrations") && std::env::var_os("VERTZ_MIGRATIONS").is_none() {
         out.extend(["--migrations".into(), MIGRATIONS.into()]);
     }
-    let takes_database = !matches!(verb, "new" | "--help" | "-h" | "help");
+    let takes_database = !matches!(verb, "new" | "check" | "--help" | "-h" | "help");
     if takes_database && !has("--database") && std::env::var_os("VERTZ_DATABASE_URL").is_none() {
         out.extend(["--database".into(), DATABASE.into()]);
     }

@@ -81,6 +81,9 @@ pub enum Migrate {
     Dev(DevArgs),
     /// Write an empty, correctly numbered migration file for hand-written SQL.
     New(NewArgs),
+    /// Check that the migration files produce the declared schema (replayed in memory, compared
+    /// as `migrate dev` compares): exit 6 naming each change no file makes, for CI.
+    Check(CheckArgs),
     /// Record as applied the files another tool already applied (`--from wrangler`: the rows of
     /// wrangler's d1_migrations), after checking the live schema is what those files produce.
     Adopt(AdoptArgs),
@@ -169,6 +172,19 @@ pub enum AdoptFrom {
     Dbmate,
 }
 
+impl AdoptFrom {
+    /// The runner's tool.
+    pub fn tool(self) -> vertz_runner::adopt::Tool {
+        use vertz_runner::adopt::Tool;
+        match self {
+            AdoptFrom::Wrangler => Tool::Wrangler,
+            AdoptFrom::Drizzle => Tool::Drizzle,
+            AdoptFrom::Sqlx => Tool::Sqlx,
+            AdoptFrom::Dbmate => Tool::Dbmate,
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct AdoptArgs {
     /// The tool that applied the files.
@@ -221,6 +237,23 @@ pub struct WranglerArgs {
     /// `wrangler_migrations_table` of the environment in vertz.toml, else d1_migrations.
     #[arg(long, env = "VERTZ_WRANGLER_MIGRATIONS_TABLE", value_name = "NAME")]
     pub wrangler_migrations_table: Option<String>,
+    /// Also record each applied file in this tool's own history table (and remove the row on
+    /// rollback), in the same transaction, so the tool itself finds nothing to apply.
+    /// `--tool-history wrangler` is `--wrangler-history`. Default: `tool_history` of the
+    /// environment in vertz.toml.
+    #[arg(
+        long,
+        value_enum,
+        env = "VERTZ_TOOL_HISTORY",
+        value_name = "TOOL",
+        conflicts_with = "wrangler_history"
+    )]
+    pub tool_history: Option<AdoptFrom>,
+    /// The tool's history table, when it is not the tool's default (d1_migrations,
+    /// __drizzle_migrations, _sqlx_migrations, schema_migrations). Default:
+    /// `tool_history_table` of the environment in vertz.toml.
+    #[arg(long, env = "VERTZ_TOOL_HISTORY_TABLE", value_name = "NAME")]
+    pub tool_history_table: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -316,6 +349,19 @@ pub struct DevArgs {
     pub wrangler: WranglerArgs,
     #[command(flatten)]
     pub lock: LockArgs,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The declared schema: a .sql file of CREATE statements, or a .json snapshot (default:
+    /// `schema` in vertz.toml).
+    #[arg(long, env = "VERTZ_SCHEMA", value_name = "FILE")]
+    pub schema: Option<PathBuf>,
+    #[command(flatten)]
+    pub dir: MigrationsDir,
     /// Print the result as JSON.
     #[arg(long)]
     pub json: bool,

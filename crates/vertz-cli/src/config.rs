@@ -117,6 +117,11 @@ pub struct Environment {
     /// wrangler's migrations table, as wrangler.toml's `migrations_table` (default
     /// `d1_migrations`).
     pub wrangler_migrations_table: Option<String>,
+    /// Also record applied files in this tool's own history table (deploy, dev, baseline,
+    /// resolve, rollback); `wrangler` is `wrangler_history = true`.
+    pub tool_history: Option<vertz_runner::adopt::Tool>,
+    /// That tool's table, when not its default.
+    pub tool_history_table: Option<String>,
 }
 
 /// A configuration file could not be used.
@@ -175,6 +180,20 @@ pub enum ConfigError {
         name: String,
         /// The names declared, comma-separated (`none` without `[databases.NAME]`).
         defined: String,
+    },
+    /// An environment sets `wrangler_history = true` and `tool_history` to another tool: one
+    /// database keeps one other tool's history in step.
+    #[error(
+        "{path}: environment {env:?} sets both wrangler_history = true and tool_history = \"{tool}\"; keep one (vertz records in one other tool's history)",
+        tool = .tool.from_arg()
+    )]
+    TwoToolHistories {
+        /// The file.
+        path: PathBuf,
+        /// The environment.
+        env: String,
+        /// The `tool_history` set.
+        tool: vertz_runner::adopt::Tool,
     },
     /// An environment was asked for that the file does not define.
     #[error("{path}: no environment {name:?}; defined: {defined}")]
@@ -323,10 +342,14 @@ pub struct Resolved {
     pub dialect: String,
     /// Whether the environment is protected.
     pub protected: bool,
-    /// The environment's `wrangler_history`, if set (see [`resolve_wrangler`]).
+    /// The environment's `wrangler_history`, if set (see [`resolve_tool_history`]).
     pub wrangler_history: Option<bool>,
     /// The environment's `wrangler_migrations_table`, if set.
     pub wrangler_migrations_table: Option<String>,
+    /// The environment's `tool_history`, if set.
+    pub tool_history: Option<vertz_runner::adopt::Tool>,
+    /// The environment's `tool_history_table`, if set.
+    pub tool_history_table: Option<String>,
 }
 
 /// What the command line and the process environment say; `None` where they are silent.
@@ -430,6 +453,18 @@ fn resolve_one(path: &Path, cfg: &ConfigFile, o: &Overrides) -> Result<Resolved,
         }
         _ => None,
     };
+    if let Some(e) = &env
+        && e.wrangler_history == Some(true)
+        && let Some(tool) = e
+            .tool_history
+            .filter(|t| *t != vertz_runner::adopt::Tool::Wrangler)
+    {
+        return Err(ConfigError::TwoToolHistories {
+            path: path.into(),
+            env: env_name.clone().unwrap_or_default(),
+            tool,
+        });
+    }
     Ok(Resolved {
         db: None,
         folders: None,
@@ -452,25 +487,80 @@ fn resolve_one(path: &Path, cfg: &ConfigFile, o: &Overrides) -> Result<Resolved,
             .unwrap_or_else(|| "sqlite".into()),
         protected: env.as_ref().is_some_and(|e| e.protected),
         wrangler_history: env.as_ref().and_then(|e| e.wrangler_history),
-        wrangler_migrations_table: env.and_then(|e| e.wrangler_migrations_table),
+        wrangler_migrations_table: env
+            .as_ref()
+            .and_then(|e| e.wrangler_migrations_table.clone()),
+        tool_history: env.as_ref().and_then(|e| e.tool_history),
+        tool_history_table: env.and_then(|e| e.tool_history_table),
     })
 }
 
-/// The wrangler settings: a flag (or its environment variable, `VERTZ_WRANGLER_HISTORY`,
-/// `VERTZ_WRANGLER_MIGRATIONS_TABLE`), then the environment's keys in the file, then the
-/// defaults (off, `d1_migrations`).
-pub fn resolve_wrangler(
+/// The other tool whose history vertz keeps in step, and whether it records there: a flag
+/// (`--tool-history TOOL`, `--wrangler-history[=BOOL]`, or their environment variables) wins over
+/// the environment's keys in the file (`tool_history`, `wrangler_history`), then the default
+/// (wrangler's table, read but not written). The table: `--tool-history-table`, then for
+/// wrangler `--wrangler-migrations-table`, then the same keys in the file, then the tool's own.
+pub fn resolve_tool_history(
     resolved: &Resolved,
-    history: Option<bool>,
-    table: Option<&str>,
-) -> vertz_runner::wrangler::WranglerOptions {
-    vertz_runner::wrangler::WranglerOptions {
-        record: history.or(resolved.wrangler_history).unwrap_or(false),
-        table: table
-            .map(str::to_string)
-            .or_else(|| resolved.wrangler_migrations_table.clone())
-            .unwrap_or_else(|| vertz_runner::wrangler::DEFAULT_TABLE.into()),
+    args: &crate::cli::WranglerArgs,
+) -> vertz_runner::wrangler::ToolHistory {
+    use vertz_runner::adopt::Tool;
+    let (tool, record) = match (args.tool_history, args.wrangler_history) {
+        (Some(tool), _) => (tool.tool(), true),
+        (None, Some(record)) => (Tool::Wrangler, record),
+        (None, None) => match (resolved.tool_history, resolved.wrangler_history) {
+            (Some(tool), _) => (tool, true),
+            (None, record) => (Tool::Wrangler, record.unwrap_or(false)),
+        },
+    };
+    let wrangler = |table: &Option<String>| table.clone().filter(|_| tool == Tool::Wrangler);
+    let table = args
+        .tool_history_table
+        .clone()
+        .or_else(|| wrangler(&args.wrangler_migrations_table))
+        .or_else(|| {
+            let named = resolved.tool_history.unwrap_or(Tool::Wrangler);
+            resolved
+                .tool_history_table
+                .clone()
+                .filter(|_| named == tool)
+        })
+        .or_else(|| wrangler(&resolved.wrangler_migrations_table))
+        .unwrap_or_else(|| tool.default_table().into());
+    vertz_runner::wrangler::ToolHistory {
+        tool,
+        table,
+        record,
     }
+}
+
+/// [`resolve_tool_history`] for the migrations folder of `resolved`, refusing (exit 3) to
+/// record in a tool's history for a folder whose layout that tool cannot name: sqlx's and
+/// dbmate's rows need their versions, drizzle-kit's its journal or folders.
+pub fn tool_history(
+    resolved: &Resolved,
+    args: &crate::cli::WranglerArgs,
+) -> Result<vertz_runner::wrangler::ToolHistory, crate::exit::CliError> {
+    let tool = resolve_tool_history(resolved, args);
+    let dir = &resolved.migrations;
+    let layout = resolved
+        .migrations_layout
+        .unwrap_or_else(|| vertz_runner::layout::detect(dir));
+    if !tool.record || tool.records(layout) {
+        return Ok(tool);
+    }
+    Err(crate::exit::CliError::new(
+        crate::exit::INVALID_INPUT,
+        anyhow::anyhow!(
+            "{}: recording in {}'s {} needs a folder in {}'s layout, and this one is {}'s ({}); set migrations_layout in vertz.toml, or drop tool_history; nothing was changed",
+            dir.display(),
+            tool.tool.as_str(),
+            tool.table,
+            tool.tool.as_str(),
+            layout.tool(),
+            layout.as_str()
+        ),
+    ))
 }
 
 #[cfg(test)]
@@ -526,20 +616,55 @@ protected = true
 
     #[test]
     fn wrangler_settings_flag_then_file_then_default() {
-        let cfg = parse("[environments.production]\ndatabase = \"d1://a/b\"\nwrangler_history = true\nwrangler_migrations_table = \"wm\"\n[environments.dev]\ndatabase = \"sqlite:d.db\"\n").unwrap();
+        use crate::cli::{AdoptFrom, WranglerArgs};
+        use vertz_runner::adopt::Tool;
+        let cfg = parse("[environments.production]\ndatabase = \"d1://a/b\"\nwrangler_history = true\nwrangler_migrations_table = \"wm\"\n[environments.dev]\ndatabase = \"sqlite:d.db\"\n[environments.drizzled]\ndatabase = \"sqlite:z.db\"\ntool_history = \"drizzle\"\ntool_history_table = \"dm\"\nwrangler_migrations_table = \"wm\"\n[environments.both]\nwrangler_history = true\ntool_history = \"sqlx\"\n").unwrap();
         let file = Some((Path::new("vertz.toml"), &cfg));
         let env = |name: &str| Overrides {
             environment: Some(name.into()),
             ..Default::default()
         };
+        let w = |r: &Resolved, args: WranglerArgs| {
+            let w = resolve_tool_history(r, &args);
+            (w.tool, w.record, w.table)
+        };
         let prod = resolve(file, &env("production")).unwrap();
-        let w = resolve_wrangler(&prod, None, None);
-        assert_eq!((w.record, w.table.as_str()), (true, "wm"));
-        let w = resolve_wrangler(&prod, Some(false), Some("t2"));
-        assert_eq!((w.record, w.table.as_str()), (false, "t2"));
+        assert_eq!(
+            w(&prod, WranglerArgs::default()),
+            (Tool::Wrangler, true, "wm".into())
+        );
+        let args = WranglerArgs {
+            wrangler_history: Some(false),
+            wrangler_migrations_table: Some("t2".into()),
+            ..Default::default()
+        };
+        assert_eq!(w(&prod, args), (Tool::Wrangler, false, "t2".into()));
+        // A flag naming another tool wins; wrangler's table name is not its.
+        let args = WranglerArgs {
+            tool_history: Some(AdoptFrom::Sqlx),
+            ..Default::default()
+        };
+        assert_eq!(
+            w(&prod, args),
+            (Tool::Sqlx, true, "_sqlx_migrations".into())
+        );
         let dev = resolve(file, &env("dev")).unwrap();
-        let w = resolve_wrangler(&dev, None, None);
-        assert_eq!((w.record, w.table.as_str()), (false, "d1_migrations"));
+        assert_eq!(
+            w(&dev, WranglerArgs::default()),
+            (Tool::Wrangler, false, "d1_migrations".into())
+        );
+        let drizzled = resolve(file, &env("drizzled")).unwrap();
+        assert_eq!(
+            w(&drizzled, WranglerArgs::default()),
+            (Tool::Drizzle, true, "dm".into())
+        );
+        let err = resolve(file, &env("both")).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "vertz.toml: environment \"both\" sets both wrangler_history = true and tool_history = \"sqlx\"; keep one (vertz records in one other tool's history)"
+        );
+        let err = parse("[environments.x]\ntool_history = \"flyway\"\n").unwrap_err();
+        assert!(err.to_string().starts_with("vertz.toml:2:"), "{err}");
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! Exit codes, and the error type that carries one. The codes are part of the CLI's contract
-//! (documented in README.md); scripts and CI branch on them.
+//! (documented in docs/exit-codes.md); scripts and CI branch on them.
 
 use std::fmt;
 
@@ -69,7 +69,7 @@ impl From<anyhow::Error> for CliError {
         };
         let deploy_code = |d: &DeployError| match d {
             DeployError::Verify(_) => INVALID_INPUT,
-            DeployError::AppliedByWrangler { .. } => NOT_IN_SYNC,
+            DeployError::AppliedByTool { .. } => NOT_IN_SYNC,
             DeployError::Lock { cause, .. } => lock_code(cause),
             DeployError::CascadeDrop { .. } => REFUSED,
             _ => DATABASE,
@@ -100,14 +100,13 @@ impl From<anyhow::Error> for CliError {
         } else if let Some(a) = error.downcast_ref::<AdoptError>() {
             match a {
                 AdoptError::NoTable { .. } | AdoptError::Mismatch(_) => NOT_IN_SYNC,
-                AdoptError::Read { .. } => INVALID_INPUT,
                 AdoptError::Lock(l) => lock_code(l),
                 _ => DATABASE,
             }
         } else if let Some(b) = error.downcast_ref::<BaselineError>() {
             match b {
                 BaselineError::HasHistory { .. }
-                | BaselineError::WranglerHistory { .. }
+                | BaselineError::ToolHistory { .. }
                 | BaselineError::UnknownFile { .. }
                 | BaselineError::NoFiles { .. } => REFUSED,
                 BaselineError::Differs { .. } => NOT_IN_SYNC,

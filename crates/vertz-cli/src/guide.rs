@@ -38,6 +38,11 @@ const EXAMPLES: &[(&str, &str)] = &[
          vertz db migrate dev --name rename --rename users.username=name",
     ),
     (
+        "db migrate check",
+        "vertz db migrate check                       # CI: do the files produce the schema?\n  \
+         vertz db migrate check --schema schema.sql --migrations migrations --json",
+    ),
+    (
         "db migrate new",
         "vertz db migrate new backfill_slugs          # an empty file for hand-written SQL",
     ),
@@ -198,7 +203,7 @@ pub fn asks_json(args: &[String]) -> bool {
         .any(|a| a == "--json")
 }
 
-/// The name scripts branch on for an exit code (documented with the codes in README.md).
+/// The name scripts branch on for an exit code (documented with the codes in docs/exit-codes.md).
 pub fn kind(code: u8) -> &'static str {
     match code {
         exit::USAGE => "usage",

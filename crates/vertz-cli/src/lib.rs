@@ -27,7 +27,7 @@ use crate::context::Context;
 use crate::exit::CliError;
 
 /// Runs the command line `args` (the first item is the program name, as in `std::env::args`)
-/// and returns its exit code (documented in README.md). Prints to standard output and error.
+/// and returns its exit code (documented in docs/exit-codes.md). Prints to standard output and error.
 pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> u8 {
     run_with_schema(args, None)
 }
@@ -65,7 +65,7 @@ pub fn run_with_schema(
         Err(e) => {
             let message = render(&e.error);
             eprintln!("error: {message}");
-            if json {
+            if json && !output::json_printed() {
                 output::json(&guide::error_json(e.code, &message, None));
             }
             e.code
@@ -181,6 +181,7 @@ async fn dispatch(cli: Cli, schema: Option<Schema>) -> Result<u8, CliError> {
         Db::Migrate(Migrate::Deploy(args)) => commands::migrate::deploy_run(&ctx, args).await,
         Db::Migrate(Migrate::Dev(args)) => commands::migrate::dev_run(&ctx, args).await,
         Db::Migrate(Migrate::New(args)) => commands::migrate::new_run(&ctx, args).await,
+        Db::Migrate(Migrate::Check(args)) => commands::migrate::check_run(&ctx, args).await,
         Db::Migrate(Migrate::Adopt(args)) => commands::migrate::adopt_run(&ctx, args).await,
         Db::Migrate(Migrate::Baseline(args)) => commands::baseline::baseline_run(&ctx, args).await,
         Db::Migrate(Migrate::Resolve(args)) => commands::baseline::resolve_run(&ctx, args).await,

@@ -25,12 +25,22 @@ pub fn quiet() -> bool {
     QUIET.load(Ordering::Relaxed)
 }
 
+static JSON_PRINTED: AtomicBool = AtomicBool::new(false);
+
 /// Prints a JSON document on standard output, pretty, even with `-q`.
 pub fn json(value: &serde_json::Value) {
+    JSON_PRINTED.store(true, Ordering::Relaxed);
     outln!(
         "{}",
         serde_json::to_string_pretty(value).expect("serializable")
     );
+}
+
+/// Whether this run already printed its JSON document: a verb that reports its own failure in
+/// it (`migrate deploy --all` names each database's outcome) gets no second object for the
+/// error, so standard output stays one JSON document.
+pub fn json_printed() -> bool {
+    JSON_PRINTED.load(Ordering::Relaxed)
 }
 
 /// Writes to standard output; every print of a command goes through here ([`out!`], [`outln!`],

@@ -90,7 +90,7 @@ pub async fn open_database_hiding(
     settings: &Resolved,
 ) -> Result<Box<dyn vertz_runner::Driver>, CliError> {
     let inner = open_database(url, settings).await?;
-    Ok(Box::new(vertz_runner::wrangler::HideWranglerTable {
+    Ok(Box::new(vertz_runner::wrangler::HideToolTable {
         inner,
         table: table.to_string(),
     }))

@@ -2,7 +2,9 @@
 //! real SQLite file holding a 10-table schema that is already up to date (the no-op start).
 //!
 //! Reference measured in the same run: a bare `SELECT 1` round trip on the same connection, so
-//! the ratio says how much the check costs beyond one query. Run with
+//! the ratio says how much the check costs beyond one query. The same ten tables as ten
+//! migration files compiled in with `embed_migrations!` (`start_check_migrations/`) measure the
+//! production start with embedded migrations, nothing to apply. Run with
 //! `cargo bench -p vertz-dialect-sqlite --bench start_check`; figures go to BENCHMARKS.md.
 
 use std::path::Path;
@@ -11,11 +13,16 @@ use divan::Bencher;
 use vertz_dialect_sqlite::{SqliteDriver, schema_sql};
 use vertz_runner::Driver;
 use vertz_runner::auto::{AutoMigrateOptions, AutoOutcome, Environment, OnProblem, auto_migrate};
+use vertz_runner::embedded::{self, EmbeddedMigrations};
 use vertz_snapshot::Schema;
 
 fn main() {
     divan::main();
 }
+
+/// The ten tables of [`schema_sql_text`], one migration file each.
+static MIGRATIONS: EmbeddedMigrations =
+    vertz_macros::embed_migrations!("benches/start_check_migrations");
 
 /// Ten tables with keys, foreign keys and indexes, like a small application's.
 fn schema_sql_text() -> String {
@@ -115,5 +122,31 @@ fn full_introspect_and_diff(bencher: Bencher) {
             s.rt.block_on(vertz_runner::status(&s.db, &s.schema))
                 .unwrap();
         assert!(r.in_sync);
+    });
+}
+
+/// The start with embedded migrations when nothing is pending: `migrate deploy`'s read of the
+/// history and verification of the ten compiled-in files.
+#[divan::bench]
+fn noop_start_check_embedded(bencher: Bencher) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let options = vertz_runner::DeployOptions::default();
+    let db = rt.block_on(async {
+        let db = SqliteDriver::open(&dir.path().join("app.db"))
+            .await
+            .unwrap();
+        let first = embedded::deploy(&db, &MIGRATIONS, &options).await.unwrap();
+        assert_eq!(first.applied.len(), 10);
+        db
+    });
+    bencher.bench_local(|| {
+        let r = rt
+            .block_on(embedded::deploy(&db, &MIGRATIONS, &options))
+            .unwrap();
+        assert!(r.applied.is_empty());
     });
 }

@@ -7,26 +7,27 @@
 //! listed at once with its file and a fix, and nothing is recorded when there is one. Prints
 //! nothing.
 
-use sha2::{Digest, Sha256, Sha384};
 use vertz_snapshot::Schema;
 use vertz_sql::quote::ident;
 
 use crate::drift::compare_with_files;
 use crate::driver::{Driver, DriverError, Rows, Value};
 use crate::history::{self, EntryKind};
+use crate::layout::Layout;
 use crate::lock::{self, LockError, LockOptions};
 use crate::migrations::MigrationFile;
 use crate::replay::ScratchDatabase;
 use crate::wrangler;
 
 /// The tool whose history table is adopted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Tool {
     /// `wrangler d1 migrations apply`: `d1_migrations (id, name, applied_at)`.
     Wrangler,
     /// drizzle-orm's migrator (`drizzle-kit migrate`): `__drizzle_migrations (id, hash,
-    /// created_at)`, a row per journal entry, `created_at` = the entry's `when`.
+    /// created_at)`, a row per journal entry, `created_at` = the entry's `when`; 1.x adds
+    /// `name` (the migration's folder, which names the row) and `applied_at`.
     Drizzle,
     /// `sqlx migrate run`: `_sqlx_migrations (version, description, installed_on, success,
     /// checksum, execution_time)`, `checksum` = sha384 of the file.
@@ -44,6 +45,19 @@ impl Tool {
             Tool::Sqlx => "sqlx",
             Tool::Dbmate => "dbmate",
         }
+    }
+
+    /// The tool's name for `--from` and vertz.toml's `tool_history`.
+    pub fn from_arg(self) -> &'static str {
+        match self {
+            Tool::Drizzle => "drizzle",
+            other => other.as_str(),
+        }
+    }
+
+    /// The tool named `name` by [`Tool::from_arg`].
+    pub fn from_name(name: &str) -> Option<Tool> {
+        Tool::ALL.into_iter().find(|t| t.from_arg() == name)
     }
 
     /// Every tool, in a fixed order.
@@ -96,11 +110,15 @@ impl Tool {
     }
 
     /// The SELECT of the tool's rows from `table`, in the tool's order: identity, then the
-    /// stored checksum and success where the tool keeps them.
-    fn select(self, table: &str) -> String {
+    /// stored checksum and success where the tool keeps them. drizzle-kit 1.x names a row by
+    /// its folder (`name`), 0.x by the journal's `when` (`created_at`).
+    pub(crate) fn select(self, layout: Layout, table: &str) -> String {
         let t = ident(table);
         match self {
-            Tool::Wrangler => wrangler::select_statement(table),
+            Tool::Wrangler => format!("SELECT \"name\" FROM {t} ORDER BY \"id\""),
+            Tool::Drizzle if layout == Layout::DrizzleV1 => {
+                format!("SELECT \"name\", \"hash\" FROM {t} ORDER BY \"id\"")
+            }
             Tool::Drizzle => {
                 format!("SELECT \"created_at\", \"hash\" FROM {t} ORDER BY \"created_at\"")
             }
@@ -112,11 +130,12 @@ impl Tool {
     }
 
     /// A row as the tool's user knows it: wrangler's file name, sqlx's and dbmate's version,
-    /// drizzle's `created_at`.
-    fn row_label(self, identity: &str) -> String {
+    /// drizzle's `created_at` (1.x: its `name`).
+    fn row_label(self, layout: Layout, identity: &str) -> String {
         match self {
             Tool::Wrangler => identity.to_string(),
             Tool::Sqlx | Tool::Dbmate => format!("version {identity}"),
+            Tool::Drizzle if layout == Layout::DrizzleV1 => format!("name {identity}"),
             Tool::Drizzle => format!("created_at {identity}"),
         }
     }
@@ -130,18 +149,13 @@ impl Tool {
         }
     }
 
-    /// The checksum the tool stores for `file`, lowercase hex, computed the tool's way from the
-    /// file's bytes (drizzle-kit: sha256, sqlx: sha384); `None` for a tool that stores none.
-    fn checksum(self, file: &MigrationFile) -> std::io::Result<Option<String>> {
-        Ok(match self {
-            Tool::Drizzle => Some(vertz_snapshot::hex(&Sha256::digest(std::fs::read(
-                &file.path,
-            )?))),
-            Tool::Sqlx => Some(vertz_snapshot::hex(&Sha384::digest(std::fs::read(
-                &file.path,
-            )?))),
+    /// The checksum the tool stores for `file` (drizzle-kit: sha256, sqlx: sha384, of the file's
+    /// bytes; see [`MigrationFile::tool_checksum`]); `None` for a tool that stores none.
+    fn checksum(self, file: &MigrationFile) -> Option<&str> {
+        match self {
+            Tool::Drizzle | Tool::Sqlx => file.tool_checksum.as_deref(),
             Tool::Wrangler | Tool::Dbmate => None,
-        })
+        }
     }
 }
 
@@ -156,38 +170,26 @@ pub struct ToolRow {
     pub failed: bool,
 }
 
-/// A cell as the text the tool means: integers and integral reals as digits (drizzle's
-/// `created_at` is `numeric`), blobs as hex.
-fn text(value: &Value) -> Option<String> {
-    match value {
-        Value::Null => None,
-        Value::Int(i) => Some(i.to_string()),
-        Value::Real(r) if r.fract() == 0.0 => Some(format!("{r:.0}")),
-        Value::Real(r) => Some(r.to_string()),
-        Value::Text(s) => Some(s.clone()),
-        Value::Blob(b) => Some(vertz_snapshot::hex(b)),
-    }
-}
-
 /// The tool's rows in `table`, in the tool's order, or `None` when the table does not exist.
 pub async fn read(
     driver: &dyn Driver,
     tool: Tool,
+    layout: Layout,
     table: &str,
 ) -> Result<Option<Vec<ToolRow>>, DriverError> {
     if !crate::wrangler::table_exists(driver, table).await? {
         return Ok(None);
     }
-    let rows: Rows = driver.query(&tool.select(table), &[]).await?;
+    let rows: Rows = driver.query(&tool.select(layout, table), &[]).await?;
     Ok(Some(
         rows.into_iter()
             .filter_map(|row| {
                 let mut cells = row.iter();
-                let identity = text(cells.next()?)?;
+                let identity = wrangler::text(cells.next()?)?;
                 let (checksum, failed) = match tool {
-                    Tool::Drizzle => (cells.next().and_then(text), false),
+                    Tool::Drizzle => (cells.next().and_then(wrangler::text), false),
                     Tool::Sqlx => (
-                        cells.next().and_then(text),
+                        cells.next().and_then(wrangler::text),
                         cells.next().and_then(Value::as_i64) == Some(0),
                     ),
                     Tool::Wrangler | Tool::Dbmate => (None, false),
@@ -223,14 +225,6 @@ pub enum AdoptError {
     /// What the tool recorded does not match the files or the live schema.
     #[error("refusing to adopt; nothing was changed:{}", .0.iter().map(|r| format!("\n  - {r}")).collect::<String>())]
     Mismatch(Vec<String>),
-    /// A migration file could not be read for its checksum.
-    #[error("cannot read {}: {source}; check the file's permissions, then adopt again", .path.display())]
-    Read {
-        /// The file.
-        path: std::path::PathBuf,
-        /// The cause.
-        source: std::io::Error,
-    },
     /// The lock could not be taken.
     #[error(transparent)]
     Lock(#[from] LockError),
@@ -316,7 +310,8 @@ async fn check(
     options: &AdoptOptions,
 ) -> Result<AdoptReport, AdoptError> {
     let (tool, table) = (options.tool, &options.table);
-    let Some(rows) = read(driver, tool, table).await? else {
+    let layout = files.first().map(|f| f.layout).unwrap_or_default();
+    let Some(rows) = read(driver, tool, layout, table).await? else {
         return Err(AdoptError::NoTable {
             target: driver.target(),
             tool,
@@ -325,11 +320,7 @@ async fn check(
     };
     let history = history::read(driver).await?;
     let mut problems = Vec::new();
-    let dir = files
-        .first()
-        .and_then(|f| f.path.parent())
-        .map(|d| d.display().to_string())
-        .unwrap_or_else(|| "the migrations folder".into());
+    let dir = crate::baseline::folder(files);
     let row_of = |f: &MigrationFile| {
         let id = tool.identity(f);
         rows.iter().find(|r| r.identity == id)
@@ -338,7 +329,7 @@ async fn check(
         let Some(file) = files.iter().find(|f| tool.identity(f) == row.identity) else {
             problems.push(format!(
                 "{}: recorded by {} in {table}, but there is no such file in {dir}; restore it (from git), or point --migrations at {}",
-                tool.row_label(&row.identity),
+                tool.row_label(layout, &row.identity),
                 tool.as_str(),
                 tool.folder_setting()
             ));
@@ -349,15 +340,11 @@ async fn check(
                 "{}: {} recorded {} as failed (success = 0 in {table}); repair the database by hand, delete that row, run `{}` until it succeeds, then adopt again",
                 file.path.display(),
                 tool.as_str(),
-                tool.row_label(&row.identity),
+                tool.row_label(layout, &row.identity),
                 tool.apply_command()
             ));
         }
-        let expected = tool.checksum(file).map_err(|source| AdoptError::Read {
-            path: file.path.clone(),
-            source,
-        })?;
-        if let (Some(stored), Some(now)) = (&row.checksum, &expected)
+        if let (Some(stored), Some(now)) = (&row.checksum, tool.checksum(file))
             && !stored.eq_ignore_ascii_case(now)
         {
             problems.push(format!(

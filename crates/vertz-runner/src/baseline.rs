@@ -5,7 +5,7 @@
 //!
 //! Owns the refusals (a database that has a history, a name that is no file, a file recorded
 //! out of order) and the one atomic unit, under the lock, that writes or removes the rows (and,
-//! with the wrangler option on, wrangler's rows too). The schema check is
+//! with recording in another tool's history on, that tool's rows too). The schema check is
 //! [`crate::drift::compare_with_files`], the one `migrate adopt` makes. Every check runs before
 //! the lock is taken, so a refusal leaves the database as it was, and again under it. Rows are of
 //! the history kind `baseline` (see [`resolve`] for why `resolve --applied` writes that kind
@@ -13,13 +13,14 @@
 
 use vertz_sql::quote::ident;
 
+use crate::deploy::layout_of;
 use crate::drift::{Difference, compare_with_files};
 use crate::driver::{Driver, DriverError, Statement};
 use crate::history::{self, EntryKind, HISTORY_TABLE, HistoryEntry, NewEntry};
 use crate::lock::{self, LockError, LockGuard, LockOptions};
 use crate::migrations::MigrationFile;
 use crate::replay::{ReplayError, ScratchDatabase};
-use crate::wrangler::{self, WranglerOptions};
+use crate::wrangler::{self, ToolHistory};
 
 /// How to baseline.
 #[derive(Debug, Clone, Default)]
@@ -30,8 +31,8 @@ pub struct BaselineOptions {
     pub dry_run: bool,
     /// How to take the migration lock.
     pub lock: LockOptions,
-    /// wrangler's table: with `record`, the files are recorded there too.
-    pub wrangler: WranglerOptions,
+    /// The other tool's table: with `record`, the files are recorded there too.
+    pub tool_history: ToolHistory,
 }
 
 /// What a baseline recorded (or, in a dry run, would record).
@@ -39,7 +40,7 @@ pub struct BaselineOptions {
 pub struct BaselineReport {
     /// The files recorded as `baseline` rows, in order.
     pub recorded: Vec<String>,
-    /// wrangler's table, when the files were recorded there too.
+    /// The other tool's table, when the files were recorded there too.
     pub wrangler_table: Option<String>,
     /// Whether this was a dry run.
     pub dry_run: bool,
@@ -61,14 +62,18 @@ pub enum BaselineError {
         /// The last row's name.
         last: String,
     },
-    /// wrangler's table records applied files: adopting checks those, not a baseline.
+    /// The other tool's table records applied files: adopting checks those, not a baseline.
     #[error(
-        "refusing to baseline {target}: wrangler's {table} records {rows} applied file(s); run `vertz db migrate adopt --from wrangler` to check and record exactly those; nothing was changed"
+        "refusing to baseline {target}: {}'s {table} records {rows} applied file(s); run `vertz db migrate adopt --from {}` to check and record exactly those; nothing was changed",
+        .tool.as_str(),
+        .tool.from_arg()
     )]
-    WranglerHistory {
+    ToolHistory {
         /// The database.
         target: String,
-        /// wrangler's table.
+        /// The tool.
+        tool: crate::adopt::Tool,
+        /// Its table.
         table: String,
         /// How many rows it has.
         rows: usize,
@@ -122,7 +127,11 @@ pub enum BaselineError {
 pub(crate) fn folder(files: &[MigrationFile]) -> String {
     files
         .first()
-        .and_then(|f| f.path.parent())
+        .and_then(|f| match f.layout {
+            // drizzle-kit 1.x: `<folder>/<migration>/migration.sql`.
+            crate::layout::Layout::DrizzleV1 => f.path.parent()?.parent(),
+            _ => f.path.parent(),
+        })
         .map(|d| d.display().to_string())
         .unwrap_or_else(|| "the migrations folder".into())
 }
@@ -145,9 +154,9 @@ pub async fn baseline(
     let report = BaselineReport {
         recorded: recorded.iter().map(|f| f.name.clone()).collect(),
         wrangler_table: options
-            .wrangler
+            .tool_history
             .record
-            .then(|| options.wrangler.table.clone()),
+            .then(|| options.tool_history.table.clone()),
         dry_run: options.dry_run,
     };
     if options.dry_run {
@@ -160,7 +169,7 @@ pub async fn baseline(
         run_unit(
             driver,
             &mut guard,
-            record_statements(driver.state_sql(), &recorded, &options.wrangler),
+            record_statements(driver.state_sql(), &recorded, &options.tool_history),
         )
         .await?;
         tracing::info!(target: "vertz", recorded = recorded.len(), "baseline recorded");
@@ -174,11 +183,11 @@ pub async fn baseline(
 }
 
 /// The statements that record `files` as `baseline` rows (applied, not run by vertz), and in
-/// wrangler's table too when `wrangler.record`.
+/// the other tool's table too when `tool.record`.
 pub(crate) fn record_statements(
     state: &dyn crate::state::StateSql,
     files: &[&MigrationFile],
-    wrangler: &WranglerOptions,
+    tool: &ToolHistory,
 ) -> Vec<Statement> {
     let entries: Vec<NewEntry> = files
         .iter()
@@ -195,13 +204,11 @@ pub(crate) fn record_statements(
         EntryKind::Baseline,
         history::julian_now(),
     ));
-    if wrangler.record {
-        unit.push(wrangler::create_table_statement(&wrangler.table));
-        unit.extend(
-            files
-                .iter()
-                .map(|f| wrangler::insert_statement(&wrangler.table, f)),
-        );
+    if tool.record
+        && let Some(first) = files.first()
+    {
+        unit.push(tool.create_table_statement(first.layout));
+        unit.extend(files.iter().map(|f| tool.insert_statement(f)));
     }
     unit
 }
@@ -259,9 +266,10 @@ async fn check_baseline<'f>(
     let dir = folder(files);
     let upto = files_up_to(files, options.to.as_deref())?;
     let last = upto.len() - 1;
-    let table = &options.wrangler.table;
-    let select = wrangler::select_statement(table);
-    let (history, wrangler_rows) = history::read_with(driver, Some((table, &select))).await?;
+    let tool = &options.tool_history;
+    let table = &tool.table;
+    let select = tool.select_statement(layout_of(files));
+    let (history, tool_rows) = history::read_with(driver, Some((table, &select))).await?;
     if let Some(last) = history.last() {
         return Err(BaselineError::HasHistory {
             target: driver.target(),
@@ -269,12 +277,13 @@ async fn check_baseline<'f>(
             last: last.name.clone(),
         });
     }
-    let wrangler_rows = wrangler_rows.map(wrangler::names).unwrap_or_default();
-    if !wrangler_rows.is_empty() {
-        return Err(BaselineError::WranglerHistory {
+    let tool_rows = tool_rows.map(|r| tool.identities(r)).unwrap_or_default();
+    if !tool_rows.is_empty() {
+        return Err(BaselineError::ToolHistory {
             target: driver.target(),
+            tool: tool.tool,
             table: table.clone(),
-            rows: wrangler_rows.len(),
+            rows: tool_rows.len(),
         });
     }
     let live = wrangler::hide(driver.introspect().await?, table);
@@ -336,8 +345,8 @@ pub struct ResolveOptions {
     pub dry_run: bool,
     /// How to take the migration lock.
     pub lock: LockOptions,
-    /// wrangler's table: with `record`, its row is written or removed too.
-    pub wrangler: WranglerOptions,
+    /// The other tool's table: with `record`, its row is written or removed too.
+    pub tool_history: ToolHistory,
 }
 
 /// What a resolve did (or, in a dry run, would do).
@@ -349,7 +358,7 @@ pub struct ResolveReport {
     pub resolution: Resolution,
     /// The history kind of the row written (`baseline`) or removed.
     pub kind: String,
-    /// wrangler's table, when its row was written or removed there too.
+    /// The other tool's table, when its row was written or removed there too.
     pub wrangler_table: Option<String>,
     /// Whether this was a dry run.
     pub dry_run: bool,
@@ -403,7 +412,7 @@ pub async fn resolve(
     let result = async {
         // Under the lock, check again: another process may have changed the history.
         let checked = check_resolve(driver, files, name, resolution, options).await?;
-        let unit = unit(driver.state_sql(), files, &checked);
+        let unit = unit(driver.state_sql(), files, &checked, &options.tool_history);
         report = checked;
         run_unit(driver, &mut guard, unit).await?;
         tracing::info!(target: "vertz", migration = %report.name, resolution = ?resolution, "migration resolved");
@@ -421,6 +430,7 @@ fn unit(
     state: &dyn crate::state::StateSql,
     files: &[MigrationFile],
     report: &ResolveReport,
+    tool: &ToolHistory,
 ) -> Vec<Statement> {
     let file = files.iter().find(|f| f.name == report.name);
     let mut unit = Vec::new();
@@ -436,9 +446,9 @@ fn unit(
                 None,
                 history::julian_now(),
             ));
-            if let Some(table) = &report.wrangler_table {
-                unit.push(wrangler::create_table_statement(table));
-                unit.push(wrangler::insert_statement(table, file));
+            if report.wrangler_table.is_some() {
+                unit.push(tool.create_table_statement(file.layout));
+                unit.push(tool.insert_statement(file));
             }
         }
         Resolution::RolledBack => {
@@ -446,10 +456,12 @@ fn unit(
                 format!("DELETE FROM {} WHERE \"name\" = ?", ident(HISTORY_TABLE)),
                 vec![report.name.as_str().into()],
             ));
-            if let Some(table) = &report.wrangler_table {
-                let file_name =
-                    file.map_or_else(|| format!("{}.sql", report.name), wrangler::file_name);
-                unit.push(wrangler::delete_name_statement(table, &file_name));
+            if report.wrangler_table.is_some() {
+                let delete = match file {
+                    Some(file) => Some(tool.delete_statement(file)),
+                    None => tool.delete_name_statement(layout_of(files), &report.name),
+                };
+                unit.extend(delete);
             }
         }
     }
@@ -464,13 +476,13 @@ async fn check_resolve(
     resolution: Resolution,
     options: &ResolveOptions,
 ) -> Result<ResolveReport, ResolveError> {
-    let table = &options.wrangler.table;
-    let select = wrangler::select_statement(table);
-    let (history, wrangler_rows) = history::read_with(driver, Some((table, &select))).await?;
-    let wrangler_rows = wrangler_rows.map(wrangler::names);
+    let tool = &options.tool_history;
+    let select = tool.select_statement(layout_of(files));
+    let (history, tool_rows) = history::read_with(driver, Some((&tool.table, &select))).await?;
+    let tool_rows = tool_rows.map(|r| tool.identities(r));
     decide_resolve(
         &history,
-        wrangler_rows.as_deref(),
+        tool_rows.as_deref(),
         files,
         name,
         resolution,
@@ -478,16 +490,17 @@ async fn check_resolve(
     )
 }
 
-/// [`check_resolve`]'s decision, from the history and wrangler's rows (`None`: no table).
+/// [`check_resolve`]'s decision, from the history and the tool's rows (`None`: no table).
 fn decide_resolve(
     history: &[HistoryEntry],
-    wrangler_rows: Option<&[String]>,
+    tool_rows: Option<&[String]>,
     files: &[MigrationFile],
     name: &str,
     resolution: Resolution,
     options: &ResolveOptions,
 ) -> Result<ResolveReport, ResolveError> {
-    let table = &options.wrangler.table;
+    let tool = &options.tool_history;
+    let table = &tool.table;
     let recorded: Vec<&HistoryEntry> = history.iter().filter(|e| e.records_file()).collect();
     let dir = folder(files);
     let mut reasons = Vec::new();
@@ -521,11 +534,11 @@ fn decide_resolve(
                     unrecorded.join(", ")
                 ));
             }
-            // wrangler's row is written unless wrangler already has one for the file.
-            let wrangler_table = (options.wrangler.record
-                && !wrangler_rows
+            // The tool's row is written unless the tool already has one for the file.
+            let wrangler_table = (tool.record
+                && !tool_rows
                     .unwrap_or_default()
-                    .contains(&wrangler::file_name(file)))
+                    .contains(&tool.tool.identity(file)))
             .then(|| table.clone());
             (
                 file.name.clone(),
@@ -547,9 +560,8 @@ fn decide_resolve(
                     later.join(", ")
                 ));
             }
-            // wrangler's row is removed when the option is on and the table exists.
-            let wrangler_table =
-                (options.wrangler.record && wrangler_rows.is_some()).then(|| table.clone());
+            // The tool's row is removed when the option is on and the table exists.
+            let wrangler_table = (tool.record && tool_rows.is_some()).then(|| table.clone());
             (stem.to_string(), recorded[at].kind.clone(), wrangler_table)
         }
     };
@@ -602,7 +614,7 @@ mod tests {
         record: bool,
     ) -> String {
         let options = ResolveOptions {
-            wrangler: WranglerOptions {
+            tool_history: ToolHistory {
                 record,
                 ..Default::default()
             },

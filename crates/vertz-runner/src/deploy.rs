@@ -12,14 +12,16 @@ use std::time::Instant;
 
 use vertz_sql::quote::ident;
 
+use crate::adopt::Tool;
 use crate::cascade::{self, CascadeFinding};
 use crate::driver::{DanglingRows, Driver, DriverError, Statement, dangling_list};
 use crate::history::{self, EntryKind, HISTORY_TABLE};
+use crate::layout::Layout;
 use crate::lock::{self, LockError, LockOptions};
 use crate::migrations::MigrationFile;
 use crate::replay::{failing_statement, shorten};
 use crate::verify::{Verdict, VerifyError, VerifyOptions, verify};
-use crate::wrangler::{self, WranglerOptions};
+use crate::wrangler::ToolHistory;
 
 /// How to deploy.
 #[derive(Debug, Clone, Default)]
@@ -34,9 +36,10 @@ pub struct DeployOptions {
     pub final_schema_hash: Option<String>,
     /// Called after each file is applied (a CLI draws a progress bar with it).
     pub progress: Option<Progress>,
-    /// wrangler's migrations table: files wrangler applied are never run again, and with
-    /// `record` each applied file also gets wrangler's row in the same atomic unit.
-    pub wrangler: WranglerOptions,
+    /// The other tool's history table (default wrangler's): files that tool applied are never
+    /// run again, and with `record` each applied file also gets the tool's row in the same
+    /// atomic unit.
+    pub tool_history: ToolHistory,
     /// One atomic unit per file (the default), or one for all pending files.
     pub tx_mode: TxMode,
 }
@@ -114,8 +117,8 @@ pub struct DeployReport {
     pub would_apply: Vec<String>,
     /// Applied migrations whose changed checksum was accepted and recorded.
     pub accepted_checksums: Vec<String>,
-    /// Applied files recorded in wrangler's table (or, in a dry run, to record) that it lacked:
-    /// files applied before the wrangler option was on. The files of `applied` are not listed.
+    /// Applied files recorded in the tool's table (or, in a dry run, to record) that it lacked:
+    /// files applied before the recording was on. The files of `applied` are not listed.
     pub wrangler_recorded: Vec<String>,
     /// Pending files (in a dry run, those that would run) that turn foreign keys off
     /// ([`MigrationFile::foreign_keys_off`]), in order: on a backend that honours it they run
@@ -133,15 +136,19 @@ pub enum DeployError {
     /// The files disagree with the history; nothing ran.
     #[error(transparent)]
     Verify(#[from] VerifyError),
-    /// wrangler applied files that vertz has no history of; running them again would fail or
-    /// duplicate their effect. Nothing ran.
+    /// The other tool applied files that vertz has no history of; running them again would
+    /// fail or duplicate their effect. Nothing ran.
     #[error(
-        "wrangler already applied {} file(s) that vertz has not recorded (rows in {table}, none in _vertz_migrations): {}; run `vertz db migrate adopt --from wrangler` to check the schema and record them, then deploy again; nothing was changed",
+        "{} already applied {} file(s) that vertz has not recorded (rows in {table}, none in _vertz_migrations): {}; run `vertz db migrate adopt --from {}` to check the schema and record them, then deploy again; nothing was changed",
+        .tool.as_str(),
         .files.len(),
-        .files.join(", ")
+        .files.join(", "),
+        .tool.from_arg()
     )]
-    AppliedByWrangler {
-        /// wrangler's table.
+    AppliedByTool {
+        /// The tool.
+        tool: Tool,
+        /// Its table.
         table: String,
         /// The files, as paths.
         files: Vec<String>,
@@ -253,7 +260,7 @@ impl DeployError {
     pub fn completed(&self) -> &[String] {
         match self {
             DeployError::Verify(_)
-            | DeployError::AppliedByWrangler { .. }
+            | DeployError::AppliedByTool { .. }
             | DeployError::CascadeDrop { .. } => &[],
             DeployError::Lock { completed, .. }
             | DeployError::CascadeRace { completed, .. }
@@ -293,10 +300,10 @@ pub async fn deploy(
     let clock = Instant::now();
     // A first check without the lock: a bad folder fails before anything is written, and an
     // up-to-date database is a read-only no-op.
-    let (history, wrangler_rows) = read_state(driver, &options.wrangler).await?;
+    let (history, tool_rows) = read_state(driver, files, &options.tool_history).await?;
     let verdict = verify(&history, files, options.verify)?;
     let to_record =
-        check_wrangler(&history, wrangler_rows, files, &options.wrangler).map_err(|e| *e)?;
+        check_tool(&history, tool_rows, files, &options.tool_history).map_err(|e| *e)?;
     let mut report = DeployReport {
         dry_run: options.dry_run,
         foreign_keys_off: verdict
@@ -352,13 +359,13 @@ async fn apply_locked(
     report: &mut DeployReport,
 ) -> Result<(), DeployError> {
     // Under the lock, read again: another process may have deployed meanwhile.
-    let (history, wrangler_rows) = read_state(driver, &options.wrangler).await?;
+    let (history, tool_rows) = read_state(driver, files, &options.tool_history).await?;
     let Verdict {
         pending,
         accept_checksums,
     } = verify(&history, files, options.verify)?;
     let to_record =
-        check_wrangler(&history, wrangler_rows, files, &options.wrangler).map_err(|e| *e)?;
+        check_tool(&history, tool_rows, files, &options.tool_history).map_err(|e| *e)?;
     // Before anything is written: the drops' children, on a backend that ignores foreign_keys.
     let guards = check_cascades(driver, files, &pending).await?;
     report.foreign_keys_off = pending
@@ -367,15 +374,15 @@ async fn apply_locked(
         .map(|&i| files[i].name.clone())
         .collect();
     if !to_record.is_empty() {
-        // Files vertz applied before the option was on: one unit records them all for wrangler.
-        let table = &options.wrangler.table;
-        let mut statements = vec![wrangler::create_table_statement(table)];
+        // Files vertz applied before the option was on: one unit records them all for the tool.
+        let tool = &options.tool_history;
+        let mut statements = vec![tool.create_table_statement(layout_of(files))];
         for name in &to_record {
             let file = files
                 .iter()
                 .find(|f| &f.name == name)
                 .expect("a listed file");
-            statements.push(wrangler::insert_statement(table, file));
+            statements.push(tool.insert_statement(file));
         }
         driver
             .execute_atomic(&statements)
@@ -425,19 +432,23 @@ async fn apply_locked(
         // they and the first file's statements (none with parameters) reach SQLite together.
         if n == 0 {
             unit.push(history::create_table_statement());
-            if options.wrangler.record {
-                unit.push(wrangler::create_table_statement(&options.wrangler.table));
+            if options.tool_history.record {
+                unit.push(
+                    options
+                        .tool_history
+                        .create_table_statement(layout_of(files)),
+                );
             }
         }
         // Where each file's statements start in the unit (0-based), and its guard's place.
         let mut starts = Vec::with_capacity(unit_files.len());
         let mut guard_at: Vec<(usize, &Vec<String>)> = Vec::new();
-        // The files' history rows (and wrangler's) follow the last file, the history rows
+        // The files' history rows (and the tool's) follow the last file, the history rows
         // together (one statement per hundred files instead of one per file; each row's time
         // is the unit's, as the report says).
         let started = history::julian_now();
         let mut rows: Vec<history::NewEntry> = Vec::with_capacity(unit_files.len());
-        let mut wrangler_rows = Vec::new();
+        let mut tool_rows = Vec::new();
         for &i in unit_files {
             let file = &files[i];
             let hash = if Some(i) == last {
@@ -456,8 +467,8 @@ async fn apply_locked(
                 checksum: &file.checksum,
                 schema_hash: hash,
             });
-            if options.wrangler.record {
-                wrangler_rows.push(wrangler::insert_statement(&options.wrangler.table, file));
+            if options.tool_history.record {
+                tool_rows.push(options.tool_history.insert_statement(file));
             }
         }
         unit.extend(history::insert_many_statements(
@@ -466,7 +477,7 @@ async fn apply_locked(
             EntryKind::Migration,
             started,
         ));
-        unit.extend(wrangler_rows);
+        unit.extend(tool_rows);
         // One file turning foreign keys off turns them off for its whole unit (with
         // `--tx-mode all`, for every file of the run), where the backend honours it.
         let foreign_keys_off = driver.honours_foreign_keys_off()
@@ -576,46 +587,52 @@ async fn check_cascades(
     Ok(checked.guards)
 }
 
-/// The history and the file names in wrangler's table (`None` when it does not exist), read
+/// The layout of `files`' folder (vertz's when there are none).
+pub(crate) fn layout_of(files: &[MigrationFile]) -> Layout {
+    files.first().map(|f| f.layout).unwrap_or_default()
+}
+
+/// The history and the identities in the tool's table (`None` when it does not exist), read
 /// together ([`history::read_with`]: on D1 two requests).
 async fn read_state(
     driver: &dyn Driver,
-    options: &WranglerOptions,
+    files: &[MigrationFile],
+    tool: &ToolHistory,
 ) -> Result<(Vec<history::HistoryEntry>, Option<Vec<String>>), DeployError> {
-    let select = wrangler::select_statement(&options.table);
-    let (history, rows) = history::read_with(driver, Some((&options.table, &select)))
+    let select = tool.select_statement(layout_of(files));
+    let (history, rows) = history::read_with(driver, Some((&tool.table, &select)))
         .await
         .map_err(driver_err(&[]))?;
-    Ok((history, rows.map(wrangler::names)))
+    Ok((history, rows.map(|r| tool.identities(r))))
 }
 
-/// Refuses when wrangler applied files vertz never recorded (whether or not the option is on: a
-/// second run would fail or duplicate their effect), and returns, when the option is on, the
-/// applied files wrangler's table lacks.
-fn check_wrangler(
+/// Refuses when the tool applied files vertz never recorded (whether or not `record` is on: a
+/// second run would fail or duplicate their effect), and returns, when `record` is on, the
+/// applied files the tool's table lacks.
+fn check_tool(
     history: &[history::HistoryEntry],
     rows: Option<Vec<String>>,
     files: &[MigrationFile],
-    options: &WranglerOptions,
+    tool: &ToolHistory,
 ) -> Result<Vec<String>, Box<DeployError>> {
     if let Some(rows) = &rows {
-        let only = wrangler::applied_by_wrangler_only(rows, history, files);
+        let only = tool.applied_by_tool_only(rows, history, files);
         if !only.is_empty() {
-            return Err(Box::new(DeployError::AppliedByWrangler {
-                table: options.table.clone(),
+            return Err(Box::new(DeployError::AppliedByTool {
+                tool: tool.tool,
+                table: tool.table.clone(),
                 files: only.iter().map(|f| f.path.display().to_string()).collect(),
             }));
         }
     }
-    if !options.record {
+    if !tool.record {
         return Ok(Vec::new());
     }
-    Ok(
-        wrangler::missing_in_wrangler(rows.as_deref(), history, files)
-            .iter()
-            .map(|f| f.name.clone())
-            .collect(),
-    )
+    Ok(tool
+        .missing_in_tool(rows.as_deref(), history, files)
+        .iter()
+        .map(|f| f.name.clone())
+        .collect())
 }
 
 /// A file's unit got no answer (a timeout, or a server error after it was sent). The unit

@@ -161,12 +161,7 @@ pub async fn migrate_dev_with(
         tracing::info!(target: "vertz", "migrate dev: the migrations already produce the declared schema");
         return Ok(report);
     }
-    report.changes = diff
-        .changes
-        .iter()
-        .filter(|c| !matches!(c, Change::CreateEnum { .. } | Change::DropEnum { .. }))
-        .map(Change::describe)
-        .collect();
+    report.changes = crate::check::described(&diff);
     let destructive: Vec<String> = diff.destructive().map(Change::describe).collect();
     if !destructive.is_empty() && !options.force {
         return Err(DevError::Destructive {
@@ -248,8 +243,8 @@ async fn record_if_held(
     if !matches!(pending.as_slice(), [only] if only.path == path) {
         return Ok(None);
     }
-    let wrangler = &options.deploy.wrangler;
-    let live = crate::wrangler::hide(driver.introspect().await?, &wrangler.table);
+    let tool = &options.deploy.tool_history;
+    let live = crate::wrangler::hide(driver.introspect().await?, &tool.table);
     let all: Vec<&crate::migrations::MigrationFile> = files.iter().collect();
     let differences =
         crate::drift::compare_with_files(scratch, &all, &live, driver.dialect()).await?;
@@ -257,7 +252,7 @@ async fn record_if_held(
         return Ok(None);
     }
     let mut guard = crate::lock::acquire(driver, &options.deploy.lock).await?;
-    let unit = crate::baseline::record_statements(driver.state_sql(), &pending, wrangler);
+    let unit = crate::baseline::record_statements(driver.state_sql(), &pending, tool);
     let result = crate::baseline::run_unit(driver, &mut guard, unit).await;
     if let Err(e) = guard.release(driver).await {
         tracing::warn!(target: "vertz", error = %e, "could not release the migration lock; it expires on its own, or run `vertz db unlock`");

@@ -30,8 +30,8 @@ use std::path::{Path, PathBuf};
 
 use crate::migrations::{
     self, BREAKPOINT, MigrationErrors, MigrationFile, MigrationFileError, ROLLBACK_MARKER,
-    Sections, checksum, parse_body, parse_name, read_file, snake_case, statements,
-    take_foreign_keys_pragmas, utf8,
+    Sections, parse_body, parse_name, read_file, snake_case, statements, take_foreign_keys_pragmas,
+    utf8,
 };
 
 /// How a migrations folder is laid out: which tool wrote it.
@@ -170,7 +170,7 @@ impl fmt::Display for Layout {
 }
 
 /// The digits a name starts with (`20240101_users` → `20240101`).
-fn leading_digits(name: &str) -> &str {
+pub(crate) fn leading_digits(name: &str) -> &str {
     let end = name
         .bytes()
         .position(|b| !b.is_ascii_digit())
@@ -323,13 +323,7 @@ pub fn read(dir: &Path, layout: Option<Layout>) -> Result<Vec<MigrationFile>, Mi
                 let text = utf8(path, bytes)?;
                 let body = parse_body(path, text, Sections::Vertz)?;
                 let stem = name.strip_suffix(".sql").unwrap_or(name).to_string();
-                files.push(body.into_file(
-                    path,
-                    stem,
-                    name.to_string(),
-                    Layout::Wrangler,
-                    checksum(text),
-                ));
+                files.push(body.into_file(path, stem, name.to_string(), Layout::Wrangler, text));
                 Ok(())
             });
             files
@@ -353,7 +347,7 @@ pub fn read(dir: &Path, layout: Option<Layout>) -> Result<Vec<MigrationFile>, Mi
                     folder.to_string(),
                     folder.to_string(),
                     Layout::DrizzleV1,
-                    checksum(text),
+                    text,
                 ));
                 Ok(())
             });
@@ -499,13 +493,7 @@ fn read_sqlx(listing: &Listing, errors: &mut Vec<MigrationFileError>) -> Vec<Mig
                 body.rollback = (!down_body.forward.is_empty()).then_some(down_body.forward);
                 body.rollback_foreign_keys_off = down_body.foreign_keys_off;
             }
-            Ok(body.into_file(
-                &up,
-                stem,
-                version.to_string(),
-                Layout::Sqlx,
-                checksum(&text),
-            ))
+            Ok(body.into_file(&up, stem, version.to_string(), Layout::Sqlx, &text))
         })();
         match result {
             Ok(f) => files.push(f),
@@ -539,13 +527,7 @@ fn read_dbmate(listing: &Listing, errors: &mut Vec<MigrationFileError>) -> Vec<M
         seen.insert(version.clone(), path.into());
         let text = utf8(path, bytes)?;
         let stem = name.strip_suffix(".sql").unwrap_or(name).to_string();
-        files.push(parse_dbmate(path, text)?.into_file(
-            path,
-            stem,
-            version,
-            Layout::Dbmate,
-            checksum(text),
-        ));
+        files.push(parse_dbmate(path, text)?.into_file(path, stem, version, Layout::Dbmate, text));
         Ok(())
     });
     files
@@ -681,7 +663,7 @@ fn read_drizzle(
             tag.to_string(),
             when.to_string(),
             Layout::Drizzle,
-            checksum(text),
+            text,
         ));
         Ok(())
     });
@@ -934,6 +916,7 @@ pub fn timestamp(iso: &str) -> String {
 mod tests {
     use super::*;
     use crate::history::HistoryEntry;
+    use crate::migrations::checksum;
 
     fn folder(files: &[(&str, &str)]) -> tempfile::TempDir {
         let dir = tempfile::tempdir().unwrap();

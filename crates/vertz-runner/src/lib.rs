@@ -5,7 +5,8 @@
 //! ([`migrations`], in the layout of any tool that wrote them: [`layout`]) and their verification ([`verify`]), and the operations that change or read
 //! a live database: push and status ([`push`]), deploy ([`deploy`]), rollback ([`rollback`]),
 //! the check that stands in for `PRAGMA foreign_keys = OFF` where a backend ignores it
-//! ([`cascade`]), status with drift ([`drift`]), the no-op memo of push ([`push_state`]), `migrate dev` ([`dev`]), auto-migrate on start ([`auto`]) and
+//! ([`cascade`]), status with drift ([`drift`]), the no-op memo of push ([`push_state`]), `migrate dev` ([`dev`]), `migrate check` ([`check`]), auto-migrate on start ([`auto`]), migrations
+//! compiled into the application and applied at start ([`embedded`]) and
 //! wrangler's migrations table ([`wrangler`]), `migrate adopt --from wrangler|drizzle|sqlx|dbmate`
 //! over any of those tools' history tables ([`adopt`]), and files
 //! recorded without running them, `migrate baseline` and `migrate resolve` ([`baseline`]),
@@ -20,10 +21,12 @@ pub mod adopt;
 pub mod auto;
 pub mod baseline;
 pub mod cascade;
+pub mod check;
 pub mod deploy;
 pub mod dev;
 pub mod drift;
 pub mod driver;
+pub mod embedded;
 pub mod export;
 pub mod history;
 pub mod layout;

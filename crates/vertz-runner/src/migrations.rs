@@ -46,6 +46,9 @@ pub struct MigrationFile {
     pub path: PathBuf,
     /// sha256 of the content with line endings normalized to LF, lowercase hex.
     pub checksum: String,
+    /// The checksum the folder's own tool stores for the file, lowercase hex, from its bytes as
+    /// they are (drizzle-kit: sha256, sqlx: sha384 of the up file); `None` for the others.
+    pub tool_checksum: Option<String>,
     /// The forward statements, in order.
     pub forward: Vec<FileStatement>,
     /// The rollback statements (uncommented), when the file has a `-- @rollback` section.
@@ -382,7 +385,7 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<MigrationFile, MigrationFileEr
         parse_name(file_name).ok_or_else(|| MigrationFileError::BadName { path: path.into() })?;
     let text = utf8(path, bytes)?;
     let body = parse_body(path, text, Sections::Vertz)?;
-    Ok(body.into_file(path, name.clone(), name, Layout::Vertz, checksum(text)))
+    Ok(body.into_file(path, name.clone(), name, Layout::Vertz, text))
 }
 
 /// `bytes` as text, or the error naming `path`.
@@ -421,14 +424,21 @@ impl Body {
         name: String,
         identity: String,
         layout: Layout,
-        checksum: String,
+        text: &str,
     ) -> MigrationFile {
+        use sha2::Digest;
+        let tool_checksum = match layout {
+            Layout::Drizzle | Layout::DrizzleV1 => Some(sha256_hex(text.as_bytes())),
+            Layout::Sqlx => Some(vertz_snapshot::hex(&sha2::Sha384::digest(text.as_bytes()))),
+            Layout::Vertz | Layout::Wrangler | Layout::Dbmate => None,
+        };
         MigrationFile {
             name,
             identity,
             layout,
             path: path.into(),
-            checksum,
+            checksum: checksum(text),
+            tool_checksum,
             forward: self.forward,
             rollback: self.rollback,
             foreign_keys_off: self.foreign_keys_off,

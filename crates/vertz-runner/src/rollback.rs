@@ -3,9 +3,9 @@
 //!
 //! Owns the refusal before anything runs (a migration without a rollback section, a missing or
 //! changed file, fewer applied migrations than asked) and the report of partial progress. With
-//! the wrangler option on, each unit also removes the file's row from wrangler's table. A
-//! rollback section with `PRAGMA foreign_keys = OFF` runs with foreign keys off where the backend
-//! honours it, checked before it commits.
+//! recording in another tool's history on, each unit also removes the file's row from that
+//! tool's table. A rollback section with `PRAGMA foreign_keys = OFF` runs with foreign keys off
+//! where the backend honours it, checked before it commits.
 
 use std::path::PathBuf;
 
@@ -16,7 +16,7 @@ use crate::history::{self, HISTORY_TABLE};
 use crate::lock::{self, LockError, LockOptions};
 use crate::migrations::MigrationFile;
 use crate::replay::shorten;
-use crate::wrangler::{self, WranglerOptions};
+use crate::wrangler::ToolHistory;
 
 /// Rolling back failed or was refused.
 #[derive(Debug, thiserror::Error)]
@@ -92,20 +92,20 @@ pub async fn rollback(
         steps,
         dry_run,
         lock_options,
-        &WranglerOptions::default(),
+        &ToolHistory::default(),
     )
     .await
 }
 
-/// [`rollback`], also removing each file's row from wrangler's table (in the same atomic unit)
-/// when `wrangler.record` is on and the table exists.
+/// [`rollback`], also removing each file's row from the other tool's table (in the same atomic
+/// unit) when `tool.record` is on and the table exists.
 pub async fn rollback_with(
     driver: &dyn Driver,
     files: &[MigrationFile],
     steps: usize,
     dry_run: bool,
     lock_options: &LockOptions,
-    wrangler: &WranglerOptions,
+    tool: &ToolHistory,
 ) -> Result<RollbackReport, RollbackError> {
     let plan = plan(driver, files, steps).await?;
     let mut report = RollbackReport {
@@ -120,17 +120,13 @@ pub async fn rollback_with(
     let result = async {
         // Under the lock, check again: another process may have changed the history.
         let plan = plan_again(driver, files, steps).await?;
-        let wrangler_table = if wrangler.record {
-            wrangler::read(driver, &wrangler.table)
+        let tool_table = tool.record
+            && crate::wrangler::table_exists(driver, &tool.table)
                 .await
                 .map_err(|source| RollbackError::Driver {
                     source,
                     completed: Vec::new(),
-                })?
-                .map(|_| wrangler.table.as_str())
-        } else {
-            None
-        };
+                })?;
         for file in plan {
             let rollback = file.rollback.as_deref().unwrap_or_default();
             let mut unit: Vec<Statement> = rollback
@@ -141,8 +137,8 @@ pub async fn rollback_with(
                 format!("DELETE FROM {} WHERE \"name\" = ?", ident(HISTORY_TABLE)),
                 vec![file.name.as_str().into()],
             ));
-            if let Some(table) = wrangler_table {
-                unit.push(wrangler::delete_statement(table, file));
+            if tool_table {
+                unit.push(tool.delete_statement(file));
             }
             // A rollback section that turns foreign keys off runs with them off, as a forward
             // file does (deploy's `foreign_keys_off`).

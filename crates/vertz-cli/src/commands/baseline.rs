@@ -36,18 +36,16 @@ pub async fn baseline_run(ctx: &Context, args: BaselineArgs) -> Result<u8, CliEr
     if !args.dry_run {
         ctx.confirm("db migrate baseline", &settings, &database)?;
     }
-    let wrangler = crate::config::resolve_wrangler(
-        &settings.resolved,
-        args.wrangler.wrangler_history,
-        args.wrangler.wrangler_migrations_table.as_deref(),
-    );
+    let tool_history = crate::config::tool_history(&settings.resolved, &args.wrangler)?;
+    let tool = tool_history.tool.as_str();
     let driver =
-        schema_source::open_database_hiding(&database, &wrangler.table, &settings.resolved).await?;
+        schema_source::open_database_hiding(&database, &tool_history.table, &settings.resolved)
+            .await?;
     let options = BaselineOptions {
         to: args.to.clone(),
         dry_run: args.dry_run,
         lock: lock_options(&args.lock),
-        wrangler,
+        tool_history,
     };
     let report = baseline::baseline(driver.as_ref(), &files, &SqliteScratch, &options)
         .await
@@ -73,7 +71,7 @@ pub async fn baseline_run(ctx: &Context, args: BaselineArgs) -> Result<u8, CliEr
     let wrangler_note = report
         .wrangler_table
         .as_ref()
-        .map(|t| format!(", and in wrangler's {t}"))
+        .map(|t| format!(", and in {tool}'s {t}"))
         .unwrap_or_default();
     if report.dry_run {
         say!(
@@ -104,17 +102,15 @@ pub async fn resolve_run(ctx: &Context, args: ResolveArgs) -> Result<u8, CliErro
     if !args.dry_run {
         ctx.confirm("db migrate resolve", &settings, &database)?;
     }
-    let wrangler = crate::config::resolve_wrangler(
-        &settings.resolved,
-        args.wrangler.wrangler_history,
-        args.wrangler.wrangler_migrations_table.as_deref(),
-    );
+    let tool_history = crate::config::tool_history(&settings.resolved, &args.wrangler)?;
+    let tool = tool_history.tool.as_str();
     let driver =
-        schema_source::open_database_hiding(&database, &wrangler.table, &settings.resolved).await?;
+        schema_source::open_database_hiding(&database, &tool_history.table, &settings.resolved)
+            .await?;
     let options = ResolveOptions {
         dry_run: args.dry_run,
         lock: lock_options(&args.lock),
-        wrangler,
+        tool_history,
     };
     let report = baseline::resolve(driver.as_ref(), &files, &name, resolution, &options)
         .await
@@ -133,7 +129,7 @@ pub async fn resolve_run(ctx: &Context, args: ResolveArgs) -> Result<u8, CliErro
     let wrangler_note = report
         .wrangler_table
         .as_ref()
-        .map(|t| format!(" (and in wrangler's {t})"))
+        .map(|t| format!(" (and in {tool}'s {t})"))
         .unwrap_or_default();
     let prefix = if report.dry_run {
         "Dry run: would have "

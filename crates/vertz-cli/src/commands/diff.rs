@@ -46,7 +46,7 @@ async fn side(
 }
 
 /// The dialect called `name`.
-fn named(name: DialectName) -> Box<dyn Dialect> {
+pub(crate) fn named(name: DialectName) -> Box<dyn Dialect> {
     match name {
         DialectName::Sqlite => Box::new(vertz_dialect_sqlite::dialect()),
         DialectName::D1 => Box::new(vertz_dialect_d1::dialect()),

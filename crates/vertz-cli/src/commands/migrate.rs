@@ -17,7 +17,7 @@ use vertz_runner::migrations::{self, MigrationFile};
 use vertz_runner::verify::VerifyOptions;
 use vertz_snapshot::SchemaSnapshot;
 
-use crate::cli::{AdoptArgs, DeployArgs, DevArgs, LockArgs, NewArgs, TxModeArg};
+use crate::cli::{AdoptArgs, CheckArgs, DeployArgs, DevArgs, LockArgs, NewArgs, TxModeArg};
 use crate::context::{Context, Settings};
 use crate::exit::{self, CliError};
 use crate::output::{self, note, say};
@@ -281,11 +281,7 @@ async fn deploy_one(
         lock: lock_options(&args.lock),
         final_schema_hash: None,
         progress: None,
-        wrangler: crate::config::resolve_wrangler(
-            &settings.resolved,
-            args.wrangler.wrangler_history,
-            args.wrangler.wrangler_migrations_table.as_deref(),
-        ),
+        tool_history: crate::config::tool_history(&settings.resolved, &args.wrangler)?,
         tx_mode: match args.tx_mode {
             TxModeArg::File => TxMode::File,
             TxModeArg::All => TxMode::All,
@@ -343,13 +339,15 @@ async fn deploy_one(
     for name in &report.wrangler_recorded {
         if report.dry_run {
             say!(
-                "  would record {name} in wrangler's {}",
-                options.wrangler.table
+                "  would record {name} in {}'s {}",
+                options.tool_history.tool.as_str(),
+                options.tool_history.table
             );
         } else {
             say!(
-                "  recorded {name} in wrangler's {} (applied earlier)",
-                options.wrangler.table
+                "  recorded {name} in {}'s {} (applied earlier)",
+                options.tool_history.tool.as_str(),
+                options.tool_history.table
             );
         }
     }
@@ -413,8 +411,12 @@ async fn deploy_one(
                 TxMode::File => "each in its own transaction",
                 TxMode::All => "all in one transaction",
             },
-            if options.wrangler.record {
-                format!(" with its row in wrangler's {}", options.wrangler.table)
+            if options.tool_history.record {
+                format!(
+                    " with its row in {}'s {}",
+                    options.tool_history.tool.as_str(),
+                    options.tool_history.table
+                )
             } else {
                 String::new()
             }
@@ -444,11 +446,7 @@ pub async fn dev_run(ctx: &Context, args: DevArgs) -> Result<u8, CliError> {
         renames: args.given.renames(),
         deploy: DeployOptions {
             lock: lock_options(&args.lock),
-            wrangler: crate::config::resolve_wrangler(
-                &settings.resolved,
-                args.wrangler.wrangler_history,
-                args.wrangler.wrangler_migrations_table.as_deref(),
-            ),
+            tool_history: crate::config::tool_history(&settings.resolved, &args.wrangler)?,
             ..Default::default()
         },
     };
@@ -527,6 +525,64 @@ pub async fn dev_run(ctx: &Context, args: DevArgs) -> Result<u8, CliError> {
     Ok(exit::OK)
 }
 
+/// `migrate check`: whether the files produce the declared schema; exit 6 naming what is missing.
+pub async fn check_run(ctx: &Context, args: CheckArgs) -> Result<u8, CliError> {
+    let settings = ctx.settings(None, args.schema.as_ref(), args.dir.migrations.as_ref())?;
+    let files = read_files(&settings, None)?;
+    let (schema, schema_name) = ctx.schema(&settings).await?;
+    // The dialect the files will run with: the database's when one is configured.
+    let dialect = match &settings.resolved.database {
+        Some(url) => schema_source::planned_dialect(url, &settings.resolved)?,
+        None => schema_source::configured_dialect(&settings.resolved)?,
+    };
+    let dialect = crate::commands::diff::named(dialect);
+    let report = vertz_runner::check::check(dialect.as_ref(), &SqliteScratch, &files, &schema)
+        .await
+        .map_err(|e| match e {
+            vertz_runner::check::CheckError::Replay(_) => CliError::new(exit::INVALID_INPUT, e),
+            // A hint of the schema that names nothing the files make: the schema file is wrong.
+            vertz_runner::check::CheckError::BadRename(r) => schema_source::place_hint(
+                CliError::new(exit::INVALID_INPUT, r),
+                settings.resolved.schema.as_deref(),
+            ),
+            other => CliError::new(exit::INTERNAL, other),
+        })?;
+    let folders = shown_folders(&settings);
+    let code = if report.passed() {
+        exit::OK
+    } else {
+        exit::NOT_IN_SYNC
+    };
+    if args.json {
+        output::json(&serde_json::json!({
+            "ok": report.passed(),
+            "migrations": folders,
+            "schema": schema_name,
+            "files": report.files,
+            "missing": report.missing,
+        }));
+        return Ok(code);
+    }
+    if !report.passed() {
+        return Err(CliError::new(
+            code,
+            anyhow::anyhow!(
+                "the migrations in {folders} do not produce {schema_name}; no file makes:{}\nwrite the migration with `vertz db migrate dev --name NAME` (or by hand) and commit it",
+                report
+                    .missing
+                    .iter()
+                    .map(|c| format!("\n  - {c}"))
+                    .collect::<String>()
+            ),
+        ));
+    }
+    say!(
+        "The {} migration file(s) in {folders} produce {schema_name}.",
+        report.files
+    );
+    Ok(code)
+}
+
 pub async fn new_run(ctx: &Context, args: NewArgs) -> Result<u8, CliError> {
     let settings = ctx.settings(None, None, args.dir.migrations.as_ref())?;
     one_folder(&settings, "db migrate new")?;
@@ -583,14 +639,8 @@ pub async fn new_run(ctx: &Context, args: NewArgs) -> Result<u8, CliError> {
 }
 
 pub async fn adopt_run(ctx: &Context, args: AdoptArgs) -> Result<u8, CliError> {
-    use crate::cli::AdoptFrom;
     use vertz_runner::adopt::Tool;
-    let tool = match args.from {
-        AdoptFrom::Wrangler => Tool::Wrangler,
-        AdoptFrom::Drizzle => Tool::Drizzle,
-        AdoptFrom::Sqlx => Tool::Sqlx,
-        AdoptFrom::Dbmate => Tool::Dbmate,
-    };
+    let tool = args.from.tool();
     let settings = ctx.settings(args.database.as_ref(), None, args.dir.migrations.as_ref())?;
     one_folder(&settings, "db migrate adopt")?;
     let database = ctx.database(&settings)?;
@@ -607,20 +657,18 @@ pub async fn adopt_run(ctx: &Context, args: AdoptArgs) -> Result<u8, CliError> {
     if !args.dry_run {
         ctx.confirm("db migrate adopt", &settings, &database)?;
     }
-    let table = match tool {
-        Tool::Wrangler => {
-            crate::config::resolve_wrangler(
-                &settings.resolved,
-                None,
-                args.wrangler_migrations_table.as_deref(),
-            )
-            .table
-        }
-        _ => args
-            .table
-            .clone()
-            .unwrap_or_else(|| tool.default_table().to_string()),
-    };
+    // The table as deploy would name it for this tool (flags, then vertz.toml, then the
+    // tool's default).
+    let table = crate::config::resolve_tool_history(
+        &settings.resolved,
+        &crate::cli::WranglerArgs {
+            tool_history: Some(args.from),
+            tool_history_table: args.table.clone(),
+            wrangler_migrations_table: args.wrangler_migrations_table.clone(),
+            ..Default::default()
+        },
+    )
+    .table;
     let driver = schema_source::open_database_hiding(&database, &table, &settings.resolved).await?;
     let options = vertz_runner::adopt::AdoptOptions {
         tool,

@@ -1,6 +1,6 @@
 //! `vertz db rollback [--steps N]`: run the rollback sections of the last N applied migrations,
-//! newest first, each in one transaction with the removal of its history row (and of wrangler's
-//! row, with `--wrangler-history`).
+//! newest first, each in one transaction with the removal of its history row (and of the other
+//! tool's row, with `--wrangler-history` or `--tool-history TOOL`).
 
 use crate::cli::RollbackArgs;
 use crate::commands::migrate::{lock_options, read_files};
@@ -18,11 +18,7 @@ pub async fn run(ctx: &Context, args: RollbackArgs) -> Result<u8, CliError> {
         ctx.confirm("db rollback", &settings, &database)?;
     }
     let driver = schema_source::open_database(&database, &settings.resolved).await?;
-    let wrangler = crate::config::resolve_wrangler(
-        &settings.resolved,
-        args.wrangler.wrangler_history,
-        args.wrangler.wrangler_migrations_table.as_deref(),
-    );
+    let wrangler = crate::config::tool_history(&settings.resolved, &args.wrangler)?;
     let report = vertz_runner::rollback::rollback_with(
         driver.as_ref(),
         &files,

@@ -146,11 +146,7 @@ pub async fn seed_run(ctx: &Context, args: SeedArgs) -> Result<u8, CliError> {
 pub async fn reset_run(ctx: &Context, args: ResetArgs) -> Result<u8, CliError> {
     let settings = ctx.settings(args.database.as_ref(), None, args.dir.migrations.as_ref())?;
     let database = ctx.database(&settings)?;
-    let wrangler = crate::config::resolve_wrangler(
-        &settings.resolved,
-        args.wrangler.wrangler_history,
-        args.wrangler.wrangler_migrations_table.as_deref(),
-    );
+    let wrangler = crate::config::tool_history(&settings.resolved, &args.wrangler)?;
     reset(
         ctx,
         &settings,
@@ -212,7 +208,7 @@ pub(crate) async fn reset(
     force: bool,
     seeds_dir: &Path,
     lock: &LockArgs,
-    wrangler: Option<vertz_runner::wrangler::WranglerOptions>,
+    tool_history: Option<vertz_runner::wrangler::ToolHistory>,
     json: bool,
 ) -> Result<u8, CliError> {
     // A project without migration files resets to an empty database (and its seeds).
@@ -251,8 +247,10 @@ pub(crate) async fn reset(
         })?;
     let options = DeployOptions {
         lock: lock_options,
-        wrangler: wrangler
-            .unwrap_or_else(|| crate::config::resolve_wrangler(&settings.resolved, None, None)),
+        tool_history: match tool_history {
+            Some(t) => t,
+            None => crate::config::tool_history(&settings.resolved, &Default::default())?,
+        },
         ..Default::default()
     };
     let deployed = deploy(driver.as_ref(), &files, &options)

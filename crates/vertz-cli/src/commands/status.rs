@@ -108,7 +108,7 @@ async fn check(
         Some(_) => Some(read_files(settings, None)?),
         None => None,
     };
-    let wrangler = crate::config::resolve_wrangler(&settings.resolved, None, None);
+    let wrangler = crate::config::resolve_tool_history(&settings.resolved, &Default::default());
     let driver =
         schema_source::open_database_hiding(&database, &wrangler.table, &settings.resolved).await?;
     let schema = match schema {

@@ -79,10 +79,7 @@ pub async fn run(ctx: &Context, args: ValidateArgs) -> Result<u8, CliError> {
                 "fix": f.fix,
             })).collect::<Vec<_>>(),
         });
-        crate::output::outln!(
-            "{}",
-            serde_json::to_string_pretty(&json).expect("serializable")
-        );
+        crate::output::json(&json);
     } else {
         for (path, f) in &findings {
             let severity = match f.severity {

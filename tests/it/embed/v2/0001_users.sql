@@ -1,0 +1,9 @@
+-- Migration: 0001_users
+CREATE TABLE users (
+  id INTEGER PRIMARY KEY,
+  email TEXT NOT NULL UNIQUE,
+  name TEXT
+);
+
+-- @rollback
+-- DROP TABLE users;
