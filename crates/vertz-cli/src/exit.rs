@@ -83,7 +83,9 @@ impl From<anyhow::Error> for CliError {
                 DevError::Files(_) | DevError::Replay(_) => INVALID_INPUT,
                 DevError::Plan(_) | DevError::Destructive { .. } => REFUSED,
                 DevError::Deploy { source, .. } => deploy_code(source),
-                DevError::UnsettledRenames { .. } => REFUSED,
+                DevError::UnsettledRenames { .. } | DevError::Declined { .. } => REFUSED,
+                DevError::Drift { .. } => NOT_IN_SYNC,
+                DevError::Driver(_) => DATABASE,
                 DevError::Record {
                     source: vertz_runner::baseline::BaselineError::Lock(l),
                     ..

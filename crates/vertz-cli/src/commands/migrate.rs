@@ -424,6 +424,7 @@ async fn deploy_one(
 }
 
 pub async fn dev_run(ctx: &Context, args: DevArgs) -> Result<u8, CliError> {
+    let started = std::time::Instant::now();
     let settings = ctx.settings(
         args.target.database.as_ref(),
         args.target.schema.as_ref(),
@@ -436,6 +437,11 @@ pub async fn dev_run(ctx: &Context, args: DevArgs) -> Result<u8, CliError> {
     ctx.announce("db migrate dev", &settings, &database, args.json);
     ctx.confirm("db migrate dev", &settings, &database)?;
     let driver = schema_source::open_database(&database, &settings.resolved).await?;
+    let wrangler = crate::config::resolve_wrangler(
+        &settings.resolved,
+        args.wrangler.wrangler_history,
+        args.wrangler.wrangler_migrations_table.as_deref(),
+    );
     let options = DevOptions {
         name: args.name.clone(),
         layout: settings.resolved.migrations_layout,
@@ -444,16 +450,13 @@ pub async fn dev_run(ctx: &Context, args: DevArgs) -> Result<u8, CliError> {
         renames: args.given.renames(),
         deploy: DeployOptions {
             lock: lock_options(&args.lock),
-            wrangler: crate::config::resolve_wrangler(
-                &settings.resolved,
-                args.wrangler.wrangler_history,
-                args.wrangler.wrangler_migrations_table.as_deref(),
-            ),
+            wrangler: wrangler.clone(),
             ..Default::default()
         },
+        confirm: crate::ask::loss_question("db migrate dev", args.force),
     };
     let mut resolver = crate::commands::push::resolver(args.renames);
-    let report = migrate_dev_with(
+    let mut result = migrate_dev_with(
         driver.as_ref(),
         &SqliteScratch,
         &dir,
@@ -461,8 +464,52 @@ pub async fn dev_run(ctx: &Context, args: DevArgs) -> Result<u8, CliError> {
         &options,
         resolver.as_mut(),
     )
-    .await
-    .map_err(|e| match e {
+    .await;
+    // Drift: say what differs and offer the reset; on a terminal, in development, ask (the
+    // reset's own question) and go on on the reset database.
+    if let Err(DevError::Drift { .. }) = &result {
+        let error = result.err().expect("an error");
+        let protected = settings.resolved.protected;
+        let offer = if protected {
+            format!(
+                "\nenvironment {:?} is protected: find what changed it and bring it back to what the migration files produce",
+                settings.resolved.environment.as_deref().unwrap_or("?")
+            )
+        } else {
+            format!(
+                "\nrun `vertz db migrate reset` to drop everything in {database} and apply the migration files again (its data is lost), then run `vertz db migrate dev` again"
+            )
+        };
+        if protected || args.json || !std::io::stdin().is_terminal() {
+            return Err(CliError::new(
+                exit::NOT_IN_SYNC,
+                anyhow::anyhow!("{error}{offer}"),
+            ));
+        }
+        note!("{error}{offer}");
+        crate::commands::seed::reset(
+            ctx,
+            &settings,
+            &database,
+            "db migrate reset",
+            false,
+            std::path::Path::new("seeds"),
+            &args.lock,
+            Some(wrangler),
+            false,
+        )
+        .await?;
+        result = migrate_dev_with(
+            driver.as_ref(),
+            &SqliteScratch,
+            &dir,
+            &schema,
+            &options,
+            resolver.as_mut(),
+        )
+        .await;
+    }
+    let report = result.map_err(|e| match e {
         DevError::UnsettledRenames { ambiguities } => CliError::new(
             exit::REFUSED,
             anyhow::anyhow!(crate::commands::push::unsettled_message(&ambiguities)),
@@ -488,6 +535,9 @@ pub async fn dev_run(ctx: &Context, args: DevArgs) -> Result<u8, CliError> {
             "applied": applied,
             "recorded": report.recorded,
             "created_only": args.create_only && report.file.is_some(),
+            "grouped": report.grouped,
+            "losses": report.losses,
+            "elapsed_ms": started.elapsed().as_millis() as u64,
         }));
         return Ok(exit::OK);
     }
@@ -496,14 +546,15 @@ pub async fn dev_run(ctx: &Context, args: DevArgs) -> Result<u8, CliError> {
             "The migrations in {} already produce {schema_name}; no file written.",
             dir.display(),
         );
+        crate::commands::push::done(started);
         return Ok(exit::OK);
     };
     SchemaSnapshot::new(schema)
         .save(&args.snapshot)
         .map_err(anyhow::Error::from)?;
     say!("Wrote {}:", file.display());
-    for c in &report.changes {
-        say!("  {c}");
+    for line in crate::commands::push::grouped_lines_of(&report.grouped) {
+        say!("  {line}");
     }
     for loss in &report.rollback_losses {
         say!("  rollback cannot restore: {loss}");
@@ -524,6 +575,7 @@ pub async fn dev_run(ctx: &Context, args: DevArgs) -> Result<u8, CliError> {
         );
     }
     say!("Saved the schema snapshot to {}.", args.snapshot.display());
+    crate::commands::push::done(started);
     Ok(exit::OK)
 }
 
