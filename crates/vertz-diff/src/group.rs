@@ -69,37 +69,45 @@ impl fmt::Display for TableChanges {
 }
 
 /// `changes` grouped by the table (or object) they are about, tables in order of first
-/// appearance, each table's changes in the order `~`, `+`, `-`. Enums are left out: a database only knows them as the CHECKs of the columns that
+/// appearance, each table's changes in the order `~`, `+`, `-` after the table's own drop,
+/// creation or rename. Enums are left out: a database only knows them as the CHECKs of the columns that
 /// use them, which their own lines show.
 pub fn group_by_table(changes: &[Change]) -> Vec<TableChanges> {
-    let mut groups: Vec<TableChanges> = Vec::new();
+    // Each change with its rank inside its table: a dropped table first (a table renamed onto
+    // its name comes after it), then the table's own creation or rename, then what changes,
+    // what is added and what is dropped inside it (stable: the diff's order within each).
+    let mut groups: Vec<(String, Vec<(u8, GroupedChange)>)> = Vec::new();
     for change in changes {
         let Some((name, sign, text)) = parts(change) else {
             continue;
+        };
+        let rank = match (change, sign) {
+            (Change::DropTable { .. }, _) => 0,
+            (Change::CreateTable { .. } | Change::RenameTable { .. }, _) => 1,
+            (_, Sign::Change) => 2,
+            (_, Sign::Add) => 3,
+            (_, Sign::Drop) => 4,
         };
         let item = GroupedChange {
             sign,
             safety: change.safety(),
             text,
         };
-        match groups.iter_mut().find(|g| g.name == name) {
-            Some(g) => g.changes.push(item),
-            None => groups.push(TableChanges {
-                name,
-                changes: vec![item],
-            }),
+        match groups.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, items)) => items.push((rank, item)),
+            None => groups.push((name, vec![(rank, item)])),
         }
     }
-    // Within a table, what changes first, then what is added, then what is dropped (stable:
-    // the diff's order inside each).
-    for g in &mut groups {
-        g.changes.sort_by_key(|c| match c.sign {
-            Sign::Change => 0,
-            Sign::Add => 1,
-            Sign::Drop => 2,
-        });
-    }
     groups
+        .into_iter()
+        .map(|(name, mut items)| {
+            items.sort_by_key(|(rank, _)| *rank);
+            TableChanges {
+                name,
+                changes: items.into_iter().map(|(_, c)| c).collect(),
+            }
+        })
+        .collect()
 }
 
 /// A column's type as its `add column` line shows it.
