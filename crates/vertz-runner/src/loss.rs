@@ -43,7 +43,10 @@ impl fmt::Display for Loss {
 /// The caller's answer to "these changes lose this data: go on?", asked with every
 /// [`Loss`] of the run before anything is written; `true` goes on as `force` would.
 #[derive(Clone)]
-pub struct ConfirmLoss(pub Arc<dyn Fn(&[Loss]) -> bool + Send + Sync>);
+pub struct ConfirmLoss(pub ConfirmFn);
+
+/// The callback inside [`ConfirmLoss`].
+pub type ConfirmFn = Arc<dyn Fn(&[Loss]) -> bool + Send + Sync>;
 
 impl fmt::Debug for ConfirmLoss {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

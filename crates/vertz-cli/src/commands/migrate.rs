@@ -468,7 +468,7 @@ pub async fn dev_run(ctx: &Context, args: DevArgs) -> Result<u8, CliError> {
     // Drift: say what differs and offer the reset; on a terminal, in development, ask (the
     // reset's own question) and go on on the reset database.
     if let Err(DevError::Drift { .. }) = &result {
-        let error = result.err().expect("an error");
+        let error = result.expect_err("a drift error");
         let protected = settings.resolved.protected;
         let offer = if protected {
             format!(
