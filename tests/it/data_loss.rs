@@ -304,3 +304,22 @@ fn dev_counts_what_a_destructive_migration_loses_and_asks() {
         [["id"], ["name"]]
     );
 }
+
+#[test]
+fn dev_never_offers_the_reset_on_a_protected_environment() {
+    let p = drifted();
+    p.write(
+        "vertz.toml",
+        "schema = \"schema.sql\"\n\n[environments.development]\ndatabase = \"sqlite:dev.db\"\nprotected = true\n",
+    );
+    let run = p.on_terminal(&["db", "migrate", "dev", "--name", "bio", "--yes"], "y\n");
+    assert_eq!(run.code, 6, "{}", run.stdout);
+    assert!(
+        run.stdout.contains("  - column users.age: the files give nothing; the database has INTEGER\r\nenvironment \"development\" is protected: find what changed it and bring it back to what the migration files produce"),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains("migrate reset"), "{}", run.stdout);
+    assert!(!p.path("migrations/0002_bio.sql").exists());
+    assert_eq!(p.db("dev.db").count("users"), 1);
+}
