@@ -316,7 +316,7 @@ fn cases() -> Vec<Case> {
             args: push("schema.sql"),
             code: 5,
             expect: Expect::StartsWith(
-                "error: refusing to apply destructive changes without --force:\n  - drop table todos (its rows are deleted)\n  - drop table users (its rows are deleted)",
+                "error: refusing to apply destructive changes without --force:\n  - drop table todos (its rows are deleted): 1 row(s)\n  - drop table users (its rows are deleted): 1 row(s)",
             ),
         },
         Case {

@@ -118,7 +118,8 @@ fn push_diff_and_dev_plan_the_same_sql_for_the_same_change() {
         diffed.code(0);
         let script = diffed
             .stdout
-            .split_once(":\n\n")
+            // After the header (the From line and the changes grouped by table, commented).
+            .split_once("\n\n")
             .map(|(_, s)| s.to_string())
             .expect(&diffed.stdout);
         dev(&p, "v2", v2_name).code(0);
@@ -283,7 +284,7 @@ fn d1_a_case_only_table_rename_keeps_the_rows() {
     let run = push("CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT);\n");
     run.code(0);
     assert!(
-        run.stdout.contains("rename table Users to users"),
+        run.stdout.contains("users: ~ rename table Users → users"),
         "{}",
         run.stdout
     );

@@ -62,7 +62,7 @@ fn push_to_d1_then_a_second_push_is_a_no_op_and_status_is_in_sync() {
     let run = push(&p, &id, &[]);
     run.code(0);
     assert!(
-        run.stdout.contains("+ create table users"),
+        run.stdout.contains("users: + create table (3 column(s))"),
         "{}",
         run.stdout
     );
@@ -337,7 +337,11 @@ fn autoincrement_is_kept_on_d1_and_deleted_ids_are_not_reused() {
     let run = push(&p, &id, &[]);
     run.code(0);
     assert!(!run.stdout.contains("users"), "{}", run.stdout);
-    assert!(run.stdout.contains("+ create table kv"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("kv: + create table (2 column(s))"),
+        "{}",
+        run.stdout
+    );
     assert_eq!(next_id(&d), Value::Int(4), "id 3 was handed out once");
     // A change only a rebuild can make: AUTOINCREMENT and its counter survive it.
     p.write(

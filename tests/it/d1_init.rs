@@ -243,30 +243,14 @@ fn several_bindings_need_binding_without_a_terminal() {
 
 #[test]
 fn several_bindings_are_asked_about_on_a_terminal() {
-    use std::io::Write;
-    use std::process::{Command, Stdio};
     let p = Project::new();
     p.write(
         "wrangler.toml",
         "name = \"app\"\n[[d1_databases]]\nbinding = \"DB\"\ndatabase_id = \"db-id\"\n\n[[d1_databases]]\nbinding = \"LOGS\"\ndatabase_name = \"logs\"\ndatabase_id = \"logs-id\"\n",
     );
-    // util-linux's `script` runs vertz on a pseudo-terminal fed from this pipe.
-    let mut child = Command::new("script")
-        .args([
-            "-qec",
-            &format!("'{}' db init", crate::support::vertz_bin().display()),
-            "/dev/null",
-        ])
-        .current_dir(p.dir.path())
-        .env_remove("CLOUDFLARE_ACCOUNT_ID")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("running `script` (util-linux) to give vertz a terminal");
-    child.stdin.take().unwrap().write_all(b"2\n").unwrap();
-    let out = child.wait_with_output().unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{stdout}");
+    let run = p.on_terminal(&["db", "init"], "2\n");
+    let stdout = &run.stdout;
+    assert_eq!(run.code, 0, "{stdout}");
     assert!(
         stdout.contains("wrangler.toml has 2 D1 bindings:\r\n  1) DB (id db-id)\r\n  2) LOGS (database logs, id logs-id)\r\nWhich one should vertz manage? [1-2] "),
         "{stdout}"

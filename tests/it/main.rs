@@ -17,6 +17,7 @@ mod d1_faults;
 mod d1_init;
 mod d1_objects;
 mod d1_push_faults;
+mod data_loss;
 mod demo;
 mod deploy;
 mod deploy_noop;

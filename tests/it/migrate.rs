@@ -111,7 +111,7 @@ fn dev_refuses_to_drop_without_force_and_writes_nothing() {
     run.code(5);
     assert_eq!(
         run.stderr.trim(),
-        "error: refusing to write a migration that loses data without --force:\n  - drop table b (its rows are deleted)"
+        "error: refusing to write a migration that loses data without --force:\n  - drop table b (its rows are deleted): 0 row(s)"
     );
     assert!(!p.path("migrations/0002_drop_b.sql").exists());
     dev(&p, "drop b", &["--force"]).code(0);

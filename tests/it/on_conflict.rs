@@ -36,7 +36,7 @@ fn steps() -> Vec<Step> {
         Step {
             name: "created",
             schema: format!("{DOGS};\n"),
-            says: "create table dogs",
+            says: "dogs: + create table",
             data: &[
                 "INSERT INTO dogs (id, name, owner, kennel, pen) VALUES (1, 'rex', 'ann', 'north', 1), (2, 'fido', 'bob', 'north', 2)",
             ],
@@ -63,7 +63,7 @@ fn steps() -> Vec<Step> {
                 "{} STRICT;\n",
                 DOGS.replace("UNIQUE ON CONFLICT IGNORE", "UNIQUE ON CONFLICT REPLACE")
             ),
-            says: "alter column dogs.name (on conflict)",
+            says: "dogs: ~ alter column name (on conflict)",
             // A duplicate name now replaces the row that holds it.
             data: &["INSERT INTO dogs (id, name, owner) VALUES (6, 'fido', 'eve')"],
             rows: "4:max:nobody:-:- 5:spot:dee:north:1 6:fido:eve:-:-",
@@ -75,7 +75,7 @@ fn steps() -> Vec<Step> {
                 DOGS.replace("UNIQUE ON CONFLICT IGNORE", "UNIQUE ON CONFLICT REPLACE")
                     .replace("pen) ON CONFLICT REPLACE", "pen) ON CONFLICT IGNORE")
             ),
-            says: "change ON CONFLICT clauses of table dogs",
+            says: "dogs: ~ change ON CONFLICT clauses (rebuilds the table)",
             // A taken (kennel, pen) is now ignored.
             data: &[
                 "INSERT INTO dogs (id, name, owner, kennel, pen) VALUES (7, 'ace', 'fay', 'north', 1)",

@@ -2,11 +2,8 @@
 //! real SQLite files and on the local D1 engine: what each refuses (exact messages and exit
 //! codes), what it leaves, and the question on a terminal (a pty from util-linux `script`).
 
-use std::io::Write;
-use std::process::{Command, Stdio};
-
 use crate::d1_engine::{block_on, driver, fresh_id, url, vertz_d1};
-use crate::support::{Project, Run, vertz_bin};
+use crate::support::Project;
 use vertz_runner::Driver;
 
 /// A project with a development and a protected production environment, one migration file
@@ -30,31 +27,6 @@ fn project() -> Project {
     p
 }
 
-/// `vertz ARGS` with standard input a terminal (a pty), answering `input`; stdout and stderr
-/// come back together in `stdout`.
-fn on_terminal(p: &Project, args: &[&str], input: &str) -> Run {
-    let line = std::iter::once(vertz_bin().display().to_string())
-        .chain(args.iter().map(|a| format!("'{a}'")))
-        .collect::<Vec<_>>()
-        .join(" ");
-    let mut child = Command::new("script")
-        .args(["-qec", &line, "/dev/null"])
-        .current_dir(p.dir.path())
-        .env("VERTZ_CACHE_DIR", p.path(".vertz-cache"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("running script");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap().into()
-}
-
 #[test]
 fn reset_drops_everything_and_applies_the_files_and_seeds_again_only_when_confirmed() {
     let p = project();
@@ -74,7 +46,7 @@ fn reset_drops_everything_and_applies_the_files_and_seeds_again_only_when_confir
         [["1"], ["2"], ["9"]]
     );
     // A terminal and "n": nothing changed.
-    let run = on_terminal(&p, &["db", "migrate", "reset"], "n\n");
+    let run = p.on_terminal(&["db", "migrate", "reset"], "n\n");
     assert_eq!(run.code, 5, "{}", run.stdout);
     assert!(
         run.stdout.contains("Reset sqlite:dev.db? Every table, view and trigger in it is dropped with its rows, then 1 migration file(s) and the seed files run again. [y/N] "),
@@ -87,7 +59,7 @@ fn reset_drops_everything_and_applies_the_files_and_seeds_again_only_when_confir
         [["1"], ["2"], ["9"]]
     );
     // "y": the user's table is gone, the files and the seeds ran again.
-    let run = on_terminal(&p, &["db", "migrate", "reset"], "y\n");
+    let run = p.on_terminal(&["db", "migrate", "reset"], "y\n");
     assert_eq!(run.code, 0, "{}", run.stdout);
     assert!(
         run.stdout.contains(

@@ -22,7 +22,7 @@ fn push_creates_the_schema_in_a_new_file() {
     ]);
     run.code(0);
     assert!(
-        run.stdout.contains("+ create table users"),
+        run.stdout.contains("users: + create table (3 column(s))"),
         "{}",
         run.stdout
     );
@@ -330,7 +330,7 @@ fn destructive_changes_need_force() {
     ]);
     run.code(5);
     assert!(
-        run.stderr.contains("refusing to apply destructive changes without --force:\n  - drop table todos (its rows are deleted)\n  - drop table users (its rows are deleted)"),
+        run.stderr.contains("refusing to apply destructive changes without --force:\n  - drop table todos (its rows are deleted): 0 row(s)\n  - drop table users (its rows are deleted): 1 row(s)"),
         "{}",
         run.stderr
     );

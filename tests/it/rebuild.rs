@@ -46,7 +46,7 @@ fn parent_rebuild_keeps_cascade_children_and_grandchildren() {
         0,
     );
     assert!(
-        run.stdout.contains("alter column parent.name"),
+        run.stdout.contains("parent: ~ alter column name"),
         "{}",
         run.stdout
     );
@@ -756,7 +756,7 @@ CREATE TABLE items (id INTEGER PRIMARY KEY, category_id INTEGER NOT NULL REFEREN
         0,
     );
     assert!(
-        run.stdout.contains("alter column categories.name"),
+        run.stdout.contains("categories: ~ alter column name"),
         "{}",
         run.stdout
     );

@@ -28,7 +28,7 @@ fn a_hinted_column_rename_keeps_the_values() {
     run.code(0);
     assert!(
         run.stdout
-            .contains("+ rename column users.username to user_name"),
+            .contains("users: ~ rename column username → user_name"),
         "{}",
         run.stdout
     );
@@ -105,7 +105,7 @@ fn renames_accept_takes_a_likely_rename_and_keeps_the_values() {
     run.code(0);
     assert!(
         run.stdout
-            .contains("rename column users.username to user_name"),
+            .contains("users: ~ rename column username → user_name"),
         "{}",
         run.stdout
     );
@@ -123,7 +123,7 @@ fn renames_never_is_a_drop_and_an_add_that_needs_force() {
     run.code(5);
     assert_eq!(
         run.stderr,
-        "error: refusing to apply destructive changes without --force:\n  - drop column users.username (its values are deleted)\n"
+        "error: refusing to apply destructive changes without --force:\n  - drop column users.username (its values are deleted): 2 non-NULL value(s)\n"
     );
     assert_eq!(db.schema_text(), before);
 
@@ -172,7 +172,7 @@ fn unrelated_names_are_not_asked_about() {
     run.code(5);
     assert_eq!(
         run.stderr,
-        "error: refusing to apply destructive changes without --force:\n  - drop column users.title (its values are deleted)\n"
+        "error: refusing to apply destructive changes without --force:\n  - drop column users.title (its values are deleted): 0 non-NULL value(s)\n"
     );
 }
 
@@ -218,7 +218,7 @@ fn a_hinted_table_rename_keeps_the_rows_and_the_references_to_it() {
     let run = push(&p, &db, &[]);
     run.code(0);
     assert!(
-        run.stdout.contains("+ rename table users to people"),
+        run.stdout.contains("people: ~ rename table users → people"),
         "{}",
         run.stdout
     );
@@ -293,10 +293,13 @@ fn a_hinted_rename_onto_the_name_of_a_dropped_table_keeps_the_renamed_rows() {
     );
     let run = push(&p, &db, &["--force"]);
     run.code(0);
-    let drop = run.stdout.find("drop table posts").expect(&run.stdout);
+    let drop = run
+        .stdout
+        .find("posts: - drop table (its rows are deleted)")
+        .expect(&run.stdout);
     let rename = run
         .stdout
-        .find("rename table drafts to posts")
+        .find("~ rename table drafts → posts")
         .expect(&run.stdout);
     assert!(drop < rename, "{}", run.stdout);
     assert_eq!(

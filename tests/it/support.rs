@@ -134,6 +134,40 @@ impl Project {
         cmd.output().expect("running vertz").into()
     }
 
+    /// Runs `vertz ARGS` with standard input a terminal (a pty from util-linux `script`),
+    /// answering `input`, with no VERTZ_ variables (nor Cloudflare ones) from the outside;
+    /// stdout and stderr come back together in `stdout`, with the terminal's `\r\n` line ends.
+    pub fn on_terminal(&self, args: &[&str], input: &str) -> Run {
+        use std::io::Write;
+        use std::process::Stdio;
+        let line = std::iter::once(vertz_bin().display().to_string())
+            .chain(args.iter().map(|a| format!("'{a}'")))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let mut cmd = Command::new("script");
+        cmd.args(["-qec", &line, "/dev/null"])
+            .current_dir(self.dir.path());
+        for (k, _) in std::env::vars() {
+            if k.starts_with("VERTZ_") || k.starts_with("CLOUDFLARE_") {
+                cmd.env_remove(k);
+            }
+        }
+        let mut child = cmd
+            .env("VERTZ_CACHE_DIR", self.path(".vertz-cache"))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("running `script` (util-linux) to give vertz a terminal");
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap().into()
+    }
+
     /// A database file in the project.
     pub fn db(&self, rel: &str) -> Db {
         Db {

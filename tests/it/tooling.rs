@@ -252,7 +252,7 @@ fn diff_between_a_schema_file_a_migrations_folder_and_a_live_database() {
     run.code(0);
     assert_eq!(
         run.stdout,
-        "-- From v1.sql to v2.sql:\n\n-- add column notes.pinned\nALTER TABLE \"notes\" ADD COLUMN \"pinned\" INTEGER;\n\n-- index notes_pinned on notes\nCREATE INDEX \"notes_pinned\" ON \"notes\" (\"pinned\");\n"
+        "-- From v1.sql to v2.sql:\n-- notes: + add column pinned INTEGER, + create index notes_pinned\n\n-- add column notes.pinned\nALTER TABLE \"notes\" ADD COLUMN \"pinned\" INTEGER;\n\n-- index notes_pinned on notes\nCREATE INDEX \"notes_pinned\" ON \"notes\" (\"pinned\");\n"
     );
     // live database -> file, and migrations folder -> file: the same change, as JSON
     for from in [db.url(), "migrations".to_string()] {

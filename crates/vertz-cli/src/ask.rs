@@ -1,5 +1,6 @@
 //! The interactive rename resolver of `vertz db push --renames=ask`: shows each possible rename
-//! on stderr with what every choice does to the data, and reads the answer from stdin.
+//! on stderr with what every choice does to the data, and reads the answer from stdin. Also the
+//! data-loss question of `db push` and `migrate dev` ([`confirm_loss`]), asked after the renames.
 //!
 //! Owns the wording of the question only; which pairs are asked about, and in what order, is
 //! `vertz_diff::rename`'s. Must not decide anything itself: an answer it cannot read leaves the
@@ -57,6 +58,32 @@ impl<R: BufRead + Send, W: Write + Send> Ask<R, W> {
             }
         }
     }
+}
+
+/// The data-loss question on a terminal: what `verb` would lose, counted, then `[y/N]` on
+/// stderr; `true` only for `y` or `yes` on stdin. Reads stdin through its shared buffer, so an
+/// answer typed ahead after a rename's is not lost.
+pub fn confirm_loss(verb: &str, losses: &[vertz_runner::loss::Loss]) -> bool {
+    let mut err = std::io::stderr();
+    let _ = write!(
+        err,
+        "\n`vertz {verb}` loses data:\n{}\nApply it? [y/N] ",
+        vertz_runner::loss::list(losses)
+    );
+    let _ = err.flush();
+    let mut answer = String::new();
+    let _ = std::io::stdin().lock().read_line(&mut answer);
+    matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes")
+}
+
+/// The data-loss confirmation of a run: asked on a terminal, unless `force` answers it.
+pub fn loss_question(verb: &'static str, force: bool) -> Option<vertz_runner::loss::ConfirmLoss> {
+    use std::io::IsTerminal;
+    (!force && std::io::stdin().is_terminal()).then(|| {
+        vertz_runner::loss::ConfirmLoss(std::sync::Arc::new(move |losses| {
+            confirm_loss(verb, losses)
+        }))
+    })
 }
 
 impl<R: BufRead + Send, W: Write + Send> Resolver for Ask<R, W> {

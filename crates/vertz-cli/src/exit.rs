@@ -13,9 +13,11 @@ pub const USAGE: u8 = 2;
 pub const INVALID_INPUT: u8 = 3;
 /// The database could not be opened, or a statement failed; nothing was applied.
 pub const DATABASE: u8 = 4;
-/// A change was refused: destructive without `--force`, not expressible, or an unsettled rename.
+/// A change was refused: destructive without `--force` (or declined at the data-loss question),
+/// not expressible, or an unsettled rename.
 pub const REFUSED: u8 = 5;
-/// The database is not in sync with the schema (status), or has pending migrations.
+/// The database is not in sync with the schema (status), or has pending migrations, or (migrate
+/// dev) drifted from what the migration files produce.
 pub const NOT_IN_SYNC: u8 = 6;
 
 /// The migration lock was held by another process for the whole wait.
@@ -83,7 +85,9 @@ impl From<anyhow::Error> for CliError {
                 DevError::Files(_) | DevError::Replay(_) => INVALID_INPUT,
                 DevError::Plan(_) | DevError::Destructive { .. } => REFUSED,
                 DevError::Deploy { source, .. } => deploy_code(source),
-                DevError::UnsettledRenames { .. } => REFUSED,
+                DevError::UnsettledRenames { .. } | DevError::Declined { .. } => REFUSED,
+                DevError::Drift { .. } => NOT_IN_SYNC,
+                DevError::Driver(_) => DATABASE,
                 DevError::Record {
                     source: vertz_runner::baseline::BaselineError::Lock(l),
                     ..

@@ -13,6 +13,7 @@
 pub mod apply;
 pub mod change;
 pub mod diff;
+pub mod group;
 pub mod objects;
 pub mod rename;
 
@@ -22,6 +23,7 @@ mod tests;
 pub use apply::apply;
 pub use change::{Change, ColumnAspect, Safety, fts5_loss};
 pub use diff::{Diff, Renames, dependency_order, diff, diff_with_renames, type_key};
+pub use group::{GroupedChange, Sign, TableChanges, group_by_table};
 pub use rename::{
     AcceptAbove, Ambiguity, Candidate, Decision, ExplicitList, LeaveUnsettled, NeverRename,
     RenameError, RenameKind, Resolver, Settlement, check_renames, detect, settle, settle_flags,

@@ -231,6 +231,7 @@ pub async fn auto_migrate(
                 applied: false,
                 history_name: None,
                 schema_hash: hash.clone(),
+                losses: Vec::new(),
             };
             let report = crate::push::apply(driver, &live, report).await?;
             let changes: Vec<String> = report.diff.changes.iter().map(Change::describe).collect();

@@ -7,14 +7,18 @@
 
 use std::path::{Path, PathBuf};
 
-use vertz_diff::{Ambiguity, Change, NeverRename, RenameError, Renames, Resolver};
+use vertz_diff::{
+    Ambiguity, LeaveUnsettled, NeverRename, RenameError, Renames, Resolver, TableChanges,
+};
 use vertz_snapshot::{Schema, schema_hash};
 use vertz_sql::PlanError;
 
 use crate::deploy::{DeployError, DeployOptions, DeployReport, deploy};
+use crate::drift::Difference;
 use crate::driver::Driver;
 use crate::history;
 use crate::layout::{self, Layout, NewMigration};
+use crate::loss::{ConfirmLoss, Loss};
 use crate::migrations::MigrationErrors;
 use crate::replay::{ReplayError, ScratchDatabase, replay};
 
@@ -41,12 +45,32 @@ pub enum DevError {
         /// What is unsettled, most confident first.
         ambiguities: Vec<Ambiguity>,
     },
-    /// Destructive changes without `force`.
-    #[error("refusing to write a migration that loses data without --force:{}", .changes.iter().map(|c| format!("\n  - {c}")).collect::<String>())]
+    /// Destructive changes without `force`, and nobody asked.
+    #[error("refusing to write a migration that loses data without --force:\n{}", crate::loss::list(.losses))]
     Destructive {
-        /// The destructive changes, described.
-        changes: Vec<String>,
+        /// The destructive changes, with what each loses in the development database.
+        losses: Vec<Loss>,
     },
+    /// Destructive changes, and the caller's confirmation said no.
+    #[error("not confirmed; no file was written:\n{}", crate::loss::list(.losses))]
+    Declined {
+        /// The destructive changes, with what each loses in the development database.
+        losses: Vec<Loss>,
+    },
+    /// The development database is neither what the applied files produce nor what all the
+    /// files (the new one included) would: something else changed it (a `db push` of an older
+    /// schema, a hand edit). No file was written.
+    #[error(
+        "the development database differs from what the applied migration files produce, in a way the files do not explain; no file was written:\n{}",
+        .differences.iter().map(|d| format!("  - {d}")).collect::<Vec<_>>().join("\n")
+    )]
+    Drift {
+        /// Each difference from the applied files' schema.
+        differences: Vec<Difference>,
+    },
+    /// The database failed.
+    #[error(transparent)]
+    Driver(#[from] crate::driver::DriverError),
     /// The file could not be written.
     #[error("{path}: cannot write the migration file: {message}")]
     Write {
@@ -93,6 +117,9 @@ pub struct DevOptions {
     pub deploy: DeployOptions,
     /// The folder's layout, when set (else detected); the new file follows its convention.
     pub layout: Option<Layout>,
+    /// Asked, without `force`, whether to write and apply a migration that loses data, with
+    /// what it loses in the development database; without it such a migration is refused.
+    pub confirm: Option<ConfirmLoss>,
 }
 
 /// What `migrate dev` did.
@@ -102,6 +129,10 @@ pub struct DevReport {
     pub file: Option<PathBuf>,
     /// The changes, described.
     pub changes: Vec<String>,
+    /// The changes grouped by table, as a person reads them.
+    pub grouped: Vec<TableChanges>,
+    /// What the destructive changes lose in the development database (when asked).
+    pub losses: Vec<Loss>,
     /// What the rollback section cannot restore.
     pub rollback_losses: Vec<String>,
     /// The deploy of the pending files (the new one included).
@@ -162,11 +193,32 @@ pub async fn migrate_dev_with(
         return Ok(report);
     }
     report.changes = crate::check::described(&diff);
-    let destructive: Vec<String> = diff.destructive().map(Change::describe).collect();
-    if !destructive.is_empty() && !options.force {
-        return Err(DevError::Destructive {
-            changes: destructive,
-        });
+    report.grouped = vertz_diff::group_by_table(&diff.changes);
+    // What the development database holds, as the files' history sees it (another tool's
+    // history table is its bookkeeping).
+    let live = if options.create_only {
+        None
+    } else {
+        let live = crate::adopt::without_history_tables(crate::wrangler::hide(
+            driver.introspect().await?,
+            &options.deploy.tool_history.table,
+        ));
+        check_drift(driver, scratch, &files, &previous, desired, &live).await?;
+        Some(live)
+    };
+    if diff.destructive().next().is_some() && !options.force {
+        let live = match live {
+            Some(live) => live,
+            None => driver.introspect().await?,
+        };
+        let losses = crate::loss::count(driver, &live, &diff.changes).await?;
+        let Some(confirm) = &options.confirm else {
+            return Err(DevError::Destructive { losses });
+        };
+        if !(confirm.0)(&losses) {
+            return Err(DevError::Declined { losses });
+        }
+        report.losses = losses;
     }
     let plan = compared.plan?;
     let created = history::utc_iso();
@@ -259,4 +311,44 @@ async fn record_if_held(
     }
     result?;
     Ok(Some(pending.iter().map(|f| f.name.clone()).collect()))
+}
+
+/// Refuses ([`DevError::Drift`]) a development database that neither the applied files
+/// (`files` that the history records), nor all the files (`previous`), nor all of them and the
+/// new one (`desired`, which the new file reaches) produce: applying the new file to it could
+/// not give what the files say.
+async fn check_drift(
+    driver: &dyn Driver,
+    scratch: &dyn ScratchDatabase,
+    files: &[crate::migrations::MigrationFile],
+    previous: &Schema,
+    desired: &Schema,
+    live: &Schema,
+) -> Result<(), DevError> {
+    let dialect = driver.dialect();
+    let history = history::read(driver).await?;
+    let applied: Vec<&crate::migrations::MigrationFile> = files
+        .iter()
+        .filter(|f| history.iter().any(|e| e.records_file() && e.name == f.name))
+        .collect();
+    let differences = if applied.len() == files.len() {
+        crate::drift::differences(previous, live, dialect)
+    } else {
+        crate::drift::compare_with_files(scratch, &applied, live, dialect).await?
+    };
+    if differences.is_empty() || crate::drift::differences(previous, live, dialect).is_empty() {
+        return Ok(());
+    }
+    // A push of the declared schema made it (as `db init` suggests): recorded, not run.
+    let pushed = vertz_sql::compare(
+        dialect,
+        live,
+        desired,
+        &Renames::default(),
+        &mut LeaveUnsettled,
+    )?;
+    if !pushed.diff.needs_sql() {
+        return Ok(());
+    }
+    Err(DevError::Drift { differences })
 }

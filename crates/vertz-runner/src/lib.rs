@@ -11,6 +11,7 @@
 //! over any of those tools' history tables ([`adopt`]), and files
 //! recorded without running them, `migrate baseline` and `migrate resolve` ([`baseline`]),
 //! `migrate reset`'s drop of everything ([`reset`]), seed files and `db execute` ([`seed`]).
+//! What destructive changes lose, counted before asking ([`loss`]).
 //! Every change and its history row are applied as one atomic unit.
 //!
 //! Must not: generate SQL for schema changes (that is the dialect's, through `vertz-sql`), depend
@@ -31,6 +32,7 @@ pub mod export;
 pub mod history;
 pub mod layout;
 pub mod lock;
+pub mod loss;
 pub mod migrations;
 pub mod push;
 pub mod push_state;

@@ -7,12 +7,13 @@
 use std::time::Instant;
 
 use serde::Serialize;
-use vertz_diff::{Ambiguity, Change, Diff, LeaveUnsettled, RenameError, Renames, Resolver, Safety};
+use vertz_diff::{Ambiguity, Change, Diff, LeaveUnsettled, RenameError, Renames, Resolver};
 use vertz_snapshot::{Schema, schema_hash, sha256_hex};
 use vertz_sql::{MigrationPlan, PlanError};
 
 use crate::driver::{Driver, DriverError, Statement};
 use crate::history::{self, EntryKind};
+use crate::loss::{ConfirmLoss, Loss};
 
 /// Pushing or comparing failed. The database is unchanged in every case.
 #[derive(Debug, thiserror::Error)]
@@ -85,11 +86,17 @@ pub enum PushError {
         /// The rows in the way, per table and parent (empty: the backend did not say).
         dangling: Vec<crate::driver::DanglingRows>,
     },
-    /// Destructive changes were planned and `force` was not given.
-    #[error("refusing to apply destructive changes without --force:\n{}", list(.changes))]
+    /// Destructive changes were planned, `force` was not given and nobody was asked.
+    #[error("refusing to apply destructive changes without --force:\n{}", crate::loss::list(.losses))]
     Destructive {
-        /// The destructive changes, described.
-        changes: Vec<String>,
+        /// The destructive changes, with what each loses.
+        losses: Vec<Loss>,
+    },
+    /// Destructive changes were planned and the caller's confirmation said no.
+    #[error("not confirmed; nothing was changed:\n{}", crate::loss::list(.losses))]
+    Declined {
+        /// The destructive changes, with what each loses.
+        losses: Vec<Loss>,
     },
 }
 
@@ -110,6 +117,9 @@ pub struct PushOptions {
     pub force: bool,
     /// Renames settled by the caller (flags, a resolver), on top of the schema's hints.
     pub renames: Renames,
+    /// Asked, without `force`, whether to apply destructive changes, with what they lose
+    /// (counted in the database); without it they are refused.
+    pub confirm: Option<ConfirmLoss>,
 }
 
 /// What a push did (or, in a dry run, would do).
@@ -125,6 +135,9 @@ pub struct PushReport {
     pub history_name: Option<String>,
     /// The declared schema's hash.
     pub schema_hash: String,
+    /// What the destructive changes lose, counted in the database (when it was asked to
+    /// confirm them, and in a dry run; empty otherwise).
+    pub losses: Vec<Loss>,
 }
 
 /// The diff from the live database to `desired`, with the schema's hints and `renames` applied
@@ -168,14 +181,30 @@ pub async fn push_with(
 ) -> Result<PushReport, PushError> {
     check_expressions(desired)?;
     let live = driver.introspect().await?;
-    let report = decide(
-        driver.dialect(),
-        &live,
-        desired,
-        options,
-        resolver,
-        schema_hash(desired),
-    )?;
+    let (diff, plan) = plan_against(driver.dialect(), &live, desired, options, resolver)?;
+    let mut report = PushReport {
+        diff,
+        plan,
+        applied: false,
+        history_name: None,
+        schema_hash: schema_hash(desired),
+        losses: Vec::new(),
+    };
+    if !options.force && report.diff.destructive().next().is_some() {
+        report.losses = crate::loss::count(driver, &live, &report.diff.changes).await?;
+        if !options.dry_run {
+            let Some(confirm) = &options.confirm else {
+                return Err(PushError::Destructive {
+                    losses: report.losses,
+                });
+            };
+            if !(confirm.0)(&report.losses) {
+                return Err(PushError::Declined {
+                    losses: report.losses,
+                });
+            }
+        }
+    }
     if options.dry_run {
         return Ok(report);
     }
@@ -313,19 +342,24 @@ fn decide(
         applied: false,
         history_name: None,
         schema_hash,
+        losses: Vec::new(),
     };
+    // Nothing here reads the database to count the losses: a destructive change is refused
+    // with none counted (the backends that call this push into a database with nothing to
+    // lose, or only answer a push that changes nothing).
     if !options.force && !options.dry_run {
-        let destructive: Vec<String> = report
+        let losses: Vec<Loss> = report
             .diff
-            .changes
-            .iter()
-            .filter(|c| c.safety() == Safety::Destructive)
-            .map(Change::describe)
+            .destructive()
+            .map(|c| Loss {
+                description: c.describe(),
+                table: None,
+                column: None,
+                count: None,
+            })
             .collect();
-        if !destructive.is_empty() {
-            return Err(PushError::Destructive {
-                changes: destructive,
-            });
+        if !losses.is_empty() {
+            return Err(PushError::Destructive { losses });
         }
     }
     Ok(report)

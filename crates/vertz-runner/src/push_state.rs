@@ -102,6 +102,7 @@ pub fn noop_report(schema_hash: String) -> PushReport {
         applied: false,
         history_name: None,
         schema_hash,
+        losses: Vec::new(),
     }
 }
 

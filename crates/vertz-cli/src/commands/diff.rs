@@ -107,6 +107,7 @@ pub async fn run(ctx: &Context, args: DiffArgs) -> Result<u8, CliError> {
             "sql": plan.statements.iter().map(|s| &s.sql).collect::<Vec<_>>(),
             "rollback": plan.rollback.iter().map(|s| &s.sql).collect::<Vec<_>>(),
             "warnings": plan.warnings,
+            "grouped": vertz_diff::group_by_table(&diff.changes),
             "possible_renames": compared.declined.iter().map(|a| serde_json::json!({
                 "description": a.to_string(),
                 "flag": a.flag(&a.best().name),
@@ -122,7 +123,13 @@ pub async fn run(ctx: &Context, args: DiffArgs) -> Result<u8, CliError> {
             args.to
         );
     } else {
-        crate::output::outln!("-- From {} to {}:\n", args.from, args.to);
+        // The changes grouped by table first, as push shows them (commented: the output stays
+        // SQL to run).
+        crate::output::outln!("-- From {} to {}:", args.from, args.to);
+        for group in vertz_diff::group_by_table(&diff.changes) {
+            crate::output::outln!("-- {group}");
+        }
+        crate::output::outln!("");
         crate::output::out!("{}", plan.to_sql());
     }
     for w in &plan.warnings {

@@ -426,6 +426,7 @@ async fn deploy_one(
 }
 
 pub async fn dev_run(ctx: &Context, args: DevArgs) -> Result<u8, CliError> {
+    let started = std::time::Instant::now();
     let settings = ctx.settings(
         args.target.database.as_ref(),
         args.target.schema.as_ref(),
@@ -438,6 +439,7 @@ pub async fn dev_run(ctx: &Context, args: DevArgs) -> Result<u8, CliError> {
     ctx.announce("db migrate dev", &settings, &database, args.json);
     ctx.confirm("db migrate dev", &settings, &database)?;
     let driver = schema_source::open_database(&database, &settings.resolved).await?;
+    let tool_history = crate::config::tool_history(&settings.resolved, &args.wrangler)?;
     let options = DevOptions {
         name: args.name.clone(),
         layout: settings.resolved.migrations_layout,
@@ -446,12 +448,13 @@ pub async fn dev_run(ctx: &Context, args: DevArgs) -> Result<u8, CliError> {
         renames: args.given.renames(),
         deploy: DeployOptions {
             lock: lock_options(&args.lock),
-            tool_history: crate::config::tool_history(&settings.resolved, &args.wrangler)?,
+            tool_history: tool_history.clone(),
             ..Default::default()
         },
+        confirm: crate::ask::loss_question("db migrate dev", args.force),
     };
     let mut resolver = crate::commands::push::resolver(args.renames);
-    let report = migrate_dev_with(
+    let mut result = migrate_dev_with(
         driver.as_ref(),
         &SqliteScratch,
         &dir,
@@ -459,8 +462,52 @@ pub async fn dev_run(ctx: &Context, args: DevArgs) -> Result<u8, CliError> {
         &options,
         resolver.as_mut(),
     )
-    .await
-    .map_err(|e| match e {
+    .await;
+    // Drift: say what differs and offer the reset; on a terminal, in development, ask (the
+    // reset's own question) and go on on the reset database.
+    if let Err(DevError::Drift { .. }) = &result {
+        let error = result.expect_err("a drift error");
+        let protected = settings.resolved.protected;
+        let offer = if protected {
+            format!(
+                "\nenvironment {:?} is protected: find what changed it and bring it back to what the migration files produce",
+                settings.resolved.environment.as_deref().unwrap_or("?")
+            )
+        } else {
+            format!(
+                "\nrun `vertz db migrate reset` to drop everything in {database} and apply the migration files again (its data is lost), then run `vertz db migrate dev` again"
+            )
+        };
+        if protected || args.json || !std::io::stdin().is_terminal() {
+            return Err(CliError::new(
+                exit::NOT_IN_SYNC,
+                anyhow::anyhow!("{error}{offer}"),
+            ));
+        }
+        note!("{error}{offer}");
+        crate::commands::seed::reset(
+            ctx,
+            &settings,
+            &database,
+            "db migrate reset",
+            false,
+            std::path::Path::new("seeds"),
+            &args.lock,
+            Some(tool_history),
+            false,
+        )
+        .await?;
+        result = migrate_dev_with(
+            driver.as_ref(),
+            &SqliteScratch,
+            &dir,
+            &schema,
+            &options,
+            resolver.as_mut(),
+        )
+        .await;
+    }
+    let report = result.map_err(|e| match e {
         DevError::UnsettledRenames { ambiguities } => CliError::new(
             exit::REFUSED,
             anyhow::anyhow!(crate::commands::push::unsettled_message(&ambiguities)),
@@ -486,6 +533,9 @@ pub async fn dev_run(ctx: &Context, args: DevArgs) -> Result<u8, CliError> {
             "applied": applied,
             "recorded": report.recorded,
             "created_only": args.create_only && report.file.is_some(),
+            "grouped": report.grouped,
+            "losses": report.losses,
+            "elapsed_ms": started.elapsed().as_millis() as u64,
         }));
         return Ok(exit::OK);
     }
@@ -494,14 +544,15 @@ pub async fn dev_run(ctx: &Context, args: DevArgs) -> Result<u8, CliError> {
             "The migrations in {} already produce {schema_name}; no file written.",
             dir.display(),
         );
+        crate::commands::push::done(started);
         return Ok(exit::OK);
     };
     SchemaSnapshot::new(schema)
         .save(&args.snapshot)
         .map_err(anyhow::Error::from)?;
     say!("Wrote {}:", file.display());
-    for c in &report.changes {
-        say!("  {c}");
+    for line in crate::commands::push::grouped_lines_of(&report.grouped) {
+        say!("  {line}");
     }
     for loss in &report.rollback_losses {
         say!("  rollback cannot restore: {loss}");
@@ -522,6 +573,7 @@ pub async fn dev_run(ctx: &Context, args: DevArgs) -> Result<u8, CliError> {
         );
     }
     say!("Saved the schema snapshot to {}.", args.snapshot.display());
+    crate::commands::push::done(started);
     Ok(exit::OK)
 }
 

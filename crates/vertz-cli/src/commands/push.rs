@@ -13,6 +13,7 @@ use crate::output::{self, say};
 use crate::{push_memo, schema_source};
 
 pub async fn run(ctx: &Context, args: PushArgs) -> Result<u8, CliError> {
+    let started = std::time::Instant::now();
     let settings = ctx.settings(
         args.target.database.as_ref(),
         args.target.schema.as_ref(),
@@ -45,13 +46,14 @@ pub async fn run(ctx: &Context, args: PushArgs) -> Result<u8, CliError> {
             }
             let report = vertz_runner::push_state::noop_report(schema_hash);
             if args.json {
-                output::json(&push_json(&report, &database));
+                output::json(&push_json(&report, &database, started));
             } else {
                 let name = ctx.schema_file(&settings).map(|p| p.display().to_string());
                 say!(
                     "The database already matches {}; nothing to do.",
                     name.unwrap_or_default()
                 );
+                done(started);
             }
             return Ok(exit::OK);
         }
@@ -61,6 +63,11 @@ pub async fn run(ctx: &Context, args: PushArgs) -> Result<u8, CliError> {
         dry_run: args.dry_run,
         force: args.force,
         renames: args.given.renames(),
+        confirm: if args.dry_run {
+            None
+        } else {
+            crate::ask::loss_question("db push", args.force)
+        },
     };
     let mut resolver = resolver(args.renames);
     // Against a SQLite database that holds exactly a schema.sql file's statements, a push that
@@ -137,6 +144,7 @@ pub async fn run(ctx: &Context, args: PushArgs) -> Result<u8, CliError> {
                 &file.display().to_string(),
                 &database,
                 &args,
+                started,
             ));
         }
     }
@@ -186,23 +194,27 @@ pub async fn run(ctx: &Context, args: PushArgs) -> Result<u8, CliError> {
         ),
         other => anyhow::Error::from(other).into(),
     })?;
-    Ok(show(&report, &schema_name, &database, &args))
+    Ok(show(&report, &schema_name, &database, &args, started))
 }
 
 /// Prints what a push did (or would do), as text or `--json`.
-fn show(report: &PushReport, schema_name: &str, database: &str, args: &PushArgs) -> u8 {
+fn show(
+    report: &PushReport,
+    schema_name: &str,
+    database: &str,
+    args: &PushArgs,
+    started: std::time::Instant,
+) -> u8 {
     if args.json {
-        output::json(&push_json(report, database));
+        output::json(&push_json(report, database, started));
         return exit::OK;
     }
     if report.plan.is_empty() {
         say!("The database already matches {schema_name}; nothing to do.");
+        done(started);
         return exit::OK;
     }
-    for change in shown_changes(&report.diff) {
-        let (sign, sgr) = sign(change);
-        say!("  {} {}", output::paint(sign, sgr), change.describe());
-    }
+    show_grouped(&report.diff.changes);
     if args.dry_run {
         say!("\nDry run: this SQL would run (nothing was changed):\n");
         if !output::quiet() {
@@ -221,7 +233,55 @@ fn show(report: &PushReport, schema_name: &str, database: &str, args: &PushArgs)
     for w in &report.plan.warnings {
         say!("warning: {w}");
     }
+    if args.dry_run && !report.losses.is_empty() {
+        say!(
+            "\nThe real run loses data, so it needs --force (or a yes on a terminal):\n{}",
+            vertz_runner::loss::list(&report.losses)
+        );
+    }
+    done(started);
     exit::OK
+}
+
+/// The closing line of a human report: how long the command took.
+pub(crate) fn done(started: std::time::Instant) {
+    say!("done in {:.2} s", started.elapsed().as_secs_f64());
+}
+
+/// Prints `changes` grouped by table, one line per table, each sign painted by its change's
+/// safety (green safe, yellow needs a data check, red loses data). Push, `migrate dev` and
+/// `db diff` show their changes through this.
+pub(crate) fn show_grouped(changes: &[vertz_diff::Change]) {
+    for line in grouped_lines(changes) {
+        say!("  {line}");
+    }
+}
+
+/// [`show_grouped`]'s lines, painted when color is on.
+pub(crate) fn grouped_lines(changes: &[vertz_diff::Change]) -> Vec<String> {
+    grouped_lines_of(&vertz_diff::group_by_table(changes))
+}
+
+/// The lines of changes already grouped ([`vertz_diff::group_by_table`]), painted when color is
+/// on.
+pub(crate) fn grouped_lines_of(groups: &[vertz_diff::TableChanges]) -> Vec<String> {
+    groups
+        .iter()
+        .map(|group| {
+            let items: Vec<String> = group
+                .changes
+                .iter()
+                .map(|c| {
+                    format!(
+                        "{} {}",
+                        output::paint(c.sign.symbol(), sgr(c.safety)),
+                        c.text
+                    )
+                })
+                .collect();
+            format!("{}: {}", group.name, items.join(", "))
+        })
+        .collect()
 }
 
 /// The key of the no-op memo ([`vertz_runner::push_state`]) for this push and the database file,
@@ -277,8 +337,10 @@ fn build_identity() -> Option<String> {
 /// Without a terminal, `ask` (given or default) can ask nobody: unsettled renames refuse.
 pub(crate) fn resolver(mode: Option<RenamesMode>) -> Box<dyn Resolver + Send> {
     match mode.unwrap_or(RenamesMode::Ask) {
+        // A one-byte buffer over stdin's own: what is typed after the rename's answer (the
+        // data-loss question's) stays in stdin for the next reader.
         RenamesMode::Ask if std::io::stdin().is_terminal() => Box::new(Ask::new(
-            std::io::BufReader::new(std::io::stdin()),
+            std::io::BufReader::with_capacity(1, std::io::stdin()),
             std::io::stderr(),
         )),
         RenamesMode::Ask => Box::new(LeaveUnsettled),
@@ -315,16 +377,20 @@ fn shown_changes(diff: &vertz_diff::Diff) -> impl Iterator<Item = &vertz_diff::C
     })
 }
 
-/// The sign of a change and its color: green safe, yellow needs a data check, red destructive.
-fn sign(change: &vertz_diff::Change) -> (&'static str, &'static str) {
-    match change.safety() {
-        vertz_diff::Safety::Safe => ("+", "32"),
-        vertz_diff::Safety::NeedsDataCheck => ("~", "33"),
-        vertz_diff::Safety::Destructive => ("-", "31"),
+/// The color of a change's sign: green safe, yellow needs a data check, red destructive.
+fn sgr(safety: vertz_diff::Safety) -> &'static str {
+    match safety {
+        vertz_diff::Safety::Safe => "32",
+        vertz_diff::Safety::NeedsDataCheck => "33",
+        vertz_diff::Safety::Destructive => "31",
     }
 }
 
-fn push_json(report: &PushReport, database: &str) -> serde_json::Value {
+fn push_json(
+    report: &PushReport,
+    database: &str,
+    started: std::time::Instant,
+) -> serde_json::Value {
     serde_json::json!({
         "database": database,
         "applied": report.applied,
@@ -336,5 +402,8 @@ fn push_json(report: &PushReport, database: &str) -> serde_json::Value {
         })).collect::<Vec<_>>(),
         "sql": report.plan.statements.iter().map(|s| &s.sql).collect::<Vec<_>>(),
         "warnings": report.plan.warnings,
+        "losses": report.losses,
+        "grouped": vertz_diff::group_by_table(&report.diff.changes),
+        "elapsed_ms": started.elapsed().as_millis() as u64,
     })
 }
