@@ -332,7 +332,7 @@ fn cases() -> Vec<Case> {
             ],
             code: 2,
             expect: Expect::Exactly(
-                "error: unsupported database URL \"mysql://localhost/x\"; use sqlite:PATH (for example sqlite:dev.db), d1://ACCOUNT_ID/DATABASE_ID or d1-local:PATH",
+                "error: unsupported database URL \"mysql://localhost/x\"; use sqlite:PATH (for example sqlite:dev.db), d1://ACCOUNT_ID/DATABASE_ID, d1-local:PATH or postgres://USER@HOST/DATABASE",
             ),
         },
         Case {

@@ -186,14 +186,34 @@ fn unknown_database_url_is_a_usage_error() {
         "db",
         "push",
         "--database",
-        "postgres://x",
+        "mysql://x",
         "--schema",
         "schema.sql",
     ]);
     run.code(2);
     assert!(
         run.stderr
-            .contains("unsupported database URL \"postgres://x\""),
+            .contains("unsupported database URL \"mysql://x\""),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_postgres_server_that_cannot_be_reached_is_a_database_error_not_the_schemas() {
+    let p = Project::new();
+    p.write("schema.sql", TODO_SQL);
+    let run = p.vertz(&[
+        "db",
+        "push",
+        "--database",
+        "postgres://nobody@host.invalid/x",
+        "--schema",
+        "schema.sql",
+    ]);
+    run.code(4);
+    assert!(
+        run.stderr.contains("postgres://nobody@host.invalid/x"),
         "{}",
         run.stderr
     );

@@ -18,9 +18,22 @@ pub async fn load_for(path: &Path, url: &str) -> Result<Schema, CliError> {
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("sql"));
     if vertz_dialect_postgres::is_url(url) && is_sql && path.exists() {
+        use vertz_dialect_postgres::schema_sql::SchemaSqlError;
         return vertz_dialect_postgres::schema_sql::load_file(path, url)
             .await
-            .map_err(|e| CliError::new(INVALID_INPUT, anyhow::Error::from(e)));
+            .map_err(|e| {
+                // A statement of the file refused is the file's fault; a server that cannot be
+                // reached (or refuses the scratch database) is the database's.
+                let code = match &e {
+                    SchemaSqlError::Database {
+                        source: vertz_runner::DriverError::Statement { .. },
+                        ..
+                    }
+                    | SchemaSqlError::Read { .. } => INVALID_INPUT,
+                    _ => crate::exit::DATABASE,
+                };
+                CliError::new(code, anyhow::Error::from(e))
+            });
     }
     load(path).await
 }
