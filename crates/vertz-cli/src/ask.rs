@@ -64,12 +64,18 @@ impl<R: BufRead + Send, W: Write + Send> Ask<R, W> {
 /// stderr; `true` only for `y` or `yes` on stdin. Reads stdin through its shared buffer, so an
 /// answer typed ahead after a rename's is not lost.
 pub fn confirm_loss(verb: &str, losses: &[vertz_runner::loss::Loss]) -> bool {
-    let mut err = std::io::stderr();
-    let _ = write!(
-        err,
+    yes_no(&format!(
         "\n`vertz {verb}` loses data:\n{}\nApply it? [y/N] ",
         vertz_runner::loss::list(losses)
-    );
+    ))
+}
+
+/// Every `[y/N]` question of the CLI (data loss, a protected environment, a reset): `question`
+/// on stderr, then one line of stdin; `true` only for `y` or `yes`, so anything else, or no
+/// answer, is the safe no.
+pub fn yes_no(question: &str) -> bool {
+    let mut err = std::io::stderr();
+    let _ = write!(err, "{question}");
     let _ = err.flush();
     let mut answer = String::new();
     let _ = std::io::stdin().lock().read_line(&mut answer);

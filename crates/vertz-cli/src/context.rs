@@ -8,7 +8,7 @@
 //!
 //! Owns no database work and no wording of results.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use vertz_snapshot::Schema;
@@ -256,15 +256,9 @@ impl Context {
                 ),
             ));
         }
-        let mut err = std::io::stderr();
-        let _ = write!(
-            err,
+        if crate::ask::yes_no(&format!(
             "environment {env:?} ({database}) is protected. Run `vertz {verb}` against it? [y/N] "
-        );
-        let _ = err.flush();
-        let mut answer = String::new();
-        let _ = std::io::stdin().lock().read_line(&mut answer);
-        if matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes") {
+        )) {
             Ok(())
         } else {
             Err(CliError::new(

@@ -3,7 +3,7 @@
 //! everything, apply every migration file, run the seeds), which `db seed --reset` and
 //! `migrate dev`'s offer after drift share.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use vertz_runner::deploy::{DeployOptions, deploy};
@@ -291,15 +291,9 @@ fn confirm_reset(database: &str, files: usize) -> Result<(), CliError> {
             ),
         ));
     }
-    let mut err = std::io::stderr();
-    let _ = write!(
-        err,
+    if crate::ask::yes_no(&format!(
         "Reset {database}? Every table, view and trigger in it is dropped with its rows, then {files} migration file(s) and the seed files run again. [y/N] "
-    );
-    let _ = err.flush();
-    let mut answer = String::new();
-    let _ = std::io::stdin().lock().read_line(&mut answer);
-    if matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes") {
+    )) {
         Ok(())
     } else {
         note!("not reset; nothing was changed");
