@@ -232,42 +232,28 @@ pub fn psql(url: &str, sql: &str) -> String {
 
 /// [`psql`], returning its error text instead of panicking.
 pub fn try_psql(url: &str, sql: &str) -> Result<String, String> {
-    let mut child = Command::new(server().bin.join("psql"))
-        .args([
-            "-X",
-            "-q",
-            "-A",
-            "-t",
-            "-F",
-            "|",
-            "-v",
-            "ON_ERROR_STOP=1",
-            "-d",
-            url,
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .or_else(|_| {
-            Command::new("psql")
-                .args([
-                    "-X",
-                    "-q",
-                    "-A",
-                    "-t",
-                    "-F",
-                    "|",
-                    "-v",
-                    "ON_ERROR_STOP=1",
-                    "-d",
-                    url,
-                ])
-                .stdin(Stdio::piped())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-        })
+    // The server's own psql, else the one on PATH.
+    let spawn = |program: &std::path::Path| {
+        Command::new(program)
+            .args([
+                "-X",
+                "-q",
+                "-A",
+                "-t",
+                "-F",
+                "|",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-d",
+                url,
+            ])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+    };
+    let mut child = spawn(&server().bin.join("psql"))
+        .or_else(|_| spawn(std::path::Path::new("psql")))
         .expect("psql (the PostgreSQL client) is installed");
     child
         .stdin
