@@ -326,17 +326,22 @@ async fn check_drift(
     live: &Schema,
 ) -> Result<(), DevError> {
     let dialect = driver.dialect();
+    // What all the files produce (`previous`) explains it: no history read, no replay.
+    let from_all = crate::drift::differences(previous, live, dialect);
+    if from_all.is_empty() {
+        return Ok(());
+    }
     let history = history::read(driver).await?;
     let applied: Vec<&crate::migrations::MigrationFile> = files
         .iter()
         .filter(|f| history.iter().any(|e| e.records_file() && e.name == f.name))
         .collect();
     let differences = if applied.len() == files.len() {
-        crate::drift::differences(previous, live, dialect)
+        from_all
     } else {
         crate::drift::compare_with_files(scratch, &applied, live, dialect).await?
     };
-    if differences.is_empty() || crate::drift::differences(previous, live, dialect).is_empty() {
+    if differences.is_empty() {
         return Ok(());
     }
     // A push of the declared schema made it (as `db init` suggests): recorded, not run.
